@@ -1,0 +1,11 @@
+/**
+ * Every code of every rule, joined from the tables the rule modules define. The README's table of
+ * codes is checked against this catalogue, and a code defined twice is a test failure.
+ */
+import type { CodeTable } from "./issue";
+
+/** All code tables, in README order. Rule modules add their table here. */
+export const codeTables: readonly CodeTable[] = [];
+
+/** The joined catalogue: code -> entry. */
+export const allCodes: CodeTable = Object.freeze(Object.assign({}, ...codeTables));

@@ -1,0 +1,34 @@
+/** Rendering of findings: the only place that turns {@link Issue} data into text. */
+import type { Issue, ResourceRef } from "./issue";
+
+/** `Gateway istio-system/public-gw`. */
+export function formatResource(ref: ResourceRef): string {
+  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+}
+
+/** `spec.servers[0].tls.privateKey: required when ...`: one finding, without its resource. */
+export function formatIssue(issue: Issue): string {
+  return issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`;
+}
+
+/** istioctl's line form: `Error [IST0101] (VirtualService default/bookinfo) spec.gateways[0]: ...`. */
+export function formatIssueLine(issue: Issue): string {
+  const level = issue.severity[0].toUpperCase() + issue.severity.slice(1);
+  // istioctl shows Istio's code; ours stands in where Istio has none (both are in the JSON form).
+  return `${level} [${issue.istioCode ?? issue.code}] (${formatResource(issue.resource)}) ${formatIssue(issue)}`;
+}
+
+/**
+ * The house-style summary used by the components and the proxy:
+ *
+ * ```
+ * Gateway "public-gw" has 2 invalid properties:
+ *   spec.servers[0].tls.privateKey: required when tls.mode is "SIMPLE" and credentialName is not set
+ *   spec.servers[1].port.number: must be an integer from 1 to 65535 (got 70000)
+ * ```
+ */
+export function formatIssueList(ref: ResourceRef, issues: readonly Issue[]): string {
+  const n = issues.length;
+  const head = `${ref.kind} ${JSON.stringify(ref.name)} has ${n} invalid ${n === 1 ? "property" : "properties"}:`;
+  return [head, ...issues.map((i) => `  ${formatIssue(i)}`)].join("\n");
+}
