@@ -1,0 +1,8 @@
+/** The typed model of Istio's ingress configuration. */
+export * from "./meta";
+export * from "./gateway";
+export * from "./virtual-service";
+export * from "./destination-rule";
+export * from "./service-entry";
+export * from "./kubernetes";
+export * from "./resource";
