@@ -6,3 +6,5 @@ export * from "./destination-rule";
 export * from "./service-entry";
 export * from "./kubernetes";
 export * from "./resource";
+export * from "./protocol";
+export * from "./server-kind";
