@@ -1,0 +1,2 @@
+/** Parsing configuration text into located objects. */
+export * from "./documents";
