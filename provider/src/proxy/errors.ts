@@ -1,0 +1,181 @@
+/**
+ * Every failure the data plane answers for is a {@link ProxyError} with a stable code, in the
+ * manner of undici's `UND_ERR_*`. The code decides the HTTP status in exactly one place
+ * ({@link ERROR_STATUS}) and the Envoy response flag the access log and metrics report.
+ */
+
+/** The stable error codes of the proxy, with the HTTP status and Envoy response flag of each. */
+export const ERROR_STATUS = {
+  /** No virtual host or route matched the request (Envoy `NR`). */
+  IGW_ERR_NO_ROUTE: { status: 404, flag: "NR", summary: "no virtual host or route matched the request" },
+  /** The route's cluster has no endpoint (unresolved host, empty subset) (Envoy `UH`). */
+  IGW_ERR_NO_HEALTHY_UPSTREAM: { status: 503, flag: "UH", summary: "the cluster has no endpoint to send to" },
+  /** The upstream refused or reset the connection before answering (Envoy `UF`). */
+  IGW_ERR_UPSTREAM_CONNECT: { status: 503, flag: "UF", summary: "connecting to the upstream failed" },
+  /** The upstream closed or reset the connection after the request was sent (Envoy `UC`). */
+  IGW_ERR_UPSTREAM_RESET: {
+    status: 502,
+    flag: "UC",
+    summary: "the upstream reset the connection mid-request",
+  },
+  /** The upstream answered something that is not valid HTTP (Envoy `UPE`). */
+  IGW_ERR_UPSTREAM_PROTOCOL: { status: 502, flag: "UPE", summary: "the upstream answered invalid HTTP" },
+  /** The route's timeout or per-try timeout elapsed (Envoy `UT`). */
+  IGW_ERR_UPSTREAM_TIMEOUT: {
+    status: 504,
+    flag: "UT",
+    summary: "the upstream did not answer within the route timeout",
+  },
+  /** A fault abort was injected by the route (Envoy `FI`). */
+  IGW_ERR_FAULT_ABORT: {
+    status: 503,
+    flag: "FI",
+    summary: "the route's fault injection aborted the request",
+  },
+  /** The downstream request could not be parsed or broke a limit (Envoy `DPE`). */
+  IGW_ERR_BAD_REQUEST: { status: 400, flag: "DPE", summary: "the request is malformed or breaks a limit" },
+  /** The request headers are larger than the limit (Envoy `DPE`). */
+  IGW_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    flag: "DPE",
+    summary: "request headers exceed the size or count limit",
+  },
+  /** The client took too long to send the request headers or body. */
+  IGW_ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    flag: "DT",
+    summary: "the client did not send the request in time",
+  },
+  /** The client closed the connection before the response was complete (Envoy `DC`). */
+  IGW_ERR_DOWNSTREAM_RESET: {
+    status: 499,
+    flag: "DC",
+    summary: "the client went away before the response ended",
+  },
+  /** The proxy is draining and accepts no new requests. */
+  IGW_ERR_DRAINING: { status: 503, flag: "SI", summary: "the proxy is shutting down" },
+  /** A bug: anything not foreseen. Logged with its stack. */
+  IGW_ERR_INTERNAL: { status: 500, flag: "-", summary: "an unexpected error in the proxy" },
+} as const;
+
+/** A stable error code. */
+export type ProxyErrorCode = keyof typeof ERROR_STATUS;
+
+/** A failure with a stable code; the HTTP status and response flag come from {@link ERROR_STATUS}. */
+export class ProxyError extends Error {
+  /** The stable code. */
+  readonly code: ProxyErrorCode;
+
+  constructor(code: ProxyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = "ProxyError";
+  }
+
+  /** The HTTP status answered for this failure. */
+  get status(): number {
+    return ERROR_STATUS[this.code].status;
+  }
+
+  /** The Envoy response flag reported for this failure. */
+  get responseFlag(): string {
+    return ERROR_STATUS[this.code].flag;
+  }
+}
+
+/** No route matched. */
+export class NoRouteError extends ProxyError {
+  constructor(message = "no route matched") {
+    super("IGW_ERR_NO_ROUTE", message);
+  }
+}
+
+/** The cluster has no endpoint. */
+export class NoHealthyUpstreamError extends ProxyError {
+  constructor(message = "no healthy upstream") {
+    super("IGW_ERR_NO_HEALTHY_UPSTREAM", message);
+  }
+}
+
+/** Connecting to the upstream failed. */
+export class UpstreamConnectError extends ProxyError {
+  constructor(message = "upstream connect error", cause?: unknown) {
+    super("IGW_ERR_UPSTREAM_CONNECT", message, { cause });
+  }
+}
+
+/** The upstream reset the connection after the request was sent. */
+export class UpstreamResetError extends ProxyError {
+  constructor(message = "upstream reset", cause?: unknown) {
+    super("IGW_ERR_UPSTREAM_RESET", message, { cause });
+  }
+}
+
+/** The upstream spoke invalid HTTP. */
+export class UpstreamProtocolError extends ProxyError {
+  constructor(message = "upstream protocol error", cause?: unknown) {
+    super("IGW_ERR_UPSTREAM_PROTOCOL", message, { cause });
+  }
+}
+
+/** The route timeout elapsed. */
+export class UpstreamTimeoutError extends ProxyError {
+  constructor(message = "upstream request timeout") {
+    super("IGW_ERR_UPSTREAM_TIMEOUT", message);
+  }
+}
+
+/** An injected abort; its status comes from the fault, not from the table. */
+export class FaultAbortError extends ProxyError {
+  /** The status the fault names. */
+  readonly faultStatus: number;
+
+  constructor(faultStatus: number) {
+    super("IGW_ERR_FAULT_ABORT", "fault filter abort");
+    this.faultStatus = faultStatus;
+  }
+
+  override get status(): number {
+    return this.faultStatus;
+  }
+}
+
+/** Maps any thrown value to a {@link ProxyError}: undici's codes become upstream errors. */
+export function toProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "ECONNREFUSED":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+    case "UND_ERR_CONNECT_TIMEOUT":
+    case "UND_ERR_SOCKET_CONNECT": // not an undici code today; kept for forward compatibility
+      return new UpstreamConnectError(`upstream connect error: ${String(code)}`, err);
+    case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT":
+      return new UpstreamTimeoutError();
+    case "HPE_INVALID_CONSTANT":
+    case "HPE_INVALID_STATUS":
+    case "HPE_INVALID_HEADER_TOKEN":
+    case "UND_ERR_RESPONSE_CONTENT_LENGTH_MISMATCH":
+    case "UND_ERR_INFO":
+      return new UpstreamProtocolError(`upstream protocol error: ${String(code)}`, err);
+    case "ECONNRESET":
+    case "EPIPE":
+    case "UND_ERR_SOCKET":
+    case "UND_ERR_CLOSED":
+    case "UND_ERR_ABORTED":
+    case "ERR_HTTP2_STREAM_ERROR":
+    case "ERR_HTTP2_STREAM_CANCEL":
+      return new UpstreamResetError(`upstream reset: ${String(code)}`, err);
+    default:
+      if (typeof code === "string" && code.startsWith("HPE_")) {
+        return new UpstreamProtocolError(`upstream protocol error: ${code}`, err);
+      }
+      return new ProxyError("IGW_ERR_INTERNAL", err instanceof Error ? err.message : String(err), {
+        cause: err,
+      });
+  }
+}
