@@ -1,0 +1,517 @@
+/**
+ * The gateway proxy's configuration, in Envoy's nouns: what `buildProxyConfig` produces from
+ * Gateways and VirtualServices and what the proxy runtime consumes.
+ *
+ * ```
+ * ProxyConfig
+ *   listeners[]            one per bind address + listen port
+ *     filterChains[]       chosen by SNI (TLS ports) or the only one (plain-text ports)
+ *       tls?               downstream TLS termination
+ *       httpConnectionManager?.routeConfig
+ *         virtualHosts[]   chosen by Host/:authority
+ *           routes[]       first match wins
+ *             action       route (weighted clusters) | redirect | directResponse
+ *       tcpProxy?          weighted clusters for TCP and TLS passthrough
+ *   clusters[]             `outbound|<port>|<subset>|<host>`: endpoints and upstream TLS
+ * ```
+ *
+ * Contract with the runtime:
+ * - Everything is plain JSON-compatible data, deeply frozen; no functions, no classes.
+ * - Every cluster name a route, mirror or TCP proxy refers to is present in `clusters`.
+ * - Listener / filter chain / route config / virtual host / route / cluster names are unique
+ *   where they are siblings, so a request can report the path it took (see `RouteMetadata`).
+ * - Semantics decided at translation time are not repeated at run time: `match.port` and
+ *   `match.gateways` of VirtualService rules are applied while building (a rule that cannot match
+ *   on a server is not emitted there), so `RouteMatch` never carries them.
+ * - Key material resolved from Secrets is held inline: never log a `ProxyConfig` as a whole;
+ *   use `redactProxyConfig` (in this directory) for debug output.
+ */
+
+/** The whole configuration of one gateway proxy. */
+export interface ProxyConfig {
+  /**
+   * A content hash of the configuration (hex). Equal configurations have equal versions, so the
+   * runtime can skip reloads that change nothing.
+   */
+  readonly version: string;
+  /** The listeners, sorted by address then listen port. */
+  readonly listeners: readonly Listener[];
+  /** Every upstream cluster any listener refers to, sorted by name. */
+  readonly clusters: readonly Cluster[];
+}
+
+/**
+ * One socket the proxy listens on: every Gateway server sharing an address and port is merged
+ * into it (Istio's `mergeGateways`).
+ */
+export interface Listener {
+  /** `<address>_<listenPort>`, e.g. `0.0.0.0_8080`, as Istio names gateway listeners. */
+  readonly name: string;
+  /** The address to bind: the servers' `bind`, or `0.0.0.0` when they give none. */
+  readonly address: string;
+  /**
+   * The Gateway server port (`port.number`): the Service port clients connect to. This is the
+   * port `match.port`, redirects with `derivePort: FROM_REQUEST_PORT` and the request's `port`
+   * refer to.
+   */
+  readonly port: number;
+  /**
+   * The port the proxy actually listens on: `portMap(port)` (identity unless the proxy maps
+   * privileged Service ports, e.g. 80 -> 8080).
+   */
+  readonly listenPort: number;
+  /**
+   * True when connections start with a TLS ClientHello whose SNI selects the filter chain
+   * (Envoy's `tls_inspector` listener filter): every chain's transport is `https`,
+   * `tls-passthrough` or `tls-terminated-tcp`. False for plain-text listeners, which have exactly
+   * one filter chain.
+   */
+  readonly tlsInspector: boolean;
+  /**
+   * The filter chains. On TLS listeners the chain is chosen by SNI with Envoy's precedence:
+   * an exact `serverNames` entry, else the longest matching wildcard (`*.example.com`), else a
+   * chain with empty `serverNames`; no match closes the connection.
+   */
+  readonly filterChains: readonly FilterChain[];
+}
+
+/** How a filter chain treats the bytes of a connection. */
+export type FilterChainTransport =
+  /** Plain-text HTTP: `httpConnectionManager`. */
+  | "http"
+  /** TLS terminated with `tls`, then HTTP: `httpConnectionManager`. */
+  | "https"
+  /** TLS passed through unterminated, routed by SNI: `tcpProxy`. */
+  | "tls-passthrough"
+  /** TLS terminated with `tls`, then opaque bytes: `tcpProxy`. */
+  | "tls-terminated-tcp"
+  /** Plain-text opaque bytes: `tcpProxy`. */
+  | "tcp";
+
+/** One way of handling connections on a listener, chosen by SNI on TLS listeners. */
+export interface FilterChain {
+  /**
+   * Unique within the listener: `http.<port>` (merged plain HTTP), `https.<port>.<portName>.<gateway>.<ns>`
+   * (Istio's RDS name of a terminated HTTPS server), `tls.<port>.<n>` (passthrough route),
+   * `tcp.<port>` or `tls.<port>.<portName>.<gateway>.<ns>` (terminated TLS to TCP).
+   */
+  readonly name: string;
+  /** SNI names this chain serves (lower case; `*.example.com` wildcards allowed); empty = any. */
+  readonly serverNames: readonly string[];
+  /** What the chain does with the connection; decides which of the optional fields are set. */
+  readonly transport: FilterChainTransport;
+  /** Downstream TLS termination; set exactly when `transport` is `https` or `tls-terminated-tcp`. */
+  readonly tls?: DownstreamTlsContext;
+  /** HTTP routing; set exactly when `transport` is `http` or `https`. */
+  readonly httpConnectionManager?: HttpConnectionManager;
+  /** Opaque forwarding; set exactly when `transport` is `tcp`, `tls-passthrough` or `tls-terminated-tcp`. */
+  readonly tcpProxy?: TcpProxy;
+  /** The Gateway servers this chain was built from, for debug output and access logs. */
+  readonly servers: readonly ServerRef[];
+}
+
+/** A Gateway server, named as in findings: `istio-system/my-gw`, `spec.servers[1]`. */
+export interface ServerRef {
+  /** `<namespace>/<name>` of the Gateway. */
+  readonly gateway: string;
+  /** Index in `spec.servers`. */
+  readonly serverIndex: number;
+  /** `port.name` of the server. */
+  readonly portName: string;
+}
+
+/** Where PEM material comes from: inline (resolved from a Secret) or a file the runtime reads. */
+export type DataSource =
+  /** PEM text resolved at translation time. `origin` says where from: `Secret istio-system/cred["tls.crt"]`. */
+  | { readonly inline: string; readonly origin: string }
+  /** A path on the proxy's file system (Istio's `serverCertificate`, `privateKey`, `caCertificates`, `caCrl`). */
+  | { readonly filename: string };
+
+/** One certificate chain with its private key. */
+export interface TlsCertificate {
+  /** PEM certificate chain. */
+  readonly certificateChain: DataSource;
+  /** PEM private key. */
+  readonly privateKey: DataSource;
+}
+
+/** TLS protocol versions, in Node.js's spelling (`tls.createSecureContext({ minVersion })`). */
+export type TlsVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+
+/** TLS termination of a filter chain (Envoy's `DownstreamTlsContext`). */
+export interface DownstreamTlsContext {
+  /** `SIMPLE`: server certificate only; `MUTUAL`: client certificate required; `OPTIONAL_MUTUAL`: verified when sent. */
+  readonly mode: "SIMPLE" | "MUTUAL" | "OPTIONAL_MUTUAL";
+  /** Server certificates (one, or an RSA and an ECDSA pair); at least one. */
+  readonly certificates: readonly TlsCertificate[];
+  /** CA bundle client certificates are verified against; set in the mutual modes. */
+  readonly caCertificates?: DataSource;
+  /** Certificate revocation list checked against client certificates. */
+  readonly crl?: DataSource;
+  /** True in `MUTUAL` mode: a handshake without a valid client certificate fails. */
+  readonly requireClientCertificate: boolean;
+  /** A client certificate must carry one of these subject alternative names (empty = any). */
+  readonly subjectAltNames: readonly string[];
+  /** Accepted base64 SHA-256 hashes of the client certificate's SPKI (empty = any). */
+  readonly verifyCertificateSpki: readonly string[];
+  /** Accepted hex SHA-256 fingerprints of the client certificate, colons removed, lower case (empty = any). */
+  readonly verifyCertificateHash: readonly string[];
+  /** Skip verification of the client certificate chain (still requested). */
+  readonly insecureSkipVerify: boolean;
+  /** Lowest accepted version. Default (as Istio's gateways) `TLSv1.2`. */
+  readonly minVersion: TlsVersion;
+  /** Highest accepted version. Default `TLSv1.3`. */
+  readonly maxVersion: TlsVersion;
+  /** OpenSSL cipher suite names for TLS 1.2 and below, in preference order; empty = the runtime's default. */
+  readonly cipherSuites: readonly string[];
+  /** ALPN protocols offered, in preference order: `["h2", "http/1.1"]` for HTTPS, empty for TCP. */
+  readonly alpn: readonly string[];
+  /** The Secret the material came from (`istio-system/my-cred`), when `credentialName` was used. */
+  readonly credentialName?: string;
+}
+
+/**
+ * HTTP codec of a connection manager:
+ * - `http1`: HTTP/1.1 only (plain-text `HTTP`, `HTTP_PROXY`, `GRPC-WEB` ports);
+ * - `http2`: HTTP/2 only (not produced today; kept for the runtime's sake);
+ * - `auto`: on TLS, ALPN decides (`h2` or `http/1.1`); in plain text, a connection opening with
+ *   the HTTP/2 preface is HTTP/2 with prior knowledge (h2c), anything else HTTP/1.1
+ *   (plain-text `HTTP2` and `GRPC` ports, and every HTTPS port).
+ */
+export type HttpCodec = "auto" | "http1" | "http2";
+
+/** HTTP processing of a filter chain (Envoy's `HttpConnectionManager`). */
+export interface HttpConnectionManager {
+  /** The scheme requests on this chain have (`x-forwarded-proto`, `match.scheme`, redirects). */
+  readonly scheme: "http" | "https";
+  /** How HTTP is spoken on the connection. */
+  readonly codec: HttpCodec;
+  /** The routes. */
+  readonly routeConfig: RouteConfig;
+}
+
+/** A set of virtual hosts (Envoy's `RouteConfiguration`). */
+export interface RouteConfig {
+  /** `http.<port>` for merged plain-text servers, `https.<port>.<portName>.<gateway>.<ns>` for HTTPS. */
+  readonly name: string;
+  /**
+   * Virtual hosts, sorted by precedence of their first domain (exact names, then wildcards
+   * longest first, then `*`). Domains are unique across the route config.
+   */
+  readonly virtualHosts: readonly VirtualHost[];
+}
+
+/** The routes for a set of domains (Envoy's `VirtualHost`). */
+export interface VirtualHost {
+  /** `<domain>:<port>`, e.g. `bookinfo.com:80`, or `blackhole:<port>` when nothing is bound. */
+  readonly name: string;
+  /**
+   * Lower-case domains: exact names, leading wildcards (`*.example.com`) or `*`. The runtime picks
+   * the virtual host by the request's authority with its port stripped: an exact domain first,
+   * then the longest matching wildcard, then `*` (`selectVirtualHost`).
+   */
+  readonly domains: readonly string[];
+  /** True when the host answers every plain-text request with a 301 to `https` (`tls.httpsRedirect`). */
+  readonly requireTls: boolean;
+  /** Routes in order; the first that matches wins. Empty routes: every request gets 404. */
+  readonly routes: readonly Route[];
+}
+
+/** Where a route came from, so each request can say which rule it matched. */
+export interface RouteMetadata {
+  /** `<namespace>/<name>` of the VirtualService. */
+  readonly virtualService: string;
+  /** Index in `spec.http`. */
+  readonly ruleIndex: number;
+  /** Index in `spec.http[ruleIndex].match`, or -1 when the rule has no `match`. */
+  readonly matchIndex: number;
+}
+
+/** One routing rule for one `HTTPMatchRequest` (Envoy's `Route`). */
+export interface Route {
+  /**
+   * The rule's `name` (with `.<match name>` when the match has one), as Istio names routes; when
+   * the rule is unnamed, `<vs namespace>.<vs name>.<ruleIndex>.<matchIndex>`.
+   */
+  readonly name: string;
+  /** The conditions; every one given must hold. */
+  readonly match: RouteMatch;
+  /** What happens to a matching request. */
+  readonly action: RouteAction;
+  /** Header operations of the rule (`headers`), applied after the destination's own. */
+  readonly headers: HeaderOperationsPair;
+  /** Faults to inject (Envoy's fault filter, per route). */
+  readonly fault?: FaultPolicy;
+  /** CORS policy (Envoy's cors filter, per route). */
+  readonly cors?: CorsPolicyConfig;
+  /** Where the route came from. */
+  readonly metadata: RouteMetadata;
+}
+
+/**
+ * A string condition, normalized from Istio's `StringMatch`. `regex` is RE2 syntax and must match
+ * the whole string; `present` only requires the value to exist (an empty `StringMatch`).
+ */
+export type StringMatcher =
+  | { readonly kind: "exact"; readonly value: string }
+  | { readonly kind: "prefix"; readonly value: string }
+  | { readonly kind: "regex"; readonly regex: string }
+  | { readonly kind: "present" };
+
+/** A condition on one header or query parameter. */
+export interface KeyValueMatcher {
+  /** Lower-case header name, or the query parameter name as written. */
+  readonly name: string;
+  /** The condition on the value. */
+  readonly match: StringMatcher;
+}
+
+/** Normalized `HTTPMatchRequest`. Absent fields impose no condition. */
+export interface RouteMatch {
+  /** The path without the query string. Absent = any path (Envoy's `prefix: /`). */
+  readonly uri?: StringMatcher;
+  /** Compare `uri` case-insensitively. */
+  readonly ignoreUriCase: boolean;
+  /** The scheme (`http`, `https`). */
+  readonly scheme?: StringMatcher;
+  /** The method. */
+  readonly method?: StringMatcher;
+  /** The authority (Host header, `:authority`), as sent (port included). */
+  readonly authority?: StringMatcher;
+  /** Headers that must be present and match. */
+  readonly headers: readonly KeyValueMatcher[];
+  /** Headers that must not match (`present`: must be absent). */
+  readonly withoutHeaders: readonly KeyValueMatcher[];
+  /** Query parameters that must be present and match (`prefix` is not supported by Istio). */
+  readonly queryParams: readonly KeyValueMatcher[];
+}
+
+/** Set, append and remove headers. Names are lower case; values may hold Envoy formatters. */
+export interface HeaderOperations {
+  /** Replace (or create) these headers, in order. */
+  readonly set: readonly (readonly [name: string, value: string])[];
+  /** Append these values (creating the header if absent), in order. */
+  readonly add: readonly (readonly [name: string, value: string])[];
+  /** Remove these headers. Applied before `set` and `add` of the same level. */
+  readonly remove: readonly string[];
+}
+
+/** Header operations on the request (before forwarding) and on the response (before answering). */
+export interface HeaderOperationsPair {
+  /** On the request. A `host` or `:authority` here rewrites the authority. */
+  readonly request: HeaderOperations;
+  /** On the response. */
+  readonly response: HeaderOperations;
+}
+
+/** What a route does: forward, redirect or answer. */
+export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
+
+/** One destination of a forwarding route. */
+export interface WeightedCluster {
+  /** The cluster's name (present in `ProxyConfig.clusters`). */
+  readonly cluster: string;
+  /** Relative weight, > 0 (destinations with weight 0 are dropped, as Istio does). */
+  readonly weight: number;
+  /** Header operations of this destination, applied before the route's. */
+  readonly headers: HeaderOperationsPair;
+}
+
+/** Forward to one of several weighted clusters (Envoy's `RouteAction`). */
+export interface ForwardAction {
+  /** Discriminant. */
+  readonly kind: "route";
+  /** The destinations, at least one. A single destination has weight 1 whatever the rule said. */
+  readonly clusters: readonly WeightedCluster[];
+  /** Path and authority rewrite before forwarding. */
+  readonly rewrite?: RewritePolicy;
+  /** Time allowed for the whole request including retries, in ms. Absent = no timeout (Istio's default). */
+  readonly timeoutMs?: number;
+  /** Retries; absent when `attempts` is 0. */
+  readonly retries?: RetryPolicyConfig;
+  /** Copies of the request sent fire-and-forget. */
+  readonly mirrors: readonly MirrorPolicy[];
+}
+
+/** Path and authority rewrite. */
+export interface RewritePolicy {
+  /**
+   * Replaces the matched part of the path: the matched prefix when the route's `uri` is a prefix
+   * match, the whole path otherwise. The query string is kept.
+   */
+  readonly uri?: string;
+  /** Replaces every match of the RE2 `pattern` in the path with `substitution` (`\1` back-references). */
+  readonly uriRegex?: { readonly pattern: string; readonly substitution: string };
+  /** Replaces the authority (Host header). */
+  readonly authority?: string;
+}
+
+/** Retries as Istio configures Envoy. */
+export interface RetryPolicyConfig {
+  /** Retries after the first try (>= 1). */
+  readonly attempts: number;
+  /** Time for each try in ms; absent = the route timeout. */
+  readonly perTryTimeoutMs?: number;
+  /** The raw `retryOn` list (Envoy conditions and status codes); parse with `parseRetryOn`. */
+  readonly retryOn: string;
+  /** Base interval between retries in ms (Envoy's default 25). */
+  readonly backoffMs: number;
+}
+
+/** A copy of the request sent to another cluster. */
+export interface MirrorPolicy {
+  /** The cluster's name (present in `ProxyConfig.clusters`). */
+  readonly cluster: string;
+  /** Percentage of requests mirrored, 0 to 100. */
+  readonly percentage: number;
+}
+
+/** Answer with a redirect (Envoy's `RedirectAction`). */
+export interface RedirectAction {
+  /** Discriminant. */
+  readonly kind: "redirect";
+  /** Replaces the whole path; the query is kept. */
+  readonly uri?: string;
+  /** Replaces the matched prefix of the path (the route's `uri` is a prefix match). */
+  readonly prefixRewrite?: string;
+  /** Replaces the host (and port, when it has one). */
+  readonly authority?: string;
+  /** Replaces the scheme: `http` or `https`. */
+  readonly scheme?: string;
+  /** Replaces the port. `FROM_REQUEST_PORT` is resolved at translation time to the listener's `port`. */
+  readonly port?: number;
+  /** The status, 3xx; default 301. */
+  readonly responseCode: number;
+}
+
+/** Answer with a fixed response (Envoy's `DirectResponseAction`). */
+export interface DirectResponseAction {
+  /** Discriminant. */
+  readonly kind: "directResponse";
+  /** The status, 200 to 599. */
+  readonly status: number;
+  /** The body: text, or base64 bytes. Absent = empty. */
+  readonly body?: { readonly inlineString: string } | { readonly inlineBytes: string };
+}
+
+/** Faults injected before forwarding (Envoy's `HTTPFault`). */
+export interface FaultPolicy {
+  /** Delay the request. */
+  readonly delay?: { readonly fixedDelayMs: number; readonly percentage: number };
+  /** Answer instead of forwarding: an HTTP status, or a gRPC status name answered as a trailers-only 200. */
+  readonly abort?: {
+    readonly httpStatus?: number;
+    readonly grpcStatus?: string;
+    readonly percentage: number;
+  };
+}
+
+/** A condition on the `Origin` header. */
+export type OriginMatcher = StringMatcher;
+
+/** CORS policy of a route (Envoy's `CorsPolicy`). */
+export interface CorsPolicyConfig {
+  /** Allowed origins (from `allowOrigins` and the deprecated `allowOrigin`, exact). */
+  readonly allowOrigins: readonly OriginMatcher[];
+  /** `Access-Control-Allow-Methods` value list. */
+  readonly allowMethods: readonly string[];
+  /** `Access-Control-Allow-Headers` value list. */
+  readonly allowHeaders: readonly string[];
+  /** `Access-Control-Expose-Headers` value list. */
+  readonly exposeHeaders: readonly string[];
+  /** `Access-Control-Max-Age` in seconds. */
+  readonly maxAgeSeconds?: number;
+  /** `Access-Control-Allow-Credentials: true`. */
+  readonly allowCredentials: boolean;
+  /** Preflights from origins not allowed: `FORWARD` (default) to the upstream, or `IGNORE` (answer without CORS headers). */
+  readonly unmatchedPreflights: "FORWARD" | "IGNORE";
+}
+
+/** Opaque forwarding (Envoy's `TcpProxy`). */
+export interface TcpProxy {
+  /** Destinations, weighted by connection; at least one. */
+  readonly clusters: readonly TcpWeightedCluster[];
+  /** The rule this came from. */
+  readonly metadata: TcpRouteMetadata;
+}
+
+/** One destination of a TCP proxy. */
+export interface TcpWeightedCluster {
+  /** The cluster's name (present in `ProxyConfig.clusters`). */
+  readonly cluster: string;
+  /** Relative weight, > 0. */
+  readonly weight: number;
+}
+
+/** Where a TCP proxy came from. */
+export interface TcpRouteMetadata {
+  /** `<namespace>/<name>` of the VirtualService. */
+  readonly virtualService: string;
+  /** `tls` (passthrough) or `tcp` rules. */
+  readonly block: "tls" | "tcp";
+  /** Index in `spec.tls` or `spec.tcp`. */
+  readonly ruleIndex: number;
+  /** Index in the rule's `match`, or -1 when it has none. */
+  readonly matchIndex: number;
+}
+
+/** An upstream endpoint. */
+export interface Endpoint {
+  /** An IP address (`STATIC`) or a DNS name (`STRICT_DNS`). */
+  readonly address: string;
+  /** The port to connect to. */
+  readonly port: number;
+  /** Relative load-balancing weight, >= 1. */
+  readonly weight: number;
+}
+
+/** TLS the proxy originates towards upstream endpoints (from a DestinationRule; Envoy's `UpstreamTlsContext`). */
+export interface UpstreamTlsContext {
+  /** `SIMPLE`: verify the server; `MUTUAL`: also present a client certificate. */
+  readonly mode: "SIMPLE" | "MUTUAL";
+  /** SNI sent: the DestinationRule's `sni`, else the cluster's host. */
+  readonly sni: string;
+  /** CA bundle the upstream certificate is verified against; absent = the system's roots. */
+  readonly caCertificates?: DataSource;
+  /** Client certificate (`MUTUAL`). */
+  readonly certificate?: TlsCertificate;
+  /** Names accepted in the upstream certificate (empty = the SNI name as usual). */
+  readonly subjectAltNames: readonly string[];
+  /** Do not verify the upstream certificate. */
+  readonly insecureSkipVerify: boolean;
+  /** ALPN offered upstream; empty. */
+  readonly alpn: readonly string[];
+}
+
+/** Where requests go: one service port and subset (Envoy's `Cluster`). */
+export interface Cluster {
+  /** `outbound|<port>|<subset>|<host>`, Istio's cluster name. */
+  readonly name: string;
+  /** The destination host, fully qualified (`reviews.default.svc.cluster.local`). */
+  readonly host: string;
+  /** The service port. */
+  readonly port: number;
+  /** The subset name, or empty. */
+  readonly subset: string;
+  /** The subset's labels from the DestinationRule; ServiceEntry endpoints are filtered by them. */
+  readonly subsetLabels: Readonly<Record<string, string>>;
+  /**
+   * `STATIC`: endpoints are IP addresses; `STRICT_DNS`: endpoint addresses are DNS names resolved
+   * by the runtime (which may override them, e.g. the CLI's `--resolve HOST=IP`).
+   */
+  readonly type: "STATIC" | "STRICT_DNS";
+  /**
+   * Endpoints. A Kubernetes service (no ServiceEntry) has one DNS endpoint: its host and port
+   * (subset labels cannot be applied to DNS answers). Empty = every request gets 503 (no
+   * healthy upstream), e.g. a subset that selects no ServiceEntry endpoint.
+   */
+  readonly endpoints: readonly Endpoint[];
+  /** Upstream TLS, from the DestinationRule. */
+  readonly tls?: UpstreamTlsContext;
+  /** Connect timeout in ms (DestinationRule `connectionPool.tcp.connectTimeout`; default 10000). */
+  readonly connectTimeoutMs: number;
+  /** `ROUND_ROBIN` unless the DestinationRule asks for `RANDOM` or `LEAST_REQUEST`-family policies. */
+  readonly lbPolicy: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST";
+  /** What the cluster was built from: `ServiceEntry ns/name`, `DestinationRule ns/name`. */
+  readonly sources: readonly string[];
+}
