@@ -11,11 +11,16 @@ export function formatIssue(issue: Issue): string {
   return issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`;
 }
 
-/** istioctl's line form: `Error [IST0101] (VirtualService default/bookinfo) spec.gateways[0]: ...`. */
-export function formatIssueLine(issue: Issue): string {
+/**
+ * istioctl's line form: `Error [IST0101] (VirtualService default/bookinfo) spec.gateways[0]: ...`.
+ * `origin` (`bookinfo.yaml:20`) follows the resource inside the parentheses, as istioctl prints it
+ * when it analyzes files.
+ */
+export function formatIssueLine(issue: Issue, origin?: string): string {
   const level = issue.severity[0].toUpperCase() + issue.severity.slice(1);
+  const where = origin === undefined ? formatResource(issue.resource) : `${formatResource(issue.resource)} ${origin}`;
   // istioctl shows Istio's code; ours stands in where Istio has none (both are in the JSON form).
-  return `${level} [${issue.istioCode ?? issue.code}] (${formatResource(issue.resource)}) ${formatIssue(issue)}`;
+  return `${level} [${issue.istioCode ?? issue.code}] (${where}) ${formatIssue(issue)}`;
 }
 
 /**
