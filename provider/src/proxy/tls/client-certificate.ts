@@ -1,0 +1,86 @@
+/**
+ * Checks a verified client certificate against a server's `subjectAltNames`,
+ * `verifyCertificateSpki` and `verifyCertificateHash`, with Envoy's semantics: SANs match exactly
+ * (any of DNS, URI, IP, email); SPKI pins and certificate hashes are alternatives (a certificate
+ * matching either list is accepted when both are given).
+ */
+import { X509Certificate, createHash } from "node:crypto";
+
+/** What a server accepts beyond a chain that verifies. */
+export interface ClientCertificatePolicy {
+  /** Accepted subject alternative names; empty accepts any. */
+  subjectAltNames?: readonly string[];
+  /** Accepted base64 SHA-256 hashes of the Subject Public Key Info. */
+  verifyCertificateSpki?: readonly string[];
+  /** Accepted hex SHA-256 fingerprints of the DER certificate (colons and case ignored). */
+  verifyCertificateHash?: readonly string[];
+}
+
+/** Whether a policy asks for anything beyond chain verification. */
+export function hasPinning(policy: ClientCertificatePolicy): boolean {
+  return (
+    (policy.subjectAltNames?.length ?? 0) > 0 ||
+    (policy.verifyCertificateSpki?.length ?? 0) > 0 ||
+    (policy.verifyCertificateHash?.length ?? 0) > 0
+  );
+}
+
+/** The subject alternative names of a certificate, without their type prefixes. */
+export function subjectAltNamesOf(cert: X509Certificate): string[] {
+  const text = cert.subjectAltName;
+  if (text === undefined) return [];
+  return text
+    .split(/,\s*/)
+    .map((entry) => {
+      const colon = entry.indexOf(":");
+      let value = colon < 0 ? entry : entry.slice(colon + 1);
+      if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      return value;
+    })
+    .filter((v) => v.length > 0);
+}
+
+/** Base64 SHA-256 of the certificate's SubjectPublicKeyInfo DER, as `verifyCertificateSpki` pins it. */
+export function spkiHash(cert: X509Certificate): string {
+  const der = cert.publicKey.export({ type: "spki", format: "der" });
+  return createHash("sha256").update(der).digest("base64");
+}
+
+/** Lower-case hex SHA-256 of the certificate's DER, as `verifyCertificateHash` pins it. */
+export function certificateHash(cert: X509Certificate): string {
+  return createHash("sha256").update(cert.raw).digest("hex");
+}
+
+function normalizeHash(h: string): string {
+  return h.replace(/:/g, "").toLowerCase();
+}
+
+/**
+ * Why `der` (a client certificate whose chain already verified) breaks `policy`, or undefined
+ * when it is accepted.
+ */
+export function checkClientCertificate(der: Buffer, policy: ClientCertificatePolicy): string | undefined {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(der);
+  } catch {
+    return "client certificate cannot be parsed";
+  }
+  const spki = policy.verifyCertificateSpki ?? [];
+  const hashes = policy.verifyCertificateHash ?? [];
+  if (spki.length > 0 || hashes.length > 0) {
+    const spkiOk = spki.length > 0 && spki.includes(spkiHash(cert));
+    const hash = certificateHash(cert);
+    const hashOk = hashes.length > 0 && hashes.some((h) => normalizeHash(h) === hash);
+    if (!spkiOk && !hashOk)
+      return "client certificate matches neither verifyCertificateSpki nor verifyCertificateHash";
+  }
+  const sans = policy.subjectAltNames ?? [];
+  if (sans.length > 0) {
+    const have = subjectAltNamesOf(cert);
+    if (!have.some((n) => sans.includes(n))) {
+      return `client certificate subject alternative names ${JSON.stringify(have)} match none of subjectAltNames`;
+    }
+  }
+  return undefined;
+}
