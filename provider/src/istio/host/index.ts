@@ -1,0 +1,4 @@
+/** Host names as Istio reads and compares them: matching, intersection, namespaces and syntax. */
+export * from "./name";
+export * from "./names";
+export * from "./dns";
