@@ -1,0 +1,351 @@
+/**
+ * Which VirtualServices bind to which Gateway servers, as Istio's pilot decides it at runtime
+ * (istio-rules.md §6, BIND-1..7), and why a VirtualService does not bind where it asks to.
+ *
+ * Built once from every Gateway and VirtualService: gateway references resolve through a map and
+ * server hosts through a per-Gateway {@link ServerHostIndex}, so the cost grows with the number of
+ * references and hosts, not with Gateways × VirtualServices.
+ */
+import { intersection, matches } from "../host";
+import { routeBlockFor, serverKind } from "../model";
+import type {
+  Gateway,
+  HTTPMatchRequest,
+  L4MatchAttributes,
+  Server,
+  ServerKind,
+  TLSMatchAttributes,
+  VirtualService,
+} from "../model";
+import { MESH_GATEWAY, effectiveGateways, keyOf, namespaceOf, resolveGatewayName } from "./gateway-reference";
+import { ServerHostIndex } from "./host-index";
+import { resolveShortHost } from "./short-host";
+import { isExportedTo } from "./visibility";
+import { sanitizeServerHosts } from "../host";
+
+/** The VirtualService block a server is routed by. */
+export type RouteBlock = "http" | "tls" | "tcp";
+
+/** The namespace of gateway pods when nothing says otherwise: where Istio installs its ingress gateway. */
+export const DEFAULT_GATEWAY_NAMESPACE = "istio-system";
+
+/** Why a VirtualService does not bind to a Gateway it names. */
+export const UnboundReason = {
+  /** No Gateway with the resolved `<namespace>/<name>` exists. */
+  GATEWAY_NOT_FOUND: "GatewayNotFound",
+  /** The VirtualService's `exportTo` does not include the namespace of any pod of the Gateway. */
+  NOT_EXPORTED: "NotExported",
+  /** No host of any server, as visible to the VirtualService's namespace, overlaps its hosts. */
+  NO_HOST_OVERLAP: "NoHostOverlap",
+  /** Hosts overlap, but the VirtualService has no rules in the block those servers use. */
+  NO_ROUTE_BLOCK: "NoRouteBlock",
+  /** Rules of the right block exist, but every one is excluded by `match.port` or `match.gateways`. */
+  NO_APPLICABLE_ROUTE: "NoApplicableRoute",
+} as const;
+export type UnboundReason = (typeof UnboundReason)[keyof typeof UnboundReason];
+
+/** A server of a named Gateway whose visible hosts overlap a VirtualService's hosts. */
+export interface ServerMatch {
+  /** Index of the server in the Gateway's `spec.servers`. */
+  readonly serverIndex: number;
+  /** How the server handles traffic. */
+  readonly kind: ServerKind;
+  /** The VirtualService block the server uses; undefined for AUTO_PASSTHROUGH and unsupported protocols. */
+  readonly block: RouteBlock | undefined;
+  /**
+   * For `http`: the intersection of the visible server hosts and the VirtualService hosts (the
+   * virtual host domains, narrower name of each pair, Istio's order). For `tls`/`tcp` (and
+   * servers without a block): the VirtualService hosts that match a visible server host.
+   */
+  readonly hosts: readonly string[];
+  /**
+   * Indexes into `spec[block]` of the rules that can apply on this server: no `match`, or at least
+   * one match whose `port` (when set) is the server's port and whose `gateways` (when set) name
+   * this Gateway. `sourceLabels` and `sourceNamespace` depend on the pod and are not considered.
+   */
+  readonly routes: readonly number[];
+}
+
+/** A VirtualService bound to one server of one Gateway. */
+export interface Binding extends ServerMatch {
+  /** `<namespace>/<name>` of the Gateway. */
+  readonly gateway: string;
+  /** The VirtualService. */
+  readonly virtualService: VirtualService;
+  /** The bound block (never undefined in a binding). */
+  readonly block: RouteBlock;
+}
+
+/** What became of one entry of a VirtualService's `spec.gateways`. */
+export interface GatewayAttachment {
+  /** The VirtualService. */
+  readonly virtualService: VirtualService;
+  /** Index of the entry in `spec.gateways`; -1 never occurs (`mesh` entries are not listed). */
+  readonly gatewayIndex: number;
+  /** The entry as written. */
+  readonly reference: string;
+  /** The entry resolved to `<namespace>/<name>`. */
+  readonly gateway: string;
+  /** True when the Gateway exists. */
+  readonly found: boolean;
+  /** True when the VirtualService is exported to the namespace of some pod of the Gateway. */
+  readonly exported: boolean;
+  /** True when an earlier entry of the same list resolved to the same Gateway (this one adds nothing). */
+  readonly duplicate: boolean;
+  /** Servers whose visible hosts overlap the VirtualService's hosts, in server order. */
+  readonly servers: readonly ServerMatch[];
+  /** The servers the VirtualService binds to through this entry. */
+  readonly bindings: readonly Binding[];
+  /** Why nothing binds; undefined when something does (or the entry is a duplicate). */
+  readonly unbound: UnboundReason | undefined;
+}
+
+/** Inputs of {@link buildGatewayBindings}. */
+export interface GatewayBindingsInput {
+  /** Every Gateway; when two share `<namespace>/<name>`, the first counts. */
+  readonly gateways: readonly Gateway[];
+  /** Every VirtualService. */
+  readonly virtualServices: readonly VirtualService[];
+  /**
+   * Namespaces of the pods serving each Gateway, for `exportTo` (BIND-3). Default: every Gateway
+   * is served from {@link gatewayNamespace}. A VirtualService binds when exported to any of them.
+   */
+  readonly podNamespaces?: (gateway: Gateway) => readonly string[];
+  /** The gateway pod namespace used when `podNamespaces` is not given. Default `istio-system`. */
+  readonly gatewayNamespace?: string;
+}
+
+interface GatewayEntry {
+  readonly key: string;
+  readonly gateway: Gateway;
+  readonly namespace: string;
+  readonly podNamespaces: readonly string[];
+  readonly servers: readonly Server[];
+  readonly kinds: readonly ServerKind[];
+  readonly index: ServerHostIndex;
+}
+
+/** The VirtualServices in Istio's precedence: older `creationTimestamp` first, then input order. */
+function byCreation(virtualServices: readonly VirtualService[]): VirtualService[] {
+  const time = (vs: VirtualService): number => {
+    const t = vs.metadata?.creationTimestamp;
+    const ms = t === undefined ? Number.NaN : Date.parse(t);
+    // Without a timestamp an object counts as oldest, as Go's zero time does.
+    return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+  };
+  const keyed = virtualServices.map((vs, i) => ({ vs, i, t: time(vs) }));
+  keyed.sort((a, b) => (a.t === b.t ? a.i - b.i : a.t < b.t ? -1 : 1));
+  return keyed.map((k) => k.vs);
+}
+
+type AnyMatch = HTTPMatchRequest | L4MatchAttributes | TLSMatchAttributes;
+
+/** True when a route match can apply on a server with this port, built for gateway `gateway`. */
+export function matchApplies(
+  match: Pick<AnyMatch, "port" | "gateways">,
+  port: number,
+  gateway: string,
+  vsNamespace: string,
+): boolean {
+  if (match.port !== undefined && match.port !== 0 && match.port !== port) return false;
+  const gateways = match.gateways;
+  if (gateways === undefined || gateways.length === 0) return true;
+  return gateways.some((g) => resolveGatewayName(g, vsNamespace) === gateway);
+}
+
+/** Indexes of the rules of `block` that can apply on a server with `port` of `gateway`. */
+export function applicableRoutes(
+  vs: VirtualService,
+  block: RouteBlock,
+  port: number,
+  gateway: string,
+): number[] {
+  const rules: ReadonlyArray<{ match?: readonly AnyMatch[] }> = vs.spec?.[block] ?? [];
+  const ns = namespaceOf(vs);
+  const out: number[] = [];
+  rules.forEach((rule, i) => {
+    const ms = rule?.match;
+    if (ms === undefined || ms.length === 0 || ms.some((m) => matchApplies(m ?? {}, port, gateway, ns)))
+      out.push(i);
+  });
+  return out;
+}
+
+/**
+ * The binding of every VirtualService to every Gateway server, and the reasons for the bindings a
+ * VirtualService asks for and does not get. Immutable once built.
+ */
+export class GatewayBindings {
+  private readonly byServer = new Map<string, Binding[][]>();
+  private readonly byVirtualService = new Map<VirtualService, GatewayAttachment[]>();
+  private readonly attachmentList: GatewayAttachment[] = [];
+
+  /** @internal use {@link buildGatewayBindings}. */
+  constructor(private readonly entries: ReadonlyMap<string, GatewayEntry>) {
+    for (const e of entries.values())
+      this.byServer.set(
+        e.key,
+        e.servers.map(() => []),
+      );
+  }
+
+  /** The Gateway with this `<namespace>/<name>`, if any. */
+  gateway(key: string): Gateway | undefined {
+    return this.entries.get(key)?.gateway;
+  }
+
+  /** `<namespace>/<name>` of every Gateway, in input order. */
+  gatewayKeys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The namespaces of the pods serving the Gateway (for exportTo and credentialName). */
+  podNamespacesOf(key: string): readonly string[] {
+    return this.entries.get(key)?.podNamespaces ?? [];
+  }
+
+  /** The VirtualServices bound to server `serverIndex` of Gateway `key`, in precedence order. */
+  bindingsFor(key: string, serverIndex: number): readonly Binding[] {
+    return this.byServer.get(key)?.[serverIndex] ?? [];
+  }
+
+  /** What became of each non-`mesh` entry of the VirtualService's `spec.gateways`. */
+  attachmentsOf(vs: VirtualService): readonly GatewayAttachment[] {
+    return this.byVirtualService.get(vs) ?? [];
+  }
+
+  /** Every attachment of every VirtualService, in precedence order. */
+  attachments(): readonly GatewayAttachment[] {
+    return this.attachmentList;
+  }
+
+  /** @internal */
+  add(attachment: GatewayAttachment): void {
+    this.attachmentList.push(attachment);
+    const list = this.byVirtualService.get(attachment.virtualService);
+    if (list === undefined) this.byVirtualService.set(attachment.virtualService, [attachment]);
+    else list.push(attachment);
+    const servers = this.byServer.get(attachment.gateway);
+    if (servers === undefined) return;
+    for (const b of attachment.bindings) servers[b.serverIndex]!.push(b);
+  }
+}
+
+/** Builds the {@link GatewayBindings} of a set of Gateways and VirtualServices. */
+export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindings {
+  const defaultNamespaces = [input.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE];
+  const entries = new Map<string, GatewayEntry>();
+  for (const gateway of input.gateways) {
+    const key = keyOf(gateway);
+    if (entries.has(key)) continue;
+    const namespace = namespaceOf(gateway);
+    const servers = (gateway.spec?.servers ?? []).filter((s): s is Server => s != null);
+    entries.set(key, {
+      key,
+      gateway,
+      namespace,
+      podNamespaces: input.podNamespaces?.(gateway) ?? defaultNamespaces,
+      servers,
+      kinds: servers.map((s) => serverKind(s)),
+      index: new ServerHostIndex(servers.map((s) => sanitizeServerHosts(s.hosts ?? [], namespace))),
+    });
+  }
+  const result = new GatewayBindings(entries);
+  for (const vs of byCreation(input.virtualServices)) {
+    const ns = namespaceOf(vs);
+    const hosts = (vs.spec?.hosts ?? []).map((h) => resolveShortHost(h, ns));
+    const seen = new Set<string>();
+    effectiveGateways(vs).forEach((reference, gatewayIndex) => {
+      if (reference === MESH_GATEWAY) return;
+      const key = resolveGatewayName(reference, ns);
+      const duplicate = seen.has(key);
+      seen.add(key);
+      const entry = entries.get(key);
+      const base = { virtualService: vs, gatewayIndex, reference, gateway: key, duplicate };
+      if (entry === undefined) {
+        result.add({
+          ...base,
+          found: false,
+          exported: false,
+          servers: [],
+          bindings: [],
+          unbound: UnboundReason.GATEWAY_NOT_FOUND,
+        });
+        return;
+      }
+      const exported = entry.podNamespaces.some((pns) => isExportedTo(vs.spec?.exportTo, ns, pns));
+      const servers = matchServers(entry, vs, ns, hosts);
+      const bindings: Binding[] = [];
+      if (exported && !duplicate) {
+        for (const m of servers) {
+          if (m.block !== undefined && m.routes.length > 0) {
+            bindings.push({ ...m, block: m.block, gateway: key, virtualService: vs });
+          }
+        }
+      }
+      result.add({
+        ...base,
+        found: true,
+        exported,
+        servers,
+        bindings,
+        unbound: duplicate || bindings.length > 0 ? undefined : unboundReason(vs, exported, servers),
+      });
+    });
+  }
+  return result;
+}
+
+function unboundReason(
+  vs: VirtualService,
+  exported: boolean,
+  servers: readonly ServerMatch[],
+): UnboundReason {
+  if (servers.length === 0) return UnboundReason.NO_HOST_OVERLAP;
+  const withBlock = servers.filter((m) => m.block !== undefined && (vs.spec?.[m.block]?.length ?? 0) > 0);
+  if (withBlock.length === 0) return UnboundReason.NO_ROUTE_BLOCK;
+  if (!exported) return UnboundReason.NOT_EXPORTED;
+  return UnboundReason.NO_APPLICABLE_ROUTE;
+}
+
+/** The servers of `entry` whose hosts visible to `ns` overlap the (expanded) VirtualService hosts. */
+function matchServers(
+  entry: GatewayEntry,
+  vs: VirtualService,
+  ns: string,
+  hosts: readonly string[],
+): ServerMatch[] {
+  // serverIndex -> overlapping pairs (server host position, VS host position).
+  const pairs = new Map<number, Array<{ position: number; vsPosition: number; server: string }>>();
+  hosts.forEach((h, vsPosition) => {
+    entry.index.candidates(h, ns, (c) => {
+      if (!matches(c.name, h)) return;
+      let list = pairs.get(c.serverIndex);
+      if (list === undefined) pairs.set(c.serverIndex, (list = []));
+      list.push({ position: c.position, vsPosition, server: c.name });
+    });
+  });
+  const out: ServerMatch[] = [];
+  for (const serverIndex of [...pairs.keys()].sort((a, b) => a - b)) {
+    const list = pairs.get(serverIndex)!;
+    const kind = entry.kinds[serverIndex]!;
+    const block = routeBlockFor(kind);
+    let matched: string[];
+    if (block === "http") {
+      // Istio iterates server hosts, then VirtualService hosts; keep that order.
+      list.sort((a, b) => a.position - b.position || a.vsPosition - b.vsPosition);
+      matched = dedupe(list.flatMap((p) => intersection([p.server], [hosts[p.vsPosition]!])));
+    } else {
+      list.sort((a, b) => a.vsPosition - b.vsPosition || a.position - b.position);
+      matched = dedupe(list.map((p) => hosts[p.vsPosition]!));
+    }
+    const port = entry.servers[serverIndex]!.port?.number ?? 0;
+    const routes = block === undefined ? [] : applicableRoutes(vs, block, port, entry.key);
+    out.push({ serverIndex, kind, block, hosts: matched, routes });
+  }
+  return out;
+}
+
+function dedupe(list: readonly string[]): string[] {
+  return [...new Set(list)];
+}
