@@ -1,0 +1,90 @@
+/**
+ * The shape of a DestinationRule. Only the fields routing needs are modelled; they are typed, and
+ * every other field of Istio's API (`outlierDetection`, `workloadSelector`, ...) passes through.
+ */
+import { z } from "zod";
+import { ClientTLSmode, H2UpgradePolicy, SimpleLB } from "../model";
+import { looseObject } from "./loose";
+import { objectMetaSchema } from "./meta";
+import { int32, stringMap } from "./scalars";
+import { portSelectorSchema } from "./virtual-service";
+
+/** {@link LoadBalancerSettings}. */
+export const loadBalancerSettingsSchema = looseObject({
+  simple: z.enum(SimpleLB).optional(),
+});
+
+/** {@link TCPSettings}. */
+export const tcpSettingsSchema = looseObject({
+  maxConnections: int32().optional(),
+  connectTimeout: z.string().optional(),
+  idleTimeout: z.string().optional(),
+});
+
+/** {@link HTTPSettings}. */
+export const httpSettingsSchema = looseObject({
+  http1MaxPendingRequests: int32().optional(),
+  http2MaxRequests: int32().optional(),
+  maxRequestsPerConnection: int32().optional(),
+  maxRetries: int32().optional(),
+  idleTimeout: z.string().optional(),
+  h2UpgradePolicy: z.enum(H2UpgradePolicy).optional(),
+  useClientProtocol: z.boolean().optional(),
+});
+
+/** {@link ConnectionPoolSettings}. */
+export const connectionPoolSettingsSchema = looseObject({
+  tcp: tcpSettingsSchema.optional(),
+  http: httpSettingsSchema.optional(),
+});
+
+/** {@link ClientTLSSettings}. */
+export const clientTLSSettingsSchema = looseObject({
+  mode: z.enum(ClientTLSmode).optional(),
+  clientCertificate: z.string().optional(),
+  privateKey: z.string().optional(),
+  caCertificates: z.string().optional(),
+  credentialName: z.string().optional(),
+  subjectAltNames: z.array(z.string()).optional(),
+  sni: z.string().optional(),
+  insecureSkipVerify: z.boolean().optional(),
+});
+
+/** {@link PortTrafficPolicy}. */
+export const portTrafficPolicySchema = looseObject({
+  port: portSelectorSchema.optional(),
+  loadBalancer: loadBalancerSettingsSchema.optional(),
+  connectionPool: connectionPoolSettingsSchema.optional(),
+  tls: clientTLSSettingsSchema.optional(),
+});
+
+/** {@link TrafficPolicy}. */
+export const trafficPolicySchema = looseObject({
+  loadBalancer: loadBalancerSettingsSchema.optional(),
+  connectionPool: connectionPoolSettingsSchema.optional(),
+  tls: clientTLSSettingsSchema.optional(),
+  portLevelSettings: z.array(portTrafficPolicySchema).optional(),
+});
+
+/** {@link Subset}. */
+export const subsetSchema = looseObject({
+  name: z.string(),
+  labels: stringMap().optional(),
+  trafficPolicy: trafficPolicySchema.optional(),
+});
+
+/** {@link DestinationRuleSpec}. */
+export const destinationRuleSpecSchema = looseObject({
+  host: z.string(),
+  trafficPolicy: trafficPolicySchema.optional(),
+  subsets: z.array(subsetSchema).optional(),
+  exportTo: z.array(z.string()).optional(),
+});
+
+/** {@link DestinationRule}: the whole resource (without `status`). */
+export const destinationRuleSchema = looseObject({
+  apiVersion: z.string(),
+  kind: z.literal("DestinationRule"),
+  metadata: objectMetaSchema,
+  spec: destinationRuleSpecSchema,
+});
