@@ -1,12 +1,15 @@
 /**
  * "At most one of these fields", Istio's protobuf `oneof` (and its CEL rules on Gateway TLS). The
- * zod check reports it once, on the object; the JSON Schema carries the groups under
+ * zod refinement reports it once, on the object; the JSON Schema carries the groups under
  * {@link AT_MOST_ONE_KEY} so the CRD builder can express them in Kubernetes' terms.
  */
 import type { z } from "zod";
 
 /** JSON Schema extension key holding the groups; replaced by the CRD builder, never published. */
 export const AT_MOST_ONE_KEY = "x-istio-gateway-at-most-one";
+
+/** Issue parameter marking a zod issue as an at-most-one finding. */
+export const AT_MOST_ONE_PARAM = "atMostOne";
 
 /** How the API server should enforce a group: a structural `oneOf`, or a CEL rule (as Istio does for TLS). */
 export type AtMostOneForm = "oneOf" | "cel";
@@ -30,27 +33,24 @@ export function atMostOneMessage(fields: readonly string[]): string {
   return `only one of ${listFields(fields)} may be set`;
 }
 
-/** The code shape findings of this kind carry (see `resource/codes.ts`). */
-export const AT_MOST_ONE_PARAM = "atMostOne";
+function countSet(value: object, fields: readonly string[]): number {
+  const record = value as Record<string, unknown>;
+  return fields.filter((f) => Object.hasOwn(record, f) && record[f] !== undefined).length;
+}
 
 /**
  * Adds at-most-one rules to an object schema. A field counts as set when it is present at all,
  * even empty, as the API server's `required` and CEL `has()` see it.
  */
 export function atMostOne<T extends z.ZodType<object>>(schema: T, groups: readonly AtMostOneGroup[]): T {
-  const checked = schema.check((ctx) => {
-    const value = ctx.value as Record<string, unknown>;
-    for (const group of groups) {
-      const set = group.fields.filter((f) => Object.hasOwn(value, f) && value[f] !== undefined);
-      if (set.length > 1) {
-        ctx.issues.push({
-          code: "custom",
-          message: atMostOneMessage(group.fields),
-          input: ctx.value,
-          params: { [AT_MOST_ONE_PARAM]: true },
-        });
-      }
-    }
-  });
+  let checked: z.ZodType<object> = schema;
+  for (const group of groups) {
+    checked = checked.refine((value) => countSet(value, group.fields) <= 1, {
+      message: atMostOneMessage(group.fields),
+      params: { [AT_MOST_ONE_PARAM]: true },
+      // Report the group even when a field in it is itself invalid, as the API server does.
+      when: (payload) => typeof payload.value === "object" && payload.value !== null,
+    });
+  }
   return checked.meta({ [AT_MOST_ONE_KEY]: groups }) as T;
 }
