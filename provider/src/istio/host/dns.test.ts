@@ -6,7 +6,6 @@ import {
   isWildcardDNS1123Label,
   validateFQDN,
   validateGatewayBoundVirtualServiceHost,
-  validateGatewayHost,
   validatePartialWildcard,
   validateVirtualServiceHost,
   validateWildcardDomain,
@@ -118,47 +117,6 @@ describe("validatePartialWildcard", () => {
     ["foo.*.com", `${rule} (got "foo.*.com")`],
   ];
   for (const [s, want] of cases) it(JSON.stringify(s), () => assert.equal(validatePartialWildcard(s), want));
-});
-
-describe("validateGatewayHost", () => {
-  const short = (h: string): string =>
-    `must be a fully qualified domain name or "*" (got ${JSON.stringify(h)})`;
-  const cases: Array<[string, string[]]> = [
-    ["foo.bar.com", []],
-    ["*", []],
-    ["*/*", []],
-    ["./foo.com", []],
-    ["ns1/*.foo.com", []],
-    ["1.1.1.1", []],
-    ["foo", [short("foo")]],
-    ["ns1/foo", [short("foo")]],
-    ["::1", [short("::1")]],
-    ["~/foo.bar.com", [`namespace must be "*", "." or a DNS-1123 label (got "~" in "~/foo.bar.com")`]],
-    [
-      "*bar.com",
-      [`a wildcard must be the whole host or its whole first label, as in "*.example.com" (got "*bar.com")`],
-    ],
-    [
-      "/foo.com",
-      [
-        `namespace and host name on either side of "/" must not be empty (got "/foo.com")`,
-        `namespace must be "*", "." or a DNS-1123 label (got "" in "/foo.com")`,
-      ],
-    ],
-    [
-      "ns/",
-      [
-        `namespace and host name on either side of "/" must not be empty (got "ns/")`,
-        short(""),
-        `must not be empty (got "")`,
-      ],
-    ],
-  ];
-  for (const [s, want] of cases) it(JSON.stringify(s), () => assert.deepEqual(validateGatewayHost(s), want));
-
-  it("accepts the ~ namespace only with Gateway API semantics", () => {
-    assert.deepEqual(validateGatewayHost("~/foo.bar.com", true), []);
-  });
 });
 
 describe("virtual service hosts", () => {

@@ -142,48 +142,6 @@ function trimDots(s: string): string {
 }
 
 /**
- * The host name part of a Gateway server host (Istio's `validateSidecarOrGatewayHostnamePart` for
- * gateways): `*` or a name with a dot, valid per {@link validateWildcardDomain} unless it is an IP
- * address, and no partial wildcard. Returns every problem found, in Istio's order.
- */
-export function validateGatewayHostName(name: string): string[] {
-  const problems: string[] = [];
-  if (name !== "*" && !name.includes(".")) {
-    problems.push(`must be a fully qualified domain name or "*" (got ${JSON.stringify(name)})`);
-  }
-  const domain = validateWildcardDomain(name);
-  if (domain !== undefined && !isIPAddress(name)) problems.push(domain);
-  const partial = validatePartialWildcard(name);
-  if (partial !== undefined) problems.push(partial);
-  return problems;
-}
-
-/**
- * A Gateway server host, `[namespace/]dnsName` (Istio's `ValidateNamespaceSlashWildcardHostname` for
- * gateways). The namespace is `*`, `.`, a DNS-1123 label, or `~` when `gatewaySemantics` (the
- * Gateway was generated from the Kubernetes Gateway API). Returns every problem found.
- */
-export function validateGatewayHost(host: string, gatewaySemantics = false): string[] {
-  const slash = host.indexOf("/");
-  if (slash < 0) return validateGatewayHostName(host);
-  const ns = host.slice(0, slash);
-  const name = host.slice(slash + 1);
-  const problems: string[] = [];
-  if (ns.length === 0 || name.length === 0) {
-    problems.push(
-      `namespace and host name on either side of "/" must not be empty (got ${JSON.stringify(host)})`,
-    );
-  }
-  if (ns !== "*" && ns !== "." && (ns !== "~" || !gatewaySemantics) && !isDNS1123Label(ns)) {
-    problems.push(
-      `namespace must be "*", "." or a DNS-1123 label (got ${JSON.stringify(ns)} in ${JSON.stringify(host)})`,
-    );
-  }
-  problems.push(...validateGatewayHostName(name));
-  return problems;
-}
-
-/**
  * A host of a VirtualService (Istio's checks for `spec.hosts[]`): an IP address, or a name per
  * {@link validateWildcardDomain} — or, when the VirtualService is bound only to gateways, per
  * {@link validateGatewayBoundVirtualServiceHost}. Short names and partial wildcards pass.

@@ -2,3 +2,4 @@
 export * from "./name";
 export * from "./names";
 export * from "./dns";
+export * from "./gateway-host";
