@@ -238,7 +238,10 @@ export interface Route {
   readonly match: RouteMatch;
   /** What happens to a matching request. */
   readonly action: RouteAction;
-  /** Header operations of the rule (`headers`), applied after the destination's own. */
+  /**
+   * Header operations of the rule (`headers`), applied after the destination's own. `host` and
+   * `:authority` never appear here: they become `rewrite.authority` (as in Istio).
+   */
   readonly headers: HeaderOperationsPair;
   /** Faults to inject (Envoy's fault filter, per route). */
   readonly fault?: FaultPolicy;
@@ -278,6 +281,17 @@ export interface RouteMatch {
   readonly method?: StringMatcher;
   /** The authority (Host header, `:authority`), as sent (port included). */
   readonly authority?: StringMatcher;
+  /**
+   * The Gateway server port the request arrived on. Never set by `buildProxyConfig`, which applies
+   * `match.port` while building; honoured by the router when present.
+   */
+  readonly port?: number;
+  /**
+   * Gateways (`<namespace>/<name>`) the request must have arrived through. Never set by
+   * `buildProxyConfig`, which applies `match.gateways` while building; honoured by the router when
+   * present.
+   */
+  readonly gateways?: readonly string[];
   /** Headers that must be present and match. */
   readonly headers: readonly KeyValueMatcher[];
   /** Headers that must not match (`present`: must be absent). */
@@ -298,7 +312,7 @@ export interface HeaderOperations {
 
 /** Header operations on the request (before forwarding) and on the response (before answering). */
 export interface HeaderOperationsPair {
-  /** On the request. A `host` or `:authority` here rewrites the authority. */
+  /** On the request (pseudo-headers and `host` excluded). */
   readonly request: HeaderOperations;
   /** On the response. */
   readonly response: HeaderOperations;
@@ -315,6 +329,8 @@ export interface WeightedCluster {
   readonly weight: number;
   /** Header operations of this destination, applied before the route's. */
   readonly headers: HeaderOperationsPair;
+  /** Authority rewrite of this destination (its `headers.request.set` of `host`/`:authority`); wins over the route's. */
+  readonly authority?: string;
 }
 
 /** Forward to one of several weighted clusters (Envoy's `RouteAction`). */
@@ -378,7 +394,11 @@ export interface RedirectAction {
   readonly authority?: string;
   /** Replaces the scheme: `http` or `https`. */
   readonly scheme?: string;
-  /** Replaces the port. `FROM_REQUEST_PORT` is resolved at translation time to the listener's `port`. */
+  /**
+   * Replaces the port. `derivePort: FROM_REQUEST_PORT` is resolved at translation time to the
+   * listener's `port`; 80 with scheme `http` and 443 with `https` are dropped (as Istio does). When
+   * absent, the request's port is kept unless it is the default port of the resulting scheme.
+   */
   readonly port?: number;
   /** The status, 3xx; default 301. */
   readonly responseCode: number;
