@@ -12,3 +12,5 @@ export * from "./at-most-one";
 export * from "./loose";
 export * from "./scalars";
 export * from "./value";
+export * from "./structural";
+export * from "./crd";
