@@ -34,6 +34,8 @@ export const MESH_GATEWAY = "mesh";
 
 const ROUTE_SEMANTICS_ANNOTATION = "internal.istio.io/route-semantics";
 
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 const strings = (value: readonly unknown[] | null | undefined): string[] =>
   listOf(value).filter((v): v is string => typeof v === "string");
 
@@ -77,8 +79,10 @@ export function validateVirtualService(vs: VirtualService, options: ValidationOp
     const why = "in a delegate VirtualService (one without hosts), which only supplies http rules";
     if (gateways.length > 0)
       report("IGW3020", "spec.gateways", `must be empty ${why} (got ${JSON.stringify(gateways)})`);
-    if (tls.length > 0) report("IGW3020", "spec.tls", `must be empty ${why} (got ${tls.length} routes)`);
-    if (tcp.length > 0) report("IGW3020", "spec.tcp", `must be empty ${why} (got ${tcp.length} routes)`);
+    if (tls.length > 0)
+      report("IGW3020", "spec.tls", `must be empty ${why} (got ${plural(tls.length, "route")})`);
+    if (tcp.length > 0)
+      report("IGW3020", "spec.tcp", `must be empty ${why} (got ${plural(tcp.length, "route")})`);
   }
   checkGatewayNames(report, spec.gateways, "spec.gateways", ctx.gatewaySemantics);
 

@@ -32,7 +32,7 @@ export function checkRedirect(
         report(
           "IGW3091",
           childPath(childPath(childPath(routePath, "match"), i), "uri"),
-          `must be a prefix match when redirect.prefixRewrite is set (got ${type === undefined ? "no match type" : type})`,
+          `must be a prefix match when redirect.prefixRewrite is set (got ${type === undefined ? "no match type" : `${type} match`})`,
         );
       }
     });
