@@ -3,9 +3,10 @@
  * codes is checked against this catalogue, and a code defined twice is a test failure.
  */
 import type { CodeTable } from "./issue";
+import { virtualServiceCodes } from "./virtual-service/codes";
 
 /** All code tables, in README order. Rule modules add their table here. */
-export const codeTables: readonly CodeTable[] = [];
+export const codeTables: readonly CodeTable[] = [virtualServiceCodes];
 
 /** The joined catalogue: code -> entry. */
 export const allCodes: CodeTable = Object.freeze(Object.assign({}, ...codeTables));
