@@ -700,13 +700,13 @@ const expected: Record<VirtualServiceCode, Array<[VirtualServiceCode, string, st
   ],
   IGW3180: [["IGW3180", "spec.tcp[0].match[0]", "must be a TCP match (got null)"]],
   IGW3190: [
-    ["IGW3190", "spec.http[1]", "is never used: spec.http[0] before it has no match and takes every request"],
+    ["IGW3190", "spec.http[1]", "is never used: spec.http[0] before it has no match and takes all traffic"],
   ],
   IGW3191: [
     [
       "IGW3191",
       "spec.http[1].match[0]",
-      'is never used: spec.http[0].match[0] (uri prefix "/api") comes first and takes every request this one would (got uri prefix "/api/v1")',
+      'is never used: spec.http[0].match[0] (uri prefix "/api") comes first and takes all traffic this one would (got uri prefix "/api/v1")',
     ],
   ],
 };
@@ -759,7 +759,7 @@ test("strict mode turns unreachable rules and ineffective matches into errors, a
     issue(
       "IGW3190",
       "spec.http[3]",
-      "is never used: spec.http[2] has no match either and takes every request first; only the last rule may omit match",
+      "is never used: spec.http[2] has no match either and takes all traffic first; only the last rule may omit match",
       true,
     ),
   ]);
@@ -863,4 +863,31 @@ test("odd input (nulls, wrong types, empty maps) never throws", () => {
   );
   for (const s of [null, undefined, 42, "spec", []]) validateVirtualService(virtualService(s as never));
   validateVirtualService(null as never);
+});
+
+test("SNI hosts may take the auto-passthrough form unless the VirtualService lists mesh", () => {
+  const sni = "outbound_.15010_._.istiod.istio-system.svc.cluster.local";
+  const spec = (gateways: string[] | undefined) => ({
+    hosts: [sni],
+    gateways,
+    tls: [
+      {
+        match: [{ sniHosts: [sni] }],
+        route: [{ destination: { host: "istiod.istio-system.svc.cluster.local" } }],
+      },
+    ],
+  });
+  assert.deepEqual(validateVirtualService(virtualService(spec(["istio-system/gw"]))), []);
+  // Without gateways the hosts are mesh hosts (no auto-passthrough form) but the SNI check still accepts it.
+  assert.deepEqual(
+    validateVirtualService(virtualService(spec(undefined))).map((i) => [i.code, i.path]),
+    [["IGW3001", "spec.hosts[0]"]],
+  );
+  assert.deepEqual(
+    validateVirtualService(virtualService(spec(["mesh"]))).map((i) => [i.code, i.path]),
+    [
+      ["IGW3001", "spec.hosts[0]"],
+      ["IGW3173", "spec.tls[0].match[0].sniHosts[0]"],
+    ],
+  );
 });

@@ -13,7 +13,8 @@ import { checkL4MatchFields } from "./l4-match";
 import { isRecord, listOf } from "./values";
 
 function checkSniHost(ctx: RuleContext, sni: string, path: string): void {
-  const problem = hostNameProblem(sni, ctx.appliesToGateway);
+  // Istio accepts the auto-passthrough form unless "mesh" is listed, even with no gateways at all.
+  const problem = hostNameProblem(sni, !ctx.gateways.includes("mesh"));
   if (problem !== undefined) {
     if (isIPAddress(sni)) {
       ctx.report(

@@ -124,18 +124,14 @@ export function checkReachability(
         report(
           "IGW3190",
           routePath,
-          `is never used: ${catchAll} has no match either and takes every request first; only the last rule may omit match`,
+          `is never used: ${catchAll} has no match either and takes all traffic first; only the last rule may omit match`,
         );
       }
       catchAll = routePath;
       return;
     }
     if (catchAll !== undefined) {
-      report(
-        "IGW3190",
-        routePath,
-        `is never used: ${catchAll} before it has no match and takes every request`,
-      );
+      report("IGW3190", routePath, `is never used: ${catchAll} before it has no match and takes all traffic`);
       return;
     }
     let repeated = 0;
@@ -168,7 +164,7 @@ export function checkReachability(
       report(
         "IGW3191",
         b.path,
-        `is never used: ${a.path} (uri prefix ${JSON.stringify(a.prefix)}) comes first and takes every request this one would (got uri prefix ${JSON.stringify(b.prefix)})`,
+        `is never used: ${a.path} (uri prefix ${JSON.stringify(a.prefix)}) comes first and takes all traffic this one would (got uri prefix ${JSON.stringify(b.prefix)})`,
       );
     }
   }
