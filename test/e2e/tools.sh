@@ -4,7 +4,8 @@
 # under $ISTIO_GATEWAY_TOOLS_CACHE (default ~/.cache/istio-gateway/tools)/<tool>-<version>/.
 # A tool whose stamp file is present is reused as it is; delete its directory to rebuild it.
 #
-# Usage: test/e2e/tools.sh [--print-env]
+# Usage: test/e2e/tools.sh [--print-env] [TOOL...]
+#   TOOL         pulumi, pulumi-resource-kubernetes, etcd or kubernetes (default: all of them)
 #   --print-env  print `export` lines that put the cached tools on PATH (after building them)
 #
 # Go's own module and build caches are kept beside the tools (…/istio-gateway/go/), so a build
@@ -18,7 +19,18 @@ source "$here/tools.env"
 cache_root="${ISTIO_GATEWAY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/istio-gateway/tools}"
 go_root="$(dirname "$cache_root")/go"
 print_env=false
-[ "${1:-}" = "--print-env" ] && print_env=true
+selected=()
+for arg in "$@"; do
+  case "$arg" in
+    --print-env) print_env=true ;;
+    pulumi | pulumi-resource-kubernetes | etcd | kubernetes) selected+=("$arg") ;;
+    *)
+      echo "usage: $0 [--print-env] [pulumi|pulumi-resource-kubernetes|etcd|kubernetes]..." >&2
+      exit 2
+      ;;
+  esac
+done
+[ "${#selected[@]}" -eq 0 ] && selected=(pulumi pulumi-resource-kubernetes etcd kubernetes)
 
 # Progress goes to stderr so that --print-env's stdout stays machine-readable.
 log() { printf '[tools %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -103,10 +115,18 @@ local_replaced_modules() {
 # tool_dir NAME VERSION — the cache directory of one tool.
 tool_dir() { printf '%s/%s-%s' "$cache_root" "$1" "$2"; }
 
-# cached NAME VERSION — true when that tool was built completely before.
+# cached NAME VERSION — true when that tool was built completely before. Takes the tool's lock
+# first (held until this script exits), so two runs never build the same tool at once: the second
+# waits, then finds the first one's result.
 cached() {
-  local dir
+  local dir lock_fd
   dir="$(tool_dir "$1" "$2")"
+  mkdir -p "$cache_root"
+  exec {lock_fd}>"$dir.lock"
+  if ! flock -n "$lock_fd"; then
+    log "$1 $2: another run is building it; waiting"
+    flock "$lock_fd"
+  fi
   if [ -f "$dir/.stamp" ]; then
     log "$1 $2: cached in $dir ($(cat "$dir/.stamp"))"
     return 0
@@ -311,12 +331,19 @@ GO
 
 total_start=$SECONDS
 log "cache: $cache_root (go caches: $go_root)"
-build_pulumi
-build_pulumi_kubernetes
-build_etcd
-build_kubernetes
+for tool in "${selected[@]}"; do
+  case "$tool" in
+    pulumi) build_pulumi ;;
+    pulumi-resource-kubernetes) build_pulumi_kubernetes ;;
+    etcd) build_etcd ;;
+    kubernetes) build_kubernetes ;;
+  esac
+done
 log "toolchain ready in $((SECONDS - total_start))s"
-"$(tool_dir pulumi "$PULUMI_VERSION")/bin/pulumi" version >&2
+pulumi_bin="$(tool_dir pulumi "$PULUMI_VERSION")/bin/pulumi"
+if [ -x "$pulumi_bin" ]; then
+  log "pulumi version: $(PULUMI_SKIP_UPDATE_CHECK=true "$pulumi_bin" version)"
+fi
 
 if $print_env; then
   printf 'export PATH=%q:%q:%q:"$PATH"\n' \

@@ -30,13 +30,13 @@ export function readProgramDir(dir: string): ProgramDir {
 
 const load = createRequire(__filename);
 
+/** This repository's provider package (the `istio-gateway` the examples import). */
+const providerDir = resolve(__dirname, "../../../provider");
+
 /** Options for {@link programOf}. */
 export interface ProgramOptions {
-  /**
-   * Annotates every Kubernetes resource with `pulumi.com/skipAwait: "true"`: with no kubelet and no
-   * controllers, a Deployment never becomes ready and the provider would wait for it until timeout.
-   */
-  readonly skipAwait?: boolean;
+  /** Registers {@link noControllersTransform} before the program runs. */
+  readonly noControllers?: boolean;
 }
 
 /** The inline program that runs `program` afresh each time the engine asks for it. */
@@ -45,12 +45,15 @@ export function programOf(
   options: ProgramOptions = {},
 ): () => Promise<Record<string, unknown>> {
   return async () => {
-    if (options.skipAwait) pulumi.runtime.registerResourceTransform(skipAwaitTransform);
-    // Modules of the program directory are evaluated again, as in a fresh process; shared
-    // libraries (the provider package, @pulumi/*) stay loaded, as their state is per-run anyway.
-    const prefix = program.dir + sep;
+    if (options.noControllers) pulumi.runtime.registerResourceTransform(noControllersTransform);
+    // The program's modules and this repository's provider package are evaluated again, as in
+    // the fresh process the CLI would start for each run: the components keep per-stack module
+    // state. Installed packages (@pulumi/* above all, whose runtime the Automation API shares)
+    // stay loaded.
+    const prefixes = [program.dir + sep, providerDir + sep];
     for (const key of Object.keys(load.cache)) {
-      if (key.startsWith(prefix) && !key.includes(`${sep}node_modules${sep}`)) delete load.cache[key];
+      if (key.includes(`${sep}node_modules${sep}`)) continue;
+      if (prefixes.some((p) => key.startsWith(p))) delete load.cache[key];
     }
     const exported = load(program.entry) as unknown;
     const outputs = typeof exported === "function" ? await (exported as () => unknown)() : exported;
@@ -58,8 +61,20 @@ export function programOf(
   };
 }
 
-/** Adds the skipAwait annotation to Kubernetes resources (not to components or providers). */
-export const skipAwaitTransform: pulumi.ResourceTransform = (args) => {
+/**
+ * Annotations that suit a control plane with no kubelet and no controller manager:
+ * - `pulumi.com/skipAwait`: a Deployment never becomes ready, and the provider would wait for it
+ *   until its timeout;
+ * - `pulumi.com/deletionPropagationPolicy: background`: the provider deletes in the foreground by
+ *   default, which leaves each object behind a finalizer that only the garbage collector removes.
+ */
+export const noControllersAnnotations: Readonly<Record<string, string>> = {
+  "pulumi.com/skipAwait": "true",
+  "pulumi.com/deletionPropagationPolicy": "background",
+};
+
+/** Adds {@link noControllersAnnotations} to every Kubernetes resource (not to components or providers). */
+export const noControllersTransform: pulumi.ResourceTransform = (args) => {
   if (
     args.custom !== true ||
     !args.type.startsWith("kubernetes:") ||
@@ -71,10 +86,7 @@ export const skipAwaitTransform: pulumi.ResourceTransform = (args) => {
     .output(args.props.metadata as pulumi.Input<Record<string, unknown> | undefined>)
     .apply((m) => ({
       ...m,
-      annotations: {
-        ...(m?.annotations as Record<string, string> | undefined),
-        "pulumi.com/skipAwait": "true",
-      },
+      annotations: { ...(m?.annotations as Record<string, string> | undefined), ...noControllersAnnotations },
     }));
   return { props: { ...args.props, metadata }, opts: args.opts };
 };
