@@ -67,8 +67,9 @@ export function validateCertificates(ctx: ServerContext): void {
         ctx.report(
           "IGW2511",
           childPath(tlsPath, "mode"),
-          `must be set, to "SIMPLE" to terminate TLS with these certificates: unset it means "PASSTHROUGH", ` +
-            `which ignores them (got ${got} on a ${show(port.protocol)} server)`,
+          `must be set to terminate TLS with these certificates (usually to "SIMPLE"): unset, it means ` +
+            `"PASSTHROUGH", which forwards TLS untouched, ignores the certificates and never applies http routes ` +
+            `(got ${got} with port.protocol ${show(port.protocol)})`,
         );
       } else {
         ctx.report(
@@ -81,16 +82,16 @@ export function validateCertificates(ctx: ServerContext): void {
   }
 
   const sources: string[] = [];
-  if (isSet(t.serverCertificate) && isSet(t.privateKey)) sources.push("serverCertificate and privateKey");
   if (isSet(t.credentialName)) sources.push("credentialName");
   if (hasItems(t.credentialNames)) sources.push("credentialNames");
+  if (isSet(t.serverCertificate) && isSet(t.privateKey)) sources.push("serverCertificate with privateKey");
   if (hasItems(t.tlsCertificates)) sources.push("tlsCertificates");
   if (sources.length > 1) {
     ctx.report(
       "IGW2505",
       tlsPath,
       `must use one certificate source: credentialName, credentialNames, serverCertificate with privateKey, ` +
-        `or tlsCertificates (got ${sources.join(", ")})`,
+        `or tlsCertificates (got ${sources.join(" and ")})`,
     );
   }
 
