@@ -1,0 +1,262 @@
+/**
+ * The gateway proxy as a whole: loads configuration, builds a snapshot, binds listeners, swaps the
+ * snapshot in atomically, watches the configuration for changes, serves the status port and
+ * drains gracefully. A configuration that fails anywhere — YAML, validation, translation, TLS
+ * material, a port that cannot be bound — is refused and the last good one keeps serving.
+ */
+import { hostname } from "node:os";
+import type http from "node:http";
+import { redactProxyConfig } from "../istio/translate/redact";
+import type { ProxyConfig } from "../istio/translate/proxy-config";
+import type { ConfigLoadResult } from "./config/config-loader";
+import { ConfigWatcher } from "./config/config-watcher";
+import { HttpConnectionManager } from "./http/http-connection-manager";
+import type { ConnectionLimits } from "./listener/listener-manager";
+import { DEFAULT_LIMITS, ListenerManager } from "./listener/listener-manager";
+import type { LogSink } from "./observability/access-log";
+import { AccessLog } from "./observability/access-log";
+import { ProxyMetrics } from "./observability/metrics";
+import { startStatusServer } from "./observability/status-server";
+import type { ProxySnapshot } from "./proxy-snapshot";
+import { buildSnapshot } from "./proxy-snapshot";
+import { UpstreamPools } from "./upstream/cluster-manager";
+import type { ResolveOverride } from "./upstream/endpoint-resolver";
+import { EndpointResolver } from "./upstream/endpoint-resolver";
+
+/** Options of a {@link GatewayProxy}. */
+export interface GatewayProxyOptions {
+  /** Loads and translates the configuration (files, in the CLI). */
+  readonly load: () => Promise<ConfigLoadResult>;
+  /** Paths to watch for changes; empty = no watching. */
+  readonly watchPaths: readonly string[];
+  /** The proxy's namespace (metrics labels). */
+  readonly namespace: string;
+  /** Bind every listener to this address instead of the configured one. */
+  readonly bind?: string;
+  /** Listen ports by Gateway port (`--port 80=18080`); 0 = any free port. */
+  readonly listenPorts?: ReadonlyMap<number, number>;
+  /** `--resolve` overrides. */
+  readonly resolve?: readonly ResolveOverride[];
+  /** Status port; undefined = no status server. 0 = any free port. */
+  readonly statusPort?: number;
+  /** Address of the status server. Default `0.0.0.0`. */
+  readonly statusHost?: string;
+  /** Where access-log lines go; undefined = no access log. */
+  readonly accessLog?: LogSink;
+  /** Operational messages (reloads, refusals), one line each. */
+  readonly log: (line: string) => void;
+  /** Connection limits. */
+  readonly limits?: Partial<ConnectionLimits>;
+  /** Debounce of file changes, ms. Default 200. */
+  readonly debounceMs?: number;
+}
+
+/** The running proxy. */
+export class GatewayProxy {
+  private snapshot: ProxySnapshot | undefined;
+  private readonly pools = new UpstreamPools();
+  private readonly resolver: EndpointResolver;
+  readonly metrics: ProxyMetrics;
+  private readonly accessLog: AccessLog;
+  private readonly listeners: ListenerManager;
+  private statusServer: http.Server | undefined;
+  private watcher: ConfigWatcher | undefined;
+  private isDraining = false;
+  private isReady = false;
+  private inflight = 0;
+  private reloading: Promise<boolean> | undefined;
+  private reloadAgain = false;
+  /** The bound status port, once started. */
+  statusPort: number | undefined;
+
+  constructor(private readonly options: GatewayProxyOptions) {
+    this.resolver = new EndpointResolver(options.resolve ?? []);
+    this.metrics = new ProxyMetrics({ namespace: options.namespace, workload: "istio-ingressgateway" });
+    this.accessLog = new AccessLog(options.accessLog, options.accessLog !== undefined);
+    const hcm = new HttpConnectionManager({
+      current: () => this.snapshot,
+      accessLog: this.accessLog,
+      draining: () => this.isDraining,
+      requestStarted: (state) => {
+        this.inflight++;
+        if (state !== undefined) state.active++;
+      },
+      requestEnded: (state) => {
+        this.inflight--;
+        if (state !== undefined) {
+          state.active--;
+          if (this.isDraining && state.active === 0) state.socket.end();
+        }
+      },
+      hostname: hostname(),
+    });
+    this.listeners = new ListenerManager({
+      current: () => this.snapshot,
+      hcm,
+      accessLog: this.accessLog,
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      warn: (m) => options.log(m),
+    });
+  }
+
+  /** The active configuration. */
+  get config(): ProxyConfig | undefined {
+    return this.snapshot?.config;
+  }
+
+  /** Requests in flight. */
+  get inflightRequests(): number {
+    return this.inflight;
+  }
+
+  /**
+   * Loads the configuration, binds its listeners and starts the status server and the watcher.
+   * Rejects when the first configuration is refused (nothing to serve).
+   */
+  async start(): Promise<void> {
+    if (this.options.statusPort !== undefined) {
+      const s = await startStatusServer(
+        {
+          ready: () => this.isReady && !this.isDraining,
+          registry: this.metrics.registry,
+          configDump: () => (this.snapshot === undefined ? {} : redactProxyConfig(this.snapshot.config)),
+        },
+        this.options.statusPort,
+        this.options.statusHost ?? "0.0.0.0",
+      );
+      this.statusServer = s.server;
+      this.statusPort = s.port;
+    }
+    const ok = await this.apply();
+    if (!ok) {
+      await this.close();
+      throw new Error("the configuration was refused; nothing to serve");
+    }
+    this.isReady = true;
+    if (this.options.watchPaths.length > 0) {
+      this.watcher = new ConfigWatcher(
+        this.options.watchPaths,
+        this.options.debounceMs ?? 200,
+        () => void this.reload(),
+        this.options.log,
+      );
+    }
+  }
+
+  /** Reloads now (also what a file change does); resolves with whether the new configuration was taken. */
+  reload(): Promise<boolean> {
+    if (this.reloading !== undefined) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      let ok = false;
+      do {
+        this.reloadAgain = false;
+        ok = await this.apply();
+      } while (this.reloadAgain && !this.isDraining);
+      this.reloading = undefined;
+      return ok;
+    })();
+    return this.reloading;
+  }
+
+  private async apply(): Promise<boolean> {
+    const log = this.options.log;
+    let result: ConfigLoadResult;
+    try {
+      result = await this.options.load();
+    } catch (err) {
+      log(`configuration refused: ${(err as Error).message}`);
+      return false;
+    }
+    for (const line of result.messages) log(line);
+    if (result.config === undefined) {
+      log(
+        this.snapshot === undefined
+          ? "configuration refused"
+          : "configuration refused; the previous configuration keeps serving",
+      );
+      return false;
+    }
+    if (this.snapshot !== undefined && this.snapshot.config.version === result.config.version) return true;
+    let next: ProxySnapshot;
+    try {
+      next = await buildSnapshot(result.config, {
+        resolver: this.resolver,
+        pools: this.pools,
+        metrics: this.metrics,
+        namespace: this.options.namespace,
+        ...(this.options.listenPorts === undefined ? {} : { listenPorts: this.options.listenPorts }),
+        ...(this.options.bind === undefined ? {} : { bind: this.options.bind }),
+      });
+      await this.listeners.bind(next);
+    } catch (err) {
+      log(
+        `configuration refused: ${(err as Error).message}${this.snapshot === undefined ? "" : "; the previous configuration keeps serving"}`,
+      );
+      return false;
+    }
+    const first = this.snapshot === undefined;
+    this.snapshot = next;
+    const gone = this.listeners.retire(next);
+    const names = [...next.listeners.values()].map(
+      (l) =>
+        `${l.config.name}@${l.key.split("/")[0]!.replace(/:0$/, ":" + String(this.listeners.boundPort(l.key)))}`,
+    );
+    log(
+      `${first ? "serving" : "reloaded"} configuration ${result.config.version.slice(0, 12)}: listeners ${names.join(", ") || "(none)"}, ${result.config.clusters.length} clusters` +
+        (gone.length > 0 ? `; stopped ${gone.join(", ")}` : ""),
+    );
+    return true;
+  }
+
+  /** The ports bound, by Gateway port (useful when listening on port 0). */
+  boundPorts(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const l of this.snapshot?.listeners.values() ?? []) {
+      const p = this.listeners.boundPort(l.key);
+      if (p !== undefined) out.set(l.config.port, p);
+    }
+    return out;
+  }
+
+  /** Open downstream connections across listeners. */
+  connectionCount(): number {
+    return this.listeners.all().reduce((n, l) => n + l.connectionCount, 0);
+  }
+
+  /**
+   * Graceful drain: stop accepting and report not ready, let requests in flight finish (closing
+   * each connection as it goes idle), and after `deadlineMs` close whatever is left.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    this.isDraining = true;
+    this.watcher?.close();
+    const running = this.listeners.all();
+    for (const l of running) l.stopAccepting();
+    const until = Date.now() + deadlineMs;
+    while (Date.now() < until && (this.inflight > 0 || running.some((l) => !l.idle))) {
+      await new Promise((r) => setTimeout(r, 25));
+      for (const l of running) l.closeIdle();
+    }
+    await this.close();
+  }
+
+  /** Closes everything now. */
+  async close(): Promise<void> {
+    this.isDraining = true;
+    this.watcher?.close();
+    for (const l of this.listeners.all()) {
+      l.stopAccepting();
+      l.destroyAll();
+    }
+    this.accessLog.flush();
+    await this.pools.close();
+    const s = this.statusServer;
+    if (s !== undefined) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  }
+}

@@ -1,0 +1,491 @@
+/**
+ * The proxy's sockets: one TCP server per listener (`address:listenPort`), kept across
+ * configurations whose listener keeps that key, so a reload never drops a socket it does not have
+ * to. Each accepted connection is given its filter chain — by SNI from the ClientHello on TLS
+ * listeners (Envoy's `tls_inspector`) — and handed to HTTP/1.1, HTTP/2 (h2c by prior knowledge,
+ * or ALPN on TLS), TLS termination or the TCP proxy as the chain says.
+ */
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import tls from "node:tls";
+import type { TcpProxy } from "../../istio/translate/proxy-config";
+import type { ConnectionState, StatefulSocket } from "../http/connection-state";
+import { CONNECTION_STATE } from "../http/connection-state";
+import type { HttpConnectionManager } from "../http/http-connection-manager";
+import type { AccessLog } from "../observability/access-log";
+import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
+import { proxyTcp } from "../tcp/tcp-proxy";
+import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
+import { checkClientCertificate, hasPinning } from "../tls/client-certificate";
+import type { ClusterRuntime } from "../upstream/cluster-manager";
+
+/** Limits applied to every downstream connection. */
+export interface ConnectionLimits {
+  /** Most bytes of request headers (HTTP/1.1) or header list (HTTP/2). Default 60 KiB (Envoy's). */
+  readonly maxHeaderBytes: number;
+  /** Most request headers. Default 100 (Envoy's). */
+  readonly maxHeadersCount: number;
+  /** Time to receive the request headers, ms. */
+  readonly headersTimeoutMs: number;
+  /** Time to receive the whole request, ms. */
+  readonly requestTimeoutMs: number;
+  /** Idle time before a keep-alive connection is closed, ms. */
+  readonly idleTimeoutMs: number;
+  /** Time to complete a TLS handshake or send a ClientHello, ms. */
+  readonly handshakeTimeoutMs: number;
+}
+
+/** Envoy-like defaults, tightened where Node's are looser. */
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxHeaderBytes: 60 * 1024,
+  maxHeadersCount: 100,
+  headersTimeoutMs: 60_000,
+  requestTimeoutMs: 300_000,
+  idleTimeoutMs: 60_000,
+  handshakeTimeoutMs: 10_000,
+};
+
+/** What the listeners need from the proxy around them. */
+export interface ListenerContext {
+  /** The configuration new connections are accepted under. */
+  current(): ProxySnapshot | undefined;
+  /** The HTTP connection manager. */
+  readonly hcm: HttpConnectionManager;
+  /** The access log (TCP connections). */
+  readonly accessLog: AccessLog;
+  /** Limits. */
+  readonly limits: ConnectionLimits;
+  /** Reports a problem that does not stop the proxy. */
+  warn(message: string): void;
+}
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/** One listening socket and the HTTP servers its connections are handed to. */
+export class RunningListener {
+  /** The TCP server. */
+  readonly server: net.Server;
+  private readonly h1: http.Server;
+  private readonly h2c: http2.Http2Server;
+  private readonly tlsHttp: http2.Http2SecureServer;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly states = new Set<ConnectionState>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private closing = false;
+
+  constructor(
+    readonly key: string,
+    readonly address: string,
+    readonly port: number,
+    private readonly ctx: ListenerContext,
+  ) {
+    const limits = ctx.limits;
+    this.h1 = http.createServer({
+      maxHeaderSize: limits.maxHeaderBytes,
+      insecureHTTPParser: false,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      requireHostHeader: true,
+      joinDuplicateHeaders: false,
+    });
+    this.h1.maxHeadersCount = limits.maxHeadersCount;
+    this.h1.on("request", ctx.hcm.handleRequest);
+    this.h1.on("upgrade", ctx.hcm.handleUpgrade);
+    this.h1.on("clientError", onClientError);
+    // The server never listens itself; this starts its header and request timeout checks.
+    this.h1.emit("listening");
+    const h2settings: http2.ServerOptions = {
+      maxHeaderListPairs: limits.maxHeadersCount,
+      maxSessionMemory: 64,
+      settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 1000 },
+    };
+    this.h2c = http2.createServer(h2settings);
+    this.h2c.on("request", ctx.hcm.handleRequest);
+    this.h2c.on("session", (s: http2.ServerHttp2Session) => this.track(s));
+    this.h2c.setTimeout(limits.idleTimeoutMs);
+    this.tlsHttp = http2.createSecureServer({
+      ...h2settings,
+      allowHTTP1: true,
+      maxHeaderSize: limits.maxHeaderBytes,
+    } as http2.SecureServerOptions);
+    this.tlsHttp.on("request", ctx.hcm.handleRequest);
+    this.tlsHttp.on("session", (s: http2.ServerHttp2Session) => this.track(s));
+    this.tlsHttp.setTimeout(limits.idleTimeoutMs);
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.on("error", (err) => ctx.warn(`listener ${key}: ${err.message}`));
+  }
+
+  /** Starts listening; rejects when the port cannot be bound. */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once("error", onError);
+      this.server.listen({ port: this.port, host: this.address, backlog: 2048 }, () => {
+        this.server.off("error", onError);
+        resolve();
+      });
+    });
+  }
+
+  /** The port actually bound (differs from the configured one when it was 0). */
+  boundPort(): number {
+    const a = this.server.address();
+    return a !== null && typeof a === "object" ? a.port : this.port;
+  }
+
+  /** Connections currently open. */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  private track(session: http2.ServerHttp2Session): void {
+    this.sessions.add(session);
+    session.on("error", () => {});
+    session.once("close", () => this.sessions.delete(session));
+    if (this.closing) session.close();
+  }
+
+  private accept(raw: net.Socket): void {
+    this.sockets.add(raw);
+    raw.on("error", () => {});
+    raw.once("close", () => this.sockets.delete(raw));
+    if (this.closing) return void raw.destroy();
+    const snapshot = this.ctx.current();
+    const listener = snapshot?.listeners.get(this.key);
+    if (snapshot === undefined || listener === undefined) return void raw.destroy();
+    if (!listener.config.tlsInspector) {
+      const chain = listener.chains[0];
+      if (chain === undefined) return void raw.destroy();
+      return this.dispatch(raw, listener, chain, snapshot, undefined, undefined);
+    }
+    this.inspect(raw, (serverName, head) => {
+      const chain = listener.selectChain(serverName);
+      if (chain === undefined) {
+        this.ctx.accessLog.log({
+          start_time: new Date().toISOString(),
+          protocol: "TLS",
+          response_code: 0,
+          response_flags: "NR",
+          bytes_received: head.length,
+          bytes_sent: 0,
+          duration: 0,
+          downstream_remote_address: `${raw.remoteAddress}:${raw.remotePort}`,
+          ...(serverName === undefined ? {} : { requested_server_name: serverName }),
+          listener: listener.config.name,
+        });
+        return void raw.destroy();
+      }
+      this.dispatch(raw, listener, chain, snapshot, serverName, head);
+    });
+  }
+
+  /** Reads the ClientHello (bounded in size and time) and calls back with its SNI and the bytes read. */
+  private inspect(raw: net.Socket, then: (serverName: string | undefined, head: Buffer) => void): void {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const timer = setTimeout(() => raw.destroy(), this.ctx.limits.handshakeTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+      const result = parseClientHello(head);
+      if (result.kind === "incomplete" && length < MAX_CLIENT_HELLO) return;
+      clearTimeout(timer);
+      raw.removeListener("data", onData);
+      raw.pause();
+      if (result.kind !== "client-hello") return void raw.destroy();
+      then(result.serverName, head);
+    };
+    raw.on("data", onData);
+    raw.once("close", () => clearTimeout(timer));
+  }
+
+  private dispatch(
+    raw: net.Socket,
+    listener: ListenerRuntime,
+    chain: ChainRuntime,
+    snapshot: ProxySnapshot,
+    serverName: string | undefined,
+    head: Buffer | undefined,
+  ): void {
+    switch (chain.config.transport) {
+      case "http": {
+        this.attach(raw, raw, chain, snapshot, serverName);
+        const codec = chain.config.httpConnectionManager?.codec ?? "http1";
+        if (codec === "http1") return void this.h1.emit("connection", raw);
+        if (codec === "http2") return void this.h2c.emit("connection", raw);
+        return this.sniffPreface(raw);
+      }
+      case "https":
+      case "tls-terminated-tcp":
+        if (head !== undefined) raw.unshift(head);
+        return this.terminate(raw, listener, chain, snapshot, serverName);
+      case "tls-passthrough":
+        return proxyTcp(
+          raw,
+          head,
+          this.tcpCluster(chain.config.tcpProxy, snapshot),
+          this.tcpInfo(raw, listener, chain, serverName),
+          this.ctx.accessLog,
+        );
+      case "tcp":
+        return proxyTcp(
+          raw,
+          undefined,
+          this.tcpCluster(chain.config.tcpProxy, snapshot),
+          this.tcpInfo(raw, listener, chain, serverName),
+          this.ctx.accessLog,
+        );
+    }
+  }
+
+  private tcpInfo(
+    raw: net.Socket,
+    listener: ListenerRuntime,
+    chain: ChainRuntime,
+    serverName: string | undefined,
+  ) {
+    return {
+      listener: listener.config.name,
+      filterChain: chain.config.name,
+      remoteAddress: `${raw.remoteAddress}:${raw.remotePort}`,
+      ...(serverName === undefined ? {} : { serverName }),
+    };
+  }
+
+  /** Picks a TCP proxy's cluster by connection weight. */
+  private tcpCluster(tcpProxy: TcpProxy | undefined, snapshot: ProxySnapshot): ClusterRuntime | undefined {
+    if (tcpProxy === undefined || tcpProxy.clusters.length === 0) return undefined;
+    let chosen = tcpProxy.clusters[0]!;
+    if (tcpProxy.clusters.length > 1) {
+      const total = tcpProxy.clusters.reduce((s, c) => s + c.weight, 0);
+      let point = Math.random() * total;
+      for (const c of tcpProxy.clusters) {
+        point -= c.weight;
+        if (point < 0) {
+          chosen = c;
+          break;
+        }
+      }
+    }
+    return snapshot.clusters.get(chosen.cluster);
+  }
+
+  /** Plain-text connections on `auto` codecs: the HTTP/2 preface means h2c, anything else HTTP/1.1. */
+  private sniffPreface(raw: net.Socket): void {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+      const n = Math.min(head.length, H2_PREFACE.length);
+      const isPrefix = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isPrefix && n < H2_PREFACE.length) return;
+      raw.removeListener("data", onData);
+      raw.pause();
+      raw.unshift(head);
+      if (isPrefix) this.h2c.emit("connection", raw);
+      else this.h1.emit("connection", raw);
+    };
+    raw.on("data", onData);
+  }
+
+  private attach(
+    socket: net.Socket,
+    raw: net.Socket,
+    chain: ChainRuntime,
+    snapshot: ProxySnapshot,
+    serverName: string | undefined,
+  ): ConnectionState {
+    const state: ConnectionState = {
+      listenerKey: this.key,
+      chain,
+      snapshot,
+      remoteAddress: raw.remoteAddress ?? "",
+      remotePort: raw.remotePort ?? 0,
+      localPort: raw.localPort ?? 0,
+      socket,
+      active: 0,
+      ...(serverName === undefined ? {} : { serverName }),
+    };
+    (socket as StatefulSocket)[CONNECTION_STATE] = state;
+    this.states.add(state);
+    socket.once("close", () => this.states.delete(state));
+    return state;
+  }
+
+  /** Terminates TLS with the chain's context, checks the client certificate, then serves the chain. */
+  private terminate(
+    raw: net.Socket,
+    listener: ListenerRuntime,
+    chain: ChainRuntime,
+    snapshot: ProxySnapshot,
+    serverName: string | undefined,
+  ): void {
+    const t = chain.tls;
+    if (t === undefined) return void raw.destroy();
+    const socket = new tls.TLSSocket(raw, {
+      isServer: true,
+      secureContext: t.secureContext,
+      requestCert: t.requestCert,
+      rejectUnauthorized: t.requireClientCertificate && t.verifyClientChain,
+      ALPNProtocols: [...t.alpn],
+    });
+    socket.on("error", () => socket.destroy());
+    const timer = setTimeout(() => socket.destroy(), this.ctx.limits.handshakeTimeoutMs);
+    socket.once("close", () => clearTimeout(timer));
+    socket.once("secure", () => {
+      clearTimeout(timer);
+      const reason = clientCertificateProblem(socket, chain);
+      if (reason !== undefined) {
+        this.ctx.accessLog.log({
+          start_time: new Date().toISOString(),
+          protocol: "TLS",
+          response_code: 0,
+          response_flags: "UAEX",
+          error_code: "IGW_ERR_CLIENT_CERTIFICATE",
+          bytes_received: 0,
+          bytes_sent: 0,
+          duration: 0,
+          downstream_remote_address: `${raw.remoteAddress}:${raw.remotePort}`,
+          ...(serverName === undefined ? {} : { requested_server_name: serverName }),
+          listener: listener.config.name,
+          filter_chain: chain.config.name,
+        });
+        return void socket.destroy();
+      }
+      if (chain.config.transport === "tls-terminated-tcp") {
+        return proxyTcp(
+          socket,
+          undefined,
+          this.tcpCluster(chain.config.tcpProxy, snapshot),
+          this.tcpInfo(raw, listener, chain, serverName),
+          this.ctx.accessLog,
+        );
+      }
+      this.attach(socket, raw, chain, snapshot, serverName);
+      this.tlsHttp.emit("secureConnection", socket);
+    });
+  }
+
+  /**
+   * Stops accepting. Idle keep-alive connections and HTTP/2 sessions are closed now; connections
+   * with requests in flight close when their responses end (the connection manager marks them
+   * `Connection: close`).
+   */
+  stopAccepting(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.server.close();
+    for (const s of this.sessions) s.close();
+    for (const state of this.states) {
+      if (
+        state.active === 0 &&
+        !(state.socket as { alpnProtocol?: unknown }).alpnProtocol?.toString().startsWith("h2")
+      )
+        state.socket.end();
+    }
+    this.closeIdle();
+  }
+
+  /** Ends idle HTTP/1.1 connections (after a request finishes while draining). */
+  closeIdle(): void {
+    this.h1.closeIdleConnections();
+  }
+
+  /** Whether connections remain. */
+  get idle(): boolean {
+    return this.sockets.size === 0;
+  }
+
+  /** Destroys every connection (after the drain deadline). */
+  destroyAll(): void {
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sockets) s.destroy();
+    this.h1.close();
+  }
+}
+
+/** Why a terminated connection's client certificate is refused, or undefined. */
+function clientCertificateProblem(socket: tls.TLSSocket, chain: ChainRuntime): string | undefined {
+  const t = chain.tls!;
+  if (!t.requestCert) return undefined;
+  const cert = socket.getPeerCertificate();
+  const presented = cert !== null && cert !== undefined && Object.keys(cert).length > 0;
+  if (!presented) return t.requireClientCertificate ? "client certificate required" : undefined;
+  if (t.verifyClientChain && !socket.authorized)
+    return `client certificate not trusted: ${String(socket.authorizationError)}`;
+  if (hasPinning(t.context)) return checkClientCertificate(cert.raw, t.context);
+  return undefined;
+}
+
+/** Answers unparseable requests with Envoy's statuses and our codes, then closes. */
+function onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
+  if (!socket.writable || socket.bytesWritten > 0) return void socket.destroy();
+  const [status, text, code] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "IGW_ERR_HEADERS_TOO_LARGE"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "IGW_ERR_REQUEST_TIMEOUT"]
+        : [400, "Bad Request", "IGW_ERR_BAD_REQUEST"];
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nx-igw-error-code: ${code}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+  );
+  socket.destroySoon();
+}
+
+/** The listeners of the proxy: started, kept or stopped as configurations change. */
+export class ListenerManager {
+  private readonly running = new Map<string, RunningListener>();
+
+  constructor(private readonly ctx: ListenerContext) {}
+
+  /**
+   * Binds every listener of `next` not yet bound; returns the new ones. Rejects (having closed
+   * what it opened) when one cannot be bound, so a configuration is taken whole or not at all.
+   */
+  async bind(next: ProxySnapshot): Promise<RunningListener[]> {
+    const opened: RunningListener[] = [];
+    for (const l of next.listeners.values()) {
+      if (this.running.has(l.key)) continue;
+      const r = new RunningListener(l.key, l.config.address, l.config.listenPort, this.ctx);
+      try {
+        await r.listen();
+      } catch (err) {
+        for (const o of opened) o.destroyAll();
+        throw new Error(
+          `cannot listen on ${l.key} (listener ${JSON.stringify(l.config.name)}): ${(err as Error).message}`,
+        );
+      }
+      opened.push(r);
+    }
+    for (const o of opened) this.running.set(o.key, o);
+    return opened;
+  }
+
+  /** Stops the listeners `next` no longer has; their connections finish on their own. */
+  retire(next: ProxySnapshot): string[] {
+    const gone: string[] = [];
+    for (const [key, r] of this.running) {
+      if (next.listeners.has(key)) continue;
+      r.stopAccepting();
+      this.running.delete(key);
+      gone.push(key);
+      setTimeout(() => r.destroyAll(), 30_000).unref();
+    }
+    return gone;
+  }
+
+  /** The running listeners. */
+  all(): RunningListener[] {
+    return [...this.running.values()];
+  }
+
+  /** The port bound for a listener key. */
+  boundPort(key: string): number | undefined {
+    return this.running.get(key)?.boundPort();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Opaque forwarding (Envoy's `tcp_proxy`): connects to an endpoint of the chosen cluster and pipes
+ * bytes both ways with backpressure. Used for TCP servers, TLS passthrough (the ClientHello bytes
+ * already read are replayed first) and TLS terminated to TCP.
+ */
+import net from "node:net";
+import tls from "node:tls";
+import type { Duplex } from "node:stream";
+import type { AccessLog } from "../observability/access-log";
+import type { ClusterRuntime } from "../upstream/cluster-manager";
+
+/** Where a connection came in and what it matched, for the access log. */
+export interface TcpConnectionInfo {
+  /** Listener name. */
+  readonly listener: string;
+  /** Filter chain name. */
+  readonly filterChain: string;
+  /** SNI, when there was a ClientHello. */
+  readonly serverName?: string;
+  /** Client address. */
+  readonly remoteAddress: string;
+}
+
+/** Forwards `downstream` to `cluster`; `head` holds bytes already read from the client. */
+export function proxyTcp(
+  downstream: Duplex,
+  head: Buffer | undefined,
+  cluster: ClusterRuntime | undefined,
+  info: TcpConnectionInfo,
+  accessLog: AccessLog,
+  onClose?: () => void,
+): void {
+  const start = Date.now();
+  const startTime = new Date(start).toISOString();
+  let flags = "-";
+  let upstreamHost: string | undefined = undefined;
+  let sent = 0;
+  let received = head?.length ?? 0;
+  let finished = false;
+  const stats = cluster?.tcpStats;
+  stats?.opened();
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    stats?.closed(flags, sent, received);
+    accessLog.log({
+      start_time: startTime,
+      protocol: "TCP",
+      response_code: 0,
+      response_flags: flags,
+      bytes_received: received,
+      bytes_sent: sent,
+      duration: Date.now() - start,
+      downstream_remote_address: info.remoteAddress,
+      ...(info.serverName === undefined ? {} : { requested_server_name: info.serverName }),
+      listener: info.listener,
+      filter_chain: info.filterChain,
+      ...(cluster === undefined ? {} : { upstream_cluster: cluster.config.name }),
+      ...(upstreamHost === undefined ? {} : { upstream_host: upstreamHost }),
+    });
+    onClose?.();
+  };
+  downstream.on("error", () => {});
+  downstream.once("close", finish);
+  const endpoint = cluster?.pick();
+  if (cluster === undefined || endpoint === undefined) {
+    flags = cluster === undefined ? "NR" : "UH";
+    downstream.destroy();
+    return;
+  }
+  upstreamHost = endpoint.hostPort;
+  const upstream: net.Socket =
+    endpoint.tls === undefined
+      ? net.connect({ host: endpoint.ip, port: endpoint.port })
+      : tls.connect({ host: endpoint.ip, port: endpoint.port, ...endpoint.tls });
+  upstream.setNoDelay(true);
+  let connected = false;
+  const connectTimer = setTimeout(() => {
+    flags = "UF";
+    upstream.destroy();
+    downstream.destroy();
+  }, cluster.config.connectTimeoutMs);
+  upstream.once(endpoint.tls === undefined ? "connect" : "secureConnect", () => {
+    connected = true;
+    clearTimeout(connectTimer);
+    if (head !== undefined && head.length > 0) upstream.write(head);
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+  });
+  downstream.on("data", (d: Buffer) => {
+    received += d.length;
+  });
+  upstream.on("data", (d: Buffer) => {
+    sent += d.length;
+  });
+  upstream.on("error", () => {
+    if (!connected) flags = "UF";
+    else if (flags === "-") flags = "UC";
+  });
+  upstream.once("close", () => {
+    clearTimeout(connectTimer);
+    if (!connected) downstream.destroy();
+    else downstream.end();
+  });
+  downstream.once("close", () => upstream.destroy());
+  if (!connected) downstream.pause();
+}
