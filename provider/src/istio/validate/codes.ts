@@ -4,9 +4,17 @@
  */
 import type { CodeTable } from "./issue";
 import { virtualServiceCodes } from "./virtual-service/codes";
+import { shapeCodes } from "../resource/codes";
+import { destinationRuleCodes } from "./destination-rule";
+import { serviceEntryCodes } from "./service-entry";
 
 /** All code tables, in README order. Rule modules add their table here. */
-export const codeTables: readonly CodeTable[] = [virtualServiceCodes];
+export const codeTables: readonly CodeTable[] = [
+  shapeCodes,
+  virtualServiceCodes,
+  destinationRuleCodes,
+  serviceEntryCodes,
+];
 
 /** The joined catalogue: code -> entry. */
 export const allCodes: CodeTable = Object.freeze(Object.assign({}, ...codeTables));
