@@ -3,6 +3,8 @@
  * codes is checked against this catalogue, and a code defined twice is a test failure.
  */
 import type { CodeTable } from "./issue";
+import { metadataCodes } from "./metadata";
+import { gatewayCodes } from "./gateway/codes";
 import { virtualServiceCodes } from "./virtual-service/codes";
 import { shapeCodes } from "../resource/codes";
 import { destinationRuleCodes } from "./destination-rule";
@@ -11,6 +13,8 @@ import { serviceEntryCodes } from "./service-entry";
 /** All code tables, in README order. Rule modules add their table here. */
 export const codeTables: readonly CodeTable[] = [
   shapeCodes,
+  metadataCodes,
+  gatewayCodes,
   virtualServiceCodes,
   destinationRuleCodes,
   serviceEntryCodes,
