@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import type http from "node:http";
 import { redactProxyConfig } from "../istio/translate/redact";
 import type { ProxyConfig } from "../istio/translate/proxy-config";
-import type { ConfigLoadResult } from "./config/config-loader";
+import type { ConfigLoadResult } from "./config/config-load-result";
 import { ConfigWatcher } from "./config/config-watcher";
 import { HttpConnectionManager } from "./http/http-connection-manager";
 import type { ConnectionLimits } from "./listener/listener-manager";
