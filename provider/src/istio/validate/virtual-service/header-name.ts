@@ -3,7 +3,9 @@
  * `@request.auth.claims` keys) and for CORS (`*`).
  */
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~A-Za-z0-9]+$/;
+// Istio writes the token characters as a character class in which "+-." is a range, so ","
+// is accepted as well; kept, so the same names pass.
+const TOKEN = /^[!#$%&'*+,\-.^_`|~A-Za-z0-9]+$/;
 
 const PSEUDO_HEADERS: ReadonlySet<string> = new Set([":method", ":scheme", ":authority", ":path", ":status"]);
 

@@ -53,7 +53,7 @@ export function checkSourceLabels(
       report(
         "IGW3065",
         where,
-        `must be a label value: empty, or alphanumeric with "-", "_" or "." inside, at most 63 characters (got ${JSON.stringify(value)})`,
+        `must be a label value: empty, or alphanumeric with "-", "_" or "." inside (got ${JSON.stringify(value)})`,
       );
     }
   }

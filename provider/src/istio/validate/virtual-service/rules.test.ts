@@ -466,7 +466,7 @@ const expected: Record<VirtualServiceCode, Array<[VirtualServiceCode, string, st
     [
       "IGW3065",
       "spec.http[0].match[0].sourceLabels.app",
-      'must be a label value: empty, or alphanumeric with "-", "_" or "." inside, at most 63 characters (got "-web")',
+      'must be a label value: empty, or alphanumeric with "-", "_" or "." inside (got "-web")',
     ],
   ],
   IGW3066: [
