@@ -1,6 +1,7 @@
 /**
- * Envoy's header value formatters (`%VARIABLE%`), the subset this proxy supports. Values are
- * compiled once with the route config; unsupported variables are kept as literal text.
+ * Envoy's header value formatters (`%VARIABLE%`), the subset this proxy supports (listed in
+ * `SUPPORTED_FORMATTERS` of the translation). Values are compiled once with the route config;
+ * unsupported variables are kept as literal text.
  *
  * Supported: `%%` (a literal `%`), `%DOWNSTREAM_REMOTE_ADDRESS%`,
  * `%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%`, `%DOWNSTREAM_REMOTE_PORT%`,
@@ -43,26 +44,6 @@ export interface FormatterContext {
   /** The response status. */
   readonly responseCode?: number;
 }
-
-/** The variable names supported, for documentation and for translation warnings. */
-export const SUPPORTED_FORMATTERS: readonly string[] = [
-  "DOWNSTREAM_REMOTE_ADDRESS",
-  "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT",
-  "DOWNSTREAM_REMOTE_PORT",
-  "DOWNSTREAM_LOCAL_ADDRESS",
-  "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT",
-  "DOWNSTREAM_LOCAL_PORT",
-  "REQUESTED_SERVER_NAME",
-  "PROTOCOL",
-  "HOSTNAME",
-  "START_TIME",
-  "REQ",
-  "RESP",
-  "ROUTE_NAME",
-  "UPSTREAM_CLUSTER",
-  "UPSTREAM_REMOTE_ADDRESS",
-  "RESPONSE_CODE",
-];
 
 /** A compiled header value: a function of the context. */
 export type CompiledHeaderValue = (ctx: FormatterContext) => string;
@@ -126,18 +107,6 @@ function resolver(name: string, arg: string | undefined): CompiledHeaderValue | 
     default:
       return undefined;
   }
-}
-
-/**
- * The formatter variables in `value` this proxy does not support (`%UPSTREAM_METADATA(...)%`
- * gives `UPSTREAM_METADATA`); empty when every variable is supported.
- */
-export function unsupportedFormatters(value: string): string[] {
-  const out: string[] = [];
-  for (const part of tokenize(value)) {
-    if (part.kind === "variable" && part.compiled === undefined) out.push(part.name);
-  }
-  return out;
 }
 
 type Token =

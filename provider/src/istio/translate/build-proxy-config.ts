@@ -1,0 +1,351 @@
+/**
+ * Gateways + VirtualServices (+ DestinationRules, ServiceEntries, Secrets) -> {@link ProxyConfig}
+ * for one gateway proxy, with Istio's gateway semantics (istio-rules.md §6):
+ *
+ * 1. Gateways whose `selector` matches the proxy's labels are served (others are reported, info).
+ * 2. Their servers are merged per bind address and listen port (Istio's `mergeGateways`): plain
+ *    HTTP servers share one route config keyed by Host; TLS servers (terminated HTTPS, terminated
+ *    TLS, passthrough) share a listener told apart by SNI; a TLS host already served on the port
+ *    and bind, or a protocol that cannot share the port, makes the later server skipped.
+ * 3. VirtualServices are bound per server by the binding library (exportTo against the proxy's
+ *    namespace, host intersection, `match.port` and `match.gateways`), in creation order.
+ * 4. Servers needing Istio's mesh (ISTIO_MUTUAL, AUTO_PASSTHROUGH) or a missing credential are
+ *    refused with an error finding; everything else keeps working.
+ *
+ * The result is deterministic, deeply frozen, and versioned by a hash of its content.
+ */
+import { below } from "./field-path";
+import { buildGatewayBindings, keyOf, namespaceOf, selectorMatches, selectorString } from "../binding";
+import { sanitizeServerHosts } from "../host";
+import type {
+  DestinationRule,
+  Gateway,
+  Resource,
+  Secret,
+  Server,
+  ServiceEntry,
+  VirtualService,
+} from "../model";
+import { parseProtocol, PortProtocol, ServerKind, serverKind } from "../model";
+import type { Issue, ValidationOptions } from "../validate/issue";
+import { pathOf } from "../validate/path";
+import { ClusterRegistry } from "./clusters";
+import { TranslateContext } from "./context";
+import { buildDownstreamTls } from "./downstream-tls";
+import { deepFreeze } from "./freeze";
+import type { PlacedServer } from "./http-route-config";
+import { buildHttpRouteConfig } from "./http-route-config";
+import type { FilterChain, HttpCodec, Listener, ProxyConfig, ServerRef } from "./proxy-config";
+import { SecretStore } from "./secrets";
+import { buildPassthroughRoutes, buildTcpProxy } from "./tcp-proxy";
+import { contentHash } from "./version";
+
+/** The gateway pod the configuration is for. */
+export interface ProxyIdentity {
+  /** The pod's namespace: `exportTo` and `credentialName` Secrets are resolved against it. */
+  readonly namespace: string;
+  /** The pod's labels: Gateway `selector`s must be contained in them. */
+  readonly labels: Readonly<Record<string, string>>;
+  /**
+   * The port the proxy listens on for a Gateway server port (the Service port), e.g. 80 -> 8080
+   * for an unprivileged pod. Default: the same port.
+   */
+  readonly portMap?: (servicePort: number) => number;
+}
+
+/** Options of {@link buildProxyConfig}. */
+export interface BuildOptions extends ValidationOptions {
+  /** The bind address of servers without `bind`. Default `0.0.0.0`. */
+  readonly defaultBind?: string;
+}
+
+/** The result: the configuration and what could not be served as written. */
+export interface BuildResult {
+  /** The configuration (deeply frozen). */
+  readonly config: ProxyConfig;
+  /** Findings (IGW6xxx), grouped by resource. */
+  readonly issues: readonly Issue[];
+}
+
+type Family = "http" | "tcp" | "tls";
+
+interface ListenerGroup {
+  readonly address: string;
+  readonly port: number;
+  readonly listenPort: number;
+  readonly family: Family;
+  readonly servers: PlacedServer[];
+}
+
+function ofKind<K extends Resource["kind"]>(
+  resources: readonly Resource[],
+  kind: K,
+): Extract<Resource, { kind: K }>[] {
+  return resources.filter((r): r is Extract<Resource, { kind: K }> => r != null && r.kind === kind);
+}
+
+/** Istio's config order: creation time, then name, then namespace. */
+function sortGateways(gateways: readonly Gateway[]): Gateway[] {
+  const time = (g: Gateway) => {
+    const ms = Date.parse(g.metadata?.creationTimestamp ?? "");
+    return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+  };
+  return [...gateways].sort((a, b) => {
+    const ta = time(a);
+    const tb = time(b);
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    const na = a.metadata?.name ?? "";
+    const nb = b.metadata?.name ?? "";
+    if (na !== nb) return na < nb ? -1 : 1;
+    const sa = namespaceOf(a);
+    const sb = namespaceOf(b);
+    return sa < sb ? -1 : sa > sb ? 1 : 0;
+  });
+}
+
+function serverRef(p: PlacedServer): ServerRef {
+  return { gateway: p.gateway, serverIndex: p.serverIndex, portName: p.server.port.name ?? "" };
+}
+
+function codecOf(servers: readonly PlacedServer[]): HttpCodec {
+  const h2 = servers.some((s) => {
+    const p = parseProtocol(s.server.port.protocol);
+    return p === PortProtocol.HTTP2 || p === PortProtocol.GRPC;
+  });
+  return h2 ? "auto" : "http1";
+}
+
+/** Builds the proxy configuration for `proxy` from every resource it may read. */
+export function buildProxyConfig(
+  resources: readonly Resource[],
+  proxy: ProxyIdentity,
+  options: BuildOptions = {},
+): BuildResult {
+  const ctx = new TranslateContext(proxy.namespace, proxy.labels, options);
+  const portMap = proxy.portMap ?? ((p: number) => p);
+  const defaultBind = options.defaultBind ?? "0.0.0.0";
+
+  const selected: Gateway[] = [];
+  for (const g of ofKind(resources, "Gateway")) {
+    if (selectorMatches(g.spec?.selector, proxy.labels)) selected.push(g);
+    else {
+      ctx.report(
+        g,
+        "IGW6001",
+        pathOf("spec", "selector"),
+        `must be contained in the proxy's labels ${JSON.stringify(selectorString(proxy.labels))} for this proxy to serve the Gateway (got ${JSON.stringify(selectorString(g.spec?.selector))})`,
+      );
+    }
+  }
+  const gateways = sortGateways(selected);
+  const virtualServices: VirtualService[] = ofKind(resources, "VirtualService");
+  const secrets = new SecretStore(ofKind(resources, "Secret") as Secret[], proxy.namespace);
+  const clusters = new ClusterRegistry(
+    ctx,
+    secrets,
+    ofKind(resources, "DestinationRule") as DestinationRule[],
+    ofKind(resources, "ServiceEntry") as ServiceEntry[],
+  );
+  const bindings = buildGatewayBindings({ gateways, virtualServices, gatewayNamespace: proxy.namespace });
+
+  // 1. Merge servers into listener groups.
+  const groups = new Map<string, ListenerGroup>();
+  const tlsHosts = new Map<string, Map<string, string>>();
+  for (const gateway of gateways) {
+    const key = keyOf(gateway);
+    if (bindings.gateway(key) !== gateway) continue; // a second Gateway with the same name
+    (gateway.spec?.servers ?? []).forEach((server: Server | null | undefined, serverIndex) => {
+      if (server == null || server.port == null) return;
+      const at = pathOf("spec", "servers", serverIndex);
+      const kind = serverKind(server);
+      const mode = server.tls?.mode;
+      if (kind === ServerKind.UNSUPPORTED) {
+        ctx.report(
+          gateway,
+          "IGW6009",
+          below(at, "port", "protocol"),
+          `must be a protocol the gateway proxy routes (HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB, TCP, TLS, MONGO, REDIS, MYSQL): the server is skipped (got ${JSON.stringify(server.port.protocol)})`,
+        );
+        return;
+      }
+      if (kind === ServerKind.TLS_AUTO_PASSTHROUGH) {
+        ctx.report(
+          gateway,
+          "IGW6003",
+          below(at, "tls", "mode"),
+          `must not be "AUTO_PASSTHROUGH": it routes to Istio mesh services by SNI, which this proxy does not know; the server is not served (got "AUTO_PASSTHROUGH")`,
+        );
+        return;
+      }
+      if (mode === "ISTIO_MUTUAL" && kind !== ServerKind.HTTP && kind !== ServerKind.TCP) {
+        ctx.report(
+          gateway,
+          "IGW6002",
+          below(at, "tls", "mode"),
+          `must not be "ISTIO_MUTUAL": it needs Istio's mesh identity, which this proxy does not have; the server is not served (got "ISTIO_MUTUAL")`,
+        );
+        return;
+      }
+      const hosts = sanitizeServerHosts(server.hosts ?? [], namespaceOf(gateway));
+      const listenPort = portMap(server.port.number);
+      const address = server.bind ?? defaultBind;
+      const placed: PlacedServer = { gateway: key, gatewayResource: gateway, serverIndex, server, hosts };
+      if (server.tls !== undefined) {
+        // Envoy refuses two filter chains with the same SNI: Istio skips the later server.
+        let known = tlsHosts.get(String(listenPort));
+        if (known === undefined) tlsHosts.set(String(listenPort), (known = new Map()));
+        const duplicates = hosts.filter((h) => known!.get(h) === (server.bind ?? ""));
+        if (duplicates.length > 0) {
+          ctx.report(
+            gateway,
+            "IGW6007",
+            below(at, "hosts"),
+            `must not repeat hosts a TLS server earlier on port ${server.port.number} serves: the server is skipped (got ${duplicates.map((d) => JSON.stringify(d)).join(", ")})`,
+          );
+          return;
+        }
+        for (const h of hosts) known.set(h, server.bind ?? "");
+      }
+      const family: Family = kind === ServerKind.HTTP ? "http" : kind === ServerKind.TCP ? "tcp" : "tls";
+      const groupKey = `${address}|${listenPort}`;
+      const group = groups.get(groupKey);
+      if (group === undefined) {
+        groups.set(groupKey, { address, port: server.port.number, listenPort, family, servers: [placed] });
+        return;
+      }
+      if (group.family !== family || family === "tcp") {
+        const first = group.servers[0];
+        ctx.report(
+          gateway,
+          "IGW6008",
+          below(at, "port"),
+          `must not share port ${server.port.number} and bind ${JSON.stringify(address)} with server ${first.gateway} spec.servers[${first.serverIndex}] (protocol ${JSON.stringify(first.server.port.protocol)}): the server is skipped (got protocol ${JSON.stringify(server.port.protocol)})`,
+        );
+        return;
+      }
+      group.servers.push(placed);
+    });
+  }
+
+  // 2. Build the filter chains of each listener.
+  const listeners: Listener[] = [];
+  for (const group of groups.values()) {
+    const chains: FilterChain[] = [];
+    if (group.family === "http") {
+      const name = `http.${group.port}${group.address === defaultBind ? "" : `.${group.address}`}`;
+      chains.push({
+        name,
+        serverNames: [],
+        transport: "http",
+        httpConnectionManager: {
+          scheme: "http",
+          codec: codecOf(group.servers),
+          routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, name, group.servers),
+        },
+        servers: group.servers.map(serverRef),
+      });
+    } else if (group.family === "tcp") {
+      const placed = group.servers[0];
+      const tcpProxy = buildTcpProxy(clusters, bindings, placed);
+      if (tcpProxy !== undefined) {
+        chains.push({
+          name: `tcp.${group.port}`,
+          serverNames: [],
+          transport: "tcp",
+          tcpProxy,
+          servers: [serverRef(placed)],
+        });
+      } else reportNoRoute(ctx, placed);
+    } else {
+      const knownSni = new Set<string>();
+      for (const placed of group.servers) {
+        const kind = serverKind(placed.server);
+        const gw = placed.gatewayResource;
+        const sni = serverNamesOf(placed.hosts);
+        const [ns, gwName] = [namespaceOf(gw), gw.metadata?.name ?? ""];
+        if (kind === ServerKind.HTTPS_TERMINATED) {
+          const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server, true);
+          if (tls === undefined) continue;
+          const name = `https.${group.port}.${placed.server.port.name ?? ""}.${gwName}.${ns}`;
+          chains.push({
+            name,
+            serverNames: sni,
+            transport: "https",
+            tls,
+            httpConnectionManager: {
+              scheme: "https",
+              codec: "auto",
+              routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, name, [placed]),
+            },
+            servers: [serverRef(placed)],
+          });
+        } else if (kind === ServerKind.TLS_TERMINATED) {
+          const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server, false);
+          if (tls === undefined) continue;
+          const tcpProxy = buildTcpProxy(clusters, bindings, placed);
+          if (tcpProxy === undefined) {
+            reportNoRoute(ctx, placed);
+            continue;
+          }
+          chains.push({
+            name: `tls.${group.port}.${placed.server.port.name ?? ""}.${gwName}.${ns}`,
+            serverNames: sni,
+            transport: "tls-terminated-tcp",
+            tls,
+            tcpProxy,
+            servers: [serverRef(placed)],
+          });
+        } else {
+          const routes = buildPassthroughRoutes(ctx, clusters, bindings, placed, knownSni);
+          if (routes.length === 0) reportNoRoute(ctx, placed);
+          for (const r of routes) {
+            const m = r.tcpProxy.metadata;
+            chains.push({
+              name: `passthrough.${group.port}.${m.virtualService.replace("/", ".")}.${m.ruleIndex}.${m.matchIndex}`,
+              serverNames: r.serverNames,
+              transport: "tls-passthrough",
+              tcpProxy: r.tcpProxy,
+              servers: [serverRef(placed)],
+            });
+          }
+        }
+      }
+    }
+    if (chains.length === 0) continue;
+    listeners.push({
+      name: `${group.address}_${group.listenPort}`,
+      address: group.address,
+      port: group.port,
+      listenPort: group.listenPort,
+      tlsInspector: group.family === "tls",
+      filterChains: chains,
+    });
+  }
+  listeners.sort((a, b) =>
+    a.address === b.address ? a.listenPort - b.listenPort : a.address < b.address ? -1 : 1,
+  );
+  const body = { listeners, clusters: clusters.clusters() };
+  const config: ProxyConfig = { version: contentHash(JSON.stringify(body)), ...body };
+  return deepFreeze({ config, issues: ctx.issues() });
+}
+
+/** SNI names of a terminating server: its hosts without namespace, lower case; `*` means any. */
+function serverNamesOf(hosts: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const h of hosts) {
+    const slash = h.indexOf("/");
+    const name = (slash < 0 ? h : h.slice(slash + 1)).toLowerCase();
+    if (name === "*") return [];
+    names.add(name);
+  }
+  return [...names].sort();
+}
+
+function reportNoRoute(ctx: TranslateContext, placed: PlacedServer): void {
+  ctx.report(
+    placed.gatewayResource,
+    "IGW6019",
+    pathOf("spec", "servers", placed.serverIndex),
+    `gets no filter chain: no VirtualService bound to it has a ${serverKind(placed.server) === ServerKind.TLS_PASSTHROUGH ? "tls" : "tcp"} rule that applies (got ${JSON.stringify(`${placed.server.port.protocol}/${placed.server.port.number}`)})`,
+  );
+}

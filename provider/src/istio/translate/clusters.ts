@@ -1,0 +1,281 @@
+/**
+ * Upstream clusters, one per destination host, port and subset (Istio's
+ * `outbound|<port>|<subset>|<host>`): endpoints from ServiceEntries (static addresses filtered by
+ * the subset's labels, or DNS names), else the host itself by DNS; policies (upstream TLS,
+ * connect timeout, load balancing) from the most specific DestinationRule visible to the proxy.
+ */
+import { below } from "./field-path";
+import { isExportedTo, namespaceOf, resolveShortHost, selectorMatches } from "../binding";
+import { isIPAddress, isWildcard, subsetOf } from "../host";
+import type {
+  ClientTLSSettings,
+  Destination,
+  DestinationRule,
+  ServiceEntry,
+  Subset,
+  TrafficPolicy,
+  VirtualService,
+} from "../model";
+import { pathOf } from "../validate/path";
+import type { TranslateContext } from "./context";
+import { parseDurationMs } from "./duration";
+import type { Cluster, Endpoint, UpstreamTlsContext } from "./proxy-config";
+import type { SecretStore } from "./secrets";
+import { CA_SECRET_SUFFIX, firstSecretSource, SECRET_KEYS, secretKeyPair } from "./secrets";
+
+/** Envoy's default connect timeout, which Istio keeps. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Istio's cluster name. */
+export function clusterName(port: number, subset: string, host: string): string {
+  return `outbound|${port}|${subset}|${host}`;
+}
+
+interface Candidate<T> {
+  readonly resource: T;
+  readonly host: string;
+  readonly namespace: string;
+  readonly order: number;
+}
+
+function creationOrder<T extends { metadata?: { creationTimestamp?: string } }>(items: readonly T[]): T[] {
+  const t = (x: T) => {
+    const ms = Date.parse(x.metadata?.creationTimestamp ?? "");
+    return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+  };
+  return items
+    .map((item, i) => ({ item, i, t: t(item) }))
+    .sort((a, b) => (a.t === b.t ? a.i - b.i : a.t < b.t ? -1 : 1))
+    .map((x) => x.item);
+}
+
+/** Builds clusters on demand and remembers them by name. */
+export class ClusterRegistry {
+  private readonly built = new Map<string, Cluster>();
+  private readonly destinationRules: Candidate<DestinationRule>[];
+  private readonly serviceEntries: Candidate<ServiceEntry>[];
+
+  constructor(
+    private readonly ctx: TranslateContext,
+    private readonly secrets: SecretStore,
+    destinationRules: readonly DestinationRule[],
+    serviceEntries: readonly ServiceEntry[],
+  ) {
+    const ns = ctx.proxyNamespace;
+    this.destinationRules = creationOrder(destinationRules)
+      .filter((dr) => dr.spec?.host && isExportedTo(dr.spec.exportTo, namespaceOf(dr), ns))
+      .map((dr, order) => ({
+        resource: dr,
+        host: resolveShortHost(dr.spec.host, namespaceOf(dr)),
+        namespace: namespaceOf(dr),
+        order,
+      }));
+    this.serviceEntries = creationOrder(serviceEntries)
+      .filter((se) => isExportedTo(se.spec?.exportTo, namespaceOf(se), ns))
+      .flatMap((se, order) =>
+        (se.spec?.hosts ?? []).map((h) => ({
+          resource: se,
+          host: resolveShortHost(h, namespaceOf(se)),
+          namespace: namespaceOf(se),
+          order,
+        })),
+      );
+  }
+
+  /** Every cluster built so far, sorted by name. */
+  clusters(): Cluster[] {
+    return [...this.built.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * The cluster of `destination` written in `vs` at `path` (for findings), building it when new.
+   * Without `port`, a ServiceEntry with a single port gives it, else `defaultPort` (the server's).
+   */
+  clusterFor(destination: Destination, vs: VirtualService, path: string, defaultPort: number): string {
+    const host = resolveShortHost(destination.host, namespaceOf(vs));
+    const entry = this.best(this.serviceEntries, host);
+    const entryPorts = entry?.resource.spec.ports ?? [];
+    const port = destination.port?.number ?? (entryPorts.length === 1 ? entryPorts[0].number : defaultPort);
+    const subsetName = destination.subset ?? "";
+    const name = clusterName(port, subsetName, host);
+    const rule = this.best(this.destinationRules, host);
+    let subset: Subset | undefined;
+    if (subsetName !== "") {
+      subset = rule?.resource.spec.subsets?.find((s) => s?.name === subsetName);
+      if (subset === undefined) {
+        this.ctx.report(
+          vs,
+          "IGW6014",
+          below(path, "subset"),
+          `must name a subset of a DestinationRule for ${JSON.stringify(host)} visible to namespace ${JSON.stringify(this.ctx.proxyNamespace)} (got ${JSON.stringify(subsetName)})`,
+        );
+      }
+    }
+    const existing = this.built.get(name);
+    if (existing !== undefined) return name;
+    const sources: string[] = [];
+    if (entry !== undefined)
+      sources.push(`ServiceEntry ${entry.namespace}/${entry.resource.metadata?.name ?? ""}`);
+    if (rule !== undefined)
+      sources.push(`DestinationRule ${rule.namespace}/${rule.resource.metadata?.name ?? ""}`);
+    const subsetLabels = { ...(subset?.labels ?? {}) };
+    const policy = this.policy(rule?.resource.spec.trafficPolicy, subset?.trafficPolicy, port);
+    const missingSubset = subsetName !== "" && subset === undefined;
+    const { type, endpoints } = missingSubset
+      ? { type: "STRICT_DNS" as const, endpoints: [] }
+      : this.endpoints(entry, host, port, subsetLabels, vs, path);
+    const tls = rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, host);
+    const cluster: Cluster = {
+      name,
+      host,
+      port,
+      subset: subsetName,
+      subsetLabels,
+      type,
+      endpoints,
+      ...(tls === undefined ? {} : { tls }),
+      connectTimeoutMs: parseDurationMs(policy.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      lbPolicy: policy.lbPolicy,
+      sources,
+    };
+    this.built.set(name, cluster);
+    return name;
+  }
+
+  /** The candidate for `host`: an exact host first, else the most specific wildcard; the proxy's namespace wins ties. */
+  private best<T>(candidates: readonly Candidate<T>[], host: string): Candidate<T> | undefined {
+    const rank = (c: Candidate<T>) => (c.namespace === this.ctx.proxyNamespace ? 0 : 1);
+    const pick = (list: Candidate<T>[]) =>
+      list.sort((a, b) => b.host.length - a.host.length || rank(a) - rank(b) || a.order - b.order)[0];
+    const exact = candidates.filter((c) => c.host === host);
+    if (exact.length > 0) return pick(exact);
+    return pick(candidates.filter((c) => isWildcard(c.host) && subsetOf(host, c.host)));
+  }
+
+  private policy(
+    base: TrafficPolicy | undefined,
+    subset: TrafficPolicy | undefined,
+    port: number,
+  ): { tls?: ClientTLSSettings; connectTimeout?: string; lbPolicy: Cluster["lbPolicy"] } {
+    const atPort = (p: TrafficPolicy | undefined) =>
+      p?.portLevelSettings?.find((s) => s?.port?.number === port);
+    // Most specific first: the subset's port settings, the subset, the rule's port settings, the rule.
+    const layers = [atPort(subset), subset, atPort(base), base];
+    const tls = layers.find((l) => l?.tls !== undefined)?.tls;
+    const connectTimeout = layers.find((l) => l?.connectionPool?.tcp?.connectTimeout !== undefined)
+      ?.connectionPool?.tcp?.connectTimeout;
+    const simple = layers.find((l) => l?.loadBalancer?.simple !== undefined)?.loadBalancer?.simple;
+    const lbPolicy: Cluster["lbPolicy"] =
+      simple === "ROUND_ROBIN" || simple === "PASSTHROUGH"
+        ? "ROUND_ROBIN"
+        : simple === "RANDOM"
+          ? "RANDOM"
+          : "LEAST_REQUEST";
+    return {
+      ...(tls === undefined ? {} : { tls }),
+      ...(connectTimeout === undefined ? {} : { connectTimeout }),
+      lbPolicy,
+    };
+  }
+
+  private endpoints(
+    entry: Candidate<ServiceEntry> | undefined,
+    host: string,
+    port: number,
+    subsetLabels: Readonly<Record<string, string>>,
+    vs: VirtualService,
+    path: string,
+  ): { type: Cluster["type"]; endpoints: Endpoint[] } {
+    if (entry === undefined) {
+      return {
+        type: isIPAddress(host) ? "STATIC" : "STRICT_DNS",
+        endpoints: [{ address: host, port, weight: 1 }],
+      };
+    }
+    const spec = entry.resource.spec;
+    const servicePort = (spec.ports ?? []).find((p) => p?.number === port);
+    if (servicePort === undefined) {
+      this.ctx.report(
+        vs,
+        "IGW6017",
+        below(path, "port"),
+        `must be a port of ServiceEntry ${JSON.stringify(`${entry.namespace}/${entry.resource.metadata?.name ?? ""}`)} (got ${port})`,
+      );
+      return { type: "STRICT_DNS", endpoints: [] };
+    }
+    const targetPort = servicePort.targetPort ?? port;
+    const resolution = spec.resolution ?? "NONE";
+    const listed = spec.endpoints ?? [];
+    if (
+      (resolution === "STATIC" || resolution === "DNS" || resolution === "DNS_ROUND_ROBIN") &&
+      listed.length > 0
+    ) {
+      const endpoints = listed
+        .filter((e) => e?.address && selectorMatches(subsetLabels, e.labels ?? {}))
+        .map((e) => ({
+          address: e.address as string,
+          port: e.ports?.[servicePort.name] ?? targetPort,
+          weight: e.weight !== undefined && e.weight > 0 ? e.weight : 1,
+        }));
+      return { type: resolution === "STATIC" ? "STATIC" : "STRICT_DNS", endpoints };
+    }
+    // NONE, DNS without endpoints, DYNAMIC_DNS: the host itself (a wildcard host cannot be resolved).
+    if (isWildcard(host)) return { type: "STRICT_DNS", endpoints: [] };
+    return {
+      type: isIPAddress(host) ? "STATIC" : "STRICT_DNS",
+      endpoints: [{ address: host, port: targetPort, weight: 1 }],
+    };
+  }
+
+  private upstreamTls(
+    rule: DestinationRule,
+    tls: ClientTLSSettings | undefined,
+    host: string,
+  ): UpstreamTlsContext | undefined {
+    if (tls === undefined || tls.mode === undefined || tls.mode === "DISABLE") return undefined;
+    if (tls.mode === "ISTIO_MUTUAL") {
+      this.ctx.report(
+        rule,
+        "IGW6015",
+        pathOf("spec", "trafficPolicy", "tls", "mode"),
+        `must not be "ISTIO_MUTUAL": it needs Istio's mesh identity, which this proxy does not have (got "ISTIO_MUTUAL")`,
+      );
+      return undefined;
+    }
+    const out: {
+      -readonly [K in keyof UpstreamTlsContext]: UpstreamTlsContext[K];
+    } = {
+      mode: tls.mode,
+      sni: tls.sni ?? host,
+      subjectAltNames: [...(tls.subjectAltNames ?? [])],
+      insecureSkipVerify: tls.insecureSkipVerify === true,
+      alpn: [],
+    };
+    if (tls.credentialName) {
+      const secret = this.secrets.get(tls.credentialName);
+      if (secret === undefined) {
+        this.ctx.report(
+          rule,
+          "IGW6016",
+          pathOf("spec", "trafficPolicy", "tls", "credentialName"),
+          `must name a Secret in the proxy's namespace ${JSON.stringify(this.secrets.namespace)} (got ${JSON.stringify(tls.credentialName)})`,
+        );
+      } else {
+        const pair = secretKeyPair(secret);
+        if (pair !== undefined && tls.mode === "MUTUAL") out.certificate = pair;
+        const caSecret = this.secrets.get(tls.credentialName + CA_SECRET_SUFFIX) ?? secret;
+        const ca = firstSecretSource(caSecret, SECRET_KEYS.ca);
+        if (ca !== undefined) out.caCertificates = ca;
+      }
+    } else {
+      if (tls.mode === "MUTUAL" && tls.clientCertificate && tls.privateKey) {
+        out.certificate = {
+          certificateChain: { filename: tls.clientCertificate },
+          privateKey: { filename: tls.privateKey },
+        };
+      }
+      if (tls.caCertificates) out.caCertificates = { filename: tls.caCertificates };
+    }
+    return out;
+  }
+}

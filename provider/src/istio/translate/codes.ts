@@ -1,0 +1,103 @@
+/**
+ * The codes of translation to proxy configuration (IGW6000-6999): what the gateway proxy cannot
+ * serve as written, and what it skips the way Istio's pilot does (silently, in Istio's case).
+ */
+import { defineCodes, Severity } from "../validate/issue";
+
+/** The translation code table. */
+export const translateCodes = defineCodes({
+  IGW6001: {
+    severity: Severity.Info,
+    summary: "the Gateway's selector does not match the proxy's labels: the proxy does not serve it",
+  },
+  IGW6002: {
+    severity: Severity.Error,
+    summary: "tls.mode ISTIO_MUTUAL needs Istio's mesh identity: the server is not served",
+  },
+  IGW6003: {
+    severity: Severity.Error,
+    summary: "tls.mode AUTO_PASSTHROUGH needs Istio's mesh services: the server is not served",
+  },
+  IGW6004: {
+    severity: Severity.Error,
+    istioCode: "IST0101",
+    summary:
+      "the Secret named by credentialName does not exist in the proxy's namespace: the server is not served",
+  },
+  IGW6005: {
+    severity: Severity.Error,
+    istioCode: "IST0161",
+    summary:
+      "the credential Secret has no certificate and key (tls.crt/tls.key or cert/key): the server is not served",
+  },
+  IGW6006: {
+    severity: Severity.Error,
+    summary:
+      "mutual TLS needs a CA bundle (ca.crt or cacert, or a <credentialName>-cacert Secret): the server is not served",
+  },
+  IGW6007: {
+    severity: Severity.Warning,
+    strict: true,
+    summary:
+      "a TLS host is already served on this port and bind by an earlier server: this server is skipped",
+  },
+  IGW6008: {
+    severity: Severity.Warning,
+    strict: true,
+    summary:
+      "the server's protocol cannot share its port and bind with an earlier server: this server is skipped",
+  },
+  IGW6009: {
+    severity: Severity.Warning,
+    summary:
+      "the server's protocol is not routed by the gateway proxy (UDP or unknown): the server is skipped",
+  },
+  IGW6010: {
+    severity: Severity.Warning,
+    strict: true,
+    summary: "an SNI host of a tls rule is already routed on this port: the match is skipped",
+  },
+  IGW6011: {
+    severity: Severity.Warning,
+    strict: true,
+    summary: "delegate VirtualServices are not supported by the gateway proxy: the rule is skipped",
+  },
+  IGW6012: {
+    severity: Severity.Warning,
+    strict: true,
+    summary: "JWT claim matches (@request.auth.claims) need RequestAuthentication: the match never applies",
+  },
+  IGW6013: {
+    severity: Severity.Warning,
+    summary: "a header value uses an Envoy formatter the proxy does not support: it is sent literally",
+  },
+  IGW6014: {
+    severity: Severity.Warning,
+    strict: true,
+    summary:
+      "the destination subset is not defined by any DestinationRule visible to the proxy: requests get 503",
+  },
+  IGW6015: {
+    severity: Severity.Error,
+    summary: "DestinationRule tls.mode ISTIO_MUTUAL needs Istio's mesh identity: upstream TLS is not used",
+  },
+  IGW6016: {
+    severity: Severity.Error,
+    istioCode: "IST0101",
+    summary:
+      "the Secret named by the DestinationRule's credentialName does not exist in the proxy's namespace",
+  },
+  IGW6017: {
+    severity: Severity.Warning,
+    strict: true,
+    summary: "the ServiceEntry has no port for the destination port: requests get 503",
+  },
+  IGW6018: {
+    severity: Severity.Error,
+    summary: "a regular expression is not valid RE2: the match or rewrite is dropped",
+  },
+  IGW6019: {
+    severity: Severity.Info,
+    summary: "no VirtualService routes connections on this TCP or TLS server: it gets no filter chain",
+  },
+});

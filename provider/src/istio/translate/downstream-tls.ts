@@ -1,0 +1,155 @@
+/**
+ * TLS termination settings of a Gateway server (Istio's `ServerTLSSettings`) as a
+ * {@link DownstreamTlsContext}: certificates from `credentialName(s)` Secrets or file paths, the
+ * client CA for the mutual modes, and protocol parameters with Istio's gateway defaults.
+ */
+import { below } from "./field-path";
+import type { Gateway, Server, TLSProtocol } from "../model";
+import { pathOf } from "../validate/path";
+import type { TranslateContext } from "./context";
+import type { DataSource, DownstreamTlsContext, TlsCertificate, TlsVersion } from "./proxy-config";
+import type { SecretStore } from "./secrets";
+import { CA_SECRET_SUFFIX, firstSecretSource, SECRET_KEYS, secretKeyPair } from "./secrets";
+
+const VERSIONS: Readonly<Record<TLSProtocol, TlsVersion | undefined>> = {
+  TLS_AUTO: undefined,
+  TLSV1_0: "TLSv1",
+  TLSV1_1: "TLSv1.1",
+  TLSV1_2: "TLSv1.2",
+  TLSV1_3: "TLSv1.3",
+};
+
+/** ALPN of terminated HTTPS servers, as Istio's gateways offer it. */
+export const HTTPS_ALPN: readonly string[] = ["h2", "http/1.1"];
+
+/**
+ * The TLS context of a terminating server (`mode` SIMPLE, MUTUAL or OPTIONAL_MUTUAL), or
+ * undefined after reporting why the server cannot be served.
+ */
+export function buildDownstreamTls(
+  ctx: TranslateContext,
+  secrets: SecretStore,
+  gateway: Gateway,
+  serverIndex: number,
+  server: Server,
+  http: boolean,
+): DownstreamTlsContext | undefined {
+  const tls = server.tls ?? {};
+  const mode = tls.mode === "MUTUAL" || tls.mode === "OPTIONAL_MUTUAL" ? tls.mode : "SIMPLE";
+  const mutual = mode !== "SIMPLE";
+  const tlsPath = pathOf("spec", "servers", serverIndex, "tls");
+  const certificates: TlsCertificate[] = [];
+  let caCertificates: DataSource | undefined;
+  let crl: DataSource | undefined;
+  let credentialName: string | undefined;
+
+  const credentials = tls.credentialName ? [tls.credentialName] : (tls.credentialNames ?? []);
+  const credentialField = tls.credentialName ? "credentialName" : "credentialNames";
+  for (const [i, name] of credentials.entries()) {
+    const at =
+      credentialField === "credentialName"
+        ? below(tlsPath, "credentialName")
+        : below(tlsPath, "credentialNames", i);
+    const secret = secrets.get(name);
+    if (secret === undefined) {
+      ctx.report(
+        gateway,
+        "IGW6004",
+        at,
+        `must name a Secret in the proxy's namespace ${JSON.stringify(secrets.namespace)} (got ${JSON.stringify(name)})`,
+      );
+      return undefined;
+    }
+    const pair = secretKeyPair(secret);
+    if (pair === undefined) {
+      ctx.report(
+        gateway,
+        "IGW6005",
+        at,
+        `must name a Secret with non-empty "tls.crt" and "tls.key" (or "cert" and "key") (got ${JSON.stringify(name)})`,
+      );
+      return undefined;
+    }
+    certificates.push(pair);
+    credentialName ??= `${secrets.namespace}/${name}`;
+    if (mutual && caCertificates === undefined) {
+      // Istio's SDS reads the CA from a `<name>-cacert` Secret when one exists, else from the credential.
+      const companion = secrets.get(name + CA_SECRET_SUFFIX);
+      const caSecret = companion ?? secret;
+      caCertificates = firstSecretSource(caSecret, SECRET_KEYS.ca);
+      crl = firstSecretSource(caSecret, SECRET_KEYS.crl);
+    }
+  }
+  if (tls.caCertCredentialName) {
+    const secret = secrets.get(tls.caCertCredentialName);
+    if (secret === undefined) {
+      ctx.report(
+        gateway,
+        "IGW6004",
+        below(tlsPath, "caCertCredentialName"),
+        `must name a Secret in the proxy's namespace ${JSON.stringify(secrets.namespace)} (got ${JSON.stringify(tls.caCertCredentialName)})`,
+      );
+      return undefined;
+    }
+    caCertificates = firstSecretSource(secret, SECRET_KEYS.ca) ?? caCertificates;
+    crl = firstSecretSource(secret, SECRET_KEYS.crl) ?? crl;
+  }
+  if (credentials.length === 0) {
+    if (tls.serverCertificate && tls.privateKey) {
+      certificates.push({
+        certificateChain: { filename: tls.serverCertificate },
+        privateKey: { filename: tls.privateKey },
+      });
+    }
+    for (const c of tls.tlsCertificates ?? []) {
+      if (c?.serverCertificate && c.privateKey) {
+        certificates.push({
+          certificateChain: { filename: c.serverCertificate },
+          privateKey: { filename: c.privateKey },
+        });
+      }
+      if (c?.caCertificates && caCertificates === undefined) caCertificates = { filename: c.caCertificates };
+    }
+    if (tls.caCertificates) caCertificates = { filename: tls.caCertificates };
+    if (tls.caCrl) crl = { filename: tls.caCrl };
+    if (certificates.length === 0) {
+      ctx.report(
+        gateway,
+        "IGW6005",
+        tlsPath,
+        `must give a certificate and key through credentialName or serverCertificate and privateKey (got none)`,
+      );
+      return undefined;
+    }
+  }
+  if (mutual && caCertificates === undefined) {
+    const where = credentials.length > 0 ? below(tlsPath, credentialField) : below(tlsPath, "caCertificates");
+    ctx.report(
+      gateway,
+      "IGW6006",
+      where,
+      `must provide a CA bundle when tls.mode is ${JSON.stringify(mode)} (got none)`,
+    );
+    return undefined;
+  }
+
+  const out: DownstreamTlsContext = {
+    mode,
+    certificates,
+    requireClientCertificate: mode === "MUTUAL",
+    subjectAltNames: [...(tls.subjectAltNames ?? [])],
+    verifyCertificateSpki: [...(tls.verifyCertificateSpki ?? [])],
+    verifyCertificateHash: (tls.verifyCertificateHash ?? []).map((h) => h.replace(/:/g, "").toLowerCase()),
+    insecureSkipVerify: tls.insecureSkipVerify === true,
+    minVersion: VERSIONS[tls.minProtocolVersion ?? "TLS_AUTO"] ?? "TLSv1.2",
+    maxVersion: VERSIONS[tls.maxProtocolVersion ?? "TLS_AUTO"] ?? "TLSv1.3",
+    cipherSuites: [...(tls.cipherSuites ?? [])],
+    alpn: http ? [...HTTPS_ALPN] : [],
+  };
+  return {
+    ...out,
+    ...(caCertificates === undefined || !mutual ? {} : { caCertificates }),
+    ...(crl === undefined || !mutual ? {} : { crl }),
+    ...(credentialName === undefined ? {} : { credentialName }),
+  };
+}

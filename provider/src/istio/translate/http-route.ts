@@ -1,0 +1,394 @@
+/**
+ * One VirtualService HTTP rule and one of its matches as an Envoy route, as Istio's
+ * `TranslateRoute` does: the match normalized, header operations split from the authority
+ * rewrite, the action (forward, redirect, direct response), retries with Istio's defaults,
+ * fault, mirrors and CORS.
+ */
+import { below } from "./field-path";
+import { validateRegex } from "../validate/virtual-service/regex";
+import type { CorsPolicy, Headers, HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from "../model";
+import { namespaceOf } from "../binding";
+import { unsupportedFormatters } from "./header-formatters";
+import { pathOf } from "../validate/path";
+import type { ClusterRegistry } from "./clusters";
+import type { TranslateContext } from "./context";
+import { parseDurationMs } from "./duration";
+import type {
+  CorsPolicyConfig,
+  FaultPolicy,
+  HeaderOperations,
+  HeaderOperationsPair,
+  KeyValueMatcher,
+  MirrorPolicy,
+  RetryPolicyConfig,
+  RewritePolicy,
+  Route,
+  RouteAction,
+  RouteMatch,
+  StringMatcher,
+  WeightedCluster,
+} from "./proxy-config";
+
+/** Istio's retry policy when a rule sets none. */
+export const DEFAULT_RETRY: RetryPolicyConfig = {
+  attempts: 2,
+  retryOn: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+  backoffMs: 25,
+};
+
+/** Where a rule is being built: the server's port and TLS, the Gateway, the VirtualService. */
+export interface RouteSite {
+  /** The Gateway server's port number. */
+  readonly port: number;
+  /** Whether the server has a `tls` block (Istio's `IsTLS`, used for redirect ports). */
+  readonly tls: boolean;
+  /** The VirtualService. */
+  readonly vs: VirtualService;
+}
+
+const JWT_CLAIM = "@request.auth.claims";
+
+function toMatcher(m: StringMatch | undefined): StringMatcher {
+  if (m === undefined || m === null) return { kind: "present" };
+  if (m.exact !== undefined) return { kind: "exact", value: m.exact };
+  if (m.prefix !== undefined) return { kind: "prefix", value: m.prefix };
+  // `regex: "*"` is not RE2: Istio reads it as a presence check.
+  if (m.regex !== undefined) return m.regex === "*" ? { kind: "present" } : { kind: "regex", regex: m.regex };
+  return { kind: "present" };
+}
+
+function keyValues(
+  map: Readonly<Record<string, StringMatch>> | undefined,
+  lower: boolean,
+): KeyValueMatcher[] {
+  if (map === undefined) return [];
+  return Object.keys(map)
+    .map((name) => ({ name: lower ? name.toLowerCase() : name, match: toMatcher(map[name]) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function headerOperations(ops: Headers["request"] | undefined): {
+  operations: HeaderOperations;
+  authority?: string;
+} {
+  const sorted = (map: Readonly<Record<string, string>> | undefined) =>
+    Object.keys(map ?? {})
+      .sort()
+      .map((k) => [k, (map as Record<string, string>)[k]] as const);
+  const isAuthority = (k: string) => k.toLowerCase() === ":authority" || k.toLowerCase() === "host";
+  const isInternal = (k: string) => k.startsWith(":") || k.toLowerCase() === "host";
+  const set = sorted(ops?.set);
+  const add = sorted(ops?.add);
+  const setAuthority = set.filter(([k]) => isAuthority(k)).at(-1)?.[1];
+  const addAuthority = add.filter(([k]) => isAuthority(k)).at(-1)?.[1];
+  // Istio: an authority in `set` wins over one in `add`.
+  const authority = setAuthority ?? addAuthority;
+  const operations: HeaderOperations = {
+    set: set.filter(([k]) => !isInternal(k)).map(([k, v]) => [k.toLowerCase(), v] as const),
+    add: add.filter(([k]) => !isInternal(k)).map(([k, v]) => [k.toLowerCase(), v] as const),
+    remove: (ops?.remove ?? []).filter((k) => !isInternal(k)).map((k) => k.toLowerCase()),
+  };
+  return authority === undefined || authority === "" ? { operations } : { operations, authority };
+}
+
+function headerPair(
+  ctx: TranslateContext,
+  vs: VirtualService,
+  headers: Headers | undefined,
+  path: string,
+): { pair: HeaderOperationsPair; authority?: string } {
+  const request = headerOperations(headers?.request);
+  const response = headerOperations(headers?.response);
+  for (const [side, ops] of [
+    ["request", headers?.request],
+    ["response", headers?.response],
+  ] as const) {
+    for (const verb of ["set", "add"] as const) {
+      const map = ops?.[verb] ?? {};
+      for (const key of Object.keys(map)) {
+        const unsupported = unsupportedFormatters(map[key]);
+        if (unsupported.length > 0) {
+          ctx.report(
+            vs,
+            "IGW6013",
+            below(path, side, verb, key),
+            `uses Envoy formatters the proxy does not support, sent literally (got ${unsupported.map((u) => JSON.stringify(u)).join(", ")})`,
+          );
+        }
+      }
+    }
+  }
+  const pair = { request: request.operations, response: response.operations };
+  return request.authority === undefined ? { pair } : { pair, authority: request.authority };
+}
+
+/** The normalized match, or undefined when it can never apply here (reported). */
+function translateMatch(
+  ctx: TranslateContext,
+  vs: VirtualService,
+  m: HTTPMatchRequest | undefined,
+  path: string,
+): RouteMatch | undefined {
+  if (m === undefined) return { ignoreUriCase: false, headers: [], withoutHeaders: [], queryParams: [] };
+  for (const field of ["headers", "withoutHeaders"] as const) {
+    for (const key of Object.keys(m[field] ?? {})) {
+      if (key.startsWith(JWT_CLAIM)) {
+        ctx.report(
+          vs,
+          "IGW6012",
+          below(path, field, key),
+          `matches a JWT claim, which needs a RequestAuthentication the proxy does not run: the match never applies (got ${JSON.stringify(key)})`,
+        );
+        return undefined;
+      }
+    }
+  }
+  const regexes: [string, string][] = [];
+  const collect = (where: string, sm: StringMatch | undefined) => {
+    if (sm?.regex !== undefined && sm.regex !== "*") regexes.push([where, sm.regex]);
+  };
+  collect(below(path, "uri", "regex"), m.uri);
+  collect(below(path, "scheme", "regex"), m.scheme);
+  collect(below(path, "method", "regex"), m.method);
+  collect(below(path, "authority", "regex"), m.authority);
+  for (const field of ["headers", "withoutHeaders", "queryParams"] as const) {
+    for (const [k, v] of Object.entries(m[field] ?? {})) collect(below(path, field, k, "regex"), v);
+  }
+  for (const [where, regex] of regexes) {
+    const problem = validateRegex(regex);
+    if (problem !== undefined) {
+      ctx.report(vs, "IGW6018", where, problem);
+      return undefined;
+    }
+  }
+  const out: {
+    -readonly [K in keyof RouteMatch]: RouteMatch[K];
+  } = {
+    ignoreUriCase: m.ignoreUriCase === true,
+    headers: keyValues(m.headers, true),
+    withoutHeaders: keyValues(m.withoutHeaders, true),
+    queryParams: keyValues(m.queryParams, false),
+  };
+  if (m.uri !== undefined) out.uri = toMatcher(m.uri);
+  if (m.scheme !== undefined) out.scheme = toMatcher(m.scheme);
+  if (m.method !== undefined) out.method = toMatcher(m.method);
+  if (m.authority !== undefined) out.authority = toMatcher(m.authority);
+  return out;
+}
+
+function percentOf(value: number | undefined): number {
+  return value === undefined ? 0 : value;
+}
+
+function translateFault(rule: HTTPRoute): FaultPolicy | undefined {
+  const f = rule.fault;
+  if (f === undefined) return undefined;
+  const out: { delay?: FaultPolicy["delay"]; abort?: FaultPolicy["abort"] } = {};
+  const delayMs = parseDurationMs(f.delay?.fixedDelay);
+  if (f.delay !== undefined && delayMs !== undefined) {
+    // Istio: `percentage` wins; else the deprecated whole `percent`; unspecified = never.
+    const percentage =
+      f.delay.percentage !== undefined ? percentOf(f.delay.percentage.value) : percentOf(f.delay.percent);
+    out.delay = { fixedDelayMs: delayMs, percentage };
+  }
+  if (f.abort !== undefined && (f.abort.httpStatus !== undefined || f.abort.grpcStatus !== undefined)) {
+    const percentage = percentOf(f.abort.percentage?.value);
+    out.abort =
+      f.abort.httpStatus !== undefined
+        ? { httpStatus: f.abort.httpStatus, percentage }
+        : { grpcStatus: f.abort.grpcStatus, percentage };
+  }
+  return out.delay === undefined && out.abort === undefined ? undefined : out;
+}
+
+function translateCors(cors: CorsPolicy | undefined): CorsPolicyConfig | undefined {
+  if (cors === undefined) return undefined;
+  const allowOrigins: StringMatcher[] =
+    cors.allowOrigins !== undefined
+      ? cors.allowOrigins.map((o) => toMatcher(o))
+      : (cors.allowOrigin ?? []).map((value) => ({ kind: "exact", value }));
+  const maxAgeMs = parseDurationMs(cors.maxAge);
+  return {
+    allowOrigins,
+    allowMethods: [...(cors.allowMethods ?? [])],
+    allowHeaders: [...(cors.allowHeaders ?? [])],
+    exposeHeaders: [...(cors.exposeHeaders ?? [])],
+    ...(maxAgeMs === undefined ? {} : { maxAgeSeconds: Math.floor(maxAgeMs / 1000) }),
+    allowCredentials: cors.allowCredentials === true,
+    unmatchedPreflights: cors.unmatchedPreflights === "IGNORE" ? "IGNORE" : "FORWARD",
+  };
+}
+
+function translateRetries(rule: HTTPRoute): RetryPolicyConfig | undefined {
+  const r = rule.retries;
+  if (r === undefined) return DEFAULT_RETRY;
+  if ((r.attempts ?? 0) <= 0) return undefined;
+  const perTryTimeoutMs = parseDurationMs(r.perTryTimeout);
+  return {
+    attempts: r.attempts as number,
+    retryOn: r.retryOn !== undefined && r.retryOn !== "" ? r.retryOn : DEFAULT_RETRY.retryOn,
+    backoffMs: parseDurationMs(r.backoff) ?? DEFAULT_RETRY.backoffMs,
+    ...(perTryTimeoutMs === undefined || perTryTimeoutMs === 0 ? {} : { perTryTimeoutMs }),
+  };
+}
+
+/**
+ * The route for `rule` (at `spec.http[ruleIndex]`) and its match `matchIndex` (-1: no match), or
+ * undefined when it cannot apply (reported).
+ */
+export function translateRoute(
+  ctx: TranslateContext,
+  clusters: ClusterRegistry,
+  site: RouteSite,
+  rule: HTTPRoute,
+  ruleIndex: number,
+  matchIndex: number,
+): Route | undefined {
+  const vs = site.vs;
+  const rulePath = pathOf("spec", "http", ruleIndex);
+  const m = matchIndex < 0 ? undefined : rule.match?.[matchIndex];
+  const match = translateMatch(ctx, vs, m ?? undefined, below(rulePath, "match", matchIndex));
+  if (match === undefined) return undefined;
+  const vsKey = `${namespaceOf(vs)}/${vs.metadata?.name ?? ""}`;
+  let name = rule.name ?? "";
+  if (m?.name) name = `${name}.${m.name}`;
+  if (name === "") name = `${namespaceOf(vs)}.${vs.metadata?.name ?? ""}.${ruleIndex}.${matchIndex}`;
+  const headers = headerPair(ctx, vs, rule.headers, below(rulePath, "headers"));
+
+  let action: RouteAction;
+  if (rule.redirect !== undefined) {
+    const r = rule.redirect;
+    let port = r.port;
+    if (port === undefined && r.derivePort === "FROM_REQUEST_PORT") port = site.port;
+    const scheme = r.scheme || (site.tls ? "https" : "http");
+    // Istio does not write the default port of the scheme.
+    if ((port === 80 && scheme === "http") || (port === 443 && scheme === "https")) port = undefined;
+    action = {
+      kind: "redirect",
+      ...(r.uri ? { uri: r.uri } : {}),
+      ...(r.prefixRewrite ? { prefixRewrite: r.prefixRewrite } : {}),
+      ...(r.authority ? { authority: r.authority } : {}),
+      ...(r.scheme ? { scheme: r.scheme } : {}),
+      ...(port === undefined || port === 0 ? {} : { port }),
+      responseCode: r.redirectCode || 301,
+    };
+  } else if (rule.directResponse !== undefined) {
+    const d = rule.directResponse;
+    const body = d.body;
+    action = {
+      kind: "directResponse",
+      status: d.status,
+      ...(body?.string !== undefined
+        ? { body: { inlineString: body.string } }
+        : body?.bytes !== undefined
+          ? { body: { inlineBytes: body.bytes } }
+          : {}),
+    };
+  } else {
+    const destinations = rule.route ?? [];
+    const weighted: WeightedCluster[] = [];
+    destinations.forEach((d, i) => {
+      if (d?.destination === undefined) return;
+      // With several destinations a weight of 0 gets no traffic; a single one always gets it all.
+      const weight = destinations.length === 1 ? 1 : (d.weight ?? 0);
+      if (weight <= 0) return;
+      const destPath = below(rulePath, "route", i, "destination");
+      const cluster = clusters.clusterFor(d.destination, vs, destPath, site.port);
+      const own = headerPair(ctx, vs, d.headers, below(rulePath, "route", i, "headers"));
+      weighted.push({
+        cluster,
+        weight,
+        headers: own.pair,
+        ...(own.authority === undefined ? {} : { authority: own.authority }),
+      });
+    });
+    const rewrite: { -readonly [K in keyof RewritePolicy]: RewritePolicy[K] } = {};
+    const rx = rule.rewrite?.uriRegexRewrite;
+    if (rx?.match !== undefined && rx.rewrite !== undefined) {
+      const problem = validateRegex(rx.match);
+      if (problem !== undefined) {
+        ctx.report(vs, "IGW6018", below(rulePath, "rewrite", "uriRegexRewrite", "match"), problem);
+        return undefined;
+      }
+      rewrite.uriRegex = { pattern: rx.match, substitution: rx.rewrite };
+    } else if (rule.rewrite?.uri) {
+      rewrite.uri = rule.rewrite.uri;
+    }
+    const authority = rule.rewrite?.authority || headers.authority;
+    if (authority) rewrite.authority = authority;
+    const mirrors: MirrorPolicy[] = [];
+    if (rule.mirror !== undefined) {
+      const percentage =
+        rule.mirrorPercentage !== undefined
+          ? percentOf(rule.mirrorPercentage.value)
+          : rule.mirrorPercent !== undefined
+            ? rule.mirrorPercent
+            : 100;
+      if (percentage > 0) {
+        mirrors.push({
+          cluster: clusters.clusterFor(rule.mirror, vs, below(rulePath, "mirror"), site.port),
+          percentage,
+        });
+      }
+    }
+    (rule.mirrors ?? []).forEach((mp, i) => {
+      if (mp?.destination === undefined) return;
+      const percentage = mp.percentage !== undefined ? percentOf(mp.percentage.value) : 100;
+      if (percentage <= 0) return;
+      mirrors.push({
+        cluster: clusters.clusterFor(
+          mp.destination,
+          vs,
+          below(rulePath, "mirrors", i, "destination"),
+          site.port,
+        ),
+        percentage,
+      });
+    });
+    const timeoutMs = parseDurationMs(rule.timeout);
+    const retries = translateRetries(rule);
+    action = {
+      kind: "route",
+      clusters: weighted,
+      ...(Object.keys(rewrite).length === 0 ? {} : { rewrite }),
+      ...(timeoutMs === undefined || timeoutMs === 0 ? {} : { timeoutMs }),
+      ...(retries === undefined ? {} : { retries }),
+      mirrors,
+    };
+    if (weighted.length === 0) return undefined;
+  }
+  const fault = translateFault(rule);
+  const cors = translateCors(rule.corsPolicy);
+  return {
+    name,
+    match,
+    action,
+    headers: headers.pair,
+    ...(fault === undefined || action.kind !== "route" ? {} : { fault }),
+    ...(cors === undefined ? {} : { cors }),
+    metadata: { virtualService: vsKey, ruleIndex, matchIndex },
+  };
+}
+
+/**
+ * True for a route that matches every request (Istio's `IsCatchAllRoute`): path condition absent,
+ * prefix `/` or regex `.*`, and no header (method, scheme and authority count as headers) or
+ * query condition.
+ */
+export function isCatchAllRoute(route: Route): boolean {
+  const m = route.match;
+  const uri = m.uri;
+  const path =
+    uri === undefined ||
+    (uri.kind === "prefix" && uri.value === "/") ||
+    (uri.kind === "regex" && uri.regex === ".*");
+  return (
+    path &&
+    m.method === undefined &&
+    m.scheme === undefined &&
+    m.authority === undefined &&
+    m.headers.length === 0 &&
+    m.withoutHeaders.length === 0 &&
+    m.queryParams.length === 0
+  );
+}
