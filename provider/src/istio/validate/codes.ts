@@ -9,6 +9,7 @@ import { virtualServiceCodes } from "./virtual-service/codes";
 import { shapeCodes } from "../resource/codes";
 import { destinationRuleCodes } from "./destination-rule";
 import { serviceEntryCodes } from "./service-entry";
+import { translateCodes } from "../translate/codes";
 
 /** All code tables, in README order. Rule modules add their table here. */
 export const codeTables: readonly CodeTable[] = [
@@ -18,6 +19,7 @@ export const codeTables: readonly CodeTable[] = [
   virtualServiceCodes,
   destinationRuleCodes,
   serviceEntryCodes,
+  translateCodes,
 ];
 
 /** The joined catalogue: code -> entry. */
