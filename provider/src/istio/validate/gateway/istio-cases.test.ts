@@ -389,6 +389,15 @@ const cases: Case[] = [
     warning: false,
     codes: ["IGW2203"],
   },
+  // TestValidatePort (agent/validation_test.go), through the server port number
+  ...([0, 65536, -1, 100, 1000, 65535] as const).map((n): Case => ({
+    name: `TestValidatePort/${n}`,
+    scope: "port",
+    input: { protocol: "http", number: n, name: "http" },
+    error: n < 1 || n > 65535,
+    warning: false,
+    codes: n < 1 || n > 65535 ? ["IGW2203"] : [],
+  })),
   // TestValidateTlsOptions
   ...(
     [
