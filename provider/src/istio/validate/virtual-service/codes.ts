@@ -99,7 +99,12 @@ export const virtualServiceCodes = defineCodes({
   IGW3171: { severity: Severity.Error, summary: "TLS or TCP route without route" },
   IGW3172: { severity: Severity.Error, summary: "TLS match without sniHosts" },
   IGW3173: { severity: Severity.Error, summary: "SNI host is not a valid name" },
-  IGW3174: { severity: Severity.Warning, summary: "SNI host is an IP address" },
+  // Clients do not send IP addresses as SNI (RFC 6066), so the match silently never applies.
+  IGW3174: {
+    severity: Severity.Warning,
+    strict: true,
+    summary: "SNI host is an IP address, which clients do not send",
+  },
   IGW3175: { severity: Severity.Error, summary: "SNI host is not within any host of the VirtualService" },
   IGW3180: { severity: Severity.Error, summary: "null TCP match" },
   IGW3190: {

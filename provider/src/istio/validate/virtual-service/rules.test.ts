@@ -785,6 +785,15 @@ test("unreachable and ineffective findings carry Istio's analyzer codes", () => 
   );
 });
 
+test("strict codes are the warnings whose traffic silently goes nowhere", () => {
+  assert.deepEqual(
+    Object.entries(virtualServiceCodes)
+      .filter(([, info]) => "strict" in info && info.strict)
+      .map(([code]) => code),
+    ["IGW3174", "IGW3190", "IGW3191"],
+  );
+});
+
 test("warnings are exactly the conditions Istio accepts with a warning", () => {
   assert.deepEqual(
     Object.entries(virtualServiceCodes)
