@@ -3,6 +3,7 @@
  * codes is checked against this catalogue, and a code defined twice is a test failure.
  */
 import type { CodeTable } from "./issue";
+import { inputCodes } from "./input-codes";
 import { metadataCodes } from "./metadata";
 import { gatewayCodes } from "./gateway/codes";
 import { virtualServiceCodes } from "./virtual-service/codes";
@@ -13,6 +14,7 @@ import { translateCodes } from "../translate/codes";
 
 /** All code tables, in README order. Rule modules add their table here. */
 export const codeTables: readonly CodeTable[] = [
+  inputCodes,
   shapeCodes,
   metadataCodes,
   gatewayCodes,

@@ -1,0 +1,111 @@
+// The command-line contract for inputs and exit codes: what scripts and CI depend on.
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "./run-cli";
+
+const gateway = (name: string) => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: ${name}
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+`;
+
+describe("istio-gateway inputs and exit codes", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "igw-cli-"));
+    mkdirSync(join(dir, "nested/deeper"), { recursive: true });
+    writeFileSync(join(dir, "a.yaml"), gateway("a"));
+    writeFileSync(join(dir, "nested/b.yml"), gateway("b"));
+    writeFileSync(join(dir, "nested/deeper/c.json"), JSON.stringify({ apiVersion: "v1", kind: "ConfigMap" }));
+    writeFileSync(join(dir, "nested/notes.txt"), "not configuration: [");
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads directories recursively (*.yaml, *.yml, *.json only) and counts skipped kinds", async () => {
+    const r = await runCli(["validate", dir]);
+    assert.deepEqual(r, {
+      code: 0,
+      stdout:
+        "\u2714 No validation issues found in 2 resources; 1 object of other kinds skipped (1 ConfigMap).\n",
+      stderr: "",
+    });
+  });
+
+  it("reads standard input for -, with multiple documents and kind: List", async () => {
+    const list = [
+      "apiVersion: v1",
+      "kind: List",
+      "items:",
+      ...gateway("l1")
+        .trimEnd()
+        .split("\n")
+        .map((line, i) => (i === 0 ? `- ${line}` : `  ${line}`)),
+      "",
+    ].join("\n");
+    const r = await runCli(["validate", "--format", "json", "-"], { stdin: `${list}---\n${gateway("s2")}` });
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      findings: [],
+      summary: { checked: { Gateway: 2 }, skipped: {} },
+    });
+  });
+
+  it("gives malformed YAML its file, line and column, exit 2, and still checks the rest", async () => {
+    const r = await runCli(["validate", "-"], { stdin: `${gateway("ok")}---\nkind: Gateway\nspec: [1,\n` });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^-:15:1: flow sequence in block collection must be sufficiently indented/);
+    assert.equal(r.stdout, "\u2714 No validation issues found in 1 resource.\n");
+  });
+
+  it("reports an unreadable input and exits 2", async () => {
+    const r = await runCli(["analyze", join(dir, "missing.yaml")]);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      `istio-gateway: cannot read ${JSON.stringify(join(dir, "missing.yaml"))}: no such file or directory\n`,
+    );
+  });
+
+  it("exits 2 on usage errors", async () => {
+    for (const args of [
+      ["validate"],
+      ["validate", "--format", "xml", "-"],
+      ["frobnicate"],
+      ["validate", "--nope", "-"],
+    ]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.notEqual(r.stderr, "");
+    }
+  });
+
+  it("exits 0 for --help", async () => {
+    const r = await runCli(["--help"]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: istio-gateway/);
+  });
+
+  it("reports a document without apiVersion or kind", async () => {
+    const r = await runCli(["validate", "--format", "json", "-"], { stdin: "metadata:\n  name: x\n" });
+    assert.equal(r.code, 1);
+    assert.deepEqual(JSON.parse(r.stdout).findings, [
+      {
+        severity: "error",
+        code: "IGW0102",
+        resource: { kind: "", namespace: "default", name: "x" },
+        path: "",
+        message: "apiVersion and kind are required: not a Kubernetes object",
+      },
+    ]);
+  });
+});
