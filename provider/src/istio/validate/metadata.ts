@@ -77,7 +77,7 @@ function asRecord(value: unknown): Record<string, unknown> {
 /**
  * The metadata rules for any Istio kind: reserved annotations (META-1..3) and, for a Gateway, its
  * name (META-4). Istio stops at the first annotation it rejects; every finding is reported here.
- * VirtualService names are not checked, as in Istio.
+ * VirtualService names are not checked, as in Istio; nor is a Gateway name that is not written yet.
  */
 export function validateMetadata(resource: MetadataSubject, options: ValidationOptions = {}): Issue[] {
   const reporter = new Reporter(resourceRefOf(resource), metadataCodes, options);
@@ -108,12 +108,19 @@ export function validateMetadata(resource: MetadataSubject, options: ValidationO
       );
     }
   }
-  if (kind === "Gateway" && !hasGatewaySemantics(resource) && !isDNS1123Label(reporter.resource.name)) {
+  // An absent name is assigned later (Pulumi auto-naming, generateName): only a written name is judged.
+  const written = asRecord(resource.metadata).name;
+  if (
+    kind === "Gateway" &&
+    written !== undefined &&
+    !hasGatewaySemantics(resource) &&
+    !isDNS1123Label(reporter.resource.name)
+  ) {
     reporter.report(
       "IGW1104",
       pathOf("metadata", "name"),
       `must be a DNS-1123 label: 1 to 63 letters, digits or "-", not starting or ending with "-", no dots ` +
-        `(got ${JSON.stringify(reporter.resource.name)})`,
+        `(got ${JSON.stringify(written) ?? String(written)})`,
     );
   }
   return reporter.issues;
