@@ -331,6 +331,27 @@ const cases: Array<[name: string, rule: DestinationRule, expected: Finding[]]> =
       ],
     ],
   ],
+  // IGW5019 / IGW5020 workloadSelector
+  ["a workloadSelector with labels", dr({ workloadSelector: { matchLabels: { app: "web" } } }), []],
+  [
+    "a workloadSelector with an empty key and a wildcard",
+    dr({ workloadSelector: { matchLabels: { "": "x", app: "web-*" } } }),
+    [
+      ["IGW5019", 'spec.workloadSelector.matchLabels[""]', 'must not be empty (got "")'],
+      ["IGW5019", "spec.workloadSelector.matchLabels.app", 'must not contain a wildcard (got "app=web-*")'],
+    ],
+  ],
+  [
+    "a workloadSelector without labels",
+    dr({ workloadSelector: {} }),
+    [
+      [
+        "IGW5020",
+        "spec.workloadSelector.matchLabels",
+        "selects every workload in the namespace when empty (got {})",
+      ],
+    ],
+  ],
 ];
 
 describe("validateDestinationRule", () => {

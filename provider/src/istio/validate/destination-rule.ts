@@ -52,6 +52,11 @@ export const destinationRuleCodes = defineCodes({
     severity: Severity.Error,
     summary: "upstream TLS with insecureSkipVerify also sets what verification would use",
   },
+  IGW5019: { severity: Severity.Error, summary: "workloadSelector label key empty or with a wildcard" },
+  IGW5020: {
+    severity: Severity.Warning,
+    summary: "workloadSelector without matchLabels selects every workload",
+  },
 });
 
 /** A code of the DestinationRule table. */
@@ -113,7 +118,32 @@ export function validateDestinationRule(dr: DestinationRule, options: Validation
     const path = problem.index === undefined ? "spec.exportTo" : `spec.exportTo[${problem.index}]`;
     report(exportToCodes[problem.kind], path, problem.message);
   }
+  checkWorkloadSelector(report, workloadSelector);
   return reporter.issues;
+}
+
+/** `workloadSelector` (not modelled; Istio's `WorkloadSelector`): `matchLabels` set, no wildcards. */
+function checkWorkloadSelector(report: Report, selector: unknown): void {
+  if (!isRecord(selector)) return;
+  const labels = isRecord(selector.matchLabels) ? selector.matchLabels : {};
+  for (const [key, value] of Object.entries(labels)) {
+    const path = childPath("spec.workloadSelector.matchLabels", key);
+    if (key === "") report("IGW5019", path, 'must not be empty (got "")');
+    if (key.includes("*") || (typeof value === "string" && value.includes("*"))) {
+      report(
+        "IGW5019",
+        path,
+        `must not contain a wildcard (got ${JSON.stringify(`${key}=${String(value)}`)})`,
+      );
+    }
+  }
+  if (Object.keys(labels).length === 0) {
+    report(
+      "IGW5020",
+      "spec.workloadSelector.matchLabels",
+      "selects every workload in the namespace when empty (got {})",
+    );
+  }
 }
 
 function checkSubsets(report: Report, subsets: unknown, path: string): void {

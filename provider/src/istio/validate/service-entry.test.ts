@@ -441,11 +441,45 @@ const cases: Array<[name: string, entry: ServiceEntry, expected: Finding[]]> = [
   // IGW5129 workloadSelector labels
   [
     "workloadSelector labels with a wildcard and an empty key",
-    se({ resolution: "STATIC", workloadSelector: { labels: { app: "web-*", "": "x" } } }),
+    se({ resolution: "STATIC", workloadSelector: { labels: { app: "web-*", "": "x", "*": "x" } } }),
     [
       ["IGW5129", "spec.workloadSelector.labels.app", 'must not contain a wildcard (got "app=web-*")'],
       ["IGW5129", 'spec.workloadSelector.labels[""]', 'must not be empty (got "")'],
+      ["IGW5129", 'spec.workloadSelector.labels["*"]', 'must not contain a wildcard (got "*=x")'],
     ],
+  ],
+  [
+    "a workloadSelector without labels",
+    se({ resolution: "STATIC", workloadSelector: {} }),
+    [
+      [
+        "IGW5130",
+        "spec.workloadSelector.labels",
+        "selects every workload in the namespace when empty (got {})",
+      ],
+    ],
+  ],
+  [
+    "DYNAMIC_DNS inside the mesh behind a waypoint",
+    se(
+      { hosts: ["*.example.com"], resolution: "DYNAMIC_DNS", location: "MESH_INTERNAL" },
+      { "istio.io/use-waypoint": "wp" },
+    ),
+    [
+      [
+        "IGW5123",
+        "spec.location",
+        'must be "MESH_EXTERNAL" when resolution is "DYNAMIC_DNS" and the entry uses a waypoint (got "MESH_INTERNAL")',
+      ],
+    ],
+  ],
+  [
+    "DYNAMIC_DNS inside the mesh without a waypoint",
+    se(
+      { hosts: ["*.example.com"], resolution: "DYNAMIC_DNS", location: "MESH_INTERNAL" },
+      { "istio.io/use-waypoint": "None" },
+    ),
+    [],
   ],
 ];
 

@@ -71,7 +71,7 @@ export const serviceEntryCodes = defineCodes({
   IGW5123: {
     severity: Severity.Error,
     summary:
-      "DYNAMIC_DNS with a non-wildcard host, addresses, endpoints or a port not HTTP, TLS, GRPC or HTTP2",
+      "DYNAMIC_DNS with a non-wildcard host, addresses, endpoints, a port not HTTP, TLS, GRPC or HTTP2, or MESH_INTERNAL behind a waypoint",
   },
   IGW5124: {
     severity: Severity.Error,
@@ -87,6 +87,7 @@ export const serviceEntryCodes = defineCodes({
       "STATIC resolution with neither endpoints nor workloadSelector: nothing to send to (not an Istio check; traffic fails)",
   },
   IGW5129: { severity: Severity.Error, summary: "workloadSelector label key empty or with a wildcard" },
+  IGW5130: { severity: Severity.Warning, summary: "workloadSelector without labels selects every workload" },
 });
 
 /** A code of the ServiceEntry table. */
@@ -235,7 +236,7 @@ export function validateServiceEntry(se: ServiceEntry, options: ValidationOption
       checkDNS(report, resolution, hosts, endpoints ?? [], portNames, addresses, ports);
       break;
     case "DYNAMIC_DNS":
-      checkDynamicDNS(report, hosts, addresses, endpoints, ports);
+      checkDynamicDNS(report, spec.location, metadata.labels, hosts, addresses, endpoints, ports);
       break;
   }
 
@@ -262,17 +263,25 @@ export function validateServiceEntry(se: ServiceEntry, options: ValidationOption
 }
 
 function checkWorkloadSelector(report: Report, selector: unknown): void {
-  if (!isRecord(selector) || !isRecord(selector.labels)) return;
-  for (const [key, value] of Object.entries(selector.labels)) {
+  if (!isRecord(selector)) return;
+  const labels = isRecord(selector.labels) ? selector.labels : {};
+  for (const [key, value] of Object.entries(labels)) {
     const path = childPath("spec.workloadSelector.labels", key);
     if (key === "") report("IGW5129", path, 'must not be empty (got "")');
-    else if (key.includes("*") || (typeof value === "string" && value.includes("*"))) {
+    if (key.includes("*") || (typeof value === "string" && value.includes("*"))) {
       report(
         "IGW5129",
         path,
         `must not contain a wildcard (got ${JSON.stringify(`${key}=${String(value)}`)})`,
       );
     }
+  }
+  if (Object.keys(labels).length === 0) {
+    report(
+      "IGW5130",
+      "spec.workloadSelector.labels",
+      "selects every workload in the namespace when empty (got {})",
+    );
   }
 }
 
@@ -507,8 +516,18 @@ function checkDNS(
   }
 }
 
+/** Label that puts a ServiceEntry behind a waypoint proxy (ambient mode); `none` opts out. */
+const USE_WAYPOINT_LABEL = "istio.io/use-waypoint";
+
+function usesWaypoint(labels: unknown): boolean {
+  const value = isRecord(labels) ? labels[USE_WAYPOINT_LABEL] : undefined;
+  return typeof value === "string" && value !== "" && value.toLowerCase() !== "none";
+}
+
 function checkDynamicDNS(
   report: Report,
+  location: unknown,
+  labels: unknown,
   hosts: string[],
   addresses: string[],
   endpoints: unknown[] | undefined,
@@ -535,6 +554,13 @@ function checkDynamicDNS(
       "IGW5123",
       "spec.endpoints",
       'must be empty when resolution is "DYNAMIC_DNS": the destination is resolved from the host',
+    );
+  }
+  if (location === "MESH_INTERNAL" && usesWaypoint(labels)) {
+    report(
+      "IGW5123",
+      "spec.location",
+      'must be "MESH_EXTERNAL" when resolution is "DYNAMIC_DNS" and the entry uses a waypoint (got "MESH_INTERNAL")',
     );
   }
   ports.forEach((port, i) => {
