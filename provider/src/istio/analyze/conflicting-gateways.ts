@@ -12,6 +12,9 @@ import { kindList } from "./names-list";
 /** selector -> port -> host -> bind -> gateway keys. */
 type ServerIndex = Map<string, Map<number, Map<string, Map<string, Set<string>>>>>;
 
+const newMap = <K, V>(): Map<K, V> => new Map<K, V>();
+const newSet = (): Set<string> => new Set<string>();
+
 function at<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let v = map.get(key);
   if (v === undefined) map.set(key, (v = make()));
@@ -29,17 +32,10 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): void {
     for (const server of gw.spec?.servers ?? []) {
       const port = server?.port?.number;
       if (typeof port !== "number") continue;
-      const byHost = at(
-        at(index, selector, () => new Map()),
-        port,
-        () => new Map(),
-      );
-      for (const h of server.hosts ?? [])
-        at(
-          at(byHost, h, () => new Map()),
-          server.bind ?? "",
-          () => new Set<string>(),
-        ).add(key);
+      const byHost = at(at(index, selector, newMap), port, newMap) as Map<string, Map<string, Set<string>>>;
+      for (const h of server.hosts ?? []) {
+        at(at(byHost, h, newMap) as Map<string, Set<string>>, server.bind ?? "", newSet).add(key);
+      }
     }
   }
   const related = relatedSelectors(ctx, [...index.keys()]);

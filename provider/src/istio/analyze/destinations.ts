@@ -45,6 +45,7 @@ const SERVICE_FQDN = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/;
 
 /** Runs the destination findings. */
 export function analyzeDestinations(ctx: AnalysisContext): void {
+  if (ctx.destinationRules.length === 0 && ctx.services.length === 0) return;
   const subsets = subsetIndex(ctx);
   const services = new Set(ctx.services.map((s) => `${namespaceOf(s)}/${s.metadata?.name ?? ""}`));
   const serviceNamespaces = new Set(ctx.services.map((s) => namespaceOf(s)));

@@ -4,6 +4,7 @@
  * scoped hosts it matches. Sidecars then pick one VirtualService arbitrarily.
  */
 import { ServerHostIndex, effectiveGateways, namespaceOf } from "../binding";
+import type { IndexedServerHost } from "../binding";
 import { matches } from "../host";
 import type { VirtualService } from "../model";
 import type { AnalysisContext } from "./context";
@@ -48,6 +49,7 @@ export function analyzeMeshHosts(ctx: AnalysisContext): void {
   }
   const globalIndex = new ServerHostIndex([global]);
   const reported = new Set<VirtualService>();
+  const candidates: IndexedServerHost[] = [];
   for (const [key, own] of byScopedHost) {
     const slash = key.indexOf("/");
     const scope = key.slice(0, slash);
@@ -55,9 +57,9 @@ export function analyzeMeshHosts(ctx: AnalysisContext): void {
     let list = own;
     if (scope !== "*") {
       const extra: HostUse[] = [];
-      globalIndex.candidates(host, "", (c) => {
-        if (matches(host, c.name)) extra.push(...byScopedHost.get(`*/${c.name}`)!);
-      });
+      candidates.length = 0;
+      globalIndex.candidates(host, "", candidates);
+      for (const c of candidates) if (matches(host, c.name)) extra.push(...byScopedHost.get(`*/${c.name}`)!);
       list = [...own, ...extra.filter((u) => !own.some((o) => o.vs === u.vs))];
     }
     if (list.length < 2) continue;

@@ -153,6 +153,21 @@ function analyzeAttachment(ctx: AnalysisContext, vs: VirtualService, att: Gatewa
   }
 }
 
+/** True when some rule match sets `port` or `gateways` (most do not, and need no further look). */
+function hasScopedMatch(vs: VirtualService): boolean {
+  for (const block of BLOCKS) {
+    const rules: ReadonlyArray<
+      { match?: ReadonlyArray<{ port?: number; gateways?: string[] } | undefined> } | undefined
+    > = vs.spec?.[block] ?? [];
+    for (const rule of rules) {
+      for (const m of rule?.match ?? []) {
+        if (m != null && ((m.port ?? 0) !== 0 || (m.gateways?.length ?? 0) > 0)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 interface BoundServer {
   readonly gateway: string;
   readonly port: number;
@@ -160,6 +175,7 @@ interface BoundServer {
 
 /** match.gateways / match.port that can never apply at any server the VirtualService binds to. */
 function analyzeMatches(ctx: AnalysisContext, vs: VirtualService): void {
+  if (!hasScopedMatch(vs)) return;
   const ns = namespaceOf(vs);
   const specGateways = new Set(effectiveGateways(vs).map((g) => resolveGatewayName(g, ns)));
   const meshBound = specGateways.has(MESH_GATEWAY);

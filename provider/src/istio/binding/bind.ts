@@ -6,7 +6,7 @@
  * server hosts through a per-Gateway {@link ServerHostIndex}, so the cost grows with the number of
  * references and hosts, not with Gateways × VirtualServices.
  */
-import { intersection, matches } from "../host";
+import { matches, subsetOf } from "../host";
 import { routeBlockFor, serverKind } from "../model";
 import type {
   Gateway,
@@ -19,6 +19,7 @@ import type {
 } from "../model";
 import { MESH_GATEWAY, effectiveGateways, keyOf, namespaceOf, resolveGatewayName } from "./gateway-reference";
 import { ServerHostIndex } from "./host-index";
+import type { IndexedServerHost } from "./host-index";
 import { resolveShortHost } from "./short-host";
 import { isExportedTo } from "./visibility";
 import { sanitizeServerHosts } from "../host";
@@ -150,7 +151,8 @@ export function matchApplies(
   if (match.port !== undefined && match.port !== 0 && match.port !== port) return false;
   const gateways = match.gateways;
   if (gateways === undefined || gateways.length === 0) return true;
-  return gateways.some((g) => resolveGatewayName(g, vsNamespace) === gateway);
+  for (const g of gateways) if (resolveGatewayName(g, vsNamespace) === gateway) return true;
+  return false;
 }
 
 /** Indexes of the rules of `block` that can apply on a server with `port` of `gateway`. */
@@ -160,14 +162,23 @@ export function applicableRoutes(
   port: number,
   gateway: string,
 ): number[] {
-  const rules: ReadonlyArray<{ match?: readonly AnyMatch[] }> = vs.spec?.[block] ?? [];
+  const rules: ReadonlyArray<{ match?: ReadonlyArray<AnyMatch | undefined> } | undefined> =
+    vs.spec?.[block] ?? [];
   const ns = namespaceOf(vs);
   const out: number[] = [];
-  rules.forEach((rule, i) => {
-    const ms = rule?.match;
-    if (ms === undefined || ms.length === 0 || ms.some((m) => matchApplies(m ?? {}, port, gateway, ns)))
+  for (let i = 0; i < rules.length; i++) {
+    const ms = rules[i]?.match;
+    if (ms === undefined || ms.length === 0) {
       out.push(i);
-  });
+      continue;
+    }
+    for (const m of ms) {
+      if (matchApplies(m ?? {}, port, gateway, ns)) {
+        out.push(i);
+        break;
+      }
+    }
+  }
   return out;
 }
 
@@ -253,45 +264,67 @@ export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindin
   const result = new GatewayBindings(entries);
   for (const vs of byCreation(input.virtualServices)) {
     const ns = namespaceOf(vs);
-    const hosts = (vs.spec?.hosts ?? []).map((h) => resolveShortHost(h, ns));
+    const written = vs.spec?.hosts ?? [];
+    const hosts: string[] = [];
+    for (const h of written) if (typeof h === "string") hosts.push(resolveShortHost(h, ns));
+    const references = effectiveGateways(vs);
     const seen = new Set<string>();
-    effectiveGateways(vs).forEach((reference, gatewayIndex) => {
-      if (reference === MESH_GATEWAY) return;
+    for (let gatewayIndex = 0; gatewayIndex < references.length; gatewayIndex++) {
+      const reference = references[gatewayIndex]!;
+      if (reference === MESH_GATEWAY || typeof reference !== "string") continue;
       const key = resolveGatewayName(reference, ns);
       const duplicate = seen.has(key);
       seen.add(key);
       const entry = entries.get(key);
-      const base = { virtualService: vs, gatewayIndex, reference, gateway: key, duplicate };
       if (entry === undefined) {
         result.add({
-          ...base,
+          virtualService: vs,
+          gatewayIndex,
+          reference,
+          gateway: key,
+          duplicate,
           found: false,
           exported: false,
-          servers: [],
-          bindings: [],
+          servers: NO_SERVERS,
+          bindings: NO_BINDINGS,
           unbound: UnboundReason.GATEWAY_NOT_FOUND,
         });
-        return;
+        continue;
       }
-      const exported = entry.podNamespaces.some((pns) => isExportedTo(vs.spec?.exportTo, ns, pns));
+      let exported = false;
+      for (const pns of entry.podNamespaces) if (isExportedTo(vs.spec?.exportTo, ns, pns)) exported = true;
       const servers = matchServers(entry, vs, ns, hosts);
-      const bindings: Binding[] = [];
-      if (exported && !duplicate) {
+      let bindings: readonly Binding[] = NO_BINDINGS;
+      if (exported && !duplicate && servers.length > 0) {
+        const list: Binding[] = [];
+        bindings = list;
         for (const m of servers) {
           if (m.block !== undefined && m.routes.length > 0) {
-            bindings.push({ ...m, block: m.block, gateway: key, virtualService: vs });
+            list.push({
+              serverIndex: m.serverIndex,
+              kind: m.kind,
+              block: m.block,
+              hosts: m.hosts,
+              routes: m.routes,
+              gateway: key,
+              virtualService: vs,
+            });
           }
         }
       }
       result.add({
-        ...base,
+        virtualService: vs,
+        gatewayIndex,
+        reference,
+        gateway: key,
+        duplicate,
         found: true,
         exported,
         servers,
         bindings,
         unbound: duplicate || bindings.length > 0 ? undefined : unboundReason(vs, exported, servers),
       });
-    });
+    }
   }
   return result;
 }
@@ -308,40 +341,71 @@ function unboundReason(
   return UnboundReason.NO_APPLICABLE_ROUTE;
 }
 
+/** One overlapping pair: a server host (by server and position) and a VirtualService host (by position). */
+interface Overlap {
+  readonly serverIndex: number;
+  readonly position: number;
+  readonly vsPosition: number;
+  readonly server: string;
+}
+
+/** Istio's order for HTTP: server hosts, then VirtualService hosts. */
+function byServerHost(a: Overlap, b: Overlap): number {
+  return a.serverIndex - b.serverIndex || a.position - b.position || a.vsPosition - b.vsPosition;
+}
+
+/** The order for TCP and TLS: VirtualService hosts. */
+function byVirtualServiceHost(a: Overlap, b: Overlap): number {
+  return a.vsPosition - b.vsPosition || a.position - b.position;
+}
+
+const NO_SERVERS: readonly ServerMatch[] = Object.freeze([]);
+const NO_BINDINGS: readonly Binding[] = Object.freeze([]);
+
 /** The servers of `entry` whose hosts visible to `ns` overlap the (expanded) VirtualService hosts. */
 function matchServers(
   entry: GatewayEntry,
   vs: VirtualService,
   ns: string,
   hosts: readonly string[],
-): ServerMatch[] {
-  // serverIndex -> overlapping pairs (server host position, VS host position).
-  const pairs = new Map<number, Array<{ position: number; vsPosition: number; server: string }>>();
-  hosts.forEach((h, vsPosition) => {
-    entry.index.candidates(h, ns, (c) => {
-      if (!matches(c.name, h)) return;
-      let list = pairs.get(c.serverIndex);
-      if (list === undefined) pairs.set(c.serverIndex, (list = []));
-      list.push({ position: c.position, vsPosition, server: c.name });
-    });
-  });
+): readonly ServerMatch[] {
+  const overlaps: Overlap[] = [];
+  const candidates: IndexedServerHost[] = [];
+  for (let vsPosition = 0; vsPosition < hosts.length; vsPosition++) {
+    const h = hosts[vsPosition]!;
+    candidates.length = 0;
+    entry.index.candidates(h, ns, candidates);
+    for (const c of candidates) {
+      if (matches(c.name, h))
+        overlaps.push({ serverIndex: c.serverIndex, position: c.position, vsPosition, server: c.name });
+    }
+  }
+  if (overlaps.length === 0) return NO_SERVERS;
+  overlaps.sort(byServerHost);
   const out: ServerMatch[] = [];
-  for (const serverIndex of [...pairs.keys()].sort((a, b) => a - b)) {
-    const list = pairs.get(serverIndex)!;
+  for (let start = 0; start < overlaps.length;) {
+    const serverIndex = overlaps[start]!.serverIndex;
+    let end = start + 1;
+    while (end < overlaps.length && overlaps[end]!.serverIndex === serverIndex) end++;
+    const group = overlaps.slice(start, end);
+    start = end;
     const kind = entry.kinds[serverIndex]!;
     const block = routeBlockFor(kind);
-    let matched: string[];
+    const matched: string[] = [];
     if (block === "http") {
-      // Istio iterates server hosts, then VirtualService hosts; keep that order.
-      list.sort((a, b) => a.position - b.position || a.vsPosition - b.vsPosition);
-      matched = dedupe(list.flatMap((p) => intersection([p.server], [hosts[p.vsPosition]!])));
+      for (const p of group) {
+        // Names.Intersection of one pair: the narrower name, when one contains the other.
+        const vsHost = hosts[p.vsPosition]!;
+        if (subsetOf(p.server, vsHost)) matched.push(p.server);
+        else if (subsetOf(vsHost, p.server)) matched.push(vsHost);
+      }
     } else {
-      list.sort((a, b) => a.vsPosition - b.vsPosition || a.position - b.position);
-      matched = dedupe(list.map((p) => hosts[p.vsPosition]!));
+      group.sort(byVirtualServiceHost);
+      for (const p of group) matched.push(hosts[p.vsPosition]!);
     }
     const port = entry.servers[serverIndex]!.port?.number ?? 0;
     const routes = block === undefined ? [] : applicableRoutes(vs, block, port, entry.key);
-    out.push({ serverIndex, kind, block, hosts: matched, routes });
+    out.push({ serverIndex, kind, block, hosts: matched.length > 1 ? dedupe(matched) : matched, routes });
   }
   return out;
 }

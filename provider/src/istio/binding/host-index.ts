@@ -31,7 +31,12 @@ function dotSuffixes(s: string): string[] {
   return out;
 }
 
-function push<K>(map: Map<K, IndexedServerHost[]>, key: K, entry: IndexedServerHost): void {
+interface Entry extends IndexedServerHost {
+  /** The query that last returned this entry, so one query returns it once. */
+  mark: number;
+}
+
+function push(map: Map<string, Entry[]>, key: string, entry: Entry): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [entry]);
   else list.push(entry);
@@ -42,28 +47,33 @@ function push<K>(map: Map<K, IndexedServerHost[]>, key: K, entry: IndexedServerH
  * and both by every dot-suffix they fall under (to answer a wildcard VirtualService host).
  */
 export class ServerHostIndex {
-  private readonly exact = new Map<string, IndexedServerHost[]>();
-  private readonly wildcardBySuffix = new Map<string, IndexedServerHost[]>();
-  private readonly underSuffix = new Map<string, IndexedServerHost[]>();
+  private readonly exact = new Map<string, Entry[]>();
+  private readonly wildcardBySuffix = new Map<string, Entry[]>();
+  private readonly underSuffix = new Map<string, Entry[]>();
   /** Partial wildcards (`*foo.com`) and other oddities: always candidates, decided by the library. */
-  private readonly irregular: IndexedServerHost[] = [];
-  private readonly all: IndexedServerHost[] = [];
+  private readonly irregular: Entry[] = [];
+  private readonly all: Entry[] = [];
+  private query = 0;
 
   /** Indexes `hostsByServer[i]`, the sanitized hosts of server `i`. */
   constructor(hostsByServer: readonly (readonly string[])[]) {
-    hostsByServer.forEach((hosts, serverIndex) => {
-      hosts.forEach((raw, position) => {
+    for (let serverIndex = 0; serverIndex < hostsByServer.length; serverIndex++) {
+      const hosts = hostsByServer[serverIndex]!;
+      for (let position = 0; position < hosts.length; position++) {
+        const raw = hosts[position]!;
+        if (typeof raw !== "string") continue;
         const slash = raw.indexOf("/");
         // After sanitizing only `ns/h` remains prefixed; `*` is kept as "any" to mirror namesForNamespace.
         const prefix = slash < 0 ? undefined : raw.slice(0, slash);
-        const entry: IndexedServerHost = {
+        const name = slash < 0 ? raw : raw.slice(slash + 1);
+        const entry: Entry = {
           serverIndex,
           position,
           scope: prefix === "*" ? undefined : prefix,
-          name: slash < 0 ? raw : raw.slice(slash + 1),
+          name,
+          mark: 0,
         };
         this.all.push(entry);
-        const name = entry.name;
         if (!isWildcard(name)) {
           push(this.exact, name, entry);
           for (const s of dotSuffixes(name)) push(this.underSuffix, s, entry);
@@ -75,38 +85,49 @@ export class ServerHostIndex {
         } else {
           this.irregular.push(entry);
         }
-      });
-    });
+      }
+    }
   }
 
   /**
-   * The server hosts visible to `namespace` that may overlap `host` (a superset of those that do).
-   * Calls `visit` once per candidate.
+   * Appends to `out` the server hosts visible to `namespace` that may overlap `host` (a superset
+   * of those that do), each once.
    */
-  candidates(host: string, namespace: string, visit: (entry: IndexedServerHost) => void): void {
-    const seen = new Set<IndexedServerHost>();
-    const take = (list: readonly IndexedServerHost[] | undefined): void => {
-      if (list === undefined) return;
-      for (const e of list) {
-        if ((e.scope === undefined || e.scope === namespace) && !seen.has(e)) {
-          seen.add(e);
-          visit(e);
-        }
-      }
-    };
+  candidates(host: string, namespace: string, out: IndexedServerHost[]): void {
+    const mark = ++this.query;
     if (!isWildcard(host)) {
-      take(this.exact.get(host));
-      for (const s of dotSuffixes(host)) take(this.wildcardBySuffix.get(s));
+      this.take(this.exact.get(host), namespace, mark, out);
+      this.take(this.wildcardBySuffix.get(""), namespace, mark, out);
+      for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
+        this.take(this.wildcardBySuffix.get(host.slice(i)), namespace, mark, out);
+      }
     } else if (isLabelWildcard(host)) {
       const suffix = host.slice(1);
-      take(this.underSuffix.get(suffix));
-      take(this.wildcardBySuffix.get(suffix));
-      for (const s of dotSuffixes(suffix)) take(this.wildcardBySuffix.get(s));
+      this.take(this.underSuffix.get(suffix), namespace, mark, out);
+      this.take(this.wildcardBySuffix.get(""), namespace, mark, out);
+      for (let i = suffix.indexOf("."); i >= 0; i = suffix.indexOf(".", i + 1)) {
+        this.take(this.wildcardBySuffix.get(suffix.slice(i)), namespace, mark, out);
+      }
     } else {
       // A partial wildcard overlaps names that are not split at a dot: no index helps.
-      take(this.all);
+      this.take(this.all, namespace, mark, out);
       return;
     }
-    take(this.irregular);
+    this.take(this.irregular, namespace, mark, out);
+  }
+
+  private take(
+    list: readonly Entry[] | undefined,
+    namespace: string,
+    mark: number,
+    out: IndexedServerHost[],
+  ): void {
+    if (list === undefined) return;
+    for (const e of list) {
+      if (e.mark !== mark && (e.scope === undefined || e.scope === namespace)) {
+        e.mark = mark;
+        out.push(e);
+      }
+    }
   }
 }
