@@ -119,12 +119,14 @@ export class ClusterRegistry {
     if (rule !== undefined)
       sources.push(`DestinationRule ${rule.namespace}/${rule.resource.metadata?.name ?? ""}`);
     const subsetLabels = { ...(subset?.labels ?? {}) };
-    const policy = this.policy(rule?.resource.spec.trafficPolicy, subset?.trafficPolicy, port);
+    const subsetIndex = subset === undefined ? -1 : (rule?.resource.spec.subsets ?? []).indexOf(subset);
+    const policy = this.policy(rule?.resource.spec.trafficPolicy, subset?.trafficPolicy, subsetIndex, port);
     const missingSubset = subsetName !== "" && subset === undefined;
     const { type, endpoints } = missingSubset
       ? { type: "STRICT_DNS" as const, endpoints: [] }
       : this.endpoints(entry, host, port, subsetLabels, vs, path);
-    const tls = rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, host);
+    const tls =
+      rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, policy.tlsPath, host);
     const cluster: Cluster = {
       name,
       host,
@@ -155,16 +157,26 @@ export class ClusterRegistry {
   private policy(
     base: TrafficPolicy | undefined,
     subset: TrafficPolicy | undefined,
+    subsetIndex: number,
     port: number,
-  ): { tls?: ClientTLSSettings; connectTimeout?: string; lbPolicy: Cluster["lbPolicy"] } {
-    const atPort = (p: TrafficPolicy | undefined) =>
-      p?.portLevelSettings?.find((s) => s?.port?.number === port);
+  ): { tls?: ClientTLSSettings; tlsPath: string; connectTimeout?: string; lbPolicy: Cluster["lbPolicy"] } {
+    const atPort = (p: TrafficPolicy | undefined, path: string): [TrafficPolicy | undefined, string] => {
+      const i = p?.portLevelSettings?.findIndex((s) => s?.port?.number === port) ?? -1;
+      return [i < 0 ? undefined : p?.portLevelSettings?.[i], below(path, "portLevelSettings", i)];
+    };
+    const subsetPath = pathOf("spec", "subsets", subsetIndex, "trafficPolicy");
+    const basePath = pathOf("spec", "trafficPolicy");
     // Most specific first: the subset's port settings, the subset, the rule's port settings, the rule.
-    const layers = [atPort(subset), subset, atPort(base), base];
-    const tls = layers.find((l) => l?.tls !== undefined)?.tls;
-    const connectTimeout = layers.find((l) => l?.connectionPool?.tcp?.connectTimeout !== undefined)
+    const layers: [TrafficPolicy | undefined, string][] = [
+      atPort(subset, subsetPath),
+      [subset, subsetPath],
+      atPort(base, basePath),
+      [base, basePath],
+    ];
+    const tlsLayer = layers.find(([l]) => l?.tls !== undefined);
+    const connectTimeout = layers.find(([l]) => l?.connectionPool?.tcp?.connectTimeout !== undefined)?.[0]
       ?.connectionPool?.tcp?.connectTimeout;
-    const simple = layers.find((l) => l?.loadBalancer?.simple !== undefined)?.loadBalancer?.simple;
+    const simple = layers.find(([l]) => l?.loadBalancer?.simple !== undefined)?.[0]?.loadBalancer?.simple;
     const lbPolicy: Cluster["lbPolicy"] =
       simple === "ROUND_ROBIN" || simple === "PASSTHROUGH"
         ? "ROUND_ROBIN"
@@ -172,7 +184,8 @@ export class ClusterRegistry {
           ? "RANDOM"
           : "LEAST_REQUEST";
     return {
-      ...(tls === undefined ? {} : { tls }),
+      ...(tlsLayer?.[0]?.tls === undefined ? {} : { tls: tlsLayer[0].tls }),
+      tlsPath: below(tlsLayer?.[1] ?? basePath, "tls"),
       ...(connectTimeout === undefined ? {} : { connectTimeout }),
       lbPolicy,
     };
@@ -230,6 +243,7 @@ export class ClusterRegistry {
   private upstreamTls(
     rule: DestinationRule,
     tls: ClientTLSSettings | undefined,
+    tlsPath: string,
     host: string,
   ): UpstreamTlsContext | undefined {
     if (tls === undefined || tls.mode === undefined || tls.mode === "DISABLE") return undefined;
@@ -237,7 +251,7 @@ export class ClusterRegistry {
       this.ctx.report(
         rule,
         "IGW6015",
-        pathOf("spec", "trafficPolicy", "tls", "mode"),
+        below(tlsPath, "mode"),
         `must not be "ISTIO_MUTUAL": it needs Istio's mesh identity, which this proxy does not have (got "ISTIO_MUTUAL")`,
       );
       return undefined;
@@ -257,7 +271,7 @@ export class ClusterRegistry {
         this.ctx.report(
           rule,
           "IGW6016",
-          pathOf("spec", "trafficPolicy", "tls", "credentialName"),
+          below(tlsPath, "credentialName"),
           `must name a Secret in the proxy's namespace ${JSON.stringify(this.secrets.namespace)} (got ${JSON.stringify(tls.credentialName)})`,
         );
       } else {

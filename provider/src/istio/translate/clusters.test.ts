@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import type { Resource } from "../model";
+import type { Issue } from "../validate/issue";
+import { buildProxyConfig } from "./build-proxy-config";
+
+function build(yaml: string) {
+  return buildProxyConfig(
+    parseAllDocuments(yaml).map((d) => d.toJSON() as Resource),
+    { namespace: "istio-system", labels: { istio: "ingressgateway" } },
+  );
+}
+
+const issueLines = (issues: readonly Issue[]) =>
+  issues.map(
+    (i) =>
+      `${i.severity} ${i.code} ${i.resource.kind} ${i.resource.namespace}/${i.resource.name} ${i.path}: ${i.message}`,
+  );
+
+test("clusters: ServiceEntry endpoints by subset, DestinationRule policies, literal IPs, missing subsets", () => {
+  const { config, issues } = build(`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: shop}
+spec:
+  hosts: ["*"]
+  gateways: [istio-system/gw]
+  http:
+  - match: [{uri: {prefix: /se}}]
+    route:
+    - {destination: {host: api.internal, subset: v1}, weight: 3}
+    - {destination: {host: api.internal, subset: v2}, weight: 1}
+    - {destination: {host: api.internal, subset: v3}, weight: 0}
+  - match: [{uri: {prefix: /dns}}]
+    route: [{destination: {host: ext.example.com}}]
+  - match: [{uri: {prefix: /ip}}]
+    route: [{destination: {host: 10.0.0.9, port: {number: 8080}}}]
+  - match: [{uri: {prefix: /nosubset}}]
+    route: [{destination: {host: cart, subset: v9}}]
+  - route: [{destination: {host: cart, port: {number: 9000}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api, namespace: shop}
+spec:
+  hosts: [api.internal]
+  ports: [{number: 443, name: https, protocol: TLS, targetPort: 8443}]
+  resolution: STATIC
+  endpoints:
+  - {address: 10.1.0.1, labels: {version: v1}}
+  - {address: 10.1.0.2, labels: {version: v1}, ports: {https: 9443}, weight: 5}
+  - {address: 10.1.0.3, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ext, namespace: shop}
+spec:
+  hosts: [ext.example.com]
+  ports: [{number: 443, name: https, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api, namespace: shop}
+spec:
+  host: api.internal
+  trafficPolicy:
+    tls: {mode: SIMPLE, caCertificates: /etc/ca.pem}
+    connectionPool: {tcp: {connectTimeout: 2s}}
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - name: v2
+    labels: {version: v2}
+    trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}, tls: {mode: ISTIO_MUTUAL}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: hidden, namespace: other}
+spec:
+  host: cart.shop.svc.cluster.local
+  exportTo: ["."]
+  subsets: [{name: v9, labels: {v: "9"}}]
+`);
+  assert.deepEqual(issueLines(issues), [
+    'error IGW6015 DestinationRule shop/api spec.subsets[1].trafficPolicy.tls.mode: must not be "ISTIO_MUTUAL": it needs Istio\'s mesh identity, which this proxy does not have (got "ISTIO_MUTUAL")',
+    'warning IGW6014 VirtualService shop/vs spec.http[3].route[0].destination.subset: must name a subset of a DestinationRule for "cart.shop.svc.cluster.local" visible to namespace "istio-system" (got "v9")',
+  ]);
+  assert.deepEqual(
+    config.clusters.map((c) => [
+      c.name,
+      c.type,
+      c.endpoints.map((e) => `${e.address}:${e.port}/${e.weight}`).join(" "),
+      c.tls?.mode ?? "-",
+      c.connectTimeoutMs,
+      c.lbPolicy,
+      c.sources.join("; "),
+    ]),
+    [
+      [
+        "outbound|443|v1|api.internal",
+        "STATIC",
+        "10.1.0.1:8443/1 10.1.0.2:9443/5",
+        "SIMPLE",
+        2000,
+        "LEAST_REQUEST",
+        "ServiceEntry shop/api; DestinationRule shop/api",
+      ],
+      [
+        "outbound|443|v2|api.internal",
+        "STATIC",
+        "10.1.0.3:8443/1",
+        "-",
+        2000,
+        "ROUND_ROBIN",
+        "ServiceEntry shop/api; DestinationRule shop/api",
+      ],
+      [
+        "outbound|443||ext.example.com",
+        "STRICT_DNS",
+        "ext.example.com:443/1",
+        "-",
+        10000,
+        "LEAST_REQUEST",
+        "ServiceEntry shop/ext",
+      ],
+      ["outbound|8080||10.0.0.9", "STATIC", "10.0.0.9:8080/1", "-", 10000, "LEAST_REQUEST", ""],
+      ["outbound|80|v9|cart.shop.svc.cluster.local", "STRICT_DNS", "", "-", 10000, "LEAST_REQUEST", ""],
+      [
+        "outbound|9000||cart.shop.svc.cluster.local",
+        "STRICT_DNS",
+        "cart.shop.svc.cluster.local:9000/1",
+        "-",
+        10000,
+        "LEAST_REQUEST",
+        "",
+      ],
+    ],
+  );
+  assert.deepEqual(config.clusters[0].tls, {
+    mode: "SIMPLE",
+    sni: "api.internal",
+    subjectAltNames: [],
+    insecureSkipVerify: false,
+    alpn: [],
+    caCertificates: { filename: "/etc/ca.pem" },
+  });
+  assert.deepEqual(config.clusters[0].subsetLabels, { version: "v1" });
+  const se =
+    config.listeners[0].filterChains[0].httpConnectionManager!.routeConfig.virtualHosts[0].routes[0].action;
+  assert.deepEqual(se.kind === "route" ? se.clusters.map((c) => [c.cluster, c.weight]) : [], [
+    ["outbound|443|v1|api.internal", 3],
+    ["outbound|443|v2|api.internal", 1],
+  ]);
+});

@@ -1,0 +1,235 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import type { Resource } from "../model";
+import type { Issue } from "../validate/issue";
+import { buildProxyConfig } from "./build-proxy-config";
+import type { FilterChain } from "./proxy-config";
+
+const proxy = {
+  namespace: "istio-system",
+  labels: { istio: "ingressgateway" },
+  portMap: (p: number) => (p < 1024 ? p + 8000 : p),
+};
+
+function build(yaml: string) {
+  return buildProxyConfig(
+    parseAllDocuments(yaml).map((d) => d.toJSON() as Resource),
+    proxy,
+  );
+}
+
+const issueLines = (issues: readonly Issue[]) =>
+  issues.map(
+    (i) =>
+      `${i.severity} ${i.code} ${i.resource.kind} ${i.resource.namespace}/${i.resource.name} ${i.path}: ${i.message}`,
+  );
+
+const chains = (chains: readonly FilterChain[]) =>
+  chains.map(
+    (c) => `${c.name} ${c.transport} sni=${c.serverNames.join(",")}${c.tls ? ` ${c.tls.mode}` : ""}`,
+  );
+
+const secrets = `
+apiVersion: v1
+kind: Secret
+metadata: {name: cred, namespace: istio-system}
+type: kubernetes.io/tls
+data: {tls.crt: Q0VSVA==, tls.key: S0VZ}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: mtls, namespace: istio-system}
+stringData: {cert: CERT2, key: KEY2, cacert: CA-IN-SECRET}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: mtls-cacert, namespace: istio-system}
+stringData: {ca.crt: CA-COMPANION, ca.crl: CRL}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: elsewhere, namespace: default}
+stringData: {tls.crt: C, tls.key: K}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: nokey, namespace: istio-system}
+stringData: {tls.crt: C}
+---`;
+
+const vs = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: istio-system}
+spec:
+  hosts: ["*.example.com", a.com]
+  gateways: [gw]
+  http:
+  - route: [{destination: {host: web}}]
+---`;
+
+test("terminated HTTPS: SNI filter chains, credentials from the proxy's namespace, refused servers reported", () => {
+  const { config, issues } = build(`${secrets}${vs}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-a, protocol: HTTPS}
+    hosts: [a.com]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 443, name: https-m, protocol: HTTPS}
+    hosts: [m.example.com]
+    tls: {mode: MUTUAL, credentialName: mtls, subjectAltNames: [client], verifyCertificateHash: ["AB:CD"], minProtocolVersion: TLSV1_3}
+  - port: {number: 443, name: https-dup, protocol: HTTPS}
+    hosts: [a.com]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 443, name: https-missing, protocol: HTTPS}
+    hosts: [x.example.com]
+    tls: {mode: SIMPLE, credentialName: elsewhere}
+  - port: {number: 443, name: https-nokey, protocol: HTTPS}
+    hosts: [y.example.com]
+    tls: {mode: SIMPLE, credentialName: nokey}
+  - port: {number: 443, name: https-istio, protocol: HTTPS}
+    hosts: [z.example.com]
+    tls: {mode: ISTIO_MUTUAL}
+  - port: {number: 15443, name: tls-auto, protocol: TLS}
+    hosts: ["*.local"]
+    tls: {mode: AUTO_PASSTHROUGH}
+  - port: {number: 443, name: http-conflict, protocol: HTTP}
+    hosts: [w.example.com]
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [a.com]
+    tls: {httpsRedirect: true}
+`);
+  assert.deepEqual(issueLines(issues), [
+    'warning IGW6007 Gateway istio-system/gw spec.servers[2].hosts: must not repeat hosts a TLS server earlier on port 443 serves: the server is skipped (got "a.com")',
+    'error IGW6002 Gateway istio-system/gw spec.servers[5].tls.mode: must not be "ISTIO_MUTUAL": it needs Istio\'s mesh identity, which this proxy does not have; the server is not served (got "ISTIO_MUTUAL")',
+    'error IGW6003 Gateway istio-system/gw spec.servers[6].tls.mode: must not be "AUTO_PASSTHROUGH": it routes to Istio mesh services by SNI, which this proxy does not know; the server is not served (got "AUTO_PASSTHROUGH")',
+    'warning IGW6008 Gateway istio-system/gw spec.servers[7].port: must not share port 443 and bind "0.0.0.0" with server istio-system/gw spec.servers[0] (protocol "HTTPS"): the server is skipped (got protocol "HTTP")',
+    'error IGW6004 Gateway istio-system/gw spec.servers[3].tls.credentialName: must name a Secret in the proxy\'s namespace "istio-system" (got "elsewhere")',
+    'error IGW6005 Gateway istio-system/gw spec.servers[4].tls.credentialName: must name a Secret with non-empty "tls.crt" and "tls.key" (or "cert" and "key") (got "nokey")',
+  ]);
+  assert.deepEqual(
+    config.listeners.map((l) => [l.name, l.port, l.listenPort, l.tlsInspector]),
+    [
+      ["0.0.0.0_8080", 80, 8080, false],
+      ["0.0.0.0_8443", 443, 8443, true],
+    ],
+  );
+  const https = config.listeners[1].filterChains;
+  assert.deepEqual(chains(https), [
+    "https.443.https-a.gw.istio-system https sni=a.com SIMPLE",
+    "https.443.https-m.gw.istio-system https sni=m.example.com MUTUAL",
+  ]);
+  assert.deepEqual(https[0].tls, {
+    mode: "SIMPLE",
+    certificates: [
+      {
+        certificateChain: { inline: "CERT", origin: 'Secret istio-system/cred["tls.crt"]' },
+        privateKey: { inline: "KEY", origin: 'Secret istio-system/cred["tls.key"]' },
+      },
+    ],
+    requireClientCertificate: false,
+    subjectAltNames: [],
+    verifyCertificateSpki: [],
+    verifyCertificateHash: [],
+    insecureSkipVerify: false,
+    minVersion: "TLSv1.2",
+    maxVersion: "TLSv1.3",
+    cipherSuites: [],
+    alpn: ["h2", "http/1.1"],
+    credentialName: "istio-system/cred",
+  });
+  assert.deepEqual(https[1].tls, {
+    mode: "MUTUAL",
+    certificates: [
+      {
+        certificateChain: { inline: "CERT2", origin: 'Secret istio-system/mtls["cert"]' },
+        privateKey: { inline: "KEY2", origin: 'Secret istio-system/mtls["key"]' },
+      },
+    ],
+    caCertificates: { inline: "CA-COMPANION", origin: 'Secret istio-system/mtls-cacert["ca.crt"]' },
+    crl: { inline: "CRL", origin: 'Secret istio-system/mtls-cacert["ca.crl"]' },
+    requireClientCertificate: true,
+    subjectAltNames: ["client"],
+    verifyCertificateSpki: [],
+    verifyCertificateHash: ["abcd"],
+    insecureSkipVerify: false,
+    minVersion: "TLSv1.3",
+    maxVersion: "TLSv1.3",
+    cipherSuites: [],
+    alpn: ["h2", "http/1.1"],
+    credentialName: "istio-system/mtls",
+  });
+  // Each HTTPS server has its own route config with only its hosts; port 80 redirects a.com.
+  assert.deepEqual(
+    https.map((c) =>
+      c.httpConnectionManager!.routeConfig.virtualHosts.map((v) => `${v.name} ${v.routes.length}`),
+    ),
+    [["a.com:443 1"], ["m.example.com:443 1"]],
+  );
+  assert.deepEqual(
+    config.listeners[0].filterChains[0].httpConnectionManager!.routeConfig.virtualHosts.map((v) => [
+      v.name,
+      v.requireTls,
+    ]),
+    [["a.com:80", true]],
+  );
+});
+
+test("passthrough and terminated TLS: one chain per SNI match, duplicates skipped, TCP routes after termination", () => {
+  const { config, issues } = build(`${secrets}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: ["*.pass.com"]
+    tls: {mode: PASSTHROUGH}
+  - port: {number: 443, name: tls-term, protocol: TLS}
+    hosts: [db.term.com]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 9443, name: https-pass, protocol: HTTPS}
+    hosts: [lonely.com]
+    tls: {mode: PASSTHROUGH}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: pass, namespace: istio-system}
+spec:
+  hosts: ["*.pass.com", db.term.com]
+  gateways: [gw]
+  tls:
+  - match: [{sniHosts: [A.pass.com]}, {sniHosts: [b.pass.com], port: 444}]
+    route: [{destination: {host: a, port: {number: 443}}}]
+  - match: [{sniHosts: [a.pass.com, c.pass.com]}]
+    route: [{destination: {host: c, port: {number: 443}}}]
+  tcp:
+  - match: [{port: 443}]
+    route:
+    - {destination: {host: db1, port: {number: 5432}}, weight: 90}
+    - {destination: {host: db2, port: {number: 5432}}, weight: 10}
+`);
+  assert.deepEqual(issueLines(issues), [
+    'warning IGW6010 VirtualService istio-system/pass spec.tls[1].match[0].sniHosts: must not repeat SNI hosts already routed on port 443: the match is skipped (got "a.pass.com")',
+    'info IGW6019 Gateway istio-system/gw spec.servers[2]: gets no filter chain: no VirtualService bound to it has a tls rule that applies (got "HTTPS/9443")',
+  ]);
+  assert.equal(config.listeners.length, 1);
+  assert.deepEqual(chains(config.listeners[0].filterChains), [
+    "passthrough.443.istio-system.pass.0.0 tls-passthrough sni=a.pass.com",
+    "tls.443.tls-term.gw.istio-system tls-terminated-tcp sni=db.term.com SIMPLE",
+  ]);
+  assert.deepEqual(config.listeners[0].filterChains[1].tcpProxy, {
+    clusters: [
+      { cluster: "outbound|5432||db1.istio-system.svc.cluster.local", weight: 90 },
+      { cluster: "outbound|5432||db2.istio-system.svc.cluster.local", weight: 10 },
+    ],
+    metadata: { virtualService: "istio-system/pass", block: "tcp", ruleIndex: 0, matchIndex: 0 },
+  });
+  assert.deepEqual(config.listeners[0].filterChains[1].tls?.alpn, []);
+});
