@@ -9,6 +9,7 @@ import { validateGateway } from "./gateway";
 import type { Issue, ResourceRef, ValidationOptions } from "./issue";
 import { inputCodes } from "./input-codes";
 import { Reporter } from "./issue";
+import { validateMetadata } from "./metadata";
 import { validateServiceEntry } from "./service-entry";
 import { validateVirtualService } from "./virtual-service";
 
@@ -73,17 +74,21 @@ export function validateResource(object: unknown, options: ValidateObjectOptions
   return validateObject(object, options).issues;
 }
 
-/** The rules of the resource's kind, on a resource whose shape is valid. */
+/**
+ * The rules of the resource's kind, on a resource whose shape is valid. Istio's metadata rules
+ * apply to every Istio kind; the Gateway rules run them themselves (Gateway names have a rule of
+ * their own).
+ */
 export function validateResourceRules(resource: Resource, options: ValidationOptions = {}): Issue[] {
   switch (resource.kind) {
     case "Gateway":
       return validateGateway(resource, options);
     case "VirtualService":
-      return validateVirtualService(resource, options);
+      return [...validateMetadata(resource, options), ...validateVirtualService(resource, options)];
     case "DestinationRule":
-      return validateDestinationRule(resource, options);
+      return [...validateMetadata(resource, options), ...validateDestinationRule(resource, options)];
     case "ServiceEntry":
-      return validateServiceEntry(resource, options);
+      return [...validateMetadata(resource, options), ...validateServiceEntry(resource, options)];
     default:
       return [];
   }
