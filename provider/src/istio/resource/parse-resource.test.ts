@@ -280,6 +280,22 @@ const cases: Array<[name: string, input: unknown, expected: Finding[]]> = [
     ],
   ],
   [
+    "direct response bytes must be base64",
+    vs({ hosts: ["a"], http: [{ directResponse: { status: 200, body: { bytes: "not base64!" } } }] }),
+    [["IGW1005", "spec.http[0].directResponse.body.bytes", 'must be base64-encoded (got "not base64!")']],
+  ],
+  [
+    "ServiceEntry list sizes are Istio's CRD bounds",
+    {
+      ...fullServiceEntry,
+      spec: { hosts: [], addresses: Array.from({ length: 257 }, (_, i) => `10.0.${i >> 8}.${i & 255}`) },
+    },
+    [
+      ["IGW1008", "spec.hosts", "must have at least 1 item (got 0)"],
+      ["IGW1008", "spec.addresses", "must have at most 256 items (got 257)"],
+    ],
+  ],
+  [
     "Service targetPort is a number or a name",
     {
       apiVersion: "v1",

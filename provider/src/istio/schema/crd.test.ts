@@ -185,7 +185,28 @@ describe("buildCustomResourceDefinition", () => {
       type: "object",
       "x-kubernetes-preserve-unknown-fields": true,
     });
+    const httpRoute = schemaOf("VirtualService").properties!.spec.properties!.http.items!;
+    const durationRule = [
+      { rule: "duration(self) >= duration('1ms')", message: "must be a valid duration greater than 1ms" },
+    ];
+    assert.deepEqual(httpRoute.properties!.timeout, {
+      type: "string",
+      "x-kubernetes-validations": durationRule,
+    });
+    assert.deepEqual(httpRoute.properties!.directResponse.properties!.body.properties!.bytes, {
+      type: "string",
+      format: "byte",
+    });
     const dr = schemaOf("DestinationRule").properties!.spec;
+    assert.deepEqual(
+      dr.properties!.trafficPolicy.properties!.connectionPool.properties!.tcp.properties!.connectTimeout,
+      { type: "string", "x-kubernetes-validations": durationRule },
+    );
+    const se = schemaOf("ServiceEntry").properties!.spec.properties!;
+    assert.deepEqual(
+      [se.hosts.minItems, se.hosts.maxItems, se.addresses.maxItems, se.ports.maxItems, se.endpoints.maxItems],
+      [1, 256, 256, 256, 4096],
+    );
     assert.equal(dr["x-kubernetes-preserve-unknown-fields"], true);
     assert.equal(dr.properties!.trafficPolicy["x-kubernetes-preserve-unknown-fields"], true);
     assert.equal(schemaOf("Gateway").properties!.spec["x-kubernetes-preserve-unknown-fields"], undefined);

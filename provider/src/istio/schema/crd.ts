@@ -13,6 +13,7 @@ import type { AtMostOneGroup } from "./at-most-one";
 import { destinationRuleSpecSchema } from "./destination-rule";
 import { gatewaySpecSchema } from "./gateway";
 import { PRESERVE_UNKNOWN_FIELDS } from "./loose";
+import { KUBERNETES_VALIDATIONS } from "./scalars";
 import { serviceEntrySpecSchema } from "./service-entry";
 import type { JSONSchemaProps } from "./structural";
 import { virtualServiceSpecSchema } from "./virtual-service";
@@ -241,6 +242,13 @@ export function toStructuralSchema(node: JSONNode, path = "spec"): JSONSchemaPro
     else if (oneOfs.length > 1) out.allOf = oneOfs.map((oneOf) => ({ oneOf }));
     const cel = groups.filter((g) => g.form === "cel").map((g) => celAtMostOne(g.fields));
     if (cel.length > 0) out["x-kubernetes-validations"] = cel;
+  }
+  const rules = node[KUBERNETES_VALIDATIONS];
+  if (Array.isArray(rules) && rules.length > 0) {
+    out[KUBERNETES_VALIDATIONS] = [
+      ...(out[KUBERNETES_VALIDATIONS] ?? []),
+      ...(rules as Array<{ rule: string; message: string }>),
+    ];
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ClientTLSmode, H2UpgradePolicy, SimpleLB } from "../model";
 import { looseObject } from "./loose";
 import { objectMetaSchema } from "./meta";
-import { int32, stringMap } from "./scalars";
+import { duration, int32, stringMap } from "./scalars";
 import { portSelectorSchema } from "./virtual-service";
 
 /** {@link LoadBalancerSettings}. */
@@ -17,7 +17,7 @@ export const loadBalancerSettingsSchema = looseObject({
 /** {@link TCPSettings}. */
 export const tcpSettingsSchema = looseObject({
   maxConnections: int32().optional(),
-  connectTimeout: z.string().optional(),
+  connectTimeout: duration().optional(),
   idleTimeout: z.string().optional(),
 });
 
@@ -27,7 +27,7 @@ export const httpSettingsSchema = looseObject({
   http2MaxRequests: int32().optional(),
   maxRequestsPerConnection: int32().optional(),
   maxRetries: int32().optional(),
-  idleTimeout: z.string().optional(),
+  idleTimeout: duration().optional(),
   h2UpgradePolicy: z.enum(H2UpgradePolicy).optional(),
   useClientProtocol: z.boolean().optional(),
 });
@@ -63,7 +63,7 @@ export const trafficPolicySchema = looseObject({
   loadBalancer: loadBalancerSettingsSchema.optional(),
   connectionPool: connectionPoolSettingsSchema.optional(),
   tls: clientTLSSettingsSchema.optional(),
-  portLevelSettings: z.array(portTrafficPolicySchema).optional(),
+  portLevelSettings: z.array(portTrafficPolicySchema).max(4096).optional(),
 });
 
 /** {@link Subset}. */

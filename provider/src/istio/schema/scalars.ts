@@ -39,3 +39,29 @@ export function double() {
 export function stringMap() {
   return z.record(z.string(), z.string());
 }
+
+/** Kubernetes' key for CEL rules; the zod schemas carry a few for the CRD only (see {@link duration}). */
+export const KUBERNETES_VALIDATIONS = "x-kubernetes-validations";
+
+/**
+ * A protobuf `Duration` written as a string (`"5s"`, `"250ms"`). Its rule (at least 1ms, whole
+ * milliseconds) belongs to the kind's rules, which report it once with a precise message; the CRD
+ * still carries Istio's CEL rule so the API server refuses what Istio's refuses.
+ */
+export function duration() {
+  return z.string().meta({
+    [KUBERNETES_VALIDATIONS]: [
+      { rule: "duration(self) >= duration('1ms')", message: "must be a valid duration greater than 1ms" },
+    ],
+  });
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** A protobuf `bytes` field: standard base64 with padding, as the API server's `format: byte` checks. */
+export function base64Bytes() {
+  return z
+    .string()
+    .regex(BASE64, { error: (issue) => `must be base64-encoded (got ${formatValue(issue.input)})` })
+    .meta({ format: "byte" });
+}

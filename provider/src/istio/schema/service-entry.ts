@@ -1,6 +1,7 @@
 /**
  * The shape of a ServiceEntry. The modelled fields are typed; every other field of Istio's API
- * passes through. Port ranges, resolution and endpoint consistency are rules (IGW5xxx), not shape.
+ * passes through. List sizes are Istio's CRD bounds; port ranges, resolution and endpoint
+ * consistency are rules (IGW5100-5199), not shape.
  */
 import { z } from "zod";
 import { ServiceEntryLocation, ServiceEntryResolution } from "../model";
@@ -34,12 +35,12 @@ export const workloadSelectorSchema = looseObject({
 
 /** {@link ServiceEntrySpec}. */
 export const serviceEntrySpecSchema = looseObject({
-  hosts: z.array(z.string()),
-  addresses: z.array(z.string()).optional(),
-  ports: z.array(servicePortSchema).optional(),
+  hosts: z.array(z.string()).min(1).max(256),
+  addresses: z.array(z.string()).max(256).optional(),
+  ports: z.array(servicePortSchema).max(256).optional(),
   location: z.enum(ServiceEntryLocation).optional(),
   resolution: z.enum(ServiceEntryResolution).optional(),
-  endpoints: z.array(workloadEntrySchema).optional(),
+  endpoints: z.array(workloadEntrySchema).max(4096).optional(),
   workloadSelector: workloadSelectorSchema.optional(),
   exportTo: z.array(z.string()).optional(),
   subjectAltNames: z.array(z.string()).optional(),

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { RedirectPortSelection, UnmatchedPreflights } from "../model";
 import { atMostOne } from "./at-most-one";
 import { objectMetaSchema } from "./meta";
-import { double, int32, stringMap, uint32 } from "./scalars";
+import { base64Bytes, double, duration, int32, stringMap, uint32 } from "./scalars";
 
 /** {@link StringMatch}: at most one of `exact`, `prefix`, `regex`. */
 export const stringMatchSchema = atMostOne(
@@ -96,7 +96,7 @@ export const httpRedirectSchema = atMostOne(
 export const httpBodySchema = atMostOne(
   z.strictObject({
     string: z.string().optional(),
-    bytes: z.string().optional(),
+    bytes: base64Bytes().optional(),
   }),
   [{ fields: ["string", "bytes"], form: "oneOf" }],
 );
@@ -129,19 +129,19 @@ export const httpRewriteSchema = z.strictObject({
 /** {@link HTTPRetry}. */
 export const httpRetrySchema = z.strictObject({
   attempts: int32().optional(),
-  perTryTimeout: z.string().optional(),
+  perTryTimeout: duration().optional(),
   retryOn: z.string().optional(),
   retryRemoteLocalities: z.boolean().optional(),
   retryIgnorePreviousHosts: z.boolean().optional(),
-  backoff: z.string().optional(),
+  backoff: duration().optional(),
 });
 
 /** {@link Delay}: at most one of `fixedDelay`, `exponentialDelay`. */
 export const delaySchema = atMostOne(
   z.strictObject({
     percent: int32().optional(),
-    fixedDelay: z.string().optional(),
-    exponentialDelay: z.string().optional(),
+    fixedDelay: duration().optional(),
+    exponentialDelay: duration().optional(),
     percentage: percentSchema.optional(),
   }),
   [{ fields: ["fixedDelay", "exponentialDelay"], form: "oneOf" }],
@@ -177,7 +177,7 @@ export const corsPolicySchema = z.strictObject({
   allowMethods: z.array(z.string()).optional(),
   allowHeaders: z.array(z.string()).optional(),
   exposeHeaders: z.array(z.string()).optional(),
-  maxAge: z.string().optional(),
+  maxAge: duration().optional(),
   allowCredentials: z.boolean().optional(),
   unmatchedPreflights: z.enum(UnmatchedPreflights).optional(),
 });
@@ -191,7 +191,7 @@ export const httpRouteSchema = z.strictObject({
   directResponse: httpDirectResponseSchema.optional(),
   delegate: delegateSchema.optional(),
   rewrite: httpRewriteSchema.optional(),
-  timeout: z.string().optional(),
+  timeout: duration().optional(),
   retries: httpRetrySchema.optional(),
   fault: httpFaultInjectionSchema.optional(),
   mirror: destinationSchema.optional(),
