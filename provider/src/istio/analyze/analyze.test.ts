@@ -467,6 +467,24 @@ describe("analyzeResources", () => {
         "equals no port of the servers this VirtualService binds with http rules [80,443], so the match never applies (got 8443)",
       ],
     ]);
+    const other = gateway("other-gw", [http80(["*.example.com"])], { selector: { istio: "other" } });
+    const scoped = bound({
+      gateways: ["istio-system/public-gw", "istio-system/other-gw"],
+      http: [
+        { match: [{ gateways: ["istio-system/other-gw"], port: 443 }], route: to("web") },
+        { route: to("web") },
+      ],
+    });
+    assert.deepEqual(run([publicGw, other, scoped]), [
+      [
+        "warning",
+        "IGW4015",
+        "",
+        "VirtualService default/site",
+        "spec.http[0].match[0].port",
+        "equals no port of the servers of match.gateways this VirtualService binds with http rules [80], so the match never applies (got 443)",
+      ],
+    ]);
     const meshToo = bound({
       gateways: ["istio-system/public-gw", "mesh"],
       http: [{ match: [{ port: 8443 }], route: to("web") }],

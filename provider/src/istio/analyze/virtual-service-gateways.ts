@@ -213,27 +213,22 @@ function analyzeMatches(ctx: AnalysisContext, vs: VirtualService): void {
         const appliesToMesh = gateways.length === 0 ? meshBound : resolved.includes(MESH_GATEWAY);
         if (appliesToMesh || servers.length === 0) return;
         if (servers.some((s) => matchApplies(match, s.port, s.gateway, ns))) return;
+        // Without a port, a match whose gateways are in spec.gateways fails only where the
+        // VirtualService binds nothing at all, which the gateway findings already say.
         const port = match.port ?? 0;
-        if (port !== 0) {
-          const ports = [
-            ...new Set(
-              servers.filter((s) => gateways.length === 0 || resolved.includes(s.gateway)).map((s) => s.port),
-            ),
-          ].sort((a, b) => a - b);
-          ctx.findings.report(
-            vs,
-            "IGW4015",
-            `${path}.port`,
-            `equals no port of the servers ${gateways.length > 0 ? "of match.gateways " : ""}this VirtualService binds with ${block} rules ${JSON.stringify(ports)}, so the match never applies (got ${port})`,
-          );
-        } else {
-          ctx.findings.report(
-            vs,
-            "IGW4016",
-            `${path}.gateways`,
-            `names no gateway this VirtualService binds with ${block} rules, so the match never applies (got ${JSON.stringify(gateways)})`,
-          );
-        }
+        if (port === 0) return;
+        const ports = [
+          ...new Set(
+            servers.filter((s) => gateways.length === 0 || resolved.includes(s.gateway)).map((s) => s.port),
+          ),
+        ].sort((a, b) => a - b);
+        if (ports.length === 0) return;
+        ctx.findings.report(
+          vs,
+          "IGW4015",
+          `${path}.port`,
+          `equals no port of the servers ${gateways.length > 0 ? "of match.gateways " : ""}this VirtualService binds with ${block} rules ${JSON.stringify(ports)}, so the match never applies (got ${port})`,
+        );
       });
     });
   }
