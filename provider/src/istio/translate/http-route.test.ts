@@ -1,0 +1,233 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import type { Resource } from "../model";
+import type { Issue } from "../validate/issue";
+import { buildProxyConfig } from "./build-proxy-config";
+import type { Route } from "./proxy-config";
+
+function routes(http: string, serverExtra = ""): { routes: readonly Route[]; issues: string[] } {
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]${serverExtra}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: default}
+spec:
+  hosts: [a.com]
+  gateways: [istio-system/gw]
+  http:
+${http}`;
+  const { config, issues } = buildProxyConfig(
+    parseAllDocuments(yaml).map((d) => d.toJSON() as Resource),
+    { namespace: "istio-system", labels: { istio: "ingressgateway", version: "v1" } },
+  );
+  const vhosts = config.listeners[0]?.filterChains[0]?.httpConnectionManager?.routeConfig.virtualHosts ?? [];
+  return {
+    routes: vhosts.find((v) => v.domains[0] === "a.com")?.routes ?? [],
+    issues: issues.map((i: Issue) => `${i.severity} ${i.code} ${i.path}: ${i.message}`),
+  };
+}
+
+const none = { set: [], add: [], remove: [] };
+
+test("redirect: FROM_REQUEST_PORT becomes the server port; the scheme's default port is dropped; code defaults to 301", () => {
+  const { routes: r } = routes(`
+  - match: [{uri: {prefix: /a}}]
+    redirect: {uri: /b, derivePort: FROM_REQUEST_PORT}
+  - match: [{uri: {prefix: /c}}]
+    redirect: {scheme: https, port: 443, redirectCode: 308}
+  - match: [{uri: {prefix: /d}}]
+    redirect: {prefixRewrite: /e, authority: b.com, port: 8443}
+  - directResponse: {status: 418, body: {string: teapot}}
+`);
+  assert.deepEqual(
+    r.map((x) => x.action),
+    [
+      { kind: "redirect", uri: "/b", responseCode: 301 },
+      { kind: "redirect", scheme: "https", responseCode: 308 },
+      { kind: "redirect", prefixRewrite: "/e", authority: "b.com", port: 8443, responseCode: 301 },
+      { kind: "directResponse", status: 418, body: { inlineString: "teapot" } },
+    ],
+  );
+});
+
+test("forward: weights, rewrites, authority from headers, header operations, timeout, retries, fault, mirrors, CORS", () => {
+  const { routes: r, issues } = routes(`
+  - name: main
+    match:
+    - uri: {prefix: /api}
+      ignoreUriCase: true
+      method: {exact: GET}
+      headers: {X-User: {exact: jason}, x-any: {}, x-star: {regex: "*"}}
+      withoutHeaders: {x-bot: {prefix: "y"}}
+      queryParams: {v: {regex: "[0-9]+"}}
+    rewrite: {uri: /v2}
+    headers:
+      request:
+        set: {host: rewritten.com, X-B: "2", x-a: "%HOSTNAME%"}
+        add: {x-c: "3"}
+        remove: [x-secret, ":path"]
+      response: {set: {x-served-by: "%UPSTREAM_METADATA(x)%"}}
+    route:
+    - destination: {host: api, subset: v1}
+      weight: 90
+      headers: {request: {set: {":authority": dest.com}}}
+    - destination: {host: api, subset: v2}
+      weight: 10
+    timeout: 5s
+    retries: {attempts: 3, retryOn: "5xx,503", perTryTimeout: 1500ms, backoff: 100ms}
+    fault:
+      delay: {fixedDelay: 2s, percentage: {value: 10}}
+      abort: {httpStatus: 503}
+    mirror: {host: shadow}
+    mirrorPercentage: {value: 25.5}
+    corsPolicy:
+      allowOrigins: [{exact: "https://a.com"}]
+      allowMethods: [GET]
+      maxAge: 24h
+      unmatchedPreflights: IGNORE
+  - match: [{uri: {regex: "/re/(.*)"}}]
+    rewrite: {uriRegexRewrite: {match: "/re/(.*)", rewrite: "/\\\\1"}, authority: x.com}
+    retries: {attempts: 0}
+    route: [{destination: {host: api}}]
+`);
+  assert.deepEqual(issues, [
+    'warning IGW6013 spec.http[0].headers.response.set["x-served-by"]: uses Envoy formatters the proxy does not support, sent literally (got "UPSTREAM_METADATA")',
+    'warning IGW6014 spec.http[0].route[0].destination.subset: must name a subset of a DestinationRule for "api.default.svc.cluster.local" visible to namespace "istio-system" (got "v1")',
+    'warning IGW6014 spec.http[0].route[1].destination.subset: must name a subset of a DestinationRule for "api.default.svc.cluster.local" visible to namespace "istio-system" (got "v2")',
+  ]);
+  assert.deepEqual(r[0], {
+    name: "main",
+    match: {
+      ignoreUriCase: true,
+      uri: { kind: "prefix", value: "/api" },
+      method: { kind: "exact", value: "GET" },
+      headers: [
+        { name: "x-any", match: { kind: "present" } },
+        { name: "x-star", match: { kind: "present" } },
+        { name: "x-user", match: { kind: "exact", value: "jason" } },
+      ],
+      withoutHeaders: [{ name: "x-bot", match: { kind: "prefix", value: "y" } }],
+      queryParams: [{ name: "v", match: { kind: "regex", regex: "[0-9]+" } }],
+    },
+    action: {
+      kind: "route",
+      clusters: [
+        {
+          cluster: "outbound|80|v1|api.default.svc.cluster.local",
+          weight: 90,
+          headers: { request: none, response: none },
+          authority: "dest.com",
+        },
+        {
+          cluster: "outbound|80|v2|api.default.svc.cluster.local",
+          weight: 10,
+          headers: { request: none, response: none },
+        },
+      ],
+      rewrite: { uri: "/v2", authority: "rewritten.com" },
+      timeoutMs: 5000,
+      retries: { attempts: 3, retryOn: "5xx,503", backoffMs: 100, perTryTimeoutMs: 1500 },
+      mirrors: [{ cluster: "outbound|80||shadow.default.svc.cluster.local", percentage: 25.5 }],
+    },
+    headers: {
+      request: {
+        set: [
+          ["x-b", "2"],
+          ["x-a", "%HOSTNAME%"],
+        ],
+        add: [["x-c", "3"]],
+        remove: ["x-secret"],
+      },
+      response: { set: [["x-served-by", "%UPSTREAM_METADATA(x)%"]], add: [], remove: [] },
+    },
+    fault: { delay: { fixedDelayMs: 2000, percentage: 10 }, abort: { httpStatus: 503, percentage: 0 } },
+    cors: {
+      allowOrigins: [{ kind: "exact", value: "https://a.com" }],
+      allowMethods: ["GET"],
+      allowHeaders: [],
+      exposeHeaders: [],
+      maxAgeSeconds: 86400,
+      allowCredentials: false,
+      unmatchedPreflights: "IGNORE",
+    },
+    metadata: { virtualService: "default/vs", ruleIndex: 0, matchIndex: 0 },
+  });
+  assert.deepEqual(r[1].action, {
+    kind: "route",
+    clusters: [
+      {
+        cluster: "outbound|80||api.default.svc.cluster.local",
+        weight: 1,
+        headers: { request: none, response: none },
+      },
+    ],
+    rewrite: { uriRegex: { pattern: "/re/(.*)", substitution: "/\\1" }, authority: "x.com" },
+    mirrors: [],
+  });
+});
+
+test("matches that cannot apply: JWT claims, delegates, invalid RE2, sourceLabels and sourceNamespace against the proxy", () => {
+  const { routes: r, issues } = routes(`
+  - match: [{headers: {"@request.auth.claims.sub": {exact: me}}}, {uri: {regex: "(a"}}, {sourceLabels: {version: v2}}, {sourceLabels: {version: v1}, sourceNamespace: istio-system, uri: {exact: /ok}}]
+    route: [{destination: {host: a}}]
+  - delegate: {name: child}
+  - route: [{destination: {host: b}}]
+`);
+  assert.deepEqual(issues, [
+    'warning IGW6012 spec.http[0].match[0].headers["@request.auth.claims.sub"]: matches a JWT claim, which needs a RequestAuthentication the proxy does not run: the match never applies (got "@request.auth.claims.sub")',
+    'error IGW6018 spec.http[0].match[1].uri.regex: must be a valid RE2 regular expression: missing closing ) in "(a" (got "(a")',
+    'warning IGW6011 spec.http[1].delegate: is not supported by the gateway proxy: the rule is skipped (got {"name":"child"})',
+  ]);
+  assert.deepEqual(
+    r.map((x) => `${x.name} ${x.metadata.ruleIndex}/${x.metadata.matchIndex}`),
+    ["default.vs.0.3 0/3", "default.vs.2.-1 2/-1"],
+  );
+});
+
+test("httpsRedirect marks the virtual host; nothing bound to another host yields its own redirect host", () => {
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [a.com, "./b.com"]
+    tls: {httpsRedirect: true}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: default}
+spec:
+  hosts: [a.com]
+  gateways: [istio-system/gw]
+  http:
+  - route: [{destination: {host: a}}]
+`;
+  const { config } = buildProxyConfig(
+    parseAllDocuments(yaml).map((d) => d.toJSON() as Resource),
+    { namespace: "istio-system", labels: { istio: "ingressgateway" } },
+  );
+  assert.deepEqual(
+    config.listeners[0].filterChains[0].httpConnectionManager!.routeConfig.virtualHosts.map((v) => [
+      v.name,
+      v.domains,
+      v.requireTls,
+      v.routes.length,
+    ]),
+    [
+      ["a.com:80", ["a.com"], true, 1],
+      ["b.com:80", ["b.com"], true, 0],
+    ],
+  );
+});
