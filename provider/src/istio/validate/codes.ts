@@ -7,6 +7,7 @@ import { inputCodes } from "./input-codes";
 import { metadataCodes } from "./metadata";
 import { gatewayCodes } from "./gateway/codes";
 import { virtualServiceCodes } from "./virtual-service/codes";
+import { analyzeCodes } from "../analyze/codes";
 import { shapeCodes } from "../resource/codes";
 import { destinationRuleCodes } from "./destination-rule";
 import { serviceEntryCodes } from "./service-entry";
@@ -19,6 +20,7 @@ export const codeTables: readonly CodeTable[] = [
   metadataCodes,
   gatewayCodes,
   virtualServiceCodes,
+  analyzeCodes,
   destinationRuleCodes,
   serviceEntryCodes,
   translateCodes,
