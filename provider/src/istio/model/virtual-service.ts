@@ -395,7 +395,7 @@ export interface Delay {
   fixedDelay?: string;
   /** Not supported by Istio (rejected). */
   exponentialDelay?: string;
-  /** Percentage of requests delayed. Default 100. */
+  /** Percentage of requests delayed. Unspecified: none (Istio falls back to the deprecated `percent`, else 0). */
   percentage?: Percent;
 }
 
@@ -407,7 +407,7 @@ export interface Abort {
   grpcStatus?: string;
   /** Not supported by Istio (rejected). */
   http2Error?: string;
-  /** Percentage of requests aborted. Default 100. */
+  /** Percentage of requests aborted. Unspecified: none (Istio: "no request will be aborted"). */
   percentage?: Percent;
 }
 
