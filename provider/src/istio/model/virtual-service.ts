@@ -407,7 +407,7 @@ export interface Abort {
   grpcStatus?: string;
   /** Not supported by Istio (rejected). */
   http2Error?: string;
-  /** Percentage of requests aborted. Unspecified: none (Istio: "no request will be aborted"). */
+  /** Percentage of requests aborted. Unspecified: none, as in Istio. */
   percentage?: Percent;
 }
 
