@@ -540,7 +540,7 @@ describe("analyzeResources", () => {
     assert.deepEqual(run([publicGw, root, { ...delegate, spec: { ...delegate.spec, exportTo: ["*"] } }]), []);
   });
 
-  it("IGW4020: a subset no DestinationRule for the host defines, checked when the input has DestinationRules", () => {
+  it("IGW4020: a subset no DestinationRule for the host defines, checked when the input has one for the host", () => {
     const vs = bound({
       http: [
         {
@@ -566,6 +566,13 @@ describe("analyzeResources", () => {
       ],
     ]);
     assert.deepEqual(run([publicGw, vs]), []);
+    const ratings: Resource = {
+      apiVersion: ISTIO,
+      kind: "DestinationRule",
+      metadata: { name: "ratings", namespace: "default" },
+      spec: { host: "ratings", subsets: [{ name: "v1" }] },
+    };
+    assert.deepEqual(run([publicGw, vs, ratings]), []);
     const wildcard: Resource = {
       apiVersion: ISTIO,
       kind: "DestinationRule",

@@ -59,11 +59,13 @@ export const analyzeCodes = defineCodes({
   },
   IGW4011: {
     severity: "warning",
-    summary: "`tls` rules on a server that terminates TLS or is plain text never apply",
+    summary:
+      "`tls` rules never apply on the servers of a Gateway that terminate TLS or are plain text, and nothing else binds there",
   },
   IGW4012: {
     severity: "warning",
-    summary: "`tcp` rules on an HTTP or terminated HTTPS server never apply",
+    summary:
+      "`tcp` rules never apply on the HTTP or terminated HTTPS servers of a Gateway, and nothing else binds there",
   },
   IGW4013: {
     severity: "warning",
@@ -96,12 +98,13 @@ export const analyzeCodes = defineCodes({
     severity: "error",
     istioCode: "IST0101",
     summary:
-      "destination `subset` is not defined by a DestinationRule for its host (checked when DestinationRules are in the input)",
+      "destination `subset` is defined by no DestinationRule for its host (checked when the input has one for the host)",
   },
   IGW4021: {
     severity: "error",
     istioCode: "IST0101",
-    summary: "destination host matches no Service or ServiceEntry (checked when they are in the input)",
+    summary:
+      "destination host names a Kubernetes Service missing from the input and from every ServiceEntry (checked in namespaces the input has Services in)",
   },
   IGW4022: {
     severity: "error",

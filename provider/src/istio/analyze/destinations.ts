@@ -1,12 +1,13 @@
 /**
  * Destination findings (IST0101): a `subset` no DestinationRule for the host defines, and a host
  * naming a Kubernetes Service that is not in the input. Both need the other kind in the input:
- * subsets are checked when the input has DestinationRules; Service hosts when the input has a
- * Service in the host's namespace and no ServiceEntry covers the host. Other hosts (external
+ * subsets are checked when the input has a DestinationRule for the host (one missing from the
+ * input may live in the cluster); Service hosts when the input has a Service in the host's
+ * namespace and no ServiceEntry covers the host. Other hosts (external
  * names, reachable through ServiceEntries or the outbound policy) are not checked: the input
  * cannot show they are missing.
  */
-import { matches, subsetOf } from "../host";
+import { subsetOf } from "../host";
 import { isExportedTo, namespaceOf, resolveShortHost } from "../binding";
 import type { Destination, VirtualService } from "../model";
 import type { AnalysisContext } from "./context";
@@ -54,7 +55,7 @@ export function analyzeDestinations(ctx: AnalysisContext): void {
     for (const { destination, path, mirror } of destinationsOf(vs)) {
       const host = resolveShortHost(destination.host, ns);
       const subset = destination.subset ?? "";
-      if (subsets !== undefined && subset !== "" && !subsets.has(host, subset)) {
+      if (subsets !== undefined && subset !== "" && subsets.has(host, subset) === false) {
         ctx.findings.report(
           vs,
           "IGW4020",
@@ -85,8 +86,13 @@ function coveredByServiceEntry(ctx: AnalysisContext, host: string, viewer: strin
   return false;
 }
 
-/** Subsets by DestinationRule host: exact hosts in a map, wildcard hosts scanned. */
-function subsetIndex(ctx: AnalysisContext): { has(host: string, subset: string): boolean } | undefined {
+/**
+ * Subsets by DestinationRule host: exact hosts in a map, wildcard hosts scanned. `has` is undefined
+ * when no DestinationRule of the input applies to the host.
+ */
+function subsetIndex(
+  ctx: AnalysisContext,
+): { has(host: string, subset: string): boolean | undefined } | undefined {
   if (ctx.destinationRules.length === 0) return undefined;
   const exact = new Map<string, Set<string>>();
   const wildcard: Array<{ host: string; subsets: Set<string> }> = [];
@@ -101,9 +107,16 @@ function subsetIndex(ctx: AnalysisContext): { has(host: string, subset: string):
     }
   }
   return {
-    has(host: string, subset: string): boolean {
-      if (exact.get(host)?.has(subset)) return true;
-      return wildcard.some((w) => w.subsets.has(subset) && matches(host, w.host) && subsetOf(host, w.host));
+    has(host: string, subset: string): boolean | undefined {
+      const own = exact.get(host);
+      if (own?.has(subset)) return true;
+      let applies = own !== undefined;
+      for (const w of wildcard) {
+        if (!subsetOf(host, w.host)) continue;
+        if (w.subsets.has(subset)) return true;
+        applies = true;
+      }
+      return applies ? false : undefined;
     },
   };
 }
