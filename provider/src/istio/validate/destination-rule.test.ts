@@ -352,6 +352,93 @@ const cases: Array<[name: string, rule: DestinationRule, expected: Finding[]]> =
       ],
     ],
   ],
+  // IGW5021-5023 fields the model leaves out but Istio checks
+  [
+    "connection pool fields outside the model",
+    dr({
+      trafficPolicy: {
+        connectionPool: {
+          http: { maxConcurrentStreams: -1, http2KeepAlive: { timeout: "5s" } },
+          tcp: { maxConnectionDuration: "0.5ms", tcpKeepalive: { time: "1h", interval: "0s" } },
+        },
+      } as never,
+    }),
+    [
+      [
+        "IGW5013",
+        "spec.trafficPolicy.connectionPool.http.maxConcurrentStreams",
+        "must not be negative (got -1)",
+      ],
+      ["IGW5021", "spec.trafficPolicy.connectionPool.http.http2KeepAlive.interval", "required"],
+      [
+        "IGW5014",
+        "spec.trafficPolicy.connectionPool.tcp.maxConnectionDuration",
+        'must be at least 1ms (got "0.5ms")',
+      ],
+      [
+        "IGW5014",
+        "spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.interval",
+        'must be at least 1ms (got "0s")',
+      ],
+    ],
+  ],
+  [
+    "outlier detection",
+    dr({
+      trafficPolicy: {
+        outlierDetection: {
+          baseEjectionTime: "30s",
+          interval: "10s",
+          consecutive5xxErrors: 5,
+          maxEjectionPercent: 50,
+          minHealthPercent: 0,
+          splitExternalLocalOriginErrors: true,
+          consecutiveLocalOriginFailures: 3,
+        },
+      } as never,
+    }),
+    [],
+  ],
+  [
+    "outlier detection out of range, deprecated and ineffective",
+    dr({
+      subsets: [
+        {
+          name: "v1",
+          trafficPolicy: {
+            outlierDetection: {
+              consecutiveErrors: 5,
+              consecutiveLocalOriginFailures: 2,
+              interval: "0s",
+              maxEjectionPercent: 101,
+            },
+          } as never,
+        },
+      ],
+    }),
+    [
+      [
+        "IGW5023",
+        "spec.subsets[0].trafficPolicy.outlierDetection.consecutiveErrors",
+        "is deprecated: use consecutiveGatewayErrors or consecutive5xxErrors instead",
+      ],
+      [
+        "IGW5022",
+        "spec.subsets[0].trafficPolicy.outlierDetection.consecutiveLocalOriginFailures",
+        "has no effect unless splitExternalLocalOriginErrors is true (got 2)",
+      ],
+      [
+        "IGW5014",
+        "spec.subsets[0].trafficPolicy.outlierDetection.interval",
+        'must be at least 1ms (got "0s")',
+      ],
+      [
+        "IGW5022",
+        "spec.subsets[0].trafficPolicy.outlierDetection.maxEjectionPercent",
+        "must be a percentage from 0 to 100 (got 101)",
+      ],
+    ],
+  ],
 ];
 
 describe("validateDestinationRule", () => {

@@ -1,7 +1,8 @@
 /**
  * The single-resource rules of a DestinationRule, as Istio's validating webhook applies them
- * (`ValidateDestinationRule`): the host, subsets (names and labels), exportTo, and the modelled
- * parts of traffic policies (connection pools, upstream TLS, port-level settings). Codes
+ * (`ValidateDestinationRule`): the host, subsets (names and labels), exportTo, workloadSelector,
+ * and traffic policies (connection pools, outlier detection, upstream TLS, port-level settings),
+ * reading the fields the model leaves out where Istio checks them. Codes
  * IGW5000-5099.
  */
 import { isDNS1123Label, validateWildcardDomain } from "../host/dns";
@@ -37,7 +38,7 @@ export const destinationRuleCodes = defineCodes({
   IGW5013: { severity: Severity.Error, summary: "connection pool limit is negative" },
   IGW5014: {
     severity: Severity.Error,
-    summary: "connection pool duration is below 1ms or not whole milliseconds",
+    summary: "connection pool or outlier detection duration is below 1ms or not whole milliseconds",
   },
   IGW5015: { severity: Severity.Error, summary: "useClientProtocol is set with h2UpgradePolicy UPGRADE" },
   IGW5016: {
@@ -57,6 +58,12 @@ export const destinationRuleCodes = defineCodes({
     severity: Severity.Warning,
     summary: "workloadSelector without matchLabels selects every workload",
   },
+  IGW5021: { severity: Severity.Error, summary: "http2KeepAlive without interval or timeout" },
+  IGW5022: {
+    severity: Severity.Error,
+    summary: "outlier detection percentage outside 0-100, or local-origin failures without splitting them",
+  },
+  IGW5023: { severity: Severity.Warning, summary: "outlier detection uses the deprecated consecutiveErrors" },
 });
 
 /** A code of the DestinationRule table. */
@@ -220,6 +227,7 @@ function checkTrafficPolicy(report: Report, value: unknown, path: string): void 
     report("IGW5010", path, "only one of tunnel or proxyProtocol may be set");
     return;
   }
+  checkOutlierDetection(report, policy.outlierDetection, childPath(path, "outlierDetection"));
   checkConnectionPool(report, policy.connectionPool, childPath(path, "connectionPool"));
   checkClientTLS(report, policy.tls, childPath(path, "tls"));
   if (!Array.isArray(policy.portLevelSettings)) return;
@@ -231,11 +239,41 @@ function checkTrafficPolicy(report: Report, value: unknown, path: string): void 
       report("IGW5011", at, `must set at least one of ${PORT_POLICY_FIELDS.join(", ")} besides port`);
       return;
     }
+    checkOutlierDetection(report, entry.outlierDetection, `${at}.outlierDetection`);
     checkConnectionPool(report, entry.connectionPool, `${at}.connectionPool`);
     checkClientTLS(report, entry.tls, `${at}.tls`);
   });
 }
 
+/** Reports a duration field of `settings` that Istio's `ValidateDuration` refuses. */
+function checkDuration(
+  report: Report,
+  settings: unknown,
+  base: string,
+  field: string,
+  zeroDisables = false,
+): void {
+  if (!isRecord(settings) || typeof settings[field] !== "string") return;
+  const text = settings[field] as string;
+  // A tcp.idleTimeout under 1ms (whole milliseconds: 0) turns the timeout off, as in Istio.
+  const nanos = zeroDisables ? parseDuration(text) : undefined;
+  if (nanos !== undefined && nanos >= 0n && nanos < MILLISECOND) return;
+  const problem = validateDuration(text);
+  if (problem !== undefined) report("IGW5014", `${base}.${field}`, problem);
+}
+
+function checkNonNegative(report: Report, settings: unknown, base: string, fields: readonly string[]): void {
+  if (!isRecord(settings)) return;
+  for (const f of fields) {
+    const n = settings[f];
+    if (typeof n === "number" && n < 0) report("IGW5013", `${base}.${f}`, `must not be negative (got ${n})`);
+  }
+}
+
+/**
+ * The connection pool, including the fields the model leaves out but Istio checks
+ * (`maxConcurrentStreams`, `http2KeepAlive`, `maxConnectionDuration`, `tcpKeepalive`).
+ */
 function checkConnectionPool(report: Report, value: unknown, path: string): void {
   if (!isRecord(value)) return;
   const pool = value as ConnectionPoolSettings;
@@ -243,32 +281,16 @@ function checkConnectionPool(report: Report, value: unknown, path: string): void
     report("IGW5012", path, "must set tcp or http (got {})");
     return;
   }
-  const nonNegative = (settings: unknown, base: string, fields: readonly string[]) => {
-    if (!isRecord(settings)) return;
-    for (const f of fields) {
-      const n = settings[f];
-      if (typeof n === "number" && n < 0)
-        report("IGW5013", `${base}.${f}`, `must not be negative (got ${n})`);
-    }
-  };
-  const duration = (settings: unknown, base: string, field: string, zeroDisables = false) => {
-    if (!isRecord(settings) || typeof settings[field] !== "string") return;
-    const text = settings[field] as string;
-    // A tcp.idleTimeout under 1ms (whole milliseconds: 0) turns the timeout off, as in Istio.
-    const nanos = zeroDisables ? parseDuration(text) : undefined;
-    if (nanos !== undefined && nanos >= 0n && nanos < MILLISECOND) return;
-    const problem = validateDuration(text);
-    if (problem !== undefined) report("IGW5014", `${base}.${field}`, problem);
-  };
-  const http = pool.http;
+  const http = pool.http as (typeof pool.http & Record<string, unknown>) | undefined;
   const httpPath = `${path}.http`;
-  nonNegative(http, httpPath, [
+  checkNonNegative(report, http, httpPath, [
     "http1MaxPendingRequests",
     "http2MaxRequests",
     "maxRequestsPerConnection",
     "maxRetries",
+    "maxConcurrentStreams",
   ]);
-  duration(http, httpPath, "idleTimeout");
+  checkDuration(report, http, httpPath, "idleTimeout");
   if (isRecord(http) && http.h2UpgradePolicy === "UPGRADE" && http.useClientProtocol === true) {
     report(
       "IGW5015",
@@ -276,10 +298,51 @@ function checkConnectionPool(report: Report, value: unknown, path: string): void
       'must not be true when h2UpgradePolicy is "UPGRADE" (got true)',
     );
   }
+  if (isRecord(http) && isRecord(http.http2KeepAlive)) {
+    const keepAlivePath = `${httpPath}.http2KeepAlive`;
+    for (const field of ["interval", "timeout"]) {
+      if (!isSet(http.http2KeepAlive[field])) report("IGW5021", `${keepAlivePath}.${field}`, "required");
+      else checkDuration(report, http.http2KeepAlive, keepAlivePath, field);
+    }
+  }
+  const tcp = pool.tcp as (typeof pool.tcp & Record<string, unknown>) | undefined;
   const tcpPath = `${path}.tcp`;
-  nonNegative(pool.tcp, tcpPath, ["maxConnections"]);
-  duration(pool.tcp, tcpPath, "connectTimeout");
-  duration(pool.tcp, tcpPath, "idleTimeout", true);
+  checkNonNegative(report, tcp, tcpPath, ["maxConnections"]);
+  checkDuration(report, tcp, tcpPath, "connectTimeout");
+  checkDuration(report, tcp, tcpPath, "maxConnectionDuration");
+  checkDuration(report, tcp, tcpPath, "idleTimeout", true);
+  if (isRecord(tcp) && isRecord(tcp.tcpKeepalive)) {
+    checkDuration(report, tcp.tcpKeepalive, `${tcpPath}.tcpKeepalive`, "time");
+    checkDuration(report, tcp.tcpKeepalive, `${tcpPath}.tcpKeepalive`, "interval");
+  }
+}
+
+/** `outlierDetection` (not modelled, read as Istio's `OutlierDetection`). */
+function checkOutlierDetection(report: Report, value: unknown, path: string): void {
+  if (!isRecord(value)) return;
+  checkDuration(report, value, path, "baseEjectionTime");
+  if (typeof value.consecutiveErrors === "number" && value.consecutiveErrors !== 0) {
+    report(
+      "IGW5023",
+      `${path}.consecutiveErrors`,
+      "is deprecated: use consecutiveGatewayErrors or consecutive5xxErrors instead",
+    );
+  }
+  const localOrigin = value.consecutiveLocalOriginFailures;
+  if (value.splitExternalLocalOriginErrors !== true && typeof localOrigin === "number" && localOrigin > 0) {
+    report(
+      "IGW5022",
+      `${path}.consecutiveLocalOriginFailures`,
+      `has no effect unless splitExternalLocalOriginErrors is true (got ${localOrigin})`,
+    );
+  }
+  checkDuration(report, value, path, "interval");
+  for (const field of ["maxEjectionPercent", "minHealthPercent"]) {
+    const n = value[field];
+    if (typeof n === "number" && (n < 0 || n > 100)) {
+      report("IGW5022", `${path}.${field}`, `must be a percentage from 0 to 100 (got ${n})`);
+    }
+  }
 }
 
 function checkClientTLS(report: Report, value: unknown, path: string): void {
