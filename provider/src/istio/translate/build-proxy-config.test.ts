@@ -280,3 +280,41 @@ spec:
   ]);
   assert.equal(config.listeners[0].filterChains[0].httpConnectionManager!.codec, "auto");
 });
+
+test("the result is deterministic, versioned by content, deeply frozen, and listens on the mapped port", () => {
+  const yaml = `${gateway("gw", `  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n  - port: {number: 8443, name: tcp, protocol: TCP}\n    hosts: ["*"]\n    bind: 127.0.0.1`)}
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http: [{route: [{destination: {host: web}}]}]
+  tcp: [{route: [{destination: {host: db, port: {number: 5432}}}]}]
+`;
+  const mapped = { ...proxy, portMap: (p: number) => (p < 1024 ? p + 8000 : p) };
+  const a = build(yaml, mapped);
+  const b = build(yaml, mapped);
+  const c = build(yaml.replace("host: web", "host: web2"), mapped);
+  assert.deepEqual(a, b);
+  assert.equal(a.config.version, b.config.version);
+  assert.notEqual(a.config.version, c.config.version);
+  assert.match(a.config.version, /^[0-9a-f]{16}$/);
+  assert.deepEqual(
+    a.config.listeners.map((l) => [
+      l.name,
+      l.address,
+      l.port,
+      l.listenPort,
+      l.filterChains.map((f) => f.name),
+    ]),
+    [
+      ["0.0.0.0_8080", "0.0.0.0", 80, 8080, ["http.80"]],
+      ["127.0.0.1_8443", "127.0.0.1", 8443, 8443, ["tcp.8443"]],
+    ],
+  );
+  const frozen = (v: unknown): boolean =>
+    v === null || typeof v !== "object" || (Object.isFrozen(v) && Object.values(v as object).every(frozen));
+  assert.ok(frozen(a));
+  assert.throws(() => (a.config.listeners as unknown as unknown[]).push(1), TypeError);
+});

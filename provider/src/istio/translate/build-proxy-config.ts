@@ -263,10 +263,21 @@ export function buildProxyConfig(
         const gw = placed.gatewayResource;
         const sni = serverNamesOf(placed.hosts);
         const [ns, gwName] = [namespaceOf(gw), gw.metadata?.name ?? ""];
+        const terminatedName = `${kind === ServerKind.HTTPS_TERMINATED ? "https" : "tls"}.${group.port}.${placed.server.port.name ?? ""}.${gwName}.${ns}`;
+        if (kind !== ServerKind.TLS_PASSTHROUGH && chains.some((c) => c.name === terminatedName)) {
+          // Each terminating server needs its own route config name (Istio: unique port names).
+          ctx.report(
+            gw,
+            "IGW6020",
+            pathOf("spec", "servers", placed.serverIndex, "port", "name"),
+            `must be unique among the Gateway's servers on port ${group.port}: the server is skipped (got ${JSON.stringify(placed.server.port.name)})`,
+          );
+          continue;
+        }
         if (kind === ServerKind.HTTPS_TERMINATED) {
           const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server, true);
           if (tls === undefined) continue;
-          const name = `https.${group.port}.${placed.server.port.name ?? ""}.${gwName}.${ns}`;
+          const name = terminatedName;
           chains.push({
             name,
             serverNames: sni,
@@ -288,7 +299,7 @@ export function buildProxyConfig(
             continue;
           }
           chains.push({
-            name: `tls.${group.port}.${placed.server.port.name ?? ""}.${gwName}.${ns}`,
+            name: terminatedName,
             serverNames: sni,
             transport: "tls-terminated-tcp",
             tls,

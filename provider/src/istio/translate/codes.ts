@@ -100,4 +100,10 @@ export const translateCodes = defineCodes({
     severity: Severity.Info,
     summary: "no VirtualService routes connections on this TCP or TLS server: it gets no filter chain",
   },
+  IGW6020: {
+    severity: Severity.Warning,
+    strict: true,
+    summary:
+      "two terminating servers of one Gateway on one port share a port name: the later server is skipped",
+  },
 });

@@ -233,3 +233,26 @@ spec:
   });
   assert.deepEqual(config.listeners[0].filterChains[1].tls?.alpn, []);
 });
+
+test("two terminating servers of one Gateway sharing a port name: the later is skipped", () => {
+  const { config, issues } = build(`${secrets}${vs}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [a.com]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [b.example.com]
+    tls: {mode: SIMPLE, credentialName: cred}
+`);
+  assert.deepEqual(issueLines(issues), [
+    'warning IGW6020 Gateway istio-system/gw spec.servers[1].port.name: must be unique among the Gateway\'s servers on port 443: the server is skipped (got "https")',
+  ]);
+  assert.deepEqual(chains(config.listeners[0].filterChains), [
+    "https.443.https.gw.istio-system https sni=a.com SIMPLE",
+  ]);
+});
