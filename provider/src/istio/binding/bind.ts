@@ -1,12 +1,13 @@
 /**
  * Which VirtualServices bind to which Gateway servers, as Istio's pilot decides it at runtime
- * (istio-rules.md §6, BIND-1..7), and why a VirtualService does not bind where it asks to.
+ * (gateway references, exportTo, server host scoping, host intersection, route blocks, match
+ * ports and gateways), and why a VirtualService does not bind where it asks to.
  *
  * Built once from every Gateway and VirtualService: gateway references resolve through a map and
  * server hosts through a per-Gateway {@link ServerHostIndex}, so the cost grows with the number of
  * references and hosts, not with Gateways × VirtualServices.
  */
-import { matches, subsetOf } from "../host";
+import { matches, sanitizeServerHosts, subsetOf } from "../host";
 import { routeBlockFor, serverKind } from "../model";
 import type {
   Gateway,
@@ -22,7 +23,6 @@ import { ServerHostIndex } from "./host-index";
 import type { IndexedServerHost } from "./host-index";
 import { resolveShortHost } from "./short-host";
 import { isExportedTo } from "./visibility";
-import { sanitizeServerHosts } from "../host";
 
 /** The VirtualService block a server is routed by. */
 export type RouteBlock = "http" | "tls" | "tcp";
