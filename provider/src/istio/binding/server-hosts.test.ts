@@ -5,7 +5,7 @@ import { resolveShortHost } from "./short-host";
 
 describe("serverHostsVisibleTo", () => {
   const server = (hosts: string[]) => ({ port: { number: 80, protocol: "HTTP", name: "http" }, hosts });
-  // The namespace table of istio-rules.md §7, Gateway in istio-system.
+  // Istio's namespace-prefixed server hosts, Gateway in istio-system.
   const cases: Array<[string[], string, string[]]> = [
     [["testing-01.com"], "default", ["testing-01.com"]],
     [["*/testing-01.com"], "default", ["testing-01.com"]],
