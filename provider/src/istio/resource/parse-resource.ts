@@ -20,7 +20,7 @@ import { formatValue } from "../schema/value";
 import { Reporter } from "../validate/issue";
 import type { Issue, ResourceRef } from "../validate/issue";
 import { shapeCodes } from "./codes";
-import { formatIssues } from "./format-issue";
+import { toShapeFindings } from "./shape-findings";
 
 /** Options of {@link parseResource}. */
 export interface ParseResourceOptions {
@@ -140,7 +140,7 @@ export function parseResource(obj: unknown, options: ParseResourceOptions = {}):
     const { status: _status, ...rest } = obj;
     const result = schemas[kind].safeParse(rest, { reportInput: true });
     if (result.success) return { ref, resource: obj as unknown as Resource, issues: [] };
-    for (const f of formatIssues(result.error.issues)) reporter.report(f.code, f.path, f.message);
+    for (const f of toShapeFindings(result.error.issues)) reporter.report(f.code, f.path, f.message);
     return { ref, issues: reporter.issues };
   } catch (error) {
     // Defensive: zod and the formatter do not throw on data, but a hostile object (throwing

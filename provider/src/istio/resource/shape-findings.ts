@@ -36,7 +36,7 @@ function itemCount(n: number): string {
 }
 
 /** The findings one zod issue stands for (several for unknown keys, one per key). */
-export function formatIssue(issue: z.core.$ZodIssue): ShapeFinding[] {
+function findingsOf(issue: z.core.$ZodIssue): ShapeFinding[] {
   const path = pathString(issue.path);
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
@@ -84,12 +84,12 @@ export function formatIssue(issue: z.core.$ZodIssue): ShapeFinding[] {
   }
 }
 
-/** All findings of a failed parse, without duplicates, in zod's order. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): ShapeFinding[] {
+/** All findings of a failed parse, without duplicates, in zod's order (the schema's field order). */
+export function toShapeFindings(issues: readonly z.core.$ZodIssue[]): ShapeFinding[] {
   const seen = new Set<string>();
   const out: ShapeFinding[] = [];
   for (const issue of issues) {
-    for (const f of formatIssue(issue)) {
+    for (const f of findingsOf(issue)) {
       const key = `${f.code}\u0000${f.path}\u0000${f.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
