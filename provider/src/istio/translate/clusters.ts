@@ -49,6 +49,11 @@ function creationOrder<T extends { metadata?: { creationTimestamp?: string } }>(
     .map((x) => x.item);
 }
 
+/** True when `d` names a host (validation guarantees it; translation skips what it cannot route). */
+export function hasHost(d: Destination | null | undefined): d is Destination {
+  return d != null && typeof d.host === "string" && d.host !== "" && d.host !== "*";
+}
+
 /** Builds clusters on demand and remembers them by name. */
 export class ClusterRegistry {
   private readonly built = new Map<string, Cluster>();

@@ -11,6 +11,7 @@ import { namespaceOf } from "../binding";
 import { unsupportedFormatters } from "./header-formatters";
 import { pathOf } from "../validate/path";
 import type { ClusterRegistry } from "./clusters";
+import { hasHost } from "./clusters";
 import type { TranslateContext } from "./context";
 import { parseDurationMs } from "./duration";
 import type {
@@ -288,7 +289,7 @@ export function translateRoute(
     const destinations = rule.route ?? [];
     const weighted: WeightedCluster[] = [];
     destinations.forEach((d, i) => {
-      if (d?.destination === undefined) return;
+      if (!hasHost(d?.destination)) return;
       // With several destinations a weight of 0 gets no traffic; a single one always gets it all.
       const weight = destinations.length === 1 ? 1 : (d.weight ?? 0);
       if (weight <= 0) return;
@@ -317,7 +318,7 @@ export function translateRoute(
     const authority = rule.rewrite?.authority || headers.authority;
     if (authority) rewrite.authority = authority;
     const mirrors: MirrorPolicy[] = [];
-    if (rule.mirror !== undefined) {
+    if (hasHost(rule.mirror)) {
       const percentage =
         rule.mirrorPercentage !== undefined
           ? percentOf(rule.mirrorPercentage.value)
@@ -332,7 +333,7 @@ export function translateRoute(
       }
     }
     (rule.mirrors ?? []).forEach((mp, i) => {
-      if (mp?.destination === undefined) return;
+      if (!hasHost(mp?.destination)) return;
       const percentage = mp.percentage !== undefined ? percentOf(mp.percentage.value) : 100;
       if (percentage <= 0) return;
       mirrors.push({

@@ -10,6 +10,7 @@ import { matchApplies, namespaceOf } from "../binding";
 import type { RouteDestination, VirtualService } from "../model";
 import { pathOf } from "../validate/path";
 import type { ClusterRegistry } from "./clusters";
+import { hasHost } from "./clusters";
 import type { TranslateContext } from "./context";
 import type { PlacedServer } from "./http-route-config";
 import type { TcpProxy, TcpWeightedCluster } from "./proxy-config";
@@ -23,7 +24,7 @@ function weightedClusters(
 ): TcpWeightedCluster[] {
   const out: TcpWeightedCluster[] = [];
   route.forEach((d, i) => {
-    if (d?.destination === undefined) return;
+    if (!hasHost(d?.destination)) return;
     const weight = route.length === 1 ? 1 : (d.weight ?? 0);
     if (weight <= 0) return;
     out.push({
