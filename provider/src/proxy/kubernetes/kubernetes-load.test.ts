@@ -1,0 +1,290 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Secret } from "../../istio/model";
+import type { WatchedObjects } from "./kubernetes-load";
+import { buildKubernetesLoad } from "./kubernetes-load";
+
+const identity = { namespace: "istio-system", labels: { istio: "ingressgateway" } };
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;
+
+function gateway(
+  name: string,
+  selector: Record<string, string>,
+  servers: unknown[],
+  namespace = "istio-system",
+): unknown {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "Gateway",
+    metadata: { name, namespace, resourceVersion: "7", creationTimestamp: "2026-01-01T00:00:00Z" },
+    spec: { selector, servers },
+  };
+}
+
+const http80 = { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] };
+const https443 = (credentialName: string, mode = "SIMPLE") => ({
+  port: { number: 443, name: "https", protocol: "HTTPS" },
+  hosts: ["*"],
+  tls: { mode, credentialName },
+});
+
+function virtualService(
+  name: string,
+  namespace: string,
+  exportTo: string[] | undefined,
+  host: string,
+  subset?: string,
+): unknown {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "VirtualService",
+    metadata: { name, namespace, creationTimestamp: "2026-01-01T00:00:00Z" },
+    spec: {
+      hosts: ["*"],
+      gateways: ["istio-system/gw"],
+      ...(exportTo === undefined ? {} : { exportTo }),
+      http: [
+        {
+          route: [
+            { destination: { host, port: { number: 9080 }, ...(subset === undefined ? {} : { subset }) } },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+function secret(name: string, data: Record<string, string>, namespace = "istio-system"): Secret {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace },
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+  };
+}
+
+const empty: WatchedObjects = { istio: [], secrets: [], services: [], endpointSlices: [], pods: [] };
+
+/** The parts of a load the tests compare: whole, but without the bulk of unrelated defaults. */
+function summary(load: ReturnType<typeof buildKubernetesLoad>) {
+  return {
+    served: load.config !== undefined,
+    listeners: (load.config?.listeners ?? []).map((l) => ({
+      name: l.name,
+      chains: l.filterChains.map((f) => ({
+        name: f.name,
+        ...(f.tls === undefined
+          ? {}
+          : {
+              certificates: f.tls.certificates.map((c) => [c.certificateChain, c.privateKey]),
+              ...(f.tls.caCertificates === undefined ? {} : { ca: f.tls.caCertificates }),
+            }),
+        routes: (f.httpConnectionManager?.routeConfig.virtualHosts ?? []).flatMap((v) =>
+          v.routes.map((r) => `${v.name} -> ${r.name}`),
+        ),
+      })),
+    })),
+    clusters: (load.config?.clusters ?? []).map((c) => ({
+      name: c.name,
+      endpoints: c.endpoints.map((e) => `${e.address}:${e.port}`),
+    })),
+    skipped: load.skipped.map(
+      (s) => `${s.resource.kind} ${s.resource.namespace}/${s.resource.name}@${s.resourceVersion}`,
+    ),
+    messages: load.messages,
+  };
+}
+
+const destinationRule = {
+  apiVersion: "networking.istio.io/v1",
+  kind: "DestinationRule",
+  metadata: { name: "reviews", namespace: "bookinfo" },
+  spec: {
+    host: "reviews",
+    subsets: [
+      { name: "v1", labels: { version: "v1" } },
+      { name: "v2", labels: { version: "v2" } },
+    ],
+  },
+};
+
+const reviewsEndpoints: Pick<WatchedObjects, "services" | "endpointSlices" | "pods"> = {
+  services: [
+    { namespace: "bookinfo", name: "reviews", type: "ClusterIP", ports: [{ name: "http", port: 9080 }] },
+  ],
+  endpointSlices: [
+    {
+      namespace: "bookinfo",
+      name: "reviews-1",
+      serviceName: "reviews",
+      addressType: "IPv4",
+      ports: [{ name: "http", port: 9081 }],
+      endpoints: [
+        { addresses: ["10.0.0.1"], ready: true, pod: { namespace: "bookinfo", name: "reviews-v1" } },
+        { addresses: ["10.0.0.2"], ready: true, pod: { namespace: "bookinfo", name: "reviews-v2" } },
+        { addresses: ["10.0.0.3"], ready: false, pod: { namespace: "bookinfo", name: "reviews-v1-old" } },
+      ],
+    },
+  ],
+  pods: [
+    { namespace: "bookinfo", name: "reviews-v1", labels: { app: "reviews", version: "v1" } },
+    { namespace: "bookinfo", name: "reviews-v2", labels: { app: "reviews", version: "v2" } },
+    { namespace: "bookinfo", name: "reviews-v1-old", labels: { app: "reviews", version: "v1" } },
+  ],
+};
+
+const certChain = pem("CERTIFICATE");
+const key = pem("PRIVATE KEY");
+const ca = pem("CA");
+
+describe("buildKubernetesLoad", () => {
+  it("serves the Gateways selecting the proxy and the VirtualServices exported to it, subsets by pod labels", () => {
+    const load = buildKubernetesLoad(
+      {
+        ...reviewsEndpoints,
+        istio: [
+          gateway("gw", { istio: "ingressgateway" }, [http80]),
+          gateway("other", { app: "other" }, [
+            { ...http80, port: { number: 81, name: "http", protocol: "HTTP" } },
+          ]),
+          virtualService("vs", "bookinfo", undefined, "reviews", "v1"),
+          virtualService("hidden", "bookinfo", ["bookinfo"], "ratings"),
+          destinationRule,
+        ],
+        secrets: [],
+      },
+      identity,
+    );
+    assert.deepEqual(summary(load), {
+      served: true,
+      listeners: [
+        { name: "0.0.0.0_8080", chains: [{ name: "http.80", routes: ["*:80 -> bookinfo.vs.0.-1"] }] },
+      ],
+      clusters: [
+        { name: "outbound|9080|v1|reviews.bookinfo.svc.cluster.local", endpoints: ["10.0.0.1:9081"] },
+      ],
+      skipped: [],
+      messages: [
+        `Info [IGW6001] (Gateway istio-system/other) spec.selector: must be contained in the proxy's labels "istio=ingressgateway" for this proxy to serve the Gateway (got "app=other")`,
+      ],
+    });
+    assert.deepEqual(load.destinationServices, [{ namespace: "bookinfo", name: "reviews" }]);
+  });
+
+  it("reads credentials in each format Istio reads, and no other Secret", () => {
+    const origin = (name: string, k: string) => `Secret istio-system/${name}[${JSON.stringify(k)}]`;
+    const cases: [string, Secret[], unknown][] = [
+      [
+        "tls.crt, tls.key and ca.crt",
+        [secret("cred", { "tls.crt": certChain, "tls.key": key, "ca.crt": ca })],
+        {
+          certificates: [
+            [
+              { inline: certChain, origin: origin("cred", "tls.crt") },
+              { inline: key, origin: origin("cred", "tls.key") },
+            ],
+          ],
+          ca: { inline: ca, origin: origin("cred", "ca.crt") },
+        },
+      ],
+      [
+        "cert, key and cacert",
+        [secret("cred", { cert: certChain, key, cacert: ca })],
+        {
+          certificates: [
+            [
+              { inline: certChain, origin: origin("cred", "cert") },
+              { inline: key, origin: origin("cred", "key") },
+            ],
+          ],
+          ca: { inline: ca, origin: origin("cred", "cacert") },
+        },
+      ],
+      [
+        "the CA in the -cacert companion",
+        [secret("cred", { "tls.crt": certChain, "tls.key": key }), secret("cred-cacert", { "ca.crt": ca })],
+        {
+          certificates: [
+            [
+              { inline: certChain, origin: origin("cred", "tls.crt") },
+              { inline: key, origin: origin("cred", "tls.key") },
+            ],
+          ],
+          ca: { inline: ca, origin: origin("cred-cacert", "ca.crt") },
+        },
+      ],
+    ];
+    for (const [name, secrets, want] of cases) {
+      const load = buildKubernetesLoad(
+        {
+          ...empty,
+          istio: [gateway("gw", { istio: "ingressgateway" }, [https443("cred", "MUTUAL")])],
+          secrets: [
+            ...secrets,
+            secret("unrelated", { "tls.crt": "x" }),
+            secret("cred", { cert: "elsewhere" }, "default"),
+          ],
+        },
+        identity,
+      );
+      const chain = summary(load).listeners[0]?.chains[0];
+      assert.deepEqual({ certificates: chain?.certificates, ca: chain?.ca }, want, name);
+      assert.deepEqual(
+        load.resources
+          .filter((r) => r.kind === "Secret")
+          .map((r) => `${r.metadata.namespace}/${r.metadata.name}`),
+        secrets.map((s) => `istio-system/${s.metadata.name}`),
+        name,
+      );
+    }
+  });
+
+  it("skips a resource that fails validation, reports it, and serves the rest", () => {
+    const bad = gateway("bad", { istio: "ingressgateway" }, [{ ...https443("x"), tls: { mode: "SIMPLE" } }]);
+    const load = buildKubernetesLoad(
+      {
+        ...empty,
+        istio: [
+          bad,
+          gateway("gw", { istio: "ingressgateway" }, [http80]),
+          virtualService("vs", "bookinfo", undefined, "reviews"),
+        ],
+      },
+      identity,
+    );
+    assert.deepEqual(summary(load), {
+      served: true,
+      listeners: [
+        { name: "0.0.0.0_8080", chains: [{ name: "http.80", routes: ["*:80 -> bookinfo.vs.0.-1"] }] },
+      ],
+      clusters: [
+        {
+          name: "outbound|9080||reviews.bookinfo.svc.cluster.local",
+          endpoints: ["reviews.bookinfo.svc.cluster.local:9080"],
+        },
+      ],
+      skipped: ["Gateway istio-system/bad@7"],
+      messages: [
+        `Error [IST0106] (Gateway istio-system/bad) spec.servers[0].tls.serverCertificate: required when tls.mode is "SIMPLE" and credentialName is not set`,
+        `Error [IST0106] (Gateway istio-system/bad) spec.servers[0].tls.privateKey: required when tls.mode is "SIMPLE" and credentialName is not set`,
+        "skipped Gateway istio-system/bad (resourceVersion 7): it fails validation; the rest of the configuration is served",
+      ],
+    });
+    assert.deepEqual(
+      load.skipped[0]?.issues.map((i) => i.code),
+      ["IGW2507", "IGW2508"],
+    );
+  });
+
+  it("refuses a change that leaves only errors and nothing to serve", () => {
+    const load = buildKubernetesLoad(
+      { ...empty, istio: [gateway("gw", { istio: "ingressgateway" }, [https443("missing")])] },
+      identity,
+    );
+    assert.equal(load.config, undefined);
+    assert.deepEqual(load.messages, [
+      `Error [IST0101] (Gateway istio-system/gw) spec.servers[0].tls.credentialName: must name a Secret in the proxy's namespace "istio-system" (got "missing")`,
+    ]);
+  });
+});
