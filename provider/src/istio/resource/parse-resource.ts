@@ -21,6 +21,7 @@ import { Reporter } from "../validate/issue";
 import type { Issue, ResourceRef } from "../validate/issue";
 import { shapeCodes } from "./codes";
 import { toShapeFindings } from "./shape-findings";
+import { withoutNulls } from "./without-nulls";
 
 /** Options of {@link parseResource}. */
 export interface ParseResourceOptions {
@@ -136,10 +137,11 @@ export function parseResource(obj: unknown, options: ParseResourceOptions = {}):
     if (kind === undefined || allowed === undefined || reporter.issues.length > 0) {
       return { ref, issues: reporter.issues };
     }
+    const pruned = withoutNulls(obj) as Record<string, unknown>;
     // status belongs to the API server and the controllers; it is never the user's to get wrong.
-    const { status: _status, ...rest } = obj;
+    const { status: _status, ...rest } = pruned;
     const result = schemas[kind].safeParse(rest, { reportInput: true });
-    if (result.success) return { ref, resource: obj as unknown as Resource, issues: [] };
+    if (result.success) return { ref, resource: pruned as unknown as Resource, issues: [] };
     for (const f of toShapeFindings(result.error.issues)) reporter.report(f.code, f.path, f.message);
     return { ref, issues: reporter.issues };
   } catch (error) {

@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { Severity } from "../issue";
 import type { VirtualService } from "../../model";
 import { validateExportTo, validateVirtualService } from "./index";
+import { validateObject } from "../index";
 
 type Verdict = "error" | "valid" | "clean" | "warning";
 
@@ -83,7 +84,8 @@ function verdictOf(c: IstioCase): Verdict {
     metadata: { name: "case", namespace: "default" },
     spec,
   } as VirtualService;
-  const issues = validateVirtualService(vs);
+  // Through the shape layer too, as the command line reads a case: a JSON copy, as from a file.
+  const issues = validateObject(JSON.parse(JSON.stringify(vs))).issues;
   if (issues.some((i) => i.severity === Severity.Error)) return "error";
   return issues.some((i) => i.severity === Severity.Warning) ? "warning" : "clean";
 }
