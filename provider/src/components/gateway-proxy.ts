@@ -107,7 +107,7 @@ export class GatewayProxy extends pulumi.ComponentResource {
   constructor(name: string, args?: GatewayProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     const given = args ?? {};
     // Everything already known is checked before the component exists, so preview fails early.
-    assertNoProblems(name, proxyArgProblems(plainPart(given)));
+    assertNoProblems(name, proxyArgProblems(plainPart({ ...given, name: given.name ?? name })));
     const rules = proxyRules(sourcePermissions());
     super(GATEWAY_PROXY_TYPE, name, given, opts);
 
