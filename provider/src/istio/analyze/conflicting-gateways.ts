@@ -4,6 +4,7 @@
  * string, or selectors one of whose strings contains the other and that select a common Pod;
  * hosts compared as written, protocols ignored.
  */
+import { listOf } from "../binding/list";
 import { keyOf, selectorMatches, selectorString } from "../binding";
 import type { Gateway } from "../model";
 import type { AnalysisContext } from "./context";
@@ -29,11 +30,11 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): void {
     const selector = selectorString(gw.spec?.selector);
     selectorOf.set(gw, selector);
     const key = keyOf(gw);
-    for (const server of gw.spec?.servers ?? []) {
+    for (const server of listOf(gw.spec?.servers)) {
       const port = server?.port?.number;
       if (typeof port !== "number") continue;
       const byHost = at(at(index, selector, newMap), port, newMap) as Map<string, Map<string, Set<string>>>;
-      for (const h of server.hosts ?? []) {
+      for (const h of listOf(server.hosts)) {
         at(at(byHost, h, newMap) as Map<string, Set<string>>, server.bind ?? "", newSet).add(key);
       }
     }
@@ -42,7 +43,7 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): void {
   for (const gw of ctx.gateways) {
     const key = keyOf(gw);
     const selector = selectorOf.get(gw)!;
-    (gw.spec?.servers ?? []).forEach((server, i) => {
+    listOf(gw.spec?.servers).forEach((server, i) => {
       const port = server?.port?.number;
       if (typeof port !== "number") return;
       const others = new Set<string>();
@@ -50,7 +51,7 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): void {
       for (const s of related.get(selector) ?? [selector]) {
         const byHost = index.get(s)?.get(port);
         if (byHost === undefined) continue;
-        for (const h of server.hosts ?? []) {
+        for (const h of listOf(server.hosts)) {
           for (const other of byHost.get(h)?.get(server.bind ?? "") ?? []) {
             if (other === key) continue;
             others.add(other);

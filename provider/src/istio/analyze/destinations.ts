@@ -7,9 +7,10 @@
  * names, reachable through ServiceEntries or the outbound policy) are not checked: the input
  * cannot show they are missing.
  */
+import { listOf } from "../binding/list";
 import { subsetOf } from "../host";
 import { isExportedTo, namespaceOf, resolveShortHost } from "../binding";
-import type { Destination, VirtualService } from "../model";
+import type { Destination, RouteDestination, VirtualService } from "../model";
 import type { AnalysisContext } from "./context";
 
 /** A destination of a VirtualService with the path of its `destination` object. */
@@ -25,16 +26,16 @@ export function destinationsOf(vs: VirtualService): PlacedDestination[] {
   const add = (d: Destination | undefined, path: string, mirror: boolean): void => {
     if (d != null && typeof d.host === "string") out.push({ destination: d, path, mirror });
   };
-  (vs.spec?.http ?? []).forEach((r, i) => {
-    (r?.route ?? []).forEach((w, j) => add(w?.destination, `spec.http[${i}].route[${j}].destination`, false));
+  listOf(vs.spec?.http).forEach((r, i) => {
+    listOf(r?.route).forEach((w, j) => add(w?.destination, `spec.http[${i}].route[${j}].destination`, false));
     add(r?.mirror, `spec.http[${i}].mirror`, true);
-    (r?.mirrors ?? []).forEach((m, j) =>
+    listOf(r?.mirrors).forEach((m, j) =>
       add(m?.destination, `spec.http[${i}].mirrors[${j}].destination`, true),
     );
   });
   for (const block of ["tls", "tcp"] as const) {
-    (vs.spec?.[block] ?? []).forEach((r, i) =>
-      (r?.route ?? []).forEach((w, j) =>
+    listOf<{ route?: RouteDestination[] }>(vs.spec?.[block]).forEach((r, i) =>
+      listOf(r?.route).forEach((w, j) =>
         add(w?.destination, `spec.${block}[${i}].route[${j}].destination`, false),
       ),
     );
@@ -81,7 +82,7 @@ function coveredByServiceEntry(ctx: AnalysisContext, host: string, viewer: strin
   for (const se of ctx.serviceEntries) {
     const own = namespaceOf(se);
     if (!isExportedTo(se.spec?.exportTo, own, viewer)) continue;
-    if ((se.spec?.hosts ?? []).some((h) => subsetOf(host, resolveShortHost(h, own)))) return true;
+    if (listOf(se.spec?.hosts).some((h) => subsetOf(host, resolveShortHost(h, own)))) return true;
   }
   return false;
 }
@@ -98,7 +99,7 @@ function subsetIndex(
   const wildcard: Array<{ host: string; subsets: Set<string> }> = [];
   for (const dr of ctx.destinationRules) {
     const host = resolveShortHost(dr.spec?.host ?? "", namespaceOf(dr));
-    const names = new Set((dr.spec?.subsets ?? []).map((s) => s?.name ?? ""));
+    const names = new Set(listOf(dr.spec?.subsets).map((s) => s?.name ?? ""));
     if (host.startsWith("*")) wildcard.push({ host, subsets: names });
     else {
       const set = exact.get(host);

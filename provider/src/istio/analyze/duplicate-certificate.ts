@@ -5,6 +5,7 @@
  * Browsers reuse an HTTP/2 connection for every host the certificate covers, and the other
  * server's routes then answer 404.
  */
+import { listOf } from "../binding/list";
 import { keyOf, selectorString } from "../binding";
 import type { Gateway } from "../model";
 import type { AnalysisContext } from "./context";
@@ -34,7 +35,7 @@ export function analyzeDuplicateCertificates(ctx: AnalysisContext): void {
   const byCertificate = new Map<string, Use[]>();
   for (const gateway of ctx.gateways) {
     const key = keyOf(gateway);
-    (gateway.spec?.servers ?? []).forEach((server, i) => {
+    listOf(gateway.spec?.servers).forEach((server, i) => {
       const tls = server?.tls;
       if (tls == null) return;
       let id: string;

@@ -3,6 +3,7 @@
  * unusable (IST0161). Missing Secrets are only reported when the input has Secrets at all, since
  * credentials usually live outside the files being analysed.
  */
+import { listOf } from "../binding/list";
 import { namespaceOf } from "../binding";
 import type { AnalysisContext } from "./context";
 import { checkCredential } from "./credential";
@@ -28,7 +29,7 @@ export function analyzeGatewayCredentials(ctx: AnalysisContext): void {
     // With Pods in the input, a Gateway selecting none has no namespace to look in (IGW4007 says so).
     if (ctx.pods.length > 0 && ctx.selectedPods(gateway).length === 0) continue;
     const namespaces = ctx.podNamespacesOf(gateway);
-    (gateway.spec?.servers ?? []).forEach((server, i) => {
+    listOf(gateway.spec?.servers).forEach((server, i) => {
       const name = server?.tls?.credentialName;
       if (name === undefined || name === "") return;
       const path = `spec.servers[${i}].tls.credentialName`;

@@ -3,6 +3,7 @@
  * Service in front of the selected pods exposes (IST0162). They need Pods (and Services) in the
  * input, so they run only when the input has them.
  */
+import { listOf } from "../binding/list";
 import { namespaceOf, selectorMatches, selectorString } from "../binding";
 import type { Gateway, Service } from "../model";
 import type { AnalysisContext } from "./context";
@@ -47,7 +48,7 @@ function checkPorts(
       // Services select pods of their own namespace only; an absent selector selects none here.
       if (svc.spec?.selector === undefined || !selectorMatches(svc.spec.selector, pod.metadata?.labels ?? {}))
         continue;
-      for (const p of svc.spec.ports ?? []) {
+      for (const p of listOf(svc.spec.ports)) {
         if ((p.protocol ?? "TCP") !== "TCP") continue;
         const target =
           typeof p.targetPort === "number" ? p.targetPort : Number.parseInt(p.targetPort ?? "", 10);
@@ -57,7 +58,7 @@ function checkPorts(
     }
   }
   const selector = JSON.stringify(selectorString(gateway.spec?.selector));
-  (gateway.spec?.servers ?? []).forEach((server, i) => {
+  listOf(gateway.spec?.servers).forEach((server, i) => {
     const number = server?.port?.number;
     if (typeof number !== "number" || ports.has(number)) return;
     ctx.findings.report(

@@ -3,6 +3,7 @@
  * same host for the same export scope; a host exported to every namespace also conflicts with
  * scoped hosts it matches. Sidecars then pick one VirtualService arbitrarily.
  */
+import { listOf, stringsOf } from "../binding/list";
 import { ServerHostIndex, effectiveGateways, namespaceOf } from "../binding";
 import type { IndexedServerHost } from "../binding";
 import { matches } from "../host";
@@ -29,13 +30,14 @@ export function analyzeMeshHosts(ctx: AnalysisContext): void {
   for (const vs of ctx.virtualServices) {
     if (!effectiveGateways(vs).includes("mesh")) continue;
     const ns = namespaceOf(vs);
-    const exportTo = vs.spec?.exportTo ?? [];
+    const exportTo = stringsOf(vs.spec?.exportTo);
     const scopes =
       exportTo.length === 0 || exportTo.includes("*")
         ? ["*"]
         : [...new Set(exportTo.map((e) => (e === "." ? ns : e)))];
     for (const scope of scopes) {
-      (vs.spec?.hosts ?? []).forEach((h, hostIndex) => {
+      listOf(vs.spec?.hosts).forEach((h, hostIndex) => {
+        if (typeof h !== "string") return;
         const host = toFQDN(h, ns);
         const key = `${scope}/${host}`;
         let list = byScopedHost.get(key);

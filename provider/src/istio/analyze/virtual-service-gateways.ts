@@ -4,6 +4,7 @@
  * `exportTo` that hides the VirtualService from the gateway pods, matches that never apply, and
  * missing delegates.
  */
+import { listOf, stringsOf } from "../binding/list";
 import {
   MESH_GATEWAY,
   UnboundReason,
@@ -77,7 +78,7 @@ function analyzeAttachment(ctx: AnalysisContext, vs: VirtualService, att: Gatewa
     return;
   }
   const gateway = ctx.bindings.gateway(att.gateway)!;
-  const hosts = vs.spec?.hosts ?? [];
+  const hosts = listOf(vs.spec?.hosts);
   if (att.servers.length === 0) {
     if (hosts.length > 0) {
       f.report(
@@ -158,9 +159,9 @@ function hasScopedMatch(vs: VirtualService): boolean {
   for (const block of BLOCKS) {
     const rules: ReadonlyArray<
       { match?: ReadonlyArray<{ port?: number; gateways?: string[] } | undefined> } | undefined
-    > = vs.spec?.[block] ?? [];
+    > = listOf(vs.spec?.[block]);
     for (const rule of rules) {
-      for (const m of rule?.match ?? []) {
+      for (const m of listOf(rule?.match)) {
         if (m != null && ((m.port ?? 0) !== 0 || (m.gateways?.length ?? 0) > 0)) return true;
       }
     }
@@ -177,7 +178,7 @@ interface BoundServer {
 function analyzeMatches(ctx: AnalysisContext, vs: VirtualService): void {
   if (!hasScopedMatch(vs)) return;
   const ns = namespaceOf(vs);
-  const specGateways = new Set(effectiveGateways(vs).map((g) => resolveGatewayName(g, ns)));
+  const specGateways = new Set(stringsOf(effectiveGateways(vs)).map((g) => resolveGatewayName(g, ns)));
   const meshBound = specGateways.has(MESH_GATEWAY);
   const bound = new Map<RouteBlock, BoundServer[]>();
   for (const att of ctx.bindings.attachmentsOf(vs)) {
@@ -193,13 +194,13 @@ function analyzeMatches(ctx: AnalysisContext, vs: VirtualService): void {
   for (const block of BLOCKS) {
     const rules: ReadonlyArray<{
       match?: ReadonlyArray<{ port?: number; gateways?: string[] } | undefined>;
-    }> = vs.spec?.[block] ?? [];
+    }> = listOf(vs.spec?.[block]);
     const servers = bound.get(block) ?? [];
     rules.forEach((rule, i) => {
-      (rule?.match ?? []).forEach((match, j) => {
+      listOf(rule?.match).forEach((match, j) => {
         if (match == null) return;
         const path = `spec.${block}[${i}].match[${j}]`;
-        const gateways = match.gateways ?? [];
+        const gateways = stringsOf(match.gateways);
         const resolved = gateways.map((g) => resolveGatewayName(g, ns));
         if (gateways.length > 0 && !resolved.some((g) => specGateways.has(g))) {
           ctx.findings.report(
@@ -237,7 +238,7 @@ function analyzeMatches(ctx: AnalysisContext, vs: VirtualService): void {
 /** `http[].delegate` naming a VirtualService that is missing or not exported to this namespace. */
 function analyzeDelegates(ctx: AnalysisContext, vs: VirtualService): void {
   const ns = namespaceOf(vs);
-  (vs.spec?.http ?? []).forEach((route, i) => {
+  listOf(vs.spec?.http).forEach((route, i) => {
     const delegate = route?.delegate;
     if (delegate == null || (delegate.name ?? "") === "") return;
     const dns = delegate.namespace === undefined || delegate.namespace === "" ? ns : delegate.namespace;

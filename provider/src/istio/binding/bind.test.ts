@@ -214,6 +214,14 @@ describe("buildGatewayBindings", () => {
     );
   });
 
+  it("keeps server indexes of spec.servers when a server is malformed", () => {
+    const g = gw("g", [null as unknown as Server, http(["a.example.com"])]);
+    const v = vs("r", { hosts: ["a.example.com"], gateways: ["istio-system/g"], http: [route] });
+    assert.deepEqual(summary([g], [v], v)[0]!.bindings, [
+      { server: 1, block: "http", hosts: ["a.example.com"], routes: [0] },
+    ]);
+  });
+
   it("counts a repeated gateway reference once", () => {
     const v = vs("r", {
       hosts: ["a.example.com"],

@@ -7,6 +7,7 @@
  * server hosts through a per-Gateway {@link ServerHostIndex}, so the cost grows with the number of
  * references and hosts, not with Gateways × VirtualServices.
  */
+import { listOf, stringsOf } from "./list";
 import { matches, sanitizeServerHosts, subsetOf } from "../host";
 import { routeBlockFor, serverKind } from "../model";
 import type {
@@ -162,8 +163,9 @@ export function applicableRoutes(
   port: number,
   gateway: string,
 ): number[] {
-  const rules: ReadonlyArray<{ match?: ReadonlyArray<AnyMatch | undefined> } | undefined> =
-    vs.spec?.[block] ?? [];
+  const rules: ReadonlyArray<{ match?: ReadonlyArray<AnyMatch | undefined> } | undefined> = listOf(
+    vs.spec?.[block],
+  );
   const ns = namespaceOf(vs);
   const out: number[] = [];
   for (let i = 0; i < rules.length; i++) {
@@ -242,6 +244,20 @@ export class GatewayBindings {
   }
 }
 
+/** A stand-in for a server too malformed to classify: no hosts, so nothing binds to it. */
+const MALFORMED_SERVER: Server = Object.freeze({ port: { number: 0, protocol: "", name: "" }, hosts: [] });
+
+function isServer(s: unknown): s is Server {
+  if (s === null || typeof s !== "object") return false;
+  const port = (s as Server).port;
+  return (
+    port === undefined ||
+    (port !== null &&
+      typeof port === "object" &&
+      (port.protocol === undefined || typeof port.protocol === "string"))
+  );
+}
+
 /** Builds the {@link GatewayBindings} of a set of Gateways and VirtualServices. */
 export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindings {
   const defaultNamespaces = [input.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE];
@@ -250,7 +266,8 @@ export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindin
     const key = keyOf(gateway);
     if (entries.has(key)) continue;
     const namespace = namespaceOf(gateway);
-    const servers = (gateway.spec?.servers ?? []).filter((s): s is Server => s != null);
+    // Keep every position, so server indexes are those of spec.servers; a malformed server serves nothing.
+    const servers = listOf(gateway.spec?.servers).map((s) => (isServer(s) ? s : MALFORMED_SERVER));
     entries.set(key, {
       key,
       gateway,
@@ -258,20 +275,20 @@ export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindin
       podNamespaces: input.podNamespaces?.(gateway) ?? defaultNamespaces,
       servers,
       kinds: servers.map((s) => serverKind(s)),
-      index: new ServerHostIndex(servers.map((s) => sanitizeServerHosts(s.hosts ?? [], namespace))),
+      index: new ServerHostIndex(servers.map((s) => sanitizeServerHosts(stringsOf(s.hosts), namespace))),
     });
   }
   const result = new GatewayBindings(entries);
   for (const vs of byCreation(input.virtualServices)) {
     const ns = namespaceOf(vs);
-    const written = vs.spec?.hosts ?? [];
+    const written = listOf(vs.spec?.hosts);
     const hosts: string[] = [];
     for (const h of written) if (typeof h === "string") hosts.push(resolveShortHost(h, ns));
     const references = effectiveGateways(vs);
     const seen = new Set<string>();
     for (let gatewayIndex = 0; gatewayIndex < references.length; gatewayIndex++) {
       const reference = references[gatewayIndex]!;
-      if (reference === MESH_GATEWAY || typeof reference !== "string") continue;
+      if (typeof reference !== "string" || reference === MESH_GATEWAY) continue;
       const key = resolveGatewayName(reference, ns);
       const duplicate = seen.has(key);
       seen.add(key);

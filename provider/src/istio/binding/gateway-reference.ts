@@ -36,16 +36,17 @@ export function resolveGatewayName(ref: string, vsNamespace: string): string {
  */
 export function effectiveGateways(vs: Pick<VirtualService, "spec">): string[] {
   const gateways = vs.spec?.gateways;
-  return gateways === undefined || gateways.length === 0 ? [MESH_GATEWAY] : [...gateways];
+  return Array.isArray(gateways) && gateways.length > 0 ? [...gateways] : [MESH_GATEWAY];
 }
 
 /** `metadata.namespace`, or `default` when absent or empty. */
 export function namespaceOf(resource: { metadata?: { namespace?: string } }): string {
   const ns = resource.metadata?.namespace;
-  return ns === undefined || ns === "" ? DEFAULT_NAMESPACE : ns;
+  return typeof ns !== "string" || ns === "" ? DEFAULT_NAMESPACE : ns;
 }
 
 /** `<namespace>/<name>` of a resource, the key gateway references resolve to. */
 export function keyOf(resource: { metadata?: { namespace?: string; name?: string } }): string {
-  return `${namespaceOf(resource)}/${resource.metadata?.name ?? ""}`;
+  const name = resource.metadata?.name;
+  return `${namespaceOf(resource)}/${typeof name === "string" ? name : ""}`;
 }

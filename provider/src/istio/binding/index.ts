@@ -6,3 +6,4 @@ export * from "./server-hosts";
 export * from "./short-host";
 export * from "./host-index";
 export * from "./bind";
+export * from "./list";

@@ -5,9 +5,10 @@ export function selectorMatches(
   selector: Readonly<Record<string, string>> | undefined,
   labels: Readonly<Record<string, string>> | undefined,
 ): boolean {
-  if (selector === undefined) return true;
+  if (selector === null || typeof selector !== "object") return true;
   for (const key of Object.keys(selector)) {
-    if (labels === undefined || !Object.prototype.hasOwnProperty.call(labels, key)) return false;
+    if (labels === null || typeof labels !== "object" || !Object.prototype.hasOwnProperty.call(labels, key))
+      return false;
     if (labels[key] !== selector[key]) return false;
   }
   return true;
@@ -15,7 +16,7 @@ export function selectorMatches(
 
 /** `{a: "1", b: "2"}` as `a=1,b=2` (keys sorted), the form messages and indexes use. */
 export function selectorString(selector: Readonly<Record<string, string>> | undefined): string {
-  if (selector === undefined) return "";
+  if (selector === null || typeof selector !== "object") return "";
   return Object.keys(selector)
     .sort()
     .map((k) => `${k}=${selector[k]}`)

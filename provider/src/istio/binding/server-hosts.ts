@@ -4,6 +4,7 @@
  */
 import { namesForNamespace, sanitizeServerHosts } from "../host";
 import type { Server } from "../model";
+import { stringsOf } from "./list";
 
 /**
  * The server's hosts a VirtualService in `vsNamespace` may bind to, namespace prefixes removed:
@@ -15,5 +16,5 @@ export function serverHostsVisibleTo(
   gatewayNamespace: string,
   vsNamespace: string,
 ): string[] {
-  return namesForNamespace(sanitizeServerHosts(server.hosts ?? [], gatewayNamespace), vsNamespace);
+  return namesForNamespace(sanitizeServerHosts(stringsOf(server.hosts), gatewayNamespace), vsNamespace);
 }

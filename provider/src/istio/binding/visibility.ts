@@ -16,7 +16,7 @@ export function isExportedTo(
   ownNamespace: string,
   viewerNamespace: string,
 ): boolean {
-  const scope = exportTo === undefined || exportTo.length === 0 ? DEFAULT_EXPORT_TO : exportTo;
+  const scope = Array.isArray(exportTo) && exportTo.length > 0 ? exportTo : DEFAULT_EXPORT_TO;
   for (const entry of scope) {
     if (entry === "*" || entry === viewerNamespace) return true;
     if (entry === "." && ownNamespace === viewerNamespace) return true;
