@@ -32,6 +32,7 @@ import { pathOf } from "../validate/path";
 import { ClusterRegistry } from "./clusters";
 import { TranslateContext } from "./context";
 import { buildDownstreamTls } from "./downstream-tls";
+import { expandDelegates } from "./delegate";
 import { deepFreeze } from "./freeze";
 import type { PlacedServer } from "./http-route-config";
 import { buildHttpRouteConfig } from "./http-route-config";
@@ -138,7 +139,9 @@ export function buildProxyConfig(
     }
   }
   const gateways = sortGateways(selected);
-  const virtualServices: VirtualService[] = ofKind(resources, "VirtualService");
+  const expanded = expandDelegates(ctx, ofKind(resources, "VirtualService") as VirtualService[]);
+  const virtualServices = expanded.virtualServices;
+  const origins = expanded.origins;
   const secrets = new SecretStore(ofKind(resources, "Secret") as Secret[], proxy.namespace);
   const clusters = new ClusterRegistry(
     ctx,
@@ -240,7 +243,7 @@ export function buildProxyConfig(
         httpConnectionManager: {
           scheme: "http",
           codec: codecOf(group.servers),
-          routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, name, group.servers),
+          routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, origins, name, group.servers),
         },
         servers: group.servers.map(serverRef),
       });
@@ -286,7 +289,7 @@ export function buildProxyConfig(
             httpConnectionManager: {
               scheme: "https",
               codec: "auto",
-              routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, name, [placed]),
+              routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, origins, name, [placed]),
             },
             servers: [serverRef(placed)],
           });

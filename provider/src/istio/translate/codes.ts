@@ -60,7 +60,8 @@ export const translateCodes = defineCodes({
   IGW6011: {
     severity: Severity.Warning,
     strict: true,
-    summary: "delegate VirtualServices are not supported by the gateway proxy: the rule is skipped",
+    summary:
+      "http[].delegate names no VirtualService without hosts exported to the root's namespace: the rule is skipped",
   },
   IGW6012: {
     severity: Severity.Warning,
@@ -105,5 +106,11 @@ export const translateCodes = defineCodes({
     strict: true,
     summary:
       "two terminating servers of one Gateway on one port share a port name: the later server is skipped",
+  },
+  IGW6021: {
+    severity: Severity.Warning,
+    strict: true,
+    summary:
+      "a delegate rule's match does not fit inside any match of the delegating rule: the delegate rule is skipped",
   },
 });

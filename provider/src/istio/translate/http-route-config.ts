@@ -10,6 +10,7 @@ import { namespaceOf, resolveGatewayName } from "../binding";
 import { compareSpecificity } from "../host";
 import type { Gateway, HTTPMatchRequest, Server, VirtualService } from "../model";
 import type { ClusterRegistry } from "./clusters";
+import type { ExpandedVirtualServices } from "./delegate";
 import type { TranslateContext } from "./context";
 import { isCatchAllRoute, translateRoute } from "./http-route";
 import type { Route, RouteConfig, VirtualHost } from "./proxy-config";
@@ -49,6 +50,7 @@ function sourceMatches(
 export function buildVirtualServiceRoutes(
   ctx: TranslateContext,
   clusters: ClusterRegistry,
+  origins: ExpandedVirtualServices["origins"],
   vs: VirtualService,
   gateway: string,
   port: number,
@@ -60,20 +62,15 @@ export function buildVirtualServiceRoutes(
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     if (rule == null) continue;
-    if (rule.delegate !== undefined) {
-      ctx.report(
-        vs,
-        "IGW6011",
-        `spec.http[${i}].delegate`,
-        `is not supported by the gateway proxy: the rule is skipped (got ${JSON.stringify(rule.delegate)})`,
-      );
-      continue;
-    }
+    // Delegations were merged before binding; a leftover one (a delegate that delegates) is inert.
+    if (rule.delegate != null) continue;
     const site = { port, tls, vs };
+    const ruleIndex = origins.get(rule)?.rootRuleIndex ?? i;
+    const origin = origins.get(rule)?.delegated;
     let catchAll = false;
     const matches = rule.match ?? [];
     if (matches.length === 0) {
-      const r = translateRoute(ctx, clusters, site, rule, i, -1);
+      const r = translateRoute(ctx, clusters, site, rule, ruleIndex, -1, origin);
       if (r !== undefined) out.push(r);
       catchAll = true;
     } else {
@@ -81,7 +78,7 @@ export function buildVirtualServiceRoutes(
         const m = matches[j] ?? {};
         if (m.port !== undefined && m.port !== 0 && m.port !== port) continue;
         if (!sourceMatches(ctx, m, gateway, ns)) continue;
-        const r = translateRoute(ctx, clusters, site, rule, i, j);
+        const r = translateRoute(ctx, clusters, site, rule, ruleIndex, j, origin);
         if (r === undefined) continue;
         out.push(r);
         // Routes are tried in order: nothing after a catch-all can match.
@@ -106,6 +103,7 @@ export function buildHttpRouteConfig(
   ctx: TranslateContext,
   clusters: ClusterRegistry,
   bindings: GatewayBindings,
+  origins: ExpandedVirtualServices["origins"],
   name: string,
   servers: readonly PlacedServer[],
 ): RouteConfig {
@@ -121,7 +119,7 @@ export function buildHttpRouteConfig(
       const key = `${placed.gateway}|${namespaceOf(vs)}/${vs.metadata?.name ?? ""}|${port}|${tls}`;
       let routes = cache.get(key);
       if (routes === undefined) {
-        routes = buildVirtualServiceRoutes(ctx, clusters, vs, placed.gateway, port, tls);
+        routes = buildVirtualServiceRoutes(ctx, clusters, origins, vs, placed.gateway, port, tls);
         cache.set(key, routes);
       }
       if (routes.length === 0) continue;

@@ -175,7 +175,7 @@ test("forward: weights, rewrites, authority from headers, header operations, tim
   });
 });
 
-test("matches that cannot apply: JWT claims, delegates, invalid RE2, sourceLabels and sourceNamespace against the proxy", () => {
+test("matches that cannot apply: JWT claims, a missing delegate, invalid RE2, sourceLabels and sourceNamespace against the proxy", () => {
   const { routes: r, issues } = routes(`
   - match: [{headers: {"@request.auth.claims.sub": {exact: me}}}, {uri: {regex: "(a"}}, {sourceLabels: {version: v2}}, {sourceLabels: {version: v1}, sourceNamespace: istio-system, uri: {exact: /ok}}]
     route: [{destination: {host: a}}]
@@ -183,9 +183,9 @@ test("matches that cannot apply: JWT claims, delegates, invalid RE2, sourceLabel
   - route: [{destination: {host: b}}]
 `);
   assert.deepEqual(issues, [
+    'warning IGW6011 spec.http[1].delegate: must name a VirtualService without hosts: the rule is skipped (got "default/child")',
     'warning IGW6012 spec.http[0].match[0].headers["@request.auth.claims.sub"]: matches a JWT claim, which needs a RequestAuthentication the proxy does not run: the match never applies (got "@request.auth.claims.sub")',
     'error IGW6018 spec.http[0].match[1].uri.regex: must be a valid RE2 regular expression: missing closing ) in "(a" (got "(a")',
-    'warning IGW6011 spec.http[1].delegate: is not supported by the gateway proxy: the rule is skipped (got {"name":"child"})',
   ]);
   assert.deepEqual(
     r.map((x) => `${x.name} ${x.metadata.ruleIndex}/${x.metadata.matchIndex}`),
@@ -228,6 +228,108 @@ spec:
     [
       ["a.com:80", ["a.com"], true, 1],
       ["b.com:80", ["b.com"], true, 0],
+    ],
+  );
+});
+
+test("delegation: delegate rules narrowed by the root's matches, inheriting what they do not set", () => {
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: root, namespace: default}
+spec:
+  hosts: [a.com]
+  gateways: [istio-system/gw]
+  http:
+  - name: reviews
+    match: [{uri: {prefix: /reviews}}]
+    delegate: {name: reviews, namespace: team}
+    timeout: 3s
+  - name: hidden
+    delegate: {name: hidden, namespace: team}
+  - route: [{destination: {host: web}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: team}
+spec:
+  http:
+  - name: v2
+    match: [{uri: {prefix: /reviews/v2}, headers: {x-v: {exact: "2"}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+    timeout: 1s
+  - name: outside
+    match: [{uri: {prefix: /ratings}}]
+    route: [{destination: {host: ratings}}]
+  - route: [{destination: {host: reviews}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: hidden, namespace: team}
+spec:
+  exportTo: ["."]
+  http:
+  - route: [{destination: {host: secret}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: team}
+spec:
+  host: reviews
+  subsets: [{name: v2, labels: {version: v2}}]
+`;
+  const { config, issues } = buildProxyConfig(
+    parseAllDocuments(yaml).map((d) => d.toJSON() as Resource),
+    { namespace: "istio-system", labels: { istio: "ingressgateway" } },
+  );
+  assert.deepEqual(
+    issues.map((i) => `${i.code} ${i.resource.namespace}/${i.resource.name} ${i.path}: ${i.message}`),
+    [
+      'IGW6021 team/reviews spec.http[1].match: must fit inside a match of the delegating rule "default/root" spec.http[0]: the rule is skipped (got [{"uri":{"prefix":"/ratings"}}])',
+      'IGW6011 default/root spec.http[1].delegate: must name a VirtualService exported to namespace "default": the rule is skipped (got "team/hidden")',
+    ],
+  );
+  const routes =
+    config.listeners[0].filterChains[0].httpConnectionManager!.routeConfig.virtualHosts[0].routes;
+  assert.deepEqual(
+    routes.map((r) => [
+      r.name,
+      JSON.stringify(r.match.uri) ?? "*",
+      r.match.headers.map((h) => h.name).join(","),
+      r.action.kind === "route" ? `${r.action.clusters[0].cluster} ${r.action.timeoutMs ?? "-"}` : "",
+      JSON.stringify(r.metadata),
+    ]),
+    [
+      [
+        "reviews-v2",
+        '{"kind":"prefix","value":"/reviews/v2"}',
+        "x-v",
+        "outbound|80|v2|reviews.team.svc.cluster.local 1000",
+        '{"virtualService":"default/root","ruleIndex":0,"matchIndex":0,"delegate":{"virtualService":"team/reviews","ruleIndex":0}}',
+      ],
+      [
+        "reviews",
+        '{"kind":"prefix","value":"/reviews"}',
+        "",
+        "outbound|80||reviews.team.svc.cluster.local 3000",
+        '{"virtualService":"default/root","ruleIndex":0,"matchIndex":0,"delegate":{"virtualService":"team/reviews","ruleIndex":2}}',
+      ],
+      [
+        "default.root.2.-1",
+        "*",
+        "",
+        "outbound|80||web.default.svc.cluster.local -",
+        '{"virtualService":"default/root","ruleIndex":2,"matchIndex":-1}',
+      ],
     ],
   );
 });

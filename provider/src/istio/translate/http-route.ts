@@ -37,6 +37,14 @@ export const DEFAULT_RETRY: RetryPolicyConfig = {
   backoffMs: 25,
 };
 
+/** Where a rule that a root VirtualService delegated really lives. */
+export interface RuleOrigin {
+  /** The delegate VirtualService the rule was written in. */
+  readonly owner: VirtualService;
+  /** Its index in the delegate's `spec.http`. */
+  readonly ownerRuleIndex: number;
+}
+
 /** Where a rule is being built: the server's port and TLS, the Gateway, the VirtualService. */
 export interface RouteSite {
   /** The Gateway server's port number. */
@@ -244,16 +252,19 @@ export function translateRoute(
   rule: HTTPRoute,
   ruleIndex: number,
   matchIndex: number,
+  origin?: RuleOrigin,
 ): Route | undefined {
-  const vs = site.vs;
-  const rulePath = pathOf("spec", "http", ruleIndex);
+  // A delegated rule is reported against, and resolves short names in, the delegate.
+  const vs = origin?.owner ?? site.vs;
+  const rulePath = pathOf("spec", "http", origin?.ownerRuleIndex ?? ruleIndex);
   const m = matchIndex < 0 ? undefined : rule.match?.[matchIndex];
   const match = translateMatch(ctx, vs, m ?? undefined, below(rulePath, "match", matchIndex));
   if (match === undefined) return undefined;
-  const vsKey = `${namespaceOf(vs)}/${vs.metadata?.name ?? ""}`;
+  const root = site.vs;
+  const vsKey = `${namespaceOf(root)}/${root.metadata?.name ?? ""}`;
   let name = rule.name ?? "";
   if (m?.name) name = `${name}.${m.name}`;
-  if (name === "") name = `${namespaceOf(vs)}.${vs.metadata?.name ?? ""}.${ruleIndex}.${matchIndex}`;
+  if (name === "") name = `${namespaceOf(root)}.${root.metadata?.name ?? ""}.${ruleIndex}.${matchIndex}`;
   const headers = headerPair(ctx, vs, rule.headers, below(rulePath, "headers"));
 
   let action: RouteAction;
@@ -367,7 +378,19 @@ export function translateRoute(
     headers: headers.pair,
     ...(fault === undefined || action.kind !== "route" ? {} : { fault }),
     ...(cors === undefined ? {} : { cors }),
-    metadata: { virtualService: vsKey, ruleIndex, matchIndex },
+    metadata: {
+      virtualService: vsKey,
+      ruleIndex,
+      matchIndex,
+      ...(origin === undefined
+        ? {}
+        : {
+            delegate: {
+              virtualService: `${namespaceOf(origin.owner)}/${origin.owner.metadata?.name ?? ""}`,
+              ruleIndex: origin.ownerRuleIndex,
+            },
+          }),
+    },
   };
 }
 

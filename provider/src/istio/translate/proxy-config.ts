@@ -223,8 +223,17 @@ export interface RouteMetadata {
   readonly virtualService: string;
   /** Index in `spec.http`. */
   readonly ruleIndex: number;
-  /** Index in `spec.http[ruleIndex].match`, or -1 when the rule has no `match`. */
+  /**
+   * Index in `spec.http[ruleIndex].match`, or -1 when the rule has no `match`. For a delegated
+   * rule, the index in the merged match list (root matches × delegate matches).
+   */
   readonly matchIndex: number;
+  /**
+   * For a rule that came from a delegate VirtualService (`http[].delegate`): the delegate
+   * (`<namespace>/<name>`) and the rule's index in its `spec.http`. `ruleIndex` is then the root's
+   * rule that delegated.
+   */
+  readonly delegate?: { readonly virtualService: string; readonly ruleIndex: number };
 }
 
 /** One routing rule for one `HTTPMatchRequest` (Envoy's `Route`). */
