@@ -5,8 +5,8 @@
  *
  *   node --import tsx test/bench/analyze.ts
  *
- * Bounded: fixed sizes, one warm-up and three measured runs per size, each child killed after 120 s.
- * Wall time is the best of the three (the machine is shared); CPU time is the process's user+system
+ * Bounded: fixed sizes, one warm-up and five measured runs per size, each child killed after 120 s.
+ * Wall time is the best of the five (the machine is shared); CPU time is the process's user+system
  * time over the same run, which other load does not inflate.
  */
 import { spawnSync } from "node:child_process";
@@ -18,7 +18,7 @@ import type { Gateway, Resource, Server, VirtualService } from "../../provider/s
 const GATEWAYS = 1_000;
 const VIRTUAL_SERVICES = 10_000;
 const CHILD_TIMEOUT_MS = 120_000;
-const RUNS = 3;
+const RUNS = 5;
 
 /** A small deterministic PRNG (mulberry32), so every run analyses the same input. */
 function random(seed: number): () => number {
