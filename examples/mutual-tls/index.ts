@@ -43,7 +43,7 @@ new VirtualService("httpbin", {
   },
 });
 
-/** The Secret the server's credentialName names. */
-export const credentialSecret = gateway.credentialSecrets.apply((secrets) =>
-  secrets.map((s) => s.metadata.name),
+/** The Secrets made from the credentials: the one the server's credentialName names. */
+export const credentialSecrets = gateway.credentialSecrets.apply((secrets) =>
+  pulumi.all(secrets.map((s) => s.metadata.name)),
 );

@@ -80,9 +80,20 @@ export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
   return pulumi.isSecret(output);
 }
 
-/** Waits until every resource registration and log call started so far has settled. */
+// Internal to the SDK (absent from its typings): resolves once every RPC the runtime has started
+// (resource registrations, output registrations) has finished, as the runtime waits at exit.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+/**
+ * Waits until every resource registration started so far has finished, and the checks the
+ * components schedule after the program's synchronous part have run.
+ */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    await waitForRPCs();
+  }
 }
 
 function resourceName(resource: pulumi.Resource): string {

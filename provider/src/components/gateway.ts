@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GatewaySpec } from "../istio/model";
 import type { Issue } from "../istio/validate";
 import { validateCredentials } from "./credential-rules";
+import { isPending } from "./known-values";
 import type { Declared } from "./declarations";
 import { declarationsOfStack, declared, virtualServicesOf } from "./declarations";
 import { gatewayBindingIssues } from "./binding-check";
@@ -71,8 +72,7 @@ export class Gateway extends pulumi.ComponentResource {
       resourceName: name,
       metadata: args.metadata,
       spec: args.spec,
-      extras: { credentials: args.credentials },
-      extraRules: credentialRules,
+      extraRules: (object, complete) => credentialRules(object, complete, args.credentials),
     };
     const sync = checkNow(check);
     const declarations = declarationsOfStack();
@@ -108,15 +108,24 @@ export class Gateway extends pulumi.ComponentResource {
   }
 }
 
-function credentialRules(object: IstioObject, extras: Record<string, unknown>, complete: boolean): Issue[] {
-  const credentials = extras.credentials as (TLSCredential | undefined)[] | undefined;
-  if (credentials === undefined) return [];
+/**
+ * The credential rules. They look at which fields a credential gives, not at their content, so
+ * they run at once even when the content is a secret Output (config, another resource); a list
+ * that is itself an Output, or an entry that is, is left to the Kubernetes API server.
+ */
+function credentialRules(
+  object: IstioObject,
+  complete: boolean,
+  credentials: GatewayArgs["credentials"],
+): Issue[] {
+  if (!Array.isArray(credentials)) return [];
+  const given = credentials.map((c) => (isPending(c) ? undefined : (c as TLSCredential)));
   const ref = {
     kind: "Gateway",
     namespace: object.metadata?.namespace ?? "",
     name: object.metadata?.name ?? "",
   };
-  return validateCredentials(ref, complete ? (object.spec as GatewaySpec) : undefined, credentials);
+  return validateCredentials(ref, complete ? (object.spec as GatewaySpec) : undefined, given);
 }
 
 /**

@@ -35,13 +35,11 @@ export interface CheckInput {
   resourceName: string;
   metadata: pulumi.Input<ResourceMetadata> | undefined;
   spec: unknown;
-  /** Other top-level inputs the extra rules read (`credentials`), by Args property name. */
-  extras?: Record<string, unknown>;
   /**
-   * Rules beyond the core's, over the resolved object and extras. `complete` tells whether the
-   * whole object is known (cross-checks with the spec only run then).
+   * Rules beyond the core's, over the object (partial while `complete` is false: cross-checks
+   * with the spec only run when it is whole). They read other inputs as given, Outputs and all.
    */
-  extraRules?: (object: IstioObject, extras: Record<string, unknown>, complete: boolean) => Issue[];
+  extraRules?: (object: IstioObject, complete: boolean) => Issue[];
 }
 
 /** The result of the synchronous part of a check. */
@@ -85,20 +83,16 @@ function withDefaults(m: ResourceMetadata | undefined, resourceName: string): Re
  */
 export function checkNow(check: CheckInput): SyncCheck {
   const input = objectOf(check);
-  const object = knownPart(input, "");
-  const extras = knownPart(check.extras ?? {}, "");
-  const unknownPaths = [...object.unknownPaths, ...extras.unknownPaths];
+  const { value, unknownPaths } = knownPart(input, "");
   const complete = unknownPaths.length === 0;
-  const known = object.value as IstioObject;
+  const known = value as IstioObject;
   const ref = refOf(known, check);
   const issues = [
-    ...validateResource(known, { strict: true, defaultNamespace: DEFAULT_NAMESPACE }),
-    ...(check.extraRules?.(
-      known,
-      extras.value as Record<string, unknown>,
-      object.unknownPaths.length === 0,
-    ) ?? []),
-  ].filter((i) => isSettled(i.path, unknownPaths));
+    ...validateResource(known, { strict: true, defaultNamespace: DEFAULT_NAMESPACE }).filter((i) =>
+      isSettled(i.path, unknownPaths),
+    ),
+    ...(check.extraRules?.(known, complete) ?? []),
+  ];
   throwOnErrors(ref, issues);
   return {
     ref,
@@ -121,13 +115,13 @@ export function checkWhenKnown(
   resource: pulumi.Resource,
   onKnown: (object: IstioObject) => Issue[],
 ): pulumi.Output<IstioObject> {
-  const all = pulumi.output({ object: sync.input, extras: check.extras ?? {} });
-  const validated = all.apply(({ object, extras }) => {
+  const all = pulumi.output(sync.input as Record<string, unknown>);
+  const validated = all.apply((object) => {
     const known = object as unknown as IstioObject;
     const ref = refOf(known, check);
     const issues = [
       ...validateResource(known, { strict: true, defaultNamespace: DEFAULT_NAMESPACE }),
-      ...(check.extraRules?.(known, extras as Record<string, unknown>, true) ?? []),
+      ...(check.extraRules?.(known, true) ?? []),
       ...onKnown(known),
     ].filter((i) => !sync.reported.has(keyOfIssue(i)));
     throwOnErrors(ref, issues);
