@@ -3,10 +3,10 @@
  * webhook sees the object — the envelope, and the CRD schema's types, ranges, enums, required
  * fields and at-most-one groups.
  */
-import { defineCodes, Severity } from "../validate/issue";
+import { defineWebhookCodes, Severity } from "../validate/issue";
 
 /** The shape code table. */
-export const shapeCodes = defineCodes({
+export const shapeCodes = defineWebhookCodes({
   IGW1000: {
     severity: Severity.Error,
     summary: "the object is not a mapping (or could not be read at all)",

@@ -354,6 +354,7 @@ describe("parseResource", () => {
     assert.deepEqual(result.issues[0], {
       severity: "error",
       code: "IGW1003",
+      istioCode: "IST0106",
       resource: { kind: "Gateway", namespace: "istio-system", name: "gw" },
       path: "spec.servers[0].port",
       message: "required",

@@ -451,6 +451,7 @@ describe("validateDestinationRule", () => {
     assert.deepEqual(issue, {
       severity: "error",
       code: "IGW5001",
+      istioCode: "IST0106",
       resource: { kind: "DestinationRule", namespace: "prod", name: "reviews" },
       path: "spec.host",
       message: 'must not be empty (got "")',

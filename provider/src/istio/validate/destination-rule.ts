@@ -8,7 +8,7 @@
 import { isDNS1123Label, validateWildcardDomain } from "../host/dns";
 import type { ClientTLSSettings, ConnectionPoolSettings, DestinationRule, TrafficPolicy } from "../model";
 import type { Issue, ValidationOptions } from "./issue";
-import { defineCodes, Reporter, Severity } from "./issue";
+import { defineWebhookCodes, Reporter, Severity } from "./issue";
 import { childPath } from "./path";
 import { MILLISECOND, parseDuration, validateDuration } from "./virtual-service/duration";
 import { validateExportTo } from "./virtual-service/export-to";
@@ -16,7 +16,7 @@ import type { ExportToProblemKind } from "./virtual-service/export-to";
 import { isLabelValue, labelKeyProblem } from "./virtual-service/l4-match";
 
 /** The DestinationRule code table, joined into the catalogue by `validate/codes.ts`. */
-export const destinationRuleCodes = defineCodes({
+export const destinationRuleCodes = defineWebhookCodes({
   IGW5001: { severity: Severity.Error, summary: "host is not a valid DNS name or wildcard name" },
   IGW5002: { severity: Severity.Error, summary: "subset name is empty or not a DNS-1123 label" },
   IGW5003: { severity: Severity.Error, summary: "two subsets have the same name" },

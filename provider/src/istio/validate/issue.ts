@@ -57,6 +57,30 @@ export function defineCodes<const T extends Record<string, CodeInfo>>(table: T):
   return Object.freeze(table);
 }
 
+/** `istioctl analyze`'s code for an object its validating webhook (or schema) rejects. */
+export const SCHEMA_VALIDATION_ERROR = "IST0106";
+/** `istioctl analyze`'s code for a warning of its validating webhook. */
+export const SCHEMA_WARNING = "IST0133";
+
+/**
+ * Declares the codes of single-resource (webhook and schema) rules: where a code names no more
+ * specific Istio code, it gets the one `istioctl analyze` reports such findings with — IST0106
+ * for errors, IST0133 for warnings.
+ */
+export function defineWebhookCodes<const T extends Record<string, CodeInfo>>(
+  table: T,
+): Readonly<Record<keyof T, CodeInfo>> {
+  const filled: Record<string, CodeInfo> = {};
+  for (const [code, info] of Object.entries(table)) {
+    const generic = info.severity === Severity.Error ? SCHEMA_VALIDATION_ERROR : SCHEMA_WARNING;
+    filled[code] =
+      info.istioCode === undefined && info.severity !== Severity.Info
+        ? { ...info, istioCode: generic }
+        : info;
+  }
+  return Object.freeze(filled) as Readonly<Record<keyof T, CodeInfo>>;
+}
+
 /** Options every validation entry point accepts. */
 export interface ValidationOptions {
   /** Report the warnings marked `strict` in the code tables as errors. */

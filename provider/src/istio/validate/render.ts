@@ -1,4 +1,5 @@
 /** Rendering of findings: the only place that turns {@link Issue} data into text. */
+import { SCHEMA_VALIDATION_ERROR, SCHEMA_WARNING } from "./issue";
 import type { Issue, ResourceRef } from "./issue";
 
 /** `Gateway istio-system/public-gw`. */
@@ -18,9 +19,9 @@ export function formatIssue(issue: Issue): string {
  */
 export function formatIssueLine(issue: Issue, origin?: string): string {
   const level = issue.severity[0].toUpperCase() + issue.severity.slice(1);
-  const where = origin === undefined ? formatResource(issue.resource) : `${formatResource(issue.resource)} ${origin}`;
-  // istioctl shows Istio's code; ours stands in where Istio has none (both are in the JSON form).
-  return `${level} [${issue.istioCode ?? issue.code}] (${where}) ${formatIssue(issue)}`;
+  const where =
+    origin === undefined ? formatResource(issue.resource) : `${formatResource(issue.resource)} ${origin}`;
+  return `${level} [${shownCode(issue)}] (${where}) ${formatIssue(issue)}`;
 }
 
 /**
@@ -36,4 +37,14 @@ export function formatIssueList(ref: ResourceRef, issues: readonly Issue[]): str
   const n = issues.length;
   const head = `${ref.kind} ${JSON.stringify(ref.name)} has ${n} invalid ${n === 1 ? "property" : "properties"}:`;
   return [head, ...issues.map((i) => `  ${formatIssue(i)}`)].join("\n");
+}
+
+/**
+ * The code a text line shows: Istio's where it names the condition (IST0132), ours where Istio
+ * has none or only its generic "the webhook said so" codes (IST0106, IST0133), since ours then
+ * names the rule. The JSON form carries both.
+ */
+function shownCode(issue: Issue): string {
+  const generic = issue.istioCode === SCHEMA_VALIDATION_ERROR || issue.istioCode === SCHEMA_WARNING;
+  return issue.istioCode === undefined || generic ? issue.code : issue.istioCode;
 }

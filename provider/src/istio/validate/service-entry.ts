@@ -14,14 +14,14 @@ import { isWildcard } from "../host/name";
 import { isHTTPProtocol, isTLSProtocol, parseProtocol, PortProtocol } from "../model";
 import type { ServiceEntry, ServicePort, WorkloadEntry } from "../model";
 import type { Issue, ValidationOptions } from "./issue";
-import { defineCodes, Reporter, Severity } from "./issue";
+import { defineWebhookCodes, Reporter, Severity } from "./issue";
 import { childPath } from "./path";
 import { validateExportTo } from "./virtual-service/export-to";
 import type { ExportToProblemKind } from "./virtual-service/export-to";
 import { isLabelValue, labelKeyProblem } from "./virtual-service/l4-match";
 
 /** The ServiceEntry code table, joined into the catalogue by `validate/codes.ts`. */
-export const serviceEntryCodes = defineCodes({
+export const serviceEntryCodes = defineWebhookCodes({
   IGW5101: { severity: Severity.Error, summary: "no hosts" },
   IGW5102: { severity: Severity.Error, summary: 'host is "*" or not a valid DNS name or wildcard name' },
   IGW5103: {

@@ -2,10 +2,10 @@
  * Codes of the VirtualService single-resource rules (IGW3000-3999): the checks Istio's validating
  * webhook makes on one VirtualService, with Istio's verdicts.
  */
-import { defineCodes, Severity } from "../issue";
+import { defineWebhookCodes, Severity } from "../issue";
 
 /** The VirtualService code table, joined into the catalogue by `validate/codes.ts`. */
-export const virtualServiceCodes = defineCodes({
+export const virtualServiceCodes = defineWebhookCodes({
   IGW3001: { severity: Severity.Error, summary: "host is not a valid DNS name, wildcard name or IP address" },
   IGW3002: { severity: Severity.Error, summary: 'host "*" on a VirtualService that applies to the mesh' },
   IGW3003: { severity: Severity.Error, summary: "two hosts of the VirtualService overlap" },
