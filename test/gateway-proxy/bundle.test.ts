@@ -32,7 +32,7 @@ describe("proxy bundle", { timeout: 600_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), "igw-bundle-"));
     const configMap = proxyManifests(
       bookinfoSettings({ bundle: { sha256: first.sha256, base64: first.compressed.toString("base64") } }),
-    ).configMap as { data: Record<string, string>; binaryData: Record<string, string> };
+    ).configMap as unknown as { data: Record<string, string>; binaryData: Record<string, string> };
     writeFileSync(join(dir, LOADER_KEY), configMap.data[LOADER_KEY]);
     writeFileSync(join(dir, BUNDLE_KEY), Buffer.from(configMap.binaryData[BUNDLE_KEY], "base64"));
     for (const f of [LOADER_KEY, BUNDLE_KEY]) chmodSync(join(dir, f), 0o444);

@@ -12,6 +12,7 @@ import type { ProxyManifests } from "../../provider/src/components/gateway-proxy
 import { NODE_IMAGE, proxyManifests } from "../../provider/src/components/gateway-proxy/manifests";
 import { proxyBundle } from "../../provider/src/components/gateway-proxy/proxy-bundle";
 import { selectorMatches } from "../../provider/src/istio/binding";
+import type { GatewaySpec } from "../../provider/src/istio/model";
 import type { LogLine } from "../provider/mocks";
 import { captureLogs, valueOf } from "../provider/mocks";
 import { bookinfoSettings } from "./fixtures";
@@ -38,8 +39,10 @@ let logs: LogLine[];
 // here and checked instead of failing whichever test is running.
 const rejections: unknown[] = [];
 const onRejection = (e: unknown) => void rejections.push(e);
-const events = ["unhandledRejection", "uncaughtException"] as const;
-const runnerListeners = events.map((e) => process.listeners(e));
+// Failed registrations surface as either, depending on where in the runtime they fail.
+const events: string[] = ["unhandledRejection", "uncaughtException"];
+type Listener = (...args: unknown[]) => void;
+const runnerListeners = events.map((e) => process.listeners(e as "exit") as Listener[]);
 
 before(async () => {
   registered = await installProxyMocks(false);
@@ -52,7 +55,7 @@ before(async () => {
 after(() => {
   events.forEach((e, i) => {
     process.off(e, onRejection);
-    for (const l of runnerListeners[i]) process.on(e, l as never);
+    for (const l of runnerListeners[i]) process.on(e, l);
   });
   // The registrations a failed input stopped never finish, and the runtime would fail the process
   // at exit for them ("promises were still active"). Only those may be pending.
@@ -83,7 +86,7 @@ beforeEach(() => {
   rejections.length = 0;
 });
 
-const bookinfoGateway = {
+const bookinfoGateway: GatewaySpec = {
   selector: { istio: "ingressgateway" },
   servers: [
     {
