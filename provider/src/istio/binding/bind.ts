@@ -163,14 +163,23 @@ export function applicableRoutes(
   port: number,
   gateway: string,
 ): number[] {
+  return routesApplying(vs, block, port, gateway, namespaceOf(vs));
+}
+
+function routesApplying(
+  vs: VirtualService,
+  block: RouteBlock,
+  port: number,
+  gateway: string,
+  ns: string,
+): number[] {
   const rules: ReadonlyArray<{ match?: ReadonlyArray<AnyMatch | undefined> } | undefined> = listOf(
     vs.spec?.[block],
   );
-  const ns = namespaceOf(vs);
   const out: number[] = [];
   for (let i = 0; i < rules.length; i++) {
     const ms = rules[i]?.match;
-    if (ms === undefined || ms.length === 0) {
+    if (!Array.isArray(ms) || ms.length === 0) {
       out.push(i);
       continue;
     }
@@ -285,13 +294,13 @@ export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindin
     const hosts: string[] = [];
     for (const h of written) if (typeof h === "string") hosts.push(resolveShortHost(h, ns));
     const references = effectiveGateways(vs);
-    const seen = new Set<string>();
+    const seen: string[] = [];
     for (let gatewayIndex = 0; gatewayIndex < references.length; gatewayIndex++) {
       const reference = references[gatewayIndex]!;
       if (typeof reference !== "string" || reference === MESH_GATEWAY) continue;
       const key = resolveGatewayName(reference, ns);
-      const duplicate = seen.has(key);
-      seen.add(key);
+      const duplicate = seen.includes(key);
+      seen.push(key);
       const entry = entries.get(key);
       if (entry === undefined) {
         result.add({
@@ -421,7 +430,7 @@ function matchServers(
       for (const p of group) matched.push(hosts[p.vsPosition]!);
     }
     const port = entry.servers[serverIndex]!.port?.number ?? 0;
-    const routes = block === undefined ? [] : applicableRoutes(vs, block, port, entry.key);
+    const routes = block === undefined ? [] : routesApplying(vs, block, port, entry.key, ns);
     out.push({ serverIndex, kind, block, hosts: matched.length > 1 ? dedupe(matched) : matched, routes });
   }
   return out;

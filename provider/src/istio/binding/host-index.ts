@@ -18,6 +18,9 @@ export interface IndexedServerHost {
   readonly name: string;
 }
 
+/** Up to this many distinct wildcard suffixes, a plain host tests each instead of looking up its own. */
+const FEW_WILDCARDS = 4;
+
 /** True for `*` and `*.<suffix>`: wildcards whose suffix starts at a label boundary. */
 function isLabelWildcard(h: string): boolean {
   return h === "*" || (h.length > 1 && h.charCodeAt(1) === 0x2e);
@@ -97,9 +100,17 @@ export class ServerHostIndex {
     const mark = ++this.query;
     if (!isWildcard(host)) {
       this.take(this.exact.get(host), namespace, mark, out);
-      this.take(this.wildcardBySuffix.get(""), namespace, mark, out);
-      for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
-        this.take(this.wildcardBySuffix.get(host.slice(i)), namespace, mark, out);
+      if (this.wildcardBySuffix.size <= FEW_WILDCARDS) {
+        // Few wildcard suffixes (the usual case): testing each is cheaper than hashing every
+        // dot-suffix of the host. Every suffix starts with a dot or is empty, so endsWith finds
+        // exactly the suffixes the lookups below would.
+        for (const [suffix, list] of this.wildcardBySuffix)
+          if (host.endsWith(suffix)) this.take(list, namespace, mark, out);
+      } else {
+        this.take(this.wildcardBySuffix.get(""), namespace, mark, out);
+        for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
+          this.take(this.wildcardBySuffix.get(host.slice(i)), namespace, mark, out);
+        }
       }
     } else if (isLabelWildcard(host)) {
       const suffix = host.slice(1);
