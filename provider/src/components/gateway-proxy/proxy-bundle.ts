@@ -84,13 +84,19 @@ export function compressBundle(code: Uint8Array): Buffer {
   });
 }
 
-/** Bundles the proxy from the sources under `root` (default: this package). */
-export async function buildProxyBundle(root: string = PACKAGE_ROOT): Promise<ProxyBundle> {
+/** The bundle itself, uncompressed: what provider/Dockerfile puts in a custom image. */
+export async function buildProxyCode(root: string = PACKAGE_ROOT): Promise<Uint8Array> {
   // Loaded lazily: only a zero-build deployment needs esbuild, and its start-up is not free.
   const esbuild = await import("esbuild");
   const result = await esbuild.build(bundleOptions(root));
   const code = result.outputFiles?.[0]?.contents;
   if (code === undefined) throw new Error("esbuild produced no output for the proxy bundle");
+  return code;
+}
+
+/** Bundles the proxy from the sources under `root` (default: this package). */
+export async function buildProxyBundle(root: string = PACKAGE_ROOT): Promise<ProxyBundle> {
+  const code = await buildProxyCode(root);
   const compressed = compressBundle(code);
   const encoded = Math.ceil(compressed.length / 3) * 4;
   if (encoded > CONFIGMAP_BUNDLE_LIMIT) {
