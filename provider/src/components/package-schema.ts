@@ -25,10 +25,12 @@ export function componentProvider(): ComponentProvider {
   });
 }
 
-/** The schema as committed: pretty-printed, with the generated note first among the descriptions. */
+/** The schema as committed: pretty-printed, its description (first) saying it is generated. */
 export async function packageSchemaText(): Promise<string> {
   const schema = JSON.parse(await componentProvider().getSchema()) as Record<string, unknown>;
   const base = String(schema.description ?? "").replace(/\.?$/, ".");
   const description = `${base} ${GENERATED_NOTE}`;
-  return `${JSON.stringify({ ...schema, description }, null, 2)}\n`;
+  // The description goes first, so the file's first lines say it is generated.
+  const rest = Object.fromEntries(Object.entries(schema).filter(([key]) => key !== "description"));
+  return `${JSON.stringify({ description, ...rest }, null, 2)}\n`;
 }

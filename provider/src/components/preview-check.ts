@@ -17,23 +17,30 @@ export type ComponentKind = "Gateway" | "VirtualService";
 
 /** The custom resource a component creates, as plain data (what the rules read). */
 export interface IstioObject {
+  /** Always `networking.istio.io/v1`. */
   apiVersion: string;
+  /** `Gateway` or `VirtualService`. */
   kind: ComponentKind;
+  /** Name and namespace with their defaults applied, labels and annotations as given. */
   metadata: {
     name: string;
     namespace: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
+  /** The spec as given. */
   spec: unknown;
 }
 
 /** The inputs of a check: the object as given (possibly holding Outputs) and extra rules. */
 export interface CheckInput {
+  /** The kind of custom resource the component creates. */
   kind: ComponentKind;
   /** The Pulumi resource name: the default `metadata.name`. */
   resourceName: string;
+  /** The `metadata` input as given. */
   metadata: pulumi.Input<ResourceMetadata> | undefined;
+  /** The `spec` input as given: plain, an Output, or plain holding Outputs and unknowns. */
   spec: unknown;
   /**
    * Rules beyond the core's, over the object (partial while `complete` is false: cross-checks
