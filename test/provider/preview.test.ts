@@ -130,6 +130,31 @@ describe("errors that fail a preview", () => {
   }
 });
 
+describe("warnings", () => {
+  it("go to pulumi.log.warn on the component, one line per finding, and do not fail the preview", async () => {
+    new Gateway("warn-gw", {
+      spec: {
+        servers: [
+          httpsServer(["a.example.com"], {
+            mode: "SIMPLE",
+            credentialName: "cred",
+            cipherSuites: ["NOT-A-CIPHER"],
+          }),
+        ],
+      },
+    });
+    await settle();
+    assert.deepEqual(logs, [
+      {
+        severity: "warning",
+        resource: "warn-gw",
+        message:
+          'spec.servers[0].tls.cipherSuites[0]: is not a cipher suite Istio knows and is ignored (got "NOT-A-CIPHER")',
+      },
+    ]);
+  });
+});
+
 describe("binding between components of one program", () => {
   const passthrough: GatewaySpec = {
     servers: [

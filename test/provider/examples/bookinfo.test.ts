@@ -1,3 +1,8 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { it } from "node:test";
+import { parse } from "yaml";
 import { exampleSuite } from "./example-suite";
 
 exampleSuite({
@@ -17,4 +22,12 @@ exampleSuite({
       'spec.servers[0].tls.privateKey: required when tls.mode is "SIMPLE" and credentialName is not set',
     ],
   },
+});
+
+it("the root Pulumi.yaml runs this example", () => {
+  const project = parse(readFileSync(join(__dirname, "..", "..", "..", "Pulumi.yaml"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual([project.runtime, project.main], ["nodejs", "examples/bookinfo/"]);
 });
