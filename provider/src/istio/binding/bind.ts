@@ -163,7 +163,15 @@ export function applicableRoutes(
   port: number,
   gateway: string,
 ): number[] {
-  return routesApplying(vs, block, port, gateway, namespaceOf(vs));
+  return [...routesApplying(vs, block, port, gateway, namespaceOf(vs))];
+}
+
+/** `[0, 1, ..., n-1]`, shared: most rule lists apply whole, and nothing changes a binding's list. */
+const ALL_ROUTES: Array<readonly number[]> = [];
+function allRoutes(n: number): readonly number[] {
+  let list = ALL_ROUTES[n];
+  if (list === undefined) ALL_ROUTES[n] = list = Object.freeze(Array.from({ length: n }, (_, i) => i));
+  return list;
 }
 
 function routesApplying(
@@ -172,7 +180,7 @@ function routesApplying(
   port: number,
   gateway: string,
   ns: string,
-): number[] {
+): readonly number[] {
   const rules: ReadonlyArray<{ match?: ReadonlyArray<AnyMatch | undefined> } | undefined> = listOf(
     vs.spec?.[block],
   );
@@ -190,8 +198,11 @@ function routesApplying(
       }
     }
   }
-  return out;
+  return out.length === rules.length && rules.length <= MAX_SHARED_ROUTES ? allRoutes(out.length) : out;
 }
+
+/** Longer lists are not worth keeping for sharing. */
+const MAX_SHARED_ROUTES = 64;
 
 /**
  * The binding of every VirtualService to every Gateway server, and the reasons for the bindings a
@@ -326,15 +337,7 @@ export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindin
         bindings = list;
         for (const m of servers) {
           if (m.block !== undefined && m.routes.length > 0) {
-            list.push({
-              serverIndex: m.serverIndex,
-              kind: m.kind,
-              block: m.block,
-              hosts: m.hosts,
-              routes: m.routes,
-              gateway: key,
-              virtualService: vs,
-            });
+            list.push(m as Binding);
           }
         }
       }
@@ -431,7 +434,17 @@ function matchServers(
     }
     const port = entry.servers[serverIndex]!.port?.number ?? 0;
     const routes = block === undefined ? [] : routesApplying(vs, block, port, entry.key, ns);
-    out.push({ serverIndex, kind, block, hosts: matched.length > 1 ? dedupe(matched) : matched, routes });
+    // Every match is built as a complete Binding, so the bound ones need no copy.
+    const match: Binding | ServerMatch = {
+      serverIndex,
+      kind,
+      block: block as RouteBlock,
+      hosts: matched.length > 1 ? dedupe(matched) : matched,
+      routes,
+      gateway: entry.key,
+      virtualService: vs,
+    };
+    out.push(match);
   }
   return out;
 }
