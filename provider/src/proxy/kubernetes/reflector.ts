@@ -183,9 +183,10 @@ export class Reflector {
     };
   }
 
-  /** Stops watching; the cache is dropped with the object. */
+  /** Stops watching (anyone waiting for the first list is released); the cache goes with the object. */
   stop(): void {
     this.closed = true;
+    for (const w of this.syncWaiters.splice(0)) w();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     void this.informer.stop();
