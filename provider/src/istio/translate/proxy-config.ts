@@ -91,9 +91,10 @@ export type FilterChainTransport =
 /** One way of handling connections on a listener, chosen by SNI on TLS listeners. */
 export interface FilterChain {
   /**
-   * Unique within the listener: `http.<port>` (merged plain HTTP), `https.<port>.<portName>.<gateway>.<ns>`
-   * (Istio's RDS name of a terminated HTTPS server), `tls.<port>.<n>` (passthrough route),
-   * `tcp.<port>` or `tls.<port>.<portName>.<gateway>.<ns>` (terminated TLS to TCP).
+   * Unique within the listener: `http.<port>[.<bind>]` (merged plain HTTP, Istio's RDS name),
+   * `https.<port>.<portName>.<gateway>.<ns>` (a terminated HTTPS server, Istio's RDS name),
+   * `tls.<port>.<portName>.<gateway>.<ns>` (terminated TLS to TCP), `tcp.<port>`, or
+   * `passthrough.<port>.<vs namespace>.<vs name>.<rule>.<match>` (one TLS passthrough match).
    */
   readonly name: string;
   /** SNI names this chain serves (lower case; `*.example.com` wildcards allowed); empty = any. */
@@ -539,7 +540,10 @@ export interface Cluster {
   readonly tls?: UpstreamTlsContext;
   /** Connect timeout in ms (DestinationRule `connectionPool.tcp.connectTimeout`; default 10000). */
   readonly connectTimeoutMs: number;
-  /** `ROUND_ROBIN` unless the DestinationRule asks for `RANDOM` or `LEAST_REQUEST`-family policies. */
+  /**
+   * From the DestinationRule's `loadBalancer.simple`: `ROUND_ROBIN` (also for `PASSTHROUGH`),
+   * `RANDOM`, else `LEAST_REQUEST` (Envoy's and Istio's default, also for `LEAST_CONN`).
+   */
   readonly lbPolicy: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST";
   /** What the cluster was built from: `ServiceEntry ns/name`, `DestinationRule ns/name`. */
   readonly sources: readonly string[];
