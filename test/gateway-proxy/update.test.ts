@@ -293,6 +293,31 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
     assert.deepEqual(rejections, []);
   });
 
+  it("waits for a Gateway whose inputs resolve later, and serves its ports", async () => {
+    const proxy = new GatewayProxy("waiting", { namespace: "gateways", image: "example/igw:1" });
+    const namespace = new Promise<string>((resolve) => setTimeout(() => resolve("slow"), 500));
+    new Gateway("slow-gateway", {
+      metadata: { namespace: pulumi.output(namespace) },
+      spec: {
+        selector: { istio: "ingressgateway" },
+        servers: [
+          {
+            port: { number: 9443, name: "tls", protocol: "TLS" },
+            hosts: ["*"],
+            tls: { mode: "PASSTHROUGH" },
+          },
+        ],
+      },
+    });
+    assert.deepEqual(await valueOf(proxy.servicePorts), [
+      { name: "tls", port: 9443, targetPort: 9443, protocol: "TLS" },
+    ]);
+    assert.deepEqual(
+      logs.filter((l) => l.resource === "waiting").map((l) => l.message),
+      ['Gateways selecting {"istio":"ingressgateway"}: slow/slow-gateway; Service ports 9443->9443'],
+    );
+  });
+
   it("runs a custom image behind a ClusterIP Service on the given ports, with no ConfigMap", async () => {
     const proxy = new GatewayProxy("edge", {
       name: "edge-gateway",

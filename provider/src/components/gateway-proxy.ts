@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Port } from "../istio/model";
-import { settledGateways } from "./gateway-proxy/declared-gateways";
+import { PENDING_GATEWAYS_TIMEOUT_MS, settledGateways } from "./gateway-proxy/declared-gateways";
 import type { Manifest, ProxyManifests, ProxySettings } from "./gateway-proxy/manifests";
 import { podLabels, proxyManifests } from "./gateway-proxy/manifests";
 import { proxyBundle } from "./gateway-proxy/proxy-bundle";
@@ -229,9 +229,14 @@ async function portsOf(
     `Gateways selecting ${JSON.stringify(v.labels)}: ${keys.length === 0 ? "none" : keys.join(", ")}; Service ports ${ports.map((p) => `${p.port}->${p.targetPort}`).join(", ") || "none"}`,
     proxy,
   );
-  if (declared.pending > 0) {
+  if (declared.pending > 0 && pulumi.runtime.isDryRun()) {
     void pulumi.log.info(
       `${declared.pending} Gateway(s) of this program are not known yet; their ports are added when their values are`,
+      proxy,
+    );
+  } else if (declared.pending > 0) {
+    void pulumi.log.warn(
+      `${declared.pending} Gateway(s) of this program were still not known after ${PENDING_GATEWAYS_TIMEOUT_MS / 1000}s; their ports are not in the Service (give them as "ports")`,
       proxy,
     );
   } else if (ports.length === 0) {

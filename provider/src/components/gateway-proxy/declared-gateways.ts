@@ -16,8 +16,11 @@ export interface DeclaredGateways {
   pending: number;
 }
 
-/** How long an update waits for Gateways whose inputs are other resources' outputs. */
-export const PENDING_GATEWAYS_TIMEOUT_MS = 10 * 60 * 1000;
+/**
+ * How long an update waits for Gateways whose inputs are other resources' outputs. Bounded because
+ * a Gateway whose input failed never becomes known, and the run must not hang on it.
+ */
+export const PENDING_GATEWAYS_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** At preview an unknown value never resolves; give the ones that will resolve a moment. */
 const PREVIEW_GRACE_MS = 250;
