@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { allCodes, codeTables } from "../../provider/src/istio/validate/codes";
-import { readmePath, renderCodesTable, withCodesTable } from "./codes-table";
+import { credentialCodes } from "../../provider/src/components/credential-rules";
+import { codeTables } from "../../provider/src/istio/validate/codes";
+import { allCodes, readmePath, renderCodesTable, withCodesTable } from "./codes-table";
 
 describe("the table of codes", () => {
   it("is up to date in README.md (node --import tsx test/docs/codes-table.ts --write)", () => {
@@ -12,7 +13,7 @@ describe("the table of codes", () => {
 
   it("defines each code once, in the IGW form, with a summary in the house style", () => {
     const seen = new Map<string, number>();
-    for (const table of codeTables)
+    for (const table of [...codeTables, credentialCodes])
       for (const code of Object.keys(table)) seen.set(code, (seen.get(code) ?? 0) + 1);
     assert.deepEqual(
       [...seen].filter(([, n]) => n > 1),

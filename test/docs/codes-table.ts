@@ -5,7 +5,12 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { allCodes } from "../../provider/src/istio/validate/codes";
+import { credentialCodes } from "../../provider/src/components/credential-rules";
+import { allCodes as coreCodes } from "../../provider/src/istio/validate/codes";
+import type { CodeTable } from "../../provider/src/istio/validate/issue";
+
+/** Every code users can meet: the core's catalogue and the components' own credential checks. */
+export const allCodes: CodeTable = { ...coreCodes, ...credentialCodes };
 
 /** The README this table lives in. */
 export const readmePath = resolve(__dirname, "../../README.md");
