@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkInputs } from "./check";
 import { readAll, readInputs } from "./inputs";
+import { registerProxyCommand } from "./proxy-command";
 import { countBySeverity, formatErrors, formatJson, formatText } from "./output";
 
 /** Where the command reads and writes; tests pass their own. */
@@ -54,6 +55,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
   };
   addCheck("validate", "check each resource on its own, like istioctl validate");
   addCheck("analyze", "check each resource and how they fit together, like istioctl analyze");
+  registerProxyCommand(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });
