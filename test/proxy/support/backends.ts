@@ -7,6 +7,7 @@ import { once } from "node:events";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import tls from "node:tls";
 
 /** A started server and how to stop it. */
 export interface Backend {
@@ -131,6 +132,30 @@ export async function startGrpcBackend(): Promise<Backend> {
     close: () =>
       new Promise<void>((r) => {
         for (const s of sessions) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A TLS server (certificate `cert`) that writes back `<prefix>` followed by what it reads. */
+export async function startTlsEcho(prefix: string, cert: string, key: string): Promise<Backend> {
+  const hits = { count: 0 };
+  const sockets = new Set<net.Socket>();
+  const server = tls.createServer({ cert, key }, (s) => {
+    hits.count++;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+    s.on("data", (d) => s.write(Buffer.concat([Buffer.from(prefix), d])));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hits,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
         server.close(() => r());
       }),
   };

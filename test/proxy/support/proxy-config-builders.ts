@@ -4,6 +4,7 @@
  */
 import type {
   Cluster,
+  DownstreamTlsContext,
   FilterChain,
   HeaderOperationsPair,
   Listener,
@@ -97,4 +98,57 @@ export function cluster(
 /** A whole configuration. */
 export function proxyConfig(version: string, listeners: Listener[], clusters: Cluster[]): ProxyConfig {
   return { version, listeners, clusters };
+}
+
+/** Downstream TLS with inline PEM. */
+export function downstreamTls(
+  cert: string,
+  key: string,
+  extra: Partial<DownstreamTlsContext> = {},
+): DownstreamTlsContext {
+  return {
+    mode: "SIMPLE",
+    certificates: [
+      { certificateChain: { inline: cert, origin: "test" }, privateKey: { inline: key, origin: "test" } },
+    ],
+    requireClientCertificate: false,
+    subjectAltNames: [],
+    verifyCertificateSpki: [],
+    verifyCertificateHash: [],
+    insecureSkipVerify: false,
+    minVersion: "TLSv1.2",
+    maxVersion: "TLSv1.3",
+    cipherSuites: [],
+    alpn: ["h2", "http/1.1"],
+    ...extra,
+  };
+}
+
+/** An HTTPS filter chain serving `serverNames` with `tls`, routing with `virtualHosts`. */
+export function httpsChain(
+  name: string,
+  serverNames: string[],
+  tls: DownstreamTlsContext,
+  virtualHosts: VirtualHost[],
+): FilterChain {
+  return {
+    name,
+    serverNames,
+    transport: "https",
+    tls,
+    httpConnectionManager: { scheme: "https", codec: "auto", routeConfig: { name, virtualHosts } },
+    servers: [],
+  };
+}
+
+/** A TLS listener (SNI inspected) on Gateway port `port`, listening on 0. */
+export function tlsListener(port: number, filterChains: FilterChain[]): Listener {
+  return {
+    name: `127.0.0.1_${port}`,
+    address: "127.0.0.1",
+    port,
+    listenPort: 0,
+    tlsInspector: true,
+    filterChains,
+  };
 }

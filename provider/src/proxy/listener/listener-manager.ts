@@ -367,6 +367,11 @@ export class RunningListener {
         );
       }
       this.attach(socket, raw, chain, snapshot, serverName);
+      // The HTTP/2 server's connection listener expects sockets its own TLS server made: with a
+      // `server`, and no longer `secureConnecting` (else the session waits for a client event).
+      const made = socket as tls.TLSSocket & { server?: unknown; secureConnecting?: boolean };
+      made.server = this.tlsHttp;
+      made.secureConnecting = false;
       this.tlsHttp.emit("secureConnection", socket);
     });
   }
@@ -416,8 +421,12 @@ function clientCertificateProblem(socket: tls.TLSSocket, chain: ChainRuntime): s
   const cert = socket.getPeerCertificate();
   const presented = cert !== null && cert !== undefined && Object.keys(cert).length > 0;
   if (!presented) return t.requireClientCertificate ? "client certificate required" : undefined;
-  if (t.verifyClientChain && !socket.authorized)
-    return `client certificate not trusted: ${String(socket.authorizationError)}`;
+  // A TLS server sets `authorized` itself; for sockets made here the chain check is read directly.
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  const verifyError = handle?.verifyError?.() ?? null;
+  if (t.verifyClientChain && verifyError !== null) {
+    return `client certificate not trusted: ${(verifyError as NodeJS.ErrnoException).code ?? verifyError.message}`;
+  }
   if (hasPinning(t.context)) return checkClientCertificate(cert.raw, t.context);
   return undefined;
 }

@@ -1,0 +1,252 @@
+/**
+ * `istio-gateway proxy`: runs the gateway locally on the configuration in files and directories,
+ * standing in for a gateway pod (namespace `istio-system`, labels `istio=ingressgateway` unless
+ * told otherwise). Reloads on change; drains on SIGTERM/SIGINT; with `--workers N`, N processes
+ * share the listening sockets (node:cluster) and the primary serves the status port with the
+ * workers' metrics aggregated.
+ */
+import cluster from "node:cluster";
+import http from "node:http";
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { AggregatorRegistry } from "prom-client";
+import { defaultPortMap, loadProxyConfig } from "../proxy/config/config-loader";
+import { GatewayProxy } from "../proxy/gateway-proxy";
+import type { ResolveOverride } from "../proxy/upstream/endpoint-resolver";
+import { parseResolveOverride } from "../proxy/upstream/endpoint-resolver";
+
+/** Parsed flags of `istio-gateway proxy`. */
+export interface ProxyFlags {
+  /** Files and directories of configuration. */
+  config: string[];
+  /** Bind address overriding every server's. */
+  bind?: string;
+  /** `SERVICE=LISTEN` port mappings. */
+  port: [number, number][];
+  /** `HOST=IP[:PORT]` overrides. */
+  resolve: ResolveOverride[];
+  /** Status port. */
+  statusPort: number;
+  /** Namespace the proxy stands in. */
+  namespace: string;
+  /** Labels of the stand-in pod. */
+  labels: Record<string, string>;
+  /** Worker processes. */
+  workers: number;
+  /** Drain deadline, seconds. */
+  drainTimeout: number;
+  /** Access log on stdout. */
+  accessLog: boolean;
+}
+
+function collect<T>(parse: (v: string) => T) {
+  return (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
+}
+
+function parsePortMapping(text: string): [number, number] {
+  const m = /^(\d{1,5})=(\d{1,5})$/.exec(text.trim());
+  const service = Number(m?.[1]);
+  const listen = Number(m?.[2]);
+  if (m === null || service < 1 || service > 65535 || listen > 65535) {
+    throw new InvalidArgumentError(
+      `must be SERVICE=LISTEN, ports from 1 to 65535 (LISTEN may be 0) (got ${JSON.stringify(text)})`,
+    );
+  }
+  return [service, listen];
+}
+
+function parseResolve(text: string): ResolveOverride {
+  const r = parseResolveOverride(text);
+  if (typeof r === "string") throw new InvalidArgumentError(r);
+  return r;
+}
+
+/** Parses `k=v,k2=v2`. */
+export function parseLabels(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(",")) {
+    if (part.trim() === "") continue;
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new InvalidArgumentError(`must be K=V,... (got ${JSON.stringify(text)})`);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+function parseCount(min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `must be an integer from ${min} to ${max} (got ${JSON.stringify(text)})`,
+      );
+    }
+    return n;
+  };
+}
+
+/** Adds the `proxy` subcommand to `program`. */
+export function registerProxyCommand(program: Command): void {
+  program
+    .command("proxy")
+    .description(
+      "run the gateway locally on Istio YAML: Gateways, VirtualServices, DestinationRules, ServiceEntries, Secrets",
+    )
+    .requiredOption(
+      "--config <paths...>",
+      "files or directories (*.yaml, *.yml, *.json, recursively); watched for changes",
+    )
+    .option("--bind <addr>", "listen on this address instead of each server's bind (default 0.0.0.0)")
+    .option(
+      "--port <SERVICE=LISTEN>",
+      "listen on LISTEN for Gateway port SERVICE (repeatable; default: ports below 1024 get +8000)",
+      collect(parsePortMapping),
+      [],
+    )
+    .option(
+      "--resolve <HOST=IP[:PORT]>",
+      "send traffic for a destination host to this address (repeatable)",
+      collect(parseResolve),
+      [],
+    )
+    .addOption(
+      new Option("--status-port <n>", "port of /healthz/ready, /metrics and /config_dump")
+        .default(15021)
+        .argParser(parseCount(0, 65535)),
+    )
+    .option("--namespace <ns>", "namespace of the gateway pod this proxy stands in for", "istio-system")
+    .option("--labels <k=v,...>", "labels of the gateway pod (Gateway selectors match them)", parseLabels, {
+      istio: "ingressgateway",
+    })
+    .addOption(
+      new Option("--workers <n>", "worker processes sharing the listeners (default 1; 0 = one per core)")
+        .default(1)
+        .argParser(parseCount(0, 256)),
+    )
+    .addOption(
+      new Option("--drain-timeout <seconds>", "how long in-flight requests may take to finish on SIGTERM")
+        .default(30)
+        .argParser(parseCount(0, 3600)),
+    )
+    .option("--no-access-log", "do not write the JSON access log to stdout")
+    .action(async (flags: ProxyFlags) => {
+      const code = await runProxy(flags);
+      process.exit(code);
+    });
+}
+
+function log(line: string): void {
+  process.stderr.write(
+    `istio-gateway proxy${cluster.isWorker ? ` [worker ${cluster.worker?.id}]` : ""}: ${line}\n`,
+  );
+}
+
+/** Runs the proxy until a signal; resolves with the exit code. */
+export async function runProxy(flags: ProxyFlags): Promise<number> {
+  const workers = flags.workers === 0 ? availableParallelism() : flags.workers;
+  if (workers > 1 && cluster.isPrimary) return runPrimary(flags, workers);
+  const listenPorts = new Map(flags.port);
+  const identity = { namespace: flags.namespace, labels: flags.labels, portMap: defaultPortMap };
+  const proxy = new GatewayProxy({
+    load: () => loadProxyConfig(flags.config, identity),
+    watchPaths: flags.config,
+    namespace: flags.namespace,
+    ...(flags.bind === undefined ? {} : { bind: flags.bind }),
+    listenPorts,
+    resolve: flags.resolve,
+    // Workers leave the status port to the primary, which aggregates their metrics.
+    ...(cluster.isWorker ? {} : { statusPort: flags.statusPort }),
+    ...(flags.accessLog ? { accessLog: process.stdout } : {}),
+    log,
+  });
+  if (cluster.isWorker) AggregatorRegistry.setRegistries([proxy.metrics.registry]);
+  try {
+    await proxy.start();
+  } catch (err) {
+    log((err as Error).message);
+    return 1;
+  }
+  if (cluster.isWorker) process.send?.({ igw: "ready" });
+  else if (proxy.statusPort !== undefined)
+    log(`status on :${proxy.statusPort} (/healthz/ready, /metrics, /config_dump)`);
+  installCrashGuards();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: draining (at most ${flags.drainTimeout}s)`);
+      void proxy.drain(flags.drainTimeout * 1000).then(resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.on("disconnect", () => stop("primary gone"));
+  });
+  log("drained");
+  return 0;
+}
+
+/** Errors nobody awaited must not take the gateway down; they are logged instead. */
+function installCrashGuards(): void {
+  process.on("uncaughtException", (err) =>
+    log(`uncaught exception (kept serving): ${err.stack ?? String(err)}`),
+  );
+  process.on("unhandledRejection", (err) => log(`unhandled rejection (kept serving): ${String(err)}`));
+}
+
+async function runPrimary(flags: ProxyFlags, workers: number): Promise<number> {
+  // Each worker accepts on the shared socket itself: faster than the primary handing out connections.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  const ready = new Set<number>();
+  let stopping = false;
+  const aggregator = new AggregatorRegistry();
+  const fork = () => {
+    const w = cluster.fork();
+    w.on("message", (m: { igw?: string }) => {
+      if (m?.igw === "ready") ready.add(w.id);
+    });
+  };
+  cluster.on("exit", (w, code) => {
+    ready.delete(w.id);
+    if (!stopping) {
+      log(`worker ${w.id} exited (${code}); starting another`);
+      setTimeout(fork, 500);
+    }
+  });
+  for (let i = 0; i < workers; i++) fork();
+  const status = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/healthz/ready") {
+      const ok = !stopping && ready.size === workers;
+      res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "" : "not ready\n");
+    } else if (path === "/metrics" || path === "/stats/prometheus") {
+      aggregator.clusterMetrics().then(
+        (text) => res.writeHead(200, { "content-type": aggregator.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    status.once("error", reject);
+    status.listen(flags.statusPort, "0.0.0.0", () => resolve());
+  });
+  log(`${workers} workers; status on :${flags.statusPort}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: draining workers`);
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+      const check = setInterval(() => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  status.close();
+  return 0;
+}

@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
+import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { spkiHash } from "../../provider/src/proxy/tls/client-certificate";
+import type { Backend } from "./support/backends";
+import { startEchoBackend, startTlsEcho } from "./support/backends";
+import { TestPki } from "./support/certs";
+import { curl } from "./support/curl";
+import {
+  cluster,
+  downstreamTls,
+  forward,
+  httpsChain,
+  proxyConfig,
+  route,
+  tlsListener,
+  vhost,
+} from "./support/proxy-config-builders";
+
+/**
+ * Runs `openssl s_client`, writes `input`, and resolves with its stdout once `until` shows up in
+ * it (or after 5 s, or when it exits).
+ */
+function sClient(args: string[], input: string, until?: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn("openssl", ["s_client", ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    child.stderr.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    let out = "";
+    const done = () => {
+      clearTimeout(timer);
+      child.kill();
+      resolve(out);
+    };
+    const timer = setTimeout(done, 5000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (until !== undefined && until.test(out)) done();
+    });
+    child.on("close", done);
+    // Input goes after the handshake has had time to finish, as a person typing would send it.
+    setTimeout(() => {
+      child.stdin.write(input);
+      if (until === undefined) child.stdin.end();
+    }, 300);
+  });
+}
+
+describe("TLS on real sockets", () => {
+  const pki = new TestPki();
+  const otherPki = new TestPki("other-ca");
+  let web: Backend;
+  let echo: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+  const client = pki.issue("client", ["URI:spiffe://cluster.local/ns/default/sa/client"], "client");
+  const stranger = otherPki.issue("stranger", ["DNS:stranger.test"], "client");
+  const wrongSan = pki.issue("wrong", ["DNS:wrong.test"], "client");
+
+  before(async () => {
+    web = await startEchoBackend("web");
+    const backendCert = pki.issue("passthrough.test", ["DNS:passthrough.test"]);
+    echo = await startTlsEcho("passthrough ", backendCert.cert, backendCert.key);
+    const simple = pki.issue("simple.test", ["DNS:simple.test", "DNS:*.wild.test"]);
+    const mutual = pki.issue("mutual.test", ["DNS:mutual.test", "DNS:pinned.test"]);
+    const routes = [vhost("any", ["*"], [route("web", forward("outbound|80||web"))])];
+    const config: ProxyConfig = proxyConfig(
+      "tls-v1",
+      [
+        tlsListener(443, [
+          httpsChain(
+            "https.simple",
+            ["simple.test", "*.wild.test"],
+            downstreamTls(simple.cert, simple.key),
+            routes,
+          ),
+          httpsChain(
+            "https.mutual",
+            ["mutual.test"],
+            downstreamTls(mutual.cert, mutual.key, {
+              mode: "MUTUAL",
+              requireClientCertificate: true,
+              caCertificates: { inline: pki.ca.cert, origin: "test" },
+              subjectAltNames: ["spiffe://cluster.local/ns/default/sa/client"],
+            }),
+            routes,
+          ),
+          httpsChain(
+            "https.pinned",
+            ["pinned.test"],
+            downstreamTls(mutual.cert, mutual.key, {
+              mode: "OPTIONAL_MUTUAL",
+              caCertificates: { inline: pki.ca.cert, origin: "test" },
+              verifyCertificateSpki: [spkiHash(new X509Certificate(client.cert))],
+            }),
+            routes,
+          ),
+          httpsChain(
+            "https.tls12",
+            ["tls12.test"],
+            downstreamTls(simple.cert, simple.key, {
+              maxVersion: "TLSv1.2",
+              cipherSuites: ["ECDHE-ECDSA-AES128-GCM-SHA256"],
+            }),
+            routes,
+          ),
+          {
+            name: "tls.443.0",
+            serverNames: ["passthrough.test"],
+            transport: "tls-passthrough",
+            tcpProxy: {
+              clusters: [{ cluster: "outbound|9000||echo", weight: 1 }],
+              metadata: { virtualService: "default/p", block: "tls", ruleIndex: 0, matchIndex: 0 },
+            },
+            servers: [],
+          },
+        ]),
+      ],
+      [
+        cluster("outbound|80||web", [{ address: "127.0.0.1", port: web.port }]),
+        cluster("outbound|9000||echo", [{ address: "127.0.0.1", port: echo.port }]),
+      ],
+    );
+    proxy = new GatewayProxy({
+      load: async () => ({ config, messages: [] }),
+      watchPaths: [],
+      namespace: "istio-system",
+      log: () => {},
+    });
+    await proxy.start();
+    port = proxy.boundPorts().get(443)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await web.close();
+    await echo.close();
+    pki.dispose();
+    otherPki.dispose();
+  });
+
+  const https = (host: string, extra: string[] = []) =>
+    curl([
+      ...extra,
+      "--resolve",
+      `${host}:${port}:127.0.0.1`,
+      "--cacert",
+      pki.ca.certPath,
+      `https://${host}:${port}/hello`,
+    ]);
+
+  it("terminates SIMPLE TLS chosen by exact SNI, HTTP/1.1 and h2 by ALPN", async () => {
+    const h1 = await https("simple.test", ["--http1.1"]);
+    assert.deepEqual([h1.status, h1.httpVersion, h1.headers["x-backend"]], [200, "1.1", "web"]);
+    const h2 = await https("simple.test", ["--http2"]);
+    assert.deepEqual([h2.status, h2.httpVersion, h2.headers["x-backend"]], [200, "2", "web"]);
+    assert.equal(JSON.parse(h2.body).headers["x-forwarded-proto"], "https");
+  });
+
+  it("chooses a chain by wildcard SNI", async () => {
+    const r = await https("a.wild.test");
+    assert.equal(r.status, 200);
+  });
+
+  it("MUTUAL: accepts a client certificate from the CA with an allowed SAN", async () => {
+    const r = await https("mutual.test", ["--cert", client.certPath, "--key", client.keyPath]);
+    assert.equal(r.status, 200);
+  });
+
+  const refused: [string, string[]][] = [
+    ["no client certificate", []],
+    ["a certificate from another CA", ["--cert", stranger.certPath, "--key", stranger.keyPath]],
+    ["a SAN not in subjectAltNames", ["--cert", wrongSan.certPath, "--key", wrongSan.keyPath]],
+  ];
+  for (const [name, args] of refused) {
+    it(`MUTUAL: refuses ${name}`, async () => {
+      await assert.rejects(https("mutual.test", args));
+    });
+  }
+
+  it("OPTIONAL_MUTUAL: serves without a certificate, and with the pinned SPKI; refuses other certificates", async () => {
+    assert.equal((await https("pinned.test")).status, 200);
+    assert.equal(
+      (await https("pinned.test", ["--cert", client.certPath, "--key", client.keyPath])).status,
+      200,
+    );
+    await assert.rejects(https("pinned.test", ["--cert", wrongSan.certPath, "--key", wrongSan.keyPath]));
+  });
+
+  it("honours maxProtocolVersion and cipherSuites", async () => {
+    const out = await sClient(
+      ["-connect", `127.0.0.1:${port}`, "-servername", "tls12.test", "-CAfile", pki.ca.certPath],
+      "",
+    );
+    assert.match(out, /Protocol\s*: TLSv1\.2/);
+    assert.match(out, /Cipher\s*: ECDHE-ECDSA-AES128-GCM-SHA256/);
+    const tls13 = await sClient(
+      ["-connect", `127.0.0.1:${port}`, "-servername", "tls12.test", "-tls1_3"],
+      "",
+    );
+    assert.doesNotMatch(tls13, /Cipher is TLS_/);
+  });
+
+  it("passes TLS through by SNI without terminating it", async () => {
+    // The backend terminates TLS with a certificate the proxy never had: s_client seeing it, and
+    // the backend's answer, prove the bytes went through untouched.
+    const out = await sClient(
+      [
+        "-quiet",
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "passthrough.test",
+        "-CAfile",
+        pki.ca.certPath,
+      ],
+      "ping\n",
+    );
+    assert.match(out, /depth=0 CN ?= ?passthrough\.test\nverify return:1/);
+    assert.match(out, /passthrough ping/);
+  });
+});
