@@ -1,5 +1,6 @@
 /** Runs the real `curl` and parses its answer: status, headers (lower-case names) and body. */
 import { execFile } from "node:child_process";
+import http from "node:http";
 
 /** A response as curl saw it. */
 export interface CurlResponse {
@@ -53,4 +54,31 @@ function parse(text: string): CurlResponse {
     }
     return { status, httpVersion: m[1]!, headers, body };
   }
+}
+
+/** A GET with node:http (for loops where spawning curl would be slow), body read whole. */
+export function request(
+  url: string,
+  headers: Record<string, string>,
+  agent?: http.Agent,
+): Promise<CurlResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) h[k] = Array.isArray(v) ? v.join(", ") : v;
+        resolve({
+          status: res.statusCode ?? 0,
+          httpVersion: res.httpVersion,
+          headers: h,
+          body: Buffer.concat(chunks).toString(),
+        });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
 }
