@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { checkInputs } from "./check";
+import { registerDemoCommand } from "./demo-command";
 import { readAll, readInputs } from "./inputs";
 import { registerProxyCommand } from "./proxy-command";
 import { countBySeverity, formatErrors, formatJson, formatText } from "./output";
@@ -56,6 +57,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
   addCheck("validate", "check each resource on its own, like istioctl validate");
   addCheck("analyze", "check each resource and how they fit together, like istioctl analyze");
   registerProxyCommand(program);
+  registerDemoCommand(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });
