@@ -1,8 +1,10 @@
 /**
- * Istio's own analyzer test cases (`pkg/config/analysis/analyzers/analyzers_test.go`), run
- * through `analyzeResources`. Each case compares, per Istio message code and resource, what
- * Istio's analyzer reports with what we report under the codes standing for that analyzer.
- * Where we differ on purpose, `ours` says what we report and `why` says why.
+ * Istio's analyzer test cases, run through `analyzeResources`. The cases re-state, in inputs of
+ * our own (`cases/`), the scenarios of Istio's `pkg/config/analysis/analyzers/analyzers_test.go`
+ * without copying its data; the case names and the expected messages are Istio's, applied to our
+ * inputs. Each case compares, per Istio message code and resource, what Istio's analyzer reports
+ * with what we report under the codes standing for that analyzer. Where we differ on purpose,
+ * `ours` says what we report and `why` says why.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -12,7 +14,7 @@ import { analyzeResources } from "../../provider/src/istio/analyze";
 import { loadDocuments } from "../../provider/src/istio/load";
 import type { Resource } from "../../provider/src/istio/model";
 
-const dir = join(__dirname, "testdata", "istio");
+const dir = join(__dirname, "cases");
 
 /** Our codes for each Istio analyzer (a test case runs one analyzer). */
 const ANALYZER_CODES = {
@@ -30,9 +32,12 @@ const ANALYZER_CODES = {
 interface ParityCase {
   /** Istio's test case name. */
   name: string;
+  /** The input, under `cases/`. */
   file: string;
+  /** Load the input with `apiVersion: networking.istio.io/v1beta1` in place of `v1`. */
+  beta?: true;
   analyzer: keyof typeof ANALYZER_CODES;
-  /** Istio's expectation: `IST0101 Gateway default/httpbin-gateway` (default namespace spelled out). */
+  /** What Istio's analyzer reports for the input: `IST0101 Gateway shop/storefront-typo`. */
   istio: string[];
   /** What we report, when it differs from `istio`. */
   ours?: string[];
@@ -43,221 +48,231 @@ interface ParityCase {
 const cases: ParityCase[] = [
   {
     name: "deprecation",
-    file: "deprecation.yaml",
+    file: "deprecated-fault-delay-percent.yaml",
     analyzer: "FieldAnalyzer",
-    // Istio also flags a Sidecar there; Sidecars are not part of this project's input.
-    istio: ["IST0002 VirtualService foo/productpage"],
+    // Istio's case also has a Sidecar it flags; Sidecars are not part of this project's input.
+    istio: ["IST0002 VirtualService shop/checkout"],
   },
   {
     name: "gatewayNoWorkload",
-    file: "gateway-no-workload.yaml",
+    file: "gateway-selector-without-pods.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
-    istio: ["IST0101 Gateway default/httpbin-gateway"],
+    istio: ["IST0101 Gateway shop/storefront-gateway"],
     ours: [],
     why: "selectors are checked against Pods only when the input has Pods (files rarely carry the gateway pods)",
   },
   {
     name: "gatewayBadPort",
-    file: "gateway-no-port.yaml",
+    file: "gateway-port-outside-default-service.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
-    istio: ["IST0162 Gateway default/httpbin-gateway"],
+    istio: ["IST0162 Gateway shop/storefront-gateway"],
     ours: [],
     why: "ports are checked against Services only when the input has Services",
   },
   {
     name: "gatewayCorrectPort",
-    file: "gateway-correct-port.yaml",
+    file: "gateway-port-of-default-service.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
     istio: [],
   },
   {
     name: "gatewayCustomIngressGateway",
-    file: "gateway-custom-ingressgateway.yaml",
+    file: "custom-gateway-port-is-target-port.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
     istio: [],
   },
   {
     name: "gatewayCustomIngressGatewayBadPort",
-    file: "gateway-custom-ingressgateway-badport.yaml",
+    file: "custom-gateway-port-not-exposed.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
-    istio: ["IST0162 Gateway default/httpbin-gateway"],
+    istio: ["IST0162 Gateway edge/partner-gateway"],
   },
   {
     name: "gatewayCustomIngressGatewayBadPortWithoutTarget",
-    file: "gateway-custom-ingressgateway-badport-notarget.yaml",
+    file: "custom-gateway-port-not-exposed-no-target.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
-    istio: ["IST0162 Gateway default/httpbin-gateway"],
+    istio: ["IST0162 Gateway edge/partner-gateway"],
   },
   {
     name: "gatewayCustomIngressGatewayTranslation",
-    file: "gateway-custom-ingressgateway-translation.yaml",
+    file: "custom-gateway-port-is-service-port.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
     istio: [],
   },
   {
     name: "gatewayServiceMatchPod",
-    file: "gateway-custom-ingressgateway-svcselector.yaml",
+    file: "gateway-port-on-service-of-other-pods.yaml",
     analyzer: "IngressGatewayPortAnalyzer",
-    istio: ["IST0162 Gateway default/httpbin8002-gateway"],
+    istio: ["IST0162 Gateway edge/public-api"],
   },
   {
     name: "gatewaySecret",
-    file: "gateway-secrets.yaml",
+    file: "gateway-credential-lookup.yaml",
     analyzer: "SecretAnalyzer",
     istio: [
-      "IST0101 Gateway default/defaultgateway-bogusCredentialName",
-      "IST0101 Gateway default/customgateway-wrongnamespace",
-      "IST0101 Gateway default/bogusgateway",
+      "IST0101 Gateway shop/storefront-typo",
+      "IST0101 Gateway shop/edge-storefront",
+      "IST0101 Gateway shop/orphan-storefront",
     ],
   },
   {
     name: "gatewaySecretValidations",
-    file: "gateway-secrets-validation.yaml",
+    file: "gateway-credential-contents.yaml",
     analyzer: "SecretAnalyzer",
     istio: [
-      "IST0161 Gateway default/defaultgateway-invalid-keys",
-      "IST0161 Gateway default/defaultgateway-missing-keys",
-      "IST0161 Gateway default/defaultgateway-invalid-cert",
-      "IST0161 Gateway default/defaultgateway-expired",
+      "IST0161 Gateway shop/checkout-opaque-text",
+      "IST0161 Gateway shop/checkout-cert-without-key",
+      "IST0161 Gateway shop/checkout-key-as-cert",
+      "IST0161 Gateway shop/checkout-expired",
     ],
   },
   {
     name: "conflicting gateways detect",
     file: "conflicting-gateways.yaml",
     analyzer: "ConflictingGatewayAnalyzer",
-    istio: ["IST0145 Gateway default/alpha", "IST0145 Gateway default/beta"],
+    istio: ["IST0145 Gateway mail/smtp-gateway", "IST0145 Gateway mail/webmail-gateway"],
   },
   {
     name: "gateways with different port are non-conflicting",
-    file: "gateway-different-port.yaml",
+    file: "gateways-on-different-ports.yaml",
     analyzer: "ConflictingGatewayAnalyzer",
     istio: [],
   },
   {
     name: "conflicting gateways with multiple port declarations",
-    file: "conflicting-gateways-multiple-ports.yaml",
+    file: "conflicting-gateways-one-shared-port.yaml",
     analyzer: "ConflictingGatewayAnalyzer",
-    istio: ["IST0145 Gateway default/alpha", "IST0145 Gateway default/beta"],
+    istio: ["IST0145 Gateway mail/smtp-gateway", "IST0145 Gateway mail/webmail-gateway"],
   },
   {
     name: "conflicting gateways detect by sub selector",
-    file: "conflicting-gateways-subSelector.yaml",
+    file: "conflicting-gateways-nested-selectors.yaml",
     analyzer: "ConflictingGatewayAnalyzer",
-    istio: ["IST0145 Gateway default/alpha", "IST0145 Gateway default/beta"],
+    istio: ["IST0145 Gateway mail/smtp-gateway", "IST0145 Gateway mail/webmail-gateway"],
   },
   {
     name: "conflicting gateways detect: no port",
-    file: "conflicting-gateways-invalid-port.yaml",
+    file: "gateways-without-ports.yaml",
     analyzer: "ConflictingGatewayAnalyzer",
     istio: [],
   },
   {
     name: "certificate duplication in Gateway",
-    file: "gateway-duplicate-certificate.yaml",
+    file: "shared-gateway-certificates.yaml",
     analyzer: "CertificateAnalyzer",
     istio: [
-      "IST0138 Gateway istio-system/gateway-01-test-01",
-      "IST0138 Gateway istio-system/gateway-02-test-01",
-      "IST0138 Gateway istio-system/gateway-01-test-02",
-      "IST0138 Gateway default/gateway-01-test-03",
+      "IST0138 Gateway istio-system/docs-gateway",
+      "IST0138 Gateway istio-system/blog-gateway",
+      "IST0138 Gateway istio-system/store-gateway",
+      "IST0138 Gateway shop/wiki-gateway",
     ],
   },
   {
     name: "virtualServiceConflictingMeshGatewayHosts",
-    file: "virtualservice_conflictingmeshgatewayhosts.yaml",
+    file: "mesh-host-conflicts.yaml",
     analyzer: "ConflictingMeshGatewayHostsAnalyzer",
     istio: [
-      "IST0109 VirtualService team3/ratings",
-      "IST0109 VirtualService team4/ratings",
-      "IST0109 VirtualService foo/ratings",
-      "IST0109 VirtualService bar/ratings",
-      "IST0109 VirtualService foo/productpage",
-      "IST0109 VirtualService foo/bogus-productpage",
-      "IST0109 VirtualService team2/ratings",
+      "IST0109 VirtualService web/frontend",
+      "IST0109 VirtualService web/frontend-canary",
+      "IST0109 VirtualService web/catalog",
+      "IST0109 VirtualService ops/catalog",
+      "IST0109 VirtualService green/catalog",
+      "IST0109 VirtualService red/catalog",
+      "IST0109 VirtualService yellow/catalog",
     ],
   },
   {
     name: "virtualServiceConflictingMeshGatewayHostsWithExportTo",
-    file: "virtualservice_conflictingmeshgatewayhosts_with_exportto.yaml",
+    file: "mesh-wildcard-host-conflicts-export-to.yaml",
     analyzer: "ConflictingMeshGatewayHostsAnalyzer",
     istio: [
-      "IST0109 VirtualService foo/productpage",
-      "IST0109 VirtualService bar/productpage",
-      "IST0109 VirtualService foo/productpage-c",
-      "IST0109 VirtualService bar/productpage-c",
-      "IST0109 VirtualService foo/productpage-d",
-      "IST0109 VirtualService bar/productpage-d",
+      "IST0109 VirtualService north/assets",
+      "IST0109 VirtualService south/assets",
+      "IST0109 VirtualService north/styles",
+      "IST0109 VirtualService south/styles",
+      "IST0109 VirtualService north/scripts",
+      "IST0109 VirtualService south/scripts",
     ],
   },
   {
     name: "virtualServiceDestinationHosts",
-    file: "virtualservice_destinationhosts.yaml",
+    file: "destination-hosts.yaml",
     analyzer: "DestinationHostAnalyzer",
     istio: [
-      "IST0101 VirtualService default/reviews-bogushost",
-      "IST0101 VirtualService default/reviews-bogushost",
-      "IST0101 VirtualService default/reviews-bookinfo-other",
-      "IST0101 VirtualService default/reviews-mirror-bogushost",
-      "IST0101 VirtualService default/reviews-bogusport",
-      "IST0112 VirtualService default/reviews-2port-missing",
-      "IST0101 VirtualService istio-system/cross-namespace-details",
-      "IST0101 VirtualService hello/hello-export-to-bogus",
+      // Twice: once for the route entry without a destination, once for the missing host.
+      "IST0101 VirtualService shop/cart-typo",
+      "IST0101 VirtualService shop/cart-typo",
+      "IST0101 VirtualService shop/vendor-catalog",
+      "IST0101 VirtualService shop/cart-shadow-typo",
+      "IST0101 VirtualService shop/cart-wrong-port",
+      "IST0112 VirtualService shop/inventory-no-port",
+      "IST0101 VirtualService ops/pricing-from-ops",
+      "IST0101 VirtualService finance/ledger-elsewhere",
     ],
-    ours: [
-      "IST0101 VirtualService default/reviews-bogushost",
-      "IST0101 VirtualService default/reviews-mirror-bogushost",
-    ],
+    ours: ["IST0101 VirtualService shop/cart-typo", "IST0101 VirtualService shop/cart-shadow-typo"],
     why:
       "only Kubernetes Service hosts in namespaces the input has Services for are checked; external hosts, " +
       "ports (IST0101 host:port, IST0112) and Service exportTo annotations are not, to avoid false positives on partial input",
   },
   {
     name: "virtualServiceDestinationRules",
-    file: "virtualservice_destinationrules.yaml",
+    file: "destination-subsets.yaml",
     analyzer: "DestinationRuleAnalyzer",
-    istio: [
-      "IST0101 VirtualService default/reviews-bogussubset",
-      "IST0101 VirtualService default/reviews-mirror-bogussubset",
-    ],
+    istio: ["IST0101 VirtualService shop/search-canary", "IST0101 VirtualService shop/search-shadow-canary"],
   },
   {
     name: "virtualServiceGateways",
-    file: "virtualservice_gateways.yaml",
+    file: "virtual-service-gateway-references.yaml",
     analyzer: "GatewayAnalyzer",
     istio: [
-      "IST0101 VirtualService default/httpbin-bogus",
-      "IST0132 VirtualService default/cross-test",
-      "IST0132 VirtualService default/httpbin-bogus",
-      "IST0132 VirtualService default/httpbin",
+      "IST0101 VirtualService shop/web-typo",
+      "IST0132 VirtualService shop/web-partner",
+      "IST0132 VirtualService shop/web-typo",
+      "IST0132 VirtualService shop/web",
     ],
     ours: [
-      "IST0101 VirtualService default/httpbin-bogus",
-      "IST0132 VirtualService default/cross-test",
-      "IST0132 VirtualService default/httpbin",
+      "IST0101 VirtualService shop/web-typo",
+      "IST0132 VirtualService shop/web-partner",
+      "IST0132 VirtualService shop/web",
     ],
     why: "a missing Gateway is reported once (IST0101), not also as hosts missing from it (IST0132)",
   },
-  ...["", "_beta"].map((suffix): ParityCase => ({
-    name: `host defined in virtualservice not found in the gateway${suffix === "" ? "" : "(beta version)"}`,
-    file: `virtualservice_host_not_found_gateway${suffix}.yaml`,
+  // Istio runs these two scenarios twice, the second time with the beta networking API version.
+  ...[false, true].map((beta): ParityCase => ({
+    name: `host defined in virtualservice not found in the gateway${beta ? "(beta version)" : ""}`,
+    file: "virtual-service-hosts-not-on-gateway.yaml",
+    ...(beta ? { beta } : {}),
     analyzer: "GatewayAnalyzer",
     istio: [
-      "IST0132 VirtualService default/testing-service-02-test-01",
-      "IST0132 VirtualService default/testing-service-02-test-02",
-      "IST0132 VirtualService default/testing-service-02-test-03",
-      "IST0132 VirtualService default/testing-service-03-test-04",
+      "IST0132 VirtualService shop/exact-miss",
+      "IST0132 VirtualService shop/wildcard-miss",
+      "IST0132 VirtualService shop/two-gateways-miss",
+      "IST0132 VirtualService shop/two-servers-miss",
     ],
   })),
-  ...["", "_beta"].map((suffix): ParityCase => ({
-    name: `host defined in virtualservice not found in the gateway with ns${suffix === "" ? "" : "(beta version)"}`,
-    file: `virtualservice_host_not_found_gateway_with_ns_prefix${suffix}.yaml`,
+  ...[false, true].map((beta): ParityCase => ({
+    name: `host defined in virtualservice not found in the gateway with ns${beta ? "(beta version)" : ""}`,
+    file: "virtual-service-hosts-gateway-namespace-prefix.yaml",
+    ...(beta ? { beta } : {}),
     analyzer: "GatewayAnalyzer",
-    istio: ["IST0132 VirtualService default/testing-service-01-test-01"],
+    istio: ["IST0132 VirtualService shop/own-namespace"],
   })),
 ];
 
+/** The input text, with the networking API version lowered to v1beta1 for the beta cases. */
+function input(c: ParityCase): string {
+  const text = readFileSync(join(dir, c.file), "utf8");
+  if (c.beta !== true) return text;
+  const lowered = text.replace(
+    /^apiVersion: networking\.istio\.io\/v1$/gm,
+    "apiVersion: networking.istio.io/v1beta1",
+  );
+  assert.notEqual(lowered, text);
+  return lowered;
+}
+
 function findings(c: ParityCase): string[] {
-  const { objects, errors } = loadDocuments(readFileSync(join(dir, c.file), "utf8"), c.file);
+  const { objects, errors } = loadDocuments(input(c), c.file);
   assert.deepEqual(errors, []);
   const codes: readonly string[] = ANALYZER_CODES[c.analyzer];
   return analyzeResources(
@@ -284,7 +299,7 @@ describe("Istio analyzer test cases", () => {
       return n + c.istio.filter((m) => (ours.includes(m) ? ours.splice(ours.indexOf(m), 1) : false)).length;
     }, 0);
     console.log(
-      `istio parity: ${cases.length} cases ported, ${agree} agree fully; ${matched} of ${messages} expected messages reported`,
+      `istio parity: ${cases.length} cases, ${agree} agree fully; ${matched} of ${messages} expected messages reported`,
     );
     assert.deepEqual([cases.length, agree, matched, messages], [26, 22, 51, 60]);
   });
