@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the istio-gateway proxy, nginx and HAProxy on this machine (issue 4,
+# item 6). Every gateway gets the same rule (host bench.example.com, path prefix /api/ to a static
+# nginx upstream, 404 otherwise), keep-alive to the upstream, TLS 1.3 with an ECDSA P-256
+# certificate made here, and an access log line per request written to a file. The gateway under
+# test runs on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
+#
+# Usage: test/bench/proxy.sh            (as root when nginx, haproxy or wrk must be installed)
+# Settings (environment): BENCH_DURATION=10 BENCH_WARMUP=2 (seconds per measurement and warm-up),
+#   BENCH_CONNECTIONS=64, BENCH_HANDSHAKE_CONNECTIONS=16, BENCH_IDLE_CONNECTIONS=1000,
+#   BENCH_WORKERS=2 (the extra unpinned `--workers N` row; 0 skips it), BENCH_PORT_BASE=23100
+#   (four loopback ports from here, kept below the ephemeral range), BENCH_KEEP=1 keeps the
+#   temporary directory (logs, wrk outputs) for reading.
+set -euo pipefail
+
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+HANDSHAKE_CONNECTIONS=${BENCH_HANDSHAKE_CONNECTIONS:-16}
+IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-1000}
+WORKERS=${BENCH_WORKERS:-2}
+PORT_BASE=${BENCH_PORT_BASE:-23100}
+UPSTREAM_PORT=$PORT_BASE
+HTTP_PORT=$((PORT_BASE + 1))
+HTTPS_PORT=$((PORT_BASE + 2))
+STATUS_PORT=$((PORT_BASE + 3))
+HOST=bench.example.com
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$ROOT/test/bench/proxy
+
+say() { printf '%s\n' "$*" >&2; }
+die() {
+  say "proxy.sh: $*"
+  exit 1
+}
+
+# --- tools -------------------------------------------------------------------------------------
+install_missing() {
+  local missing=()
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+  command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v taskset >/dev/null || missing+=(util-linux)
+  command -v ss >/dev/null || missing+=(iproute2)
+  command -v pgrep >/dev/null || missing+=(procps)
+  ((${#missing[@]} == 0)) && return 0
+  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: run as root to install them, or install them"
+  say "installing from Debian: ${missing[*]}"
+  # Keep the packages' own services from starting (nginx would take port 80).
+  local policy=/usr/sbin/policy-rc.d made_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  ((made_policy)) && rm -f "$policy"
+  return 0
+}
+install_missing
+export PATH=$PATH:/usr/sbin:/sbin
+
+CPUS=$(nproc)
+if ((CPUS >= 2)); then
+  GATEWAY_CPU=0
+  LOAD_CPU=1
+else
+  GATEWAY_CPU=0
+  LOAD_CPU=0
+  say "proxy.sh: one CPU only: everything shares CPU 0"
+fi
+ON_GATEWAY_CPU=(taskset -c "$GATEWAY_CPU")
+ON_LOAD_CPU=(taskset -c "$LOAD_CPU")
+
+for port in "$UPSTREAM_PORT" "$HTTP_PORT" "$HTTPS_PORT" "$STATUS_PORT"; do
+  if ss -Htln "sport = :$port" | grep -q .; then die "port $port is taken: set BENCH_PORT_BASE"; fi
+done
+
+# --- the proxy's command line ------------------------------------------------------------------
+if node "$ROOT/provider/bin/istio-gateway.js" proxy --help >/dev/null 2>&1; then
+  PROXY_CMD=(node "$ROOT/provider/bin/istio-gateway.js" proxy)
+else
+  PROXY_CMD=(node --import tsx "$HERE/proxy-main.ts" proxy)
+fi
+HAS_WORKERS=0
+if "${PROXY_CMD[@]}" --help 2>/dev/null | grep -q -- '--workers'; then HAS_WORKERS=1; fi
+
+# --- temporary directory and cleanup -----------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/istio-gateway-bench.XXXXXX")
+GROUPS_STARTED=()
+stop_group() {
+  local pgid=$1 i
+  kill -TERM -- "-$pgid" 2>/dev/null || return 0
+  for i in $(seq 1 40); do
+    kill -0 -- "-$pgid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+cleanup() {
+  local pgid
+  for pgid in "${GROUPS_STARTED[@]}"; do stop_group "$pgid"; done
+  if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Starts "$@" in a process group of its own (so every worker goes with it); sets STARTED_PGID.
+start_group() {
+  local log=$1
+  shift
+  setsid "$@" >"$log.out" 2>"$log.err" </dev/null &
+  STARTED_PGID=$!
+  GROUPS_STARTED+=("$STARTED_PGID")
+}
+
+# Waits (at most 30 s) until the URL answers with the status; curl arguments follow.
+wait_status() {
+  local want=$1 i
+  shift
+  for i in $(seq 1 300); do
+    [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "$@" 2>/dev/null) == "$want" ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Sum of VmRSS (KiB) over every process of the group, as MiB.
+rss_mib() {
+  local pgid=$1 pid total=0 kb
+  for pid in $(pgrep -g "$pgid"); do
+    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    total=$((total + ${kb:-0}))
+  done
+  awk -v kb="$total" 'BEGIN { printf "%.1f", kb / 1024 }'
+}
+
+RESULTS=$TMP/results.tsv
+: >"$RESULTS"
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; }
+
+# --- certificate, configurations, upstream -----------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj "/CN=$HOST" -addext "subjectAltName=DNS:$HOST" \
+  -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
+cat "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/haproxy.pem"
+
+render() {
+  sed -e "s#@TMP@#$TMP#g" -e "s#@CERT@#$TMP/cert.pem#g" -e "s#@KEY@#$TMP/key.pem#g" \
+    -e "s#@PEM@#$TMP/haproxy.pem#g" -e "s#@UPSTREAM_PORT@#$UPSTREAM_PORT#g" \
+    -e "s#@HTTP_PORT@#$HTTP_PORT#g" -e "s#@HTTPS_PORT@#$HTTPS_PORT#g" "$1" >"$2"
+}
+mkdir -p "$TMP/config"
+render "$HERE/gateway.yaml" "$TMP/config/gateway.yaml"
+render "$HERE/upstream-nginx.conf" "$TMP/upstream-nginx.conf"
+render "$HERE/nginx.conf" "$TMP/nginx.conf"
+render "$HERE/haproxy.cfg" "$TMP/haproxy.cfg"
+
+start_group "$TMP/upstream" "${ON_LOAD_CPU[@]}" nginx -e "$TMP/upstream-error.log" -p "$TMP" -c "$TMP/upstream-nginx.conf"
+wait_status 200 "http://127.0.0.1:$UPSTREAM_PORT/" ||
+  die "the static upstream did not start: $(cat "$TMP/upstream.err" "$TMP/upstream-error.log" 2>/dev/null)"
+
+# --- one gateway -------------------------------------------------------------------------------
+# wrk_run NAME KIND URL CONNECTIONS [wrk args...]: warm-up, then the measured run; prints the
+# parsed "RPS P50 P99 BAD".
+wrk_run() {
+  local name=$1 kind=$2 url=$3 conns=$4
+  shift 4
+  "${ON_LOAD_CPU[@]}" wrk -t1 -c"$conns" -d"${WARMUP}s" -H "Host: $HOST" "$@" "$url" >/dev/null 2>&1 || true
+  "${ON_LOAD_CPU[@]}" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s --latency -H "Host: $HOST" "$@" "$url" \
+    >"$TMP/wrk-$name-$kind.txt" 2>&1 || true
+  node "$HERE/report.mjs" wrk "$TMP/wrk-$name-$kind.txt"
+}
+
+measure() {
+  local name=$1 pgid=$2 rps p50 p99 bad open
+  local http_url="http://127.0.0.1:$HTTP_PORT/api/bench" https_url="https://127.0.0.1:$HTTPS_PORT/api/bench"
+  if ! wait_status 200 -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT/api/ready"; then
+    say "$name: did not answer 200 on http://127.0.0.1:$HTTP_PORT/api/ready with Host: $HOST"
+    tail -n 20 "$TMP/$name.err" >&2 2>/dev/null || true
+    return 1
+  fi
+  # The rule must route, not just answer: another host and another path get 404.
+  local other_host other_path proto
+  other_host=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H "Host: other.example.com" "$http_url")
+  other_path=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT/other")
+  proto=$(openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -servername "$HOST" -brief </dev/null 2>&1 |
+    awk -F': ' '/Protocol version/ {print $2}')
+  say "$name: routed 200; other host $other_host, other path $other_path; HTTPS $proto"
+  [[ $other_host == 404 && $other_path == 404 ]] || say "$name: WARNING: the routing rule does not hold"
+  [[ $proto == TLSv1.3 ]] || say "$name: WARNING: HTTPS is not TLS 1.3"
+
+  sleep 1
+  record "$name" rss_idle "$(rss_mib "$pgid")"
+  mkfifo "$TMP/hold-$name"
+  "${ON_LOAD_CPU[@]}" node "$HERE/idle-connections.mjs" "$HTTP_PORT" "$IDLE_CONNECTIONS" 60 "$HOST" /api/idle \
+    <"$TMP/hold-$name" >"$TMP/idle-$name.txt" 2>&1 &
+  local client=$!
+  exec 9>"$TMP/hold-$name"
+  local i
+  for i in $(seq 1 300); do
+    grep -q '^open' "$TMP/idle-$name.txt" 2>/dev/null && break
+    kill -0 "$client" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 1
+  open=$(ss -Htn state established "( sport = :$HTTP_PORT )" | wc -l)
+  record "$name" rss_1k "$(rss_mib "$pgid")"
+  exec 9>&-
+  wait "$client" 2>/dev/null || true
+  say "$name: RSS idle $(awk -F'\t' -v n="$name" '$1==n && $2=="rss_idle" {print $3}' "$RESULTS") MiB," \
+    "with $open idle connections open $(awk -F'\t' -v n="$name" '$1==n && $2=="rss_1k" {print $3}' "$RESULTS") MiB"
+  ((open >= IDLE_CONNECTIONS * 95 / 100)) || say "$name: WARNING: only $open of $IDLE_CONNECTIONS idle connections were open"
+
+  read -r rps p50 p99 bad <<<"$(wrk_run "$name" http "$http_url" "$CONNECTIONS")"
+  record "$name" http_rps "$rps"
+  record "$name" http_p50 "$p50"
+  record "$name" http_p99 "$p99"
+  say "$name: HTTP keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $bad bad answers or socket errors"
+  read -r rps p50 p99 bad <<<"$(wrk_run "$name" https "$https_url" "$CONNECTIONS")"
+  record "$name" https_rps "$rps"
+  record "$name" https_p50 "$p50"
+  record "$name" https_p99 "$p99"
+  say "$name: HTTPS keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $bad bad answers or socket errors"
+  read -r rps p50 p99 bad <<<"$(wrk_run "$name" handshake "$https_url" "$HANDSHAKE_CONNECTIONS" -H "Connection: close")"
+  record "$name" handshake_rps "$rps"
+  say "$name: new TLS handshakes $rps/s, $bad bad answers or socket errors"
+}
+
+PROXY_ARGS=(--config "$TMP/config" --bind 127.0.0.1 --port "80=$HTTP_PORT" --port "443=$HTTPS_PORT"
+  --resolve "upstream.bench.svc.cluster.local=127.0.0.1:$UPSTREAM_PORT" --status-port "$STATUS_PORT"
+  --drain-timeout 1)
+
+run_gateway() {
+  local name=$1
+  shift
+  start_group "$TMP/$name" "$@"
+  local pgid=$STARTED_PGID
+  measure "$name" "$pgid" || say "$name: not measured"
+  if [[ $name == istio-gateway* ]]; then
+    local total lines
+    total=$(curl -s -m 5 "http://127.0.0.1:$STATUS_PORT/metrics" |
+      awk '/^istio_requests_total/ {s += $NF} END {printf "%d", s}')
+    lines=$(wc -l <"$TMP/$name.out")
+    say "$name: istio_requests_total sums to $total; access log file has $lines lines"
+  fi
+  stop_group "$pgid"
+  sleep 1
+}
+
+say "proxy under test: ${PROXY_CMD[*]} (access log: JSON lines on stdout, written to a file)"
+say "gateway on CPU $GATEWAY_CPU; wrk, upstream and idle client on CPU $LOAD_CPU;" \
+  "${DURATION}s per figure after ${WARMUP}s warm-up"
+run_gateway istio-gateway "${ON_GATEWAY_CPU[@]}" "${PROXY_CMD[@]}" "${PROXY_ARGS[@]}" --workers 1
+run_gateway nginx "${ON_GATEWAY_CPU[@]}" nginx -e "$TMP/nginx-error.log" -p "$TMP" -c "$TMP/nginx.conf"
+run_gateway haproxy "${ON_GATEWAY_CPU[@]}" haproxy -db -f "$TMP/haproxy.cfg"
+if ((HAS_WORKERS && WORKERS > 0)); then
+  run_gateway "istio-gateway-w$WORKERS" "${PROXY_CMD[@]}" "${PROXY_ARGS[@]}" --workers "$WORKERS"
+fi
+
+printf '\n'
+printf 'istio-gateway proxy vs nginx %s and HAProxy %s, %s CPUs, node %s\n' \
+  "$(nginx -v 2>&1 | sed 's#.*/##')" "$(haproxy -v | awk 'NR==1 {print $3}')" "$CPUS" "$(node -v)"
+printf 'gateway pinned to CPU %s (istio-gateway-w%s: not pinned); wrk -t1, upstream, idle client on CPU %s;\n' \
+  "$GATEWAY_CPU" "$WORKERS" "$LOAD_CPU"
+printf '%ss per figure after %ss warm-up; %s keep-alive connections; handshakes: wrk -c%s with Connection: close\n\n' \
+  "$DURATION" "$WARMUP" "$CONNECTIONS" "$HANDSHAKE_CONNECTIONS"
+node "$HERE/report.mjs" table "$RESULTS"

@@ -1,0 +1,90 @@
+// Result parsing and the printed table of proxy.sh.
+//   node report.mjs wrk FILE      -> "RPS P50_MS P99_MS BAD" from one `wrk --latency` output, where
+//                                    BAD counts non-2xx/3xx answers plus socket errors
+//   node report.mjs table FILE    -> the table, from lines "SERVER<TAB>METRIC<TAB>VALUE"
+import { readFileSync } from "node:fs";
+
+const [command, file] = process.argv.slice(2);
+const text = readFileSync(file, "utf8");
+
+/** wrk prints durations as 812.00us, 1.23ms, 2.00s or 1.50m. */
+function toMs(value) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(value);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return { us: n / 1000, ms: n, s: n * 1000, m: n * 60000 }[m[2]];
+}
+
+function parseWrk(out) {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "");
+  const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
+  let bad = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  if (errors) bad += errors.slice(1).reduce((a, b) => a + Number(b), 0);
+  return { rps, p50, p99, bad };
+}
+
+if (command === "wrk") {
+  const r = parseWrk(text);
+  process.stdout.write(`${r.rps} ${r.p50} ${r.p99} ${r.bad}\n`);
+} else if (command === "table") {
+  const results = new Map();
+  const servers = [];
+  for (const line of text.split("\n")) {
+    const [server, metric, value] = line.split("\t");
+    if (!metric) continue;
+    if (!results.has(server)) {
+      results.set(server, new Map());
+      servers.push(server);
+    }
+    results.get(server).set(metric, value);
+  }
+  const get = (server, metric) => Number(results.get(server)?.get(metric) ?? NaN);
+  // metric, label, unit, digits, "higher" or "lower" is better, target as a ratio to nginx
+  const rows = [
+    ["http_rps", "HTTP/1.1 keep-alive, 64 conns", "req/s", 0, "higher", 0.33],
+    ["http_p50", "  p50 latency", "ms", 2, "lower"],
+    ["http_p99", "  p99 latency", "ms", 2, "lower", 3],
+    ["https_rps", "HTTPS keep-alive (TLS 1.3), 64 conns", "req/s", 0, "higher", 0.35],
+    ["https_p50", "  p50 latency", "ms", 2, "lower"],
+    ["https_p99", "  p99 latency", "ms", 2, "lower"],
+    ["handshake_rps", "new TLS 1.3 handshakes (Connection: close)", "/s", 0, "higher"],
+    ["rss_idle", "RSS idle", "MiB", 1, "lower"],
+    ["rss_1k", "RSS with 1,000 idle keep-alive conns", "MiB", 1, "lower"],
+  ];
+  const fmt = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
+  const ratio = (v, ref) => (Number.isFinite(v) && Number.isFinite(ref) && ref > 0 ? v / ref : NaN);
+  const head = ["figure", "unit", ...servers.flatMap((s) => (s === "nginx" ? [s] : [s, `${s}/nginx`])), "target"];
+  const table = [head];
+  const verdicts = [];
+  for (const [metric, label, unit, digits, better, target] of rows) {
+    const ref = get("nginx", metric);
+    const cells = [label, unit];
+    for (const s of servers) {
+      const v = get(s, metric);
+      cells.push(fmt(v, digits));
+      if (s !== "nginx") cells.push(Number.isFinite(ratio(v, ref)) ? `${ratio(v, ref).toFixed(2)}x` : "n/a");
+    }
+    let targetText = "";
+    if (target !== undefined) {
+      targetText = better === "higher" ? `>= ${target}x nginx` : `<= ${target}x nginx`;
+      for (const s of servers.filter((x) => x.startsWith("istio-gateway"))) {
+        const r = ratio(get(s, metric), ref);
+        const met = better === "higher" ? r >= target : r <= target;
+        verdicts.push(`${s}: ${label.trim()} ${Number.isFinite(r) ? `${r.toFixed(2)}x` : "n/a"} nginx, target ${targetText}: ${Number.isFinite(r) ? (met ? "met" : "NOT met") : "not measured"}`);
+      }
+    }
+    cells.push(targetText);
+    table.push(cells);
+  }
+  const widths = head.map((_, i) => Math.max(...table.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+  process.stdout.write(`${line(table[0])}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
+  for (const r of table.slice(1)) process.stdout.write(`${line(r)}\n`);
+  process.stdout.write("\n");
+  for (const v of verdicts) process.stdout.write(`${v}\n`);
+} else {
+  process.stderr.write("usage: node report.mjs wrk FILE | table FILE\n");
+  process.exit(2);
+}
