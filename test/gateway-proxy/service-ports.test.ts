@@ -74,6 +74,15 @@ describe("service ports", () => {
       { name: "grpc-web-82", port: 82, targetPort: 8082, protocol: "GRPC-WEB" },
     ]);
   });
+  it("never give a fallback name that another port was given", () => {
+    const gateways: SelectingGateway[] = [
+      { key: "a/g", spec: { servers: [server(80, "bad_name", "HTTP"), server(81, "http-80", "HTTP")] } },
+    ];
+    assert.deepEqual(servicePortsFor(gateways, []), [
+      { name: "http-80-2", port: 80, targetPort: 8080, protocol: "HTTP" },
+      { name: "http-80", port: 81, targetPort: 8081, protocol: "HTTP" },
+    ]);
+  });
   it("skip unix-socket servers (port 0), which have no Service port", () => {
     const gateways: SelectingGateway[] = [{ key: "a/g", spec: { servers: [server(0, "uds", "HTTP")] } }];
     assert.deepEqual(servicePortsFor(gateways, []), []);

@@ -8,7 +8,7 @@ import type { GatewaySpec, Port } from "../../istio/model";
 
 /** One Service port and the pod port behind it. */
 export interface ProxyPort {
-  /** The Service port name: the Gateway server's `port.name` when it is a usable DNS label, else `<protocol>-<number>`. */
+  /** The Service port name: the Gateway server's `port.name` when it is a usable, untaken DNS label, else `<protocol>-<number>`. */
   name: string;
   /** The Service port: the Gateway server's `port.number`. */
   port: number;
@@ -61,17 +61,24 @@ export function servicePortsFor(gateways: readonly SelectingGateway[], ports: re
       continue;
     if (!byNumber.has(port.number)) byNumber.set(port.number, port);
   }
+  const sorted = [...byNumber.values()].sort((a, b) => a.number - b.number);
+  // Given names first, so a fallback never takes a name a later port was given.
+  const given = sorted.map((p) => String(p.name ?? "").toLowerCase());
   const used = new Set<string>();
-  return [...byNumber.values()]
-    .sort((a, b) => a.number - b.number)
-    .map((p) => {
-      const protocol = String(p.protocol ?? "TCP").toUpperCase();
-      const given = String(p.name ?? "").toLowerCase();
-      const name =
-        DNS_LABEL.test(given) && given.length <= 63 && !used.has(given)
-          ? given
-          : `${protocol.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${p.number}`;
+  const kept = given.map((name) => {
+    const ok = DNS_LABEL.test(name) && name.length <= 63 && !used.has(name);
+    if (ok) used.add(name);
+    return ok;
+  });
+  return sorted.map((p, i) => {
+    const protocol = String(p.protocol ?? "TCP").toUpperCase();
+    let name = given[i];
+    if (!kept[i]) {
+      const base = `${protocol.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${p.number}`;
+      name = base;
+      for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
       used.add(name);
-      return { name, port: p.number, targetPort: listenPortFor(p.number), protocol };
-    });
+    }
+    return { name, port: p.number, targetPort: listenPortFor(p.number), protocol };
+  });
 }
