@@ -8,7 +8,8 @@
 # Usage: test/bench/proxy.sh            (as root when nginx, haproxy or wrk must be installed)
 # Settings (environment): BENCH_DURATION=10 BENCH_WARMUP=2 (seconds per measurement and warm-up),
 #   BENCH_CONNECTIONS=64, BENCH_HANDSHAKE_CONNECTIONS=16, BENCH_IDLE_CONNECTIONS=1000,
-#   BENCH_WORKERS=2 (the extra unpinned `--workers N` row; 0 skips it), BENCH_PORT_BASE=23100
+#   BENCH_WORKERS=2 (the extra unpinned `--workers N` row; 0 skips it), BENCH_BARE=1 (the
+#   reference row of a bare node:http + undici proxy, as in the issue; 0 skips it), BENCH_PORT_BASE=23100
 #   (four loopback ports from here, kept below the ephemeral range), BENCH_KEEP=1 keeps the
 #   temporary directory (logs, wrk outputs) for reading.
 set -euo pipefail
@@ -242,8 +243,8 @@ run_gateway() {
   if [[ $name == istio-gateway* ]]; then
     local total lines
     total=$(curl -s -m 5 "http://127.0.0.1:$STATUS_PORT/metrics" |
-      awk '/^istio_requests_total/ {s += $NF} END {printf "%d", s}')
-    lines=$(wc -l <"$TMP/$name.out")
+      awk '/^istio_requests_total/ {s += $NF} END {printf "%d", s}' || true)
+    lines=$(wc -l <"$TMP/$name.out" || true)
     say "$name: istio_requests_total sums to $total; access log file has $lines lines"
   fi
   stop_group "$pgid"
@@ -253,9 +254,13 @@ run_gateway() {
 say "proxy under test: ${PROXY_CMD[*]} (access log: JSON lines on stdout, written to a file)"
 say "gateway on CPU $GATEWAY_CPU; wrk, upstream and idle client on CPU $LOAD_CPU;" \
   "${DURATION}s per figure after ${WARMUP}s warm-up"
-run_gateway istio-gateway "${ON_GATEWAY_CPU[@]}" "${PROXY_CMD[@]}" "${PROXY_ARGS[@]}" --workers 1
 run_gateway nginx "${ON_GATEWAY_CPU[@]}" nginx -e "$TMP/nginx-error.log" -p "$TMP" -c "$TMP/nginx.conf"
+run_gateway istio-gateway "${ON_GATEWAY_CPU[@]}" "${PROXY_CMD[@]}" "${PROXY_ARGS[@]}" --workers 1
 run_gateway haproxy "${ON_GATEWAY_CPU[@]}" haproxy -db -f "$TMP/haproxy.cfg"
+if [[ ${BENCH_BARE:-1} == 1 ]]; then
+  run_gateway bare-undici "${ON_GATEWAY_CPU[@]}" node "$HERE/bare-undici-proxy.mjs" "$HTTP_PORT" "$HTTPS_PORT" \
+    "$UPSTREAM_PORT" "$TMP/cert.pem" "$TMP/key.pem"
+fi
 if ((HAS_WORKERS && WORKERS > 0)); then
   run_gateway "istio-gateway-w$WORKERS" "${PROXY_CMD[@]}" "${PROXY_ARGS[@]}" --workers "$WORKERS"
 fi

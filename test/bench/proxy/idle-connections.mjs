@@ -12,7 +12,10 @@ const sockets = [];
 let answered = 0;
 let closed = 0;
 
-const giveUp = setTimeout(() => finish(`timed out with ${answered} of ${count} answered`), holdSeconds * 1000);
+const giveUp = setTimeout(
+  () => finish(`timed out with ${answered} of ${count} answered`),
+  holdSeconds * 1000,
+);
 
 function finish(message) {
   if (message) process.stderr.write(`idle-connections: ${message}\n`);

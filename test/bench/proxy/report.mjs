@@ -44,42 +44,53 @@ if (command === "wrk") {
   // metric, label, unit, digits, "higher" or "lower" is better, target as a ratio to nginx
   const rows = [
     ["http_rps", "HTTP/1.1 keep-alive, 64 conns", "req/s", 0, "higher", 0.33],
-    ["http_p50", "  p50 latency", "ms", 2, "lower"],
-    ["http_p99", "  p99 latency", "ms", 2, "lower", 3],
+    ["http_p50", "  HTTP p50 latency", "ms", 2, "lower"],
+    ["http_p99", "  HTTP p99 latency", "ms", 2, "lower", 3],
     ["https_rps", "HTTPS keep-alive (TLS 1.3), 64 conns", "req/s", 0, "higher", 0.35],
-    ["https_p50", "  p50 latency", "ms", 2, "lower"],
-    ["https_p99", "  p99 latency", "ms", 2, "lower"],
+    ["https_p50", "  HTTPS p50 latency", "ms", 2, "lower"],
+    ["https_p99", "  HTTPS p99 latency", "ms", 2, "lower"],
     ["handshake_rps", "new TLS 1.3 handshakes (Connection: close)", "/s", 0, "higher"],
     ["rss_idle", "RSS idle", "MiB", 1, "lower"],
     ["rss_1k", "RSS with 1,000 idle keep-alive conns", "MiB", 1, "lower"],
   ];
   const fmt = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
   const ratio = (v, ref) => (Number.isFinite(v) && Number.isFinite(ref) && ref > 0 ? v / ref : NaN);
-  const head = ["figure", "unit", ...servers.flatMap((s) => (s === "nginx" ? [s] : [s, `${s}/nginx`])), "target"];
+  // nginx first: it is the reference every other column is divided by.
+  const order = ["nginx", ...servers.filter((s) => s !== "nginx")];
+  const head = [
+    "figure",
+    "unit",
+    ...order.map((s) => (s === "nginx" ? s : `${s} (x nginx)`)),
+    "target (x nginx)",
+  ];
   const table = [head];
   const verdicts = [];
   for (const [metric, label, unit, digits, better, target] of rows) {
     const ref = get("nginx", metric);
     const cells = [label, unit];
-    for (const s of servers) {
+    for (const s of order) {
       const v = get(s, metric);
-      cells.push(fmt(v, digits));
-      if (s !== "nginx") cells.push(Number.isFinite(ratio(v, ref)) ? `${ratio(v, ref).toFixed(2)}x` : "n/a");
+      const r = ratio(v, ref);
+      cells.push(
+        s === "nginx" ? fmt(v, digits) : `${fmt(v, digits)} (${Number.isFinite(r) ? r.toFixed(2) : "n/a"}x)`,
+      );
     }
     let targetText = "";
     if (target !== undefined) {
-      targetText = better === "higher" ? `>= ${target}x nginx` : `<= ${target}x nginx`;
-      for (const s of servers.filter((x) => x.startsWith("istio-gateway"))) {
+      targetText = better === "higher" ? `>= ${target}` : `<= ${target}`;
+      for (const s of order.filter((x) => x.startsWith("istio-gateway"))) {
         const r = ratio(get(s, metric), ref);
         const met = better === "higher" ? r >= target : r <= target;
-        verdicts.push(`${s}: ${label.trim()} ${Number.isFinite(r) ? `${r.toFixed(2)}x` : "n/a"} nginx, target ${targetText}: ${Number.isFinite(r) ? (met ? "met" : "NOT met") : "not measured"}`);
+        const verdict = Number.isFinite(r) ? (met ? "met" : "NOT met") : "not measured";
+        verdicts.push(`${s}: ${label.trim()}: ${fmt(r, 2)}x nginx, target ${targetText}x: ${verdict}`);
       }
     }
     cells.push(targetText);
     table.push(cells);
   }
   const widths = head.map((_, i) => Math.max(...table.map((r) => String(r[i]).length)));
-  const line = (r) => r.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+  const line = (r) =>
+    r.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
   process.stdout.write(`${line(table[0])}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
   for (const r of table.slice(1)) process.stdout.write(`${line(r)}\n`);
   process.stdout.write("\n");
