@@ -9,7 +9,27 @@ export default tseslint.config(
   {
     languageOptions: {
       ecmaVersion: 2023,
-      globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly" },
+      // Node's globals, for the JavaScript files (TypeScript files get them from @types/node).
+      globals: Object.fromEntries(
+        [
+          "process",
+          "console",
+          "Buffer",
+          "URL",
+          "URLSearchParams",
+          "setTimeout",
+          "clearTimeout",
+          "setInterval",
+          "clearInterval",
+          "setImmediate",
+          "queueMicrotask",
+          "performance",
+          "AbortController",
+          "TextEncoder",
+          "TextDecoder",
+          "fetch",
+        ].map((name) => [name, "readonly"]),
+      ),
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
