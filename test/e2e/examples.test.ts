@@ -10,8 +10,12 @@ import { startCluster, type LocalCluster } from "./support/cluster";
 import { programOf, readProgramDir } from "./support/program";
 import { createTestStack, stepRecorder, type TestStack } from "./support/stack";
 import { e2eSuite, type Toolchain } from "./support/toolchain";
+import { expectedMessage } from "../provider/error-cases";
+import type { ConfigValue, ProjectSettings } from "@pulumi/pulumi/automation";
 
-const examplesDir = resolve(__dirname, "../../examples");
+const root = resolve(__dirname, "../..");
+const examplesDir = join(root, "examples");
+const brokenDir = join(root, "test", "provider", "broken");
 
 /** The examples, by directory name. */
 const examples = readdirSync(examplesDir, { withFileTypes: true })
@@ -19,41 +23,129 @@ const examples = readdirSync(examplesDir, { withFileTypes: true })
   .map((e) => e.name)
   .sort();
 
-/**
- * What each example's preview creates, as `type name`, with its default configuration. An example
- * without an entry fails the suite: a new example gets its expectation written here.
- */
-const expectedPreview: Record<string, string[]> = {
-  bookinfo: [
-    "istio-gateway:index:Gateway bookinfo-gateway",
-    "istio-gateway:index:VirtualService bookinfo",
-    "kubernetes:networking.istio.io/v1:Gateway bookinfo-gateway",
-    "kubernetes:networking.istio.io/v1:VirtualService bookinfo",
-    "pulumi:providers:kubernetes default_4_34_2",
-    "pulumi:pulumi:Stack bookinfo-e2e",
-  ],
+/** What one example and its broken twin (test/provider/broken/<name>) must do. */
+interface ExampleCase {
+  /** Stack configuration, keys unqualified. */
+  readonly config?: Record<string, string | ConfigValue>;
+  /** `type name` of every resource the preview creates, with this configuration. */
+  readonly preview: string[];
+  /** The broken twin's failing component and its `path: reason` errors. */
+  readonly broken: { kind: string; name: string; errors: string[] };
+}
+
+/** PEM-shaped placeholders: the components check the shape; no TLS handshake happens here. */
+const mutualTlsConfig = {
+  serverCertificate: "-----BEGIN CERTIFICATE-----\nMIIBserver\n-----END CERTIFICATE-----\n",
+  serverKey: { value: "-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n", secret: true },
+  clientCA: "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n",
 };
 
-/** Runs `body` with a fresh stack of `example`, disposed afterwards. */
+/**
+ * Every example. One without an entry fails the suite: a new example gets its expectation here.
+ * The broken twins' errors are the ones the mock suites (test/provider/examples) expect: the
+ * engine must show the user the same.
+ */
+const cases: Record<string, ExampleCase> = {
+  bookinfo: {
+    preview: [
+      "istio-gateway:index:Gateway bookinfo-gateway",
+      "istio-gateway:index:VirtualService bookinfo",
+      "kubernetes:networking.istio.io/v1:Gateway bookinfo-gateway",
+      "kubernetes:networking.istio.io/v1:VirtualService bookinfo",
+      "pulumi:providers:kubernetes default_4_34_2",
+      "pulumi:pulumi:Stack bookinfo-e2e",
+    ],
+    broken: {
+      kind: "Gateway",
+      name: "bookinfo-gateway",
+      errors: [
+        'spec.servers[0].tls.serverCertificate: required when tls.mode is "SIMPLE" and credentialName is not set',
+        'spec.servers[0].tls.privateKey: required when tls.mode is "SIMPLE" and credentialName is not set',
+      ],
+    },
+  },
+  canary: {
+    preview: [
+      "istio-gateway:index:Gateway reviews-gateway",
+      "istio-gateway:index:VirtualService reviews",
+      "kubernetes:networking.istio.io/v1:Gateway reviews-gateway",
+      "kubernetes:networking.istio.io/v1:VirtualService reviews",
+      "pulumi:providers:kubernetes default_4_34_2",
+      "pulumi:pulumi:Stack canary-e2e",
+    ],
+    broken: {
+      kind: "VirtualService",
+      name: "reviews",
+      errors: [
+        'spec.hosts: none matches a host of Gateway istio-system/reviews-gateway visible to namespace "bookinfo" (got ["reviews.example.org"])',
+      ],
+    },
+  },
+  "mutual-tls": {
+    config: mutualTlsConfig,
+    preview: [
+      "istio-gateway:index:Gateway mygateway",
+      "istio-gateway:index:VirtualService httpbin",
+      "kubernetes:core/v1:Secret mygateway-credential-0",
+      "kubernetes:networking.istio.io/v1:Gateway mygateway",
+      "kubernetes:networking.istio.io/v1:VirtualService httpbin",
+      "pulumi:providers:kubernetes default_4_34_2",
+      "pulumi:pulumi:Stack mutual-tls-e2e",
+    ],
+    broken: {
+      kind: "Gateway",
+      name: "mygateway",
+      errors: [
+        'credentials[0].caCertificates: required when spec.servers[0].tls names this credential with mode "MUTUAL" and no caCertCredentialName',
+      ],
+    },
+  },
+  "sni-passthrough": {
+    preview: [
+      "istio-gateway:index:Gateway mygateway",
+      "istio-gateway:index:VirtualService nginx",
+      "kubernetes:networking.istio.io/v1:Gateway mygateway",
+      "kubernetes:networking.istio.io/v1:VirtualService nginx",
+      "pulumi:providers:kubernetes default_4_34_2",
+      "pulumi:pulumi:Stack sni-passthrough-e2e",
+    ],
+    broken: {
+      kind: "VirtualService",
+      name: "nginx",
+      errors: [
+        'spec.http: do not apply on server spec.servers[0] of Gateway default/mygateway, which passes TLS through and routes only tls rules (got protocol "HTTPS", tls.mode "PASSTHROUGH")',
+      ],
+    },
+  },
+};
+
+/** Runs `body` with a fresh stack of the program in `dir`, disposed afterwards. */
 async function withStack<T>(
   tools: Toolchain,
   cluster: LocalCluster,
-  example: string,
-  config: Record<string, string>,
+  dir: string,
+  config: Record<string, string | ConfigValue>,
   body: (test: TestStack) => Promise<T>,
 ): Promise<T> {
-  const program = readProgramDir(join(examplesDir, example));
-  const test = await createTestStack(tools, {
-    projectName: program.projectName,
-    program: programOf(program, { noControllers: true }),
-    env: { KUBECONFIG: cluster.kubeconfigPath },
-    config,
-  });
+  const test = await createTestStack(tools, stackOptions(cluster, dir, config));
   try {
     return await body(test);
   } finally {
     test.dispose();
   }
+}
+
+/** The stack options that run the program in `dir` against `cluster`. */
+function stackOptions(cluster: LocalCluster, dir: string, config: Record<string, string | ConfigValue>) {
+  const program = readProgramDir(dir);
+  const { description, runtime, config: schema } = program.project;
+  return {
+    projectName: program.projectName,
+    project: { description, runtime, config: schema } as Partial<ProjectSettings>,
+    program: programOf(program, { noControllers: true }),
+    env: { KUBECONFIG: cluster.kubeconfigPath },
+    config,
+  };
 }
 
 e2eSuite("examples through the real engine", (tools) => {
@@ -72,16 +164,36 @@ e2eSuite("examples through the real engine", (tools) => {
 
     for (const example of examples) {
       it(`${example}: succeeds and lists the resources it declares`, async () => {
-        const expected = expectedPreview[example];
-        assert.ok(expected, `no expected preview for examples/${example}: add one to examples.test.ts`);
-        await withStack(tools, cluster, example, {}, async (test) => {
+        const c = cases[example];
+        assert.ok(c, `no expectation for examples/${example}: add one to examples.test.ts`);
+        await withStack(tools, cluster, join(examplesDir, example), c.config ?? {}, async (test) => {
           const recorder = stepRecorder();
           const result = await test.stack.preview({ onEvent: recorder.onEvent });
           assert.deepEqual(
             recorder.steps.map((s) => `${s.op} ${s.type} ${s.name}`).sort(),
-            expected.map((r) => `create ${r}`).sort(),
+            c.preview.map((r) => `create ${r}`).sort(),
           );
-          assert.deepEqual(result.changeSummary, { create: expected.length });
+          assert.deepEqual(result.changeSummary, { create: c.preview.length });
+        });
+      });
+
+      it(`${example}: its broken twin fails, printing each path and message`, async () => {
+        const c = cases[example];
+        assert.ok(c, `no expectation for examples/${example}: add one to examples.test.ts`);
+        await withStack(tools, cluster, join(brokenDir, example), c.config ?? {}, async (test) => {
+          let output = "";
+          const failure = await test.stack
+            .preview({ onOutput: (out) => (output += out), color: "never" })
+            .then(
+              () => undefined,
+              (err: Error) => err,
+            );
+          assert.ok(failure instanceof Error, "the preview succeeded");
+          assert.match(failure.message, /Command failed with exit code 1: \S+\/bin\/pulumi preview /);
+          const { kind, name, errors } = c.broken;
+          const [first, ...rest] = expectedMessage(kind, name, errors).split("\n");
+          const block = [`    error: ${first}`, ...rest.map((line) => `    ${line}`)].join("\n");
+          assert.ok(output.includes(block), `the output lacks\n${block}\n--- output:\n${output}`);
         });
       });
     }
@@ -90,13 +202,10 @@ e2eSuite("examples through the real engine", (tools) => {
   describe("bookinfo lifecycle", () => {
     let test: TestStack;
     before(async () => {
-      const program = readProgramDir(join(examplesDir, "bookinfo"));
-      test = await createTestStack(tools, {
-        projectName: program.projectName,
-        program: programOf(program, { noControllers: true }),
-        env: { KUBECONFIG: cluster.kubeconfigPath },
-        config: { "bookinfo:installCrds": "true" },
-      });
+      test = await createTestStack(
+        tools,
+        stackOptions(cluster, join(examplesDir, "bookinfo"), { installCrds: "true" }),
+      );
     });
     after(() => test?.dispose());
 

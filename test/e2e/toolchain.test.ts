@@ -20,28 +20,32 @@ describe("tools.env", () => {
   });
 });
 
-e2eSuite("cached toolchain", (tools) => {
-  it("pulumi version prints the CLI release", async () => {
-    const pulumi = await PulumiCommand.get({ root: tools.pulumiRoot });
-    assert.equal(pulumi.command, join(tools.pulumiRoot, "bin", "pulumi"));
-    const printed = execFileSync(pulumi.command, ["version"], {
-      encoding: "utf8",
-      env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+e2eSuite(
+  "cached toolchain",
+  (tools) => {
+    it("pulumi version prints the CLI release", async () => {
+      const pulumi = await PulumiCommand.get({ root: tools.pulumiRoot });
+      assert.equal(pulumi.command, join(tools.pulumiRoot, "bin", "pulumi"));
+      const printed = execFileSync(pulumi.command, ["version"], {
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+      });
+      assert.equal(printed, `v${tools.pulumiVersion}\n`);
+      assert.equal(pulumi.version?.version, tools.pulumiVersion);
     });
-    assert.equal(printed, `v${tools.pulumiVersion}\n`);
-    assert.equal(pulumi.version?.version, tools.pulumiVersion);
-  });
 
-  it("kubectl is the Kubernetes release of the API server", () => {
-    const out = execFileSync(tools.kubectl, ["version", "--client", "--output=json"], { encoding: "utf8" });
-    const version = (JSON.parse(out) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
-    assert.equal(version, `v${tools.kubernetesVersion}`);
-  });
+    it("kubectl is the Kubernetes release of the API server", () => {
+      const out = execFileSync(tools.kubectl, ["version", "--client", "--output=json"], { encoding: "utf8" });
+      const version = (JSON.parse(out) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
+      assert.equal(version, `v${tools.kubernetesVersion}`);
+    });
 
-  it("the Kubernetes plugin answers to the version @pulumi/kubernetes asks for", () => {
-    const manifest = resolve(__dirname, "../../node_modules/@pulumi/kubernetes/package.json");
-    const wanted = (JSON.parse(readFileSync(manifest, "utf8")) as { pulumi: { version: string } }).pulumi
-      .version;
-    assert.equal(tools.kubernetesPluginVersion, wanted);
-  });
-});
+    it("the Kubernetes plugin is installed under the version @pulumi/kubernetes asks for", () => {
+      const manifest = resolve(__dirname, "../../node_modules/@pulumi/kubernetes/package.json");
+      const wanted = (JSON.parse(readFileSync(manifest, "utf8")) as { pulumi: { version: string } }).pulumi
+        .version;
+      assert.equal(tools.kubernetesPluginVersion, wanted);
+    });
+  },
+  ["pulumi", "kubernetes"],
+);

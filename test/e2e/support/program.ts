@@ -16,16 +16,18 @@ export interface ProgramDir {
   readonly projectName: string;
   /** The module the program starts from (`main` in Pulumi.yaml, else index.ts). */
   readonly entry: string;
+  /** Pulumi.yaml as parsed. */
+  readonly project: Record<string, unknown>;
 }
 
 /** Reads `dir/Pulumi.yaml`. */
 export function readProgramDir(dir: string): ProgramDir {
   const abs = resolve(dir);
-  const project = parse(readFileSync(join(abs, "Pulumi.yaml"), "utf8")) as { name?: unknown; main?: unknown };
+  const project = parse(readFileSync(join(abs, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
   if (typeof project.name !== "string") throw new Error(`${abs}/Pulumi.yaml has no name`);
   const main = typeof project.main === "string" ? resolve(abs, project.main) : abs;
   const entry = existsSync(join(main, "index.ts")) ? join(main, "index.ts") : main;
-  return { dir: abs, projectName: project.name, entry };
+  return { dir: abs, projectName: project.name, entry, project };
 }
 
 const load = createRequire(__filename);

@@ -6,7 +6,14 @@
 // Go module proxy does not serve the CLI's Node.js language host, so the CLI cannot start a
 // Node.js program from a directory on this machine. Everything else — the engine, the state, the
 // plugin protocol and the Kubernetes provider — is the real one.
-import { PulumiCommand, LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type ConfigValue,
+  type EngineEvent,
+  type ProjectSettings,
+  type Stack,
+} from "@pulumi/pulumi/automation";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,8 +40,10 @@ export interface TestStackOptions {
   readonly program: () => Promise<Record<string, unknown> | void>;
   /** Environment for the CLI and its plugins, e.g. KUBECONFIG. */
   readonly env?: Record<string, string>;
-  /** Stack configuration, `key` as `pulumi config set` takes it. */
-  readonly config?: Record<string, string>;
+  /** Stack configuration, `key` as `pulumi config set` takes it (unqualified: the project's). */
+  readonly config?: Record<string, string | ConfigValue>;
+  /** Pulumi.yaml settings besides name and backend (its `config` schema gives types and defaults). */
+  readonly project?: Partial<ProjectSettings>;
 }
 
 /** Creates a fresh stack in a temporary directory, backed by the cached CLI and plugin. */
@@ -56,6 +65,7 @@ export async function createTestStack(tools: Toolchain, options: TestStackOption
         pulumiHome: home,
         workDir: join(dir, "work"),
         projectSettings: {
+          ...options.project,
           name: options.projectName,
           runtime: "nodejs",
           backend: { url: `file://${join(dir, "state")}` },
@@ -72,7 +82,7 @@ export async function createTestStack(tools: Toolchain, options: TestStackOption
       },
     );
     for (const [key, value] of Object.entries(options.config ?? {})) {
-      await stack.setConfig(key, { value });
+      await stack.setConfig(key, typeof value === "string" ? { value } : value);
     }
     return { stack, dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (err) {

@@ -68,32 +68,43 @@ export function toolchainPaths(): Toolchain {
   };
 }
 
-/** The executables of `tools` that are missing. */
-export function missingTools(tools: Toolchain): string[] {
-  const files = [
-    join(tools.pulumiRoot, "bin", "pulumi"),
-    tools.kubernetesPlugin,
-    tools.kubeApiserver,
-    tools.kubectl,
-    tools.etcd,
-  ];
-  return files.filter((f) => {
-    try {
-      accessSync(f, constants.X_OK);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+/** A tool of the toolchain, by the name tools.sh builds it under. */
+export type ToolName = "pulumi" | "pulumi-resource-kubernetes" | "kubernetes" | "etcd";
+
+/** Every tool. */
+export const allTools: readonly ToolName[] = ["pulumi", "pulumi-resource-kubernetes", "kubernetes", "etcd"];
+
+/** The executables of `names` in `tools` that are missing. */
+export function missingTools(tools: Toolchain, names: readonly ToolName[] = allTools): string[] {
+  const files: Record<ToolName, string[]> = {
+    pulumi: [join(tools.pulumiRoot, "bin", "pulumi")],
+    "pulumi-resource-kubernetes": [tools.kubernetesPlugin],
+    kubernetes: [tools.kubeApiserver, tools.kubectl],
+    etcd: [tools.etcd],
+  };
+  return names
+    .flatMap((n) => files[n])
+    .filter((f) => {
+      try {
+        accessSync(f, constants.X_OK);
+        return false;
+      } catch {
+        return true;
+      }
+    });
 }
 
 /**
- * Declares an end-to-end suite. With the toolchain in place `body` runs as a `describe` block;
+ * Declares an end-to-end suite that needs the tools `needs`. With them in place `body` runs as a `describe` block;
  * without it the suite fails under CI=true and is skipped elsewhere, the reason printed either way.
  */
-export function e2eSuite(name: string, body: (tools: Toolchain) => void): void {
+export function e2eSuite(
+  name: string,
+  body: (tools: Toolchain) => void,
+  needs: readonly ToolName[] = allTools,
+): void {
   const tools = toolchainPaths();
-  const missing = missingTools(tools);
+  const missing = missingTools(tools, needs);
   if (missing.length === 0) {
     describe(name, () => body(tools));
     return;
