@@ -1,10 +1,12 @@
 // The Pulumi component package `istio-gateway`: every ComponentResource exported here becomes a
 // type in the schema (`istio-gateway:index:<ClassName>`), inferred from its Args interface.
-export { Gateway, VirtualService, IstioCrds } from "./src/components";
+export { Gateway, VirtualService, IstioCrds, GatewayProxy, ServiceType } from "./src/components";
 export type {
   GatewayArgs,
   VirtualServiceArgs,
   IstioCrdsArgs,
+  GatewayProxyArgs,
+  ProxyPort,
   ResourceMetadata,
   TLSCredential,
 } from "./src/components";

@@ -7,3 +7,5 @@ export { IstioCrds, ISTIO_CRDS_TYPE } from "./istio-crds";
 export type { IstioCrdsArgs } from "./istio-crds";
 export type { ResourceMetadata } from "./metadata";
 export type { TLSCredential } from "./tls-credential";
+export { GatewayProxy, GATEWAY_PROXY_TYPE, ServiceType } from "./gateway-proxy";
+export type { GatewayProxyArgs, ProxyPort } from "./gateway-proxy";

@@ -6,6 +6,7 @@
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { join } from "node:path";
 import { Gateway } from "./gateway";
+import { GatewayProxy } from "./gateway-proxy";
 import { IstioCrds } from "./istio-crds";
 import { VirtualService } from "./virtual-service";
 
@@ -21,7 +22,7 @@ export function componentProvider(): ComponentProvider {
   return new ComponentProvider({
     name: PACKAGE_NAME,
     dirname: join(__dirname, "..", ".."),
-    components: [Gateway, VirtualService, IstioCrds],
+    components: [Gateway, VirtualService, IstioCrds, GatewayProxy],
   });
 }
 
