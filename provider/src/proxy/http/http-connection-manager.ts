@@ -27,7 +27,7 @@ import { evaluateCors } from "../router/cors";
 import { decideFault } from "../router/fault";
 import type { FormatterContext } from "../router/header-formatter";
 import type { CompiledHeaderOperations, HeaderMap } from "../router/header-operations";
-import { applyHeaderOperations } from "../router/header-operations";
+import { applyHeaderOperations, isEmptyHeaderOperations } from "../router/header-operations";
 import { decideMirrors, shadowAuthority } from "../router/mirror";
 import { normalizePath } from "../router/path";
 import { redirectLocation } from "../router/redirect";
@@ -67,6 +67,26 @@ export interface HcmContext {
 }
 
 const EMPTY_OPS: readonly CompiledHeaderOperations[] = [];
+
+/** Retry policies parsed once per route action (configurations are frozen, so identity is a safe key). */
+const retryPolicies = new WeakMap<object, RetryPolicy>();
+
+type RetryConfig = NonNullable<Extract<CompiledRoute["route"]["action"], { kind: "route" }>["retries"]>;
+
+function retryPolicyOf(config: RetryConfig): RetryPolicy {
+  let p = retryPolicies.get(config);
+  if (p === undefined) {
+    p = toRetryPolicy(config);
+    retryPolicies.set(config, p);
+  }
+  return p;
+}
+
+/** Whether every level of operations is empty (then headers are copied, not rewritten). */
+function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
+  for (const l of levels) if (!isEmptyHeaderOperations(l)) return false;
+  return true;
+}
 const NO_ROUTE = new NoRouteError();
 
 /** Per-request bookkeeping, shared by the routing and forwarding steps and the access log. */
@@ -319,12 +339,10 @@ export class HttpConnectionManager {
     if (wc === undefined || cluster === undefined) return this.replyError(x, new NoHealthyUpstreamError());
     x.cluster = cluster;
     x.responseOps = [wc.responseHeaders, route.responseHeaders];
-    const fctx = this.formatterContext(x);
-    const headers = applyHeaderOperations(
-      x.routeReq.headers,
-      [wc.requestHeaders, route.requestHeaders],
-      fctx,
-    );
+    const levels = [wc.requestHeaders, route.requestHeaders];
+    const headers: HeaderMap = allEmpty(levels)
+      ? ({ ...x.routeReq.headers } as HeaderMap)
+      : applyHeaderOperations(x.routeReq.headers, levels, this.formatterContext(x));
     const rewrittenAuthority = rewriteAuthority(route, wc);
     const te = headers["te"];
     stripHopByHop(headers, x.h2 || te !== undefined);
@@ -354,7 +372,7 @@ export class HttpConnectionManager {
       hasBody,
       grpc,
       action.timeoutMs,
-      action.retries === undefined ? undefined : toRetryPolicy(action.retries),
+      action.retries === undefined ? undefined : retryPolicyOf(action.retries),
     );
     forward.start();
   }
@@ -403,11 +421,7 @@ export class HttpConnectionManager {
   /** Writes response headers after header operations and CORS; the one place responses start. */
   writeHead(x: Exchange, status: number, headers: HeaderMap): void {
     let out = headers;
-    if (
-      x.responseOps.length > 0 &&
-      (x.responseOps.length > 1 ||
-        x.responseOps[0]!.remove.length + x.responseOps[0]!.set.length + x.responseOps[0]!.add.length > 0)
-    ) {
+    if (!allEmpty(x.responseOps)) {
       const fctx: FormatterContext = {
         ...this.formatterContext(x),
         responseHeaders: headers,
