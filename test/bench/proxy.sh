@@ -138,6 +138,18 @@ rss_mib() {
   awk -v kb="$total" 'BEGIN { printf "%.1f", kb / 1024 }'
 }
 
+# CPU time (user + system, in clock ticks) used so far by every process of the group. Under a
+# noisy neighbour, CPU time per request moves far less than requests per second.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local pgid=$1 pid total=0 ticks
+  for pid in $(pgrep -g "$pgid"); do
+    ticks=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0)
+    total=$((total + ${ticks:-0}))
+  done
+  echo "$total"
+}
+
 RESULTS=$TMP/results.tsv
 : >"$RESULTS"
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; }
@@ -164,19 +176,21 @@ wait_status 200 "http://127.0.0.1:$UPSTREAM_PORT/" ||
   die "the static upstream did not start: $(cat "$TMP/upstream.err" "$TMP/upstream-error.log" 2>/dev/null)"
 
 # --- one gateway -------------------------------------------------------------------------------
-# wrk_run NAME KIND URL CONNECTIONS [wrk args...]: warm-up, then the measured run; prints the
-# parsed "RPS P50 P99 BAD".
+# wrk_run NAME PGID KIND URL CONNECTIONS [wrk args...]: warm-up, then the measured run; prints the
+# parsed "RPS P50 P99 BAD CPU_US_PER_REQUEST".
 wrk_run() {
-  local name=$1 kind=$2 url=$3 conns=$4
-  shift 4
+  local name=$1 pgid=$2 kind=$3 url=$4 conns=$5 before after
+  shift 5
   "${ON_LOAD_CPU[@]}" wrk -t1 -c"$conns" -d"${WARMUP}s" -H "Host: $HOST" "$@" "$url" >/dev/null 2>&1 || true
+  before=$(cpu_ticks "$pgid")
   "${ON_LOAD_CPU[@]}" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s --latency -H "Host: $HOST" "$@" "$url" \
     >"$TMP/wrk-$name-$kind.txt" 2>&1 || true
-  node "$HERE/report.mjs" wrk "$TMP/wrk-$name-$kind.txt"
+  after=$(cpu_ticks "$pgid")
+  node "$HERE/report.mjs" wrk "$TMP/wrk-$name-$kind.txt" "$(((after - before) * 1000000 / CLK_TCK))"
 }
 
 measure() {
-  local name=$1 pgid=$2 rps p50 p99 bad open
+  local name=$1 pgid=$2 rps p50 p99 bad cpu open
   local http_url="http://127.0.0.1:$HTTP_PORT/api/bench" https_url="https://127.0.0.1:$HTTPS_PORT/api/bench"
   if ! wait_status 200 -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT/api/ready"; then
     say "$name: did not answer 200 on http://127.0.0.1:$HTTP_PORT/api/ready with Host: $HOST"
@@ -215,19 +229,22 @@ measure() {
     "with $open idle connections open $(awk -F'\t' -v n="$name" '$1==n && $2=="rss_1k" {print $3}' "$RESULTS") MiB"
   ((open >= IDLE_CONNECTIONS * 95 / 100)) || say "$name: WARNING: only $open of $IDLE_CONNECTIONS idle connections were open"
 
-  read -r rps p50 p99 bad <<<"$(wrk_run "$name" http "$http_url" "$CONNECTIONS")"
+  read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" http "$http_url" "$CONNECTIONS")"
   record "$name" http_rps "$rps"
+  record "$name" http_cpu "$cpu"
   record "$name" http_p50 "$p50"
   record "$name" http_p99 "$p99"
-  say "$name: HTTP keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $bad bad answers or socket errors"
-  read -r rps p50 p99 bad <<<"$(wrk_run "$name" https "$https_url" "$CONNECTIONS")"
+  say "$name: HTTP keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
+  read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" https "$https_url" "$CONNECTIONS")"
   record "$name" https_rps "$rps"
+  record "$name" https_cpu "$cpu"
   record "$name" https_p50 "$p50"
   record "$name" https_p99 "$p99"
-  say "$name: HTTPS keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $bad bad answers or socket errors"
-  read -r rps p50 p99 bad <<<"$(wrk_run "$name" handshake "$https_url" "$HANDSHAKE_CONNECTIONS" -H "Connection: close")"
+  say "$name: HTTPS keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
+  read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" handshake "$https_url" "$HANDSHAKE_CONNECTIONS" -H "Connection: close")"
   record "$name" handshake_rps "$rps"
-  say "$name: new TLS handshakes $rps/s, $bad bad answers or socket errors"
+  record "$name" handshake_cpu "$cpu"
+  say "$name: new TLS handshakes $rps/s, $cpu us CPU per handshake, $bad bad answers or socket errors"
 }
 
 PROXY_ARGS=(--config "$TMP/config" --bind 127.0.0.1 --port "80=$HTTP_PORT" --port "443=$HTTPS_PORT"
@@ -268,8 +285,8 @@ fi
 printf '\n'
 printf 'istio-gateway proxy vs nginx %s and HAProxy %s, %s CPUs, node %s\n' \
   "$(nginx -v 2>&1 | sed 's#.*/##')" "$(haproxy -v | awk 'NR==1 {print $3}')" "$CPUS" "$(node -v)"
-printf 'gateway pinned to CPU %s (istio-gateway-w%s: not pinned); wrk -t1, upstream, idle client on CPU %s;\n' \
-  "$GATEWAY_CPU" "$WORKERS" "$LOAD_CPU"
+printf 'gateway pinned to CPU %s%s; wrk -t1, upstream, idle client on CPU %s; access logs to a file\n' \
+  "$GATEWAY_CPU" "$( ((HAS_WORKERS && WORKERS > 0)) && echo " (istio-gateway-w$WORKERS: not pinned)")" "$LOAD_CPU"
 printf '%ss per figure after %ss warm-up; %s keep-alive connections; handshakes: wrk -c%s with Connection: close\n\n' \
   "$DURATION" "$WARMUP" "$CONNECTIONS" "$HANDSHAKE_CONNECTIONS"
-node "$HERE/report.mjs" table "$RESULTS"
+node "$HERE/report.mjs" table "$RESULTS" "$IDLE_CONNECTIONS"

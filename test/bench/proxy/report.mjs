@@ -1,10 +1,13 @@
 // Result parsing and the printed table of proxy.sh.
-//   node report.mjs wrk FILE      -> "RPS P50_MS P99_MS BAD" from one `wrk --latency` output, where
+//   node report.mjs wrk FILE CPU_US -> "RPS P50_MS P99_MS BAD CPU_US_PER_REQUEST" from one
+//                                    `wrk --latency` output and the gateway's CPU time over it, where
 //                                    BAD counts non-2xx/3xx answers plus socket errors
-//   node report.mjs table FILE    -> the table, from lines "SERVER<TAB>METRIC<TAB>VALUE"
+//   node report.mjs table FILE N  -> the table, from lines "SERVER<TAB>METRIC<TAB>VALUE"
 import { readFileSync } from "node:fs";
 
 const [command, file] = process.argv.slice(2);
+// For the table: how many idle connections the RSS figure was taken with.
+const idleConnections = Number(process.argv[4] ?? 1000).toLocaleString("en-US");
 const text = readFileSync(file, "utf8");
 
 /** wrk prints durations as 812.00us, 1.23ms, 2.00s or 1.50m. */
@@ -17,17 +20,19 @@ function toMs(value) {
 
 function parseWrk(out) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "");
   const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
   let bad = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   if (errors) bad += errors.slice(1).reduce((a, b) => a + Number(b), 0);
-  return { rps, p50, p99, bad };
+  return { rps, requests, p50, p99, bad };
 }
 
 if (command === "wrk") {
   const r = parseWrk(text);
-  process.stdout.write(`${r.rps} ${r.p50} ${r.p99} ${r.bad}\n`);
+  const cpuPerRequest = r.requests > 0 ? Math.round(Number(process.argv[4]) / r.requests) : NaN;
+  process.stdout.write(`${r.rps} ${r.p50} ${r.p99} ${r.bad} ${cpuPerRequest}\n`);
 } else if (command === "table") {
   const results = new Map();
   const servers = [];
@@ -46,12 +51,15 @@ if (command === "wrk") {
     ["http_rps", "HTTP/1.1 keep-alive, 64 conns", "req/s", 0, "higher", 0.33],
     ["http_p50", "  HTTP p50 latency", "ms", 2, "lower"],
     ["http_p99", "  HTTP p99 latency", "ms", 2, "lower", 3],
+    ["http_cpu", "  HTTP gateway CPU per request", "us", 0, "lower"],
     ["https_rps", "HTTPS keep-alive (TLS 1.3), 64 conns", "req/s", 0, "higher", 0.35],
     ["https_p50", "  HTTPS p50 latency", "ms", 2, "lower"],
     ["https_p99", "  HTTPS p99 latency", "ms", 2, "lower"],
+    ["https_cpu", "  HTTPS gateway CPU per request", "us", 0, "lower"],
     ["handshake_rps", "new TLS 1.3 handshakes (Connection: close)", "/s", 0, "higher"],
+    ["handshake_cpu", "  gateway CPU per handshake", "us", 0, "lower"],
     ["rss_idle", "RSS idle", "MiB", 1, "lower"],
-    ["rss_1k", "RSS with 1,000 idle keep-alive conns", "MiB", 1, "lower"],
+    ["rss_1k", `RSS with ${idleConnections} idle keep-alive conns`, "MiB", 1, "lower"],
   ];
   const fmt = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
   const ratio = (v, ref) => (Number.isFinite(v) && Number.isFinite(ref) && ref > 0 ? v / ref : NaN);
@@ -96,6 +104,6 @@ if (command === "wrk") {
   process.stdout.write("\n");
   for (const v of verdicts) process.stdout.write(`${v}\n`);
 } else {
-  process.stderr.write("usage: node report.mjs wrk FILE | table FILE\n");
+  process.stderr.write("usage: node report.mjs wrk FILE CPU_US | table FILE IDLE_CONNECTIONS\n");
   process.exit(2);
 }
