@@ -42,8 +42,8 @@ export async function startEchoBackend(name: string): Promise<Backend> {
     req.on("data", (c: Buffer) => (bodyLength += c.length));
     req.on("end", () => {
       const url = req.url ?? "/";
-      const status = /^\/status\/(\d{3})/.exec(url);
-      const delay = /^\/delay\/(\d+)/.exec(url);
+      const status = /\/status\/(\d{3})/.exec(url);
+      const delay = /\/delay\/(\d+)/.exec(url);
       const answer = () => {
         if (status !== null) {
           res.writeHead(Number(status[1]), { "x-backend": name, "content-type": "text/plain" });

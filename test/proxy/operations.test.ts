@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import http from "node:http";
+import { once } from "node:events";
+import { resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { Backend, Echo } from "./support/backends";
+import { startEchoBackend } from "./support/backends";
+import { curl } from "./support/curl";
+import { ConfigDir, startFileProxy } from "./support/samples";
+
+function gatewayYaml(paths: string[], host = "*"): string {
+  return `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ["${host}"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+${paths.map((p) => `  - match: [{uri: {prefix: ${p}}}]\n    route: [{destination: {host: web, port: {number: 80}}}]`).join("\n")}
+`;
+}
+
+const waitFor = async (check: () => Promise<boolean>, ms = 5000): Promise<void> => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not met in time");
+};
+
+describe("live configuration and operability", () => {
+  const dir = new ConfigDir();
+  let web: Backend;
+  let proxy: GatewayProxy;
+  let base: string;
+  let status: string;
+  const logs: string[] = [];
+  const access: string[] = [];
+  let file: string;
+
+  before(async () => {
+    web = await startEchoBackend("web");
+    file = dir.write("gw.yaml", gatewayYaml(["/a"]));
+    proxy = await startFileProxy(
+      [dir.dir],
+      [8080],
+      [{ host: "web", ip: "127.0.0.1", port: web.port }],
+      logs,
+      {
+        write: (t: string) => access.push(t),
+      },
+    );
+    base = `http://127.0.0.1:${proxy.boundPorts().get(8080)}`;
+    status = `http://127.0.0.1:${proxy.statusPort}`;
+  });
+  after(async () => {
+    await proxy.close();
+    await web.close();
+    dir.dispose();
+  });
+
+  it("reports ready on the status port", async () => {
+    const r = await curl([`${status}/healthz/ready`]);
+    assert.equal(r.status, 200);
+  });
+
+  it("takes a changed file, and refuses a broken one while the last good configuration keeps serving", async () => {
+    assert.equal((await curl([`${base}/b`])).status, 404);
+    dir.write("gw.yaml", gatewayYaml(["/a", "/b"]));
+    await waitFor(async () => (await curl([`${base}/b`])).status === 200);
+    assert.equal((await curl([`${base}/a`])).status, 200);
+    const before = logs.length;
+    dir.write(
+      "gw.yaml",
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: istio-system}\nspec:\n  hosts: [\n",
+    );
+    await waitFor(async () => logs.slice(before).some((l) => l.startsWith("configuration refused")));
+    assert.ok(
+      logs.slice(before).some((l) => /^Error .*gw\.yaml:\d+:\d+: /.test(l)),
+      logs.slice(before).join("\n"),
+    );
+    assert.equal((await curl([`${base}/b`])).status, 200);
+    dir.write("gw.yaml", gatewayYaml(["/a"]).replace("prefix: /a", "prefix: 7"));
+    await waitFor(
+      async () => logs.slice(before).filter((l) => l.startsWith("configuration refused")).length >= 2,
+    );
+    assert.equal((await curl([`${base}/b`])).status, 200);
+    dir.write("gw.yaml", gatewayYaml(["/a", "/b"]));
+  });
+
+  it("serves Istio's metric names and labels", async () => {
+    await curl([`${base}/a/metrics-probe`]);
+    const r = await curl([`${status}/metrics`]);
+    assert.equal(r.status, 200);
+    const line = r.body
+      .split("\n")
+      .find((l) => l.startsWith("istio_requests_total{") && l.includes('response_code="200"'));
+    assert.ok(line !== undefined, r.body.slice(0, 2000));
+    for (const label of [
+      'reporter="source"',
+      'destination_service="web.istio-system.svc.cluster.local"',
+      'destination_service_name="web"',
+      'destination_service_namespace="istio-system"',
+      'request_protocol="http"',
+      'response_flags="-"',
+      'source_workload="istio-ingressgateway"',
+    ]) {
+      assert.ok(line.includes(label), `${label} in ${line}`);
+    }
+    for (const name of [
+      "istio_request_duration_milliseconds_bucket",
+      "istio_request_bytes_bucket",
+      "istio_response_bytes_bucket",
+    ]) {
+      assert.ok(r.body.includes(`${name}{`), name);
+    }
+  });
+
+  it("dumps the active configuration", async () => {
+    const r = await curl([`${status}/config_dump`]);
+    assert.equal(r.status, 200);
+    const dump = JSON.parse(r.body) as { listeners: { name: string }[]; clusters: { name: string }[] };
+    assert.deepEqual(
+      dump.listeners.map((l) => l.name),
+      ["0.0.0.0_8080"],
+    );
+    assert.deepEqual(
+      dump.clusters.map((c) => c.name),
+      ["outbound|80||web.istio-system.svc.cluster.local"],
+    );
+  });
+
+  it("finishes a request in flight on the configuration it started with", async () => {
+    const slow = curl([`${base}/b/delay/400`]);
+    await new Promise((r) => setTimeout(r, 100));
+    dir.write("gw.yaml", gatewayYaml(["/a"]));
+    const r = await slow;
+    assert.equal(r.status, 200);
+    assert.equal((JSON.parse(r.body) as Echo).url, "/b/delay/400");
+    await waitFor(async () => (await curl([`${base}/b`])).status === 404);
+  });
+});
+
+describe("the proxy command", () => {
+  const dir = new ConfigDir();
+  let web: Backend;
+  after(async () => {
+    await web.close();
+    dir.dispose();
+  });
+
+  it("says which Gateways it skipped, serves, and drains in-flight requests on SIGTERM", async () => {
+    web = await startEchoBackend("web");
+    dir.write("gw.yaml", gatewayYaml(["/"]));
+    dir.write(
+      "other.yaml",
+      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: elsewhere, namespace: istio-system}\nspec:\n  selector: {app: other}\n  servers:\n  - port: {number: 9090, name: http, protocol: HTTP}\n    hosts: ['*']\n",
+    );
+    const main = resolve(__dirname, "support/proxy-main.ts");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        main,
+        "proxy",
+        "--config",
+        dir.dir,
+        "--port",
+        "8080=0",
+        "--status-port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--resolve",
+        `web=127.0.0.1:${web.port}`,
+        "--drain-timeout",
+        "5",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    await waitFor(async () => /listeners \S+@127\.0\.0\.1:(\d+)/.test(stderr), 60_000);
+    const port = /listeners \S+@127\.0\.0\.1:(\d+)/.exec(stderr)![1];
+    assert.match(stderr, /Gateway istio-system\/elsewhere/);
+    const slow = new Promise<number>((res, rej) => {
+      http
+        .get(`http://127.0.0.1:${port}/delay/500`, (r) => {
+          r.resume();
+          r.on("end", () => res(r.statusCode ?? 0));
+        })
+        .on("error", rej);
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    child.kill("SIGTERM");
+    assert.equal(await slow, 200);
+    const [code] = (await once(child, "exit")) as [number];
+    assert.equal(code, 0);
+    assert.match(stderr, /SIGTERM: draining/);
+    assert.match(stderr, /drained/);
+    const logged = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(logged.find((l) => l["path"] === "/delay/500")?.["response_code"], 200);
+  });
+});
