@@ -48,11 +48,10 @@ describe("live configuration and operability", () => {
   let status: string;
   const logs: string[] = [];
   const access: string[] = [];
-  let file: string;
 
   before(async () => {
     web = await startEchoBackend("web");
-    file = dir.write("gw.yaml", gatewayYaml(["/a"]));
+    dir.write("gw.yaml", gatewayYaml(["/a"]));
     proxy = await startFileProxy(
       [dir.dir],
       [8080],
