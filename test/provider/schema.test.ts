@@ -30,7 +30,7 @@ describe("sdk/schema.json", () => {
     assert.ok(inferred === committed, REGENERATE);
   });
 
-  it("has the three components under their tokens, with the inputs users write", () => {
+  it("has the four components under their tokens, with the inputs users write", () => {
     const schema = JSON.parse(committed) as {
       name: string;
       resources: Record<string, { isComponent: boolean; inputProperties: object; requiredInputs: string[] }>;
@@ -58,6 +58,23 @@ describe("sdk/schema.json", () => {
         required: ["spec"],
       },
       "istio-gateway:index:IstioCrds": { isComponent: true, inputs: ["labels"], required: [] },
+      "istio-gateway:index:GatewayProxy": {
+        isComponent: true,
+        inputs: [
+          "image",
+          "labels",
+          "limits",
+          "name",
+          "namespace",
+          "ports",
+          "replicas",
+          "requests",
+          "serviceAnnotations",
+          "serviceType",
+          "skipAwait",
+        ],
+        required: [],
+      },
     });
   });
 });
