@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { resetDeclarations } from "../../provider/src/components/declarations";
 import { construct, expectedMessage, singleResourceCases, type ErrorCase } from "../provider/error-cases";
+import { dropPropertyErrorRejections } from "./support/program";
 import { createTestStack, type TestStack } from "./support/stack";
 import { e2eSuite } from "./support/toolchain";
 
@@ -12,6 +13,7 @@ e2eSuite("broken programs fail pulumi preview", (tools) => {
   let current: ErrorCase | undefined;
   let test: TestStack;
   before(async () => {
+    dropPropertyErrorRejections();
     test = await createTestStack(tools, {
       projectName: "e2e-broken",
       program: async () => {

@@ -92,3 +92,20 @@ export const noControllersTransform: pulumi.ResourceTransform = (args) => {
     }));
   return { props: { ...args.props, metadata }, opts: args.opts };
 };
+
+/**
+ * A broken program's component rejects promises nobody awaits once the engine has already failed
+ * the run with the error. Pulumi's Node.js language host reports such rejections as the program's
+ * error; run inline, they reach the test runner, which would blame the test file for them after
+ * the test that asserted on them has ended. Call from a `before` hook (the runner installs its own
+ * listener when the first suite starts): InputPropertiesErrors are dropped, anything else still
+ * goes to the runner.
+ */
+export function dropPropertyErrorRejections(): void {
+  const runner = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", (reason, promise) => {
+    if (pulumi.InputPropertiesError.isInstance(reason)) return;
+    for (const listener of runner) listener(reason, promise);
+  });
+}
