@@ -80,11 +80,8 @@ for port in "$UPSTREAM_PORT" "$HTTP_PORT" "$HTTPS_PORT" "$STATUS_PORT"; do
 done
 
 # --- the proxy's command line ------------------------------------------------------------------
-if node "$ROOT/provider/bin/istio-gateway.js" proxy --help >/dev/null 2>&1; then
-  PROXY_CMD=(node "$ROOT/provider/bin/istio-gateway.js" proxy)
-else
-  PROXY_CMD=(node --import tsx "$HERE/proxy-main.ts" proxy)
-fi
+PROXY_CMD=(node "$ROOT/provider/bin/istio-gateway.js" proxy)
+"${PROXY_CMD[@]}" --help >/dev/null 2>&1 || die "${PROXY_CMD[*]} --help failed: run npm ci first"
 HAS_WORKERS=0
 if "${PROXY_CMD[@]}" --help 2>/dev/null | grep -q -- '--workers'; then HAS_WORKERS=1; fi
 
