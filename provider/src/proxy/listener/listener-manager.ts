@@ -286,9 +286,16 @@ export class RunningListener {
       if (isPrefix && n < H2_PREFACE.length) return;
       raw.removeListener("data", onData);
       raw.pause();
-      raw.unshift(head);
-      if (isPrefix) this.h2c.emit("connection", raw);
-      else this.h1.emit("connection", raw);
+      if (isPrefix) {
+        raw.unshift(head);
+        this.h2c.emit("connection", raw);
+        return;
+      }
+      // The HTTP/1.1 parser reads the socket's handle directly and would never see unshifted
+      // bytes: they are handed to its data listener instead.
+      this.h1.emit("connection", raw);
+      raw.emit("data", head);
+      raw.resume();
     };
     raw.on("data", onData);
   }
