@@ -71,14 +71,10 @@ describe("proxy bundle", { timeout: 600_000 }, () => {
     assert.equal(stdout.split("\n")[0], "Usage: istio-gateway [options] [command]");
   });
 
-  it(
-    "runs the proxy command with its Kubernetes mode",
-    { todo: "until the command line registers `proxy` with `--kubernetes`" },
-    async () => {
-      const { stdout } = await run(process.execPath, [join(dir, LOADER_KEY), "proxy", "--help"], {
-        timeout: 60_000,
-      });
-      assert.match(stdout, /--kubernetes/);
-    },
-  );
+  it("runs the proxy command with its Kubernetes mode", async () => {
+    const { stdout } = await run(process.execPath, [join(dir, LOADER_KEY), "proxy", "--help"], {
+      timeout: 60_000,
+    });
+    assert.match(stdout, /--kubernetes/);
+  });
 });

@@ -13,6 +13,7 @@ import { InvalidArgumentError, Option } from "commander";
 import { AggregatorRegistry } from "prom-client";
 import { defaultPortMap, loadProxyConfig } from "../proxy/config/config-loader";
 import { GatewayProxy } from "../proxy/gateway-proxy";
+import { KubernetesConfigSource, loadKubeConfig } from "../proxy/kubernetes";
 import type { ResolveOverride } from "../proxy/upstream/endpoint-resolver";
 import { parseResolveOverride } from "../proxy/upstream/endpoint-resolver";
 
@@ -38,6 +39,10 @@ export interface ProxyFlags {
   drainTimeout: number;
   /** Access log on stdout. */
   accessLog: boolean;
+  /** Take the configuration from the Kubernetes API instead of files. */
+  kubernetes?: boolean;
+  /** Kubeconfig file for Kubernetes mode (default: $KUBECONFIG, ~/.kube/config, then in-cluster). */
+  kubeconfig?: string;
 }
 
 function collect<T>(parse: (v: string) => T) {
@@ -93,9 +98,15 @@ export function registerProxyCommand(program: Command): void {
     .description(
       "run the gateway locally on Istio YAML: Gateways, VirtualServices, DestinationRules, ServiceEntries, Secrets",
     )
-    .requiredOption(
+    .option(
       "--config <paths...>",
       "files or directories (*.yaml, *.yml, *.json, recursively); watched for changes",
+      [],
+    )
+    .option("--kubernetes", "take Gateways, VirtualServices, ... from the Kubernetes API instead of files")
+    .option(
+      "--kubeconfig <file>",
+      "kubeconfig for --kubernetes (default: $KUBECONFIG, ~/.kube/config, in-cluster)",
     )
     .option("--bind <addr>", "listen on this address instead of each server's bind (default 0.0.0.0)")
     .option(
@@ -130,7 +141,10 @@ export function registerProxyCommand(program: Command): void {
         .argParser(parseCount(0, 3600)),
     )
     .option("--no-access-log", "do not write the JSON access log to stdout")
-    .action(async (flags: ProxyFlags) => {
+    .action(async (flags: ProxyFlags, command: Command) => {
+      if ((flags.config.length === 0) === !flags.kubernetes) {
+        command.error("error: give either --config FILE|DIR... or --kubernetes", { exitCode: 2 });
+      }
       const code = await runProxy(flags);
       process.exit(code);
     });
@@ -148,9 +162,20 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   if (workers > 1 && cluster.isPrimary) return runPrimary(flags, workers);
   const listenPorts = new Map(flags.port);
   const identity = { namespace: flags.namespace, labels: flags.labels, portMap: defaultPortMap };
-  const proxy = new GatewayProxy({
-    load: () => loadProxyConfig(flags.config, identity),
-    watchPaths: flags.config,
+  // In Kubernetes mode the cluster is the configuration source; it asks for a reload on change.
+  let proxy: GatewayProxy | undefined;
+  const source = flags.kubernetes
+    ? new KubernetesConfigSource({
+        kubeConfig: loadKubeConfig(flags.kubeconfig),
+        identity,
+        onChange: () => void proxy?.reload(),
+        log: (line) => log(`kubernetes: ${line}`),
+      })
+    : undefined;
+  if (source !== undefined) await source.start();
+  proxy = new GatewayProxy({
+    load: source !== undefined ? () => source.load() : () => loadProxyConfig(flags.config, identity),
+    watchPaths: source !== undefined ? [] : flags.config,
     namespace: flags.namespace,
     ...(flags.bind === undefined ? {} : { bind: flags.bind }),
     listenPorts,
@@ -160,7 +185,12 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     ...(flags.accessLog ? { accessLog: process.stdout } : {}),
     log,
   });
-  if (cluster.isWorker) AggregatorRegistry.setRegistries([proxy.metrics.registry]);
+  if (cluster.isWorker) {
+    // prom-client answers the primary's metrics requests only from a worker that constructed an
+    // AggregatorRegistry (its constructor installs the listener); setRegistries alone times out.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([proxy.metrics.registry]);
+  }
   try {
     await proxy.start();
   } catch (err) {
@@ -174,6 +204,7 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log(`${signal}: draining (at most ${flags.drainTimeout}s)`);
+      source?.stop();
       void proxy.drain(flags.drainTimeout * 1000).then(resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
