@@ -162,18 +162,20 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   if (workers > 1 && cluster.isPrimary) return runPrimary(flags, workers);
   const listenPorts = new Map(flags.port);
   const identity = { namespace: flags.namespace, labels: flags.labels, portMap: defaultPortMap };
-  // In Kubernetes mode the cluster is the configuration source; it asks for a reload on change.
-  let proxy: GatewayProxy | undefined;
+  // In Kubernetes mode the cluster is the configuration source; once the proxy serves, a change
+  // there asks it to reload (changes before that are in the first load anyway).
+  let serving = false;
   const source = flags.kubernetes
     ? new KubernetesConfigSource({
         kubeConfig: loadKubeConfig(flags.kubeconfig),
         identity,
-        onChange: () => void proxy?.reload(),
+        onChange: () => {
+          if (serving) void proxy.reload();
+        },
         log: (line) => log(`kubernetes: ${line}`),
       })
     : undefined;
-  if (source !== undefined) await source.start();
-  proxy = new GatewayProxy({
+  const proxy = new GatewayProxy({
     load: source !== undefined ? () => source.load() : () => loadProxyConfig(flags.config, identity),
     watchPaths: source !== undefined ? [] : flags.config,
     namespace: flags.namespace,
@@ -192,7 +194,9 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     AggregatorRegistry.setRegistries([proxy.metrics.registry]);
   }
   try {
+    if (source !== undefined) await source.start();
     await proxy.start();
+    serving = true;
   } catch (err) {
     log((err as Error).message);
     return 1;
