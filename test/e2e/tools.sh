@@ -5,6 +5,7 @@
 # A tool whose stamp file is present is reused as it is; delete its directory to rebuild it.
 #
 # Usage: test/e2e/tools.sh [--print-env] [TOOL...]
+#   (pulumi includes the CLI's Node.js language host, installed beside the CLI)
 #   TOOL         pulumi, pulumi-resource-kubernetes, etcd or kubernetes (default: all of them)
 #   --print-env  print `export` lines that put the cached tools on PATH (after building them)
 #
@@ -184,6 +185,36 @@ build_pulumi() {
   finish pulumi "$PULUMI_VERSION" "$start"
 }
 
+# The Node.js language host, built into the CLI's bin directory (see tools.env). Added to a cached
+# CLI too, so a cache made before the language host was part of the toolchain gains it.
+build_language_nodejs() {
+  local v="v$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" start=$SECONDS bin w sdk_mod
+  bin="$(tool_dir pulumi "$PULUMI_VERSION")/bin"
+  [ -x "$bin/pulumi-language-nodejs" ] && return 0
+  w="$work/pulumi-language-nodejs"
+  mkdir -p "$w"
+  run_step "pulumi-language-nodejs $v: downloading github.com/pulumi/pulumi/sdk/v3" \
+    nice_go mod download github.com/pulumi/pulumi/sdk/v3@"$v"
+  sdk_mod="$(go_mod_file github.com/pulumi/pulumi/sdk/v3@"$v")"
+  {
+    echo "module e2etools/languagehost"
+    echo
+    echo "go 1.18"
+    echo
+    echo "require github.com/pulumi/pulumi/sdk/v3 $v"
+    remote_replaces "$sdk_mod"
+  } >"$w/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n' >"$w/tools.go"
+  (
+    cd "$w"
+    run_step "pulumi-language-nodejs $v: resolving dependencies" nice_go mod tidy
+    run_step "pulumi-language-nodejs $v: compiling" nice_go build -trimpath -ldflags "-s -w" \
+      -o "$bin/pulumi-language-nodejs.new" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+  )
+  mv "$bin/pulumi-language-nodejs.new" "$bin/pulumi-language-nodejs"
+  log "pulumi-language-nodejs $v: built in $((SECONDS - start))s into $bin"
+}
+
 build_pulumi_kubernetes() {
   local v="$PULUMI_KUBERNETES_VERSION" mv="$PULUMI_KUBERNETES_MODULE" start=$SECONDS
   local module=github.com/pulumi/pulumi-kubernetes/provider/v4
@@ -333,7 +364,7 @@ total_start=$SECONDS
 log "cache: $cache_root (go caches: $go_root)"
 for tool in "${selected[@]}"; do
   case "$tool" in
-    pulumi) build_pulumi ;;
+    pulumi) build_pulumi && build_language_nodejs ;;
     pulumi-resource-kubernetes) build_pulumi_kubernetes ;;
     etcd) build_etcd ;;
     kubernetes) build_kubernetes ;;

@@ -77,7 +77,10 @@ export const allTools: readonly ToolName[] = ["pulumi", "pulumi-resource-kuberne
 /** The executables of `names` in `tools` that are missing. */
 export function missingTools(tools: Toolchain, names: readonly ToolName[] = allTools): string[] {
   const files: Record<ToolName, string[]> = {
-    pulumi: [join(tools.pulumiRoot, "bin", "pulumi")],
+    pulumi: [
+      join(tools.pulumiRoot, "bin", "pulumi"),
+      join(tools.pulumiRoot, "bin", "pulumi-language-nodejs"),
+    ],
     "pulumi-resource-kubernetes": [tools.kubernetesPlugin],
     kubernetes: [tools.kubeApiserver, tools.kubectl],
     etcd: [tools.etcd],
