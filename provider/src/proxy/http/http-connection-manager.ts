@@ -10,6 +10,7 @@ import type http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
+import { Transform } from "node:stream";
 import type { Duplex, Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { AccessLog } from "../observability/access-log";
@@ -629,12 +630,11 @@ class Forward {
       aborted = true;
       controllerRef?.abort(err);
     };
-    const body: Readable | null = this.hasBody ? (x.req as Readable) : null;
-    if (body !== null) {
-      body.on("data", (c: Buffer) => {
-        x.bytesReceived += c.length;
-      });
-    }
+    const body: Readable | null = this.hasBody
+      ? countedBody(x.req as Readable, (n) => {
+          x.bytesReceived += n;
+        })
+      : null;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart: (controller) => {
         controllerRef = controller;
@@ -812,4 +812,21 @@ function outcomeOf(err: ProxyError): AttemptOutcome {
     default:
       return { kind: "reset", beforeRequest: false };
   }
+}
+
+/**
+ * The request body as undici should read it, counting bytes on the way. A `data` listener on the
+ * request itself would switch it to flowing mode before undici reads it, and the chunks that flow
+ * meanwhile would never reach the upstream; a pipe keeps every chunk and the backpressure.
+ */
+function countedBody(source: Readable, count: (bytes: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      count(chunk.length);
+      done(null, chunk);
+    },
+  });
+  source.once("error", (err) => counter.destroy(err));
+  source.once("aborted", () => counter.destroy(new Error("request aborted")));
+  return source.pipe(counter);
 }
