@@ -2,10 +2,10 @@
 // backend and a passphrase secrets provider in a temporary directory, and a PULUMI_HOME whose plugin
 // cache holds only the Kubernetes plugin built by tools.sh, so the engine never downloads anything.
 //
-// Programs run inline (in the test process, through the Automation API's language server): the
-// Go module proxy does not serve the CLI's Node.js language host, so the CLI cannot start a
-// Node.js program from a directory on this machine. Everything else — the engine, the state, the
-// plugin protocol and the Kubernetes provider — is the real one.
+// Programs run inline (in the test process, through the Automation API's language server), so a
+// suite can swap programs and watch the engine's events per test; the engine, the state, the
+// plugin protocol and the Kubernetes provider are the real ones. root-program.test.ts runs the
+// root Pulumi.yaml from its directory through the CLI's language host instead, as users do.
 import {
   LocalWorkspace,
   PulumiCommand,
