@@ -1,6 +1,7 @@
 // Pulumi mocks for the GatewayProxy suites: every registration recorded, inputs echoed as state,
 // and Services given what a cloud would fill in (a cluster IP and a load balancer address).
 import * as pulumi from "@pulumi/pulumi";
+import { recordDependencies } from "../provider/mocks";
 
 /** A resource as the engine would receive it. */
 export interface Registered {
@@ -46,16 +47,7 @@ export async function installProxyMocks(preview: boolean): Promise<Registered[]>
     preview ? "preview" : "update",
     preview,
   );
-  // Mocks do not pass dependencies on to newResource; the monitor's request has them.
-  type Request = { getType(): string; getName(): string; getDependenciesList(): string[] };
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: Request, cb: unknown): unknown;
-  };
-  const registerResource = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    dependencies.set(`${req.getType()} ${req.getName()}`, req.getDependenciesList());
-    return registerResource(req, cb);
-  };
+  recordDependencies(dependencies);
   return registered;
 }
 

@@ -17,6 +17,23 @@ export const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4
 /** URNs each resource was registered as depending on, by `<type> <name>`. */
 export const dependencies = new Map<string, string[]>();
 
+/**
+ * Records in `into` the URNs each resource is registered as depending on, by `<type> <name>`:
+ * mocks do not pass dependencies on to newResource, but the monitor's request has them. Call
+ * after setMocks, which installs the monitor.
+ */
+export function recordDependencies(into: Map<string, string[]>): void {
+  type Request = { getType(): string; getName(): string; getDependenciesList(): string[] };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: Request, cb: unknown): unknown;
+  };
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    into.set(`${req.getType()} ${req.getName()}`, req.getDependenciesList());
+    return registerResource(req, cb);
+  };
+}
+
 /** Installs mocks that echo inputs as state, and returns the live list of registrations. */
 export async function installMocks(preview: boolean): Promise<Registered[]> {
   const registered: Registered[] = [];
@@ -34,16 +51,7 @@ export async function installMocks(preview: boolean): Promise<Registered[]> {
     preview ? "preview" : "update",
     preview,
   );
-  // Mocks do not pass dependencies on to newResource; the monitor's request has them.
-  type Request = { getType(): string; getName(): string; getDependenciesList(): string[] };
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: Request, cb: unknown): unknown;
-  };
-  const registerResource = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    dependencies.set(`${req.getType()} ${req.getName()}`, req.getDependenciesList());
-    return registerResource(req, cb);
-  };
+  recordDependencies(dependencies);
   return registered;
 }
 
