@@ -1,9 +1,12 @@
 /**
  * Istio's standard metrics, with the names and labels its gateways emit (reporter "source"), so
- * existing dashboards and alerts work against this proxy. Children are cached per label set: the
- * per-request cost is a map lookup and two increments, not a label hash.
+ * existing dashboards and alerts work against this proxy. Each destination keeps the series of its
+ * label sets (see metric-family.ts): the per-request cost is a lookup by status code and four
+ * increments, and labels are only written out when `/metrics` is scraped.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import type { CounterSeries, HistogramSeries } from "./metric-family";
+import { CounterFamily, HistogramFamily } from "./metric-family";
 
 /** Labels every HTTP and TCP metric carries, as Istio's telemetry names them. */
 const STANDARD_LABELS = [
@@ -86,48 +89,35 @@ export interface TcpStats {
 export class ProxyMetrics {
   /** The registry `/metrics` renders. */
   readonly registry = new Registry();
-  private readonly requests: Counter<string>;
-  private readonly duration: Histogram<string>;
-  private readonly requestBytes: Histogram<string>;
-  private readonly responseBytes: Histogram<string>;
-  private readonly tcpOpened: Counter<string>;
-  private readonly tcpClosed: Counter<string>;
-  private readonly tcpSent: Counter<string>;
-  private readonly tcpReceived: Counter<string>;
+  private readonly requests: CounterFamily;
+  private readonly duration: HistogramFamily;
+  private readonly requestBytes: HistogramFamily;
+  private readonly responseBytes: HistogramFamily;
+  private readonly tcpOpened: CounterFamily;
+  private readonly tcpClosed: CounterFamily;
+  private readonly tcpSent: CounterFamily;
+  private readonly tcpReceived: CounterFamily;
   private readonly httpCache = new Map<string, HttpStats>();
   private readonly tcpCache = new Map<string, TcpStats>();
 
   constructor(private readonly identity: MetricsIdentity) {
-    const registers = [this.registry];
-    this.requests = new Counter({
-      name: "istio_requests_total",
-      help: "Requests processed by the proxy",
-      labelNames: HTTP_LABELS,
-      registers,
-    });
-    this.duration = new Histogram({
-      name: "istio_request_duration_milliseconds",
-      help: "Request duration in milliseconds",
-      labelNames: HTTP_LABELS,
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.requestBytes = new Histogram({
-      name: "istio_request_bytes",
-      help: "Request body sizes in bytes",
-      labelNames: HTTP_LABELS,
-      buckets: SIZE_BUCKETS,
-      registers,
-    });
-    this.responseBytes = new Histogram({
-      name: "istio_response_bytes",
-      help: "Response body sizes in bytes",
-      labelNames: HTTP_LABELS,
-      buckets: SIZE_BUCKETS,
-      registers,
-    });
+    const registry = this.registry;
+    this.requests = new CounterFamily(
+      "istio_requests_total",
+      "Requests processed by the proxy",
+      HTTP_LABELS,
+    ).registerWith(registry);
+    const histogram = (name: string, help: string, buckets: readonly number[]) =>
+      new HistogramFamily(name, help, HTTP_LABELS, buckets).registerWith(registry);
+    this.duration = histogram(
+      "istio_request_duration_milliseconds",
+      "Request duration in milliseconds",
+      DURATION_BUCKETS,
+    );
+    this.requestBytes = histogram("istio_request_bytes", "Request body sizes in bytes", SIZE_BUCKETS);
+    this.responseBytes = histogram("istio_response_bytes", "Response body sizes in bytes", SIZE_BUCKETS);
     const tcp = (name: string, help: string) =>
-      new Counter({ name, help, labelNames: STANDARD_LABELS, registers });
+      new CounterFamily(name, help, STANDARD_LABELS).registerWith(registry);
     this.tcpOpened = tcp("istio_tcp_connections_opened_total", "TCP connections opened");
     this.tcpClosed = tcp("istio_tcp_connections_closed_total", "TCP connections closed");
     this.tcpSent = tcp("istio_tcp_sent_bytes_total", "Bytes sent to the client on TCP connections");
@@ -186,18 +176,19 @@ export class ProxyMetrics {
   }
 
   private makeHttpStats(destination: MetricsDestination | undefined, protocol: string): HttpStats {
-    type Children = {
-      requests: ReturnType<Counter<string>["labels"]>;
-      duration: ReturnType<Histogram<string>["labels"]>;
-      requestBytes: ReturnType<Histogram<string>["labels"]>;
-      responseBytes: ReturnType<Histogram<string>["labels"]>;
-    };
-    const children = new Map<string | number, Children>();
+    interface Series {
+      requests: CounterSeries;
+      duration: HistogramSeries;
+      requestBytes: HistogramSeries;
+      responseBytes: HistogramSeries;
+    }
+    // Keyed by the status code alone in the common case (no response flags): a small-integer key.
+    const bySeries = new Map<string | number, Series>();
     const grpc = protocol === "grpc";
     return {
       record: (code, flags, durationMs, reqBytes, resBytes) => {
         const key = flags === "-" ? code : `${code}|${flags}`;
-        let c = children.get(key);
+        let c = bySeries.get(key);
         if (c === undefined) {
           const labels = {
             ...this.base(destination, protocol, flags),
@@ -205,14 +196,14 @@ export class ProxyMetrics {
             grpc_response_status: grpc ? "0" : "",
           };
           c = {
-            requests: this.requests.labels(labels),
-            duration: this.duration.labels(labels),
-            requestBytes: this.requestBytes.labels(labels),
-            responseBytes: this.responseBytes.labels(labels),
+            requests: this.requests.with(labels),
+            duration: this.duration.with(labels),
+            requestBytes: this.requestBytes.with(labels),
+            responseBytes: this.responseBytes.with(labels),
           };
-          children.set(key, c);
+          bySeries.set(key, c);
         }
-        c.requests.inc();
+        c.requests.value++;
         c.duration.observe(durationMs);
         c.requestBytes.observe(reqBytes);
         c.responseBytes.observe(resBytes);
@@ -226,16 +217,16 @@ export class ProxyMetrics {
     let stats = this.tcpCache.get(key);
     if (stats === undefined) {
       const labels = this.base(destination, "tcp", "-");
-      const opened = this.tcpOpened.labels(labels);
-      const closedBy = new Map<string, ReturnType<Counter<string>["labels"]>>();
-      const sent = this.tcpSent.labels(labels);
-      const received = this.tcpReceived.labels(labels);
+      const opened = this.tcpOpened.with(labels);
+      const closedBy = new Map<string, CounterSeries>();
+      const sent = this.tcpSent.with(labels);
+      const received = this.tcpReceived.with(labels);
       stats = {
         opened: () => opened.inc(),
         closed: (flags, sentBytes, receivedBytes) => {
           let c = closedBy.get(flags);
           if (c === undefined) {
-            c = this.tcpClosed.labels({ ...labels, response_flags: flags });
+            c = this.tcpClosed.with({ ...labels, response_flags: flags });
             closedBy.set(flags, c);
           }
           c.inc();
