@@ -49,9 +49,19 @@ const cases: Record<string, ExampleCase> = {
   bookinfo: {
     preview: [
       "istio-gateway:index:Gateway bookinfo-gateway",
+      "istio-gateway:index:GatewayProxy ingressgateway",
       "istio-gateway:index:VirtualService bookinfo",
+      "kubernetes:apps/v1:Deployment ingressgateway",
+      "kubernetes:core/v1:ConfigMap ingressgateway",
+      "kubernetes:core/v1:Service ingressgateway",
+      "kubernetes:core/v1:ServiceAccount ingressgateway",
       "kubernetes:networking.istio.io/v1:Gateway bookinfo-gateway",
       "kubernetes:networking.istio.io/v1:VirtualService bookinfo",
+      "kubernetes:policy/v1:PodDisruptionBudget ingressgateway",
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole ingressgateway",
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding ingressgateway",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role ingressgateway",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding ingressgateway",
       "pulumi:providers:kubernetes default_4_34_2",
       "pulumi:pulumi:Stack bookinfo-e2e",
     ],
@@ -207,7 +217,12 @@ e2eSuite("examples through the real engine", (tools) => {
     before(async () => {
       test = await createTestStack(
         tools,
-        stackOptions(cluster, join(examplesDir, "bookinfo"), { installCrds: "true" }),
+        stackOptions(cluster, join(examplesDir, "bookinfo"), {
+          installCrds: "true",
+          // istio-system holds the proxy; a bare API server has none.
+          createNamespace: "true",
+          skipAwait: "true",
+        }),
       );
     });
     after(() => test?.dispose());

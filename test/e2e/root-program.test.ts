@@ -57,7 +57,7 @@ e2eSuite(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it("runs the bookinfo example and plans its Gateway and VirtualService", async () => {
+    it("runs the bookinfo example and plans its Gateway, VirtualService and gateway proxy", async () => {
       const recorder = stepRecorder();
       const result = await stack.preview({ onEvent: recorder.onEvent });
       assert.deepEqual(
@@ -67,14 +67,24 @@ e2eSuite(
           .sort(),
         [
           "istio-gateway:index:Gateway bookinfo-gateway",
+          "istio-gateway:index:GatewayProxy ingressgateway",
           "istio-gateway:index:VirtualService bookinfo",
+          "kubernetes:apps/v1:Deployment ingressgateway",
+          "kubernetes:core/v1:ConfigMap ingressgateway",
+          "kubernetes:core/v1:Service ingressgateway",
+          "kubernetes:core/v1:ServiceAccount ingressgateway",
           "kubernetes:networking.istio.io/v1:Gateway bookinfo-gateway",
           "kubernetes:networking.istio.io/v1:VirtualService bookinfo",
+          "kubernetes:policy/v1:PodDisruptionBudget ingressgateway",
+          "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole ingressgateway",
+          "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding ingressgateway",
+          "kubernetes:rbac.authorization.k8s.io/v1:Role ingressgateway",
+          "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding ingressgateway",
           "pulumi:providers:kubernetes default_4_34_2",
           "pulumi:pulumi:Stack istio-gateway-" + stackName,
         ].sort(),
       );
-      assert.equal(result.changeSummary?.create, 5);
+      assert.equal(result.changeSummary?.create, 15);
     });
   },
   ["pulumi", "pulumi-resource-kubernetes"],

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { resetDeclarations } from "../../../provider/src/components/declarations";
 import { expectedMessage } from "../error-cases";
 import type { LogLine, Registered } from "../mocks";
-import { captureLogs, installMocks, settle, valueOf } from "../mocks";
+import { captureLogs, dependencies, installMocks, settle, valueOf } from "../mocks";
 
 /** What one example must do. */
 export interface ExampleExpectation {
@@ -20,11 +20,24 @@ export interface ExampleExpectation {
   resources: string[];
   /** Stack outputs the program exports, resolved. */
   outputs: Record<string, unknown>;
+  /** What the components log, in order. Default: nothing. */
+  logs?: LogLine[];
+  /**
+   * The resources (`<type> <name>`) some registrations must depend on, by the registration's
+   * `<type> <name>`: each list is compared whole, as sorted `<type> <name>`s of the URNs.
+   */
+  dependencies?: Record<string, string[]>;
   /** The component of the broken twin that fails, and its `path: reason` errors. */
   broken: { kind: string; name: string; errors: string[] };
 }
 
 const root = join(__dirname, "..", "..", "..");
+
+/** `<type> <name>` of a URN (`urn:pulumi:stack::project::parent$type::name`). */
+function typeAndName(urn: string): string {
+  const [, , types = "", ...name] = urn.split("::");
+  return `${types.slice(types.lastIndexOf("$") + 1)} ${name.join("::")}`;
+}
 
 /** Declares the suite of one example. */
 export function exampleSuite(expected: ExampleExpectation): void {
@@ -40,7 +53,7 @@ export function exampleSuite(expected: ExampleExpectation): void {
   });
 
   describe(`examples/${expected.name}`, () => {
-    it("previews with exactly the expected resources and outputs, and logs nothing", async () => {
+    it("previews with exactly the expected resources, outputs, logs and dependencies", async () => {
       const program = (await import(join(root, "examples", expected.name, "index.ts"))) as Record<
         string,
         pulumi.Output<unknown>
@@ -52,7 +65,11 @@ export function exampleSuite(expected: ExampleExpectation): void {
       await settle();
       assert.deepEqual(outputs, expected.outputs);
       assert.deepEqual(registered.map((r) => `${r.type} ${r.name}`).sort(), expected.resources);
-      assert.deepEqual(logs, []);
+      assert.deepEqual(logs, expected.logs ?? []);
+      for (const [key, want] of Object.entries(expected.dependencies ?? {})) {
+        const got = (dependencies.get(key) ?? []).map(typeAndName).sort();
+        assert.deepEqual(got, [...want].sort(), key);
+      }
     });
 
     it("its broken twin fails at preview with the expected property errors", async () => {
