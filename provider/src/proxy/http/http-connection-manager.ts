@@ -7,23 +7,14 @@
  * upstream host it used, in the access log and the metrics.
  */
 import type http from "node:http";
-import http2 from "node:http2";
+import type http2 from "node:http2";
 import net from "node:net";
-import { performance } from "node:perf_hooks";
-import { Transform } from "node:stream";
-import type { Duplex, Readable } from "node:stream";
+import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { AccessLog } from "../observability/access-log";
 import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
-import {
-  NoHealthyUpstreamError,
-  NoRouteError,
-  ProxyError,
-  UpstreamConnectError,
-  UpstreamTimeoutError,
-  toProxyError,
-} from "../errors";
+import { NoHealthyUpstreamError, NoRouteError, ProxyError, toProxyError } from "../errors";
 import { evaluateCors } from "../router/cors";
 import { decideFault } from "../router/fault";
 import type { FormatterContext } from "../router/header-formatter";
@@ -34,22 +25,22 @@ import { normalizePath } from "../router/path";
 import { redirectLocation } from "../router/redirect";
 import type { RouteRequest } from "../router/request";
 import { splitPathAndQuery } from "../router/request";
-import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
-import { isRetriable, retryBackoffMs, toRetryPolicy } from "../router/retry-policy";
+import type { RetryPolicy } from "../router/retry-policy";
+import { toRetryPolicy } from "../router/retry-policy";
 import { rewriteAuthority, rewritePath } from "../router/rewrite";
-import type { CompiledRoute, CompiledVirtualHost, CompiledWeightedCluster } from "../router/route-config";
+import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
 import { pickWeightedCluster } from "../router/weighted-cluster";
-import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { ConnectionState } from "./connection-state";
 import { connectionStateOf } from "./connection-state";
-import { addForwardingHeaders, stripHopByHop, stripResponseHeaders } from "./headers";
+import type { DownstreamRequest, DownstreamResponse } from "./exchange";
+import { Exchange } from "./exchange";
+import { Forward } from "./forward";
+import type { ForwardHost } from "./forward";
+import { upstreamRequestHeaders } from "./headers";
 import { errorReply } from "./local-reply";
 
-/** A downstream request, HTTP/1.1 or HTTP/2 (compatibility API). */
-export type DownstreamRequest = http.IncomingMessage | http2.Http2ServerRequest;
-/** A downstream response, HTTP/1.1 or HTTP/2 (compatibility API). */
-export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse;
+export type { DownstreamRequest, DownstreamResponse } from "./exchange";
 
 /** What the connection manager needs from the proxy around it. */
 export interface HcmContext {
@@ -66,8 +57,6 @@ export interface HcmContext {
   /** The proxy's host name, for `%HOSTNAME%`. */
   readonly hostname: string;
 }
-
-const EMPTY_OPS: readonly CompiledHeaderOperations[] = [];
 
 /** Retry policies parsed once per route action (configurations are frozen, so identity is a safe key). */
 const retryPolicies = new WeakMap<object, RetryPolicy>();
@@ -90,37 +79,11 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 }
 const NO_ROUTE = new NoRouteError();
 
-/** Per-request bookkeeping, shared by the routing and forwarding steps and the access log. */
-class Exchange {
-  readonly start = performance.now();
-  readonly startTime = Date.now();
-  status = 0;
-  flags = "-";
-  errorCode: string | undefined;
-  bytesReceived = 0;
-  bytesSent = 0;
-  upstreamServiceTime: number | undefined;
-  virtualHost: CompiledVirtualHost | undefined;
-  route: CompiledRoute | undefined;
-  cluster: ClusterRuntime | undefined;
-  upstreamHost: string | undefined;
-  responseOps: readonly CompiledHeaderOperations[] = EMPTY_OPS;
-  corsHeaders: readonly (readonly [string, string])[] | undefined;
-  done = false;
-
-  constructor(
-    readonly req: DownstreamRequest,
-    readonly res: DownstreamResponse,
-    readonly state: ConnectionState | undefined,
-    readonly chain: ChainRuntime,
-    readonly snapshot: ProxySnapshot,
-    readonly routeReq: RouteRequest,
-    readonly h2: boolean,
-  ) {}
-}
+/** The error listener of requests and responses: their failures are handled by their close. */
+function ignore(): void {}
 
 /** Serves HTTP requests for every listener of the proxy. */
-export class HttpConnectionManager {
+export class HttpConnectionManager implements ForwardHost {
   constructor(private readonly ctx: HcmContext) {}
 
   /** Handles one request on a connection whose state is attached to its socket. */
@@ -151,8 +114,8 @@ export class HttpConnectionManager {
     const x = new Exchange(req, res, state, chain, snapshot, routeReq, h2);
     this.ctx.requestStarted(state);
     res.once("close", () => this.finish(x));
-    req.on("error", () => {});
-    res.on("error", () => {});
+    req.on("error", ignore);
+    res.on("error", ignore);
     if (authority === "" || !rawPath.startsWith("/")) {
       this.replyError(
         x,
@@ -202,14 +165,15 @@ export class HttpConnectionManager {
     const cluster = wc === undefined ? undefined : resolved.snapshot.clusters.get(wc.cluster.cluster);
     const ep = cluster?.pick();
     if (wc === undefined || ep === undefined) return fail(503, "IGW_ERR_NO_HEALTHY_UPSTREAM");
-    const headers = applyHeaderOperations(req.headers as RouteRequest["headers"], [
-      wc.requestHeaders,
-      route.requestHeaders,
-    ]);
+    const headers = upstreamRequestHeaders(
+      applyHeaderOperations(req.headers as RouteRequest["headers"], [
+        wc.requestHeaders,
+        route.requestHeaders,
+      ]),
+      { clientIp: req.socket.remoteAddress ?? "", scheme, keepTeTrailers: false },
+    );
     const upgrade = req.headers.upgrade;
     const connection = req.headers.connection;
-    stripHopByHop(headers, false);
-    addForwardingHeaders(headers, req.socket.remoteAddress ?? "", scheme);
     headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
     const lines = [
       `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1`,
@@ -341,14 +305,13 @@ export class HttpConnectionManager {
     x.cluster = cluster;
     x.responseOps = [wc.responseHeaders, route.responseHeaders];
     const levels = [wc.requestHeaders, route.requestHeaders];
-    const headers: HeaderMap = allEmpty(levels)
-      ? ({ ...x.routeReq.headers } as HeaderMap)
-      : applyHeaderOperations(x.routeReq.headers, levels, this.formatterContext(x));
+    const headers = upstreamRequestHeaders(
+      allEmpty(levels)
+        ? x.routeReq.headers
+        : applyHeaderOperations(x.routeReq.headers, levels, this.formatterContext(x)),
+      { clientIp: x.req.socket.remoteAddress ?? "", scheme: x.routeReq.scheme, keepTeTrailers: true },
+    );
     const rewrittenAuthority = rewriteAuthority(route, wc);
-    const te = headers["te"];
-    stripHopByHop(headers, x.h2 || te !== undefined);
-    const socket = x.req.socket;
-    addForwardingHeaders(headers, socket.remoteAddress ?? "", x.routeReq.scheme);
     const authority =
       rewrittenAuthority ??
       (typeof headers["host"] === "string" && headers["host"] !== x.routeReq.authority
@@ -363,19 +326,15 @@ export class HttpConnectionManager {
       for (const name of mirrors) this.mirror(x, name, fullPath, headers, authority);
     }
     const grpc = x.h2 && String(x.req.headers["content-type"] ?? "").startsWith("application/grpc");
-    const forward = new Forward(
-      this,
-      x,
+    new Forward(this, x, {
       cluster,
-      wc,
-      fullPath,
+      path: fullPath,
       headers,
       hasBody,
       grpc,
-      action.timeoutMs,
-      action.retries === undefined ? undefined : retryPolicyOf(action.retries),
-    );
-    forward.start();
+      timeoutMs: action.timeoutMs,
+      retry: action.retries === undefined ? undefined : retryPolicyOf(action.retries),
+    }).start();
   }
 
   /** Sends a copy of a bodiless request to `clusterName`, never waiting for it. */
@@ -461,6 +420,7 @@ export class HttpConnectionManager {
 
   private finish(x: Exchange): void {
     if (x.done) return;
+    x.onClose?.();
     x.done = true;
     this.ctx.requestEnded(x.state);
     const res = x.res;
@@ -516,317 +476,4 @@ function requestHasBody(req: DownstreamRequest, h2: boolean): boolean {
   const cl = req.headers["content-length"];
   if (cl !== undefined) return cl !== "0";
   return req.headers["transfer-encoding"] !== undefined;
-}
-
-/**
- * One forwarded request with its attempts: the route timeout bounds them all, each attempt may
- * have its own timeout, and a failed attempt is retried when the policy says so and nothing has
- * been sent downstream yet (requests with a body are not retried: it was streamed, not kept).
- */
-class Forward {
-  private attempt = 0;
-  private committed = false;
-  private finished = false;
-  private routeTimer: NodeJS.Timeout | undefined;
-  private abortCurrent: ((err: Error) => void) | undefined;
-  private readonly attemptStart = performance.now();
-
-  constructor(
-    private readonly hcm: HttpConnectionManager,
-    private readonly x: Exchange,
-    private readonly cluster: ClusterRuntime,
-    private readonly wc: CompiledWeightedCluster,
-    private readonly path: string,
-    private readonly headers: HeaderMap,
-    private readonly hasBody: boolean,
-    private readonly grpc: boolean,
-    private readonly timeoutMs: number | undefined,
-    private readonly retry: RetryPolicy | undefined,
-  ) {}
-
-  start(): void {
-    void this.wc;
-    if (this.timeoutMs !== undefined && this.timeoutMs > 0) {
-      this.routeTimer = setTimeout(() => this.fail(new UpstreamTimeoutError(), true), this.timeoutMs);
-    }
-    this.x.res.once("close", () => {
-      if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
-      if (!this.finished) {
-        this.finished = true;
-        this.abortCurrent?.(new Error("downstream closed"));
-      }
-    });
-    this.send();
-  }
-
-  private send(): void {
-    if (this.finished) return;
-    const ep = this.cluster.pick();
-    if (ep === undefined) return this.fail(new NoHealthyUpstreamError(), true);
-    this.x.upstreamHost = ep.hostPort;
-    this.attempt++;
-    if (this.grpc) this.sendH2(ep);
-    else this.sendH1(ep);
-  }
-
-  /** Handles a failed attempt: retry when allowed, else answer the error. */
-  private attemptFailed(err: ProxyError, outcome: AttemptOutcome): void {
-    if (this.finished || this.committed) return;
-    if (this.canRetry(outcome)) return this.scheduleRetry();
-    this.fail(err, false);
-  }
-
-  private canRetry(outcome: AttemptOutcome): boolean {
-    const r = this.retry;
-    return (
-      r !== undefined && !this.hasBody && this.attempt <= r.attempts && isRetriable(r.conditions, outcome)
-    );
-  }
-
-  private scheduleRetry(): void {
-    const wait = retryBackoffMs(this.retry!, this.attempt - 1);
-    this.x.flags = "URX";
-    setTimeout(() => {
-      this.x.flags = "-";
-      this.send();
-    }, wait);
-  }
-
-  private fail(err: ProxyError, abortCurrent: boolean): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
-    if (abortCurrent) this.abortCurrent?.(err);
-    this.hcm.replyError(this.x, err);
-  }
-
-  private perTryTimer(onTimeout: () => void): NodeJS.Timeout | undefined {
-    const ms = this.retry?.perTryTimeoutMs;
-    return ms === undefined ? undefined : setTimeout(onTimeout, ms);
-  }
-
-  /** Commits the upstream's response head downstream. */
-  private commit(status: number, headers: HeaderMap): void {
-    this.committed = true;
-    this.x.upstreamServiceTime = Math.round(performance.now() - this.attemptStart);
-    stripResponseHeaders(headers);
-    headers["x-envoy-upstream-service-time"] = String(this.x.upstreamServiceTime);
-    if (this.x.h2) delete headers["content-length"];
-    this.hcm.writeHead(this.x, status, headers);
-  }
-
-  private done(): void {
-    this.finished = true;
-    if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
-  }
-
-  private sendH1(ep: UpstreamEndpoint): void {
-    const x = this.x;
-    const res = x.res as http.ServerResponse;
-    let tryTimer: NodeJS.Timeout | undefined;
-    let controllerRef: Dispatcher.DispatchController | undefined;
-    let aborted = false;
-    this.abortCurrent = (err) => {
-      aborted = true;
-      controllerRef?.abort(err);
-    };
-    const body: Readable | null = this.hasBody
-      ? countedBody(x.req as Readable, (n) => {
-          x.bytesReceived += n;
-        })
-      : null;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (controller) => {
-        controllerRef = controller;
-        if (aborted) controller.abort(new Error("aborted"));
-        tryTimer = this.perTryTimer(() => {
-          controller.abort(new UpstreamTimeoutError());
-        });
-      },
-      onResponseStart: (controller, statusCode, headers) => {
-        if (this.finished) return controller.abort(new Error("finished"));
-        if (statusCode < 200) return; // 1xx informational: not forwarded
-        if (this.canRetry({ kind: "response", status: statusCode })) {
-          if (tryTimer !== undefined) clearTimeout(tryTimer);
-          controller.abort(new Error("retrying"));
-          this.scheduleRetry();
-          return;
-        }
-        this.commit(statusCode, headers as HeaderMap);
-      },
-      onResponseData: (controller, chunk) => {
-        if (!this.committed || this.finished) return;
-        x.bytesSent += chunk.length;
-        if (!res.write(chunk)) {
-          controller.pause();
-          res.once("drain", () => controller.resume());
-        }
-      },
-      onResponseEnd: (_controller, trailers) => {
-        if (tryTimer !== undefined) clearTimeout(tryTimer);
-        if (!this.committed || this.finished) return;
-        this.done();
-        if (trailers !== undefined && Object.keys(trailers).length > 0 && (x.h2 || res.chunkedEncoding)) {
-          res.addTrailers(trailers as http.OutgoingHttpHeaders);
-        }
-        res.end();
-      },
-      onResponseError: (_controller, error) => {
-        if (tryTimer !== undefined) clearTimeout(tryTimer);
-        if (this.finished) return;
-        if (this.committed) {
-          this.done();
-          x.flags = "UC";
-          res.destroy();
-          return;
-        }
-        const err = toProxyError(error);
-        this.attemptFailed(err, outcomeOf(err));
-      },
-    };
-    try {
-      ep.pool.dispatch(
-        {
-          path: this.path,
-          method: x.routeReq.method as Dispatcher.HttpMethod,
-          headers: this.headers,
-          body,
-          headersTimeout: 0,
-          bodyTimeout: 0,
-          blocking: false,
-        },
-        handler,
-      );
-    } catch (err) {
-      this.attemptFailed(toProxyError(err), { kind: "connect-failure" });
-    }
-  }
-
-  private sendH2(ep: UpstreamEndpoint): void {
-    const x = this.x;
-    const res = x.res as http2.Http2ServerResponse;
-    let session: http2.ClientHttp2Session;
-    try {
-      session = ep.h2();
-    } catch (err) {
-      return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
-    }
-    const h2headers: http2.OutgoingHttpHeaders = { ...this.headers };
-    delete h2headers["host"];
-    h2headers[":method"] = x.routeReq.method;
-    h2headers[":path"] = this.path;
-    h2headers[":authority"] = this.headers["host"];
-    h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = session.request(h2headers, { endStream: !this.hasBody });
-    } catch (err) {
-      return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
-    }
-    let gotResponse = false;
-    this.abortCurrent = () => stream.close(http2Constants.NGHTTP2_CANCEL);
-    const tryTimer = this.perTryTimer(() => {
-      stream.close(http2Constants.NGHTTP2_CANCEL);
-      this.attemptFailed(new UpstreamTimeoutError(), { kind: "per-try-timeout" });
-    });
-    if (this.hasBody) {
-      const req = x.req as http2.Http2ServerRequest;
-      req.on("data", (c: Buffer) => {
-        x.bytesReceived += c.length;
-      });
-      req.pipe(stream);
-    }
-    stream.on("response", (headers, flags) => {
-      gotResponse = true;
-      if (tryTimer !== undefined) clearTimeout(tryTimer);
-      if (this.finished) return;
-      const status = Number(headers[":status"] ?? 502);
-      const out: HeaderMap = {};
-      for (const k in headers) {
-        if (k.charCodeAt(0) === 58) continue;
-        const v = headers[k];
-        if (v !== undefined) out[k] = v as string | string[];
-      }
-      this.commit(status, out);
-      if ((flags & http2Constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
-        this.done();
-        res.end();
-      }
-    });
-    stream.on("trailers", (trailers) => {
-      if (this.committed && !this.finished) res.addTrailers(trailers as http.OutgoingHttpHeaders);
-    });
-    stream.on("data", (chunk: Buffer) => {
-      if (!this.committed || this.finished) return;
-      x.bytesSent += chunk.length;
-      if (!res.write(chunk)) {
-        stream.pause();
-        res.once("drain", () => stream.resume());
-      }
-    });
-    stream.on("end", () => {
-      if (!this.committed || this.finished) return;
-      this.done();
-      res.end();
-    });
-    stream.on("error", (error) => {
-      if (tryTimer !== undefined) clearTimeout(tryTimer);
-      if (this.finished) return;
-      if (this.committed) {
-        this.done();
-        x.flags = "UC";
-        res.destroy();
-        return;
-      }
-      const err = gotResponse ? toProxyError(error) : toConnectOrReset(error);
-      this.attemptFailed(err, outcomeOf(err));
-    });
-    stream.on("close", () => {
-      if (tryTimer !== undefined) clearTimeout(tryTimer);
-      if (!this.finished && !gotResponse && !this.committed) {
-        const refused = stream.rstCode === http2Constants.NGHTTP2_REFUSED_STREAM;
-        const err = toProxyError(
-          Object.assign(new Error("upstream stream closed"), {
-            code: refused ? "ECONNREFUSED" : "ECONNRESET",
-          }),
-        );
-        this.attemptFailed(err, refused ? { kind: "refused-stream" } : outcomeOf(err));
-      }
-    });
-  }
-}
-
-const http2Constants = http2.constants;
-
-function toConnectOrReset(error: unknown): ProxyError {
-  return toProxyError(error);
-}
-
-/** The retry outcome of a failed attempt. */
-function outcomeOf(err: ProxyError): AttemptOutcome {
-  switch (err.code) {
-    case "IGW_ERR_UPSTREAM_CONNECT":
-      return { kind: "connect-failure" };
-    case "IGW_ERR_UPSTREAM_TIMEOUT":
-      return { kind: "per-try-timeout" };
-    default:
-      return { kind: "reset", beforeRequest: false };
-  }
-}
-
-/**
- * The request body as undici should read it, counting bytes on the way. A `data` listener on the
- * request itself would switch it to flowing mode before undici reads it, and the chunks that flow
- * meanwhile would never reach the upstream; a pipe keeps every chunk and the backpressure.
- */
-function countedBody(source: Readable, count: (bytes: number) => void): Readable {
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      count(chunk.length);
-      done(null, chunk);
-    },
-  });
-  source.once("error", (err) => counter.destroy(err));
-  source.once("aborted", () => counter.destroy(new Error("request aborted")));
-  return source.pipe(counter);
 }

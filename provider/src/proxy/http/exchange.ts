@@ -1,0 +1,73 @@
+/**
+ * One downstream request and what happened to it: the routing and forwarding steps fill it in, and
+ * the access log and the metrics read it when the response is over.
+ */
+import type http from "node:http";
+import type http2 from "node:http2";
+import { performance } from "node:perf_hooks";
+import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
+import type { CompiledHeaderOperations } from "../router/header-operations";
+import type { RouteRequest } from "../router/request";
+import type { CompiledRoute, CompiledVirtualHost } from "../router/route-config";
+import type { ClusterRuntime } from "../upstream/cluster-manager";
+import type { ConnectionState } from "./connection-state";
+
+/** A downstream request, HTTP/1.1 or HTTP/2 (compatibility API). */
+export type DownstreamRequest = http.IncomingMessage | http2.Http2ServerRequest;
+/** A downstream response, HTTP/1.1 or HTTP/2 (compatibility API). */
+export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+const EMPTY_OPS: readonly CompiledHeaderOperations[] = [];
+
+/** Per-request bookkeeping, shared by the routing and forwarding steps and the access log. */
+export class Exchange {
+  /** When the request started (monotonic, for durations). */
+  readonly start = performance.now();
+  /** When the request started (wall clock, for the access log). */
+  readonly startTime = Date.now();
+  /** The status sent downstream, 0 until one is. */
+  status = 0;
+  /** Envoy's response flags (`-` when none). */
+  flags = "-";
+  /** Our error code when the proxy answered a failure. */
+  errorCode: string | undefined;
+  /** Request body bytes received. */
+  bytesReceived = 0;
+  /** Response body bytes sent. */
+  bytesSent = 0;
+  /** Milliseconds until the upstream's response head arrived. */
+  upstreamServiceTime: number | undefined;
+  /** The virtual host matched. */
+  virtualHost: CompiledVirtualHost | undefined;
+  /** The route matched. */
+  route: CompiledRoute | undefined;
+  /** The cluster the request was sent to. */
+  cluster: ClusterRuntime | undefined;
+  /** `ip:port` of the endpoint of the last attempt. */
+  upstreamHost: string | undefined;
+  /** Response header operations to apply, destination level first. */
+  responseOps: readonly CompiledHeaderOperations[] = EMPTY_OPS;
+  /** CORS headers to add to the response. */
+  corsHeaders: readonly (readonly [string, string])[] | undefined;
+  /** Called once when the downstream response closes, before the exchange is logged. */
+  onClose: (() => void) | undefined;
+  /** True once the exchange is over and logged. */
+  done = false;
+
+  constructor(
+    /** The downstream request. */
+    readonly req: DownstreamRequest,
+    /** The downstream response. */
+    readonly res: DownstreamResponse,
+    /** The connection's state (listener, filter chain, TLS facts). */
+    readonly state: ConnectionState | undefined,
+    /** The filter chain the request is served by. */
+    readonly chain: ChainRuntime,
+    /** The configuration the request started on (it finishes on it too). */
+    readonly snapshot: ProxySnapshot,
+    /** The request as the router sees it. */
+    readonly routeReq: RouteRequest,
+    /** Whether the downstream speaks HTTP/2. */
+    readonly h2: boolean,
+  ) {}
+}

@@ -1,0 +1,400 @@
+/**
+ * One forwarded request with its attempts: the route timeout bounds them all, each attempt may
+ * have its own timeout, and a failed attempt is retried when the policy says so and nothing has
+ * been sent downstream yet (requests with a body are not retried: it was streamed, not kept).
+ *
+ * The HTTP/1.1 path is the proxy's hottest code: its undici handler is an object with methods
+ * ({@link H1Attempt}), not a set of closures made for every request.
+ */
+import type http from "node:http";
+import http2 from "node:http2";
+import { performance } from "node:perf_hooks";
+import { Transform } from "node:stream";
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import type { ProxyError } from "../errors";
+import { NoHealthyUpstreamError, UpstreamConnectError, UpstreamTimeoutError, toProxyError } from "../errors";
+import type { HeaderMap } from "../router/header-operations";
+import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
+import { isRetriable, retryBackoffMs } from "../router/retry-policy";
+import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
+import type { Exchange } from "./exchange";
+import { downstreamResponseHeaders } from "./headers";
+
+/** What a forwarded request needs from the connection manager. */
+export interface ForwardHost {
+  /** Writes the response head downstream (header operations, CORS, drain). */
+  writeHead(x: Exchange, status: number, headers: HeaderMap): void;
+  /** Answers a failure downstream (or resets the stream when the head was sent). */
+  replyError(x: Exchange, err: ProxyError): void;
+}
+
+/** Where and how to send one request upstream. */
+export interface ForwardTarget {
+  /** The cluster chosen by the route's weights. */
+  readonly cluster: ClusterRuntime;
+  /** Path and query, after rewrites. */
+  readonly path: string;
+  /** The request headers to send. */
+  readonly headers: HeaderMap;
+  /** Whether the request has a body to stream. */
+  readonly hasBody: boolean;
+  /** gRPC over HTTP/2 end to end (else HTTP/1.1 upstream). */
+  readonly grpc: boolean;
+  /** The route timeout in milliseconds (undefined or 0: none). */
+  readonly timeoutMs: number | undefined;
+  /** The route's retry policy. */
+  readonly retry: RetryPolicy | undefined;
+}
+
+export class Forward {
+  private attempt = 0;
+  /** True once the upstream's response head was sent downstream: no more retries. */
+  committed = false;
+  /** True once the exchange needs nothing more from upstream. */
+  finished = false;
+  private routeTimer: NodeJS.Timeout | undefined;
+  private current: H1Attempt | undefined;
+  private abortCurrent: ((err: Error) => void) | undefined;
+  private readonly attemptStart = performance.now();
+  private readonly hasBody: boolean;
+  private readonly retry: RetryPolicy | undefined;
+
+  constructor(
+    private readonly host: ForwardHost,
+    /** The exchange being forwarded. */
+    readonly x: Exchange,
+    private readonly target: ForwardTarget,
+  ) {
+    this.hasBody = target.hasBody;
+    this.retry = target.retry;
+  }
+
+  /** Sends the first attempt and arms the route timeout. */
+  start(): void {
+    const timeoutMs = this.target.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      this.routeTimer = setTimeout(() => this.fail(new UpstreamTimeoutError(), true), timeoutMs);
+    }
+    this.x.onClose = this.downstreamClosed;
+    this.send();
+  }
+
+  /** The downstream response closed: stop whatever attempt is running. */
+  private readonly downstreamClosed = (): void => {
+    if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
+    if (!this.finished) {
+      this.finished = true;
+      const err = new Error("downstream closed");
+      this.current?.abort(err);
+      this.abortCurrent?.(err);
+    }
+  };
+
+  private send(): void {
+    if (this.finished) return;
+    const ep = this.target.cluster.pick();
+    if (ep === undefined) return this.fail(new NoHealthyUpstreamError(), true);
+    this.x.upstreamHost = ep.hostPort;
+    this.attempt++;
+    this.current = undefined;
+    this.abortCurrent = undefined;
+    if (this.target.grpc) this.sendH2(ep);
+    else this.sendH1(ep);
+  }
+
+  /** Handles a failed attempt: retry when allowed, else answer the error. */
+  attemptFailed(err: ProxyError, outcome: AttemptOutcome): void {
+    if (this.finished || this.committed) return;
+    if (this.canRetry(outcome)) return this.scheduleRetry();
+    this.fail(err, false);
+  }
+
+  /** Whether a failed attempt with this outcome may be retried. */
+  canRetry(outcome: AttemptOutcome): boolean {
+    const r = this.retry;
+    return (
+      r !== undefined && !this.hasBody && this.attempt <= r.attempts && isRetriable(r.conditions, outcome)
+    );
+  }
+
+  /** Sends the next attempt after the policy's backoff. */
+  scheduleRetry(): void {
+    const wait = retryBackoffMs(this.retry!, this.attempt - 1);
+    this.x.flags = "URX";
+    setTimeout(() => {
+      this.x.flags = "-";
+      this.send();
+    }, wait);
+  }
+
+  private fail(err: ProxyError, abortCurrent: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
+    if (abortCurrent) {
+      this.current?.abort(err);
+      this.abortCurrent?.(err);
+    }
+    this.host.replyError(this.x, err);
+  }
+
+  /** Arms the per-try timeout of the retry policy, if it has one. */
+  perTryTimer(onTimeout: () => void): NodeJS.Timeout | undefined {
+    const ms = this.retry?.perTryTimeoutMs;
+    return ms === undefined ? undefined : setTimeout(onTimeout, ms);
+  }
+
+  /** Commits the upstream's response head downstream. */
+  commit(status: number, upstreamHeaders: HeaderMap): void {
+    this.committed = true;
+    this.x.upstreamServiceTime = Math.round(performance.now() - this.attemptStart);
+    const headers = downstreamResponseHeaders(upstreamHeaders, this.x.h2);
+    headers["x-envoy-upstream-service-time"] = String(this.x.upstreamServiceTime);
+    this.host.writeHead(this.x, status, headers);
+  }
+
+  /** The response is complete (or given up on): no timers, no more attempts. */
+  done(): void {
+    this.finished = true;
+    if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
+  }
+
+  private sendH1(ep: UpstreamEndpoint): void {
+    const x = this.x;
+    const attempt = new H1Attempt(this, x.res as http.ServerResponse);
+    this.current = attempt;
+    const body: Readable | null = this.hasBody ? countedBody(x.req as Readable, x) : null;
+    try {
+      ep.pool.dispatch(
+        {
+          path: this.target.path,
+          method: x.routeReq.method as Dispatcher.HttpMethod,
+          headers: this.target.headers,
+          body,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+          blocking: false,
+        },
+        attempt,
+      );
+    } catch (err) {
+      this.attemptFailed(toProxyError(err), { kind: "connect-failure" });
+    }
+  }
+
+  private sendH2(ep: UpstreamEndpoint): void {
+    const x = this.x;
+    const res = x.res as http2.Http2ServerResponse;
+    let session: http2.ClientHttp2Session;
+    try {
+      session = ep.h2();
+    } catch (err) {
+      return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
+    }
+    const h2headers: http2.OutgoingHttpHeaders = { ...this.target.headers };
+    delete h2headers["host"];
+    h2headers[":method"] = x.routeReq.method;
+    h2headers[":path"] = this.target.path;
+    h2headers[":authority"] = this.target.headers["host"];
+    h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request(h2headers, { endStream: !this.hasBody });
+    } catch (err) {
+      return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
+    }
+    let gotResponse = false;
+    this.abortCurrent = () => stream.close(http2Constants.NGHTTP2_CANCEL);
+    const tryTimer = this.perTryTimer(() => {
+      stream.close(http2Constants.NGHTTP2_CANCEL);
+      this.attemptFailed(new UpstreamTimeoutError(), { kind: "per-try-timeout" });
+    });
+    if (this.hasBody) {
+      const req = x.req as http2.Http2ServerRequest;
+      req.on("data", (c: Buffer) => {
+        x.bytesReceived += c.length;
+      });
+      req.pipe(stream);
+    }
+    stream.on("response", (headers, flags) => {
+      gotResponse = true;
+      if (tryTimer !== undefined) clearTimeout(tryTimer);
+      if (this.finished) return;
+      const status = Number(headers[":status"] ?? 502);
+      const out: HeaderMap = {};
+      for (const k in headers) {
+        if (k.charCodeAt(0) === 58) continue;
+        const v = headers[k];
+        if (v !== undefined) out[k] = v as string | string[];
+      }
+      this.commit(status, out);
+      if ((flags & http2Constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+        this.done();
+        res.end();
+      }
+    });
+    stream.on("trailers", (trailers) => {
+      if (this.committed && !this.finished) res.addTrailers(trailers as http.OutgoingHttpHeaders);
+    });
+    stream.on("data", (chunk: Buffer) => {
+      if (!this.committed || this.finished) return;
+      x.bytesSent += chunk.length;
+      if (!res.write(chunk)) {
+        stream.pause();
+        res.once("drain", () => stream.resume());
+      }
+    });
+    stream.on("end", () => {
+      if (!this.committed || this.finished) return;
+      this.done();
+      res.end();
+    });
+    stream.on("error", (error) => {
+      if (tryTimer !== undefined) clearTimeout(tryTimer);
+      if (this.finished) return;
+      if (this.committed) {
+        this.done();
+        x.flags = "UC";
+        res.destroy();
+        return;
+      }
+      const err = gotResponse ? toProxyError(error) : toConnectOrReset(error);
+      this.attemptFailed(err, outcomeOf(err));
+    });
+    stream.on("close", () => {
+      if (tryTimer !== undefined) clearTimeout(tryTimer);
+      if (!this.finished && !gotResponse && !this.committed) {
+        const refused = stream.rstCode === http2Constants.NGHTTP2_REFUSED_STREAM;
+        const err = toProxyError(
+          Object.assign(new Error("upstream stream closed"), {
+            code: refused ? "ECONNREFUSED" : "ECONNRESET",
+          }),
+        );
+        this.attemptFailed(err, refused ? { kind: "refused-stream" } : outcomeOf(err));
+      }
+    });
+  }
+}
+
+/**
+ * One HTTP/1.1 attempt: undici's handler for it. Events of an attempt that was given up on (a
+ * retry was scheduled, the downstream closed) find the forward finished and change nothing.
+ */
+class H1Attempt implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private tryTimer: NodeJS.Timeout | undefined;
+  private aborted = false;
+
+  constructor(
+    private readonly forward: Forward,
+    private readonly res: http.ServerResponse,
+  ) {}
+
+  /** Aborts the attempt, now or as soon as undici starts it. */
+  abort(err: Error): void {
+    this.aborted = true;
+    this.controller?.abort(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.aborted) controller.abort(new Error("aborted"));
+    this.tryTimer = this.forward.perTryTimer(() => controller.abort(new UpstreamTimeoutError()));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    const forward = this.forward;
+    if (forward.finished) return controller.abort(new Error("finished"));
+    if (statusCode < 200) return; // 1xx informational: not forwarded
+    if (forward.canRetry({ kind: "response", status: statusCode })) {
+      this.clearTimer();
+      controller.abort(new Error("retrying"));
+      forward.scheduleRetry();
+      return;
+    }
+    forward.commit(statusCode, headers as HeaderMap);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const forward = this.forward;
+    if (!forward.committed || forward.finished) return;
+    forward.x.bytesSent += chunk.length;
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once("drain", () => controller.resume());
+    }
+  }
+
+  onResponseEnd(
+    _controller: Dispatcher.DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.clearTimer();
+    const forward = this.forward;
+    if (!forward.committed || forward.finished) return;
+    forward.done();
+    const res = this.res;
+    if (trailers !== undefined && Object.keys(trailers).length > 0 && (forward.x.h2 || res.chunkedEncoding)) {
+      res.addTrailers(trailers as http.OutgoingHttpHeaders);
+    }
+    res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.clearTimer();
+    const forward = this.forward;
+    if (forward.finished) return;
+    if (forward.committed) {
+      forward.done();
+      forward.x.flags = "UC";
+      this.res.destroy();
+      return;
+    }
+    const err = toProxyError(error);
+    forward.attemptFailed(err, outcomeOf(err));
+  }
+
+  private clearTimer(): void {
+    if (this.tryTimer !== undefined) clearTimeout(this.tryTimer);
+  }
+}
+
+const http2Constants = http2.constants;
+
+function toConnectOrReset(error: unknown): ProxyError {
+  return toProxyError(error);
+}
+
+/** The retry outcome of a failed attempt. */
+function outcomeOf(err: ProxyError): AttemptOutcome {
+  switch (err.code) {
+    case "IGW_ERR_UPSTREAM_CONNECT":
+      return { kind: "connect-failure" };
+    case "IGW_ERR_UPSTREAM_TIMEOUT":
+      return { kind: "per-try-timeout" };
+    default:
+      return { kind: "reset", beforeRequest: false };
+  }
+}
+
+/**
+ * The request body as undici should read it, counting bytes on the way. A `data` listener on the
+ * request itself would switch it to flowing mode before undici reads it, and the chunks that flow
+ * meanwhile would never reach the upstream; a pipe keeps every chunk and the backpressure.
+ */
+function countedBody(source: Readable, x: Exchange): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      x.bytesReceived += chunk.length;
+      done(null, chunk);
+    },
+  });
+  source.once("error", (err) => counter.destroy(err));
+  source.once("aborted", () => counter.destroy(new Error("request aborted")));
+  return source.pipe(counter);
+}

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
+
+const how = { clientIp: "10.0.0.7", scheme: "https", keepTeTrailers: true };
+
+test("a request upstream loses hop-by-hop, Connection-named and pseudo-headers, and gains forwarding headers", () => {
+  const out = upstreamRequestHeaders(
+    {
+      host: "bookinfo.com",
+      ":authority": "bookinfo.com",
+      connection: "keep-alive, X-Private",
+      "keep-alive": "timeout=5",
+      "x-private": "secret",
+      "proxy-connection": "keep-alive",
+      "transfer-encoding": "chunked",
+      upgrade: "h2c",
+      expect: "100-continue",
+      "http2-settings": "AAMAAABkAAQCAAAAAAIAAAAA",
+      te: "trailers, deflate",
+      accept: ["text/html", "application/json"],
+      "x-request-id": "given-id",
+      "x-forwarded-for": "192.0.2.1",
+      cookie: undefined,
+    },
+    how,
+  );
+  assert.deepEqual(out, {
+    host: "bookinfo.com",
+    accept: ["text/html", "application/json"],
+    "x-request-id": "given-id",
+    "x-forwarded-for": "192.0.2.1,10.0.0.7",
+    te: "trailers",
+    "x-forwarded-proto": "https",
+    "x-envoy-external-address": "10.0.0.7",
+  });
+});
+
+test("te is dropped unless it asks for trailers and the caller keeps it", () => {
+  assert.equal(upstreamRequestHeaders({ te: "gzip" }, how)["te"], undefined);
+  assert.equal(
+    upstreamRequestHeaders({ te: "trailers" }, { ...how, keepTeTrailers: false })["te"],
+    undefined,
+  );
+});
+
+test("a request without x-request-id gets a fresh UUID; repeated x-forwarded-for values are joined", () => {
+  const out = upstreamRequestHeaders({ "x-forwarded-for": ["192.0.2.1", "192.0.2.2"] }, how);
+  assert.match(
+    String(out["x-request-id"]),
+    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+  );
+  assert.equal(out["x-forwarded-for"], "192.0.2.1,192.0.2.2,10.0.0.7");
+});
+
+test("the request's own header object is never changed", () => {
+  const source = { host: "a", connection: "close", accept: ["x", "y"] };
+  const out = upstreamRequestHeaders(source, how);
+  (out["accept"] as string[]).push("z");
+  assert.deepEqual(source, { host: "a", connection: "close", accept: ["x", "y"] });
+});
+
+test("a response downstream loses hop-by-hop headers, and content-length when HTTP/2 frames the body", () => {
+  const upstream = {
+    "content-type": "text/plain",
+    "content-length": "12",
+    connection: "keep-alive, x-hop",
+    "x-hop": "1",
+    "keep-alive": "timeout=5",
+    "transfer-encoding": "chunked",
+    "set-cookie": ["a=1", "b=2"],
+  };
+  assert.deepEqual(downstreamResponseHeaders(upstream, false), {
+    "content-type": "text/plain",
+    "content-length": "12",
+    "set-cookie": ["a=1", "b=2"],
+  });
+  assert.deepEqual(downstreamResponseHeaders(upstream, true), {
+    "content-type": "text/plain",
+    "set-cookie": ["a=1", "b=2"],
+  });
+});
