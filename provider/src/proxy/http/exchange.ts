@@ -49,8 +49,8 @@ export class Exchange {
   responseOps: readonly CompiledHeaderOperations[] = EMPTY_OPS;
   /** CORS headers to add to the response. */
   corsHeaders: readonly (readonly [string, string])[] | undefined;
-  /** Called once when the downstream response closes, before the exchange is logged. */
-  onClose: (() => void) | undefined;
+  /** Told once when the downstream response closes, before the exchange is logged. */
+  closeListener: { downstreamClosed(): void } | undefined;
   /** True once the exchange is over and logged. */
   done = false;
 

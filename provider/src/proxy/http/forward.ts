@@ -76,12 +76,12 @@ export class Forward {
     if (timeoutMs !== undefined && timeoutMs > 0) {
       this.routeTimer = setTimeout(() => this.fail(new UpstreamTimeoutError(), true), timeoutMs);
     }
-    this.x.onClose = this.downstreamClosed;
+    this.x.closeListener = this;
     this.send();
   }
 
   /** The downstream response closed: stop whatever attempt is running. */
-  private readonly downstreamClosed = (): void => {
+  downstreamClosed(): void {
     if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
     if (!this.finished) {
       this.finished = true;
@@ -89,7 +89,7 @@ export class Forward {
       this.current?.abort(err);
       this.abortCurrent?.(err);
     }
-  };
+  }
 
   private send(): void {
     if (this.finished) return;
@@ -143,6 +143,11 @@ export class Forward {
   perTryTimer(onTimeout: () => void): NodeJS.Timeout | undefined {
     const ms = this.retry?.perTryTimeoutMs;
     return ms === undefined ? undefined : setTimeout(onTimeout, ms);
+  }
+
+  /** The per-try timeout of the retry policy, in milliseconds, if it has one. */
+  get perTryTimeoutMs(): number | undefined {
+    return this.retry?.perTryTimeoutMs;
   }
 
   /** Commits the upstream's response head downstream. */
@@ -300,7 +305,8 @@ class H1Attempt implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.aborted) controller.abort(new Error("aborted"));
-    this.tryTimer = this.forward.perTryTimer(() => controller.abort(new UpstreamTimeoutError()));
+    const ms = this.forward.perTryTimeoutMs;
+    if (ms !== undefined) this.tryTimer = setTimeout(() => controller.abort(new UpstreamTimeoutError()), ms);
   }
 
   onResponseStart(

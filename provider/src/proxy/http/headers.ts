@@ -31,7 +31,8 @@ function isHopByHop(name: string): boolean {
 
 /** The extra headers a `Connection` header names (`Connection: close, x-foo` names `x-foo`), or undefined. */
 function namedByConnection(connection: string | readonly string[] | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined;
+  // Nearly every message says one of these two, and they name nothing else.
+  if (connection === undefined || connection === "keep-alive" || connection === "close") return undefined;
   let names: Set<string> | undefined;
   for (const token of String(connection).split(",")) {
     const name = token.trim().toLowerCase();

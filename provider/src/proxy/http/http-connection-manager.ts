@@ -12,6 +12,7 @@ import net from "node:net";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { AccessLog } from "../observability/access-log";
+import { isoTime } from "../observability/access-log";
 import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { NoHealthyUpstreamError, NoRouteError, ProxyError, toProxyError } from "../errors";
@@ -420,7 +421,7 @@ export class HttpConnectionManager implements ForwardHost {
 
   private finish(x: Exchange): void {
     if (x.done) return;
-    x.onClose?.();
+    x.closeListener?.downstreamClosed();
     x.done = true;
     this.ctx.requestEnded(x.state);
     const res = x.res;
@@ -438,7 +439,7 @@ export class HttpConnectionManager implements ForwardHost {
     const req = x.req;
     const route = x.route?.route;
     this.ctx.accessLog.log({
-      start_time: new Date(x.startTime).toISOString(),
+      start_time: isoTime(x.startTime),
       method: x.routeReq.method,
       path: req.url,
       protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
