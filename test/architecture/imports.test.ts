@@ -1,6 +1,9 @@
-// Keeps the dependency direction of DESIGN.md true: components -> istio <- proxy, cli -> istio, proxy,
-// and provider/src/istio pure (no Pulumi, no sockets, no file system). It reads every import of every
-// source file with the TypeScript compiler's own pre-processor, so a new file cannot slip past it.
+// Keeps the dependency direction of DESIGN.md true: components -> istio <- proxy, local -> istio,
+// cli -> istio, proxy, local, and provider/src/istio pure (no Pulumi, no sockets, no file system).
+// provider/src/local (the toolchain, control plane and Pulumi CLI on this machine) runs Pulumi as a
+// process and never loads the components, the Pulumi SDK or the proxy's runtime: the CLI is the one
+// place that wires them together. It reads every import of every source file with the TypeScript
+// compiler's own pre-processor, so a new file cannot slip past it.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -9,14 +12,15 @@ import ts from "typescript";
 
 const src = resolve(__dirname, "../../provider/src");
 
-type Layer = "istio" | "components" | "proxy" | "cli";
+type Layer = "istio" | "components" | "proxy" | "local" | "cli";
 
 /** The layers each layer may import from (besides itself). */
 const allowedLayers: Record<Layer, Layer[]> = {
   istio: [],
   components: ["istio"],
   proxy: ["istio"],
-  cli: ["istio", "proxy"],
+  local: ["istio"],
+  cli: ["istio", "proxy", "local"],
 };
 
 /** Packages the pure core may use: data parsing and computation only. */
@@ -37,7 +41,7 @@ function importsOf(file: string): string[] {
 
 function layerOf(file: string): Layer | undefined {
   const top = relative(src, file).split("/")[0];
-  return (["istio", "components", "proxy", "cli"] as const).find((l) => l === top);
+  return (["istio", "components", "proxy", "local", "cli"] as const).find((l) => l === top);
 }
 
 /** Every (file, import) pair that breaks a rule, as readable lines. */
@@ -57,6 +61,9 @@ function violations(): string[] {
         }
         continue;
       }
+      if (layer === "local" && spec.startsWith("@pulumi/")) {
+        found.push(`${where}: local runs the Pulumi CLI as a process and may not load the Pulumi SDK`);
+      }
       // Tests of the pure core may use test-only packages; the code under test may not.
       if (layer === "istio" && !isTest && !pureCorePackages.has(spec)) {
         found.push(`${where}: the pure core may only use ${[...pureCorePackages].join(", ")}`);
@@ -73,6 +80,6 @@ describe("architecture", () => {
 
   it("finds every layer's sources (the check above is not vacuous)", () => {
     const layers = new Set(sourceFiles(src).map(layerOf));
-    for (const l of ["istio", "cli"] as const) assert.ok(layers.has(l), `no sources found for ${l}`);
+    for (const l of ["istio", "local", "cli"] as const) assert.ok(layers.has(l), `no sources found for ${l}`);
   });
 });
