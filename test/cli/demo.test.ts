@@ -1,5 +1,6 @@
-// `istio-gateway demo`, the README's main job: the gateway on the embedded Bookinfo configuration,
-// reached with real HTTP requests, then stopped with Ctrl-C (SIGINT).
+// `istio-gateway demo --no-cluster`: the gateway on the embedded Bookinfo configuration, with no
+// toolchain, reached with real HTTP requests, then stopped with Ctrl-C (SIGINT). The default mode,
+// on a local control plane, is test/e2e/demo.test.ts.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -31,7 +32,7 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
-describe("istio-gateway demo", () => {
+describe("istio-gateway demo --no-cluster", () => {
   let child: ChildProcess;
   let port: number;
   let stderr = "";
@@ -44,6 +45,7 @@ describe("istio-gateway demo", () => {
       [
         resolve(repoRoot, "provider/bin/istio-gateway.js"),
         "demo",
+        "--no-cluster",
         "--listen-port",
         `${port}`,
         "--status-port",

@@ -1,36 +1,26 @@
 /**
- * `istio-gateway demo`: the whole data path on this machine with no cluster. It starts stand-in
- * Bookinfo backends on loopback, writes an embedded Gateway, VirtualService, DestinationRule and
- * ServiceEntries that route to them, runs the gateway proxy on that configuration, and prints the
- * curl commands that reach the backends through it. Ctrl-C stops everything.
+ * `istio-gateway demo`: the whole mission on this machine with no cluster. It starts a local
+ * control plane (etcd and kube-apiserver from the toolchain `test/e2e/tools.sh` builds), runs
+ * `pulumi up` of the root program (the Bookinfo example) against it, starts stand-in backends on
+ * loopback and the gateway proxy in Kubernetes mode against that API server, and prints the curl
+ * commands that reach the backends through the gateway. Ctrl-C stops everything and removes its
+ * files. `--no-cluster` runs the proxy on an embedded configuration file instead, with no toolchain.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import { isCheckout, repositoryRoot, toolsCommand } from "../local/checkout";
+import { BOOKINFO_HOST, startDemoEnvironment, type DemoEnvironment } from "../local/demo-environment";
+import { demoInstructions } from "../local/demo-instructions";
+import { freePort } from "../local/free-port";
+import { startStandInBackend, type StandInBackend } from "../local/stand-in-backend";
+import { missingTools, toolchainPaths } from "../local/toolchain";
 import { runProxy } from "./proxy-command";
 
-/** A stand-in backend: answers every request with its own name, so a response shows where it went. */
-interface Backend {
-  /** Service name, as destinations name it. */
-  service: string;
-  /** Subset labels of this endpoint. */
-  version: string;
-  server: http.Server;
-  port: number;
-}
-
-async function startBackend(service: string, version: string): Promise<Backend> {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end(`${service} ${version}: ${req.method} ${req.url}\n`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { service, version, server, port: (server.address() as AddressInfo).port };
-}
+/** A stand-in backend as the embedded configuration names it. */
+type Backend = Pick<StandInBackend, "service" | "version" | "port">;
 
 /**
  * Bookinfo's ingress, written for the stand-ins: `/productpage` and its assets go to productpage,
@@ -110,23 +100,59 @@ function parsePort(text: string): number {
   return n;
 }
 
+/** Parsed flags of `istio-gateway demo`. */
+interface DemoFlags {
+  /** False with `--no-cluster`. */
+  cluster: boolean;
+  /** `--no-cluster`: the port for the embedded Gateway's port 80. */
+  listenPort: number;
+  /** The port for the Bookinfo Gateway's port 443. */
+  httpsPort: number;
+  /** The status port. */
+  statusPort: number;
+}
+
 /** Adds the `demo` subcommand to `program`. */
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description("run the gateway on an embedded Bookinfo configuration with stand-in backends (no cluster)")
-    .option("--listen-port <n>", "port the gateway listens on for the Gateway's port 80", parsePort, 8080)
+    .description(
+      "deploy the Bookinfo example with pulumi up to a local control plane and run the gateway on it, " +
+        "with stand-in backends (needs the toolchain of test/e2e/tools.sh; --no-cluster needs nothing)",
+    )
+    .option("--no-cluster", "run the gateway on an embedded configuration file instead (no toolchain)")
+    .option("--https-port <n>", "port the gateway listens on for the Gateway's port 443", parsePort, 8443)
+    .option(
+      "--listen-port <n>",
+      "with --no-cluster: port the gateway listens on for the Gateway's port 80",
+      parsePort,
+      8080,
+    )
     .option("--status-port <n>", "port of /healthz/ready, /metrics and /config_dump", parsePort, 15021)
-    .action(async (flags: { listenPort: number; statusPort: number }) => {
-      process.exit(await runDemo(flags));
+    .action(async (flags: DemoFlags, command: Command) => {
+      const given = (name: string) => command.getOptionValueSource(name) === "cli";
+      if (flags.cluster && given("listenPort")) {
+        command.error(
+          "error: --listen-port applies to --no-cluster; the Bookinfo Gateway listens on --https-port",
+          {
+            exitCode: 2,
+          },
+        );
+      }
+      if (!flags.cluster && given("httpsPort")) {
+        command.error("error: --https-port does not apply to --no-cluster; use --listen-port", {
+          exitCode: 2,
+        });
+      }
+      process.exit(flags.cluster ? await runClusterDemo(flags) : await runFileDemo(flags));
     });
 }
 
-async function runDemo(flags: { listenPort: number; statusPort: number }): Promise<number> {
+async function runFileDemo(flags: { listenPort: number; statusPort: number }): Promise<number> {
   const backends = await Promise.all([
-    startBackend("productpage", "v1"),
-    startBackend("reviews", "v1"),
-    startBackend("reviews", "v2"),
+    startStandInBackend("productpage", "v1"),
+    startStandInBackend("reviews", "v1"),
+    startStandInBackend("reviews", "v2"),
   ]);
   const dir = mkdtempSync(join(tmpdir(), "istio-gateway-demo-"));
   const config = join(dir, "bookinfo.yaml");
@@ -158,7 +184,161 @@ async function runDemo(flags: { listenPort: number; statusPort: number }): Promi
       accessLog: true,
     });
   } finally {
-    await Promise.all(backends.map((b) => new Promise((resolve) => b.server.close(resolve))));
+    await Promise.all(backends.map((b) => b.close()));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function progress(line: string): void {
+  process.stderr.write(`istio-gateway demo: ${line}\n`);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The VirtualService that routes `host`, as the control plane stores it (Pulumi may have suffixed its name). */
+async function virtualServiceFor(
+  env: DemoEnvironment,
+  host: string,
+): Promise<{ namespace: string; name: string }> {
+  const list = JSON.parse(
+    await env.controlPlane.kubectl([
+      "get",
+      "virtualservices.networking.istio.io",
+      "--all-namespaces",
+      "-o",
+      "json",
+    ]),
+  ) as { items: { metadata: { namespace: string; name: string }; spec?: { hosts?: string[] } }[] };
+  const found = list.items.find((vs) => vs.spec?.hosts?.includes(host));
+  if (found === undefined) throw new Error(`the stack made no VirtualService for ${JSON.stringify(host)}`);
+  return { namespace: found.metadata.namespace, name: found.metadata.name };
+}
+
+/** Polls the status port until the gateway is ready (true), it stops (false), or `timeoutMs` passes (false). */
+async function waitUntilServing(
+  statusPort: number,
+  stopped: Promise<number>,
+  timeoutMs: number,
+): Promise<boolean> {
+  let done = false;
+  void stopped.then(() => (done = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!done && Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${statusPort}/healthz/ready`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      if (res.status === 200) return true;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+async function runClusterDemo(flags: { httpsPort: number; statusPort: number }): Promise<number> {
+  if (!isCheckout()) {
+    progress(
+      `needs a checkout of the repository (the root Pulumi program and test/e2e/tools.env are not at ${repositoryRoot}); ` +
+        "run it from a checkout, or use --no-cluster",
+    );
+    return 2;
+  }
+  const tools = toolchainPaths();
+  const missing = missingTools(tools);
+  if (missing.length > 0) {
+    progress(
+      `the local toolchain is not built: run \`${toolsCommand}\` in the repository once (or use --no-cluster); missing: ${missing.join(", ")}`,
+    );
+    return 2;
+  }
+  const started = performance.now();
+  const abort = new AbortController();
+  // Until the proxy serves, Ctrl-C aborts the set-up step that is running; once it serves, the
+  // proxy's own handler drains it and the teardown below follows. A signal in between waits.
+  let phase: "setting-up" | "starting-proxy" | "serving" = "setting-up";
+  let pending: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (phase === "setting-up" && !abort.signal.aborted) {
+      progress(`${signal}: stopping`);
+      abort.abort();
+    } else if (phase === "starting-proxy") {
+      pending = signal;
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let env: DemoEnvironment | undefined;
+  try {
+    env = await startDemoEnvironment({
+      tools,
+      projectDir: repositoryRoot,
+      signal: abort.signal,
+      progress: (step, ms) => progress(`${step} (${seconds(ms)})`),
+    });
+    const virtualService = await virtualServiceFor(env, BOOKINFO_HOST);
+    const httpsPort = flags.httpsPort === 0 ? await freePort() : flags.httpsPort;
+    const statusPort = flags.statusPort === 0 ? await freePort() : flags.statusPort;
+    abort.signal.throwIfAborted();
+    phase = "starting-proxy";
+    const proxyStart = performance.now();
+    const proxy = runProxy({
+      config: [],
+      kubernetes: true,
+      kubeconfig: env.controlPlane.kubeconfigPath,
+      // A demo on this machine: nothing else needs to reach it.
+      bind: "127.0.0.1",
+      port: [[443, httpsPort]],
+      resolve: env.backends.map((b) => ({ host: b.service, ip: "127.0.0.1", port: b.port })),
+      statusPort,
+      namespace: "istio-system",
+      labels: { istio: "ingressgateway" },
+      workers: 1,
+      drainTimeout: 2,
+      accessLog: true,
+    });
+    if (!(await waitUntilServing(statusPort, proxy, 60_000))) {
+      // The proxy said why; process.exit ends whatever of it still runs.
+      progress("the gateway did not become ready");
+      return 1;
+    }
+    phase = "serving";
+    progress(
+      `gateway serving on 127.0.0.1:${httpsPort}, status on :${statusPort} (${seconds(performance.now() - proxyStart)})`,
+    );
+    progress(`ready in ${seconds(performance.now() - started)}; files in ${env.dir} (removed on exit)`);
+    process.stdout.write(
+      `${demoInstructions({
+        host: BOOKINFO_HOST,
+        httpsPort,
+        statusPort,
+        caCertPath: env.caCertPath,
+        kubectl: tools.kubectl,
+        kubeconfigPath: env.controlPlane.kubeconfigPath,
+        virtualService,
+      }).join("\n")}\n`,
+    );
+    // A Ctrl-C while the proxy was starting is handed to its own handler now that it has one.
+    if (pending !== undefined) process.kill(process.pid, pending);
+    return await proxy;
+  } catch (err) {
+    if (abort.signal.aborted) {
+      progress("stopped before the gateway served");
+      return 0;
+    }
+    progress(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    const stopping = performance.now();
+    await env?.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (env !== undefined)
+      progress(
+        `stopped the backends and the control plane, removed ${env.dir} (${seconds(performance.now() - stopping)})`,
+      );
   }
 }
