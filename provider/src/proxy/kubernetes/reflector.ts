@@ -4,12 +4,17 @@
  * away the cache is kept, so the proxy keeps its last good configuration, and the watch is
  * restarted with exponential backoff, each attempt logged; a resourceVersion too old to resume
  * from (410 Gone) makes the cache list again and drop whatever was deleted meanwhile.
+ *
+ * A collection the API server does not serve (404 Not Found: the CRD of DestinationRules or
+ * ServiceEntries is not installed, as on clusters given only the Gateway and VirtualService CRDs)
+ * counts as listed and empty, as Istio's informers treat a missing CRD, so the proxy still starts;
+ * it is listed again with the same backoff and its objects arrive once the CRD is installed.
  */
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import { ListWatch, Watch } from "@kubernetes/client-node";
 import type { BackoffPolicy } from "./backoff";
 import { backoffDelay } from "./backoff";
-import { listObjects } from "./list-objects";
+import { ApiStatusError, listObjects } from "./list-objects";
 
 /** The state of one watch, for the status endpoint. */
 export interface WatchStatus {
@@ -78,8 +83,13 @@ export class Reflector {
       }
     }
     const list = async () => {
-      const result = await listObjects(options.kubeConfig, options.path, options.listTimeoutMs);
-      return result as unknown as { items: KubernetesObject[]; metadata: { resourceVersion?: string } };
+      try {
+        const result = await listObjects(options.kubeConfig, options.path, options.listTimeoutMs);
+        return result as unknown as { items: KubernetesObject[]; metadata: { resourceVersion?: string } };
+      } catch (err) {
+        if (isNotServed(err)) this.markSynced();
+        throw err;
+      }
     };
     this.informer = new ListWatch<KubernetesObject>(
       options.path,
@@ -111,16 +121,19 @@ export class Reflector {
   }
 
   private listed(): void {
-    const first = !this.isSynced;
-    this.isSynced = true;
+    this.markSynced();
     this.connected();
-    if (first) {
-      for (const w of this.syncWaiters.splice(0)) w();
-      // A first list is a change, even when it holds nothing: the caller may now build.
-      setImmediate(() => {
-        if (!this.closed) this.options.onChange();
-      });
-    }
+  }
+
+  /** The cache is complete (possibly empty) for the first time: whoever waits may now build. */
+  private markSynced(): void {
+    if (this.isSynced) return;
+    this.isSynced = true;
+    for (const w of this.syncWaiters.splice(0)) w();
+    // A first list is a change, even when it holds nothing: the caller may now build.
+    setImmediate(() => {
+      if (!this.closed) this.options.onChange();
+    });
   }
 
   private connected(): void {
@@ -144,9 +157,16 @@ export class Reflector {
     this.lastError = message;
     const delay = backoffDelay(this.options.backoff, this.failures);
     this.retryInMs = delay;
-    this.options.log(
-      `cannot watch ${this.options.description}: ${message}; attempt ${this.failures} failed, retrying in ${delay} ms (the last good configuration keeps serving)`,
-    );
+    if (!isNotServed(err)) {
+      this.options.log(
+        `cannot watch ${this.options.description}: ${message}; attempt ${this.failures} failed, retrying in ${delay} ms (the last good configuration keeps serving)`,
+      );
+    } else if (this.failures === 1) {
+      // Said once: a cluster may never install the CRD, and the status endpoint keeps the error.
+      this.options.log(
+        `${this.options.description} is not served (${message}); taken as empty until it is (is its CRD installed?), listing again with backoff up to ${this.options.backoff.maxMs} ms`,
+      );
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.retryInMs = undefined;
@@ -191,6 +211,11 @@ export class Reflector {
     this.timer = undefined;
     void this.informer.stop();
   }
+}
+
+/** Whether the API server answered that it does not serve the collection at all. */
+function isNotServed(err: unknown): boolean {
+  return err instanceof ApiStatusError && err.statusCode === 404;
 }
 
 function describeError(err: unknown): string {
