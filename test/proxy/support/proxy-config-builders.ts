@@ -90,6 +90,7 @@ export function cluster(
     endpoints: endpoints.map((e) => ({ ...e, weight: 1 })),
     connectTimeoutMs: 1000,
     lbPolicy: "ROUND_ROBIN",
+    upstreamProtocol: "HTTP/1.1",
     sources: [],
     ...extra,
   };

@@ -113,6 +113,7 @@ spec:
       endpoints: [{ address: "productpage.default.svc.cluster.local", port: 9080, weight: 1 }],
       connectTimeoutMs: 10000,
       lbPolicy: "LEAST_REQUEST",
+      upstreamProtocol: "HTTP/1.1",
       sources: [],
     },
   ]);

@@ -162,3 +162,81 @@ spec:
     ["outbound|443|v2|api.internal", 1],
   ]);
 });
+
+test("clusters: upstream protocol from the ServiceEntry port and the DestinationRule's h2UpgradePolicy", () => {
+  const { config, issues } = build(`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: shop}
+spec:
+  hosts: ["*"]
+  gateways: [istio-system/gw]
+  http:
+  - match: [{uri: {prefix: /h2}}]
+    route: [{destination: {host: h2.internal, port: {number: 8080}}}]
+  - match: [{uri: {prefix: /grpc}}]
+    route: [{destination: {host: h2.internal, port: {number: 9090}}}]
+  - match: [{uri: {prefix: /plain}}]
+    route: [{destination: {host: h2.internal, port: {number: 8000}}}]
+  - match: [{uri: {prefix: /up}}]
+    route: [{destination: {host: up.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /down}}]
+    route: [{destination: {host: up.internal, port: {number: 81}}}]
+  - route: [{destination: {host: cart, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: h2, namespace: shop}
+spec:
+  hosts: [h2.internal]
+  ports:
+  - {number: 8080, name: web, protocol: HTTP2}
+  - {number: 9090, name: grpc-api}
+  - {number: 8000, name: http, protocol: HTTP}
+  resolution: STATIC
+  endpoints: [{address: 10.1.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: up, namespace: shop}
+spec:
+  hosts: [up.internal]
+  ports:
+  - {number: 80, name: http, protocol: HTTP}
+  - {number: 81, name: http-b, protocol: HTTP}
+  resolution: STATIC
+  endpoints: [{address: 10.1.0.2}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: up, namespace: shop}
+spec:
+  host: up.internal
+  trafficPolicy:
+    connectionPool: {http: {h2UpgradePolicy: UPGRADE}}
+    portLevelSettings:
+    - port: {number: 81}
+      connectionPool: {http: {h2UpgradePolicy: DO_NOT_UPGRADE}}
+`);
+  assert.deepEqual(issueLines(issues), []);
+  assert.deepEqual(
+    config.clusters.map((c) => [c.name, c.upstreamProtocol]),
+    [
+      ["outbound|8000||h2.internal", "HTTP/1.1"],
+      ["outbound|8080||h2.internal", "HTTP/2"],
+      ["outbound|80||cart.shop.svc.cluster.local", "HTTP/1.1"],
+      ["outbound|80||up.internal", "HTTP/2"],
+      ["outbound|81||up.internal", "HTTP/1.1"],
+      ["outbound|9090||h2.internal", "HTTP/2"],
+    ],
+  );
+});

@@ -11,6 +11,7 @@ import type {
   ClientTLSSettings,
   Destination,
   DestinationRule,
+  H2UpgradePolicy,
   ServiceEntry,
   Subset,
   TrafficPolicy,
@@ -20,6 +21,7 @@ import { pathOf } from "../validate/path";
 import type { TranslateContext } from "./context";
 import { parseDurationMs } from "./duration";
 import type { Cluster, Endpoint, UpstreamTlsContext } from "./proxy-config";
+import { destinationPortProtocol, upstreamProtocolOf } from "./upstream-protocol";
 import type { SecretStore } from "./secrets";
 import { CA_SECRET_SUFFIX, firstSecretSource, SECRET_KEYS, secretKeyPair } from "./secrets";
 
@@ -143,6 +145,10 @@ export class ClusterRegistry {
       ...(tls === undefined ? {} : { tls }),
       connectTimeoutMs: parseDurationMs(policy.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT_MS,
       lbPolicy: policy.lbPolicy,
+      upstreamProtocol: upstreamProtocolOf(
+        destinationPortProtocol(entry?.resource.spec.ports?.find((p) => p?.number === port)),
+        policy.h2UpgradePolicy,
+      ),
       sources,
     };
     this.built.set(name, cluster);
@@ -164,7 +170,13 @@ export class ClusterRegistry {
     subset: TrafficPolicy | undefined,
     subsetIndex: number,
     port: number,
-  ): { tls?: ClientTLSSettings; tlsPath: string; connectTimeout?: string; lbPolicy: Cluster["lbPolicy"] } {
+  ): {
+    tls?: ClientTLSSettings;
+    tlsPath: string;
+    connectTimeout?: string;
+    lbPolicy: Cluster["lbPolicy"];
+    h2UpgradePolicy?: H2UpgradePolicy;
+  } {
     const atPort = (p: TrafficPolicy | undefined, path: string): [TrafficPolicy | undefined, string] => {
       const i = p?.portLevelSettings?.findIndex((s) => s?.port?.number === port) ?? -1;
       return [i < 0 ? undefined : p?.portLevelSettings?.[i], below(path, "portLevelSettings", i)];
@@ -181,6 +193,8 @@ export class ClusterRegistry {
     const tlsLayer = layers.find(([l]) => l?.tls !== undefined);
     const connectTimeout = layers.find(([l]) => l?.connectionPool?.tcp?.connectTimeout !== undefined)?.[0]
       ?.connectionPool?.tcp?.connectTimeout;
+    const h2UpgradePolicy = layers.find(([l]) => l?.connectionPool?.http?.h2UpgradePolicy !== undefined)?.[0]
+      ?.connectionPool?.http?.h2UpgradePolicy;
     const simple = layers.find(([l]) => l?.loadBalancer?.simple !== undefined)?.[0]?.loadBalancer?.simple;
     const lbPolicy: Cluster["lbPolicy"] =
       simple === "ROUND_ROBIN" || simple === "PASSTHROUGH"
@@ -193,6 +207,7 @@ export class ClusterRegistry {
       tlsPath: below(tlsLayer?.[1] ?? basePath, "tls"),
       ...(connectTimeout === undefined ? {} : { connectTimeout }),
       lbPolicy,
+      ...(h2UpgradePolicy === undefined ? {} : { h2UpgradePolicy }),
     };
   }
 

@@ -513,6 +513,9 @@ export interface UpstreamTlsContext {
   readonly alpn: readonly string[];
 }
 
+/** The HTTP version a cluster speaks to its endpoints. */
+export type UpstreamProtocol = "HTTP/1.1" | "HTTP/2";
+
 /** Where requests go: one service port and subset (Envoy's `Cluster`). */
 export interface Cluster {
   /** `outbound|<port>|<subset>|<host>`, Istio's cluster name. */
@@ -545,6 +548,14 @@ export interface Cluster {
    * `RANDOM`, else `LEAST_REQUEST` (Envoy's and Istio's default, also for `LEAST_CONN`).
    */
   readonly lbPolicy: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST";
+  /**
+   * The HTTP version of every request sent to the endpoints (Envoy's `http2_protocol_options`):
+   * `HTTP/2` when the destination port's protocol is `HTTP2` or `GRPC` (ServiceEntry `protocol`,
+   * or a Service port named `http2`/`grpc`/`grpc-...`) or the DestinationRule sets
+   * `connectionPool.http.h2UpgradePolicy: UPGRADE`; h2c in plain text, ALPN `h2` with upstream
+   * TLS. Else `HTTP/1.1`, except that gRPC from HTTP/2 clients always goes upstream over HTTP/2.
+   */
+  readonly upstreamProtocol: UpstreamProtocol;
   /** What the cluster was built from: `ServiceEntry ns/name`, `DestinationRule ns/name`. */
   readonly sources: readonly string[];
 }
