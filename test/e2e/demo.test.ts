@@ -5,7 +5,7 @@
 // etcd or kube-apiserver process, no temporary directory and no stack settings in the checkout.
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { after, before, it } from "node:test";
@@ -21,11 +21,10 @@ async function sh(line: string): Promise<string> {
   return stdout;
 }
 
-/** Whether a process with this id exists. */
+/** Whether a process with this id runs: a zombie (exited, not yet reaped) does not. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
   } catch {
     return false;
   }
@@ -214,5 +213,71 @@ e2eSuite("istio-gateway demo on the local control plane", (tools) => {
         "istio-gateway demo: stopped the backends and the control plane, removed DIR (Ns)",
       ],
     );
+  });
+});
+
+/** Processes whose environment mentions `text` (the Pulumi CLI and its plugins carry PULUMI_HOME). */
+function processesWithEnv(text: string): number[] {
+  return readdirSync("/proc")
+    .filter((f) => /^\d+$/.test(f))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").includes(text) && alive(Number(pid));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+e2eSuite("istio-gateway demo interrupted during pulumi up", () => {
+  it("stops the Pulumi CLI, its plugins and the control plane on Ctrl-C, and exits 0", async () => {
+    const child = spawn(
+      process.execPath,
+      [resolve(repoRoot, "provider/bin/istio-gateway.js"), "demo", "--https-port", "0", "--status-port", "0"],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const exit = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    let pids: number[] = [];
+    try {
+      await waitUntil(
+        "the demo made its certificate",
+        120_000,
+        () => stderr.includes("signed by a new CA"),
+        () => stderr,
+      );
+      const m = /etcd pid (\d+), kube-apiserver pid (\d+)/.exec(stderr);
+      pids = m ? [Number(m[1]), Number(m[2])] : [];
+      const dir = /signed by a new CA \((\S+)\/tls\/ca\.crt\)/.exec(stderr)?.[1] ?? "";
+      // pulumi up is under way once its CLI and plugins run with the demo's PULUMI_HOME.
+      await waitUntil(
+        "pulumi runs",
+        30_000,
+        () => processesWithEnv(`${dir}/pulumi/home`).length >= 2,
+        () => stderr,
+      );
+      child.kill("SIGINT");
+      const code = await Promise.race([
+        exit,
+        new Promise<string>((done) => setTimeout(() => done("timeout"), 60_000)),
+      ]);
+      assert.equal(code, 0, `exit within 60 s; output:\n${stderr}`);
+      assert.deepEqual(stderr.trimEnd().split("\n").slice(-2), [
+        "istio-gateway demo: SIGINT: stopping",
+        "istio-gateway demo: stopped before the gateway served",
+      ]);
+      assert.deepEqual(pids.filter(alive), [], "no etcd or kube-apiserver left");
+      assert.deepEqual(processesWithEnv(`${dir}/pulumi/home`), [], "no Pulumi process left");
+      assert.equal(existsSync(dir), false, `${dir} removed`);
+      assert.deepEqual(
+        readdirSync(repoRoot).filter((f) => /^Pulumi\.demo-\d+\.yaml$/.test(f)),
+        [],
+      );
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      for (const pid of pids) if (alive(pid)) process.kill(-pid, "SIGKILL");
+    }
   });
 });

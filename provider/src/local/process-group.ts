@@ -4,7 +4,7 @@
  * order, and stopping a group also stops the plugins a tool started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 
 /** Options for {@link startProcess}. */
 export interface StartProcessOptions {
@@ -70,4 +70,30 @@ export function tail(path: string, lines = 30): string {
   } catch {
     return "(no log)";
   }
+}
+
+/**
+ * Kills (SIGKILL) every process whose environment holds `entry` (`NAME=value`), and returns their
+ * ids. Some tools start helpers in process groups of their own (the Pulumi CLI does with its
+ * plugins), out of reach of a group signal; they inherit the environment, though. Linux only
+ * (reads /proc); elsewhere it finds nothing.
+ */
+export function killByEnvironment(entry: string): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((f) => /^\d+$/.test(f) && Number(f) !== process.pid);
+  } catch {
+    return [];
+  }
+  const killed: number[] = [];
+  for (const pid of pids) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(entry)) continue;
+      process.kill(Number(pid), "SIGKILL");
+      killed.push(Number(pid));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return killed;
 }

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
-import { hasExited, signalGroup, stopProcess, tail } from "./process-group";
+import { hasExited, killByEnvironment, signalGroup, tail } from "./process-group";
 import type { Toolchain } from "./toolchain";
 
 /** Options for {@link PulumiCli}. */
@@ -159,7 +159,12 @@ export class PulumiCli {
     child.stderr.on("data", (c: Buffer) => appendFileSync(this.logPath, c));
     child.stdin.on("error", () => undefined);
     child.stdin.end(input ?? "");
-    const onAbort = (): void => void stopProcess(child, 5_000);
+    // SIGINT is the CLI's cancel: it stops its plugins (which run in process groups of their own)
+    // before it exits. If it has not exited after the grace period, the finally below kills the rest.
+    const onAbort = (): void => {
+      signalGroup(child, "SIGINT");
+      setTimeout(() => signalGroup(child, "SIGKILL"), 10_000).unref();
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const code = await new Promise<number | string>((done) => {
@@ -173,8 +178,9 @@ export class PulumiCli {
       return stdout;
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      // Plugins the CLI left behind in its group go with it.
       if (hasExited(child)) signalGroup(child, "SIGKILL");
+      // Plugins the CLI left behind (a cancelled or failed run) carry its PULUMI_HOME.
+      killByEnvironment(`PULUMI_HOME=${this.env.PULUMI_HOME}`);
     }
   }
 }
