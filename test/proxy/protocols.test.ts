@@ -212,7 +212,7 @@ describe("protocols, faults, retries and hardening", () => {
     );
     const [head] = (await once(s, "data")) as [Buffer];
     assert.match(head.toString(), /^HTTP\/1\.1 101 Switching Protocols\r\n/);
-    assert.match(head.toString(), /Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/);
+    assert.match(head.toString(), /\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/);
     s.write("frame-bytes");
     const [echoed] = (await once(s, "data")) as [Buffer];
     assert.equal(echoed.toString(), "frame-bytes");

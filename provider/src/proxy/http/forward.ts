@@ -1,7 +1,9 @@
 /**
  * One forwarded request with its attempts: the route timeout bounds them all, each attempt may
- * have its own timeout, and a failed attempt is retried when the policy says so and nothing has
- * been sent downstream yet (requests with a body are not retried: it was streamed, not kept).
+ * have its own timeout, and a failed attempt is retried when the policy says so, nothing has
+ * been sent downstream yet and the request body, if any, is still kept ({@link ReplayableBody}).
+ * Requests go upstream over HTTP/2 when the cluster speaks it, and for gRPC between HTTP/2
+ * peers; over HTTP/1.1 otherwise.
  *
  * The HTTP/1.1 path is the proxy's hottest code: its undici handler is an object with methods
  * ({@link H1Attempt}), not a set of closures made for every request.
@@ -9,7 +11,6 @@
 import type http from "node:http";
 import http2 from "node:http2";
 import { performance } from "node:perf_hooks";
-import { Transform } from "node:stream";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { ProxyError } from "../errors";
@@ -20,6 +21,7 @@ import { isRetriable, retryBackoffMs } from "../router/retry-policy";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Exchange } from "./exchange";
 import { downstreamResponseHeaders } from "./headers";
+import type { ReplayableBody } from "./replayable-body";
 
 /** What a forwarded request needs from the connection manager. */
 export interface ForwardHost {
@@ -37,10 +39,10 @@ export interface ForwardTarget {
   readonly path: string;
   /** The request headers to send. */
   readonly headers: HeaderMap;
-  /** Whether the request has a body to stream. */
-  readonly hasBody: boolean;
-  /** gRPC over HTTP/2 end to end (else HTTP/1.1 upstream). */
-  readonly grpc: boolean;
+  /** The request body, when it has one. */
+  readonly body: ReplayableBody | undefined;
+  /** Send over HTTP/2 (the cluster speaks it, or gRPC from an HTTP/2 client); else HTTP/1.1. */
+  readonly h2: boolean;
   /** The route timeout in milliseconds (undefined or 0: none). */
   readonly timeoutMs: number | undefined;
   /** The route's retry policy. */
@@ -57,7 +59,7 @@ export class Forward {
   private current: H1Attempt | undefined;
   private abortCurrent: ((err: Error) => void) | undefined;
   private readonly attemptStart = performance.now();
-  private readonly hasBody: boolean;
+  private readonly body: ReplayableBody | undefined;
   private readonly retry: RetryPolicy | undefined;
 
   constructor(
@@ -66,7 +68,7 @@ export class Forward {
     readonly x: Exchange,
     private readonly target: ForwardTarget,
   ) {
-    this.hasBody = target.hasBody;
+    this.body = target.body;
     this.retry = target.retry;
   }
 
@@ -99,7 +101,7 @@ export class Forward {
     this.attempt++;
     this.current = undefined;
     this.abortCurrent = undefined;
-    if (this.target.grpc) this.sendH2(ep);
+    if (this.target.h2) this.sendH2(ep);
     else this.sendH1(ep);
   }
 
@@ -114,7 +116,10 @@ export class Forward {
   canRetry(outcome: AttemptOutcome): boolean {
     const r = this.retry;
     return (
-      r !== undefined && !this.hasBody && this.attempt <= r.attempts && isRetriable(r.conditions, outcome)
+      r !== undefined &&
+      this.attempt <= r.attempts &&
+      (this.body === undefined || this.body.replayable) &&
+      isRetriable(r.conditions, outcome)
     );
   }
 
@@ -153,6 +158,7 @@ export class Forward {
   /** Commits the upstream's response head downstream. */
   commit(status: number, upstreamHeaders: HeaderMap): void {
     this.committed = true;
+    this.body?.release();
     this.x.upstreamServiceTime = Math.round(performance.now() - this.attemptStart);
     const headers = downstreamResponseHeaders(upstreamHeaders, this.x.h2);
     headers["x-envoy-upstream-service-time"] = String(this.x.upstreamServiceTime);
@@ -169,7 +175,12 @@ export class Forward {
     const x = this.x;
     const attempt = new H1Attempt(this, x.res as http.ServerResponse);
     this.current = attempt;
-    const body: Readable | null = this.hasBody ? countedBody(x.req as Readable, x) : null;
+    let body: Readable | null = null;
+    if (this.body !== undefined) {
+      const opened = this.body.open();
+      if (opened === undefined) return this.fail(new UpstreamConnectError("request body not kept"), false);
+      body = opened;
+    }
     try {
       ep.pool.dispatch(
         {
@@ -190,7 +201,8 @@ export class Forward {
 
   private sendH2(ep: UpstreamEndpoint): void {
     const x = this.x;
-    const res = x.res as http2.Http2ServerResponse;
+    // The compatibility API of both protocols has the same writing methods.
+    const res = x.res as http.ServerResponse;
     let session: http2.ClientHttp2Session;
     try {
       session = ep.h2();
@@ -205,7 +217,7 @@ export class Forward {
     h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = session.request(h2headers, { endStream: !this.hasBody });
+      stream = session.request(h2headers, { endStream: this.body === undefined });
     } catch (err) {
       return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
     }
@@ -215,12 +227,13 @@ export class Forward {
       stream.close(http2Constants.NGHTTP2_CANCEL);
       this.attemptFailed(new UpstreamTimeoutError(), { kind: "per-try-timeout" });
     });
-    if (this.hasBody) {
-      const req = x.req as http2.Http2ServerRequest;
-      req.on("data", (c: Buffer) => {
-        x.bytesReceived += c.length;
-      });
-      req.pipe(stream);
+    if (this.body !== undefined) {
+      const body = this.body.open();
+      if (body === undefined) {
+        stream.close(http2Constants.NGHTTP2_CANCEL);
+        return this.fail(new UpstreamConnectError("request body not kept"), false);
+      }
+      body.pipe(stream);
     }
     stream.on("response", (headers, flags) => {
       gotResponse = true;
@@ -240,7 +253,10 @@ export class Forward {
       }
     });
     stream.on("trailers", (trailers) => {
-      if (this.committed && !this.finished) res.addTrailers(trailers as http.OutgoingHttpHeaders);
+      // HTTP/1.1 carries trailers only in a chunked body.
+      if (this.committed && !this.finished && (x.h2 || res.chunkedEncoding)) {
+        res.addTrailers(trailers as http.OutgoingHttpHeaders);
+      }
     });
     stream.on("data", (chunk: Buffer) => {
       if (!this.committed || this.finished) return;
@@ -319,6 +335,8 @@ class H1Attempt implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx informational: not forwarded
     if (forward.canRetry({ kind: "response", status: statusCode })) {
       this.clearTimer();
+      // The abort surfaces as this attempt's error, which must not count as another failure.
+      this.aborted = true;
       controller.abort(new Error("retrying"));
       forward.scheduleRetry();
       return;
@@ -354,7 +372,7 @@ class H1Attempt implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.clearTimer();
     const forward = this.forward;
-    if (forward.finished) return;
+    if (forward.finished || this.aborted) return;
     if (forward.committed) {
       forward.done();
       forward.x.flags = "UC";
@@ -386,21 +404,4 @@ function outcomeOf(err: ProxyError): AttemptOutcome {
     default:
       return { kind: "reset", beforeRequest: false };
   }
-}
-
-/**
- * The request body as undici should read it, counting bytes on the way. A `data` listener on the
- * request itself would switch it to flowing mode before undici reads it, and the chunks that flow
- * meanwhile would never reach the upstream; a pipe keeps every chunk and the backpressure.
- */
-function countedBody(source: Readable, x: Exchange): Readable {
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      x.bytesReceived += chunk.length;
-      done(null, chunk);
-    },
-  });
-  source.once("error", (err) => counter.destroy(err));
-  source.once("aborted", () => counter.destroy(new Error("request aborted")));
-  return source.pipe(counter);
 }

@@ -6,10 +6,9 @@
  * Each request records the listener, filter chain, route config, virtual host, route, cluster and
  * upstream host it used, in the access log and the metrics.
  */
-import type http from "node:http";
+import http from "node:http";
 import type http2 from "node:http2";
-import net from "node:net";
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { AccessLog } from "../observability/access-log";
 import { isoTime } from "../observability/access-log";
@@ -39,6 +38,9 @@ import { Exchange } from "./exchange";
 import { Forward } from "./forward";
 import type { ForwardHost } from "./forward";
 import { upstreamRequestHeaders } from "./headers";
+import { serializeResponseHead } from "./response-head";
+import { UpgradeTunnel } from "./upgrade-tunnel";
+import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { errorReply } from "./local-reply";
 
 export type { DownstreamRequest, DownstreamResponse } from "./exchange";
@@ -133,20 +135,22 @@ export class HttpConnectionManager implements ForwardHost {
 
   /**
    * Handles a request asking for a protocol upgrade (WebSocket): routed like any request, then
-   * the connection is tunnelled to the endpoint as raw bytes.
+   * the connection is tunnelled to the endpoint as raw bytes ({@link UpgradeTunnel}). The
+   * upstream's answer gets the route's response header operations, and the exchange is logged
+   * and counted once when the connection closes, with the bytes tunnelled each way.
    */
   readonly handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on("error", () => {});
+    socket.on("error", ignore);
     const state = connectionStateOf(req.socket);
     const resolved = this.resolveChain(state);
-    const routes = resolved?.chain.routes;
-    const fail = (status: number, code: string) => {
+    if (resolved === undefined || resolved.chain.routes === undefined) {
       socket.end(
-        `HTTP/1.1 ${status} ${code}\r\nx-igw-error-code: ${code}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+        serializeResponseHead(503, "Service Unavailable", { "content-length": "0", connection: "close" }),
       );
-    };
-    if (resolved === undefined || routes === undefined) return fail(503, "IGW_ERR_NO_HEALTHY_UPSTREAM");
-    const scheme = resolved.chain.config.httpConnectionManager?.scheme ?? "http";
+      return;
+    }
+    const { chain, snapshot } = resolved;
+    const scheme = chain.config.httpConnectionManager?.scheme ?? "http";
     const { path: rawPath, query } = splitPathAndQuery(req.url ?? "/");
     const routeReq: RouteRequest = {
       method: req.method ?? "GET",
@@ -155,49 +159,98 @@ export class HttpConnectionManager implements ForwardHost {
       headers: req.headers as RouteRequest["headers"],
       scheme,
       authority: req.headers.host ?? "",
-      port: resolved.chain.listener.config.port,
+      port: chain.listener.config.port,
     };
-    const decision = routeRequest(routes, routeReq);
+    // The exchange's response object is never written: the head goes to the socket directly.
+    const x = new Exchange(req, new http.ServerResponse(req), state, chain, snapshot, routeReq, false);
+    const decision = routeRequest(chain.routes!, routeReq);
+    if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
+      x.virtualHost = decision.virtualHost;
+    }
     if (decision.kind !== "matched" || decision.route.route.action.kind !== "route") {
-      return fail(404, "IGW_ERR_NO_ROUTE");
+      return this.upgradeFailed(x, socket, NO_ROUTE);
     }
     const route = decision.route;
+    x.route = route;
+    x.responseOps = [route.responseHeaders];
     const wc = pickWeightedCluster(route);
-    const cluster = wc === undefined ? undefined : resolved.snapshot.clusters.get(wc.cluster.cluster);
-    const ep = cluster?.pick();
-    if (wc === undefined || ep === undefined) return fail(503, "IGW_ERR_NO_HEALTHY_UPSTREAM");
+    const cluster = wc === undefined ? undefined : snapshot.clusters.get(wc.cluster.cluster);
+    if (wc === undefined || cluster === undefined) {
+      return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
+    }
+    x.cluster = cluster;
+    x.responseOps = [wc.responseHeaders, route.responseHeaders];
+    const ep = cluster.pick();
+    if (ep === undefined) return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
+    x.upstreamHost = ep.hostPort;
     const headers = upstreamRequestHeaders(
-      applyHeaderOperations(req.headers as RouteRequest["headers"], [
-        wc.requestHeaders,
-        route.requestHeaders,
-      ]),
+      applyHeaderOperations(
+        req.headers as RouteRequest["headers"],
+        [wc.requestHeaders, route.requestHeaders],
+        this.formatterContext(x),
+      ),
       { clientIp: req.socket.remoteAddress ?? "", scheme, keepTeTrailers: false },
     );
     const upgrade = req.headers.upgrade;
     const connection = req.headers.connection;
     headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
-    const lines = [
-      `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1`,
-    ];
-    for (const [k, v] of Object.entries(headers)) {
-      for (const value of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${value}`);
+    let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
+    for (const k in headers) {
+      const v = headers[k]!;
+      for (const value of typeof v === "string" ? [v] : v) text += `${k}: ${value}\r\n`;
     }
-    if (upgrade !== undefined) lines.push(`upgrade: ${upgrade}`);
-    if (connection !== undefined) lines.push(`connection: ${connection}`);
-    const upstream = net.connect({ host: ep.ip, port: ep.port });
-    upstream.on("error", () => {
-      if (!upstream.readyState.startsWith("open")) fail(503, "IGW_ERR_UPSTREAM_CONNECT");
-      socket.destroy();
-    });
-    upstream.once("connect", () => {
-      upstream.write(lines.join("\r\n") + "\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    socket.once("close", () => upstream.destroy());
-    upstream.once("close", () => socket.destroy());
+    if (upgrade !== undefined) text += `upgrade: ${upgrade}\r\n`;
+    if (connection !== undefined) text += `connection: ${connection}\r\n`;
+    const tunnel: UpgradeTunnel = new UpgradeTunnel(
+      socket,
+      ep,
+      cluster.config.connectTimeoutMs,
+      Buffer.from(text + "\r\n", "latin1"),
+      head,
+      {
+        responseHead: (response) => {
+          x.status = response.status;
+          x.upstreamServiceTime = Math.round(performance.now() - x.start);
+          return serializeResponseHead(
+            response.status,
+            response.reason,
+            this.responseHeaders(x, response.status, response.headers),
+          );
+        },
+        failed: (err) => this.upgradeFailed(x, socket, err, false),
+        closed: () => {
+          x.bytesReceived = tunnel.bytesReceived;
+          x.bytesSent += tunnel.bytesSent;
+          if (tunnel.upstreamReset && x.flags === "-") x.flags = "UC";
+          this.record(x, performance.now() - x.start);
+        },
+      },
+    );
   };
+
+  /**
+   * Answers an upgrade request the proxy could not tunnel (with the route's response header
+   * operations, as other local replies), then logs it when the connection closes.
+   */
+  private upgradeFailed(x: Exchange, socket: Duplex, err: ProxyError, logOnClose = true): void {
+    x.errorCode = err.code;
+    x.flags = err.responseFlag;
+    x.status = err.status;
+    const reply = errorReply(err);
+    reply.headers["connection"] = "close";
+    const headers = this.responseHeaders(x, err.status, reply.headers);
+    x.bytesSent = Buffer.byteLength(reply.body);
+    if (logOnClose) {
+      if (socket.destroyed) this.record(x, performance.now() - x.start);
+      else socket.once("close", () => this.record(x, performance.now() - x.start));
+    }
+    socket.end(
+      Buffer.concat([
+        serializeResponseHead(err.status, http.STATUS_CODES[err.status] ?? "", headers),
+        Buffer.from(reply.body),
+      ]),
+    );
+  }
 
   private resolveChain(
     state: ConnectionState | undefined,
@@ -321,30 +374,42 @@ export class HttpConnectionManager implements ForwardHost {
     headers["host"] = authority;
     const path = rewritePath(route, x.routeReq.path);
     const fullPath = x.routeReq.query === "" ? path : `${path}?${x.routeReq.query}`;
-    const hasBody = requestHasBody(x.req, x.h2);
-    const mirrors = action.mirrors.length > 0 && !hasBody ? decideMirrors(route) : undefined;
-    if (mirrors !== undefined) {
-      for (const name of mirrors) this.mirror(x, name, fullPath, headers, authority);
+    const mirrors = action.mirrors.length > 0 ? decideMirrors(route) : undefined;
+    const retry = action.retries === undefined ? undefined : retryPolicyOf(action.retries);
+    let body: ReplayableBody | undefined;
+    if (requestHasBody(x.req, x.h2)) {
+      // Kept only when a retry or a mirror may send it again: other bodies just stream.
+      const keep = retry !== undefined || (mirrors !== undefined && mirrors.length > 0);
+      body = new ReplayableBody(x.req as Readable, x, keep ? REQUEST_BODY_BUFFER_LIMIT : 0);
     }
-    const grpc = x.h2 && String(x.req.headers["content-type"] ?? "").startsWith("application/grpc");
+    if (mirrors !== undefined) {
+      for (const name of mirrors) {
+        if (body === undefined) this.mirror(x, name, fullPath, headers, authority, undefined);
+        else body.whenComplete((chunks) => this.mirror(x, name, fullPath, headers, authority, chunks));
+      }
+    }
     new Forward(this, x, {
       cluster,
       path: fullPath,
       headers,
-      hasBody,
-      grpc,
+      body,
+      h2: cluster.config.upstreamProtocol === "HTTP/2" || (x.h2 && isGrpc(x)),
       timeoutMs: action.timeoutMs,
-      retry: action.retries === undefined ? undefined : retryPolicyOf(action.retries),
+      retry,
     }).start();
   }
 
-  /** Sends a copy of a bodiless request to `clusterName`, never waiting for it. */
+  /**
+   * Sends a copy of a request to `clusterName`, never waiting for it: bodiless requests at once,
+   * others when their whole body was read and kept (`chunks`).
+   */
   private mirror(
     x: Exchange,
     clusterName: string,
     path: string,
     headers: HeaderMap,
     authority: string,
+    chunks: readonly Buffer[] | undefined,
   ): void {
     const ep = x.snapshot.clusters.get(clusterName)?.pick();
     if (ep === undefined) return;
@@ -354,6 +419,7 @@ export class HttpConnectionManager implements ForwardHost {
         path,
         method: x.routeReq.method as Dispatcher.HttpMethod,
         headers: copy,
+        body: chunks === undefined ? null : Buffer.concat(chunks),
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
       })
@@ -381,6 +447,13 @@ export class HttpConnectionManager implements ForwardHost {
 
   /** Writes response headers after header operations and CORS; the one place responses start. */
   writeHead(x: Exchange, status: number, headers: HeaderMap): void {
+    const out = this.responseHeaders(x, status, headers);
+    x.status = status;
+    (x.res as http.ServerResponse).writeHead(status, out);
+  }
+
+  /** The response headers sent downstream: `headers` after header operations, CORS and drain. */
+  private responseHeaders(x: Exchange, status: number, headers: HeaderMap): HeaderMap {
     let out = headers;
     if (!allEmpty(x.responseOps)) {
       const fctx: FormatterContext = {
@@ -393,8 +466,7 @@ export class HttpConnectionManager implements ForwardHost {
     }
     if (x.corsHeaders !== undefined) for (const [k, v] of x.corsHeaders) out[k] = v;
     if (this.ctx.draining() && !x.h2) out["connection"] = "close";
-    x.status = status;
-    (x.res as http.ServerResponse).writeHead(status, out);
+    return out;
   }
 
   replyLocal(x: Exchange, status: number, headers: HeaderMap, body: string | Buffer): void {
@@ -426,7 +498,11 @@ export class HttpConnectionManager implements ForwardHost {
     this.ctx.requestEnded(x.state);
     const res = x.res;
     if (!res.writableFinished && x.flags === "-") x.flags = "DC";
-    const duration = performance.now() - x.start;
+    this.record(x, performance.now() - x.start);
+  }
+
+  /** Counts an exchange in the cluster's metrics and writes its access-log line. */
+  private record(x: Exchange, duration: number): void {
     const stats: HttpStats | undefined =
       x.cluster === undefined
         ? undefined

@@ -1,0 +1,173 @@
+/**
+ * A request body that streams to the first attempt and can be sent again, as Envoy keeps a
+ * request body for retries and shadows: every chunk read from the downstream is kept until the
+ * body outgrows the buffer limit; a retry starts a replay that yields the kept chunks, then
+ * follows the rest of the live body. Past the limit nothing more is kept and no new replay can
+ * start (the request is no longer retried, nor mirrored), while the attempt already reading
+ * goes on to the end.
+ *
+ * One attempt reads at a time, and its backpressure is the downstream's: the source is paused
+ * while that attempt's stream is full, and while no attempt reads (a retry waiting for its
+ * backoff).
+ */
+import { Readable } from "node:stream";
+
+/**
+ * How much of a request body is kept for retries and mirrors: 1 MiB, Istio's default
+ * per-connection buffer limit (Envoy's `per_connection_buffer_limit_bytes` on gateway listeners).
+ */
+export const REQUEST_BODY_BUFFER_LIMIT = 1024 * 1024;
+
+/** What a body reports as it reads the downstream. */
+export interface BodyObserver {
+  /** Counts bytes read from the downstream (once each, whatever the attempts). */
+  bytesReceived: number;
+}
+
+/** The stream one attempt reads the body from. */
+class BodyAttempt extends Readable {
+  /** Index of the next chunk to push, counted from the first chunk of the body. */
+  next = 0;
+
+  constructor(private readonly body: ReplayableBody) {
+    super();
+  }
+
+  override _read(): void {
+    this.body.feed(this);
+  }
+}
+
+/** A request body kept for retries and mirrors up to a limit. */
+export class ReplayableBody {
+  /** Chunks kept, the first being chunk number `base` of the body. */
+  private chunks: Buffer[] = [];
+  private base = 0;
+  private size = 0;
+  private ended = false;
+  private failed: Error | undefined;
+  private reader: BodyAttempt | undefined;
+  private opened = false;
+  private keeping: boolean;
+  private waiters: ((chunks: readonly Buffer[]) => void)[] | undefined;
+
+  constructor(
+    private readonly source: Readable,
+    private readonly observer: BodyObserver,
+    /** Bytes kept at most; 0 keeps nothing (the body streams once). */
+    private readonly limit: number = REQUEST_BODY_BUFFER_LIMIT,
+  ) {
+    this.keeping = limit > 0;
+  }
+
+  /** True while the whole body read so far is kept: a new attempt can replay it. */
+  get replayable(): boolean {
+    return this.keeping || !this.opened;
+  }
+
+  /**
+   * The body for a new attempt: the first streams the live body; later ones replay the kept
+   * chunks first. Undefined when the body was not kept. The previous attempt's stream gets
+   * nothing more.
+   */
+  open(): Readable | undefined {
+    if (!this.replayable) return undefined;
+    const previous = this.reader;
+    const reader = new BodyAttempt(this);
+    reader.next = this.base;
+    this.reader = reader;
+    if (previous !== undefined && !previous.destroyed) previous.destroy();
+    if (!this.opened) {
+      this.opened = true;
+      this.source.on("data", (chunk: Buffer) => this.onData(chunk));
+      this.source.once("end", () => this.onEnd());
+      this.source.once("error", (err) => this.onError(err));
+      this.source.once("aborted", () => this.onError(new Error("request aborted")));
+    }
+    if (this.failed !== undefined) reader.destroy(this.failed);
+    return reader;
+  }
+
+  /**
+   * Calls `then` with the whole body once it has been read, if it is kept to its end (the
+   * body outgrowing the limit or failing means never).
+   */
+  whenComplete(then: (chunks: readonly Buffer[]) => void): void {
+    if (!this.keeping) return;
+    if (this.ended) return then(this.chunks);
+    (this.waiters ??= []).push(then);
+  }
+
+  /** Stops keeping the body once no new attempt will need it (the response was committed). */
+  release(): void {
+    if (this.waiters === undefined) this.stopKeeping();
+  }
+
+  /** Pushes what `reader` has not had yet, while it wants more; resumes the source when it caught up. */
+  feed(reader: BodyAttempt): void {
+    if (reader !== this.reader) return;
+    while (reader.next < this.base + this.chunks.length) {
+      const chunk = this.chunks[reader.next - this.base]!;
+      reader.next++;
+      if (!this.keeping) this.trim();
+      if (!reader.push(chunk)) {
+        this.source.pause();
+        return;
+      }
+    }
+    if (this.ended) {
+      reader.push(null);
+      return;
+    }
+    if (this.failed === undefined) this.source.resume();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.observer.bytesReceived += chunk.length;
+    this.chunks.push(chunk);
+    if (this.keeping) {
+      this.size += chunk.length;
+      if (this.size > this.limit) this.stopKeeping();
+    }
+    const reader = this.reader;
+    if (reader === undefined || reader.destroyed) {
+      this.source.pause();
+      return;
+    }
+    // A reader still replaying kept chunks gets this one in order, from its own `_read`.
+    if (reader.next === this.base + this.chunks.length - 1) this.feed(reader);
+    else this.source.pause();
+  }
+
+  private onEnd(): void {
+    this.ended = true;
+    const reader = this.reader;
+    if (reader !== undefined && reader.next === this.base + this.chunks.length) reader.push(null);
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters !== undefined && this.keeping) for (const w of waiters) w(this.chunks);
+  }
+
+  private onError(err: Error): void {
+    if (this.failed !== undefined || this.ended) return;
+    this.failed = err;
+    this.waiters = undefined;
+    this.stopKeeping();
+    this.reader?.destroy(err);
+  }
+
+  private stopKeeping(): void {
+    this.keeping = false;
+    this.size = 0;
+    this.waiters = undefined;
+    this.trim();
+  }
+
+  /** Drops the chunks the current reader has had: nothing will read them again. */
+  private trim(): void {
+    const done = (this.reader?.next ?? this.base + this.chunks.length) - this.base;
+    if (done <= 0) return;
+    this.chunks = done === this.chunks.length ? [] : this.chunks.slice(done);
+    this.base += done;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * An upgraded connection (WebSocket) tunnelled to one endpoint, as Envoy's upgrade support does
+ * over HTTP/1.1: the request head goes upstream, the upstream's response head is read and handed
+ * to the connection manager (which applies the route's response header operations), then bytes
+ * flow both ways untouched, counted for the access log and the metrics.
+ */
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import tls from "node:tls";
+import { ProxyError, UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
+import type { UpstreamEndpoint } from "../upstream/cluster-manager";
+import type { ResponseHead } from "./response-head";
+import { parseResponseHead } from "./response-head";
+
+/** What the tunnel tells the connection manager. */
+export interface TunnelObserver {
+  /** The upstream answered: the bytes to send downstream in place of its head. */
+  responseHead(head: ResponseHead): Buffer;
+  /** The tunnel failed before a response head went downstream: answer `err` and end the connection. */
+  failed(err: ProxyError): void;
+  /** The downstream connection closed: the tunnel is over. */
+  closed(): void;
+}
+
+/** One tunnelled upgrade. */
+export class UpgradeTunnel {
+  /** Bytes from the client after its request head. */
+  bytesReceived = 0;
+  /** Bytes to the client after the response head. */
+  bytesSent = 0;
+  /** True when the upstream connection failed after the response head went downstream. */
+  upstreamReset = false;
+  private answered = false;
+  private connected = false;
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly upstream: net.Socket;
+  private connectTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly downstream: Duplex,
+    ep: UpstreamEndpoint,
+    connectTimeoutMs: number,
+    requestHead: Buffer,
+    head: Buffer,
+    private readonly observer: TunnelObserver,
+  ) {
+    const upstream =
+      ep.tls === undefined
+        ? net.connect({ host: ep.ip, port: ep.port })
+        : tls.connect({ ...ep.tls, host: ep.ip, port: ep.port, ALPNProtocols: ["http/1.1"] });
+    this.upstream = upstream;
+    this.connectTimer = setTimeout(
+      () => upstream.destroy(new UpstreamConnectError("connect timeout")),
+      connectTimeoutMs,
+    );
+    upstream.once(ep.tls === undefined ? "connect" : "secureConnect", () => {
+      clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+      this.connected = true;
+    });
+    upstream.on("error", (err) => this.upstreamError(err));
+    upstream.once("close", () => this.upstreamClosed());
+    upstream.on("data", this.onHeadData);
+    downstream.once("close", () => {
+      // Whatever the upstream does next, the exchange is over and logged.
+      this.answered = true;
+      clearTimeout(this.connectTimer);
+      upstream.destroy();
+      this.observer.closed();
+    });
+    upstream.write(requestHead);
+    if (head.length > 0) {
+      this.bytesReceived += head.length;
+      upstream.write(head);
+    }
+    downstream.on("data", (chunk: Buffer) => {
+      this.bytesReceived += chunk.length;
+    });
+    downstream.pipe(upstream);
+  }
+
+  private readonly onHeadData = (chunk: Buffer): void => {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const head = parseResponseHead(this.pending);
+    if (head === "incomplete") return;
+    const upstream = this.upstream;
+    upstream.removeListener("data", this.onHeadData);
+    if (head === "invalid") {
+      this.fail(new UpstreamProtocolError("invalid response head"));
+      upstream.destroy();
+      return;
+    }
+    this.answered = true;
+    const rest = this.pending.subarray(head.length);
+    this.pending = Buffer.alloc(0);
+    this.downstream.write(this.observer.responseHead(head));
+    if (rest.length > 0) {
+      this.bytesSent += rest.length;
+      this.downstream.write(rest);
+    }
+    upstream.on("data", (c: Buffer) => {
+      this.bytesSent += c.length;
+    });
+    upstream.pipe(this.downstream);
+  };
+
+  private upstreamError(err: Error): void {
+    if (this.answered) {
+      this.upstreamReset = true;
+      return;
+    }
+    this.fail(
+      err instanceof ProxyError
+        ? err
+        : this.connected
+          ? new UpstreamResetError(err.message, err)
+          : new UpstreamConnectError(err.message, err),
+    );
+  }
+
+  private upstreamClosed(): void {
+    if (!this.answered) return this.fail(new UpstreamResetError("upstream closed before answering"));
+    const downstream = this.downstream;
+    if (this.upstreamReset || downstream.writableFinished) downstream.destroy();
+    else {
+      // The upstream ended cleanly: what it sent is flushed before the connection closes.
+      downstream.end();
+      downstream.once("finish", () => downstream.destroy());
+    }
+  }
+
+  private fail(err: ProxyError): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.downstream.unpipe(this.upstream);
+    this.observer.failed(err);
+  }
+}
