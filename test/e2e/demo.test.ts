@@ -106,12 +106,14 @@ e2eSuite("istio-gateway demo on the local control plane", (tools) => {
           .replace(/ready in \d+\.\d+s/, "ready in Ns")
           .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT")
           .replace(/pid \d+/g, "pid N")
-          .replace(/stack demo-\d+/, "stack demo-PID"),
+          .replace(/stack demo-\d+/, "stack demo-PID")
+          // Which resources the root program makes is the examples suite's to pin.
+          .replace(/: \d+ resources created/, ": N resources created"),
       );
     assert.deepEqual(steps, [
       "istio-gateway demo: control plane ready at https://127.0.0.1:PORT (etcd pid N, kube-apiserver pid N) (Ns)",
       "istio-gateway demo: certificate for bookinfo.com signed by a new CA (DIR/tls/ca.crt) (Ns)",
-      "istio-gateway demo: pulumi up of the root program: 20 resources created on stack demo-PID (Ns)",
+      "istio-gateway demo: pulumi up of the root program: N resources created on stack demo-PID (Ns)",
       "istio-gateway demo: applied the definitions of DestinationRule and ServiceEntry, which the gateway watches too (Ns)",
       "istio-gateway demo: stand-in backends productpage v1 on 127.0.0.1:PORT, reviews v1 on 127.0.0.1:PORT (Ns)",
       `istio-gateway demo: gateway serving on 127.0.0.1:PORT, status on :${statusPort} (Ns)`,
