@@ -58,7 +58,8 @@ const bookinfo = new VirtualService("bookinfo", {
 });
 
 // Its default labels are the ones the Gateway selects (istio: ingressgateway), and its Service
-// ports are the Gateway's server ports. It starts once its configuration is in the cluster.
+// ports are the Gateway's server ports. It depends on what it serves, so `pulumi destroy` removes
+// it first; when its pods start before the Gateway exists, they pick it up as it appears.
 const proxy = new GatewayProxy(
   "ingressgateway",
   {
