@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { readToolsEnv } from "../../provider/src/local/toolchain";
@@ -58,10 +59,28 @@ describe("istio-gateway demo: usage", () => {
     });
   }
 
+  it("refuses a port in use before it starts anything (exit 2)", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      assert.deepEqual(await runDemo(["--https-port", `${port}`]), {
+        code: 2,
+        stdout: "",
+        stderr: `istio-gateway demo: port ${port} is in use: choose another with --https-port (0 picks a free one)\n`,
+      });
+    } finally {
+      taken.close();
+    }
+  });
+
   it("names the command that builds a missing toolchain and exits 2", async () => {
     const cache = "/nonexistent/istio-gateway-tools";
     const pins = readToolsEnv(readFileSync(join(repoRoot, "test/e2e/tools.env"), "utf8"));
-    const result = await runDemo([], { ...process.env, ISTIO_GATEWAY_TOOLS_CACHE: cache });
+    const result = await runDemo(["--https-port", "0", "--status-port", "0"], {
+      ...process.env,
+      ISTIO_GATEWAY_TOOLS_CACHE: cache,
+    });
     const missing = [
       `${cache}/pulumi-${pins.PULUMI_VERSION}/bin/pulumi`,
       `${cache}/pulumi-${pins.PULUMI_VERSION}/bin/pulumi-language-nodejs`,

@@ -14,7 +14,7 @@ import { InvalidArgumentError } from "commander";
 import { isCheckout, repositoryRoot, toolsCommand } from "../local/checkout";
 import { BOOKINFO_HOST, startDemoEnvironment, type DemoEnvironment } from "../local/demo-environment";
 import { demoInstructions } from "../local/demo-instructions";
-import { freePort } from "../local/free-port";
+import { freePort, isPortAvailable } from "../local/free-port";
 import { startStandInBackend, type StandInBackend } from "../local/stand-in-backend";
 import { missingTools, toolchainPaths } from "../local/toolchain";
 import { runProxy } from "./proxy-command";
@@ -240,6 +240,16 @@ async function waitUntilServing(
 }
 
 async function runClusterDemo(flags: { httpsPort: number; statusPort: number }): Promise<number> {
+  // Checked first: finding out after half a minute of set-up would waste it.
+  for (const [flag, port, host] of [
+    ["--https-port", flags.httpsPort, "127.0.0.1"],
+    ["--status-port", flags.statusPort, "0.0.0.0"],
+  ] as const) {
+    if (port !== 0 && !(await isPortAvailable(port, host))) {
+      progress(`port ${port} is in use: choose another with ${flag} (0 picks a free one)`);
+      return 2;
+    }
+  }
   if (!isCheckout()) {
     progress(
       `needs a checkout of the repository (the root Pulumi program and test/e2e/tools.env are not at ${repositoryRoot}); ` +

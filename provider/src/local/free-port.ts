@@ -19,3 +19,12 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether `port` can be bound on `host` right now (checked by binding it and closing at once). */
+export async function isPortAvailable(port: number, host: string): Promise<boolean> {
+  return await new Promise((resolveAvailable) => {
+    const server = createServer();
+    server.once("error", () => resolveAvailable(false));
+    server.listen(port, host, () => server.close(() => resolveAvailable(true)));
+  });
+}
