@@ -14,7 +14,13 @@ import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { ProxyError } from "../errors";
-import { NoHealthyUpstreamError, UpstreamConnectError, UpstreamTimeoutError, toProxyError } from "../errors";
+import {
+  NoHealthyUpstreamError,
+  UpstreamConnectError,
+  UpstreamProtocolError,
+  UpstreamTimeoutError,
+  toProxyError,
+} from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { isRetriable, retryBackoffMs } from "../router/retry-policy";
@@ -222,8 +228,11 @@ export class Forward {
       return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
     }
     let gotResponse = false;
+    // Set once this attempt was given up on for a retry: its late events change nothing.
+    let retired = false;
     this.abortCurrent = () => stream.close(http2Constants.NGHTTP2_CANCEL);
     const tryTimer = this.perTryTimer(() => {
+      retired = true;
       stream.close(http2Constants.NGHTTP2_CANCEL);
       this.attemptFailed(new UpstreamTimeoutError(), { kind: "per-try-timeout" });
     });
@@ -238,8 +247,14 @@ export class Forward {
     stream.on("response", (headers, flags) => {
       gotResponse = true;
       if (tryTimer !== undefined) clearTimeout(tryTimer);
-      if (this.finished) return;
+      if (this.finished || retired) return;
       const status = Number(headers[":status"] ?? 502);
+      if (this.canRetry({ kind: "response", status })) {
+        retired = true;
+        stream.close(http2Constants.NGHTTP2_CANCEL);
+        this.scheduleRetry();
+        return;
+      }
       const out: HeaderMap = {};
       for (const k in headers) {
         if (k.charCodeAt(0) === 58) continue;
@@ -254,12 +269,12 @@ export class Forward {
     });
     stream.on("trailers", (trailers) => {
       // HTTP/1.1 carries trailers only in a chunked body.
-      if (this.committed && !this.finished && (x.h2 || res.chunkedEncoding)) {
+      if (this.committed && !this.finished && !retired && (x.h2 || res.chunkedEncoding)) {
         res.addTrailers(trailers as http.OutgoingHttpHeaders);
       }
     });
     stream.on("data", (chunk: Buffer) => {
-      if (!this.committed || this.finished) return;
+      if (!this.committed || this.finished || retired) return;
       x.bytesSent += chunk.length;
       if (!res.write(chunk)) {
         stream.pause();
@@ -267,13 +282,13 @@ export class Forward {
       }
     });
     stream.on("end", () => {
-      if (!this.committed || this.finished) return;
+      if (!this.committed || this.finished || retired) return;
       this.done();
       res.end();
     });
     stream.on("error", (error) => {
       if (tryTimer !== undefined) clearTimeout(tryTimer);
-      if (this.finished) return;
+      if (this.finished || retired) return;
       if (this.committed) {
         this.done();
         x.flags = "UC";
@@ -285,7 +300,7 @@ export class Forward {
     });
     stream.on("close", () => {
       if (tryTimer !== undefined) clearTimeout(tryTimer);
-      if (!this.finished && !gotResponse && !this.committed) {
+      if (!this.finished && !retired && !gotResponse && !this.committed) {
         const refused = stream.rstCode === http2Constants.NGHTTP2_REFUSED_STREAM;
         const err = toProxyError(
           Object.assign(new Error("upstream stream closed"), {
@@ -379,7 +394,12 @@ class H1Attempt implements Dispatcher.DispatchHandler {
       this.res.destroy();
       return;
     }
-    const err = toProxyError(error);
+    // undici's parser errors do not always carry an `HPE_` code (an HTTP/2-only upstream's
+    // frames, for one), and the class is the same whatever the code.
+    const err =
+      error.name === "HTTPParserError"
+        ? new UpstreamProtocolError(error.message, error)
+        : toProxyError(error);
     forward.attemptFailed(err, outcomeOf(err));
   }
 

@@ -1,0 +1,280 @@
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { once } from "node:events";
+import http from "node:http";
+import http2 from "node:http2";
+import type net from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { TestPki } from "./support/certs";
+import { ConfigDir, startFileProxy } from "./support/samples";
+
+/** What the HTTP/2 backend answers about a request. */
+interface Seen {
+  backend: string;
+  method: string;
+  path: string;
+  authority: string;
+  alpn: string;
+  attempt: number;
+}
+
+/**
+ * An HTTP/2-only backend (h2c, or h2 over TLS when given a certificate): the response head goes
+ * out at once with what it saw, the body is echoed as it arrives, and a trailer carries the
+ * body's SHA-256. Paths under `/fail-once/` answer 503 to their first request.
+ */
+async function startH2Backend(
+  name: string,
+  tlsOptions?: { cert: string; key: string },
+): Promise<{ port: number; close(): Promise<void> }> {
+  const attempts = new Map<string, number>();
+  const server =
+    tlsOptions === undefined
+      ? http2.createServer()
+      : http2.createSecureServer({ ...tlsOptions, allowHTTP1: false });
+  server.on("stream", (stream, headers) => {
+    const path = String(headers[":path"]);
+    const attempt = (attempts.get(path) ?? 0) + 1;
+    attempts.set(path, attempt);
+    const seen: Seen = {
+      backend: name,
+      method: String(headers[":method"]),
+      path,
+      authority: String(headers[":authority"]),
+      alpn: String((stream.session?.socket as { alpnProtocol?: string | false } | undefined)?.alpnProtocol),
+      attempt,
+    };
+    if (path.includes("/fail-once/") && attempt === 1) {
+      stream.respond({ ":status": 503, "content-length": "0" }, { endStream: true });
+      stream.resume();
+      return;
+    }
+    const hash = crypto.createHash("sha256");
+    stream.respond({ ":status": 200, "x-seen": JSON.stringify(seen) }, { waitForTrailers: true });
+    stream.on("data", (c: Buffer) => {
+      hash.update(c);
+      stream.write(c);
+    });
+    stream.on("wantTrailers", () => stream.sendTrailers({ "x-sha256": hash.digest("hex") }));
+    stream.on("end", () => stream.end());
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("error", () => {});
+    s.on("close", () => sessions.delete(s));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** An HTTP/1.1 request with a body written in two halves, the second only once the first came back echoed. */
+function exchange(
+  port: number,
+  path: string,
+  body: Buffer,
+): Promise<{
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  trailers: NodeJS.Dict<string>;
+  echoedBeforeEnd: boolean;
+}> {
+  return new Promise((resolve, reject) => {
+    const half = Math.floor(body.length / 2);
+    let echoedBeforeEnd = false;
+    let ended = false;
+    const req = http.request(
+      { host: "127.0.0.1", port, path, method: "POST", headers: { host: "shop.example" }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        res.on("data", (c: Buffer) => {
+          chunks.push(c);
+          received += c.length;
+          if (!ended && received >= half) {
+            echoedBeforeEnd = true;
+            ended = true;
+            req.end(body.subarray(half));
+          }
+        });
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            trailers: res.trailers,
+            echoedBeforeEnd,
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.write(body.subarray(0, half));
+    // A backend that answers only after the whole body would never echo the first half alone.
+    setTimeout(() => {
+      if (!ended) {
+        ended = true;
+        req.end(body.subarray(half));
+      }
+    }, 2000);
+  });
+}
+
+const sha256 = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
+
+describe("upstream HTTP/2 for destinations that speak it", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki();
+  let h2c: Awaited<ReturnType<typeof startH2Backend>>;
+  let h2tls: Awaited<ReturnType<typeof startH2Backend>>;
+  let proxy: GatewayProxy;
+  let port: number;
+  const access: Record<string, unknown>[] = [];
+
+  before(async () => {
+    h2c = await startH2Backend("h2c");
+    const cert = pki.issue("h2.test", ["DNS:h2.test"]);
+    h2tls = await startH2Backend("h2tls", cert);
+    dir.write("ca.crt", pki.ca.cert);
+    dir.write(
+      "gateway.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /declared/}}]
+    route: [{destination: {host: h2.internal, port: {number: 80}}}]
+    retries: {attempts: 2, retryOn: 5xx}
+  - match: [{uri: {prefix: /named/}}]
+    route: [{destination: {host: h2.internal, port: {number: 81}}}]
+  - match: [{uri: {prefix: /upgraded/}}]
+    route: [{destination: {host: upgraded.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /plain/}}]
+    route: [{destination: {host: plain.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /tls/}}]
+    route: [{destination: {host: h2.test, port: {number: 443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: h2, namespace: istio-system}
+spec:
+  hosts: [h2.internal]
+  ports:
+  - {number: 80, name: web, protocol: HTTP2, targetPort: ${h2c.port}}
+  - {number: 81, name: grpc-api, targetPort: ${h2c.port}}
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: upgraded, namespace: istio-system}
+spec:
+  hosts: [upgraded.internal, plain.internal]
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${h2c.port}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: upgraded, namespace: istio-system}
+spec:
+  host: upgraded.internal
+  trafficPolicy:
+    connectionPool: {http: {h2UpgradePolicy: UPGRADE}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: h2-tls, namespace: istio-system}
+spec:
+  hosts: [h2.test]
+  ports: [{number: 443, name: web, protocol: HTTP2, targetPort: ${h2tls.port}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: h2-tls, namespace: istio-system}
+spec:
+  host: h2.test
+  trafficPolicy:
+    tls: {mode: SIMPLE, caCertificates: ${dir.dir}/ca.crt}
+`,
+    );
+    proxy = await startFileProxy([dir.dir], [8080], [], [], {
+      write: (text: string) => {
+        for (const line of text.split("\n")) if (line !== "") access.push(JSON.parse(line));
+      },
+    });
+    port = proxy.boundPorts().get(8080)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await h2c.close();
+    await h2tls.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  const cases: [string, string, string, string][] = [
+    // name, path, backend, ALPN the backend saw
+    ["a ServiceEntry port with protocol HTTP2", "/declared/a", "h2c", "undefined"],
+    ["a port named grpc-api", "/named/a", "h2c", "undefined"],
+    ["a DestinationRule with h2UpgradePolicy UPGRADE", "/upgraded/a", "h2c", "undefined"],
+    ["upstream TLS, offering h2 by ALPN", "/tls/a", "h2tls", "h2"],
+  ];
+  for (const [name, path, backend, alpn] of cases) {
+    it(`HTTP/1.1 client to an HTTP/2-only backend: ${name}; bodies stream both ways, trailers arrive`, async () => {
+      const body = crypto.randomBytes(256 * 1024);
+      const r = await exchange(port, path, body);
+      assert.equal(r.status, 200);
+      assert.deepEqual(JSON.parse(String(r.headers["x-seen"])), {
+        backend,
+        method: "POST",
+        path,
+        authority: "shop.example",
+        alpn,
+        attempt: 1,
+      });
+      assert.deepEqual(
+        [r.body.length, sha256(r.body), r.trailers["x-sha256"], r.echoedBeforeEnd],
+        [body.length, sha256(body), sha256(body), true],
+      );
+    });
+  }
+
+  it("retries a POST to an HTTP/2 cluster with the body replayed", async () => {
+    const body = crypto.randomBytes(100_000);
+    const r = await exchange(port, "/declared/fail-once/x", body);
+    assert.deepEqual(
+      [r.status, JSON.parse(String(r.headers["x-seen"])).attempt, sha256(r.body), r.trailers["x-sha256"]],
+      [200, 2, sha256(body), sha256(body)],
+    );
+  });
+
+  it("sends HTTP/1.1 to a plain HTTP port without the upgrade policy (the HTTP/2-only backend refuses it)", async () => {
+    const r = await exchange(port, "/plain/a", Buffer.from("x"));
+    assert.deepEqual([r.status, r.headers["x-igw-error-code"]], [502, "IGW_ERR_UPSTREAM_PROTOCOL"]);
+  });
+});
