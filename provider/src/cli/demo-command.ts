@@ -268,7 +268,9 @@ async function runClusterDemo(flags: { httpsPort: number; statusPort: number }):
   const started = performance.now();
   const abort = new AbortController();
   // Until the proxy serves, Ctrl-C aborts the set-up step that is running; once it serves, the
-  // proxy's own handler drains it and the teardown below follows. A signal in between waits.
+  // proxy's own handler drains it and the teardown below follows. A signal in between waits. A
+  // closed terminal (SIGHUP) stops it too: etcd and kube-apiserver run in process groups of their
+  // own and would outlive this process otherwise.
   let phase: "setting-up" | "starting-proxy" | "serving" = "setting-up";
   let pending: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -276,11 +278,13 @@ async function runClusterDemo(flags: { httpsPort: number; statusPort: number }):
       progress(`${signal}: stopping`);
       abort.abort();
     } else if (phase === "starting-proxy") {
-      pending = signal;
+      pending = signal === "SIGHUP" ? "SIGTERM" : signal;
+    } else if (phase === "serving" && signal === "SIGHUP") {
+      process.kill(process.pid, "SIGTERM");
     }
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, onSignal);
   let env: DemoEnvironment | undefined;
   try {
     env = await startDemoEnvironment({
@@ -344,8 +348,7 @@ async function runClusterDemo(flags: { httpsPort: number; statusPort: number }):
   } finally {
     const stopping = performance.now();
     await env?.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const s of signals) process.off(s, onSignal);
     if (env !== undefined)
       progress(
         `stopped the backends and the control plane, removed ${env.dir} (${seconds(performance.now() - stopping)})`,
