@@ -5,7 +5,7 @@
 // etcd or kube-apiserver process, no temporary directory and no stack settings in the checkout.
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { after, before, it } from "node:test";
@@ -92,6 +92,7 @@ e2eSuite("istio-gateway demo on the local control plane", (tools) => {
     // Only when an assertion failed before Ctrl-C: leave nothing running.
     if (child !== undefined && !exited()) child.kill("SIGKILL");
     for (const pid of pids) if (alive(pid)) process.kill(-pid, "SIGKILL");
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
 
   it("reports each step with its time, and the control plane's processes", () => {
