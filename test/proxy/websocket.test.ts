@@ -1,0 +1,315 @@
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { once } from "node:events";
+import net from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
+import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { curl } from "./support/curl";
+import {
+  NO_HEADERS,
+  cluster,
+  forward,
+  httpListener,
+  match,
+  proxyConfig,
+  route,
+  vhost,
+} from "./support/proxy-config-builders";
+
+const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/** One WebSocket frame: FIN, `opcode`, masked with `mask` when given (clients must mask). */
+function frame(opcode: number, payload: Buffer, mask?: Buffer): Buffer {
+  const head = Buffer.from([0x80 | opcode, (mask === undefined ? 0 : 0x80) | payload.length]);
+  if (mask === undefined) return Buffer.concat([head, payload]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  return Buffer.concat([head, mask, masked]);
+}
+
+/** The payload of one short frame (under 126 bytes), unmasked. */
+function payloadOf(bytes: Buffer): Buffer {
+  const masked = (bytes[1]! & 0x80) !== 0;
+  const length = bytes[1]! & 0x7f;
+  if (!masked) return bytes.subarray(2, 2 + length);
+  const mask = bytes.subarray(2, 6);
+  return Buffer.from(bytes.subarray(6, 6 + length).map((b, i) => b ^ mask[i % 4]!));
+}
+
+/**
+ * A WebSocket server of its own: checks the handshake, answers 101 with the accept key, then
+ * echoes each text frame unmasked. On `/ws/reset` it resets the connection instead of echoing.
+ */
+async function startWebSocketServer(): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+    s.once("data", (d: Buffer) => {
+      const request = d.toString("latin1");
+      const key = /\r\nsec-websocket-key: (.*)\r\n/i.exec(request)?.[1] ?? "";
+      const accept = crypto
+        .createHash("sha1")
+        .update(key + GUID)
+        .digest("base64");
+      s.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream: ws\r\n\r\n`,
+      );
+      const reset = request.startsWith("GET /ws/reset ");
+      s.on("data", (m: Buffer) => {
+        if (reset) s.resetAndDestroy();
+        else s.write(frame(1, payloadOf(m)));
+      });
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Reads from `s` until `bytes` are there (or it closes), resolving with what came. */
+function readAtLeast(s: net.Socket, bytes: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    const done = () => {
+      s.removeListener("data", onData);
+      s.removeListener("close", done);
+      resolve(Buffer.concat(chunks));
+    };
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      n += c.length;
+      if (n >= bytes) done();
+    };
+    s.on("data", onData);
+    s.once("close", done);
+  });
+}
+
+const HANDSHAKE = (path: string) =>
+  `GET ${path} HTTP/1.1\r\nHost: chat.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nUser-Agent: ws-test\r\n\r\n`;
+
+describe("WebSocket upgrades, observed like other requests", () => {
+  let ws: Awaited<ReturnType<typeof startWebSocketServer>>;
+  let proxy: GatewayProxy;
+  let port: number;
+  const access: Record<string, unknown>[] = [];
+
+  before(async () => {
+    ws = await startWebSocketServer();
+    const responseOps = {
+      ...NO_HEADERS,
+      response: { set: [["x-gateway", "igw"] as const], add: [], remove: ["x-upstream"] },
+    };
+    const config: ProxyConfig = proxyConfig(
+      "ws1",
+      [
+        httpListener(8080, [
+          vhost(
+            "chat",
+            ["chat.example"],
+            [
+              route("refused", forward("outbound|80||refused"), {
+                match: match({ uri: { kind: "prefix", value: "/refused" } }),
+                headers: responseOps,
+              }),
+              route("ws", forward("outbound|80||ws"), {
+                match: match({ uri: { kind: "prefix", value: "/ws" } }),
+                headers: responseOps,
+              }),
+            ],
+          ),
+        ]),
+      ],
+      [
+        cluster("outbound|80||ws", [{ address: "127.0.0.1", port: ws.port }]),
+        cluster("outbound|80||refused", [{ address: "127.0.0.1", port: 1 }]),
+      ],
+    );
+    proxy = new GatewayProxy({
+      load: async () => ({ config, messages: [] }),
+      watchPaths: [],
+      namespace: "istio-system",
+      statusPort: 0,
+      statusHost: "127.0.0.1",
+      log: () => {},
+      accessLog: {
+        write: (text: string) => {
+          for (const line of text.split("\n")) if (line !== "") access.push(JSON.parse(line));
+        },
+      },
+    });
+    await proxy.start();
+    port = proxy.boundPorts().get(8080)!;
+  });
+  after(async () => {
+    await proxy.close();
+    ws.close();
+  });
+
+  /** The access-log line of `path`, without the fields that differ between runs. */
+  async function logLine(path: string): Promise<Record<string, unknown>> {
+    const until = Date.now() + 3000;
+    while (!access.some((l) => l["path"] === path)) {
+      if (Date.now() > until) throw new Error(`no access-log line for ${path}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const line = { ...access.find((l) => l["path"] === path)! };
+    assert.deepEqual([typeof line["start_time"], typeof line["duration"]], ["string", "number"]);
+    assert.match(String(line["downstream_remote_address"]), /^127\.0\.0\.1:\d+$/);
+    for (const k of ["start_time", "duration", "upstream_service_time", "downstream_remote_address"]) {
+      delete line[k];
+    }
+    return line;
+  }
+
+  const common = {
+    method: "GET",
+    protocol: "HTTP/1.1",
+    authority: "chat.example",
+    user_agent: "ws-test",
+    listener: "127.0.0.1_8080",
+    filter_chain: "http.8080",
+    route_config: "http.8080",
+    virtual_host: "chat",
+  };
+
+  it("echoes frames through, with the route's response header operations on the 101; one log line and one metric when the tunnel closes", async () => {
+    const s = net.connect(port, "127.0.0.1");
+    await once(s, "connect");
+    s.write(HANDSHAKE("/ws/echo"));
+    const head = await readAtLeast(s, 1);
+    assert.equal(
+      head.toString("latin1"),
+      "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nx-gateway: igw\r\n\r\n",
+    );
+    const sent = frame(1, Buffer.from("hello"), Buffer.from([1, 2, 3, 4]));
+    s.write(sent);
+    const echoed = await readAtLeast(s, 7);
+    assert.deepEqual([echoed.length, payloadOf(echoed).toString()], [7, "hello"]);
+    s.end();
+    await once(s, "close");
+    assert.deepEqual(await logLine("/ws/echo"), {
+      ...common,
+      path: "/ws/echo",
+      response_code: 101,
+      response_flags: "-",
+      bytes_received: sent.length,
+      bytes_sent: 7,
+      route_name: "ws",
+      upstream_cluster: "outbound|80||ws",
+      upstream_host: `127.0.0.1:${ws.port}`,
+    });
+    const metrics = await curl([`http://127.0.0.1:${proxy.statusPort}/metrics`]);
+    const requests = metrics.body
+      .split("\n")
+      .filter((l) => l.startsWith("istio_requests_total{") && l.includes('response_code="101"'));
+    assert.deepEqual(requests, [
+      "istio_requests_total{" +
+        [
+          'reporter="source"',
+          'source_workload="istio-ingressgateway"',
+          'source_workload_namespace="istio-system"',
+          'source_principal="unknown"',
+          'source_app="istio-ingressgateway"',
+          'source_version="unknown"',
+          'source_cluster="Kubernetes"',
+          'source_canonical_service="istio-ingressgateway"',
+          'source_canonical_revision="latest"',
+          'destination_workload="unknown"',
+          'destination_workload_namespace="unknown"',
+          'destination_principal="unknown"',
+          'destination_app="unknown"',
+          'destination_version="unknown"',
+          'destination_service="ws"',
+          'destination_service_name="ws"',
+          'destination_service_namespace="istio-system"',
+          'destination_cluster="unknown"',
+          'destination_canonical_service="ws"',
+          'destination_canonical_revision="unknown"',
+          'request_protocol="http"',
+          'response_flags="-"',
+          'connection_security_policy="unknown"',
+          'response_code="101"',
+          'grpc_response_status=""',
+        ].join(",") +
+        "} 1",
+    ]);
+  });
+
+  it("logs UC when the upstream resets the tunnel", async () => {
+    const s = net.connect(port, "127.0.0.1");
+    await once(s, "connect");
+    s.write(HANDSHAKE("/ws/reset"));
+    await readAtLeast(s, 1);
+    const sent = frame(1, Buffer.from("bye"), Buffer.from([9, 9, 9, 9]));
+    s.write(sent);
+    s.on("error", () => {});
+    await once(s, "close");
+    assert.deepEqual(await logLine("/ws/reset"), {
+      ...common,
+      path: "/ws/reset",
+      response_code: 101,
+      response_flags: "UC",
+      bytes_received: sent.length,
+      bytes_sent: 0,
+      route_name: "ws",
+      upstream_cluster: "outbound|80||ws",
+      upstream_host: `127.0.0.1:${ws.port}`,
+    });
+  });
+
+  it("answers 503 UF when the upstream refuses the connection, with the route's header operations, and logs it", async () => {
+    const s = net.connect(port, "127.0.0.1");
+    await once(s, "connect");
+    s.write(HANDSHAKE("/refused"));
+    const answer = await readAtLeast(s, 1_000_000);
+    const body =
+      "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+    assert.equal(
+      answer.toString("latin1"),
+      `HTTP/1.1 503 Service Unavailable\r\nx-igw-error-code: IGW_ERR_UPSTREAM_CONNECT\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\nx-gateway: igw\r\n\r\n${body}`,
+    );
+    assert.deepEqual(await logLine("/refused"), {
+      ...common,
+      path: "/refused",
+      response_code: 503,
+      response_flags: "UF",
+      error_code: "IGW_ERR_UPSTREAM_CONNECT",
+      bytes_received: 0,
+      bytes_sent: body.length,
+      route_name: "refused",
+      upstream_cluster: "outbound|80||refused",
+      upstream_host: "127.0.0.1:1",
+    });
+  });
+
+  it("answers 404 NR to an upgrade no route matches", async () => {
+    const s = net.connect(port, "127.0.0.1");
+    await once(s, "connect");
+    s.write(HANDSHAKE("/elsewhere"));
+    const answer = await readAtLeast(s, 1_000_000);
+    assert.equal(
+      answer.toString("latin1"),
+      "HTTP/1.1 404 Not Found\r\nx-igw-error-code: IGW_ERR_NO_ROUTE\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    );
+    const line = await logLine("/elsewhere");
+    assert.deepEqual(line, {
+      ...common,
+      path: "/elsewhere",
+      response_code: 404,
+      response_flags: "NR",
+      error_code: "IGW_ERR_NO_ROUTE",
+      bytes_received: 0,
+      bytes_sent: 0,
+    });
+  });
+});
