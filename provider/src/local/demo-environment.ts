@@ -75,9 +75,10 @@ export function createdCount(upOutput: string): number | undefined {
 
 /**
  * Applies the definitions of the kinds the gateway watches that the control plane does not serve
- * yet. The root program installs Gateway and VirtualService (what it creates); the gateway's
- * Kubernetes source also watches DestinationRules and ServiceEntries and is not ready until every
- * kind it watches can be listed. Resolves with the kinds applied.
+ * yet. The root program installs Gateway and VirtualService (what it creates); the gateway also
+ * reads DestinationRules and ServiceEntries (a kind not served counts as empty), and with their
+ * definitions in place they can be applied with kubectl while the demo runs, as on a cluster with
+ * Istio's CRDs. Resolves with the kinds applied.
  */
 export async function applyMissingDefinitions(controlPlane: ControlPlane): Promise<string[]> {
   const served = new Set(
