@@ -13,9 +13,9 @@ import http2 from "node:http2";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import type { ProxyError } from "../errors";
 import {
   NoHealthyUpstreamError,
+  ProxyError,
   UpstreamConnectError,
   UpstreamProtocolError,
   UpstreamTimeoutError,
@@ -184,7 +184,7 @@ export class Forward {
     let body: Readable | null = null;
     if (this.body !== undefined) {
       const opened = this.body.open();
-      if (opened === undefined) return this.fail(new UpstreamConnectError("request body not kept"), false);
+      if (opened === undefined) return this.fail(BODY_NOT_KEPT, false);
       body = opened;
     }
     try {
@@ -240,7 +240,7 @@ export class Forward {
       const body = this.body.open();
       if (body === undefined) {
         stream.close(http2Constants.NGHTTP2_CANCEL);
-        return this.fail(new UpstreamConnectError("request body not kept"), false);
+        return this.fail(BODY_NOT_KEPT, false);
       }
       body.pipe(stream);
     }
@@ -409,6 +409,9 @@ class H1Attempt implements Dispatcher.DispatchHandler {
 }
 
 const http2Constants = http2.constants;
+
+/** A retry was started for a body that was not kept: {@link Forward.canRetry} rules it out. */
+const BODY_NOT_KEPT = new ProxyError("IGW_ERR_INTERNAL", "request body not kept for another attempt");
 
 function toConnectOrReset(error: unknown): ProxyError {
   return toProxyError(error);

@@ -145,7 +145,11 @@ export class HttpConnectionManager implements ForwardHost {
     const resolved = this.resolveChain(state);
     if (resolved === undefined || resolved.chain.routes === undefined) {
       socket.end(
-        serializeResponseHead(503, "Service Unavailable", { "content-length": "0", connection: "close" }),
+        serializeResponseHead(503, "Service Unavailable", {
+          "x-igw-error-code": "IGW_ERR_NO_HEALTHY_UPSTREAM",
+          "content-length": "0",
+          connection: "close",
+        }),
       );
       return;
     }
