@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
+import http2 from "node:http2";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
@@ -120,6 +121,26 @@ function post(
   });
 }
 
+/** An HTTP/2 (h2c) POST of `body` in two writes, resolving with status and body. */
+async function postH2(port: number, path: string, body: Buffer): Promise<{ status: number; body: string }> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  try {
+    const stream = session.request({ ":method": "POST", ":path": path, ":authority": "shop.example" });
+    const [headers] = (await new Promise((resolve, reject) => {
+      stream.once("response", (h) => resolve([h]));
+      stream.once("error", reject);
+      stream.write(body.subarray(0, body.length / 2));
+      setTimeout(() => stream.end(body.subarray(body.length / 2)), 5);
+    })) as [http2.IncomingHttpHeaders];
+    let text = "";
+    stream.setEncoding("utf8");
+    for await (const c of stream) text += c as string;
+    return { status: Number(headers[":status"]), body: text };
+  } finally {
+    session.close();
+  }
+}
+
 const sha256 = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
 
 const waitFor = async (check: () => boolean, ms = 3000): Promise<void> => {
@@ -144,30 +165,34 @@ describe("retries and mirrors of requests with a body", () => {
     const config: ProxyConfig = proxyConfig(
       "p1",
       [
-        httpListener(8080, [
-          vhost(
-            "any",
-            ["*"],
-            [
-              route(
-                "mirrored",
-                forward("outbound|80||main", {
-                  mirrors: [
-                    { cluster: "outbound|80||shadow", percentage: 100 },
-                    { cluster: "outbound|80||refused", percentage: 100 },
-                  ],
-                }),
-                { match: match({ uri: { kind: "prefix", value: "/mirrored/" } }) },
-              ),
-              route(
-                "retried",
-                forward("outbound|80||main", {
-                  retries: { attempts: 2, retryOn: "5xx", backoffMs: 5 },
-                }),
-              ),
-            ],
-          ),
-        ]),
+        httpListener(
+          8080,
+          [
+            vhost(
+              "any",
+              ["*"],
+              [
+                route(
+                  "mirrored",
+                  forward("outbound|80||main", {
+                    mirrors: [
+                      { cluster: "outbound|80||shadow", percentage: 100 },
+                      { cluster: "outbound|80||refused", percentage: 100 },
+                    ],
+                  }),
+                  { match: match({ uri: { kind: "prefix", value: "/mirrored/" } }) },
+                ),
+                route(
+                  "retried",
+                  forward("outbound|80||main", {
+                    retries: { attempts: 2, retryOn: "5xx", backoffMs: 5 },
+                  }),
+                ),
+              ],
+            ),
+          ],
+          "auto",
+        ),
       ],
       [
         cluster("outbound|80||main", [{ address: "127.0.0.1", port: main.port }]),
@@ -220,6 +245,15 @@ describe("retries and mirrors of requests with a body", () => {
       );
     });
   }
+
+  it("retries the body of an HTTP/2 client to an HTTP/1.1 upstream", async () => {
+    const body = crypto.randomBytes(100_000);
+    const path = "/fail-once/h2c";
+    const r = await postH2(port, path, body);
+    const second: Seen = { attempt: 2, host: "shop.example", length: body.length, sha256: sha256(body) };
+    assert.deepEqual([r.status, JSON.parse(r.body)], [200, second]);
+    assert.deepEqual(main.seen.get(path), [{ ...second, attempt: 1 }, second]);
+  });
 
   it("does not retry a body over the limit: the upstream's 503 goes downstream after one attempt", async () => {
     const size = REQUEST_BODY_BUFFER_LIMIT + 1;

@@ -27,8 +27,9 @@ interface Seen {
 async function startH2Backend(
   name: string,
   tlsOptions?: { cert: string; key: string },
-): Promise<{ port: number; close(): Promise<void> }> {
+): Promise<{ port: number; received: Map<string, [Seen, string][]>; close(): Promise<void> }> {
   const attempts = new Map<string, number>();
+  const received = new Map<string, [Seen, string][]>();
   const server =
     tlsOptions === undefined
       ? http2.createServer()
@@ -56,7 +57,11 @@ async function startH2Backend(
       hash.update(c);
       stream.write(c);
     });
-    stream.on("wantTrailers", () => stream.sendTrailers({ "x-sha256": hash.digest("hex") }));
+    stream.on("wantTrailers", () => {
+      const digest = hash.digest("hex");
+      received.set(path, [...(received.get(path) ?? []), [seen, digest]]);
+      stream.sendTrailers({ "x-sha256": digest });
+    });
     stream.on("end", () => stream.end());
   });
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -69,6 +74,7 @@ async function startH2Backend(
   await once(server, "listening");
   return {
     port: (server.address() as net.AddressInfo).port,
+    received,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sessions) s.destroy();
@@ -139,7 +145,7 @@ describe("upstream HTTP/2 for destinations that speak it", () => {
   let h2tls: Awaited<ReturnType<typeof startH2Backend>>;
   let proxy: GatewayProxy;
   let port: number;
-  const access: Record<string, unknown>[] = [];
+  let h2Port: number;
 
   before(async () => {
     h2c = await startH2Backend("h2c");
@@ -156,6 +162,8 @@ spec:
   servers:
   - port: {number: 8080, name: http, protocol: HTTP}
     hosts: ["*"]
+  - port: {number: 8081, name: http2, protocol: HTTP2}
+    hosts: ["*"]
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -167,6 +175,10 @@ spec:
   - match: [{uri: {prefix: /declared/}}]
     route: [{destination: {host: h2.internal, port: {number: 80}}}]
     retries: {attempts: 2, retryOn: 5xx}
+  - match: [{uri: {prefix: /mirrored/}}]
+    route: [{destination: {host: upgraded.internal, port: {number: 80}}}]
+    mirror: {host: h2.test, port: {number: 443}}
+    mirrorPercentage: {value: 100}
   - match: [{uri: {prefix: /named/}}]
     route: [{destination: {host: h2.internal, port: {number: 81}}}]
   - match: [{uri: {prefix: /upgraded/}}]
@@ -222,12 +234,9 @@ spec:
     tls: {mode: SIMPLE, caCertificates: ${dir.dir}/ca.crt}
 `,
     );
-    proxy = await startFileProxy([dir.dir], [8080], [], [], {
-      write: (text: string) => {
-        for (const line of text.split("\n")) if (line !== "") access.push(JSON.parse(line));
-      },
-    });
+    proxy = await startFileProxy([dir.dir], [8080, 8081], []);
     port = proxy.boundPorts().get(8080)!;
+    h2Port = proxy.boundPorts().get(8081)!;
   });
   after(async () => {
     await proxy.close();
@@ -263,6 +272,54 @@ spec:
       );
     });
   }
+
+  it("HTTP/2 client, not gRPC, to an HTTP/2 cluster (a Gateway port with protocol HTTP2)", async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2Port}`);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/declared/h2",
+      ":authority": "shop.example",
+    });
+    const body = crypto.randomBytes(50_000);
+    stream.end(body);
+    const [headers] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
+    const trailers = once(stream, "trailers") as Promise<[http2.IncomingHttpHeaders]>;
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    const [t] = await trailers;
+    session.close();
+    assert.deepEqual(
+      [
+        headers[":status"],
+        JSON.parse(String(headers["x-seen"])).backend,
+        sha256(Buffer.concat(chunks)),
+        t["x-sha256"],
+      ],
+      [200, "h2c", sha256(body), sha256(body)],
+    );
+  });
+
+  it("mirrors a POST to an HTTP/2 cluster over HTTP/2, body whole", async () => {
+    const body = crypto.randomBytes(100_000);
+    const r = await exchange(port, "/mirrored/a", body);
+    assert.deepEqual([r.status, sha256(r.body)], [200, sha256(body)]);
+    const until = Date.now() + 3000;
+    while (!h2tls.received.has("/mirrored/a") && Date.now() < until)
+      await new Promise((res) => setTimeout(res, 20));
+    assert.deepEqual(h2tls.received.get("/mirrored/a"), [
+      [
+        {
+          backend: "h2tls",
+          method: "POST",
+          path: "/mirrored/a",
+          authority: "shop.example-shadow",
+          alpn: "h2",
+          attempt: 1,
+        },
+        sha256(body),
+      ],
+    ]);
+  });
 
   it("retries a POST to an HTTP/2 cluster with the body replayed", async () => {
     const body = crypto.randomBytes(100_000);

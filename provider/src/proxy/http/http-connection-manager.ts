@@ -9,7 +9,6 @@
 import http from "node:http";
 import type http2 from "node:http2";
 import type { Duplex, Readable } from "node:stream";
-import type { Dispatcher } from "undici";
 import type { AccessLog } from "../observability/access-log";
 import { isoTime } from "../observability/access-log";
 import type { HttpStats } from "../observability/metrics";
@@ -41,6 +40,7 @@ import { upstreamRequestHeaders } from "./headers";
 import { serializeResponseHead } from "./response-head";
 import { UpgradeTunnel } from "./upgrade-tunnel";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
+import { sendShadowRequest } from "./shadow-request";
 import { errorReply } from "./local-reply";
 
 export type { DownstreamRequest, DownstreamResponse } from "./exchange";
@@ -415,23 +415,17 @@ export class HttpConnectionManager implements ForwardHost {
     authority: string,
     chunks: readonly Buffer[] | undefined,
   ): void {
-    const ep = x.snapshot.clusters.get(clusterName)?.pick();
-    if (ep === undefined) return;
-    const copy: HeaderMap = { ...headers, host: shadowAuthority(authority) };
-    ep.pool
-      .request({
-        path,
-        method: x.routeReq.method as Dispatcher.HttpMethod,
-        headers: copy,
-        body: chunks === undefined ? null : Buffer.concat(chunks),
-        headersTimeout: 30_000,
-        bodyTimeout: 30_000,
-      })
-      .then(
-        (r) => r.body.dump(),
-        () => {},
-      )
-      .catch(() => {});
+    const cluster = x.snapshot.clusters.get(clusterName);
+    const ep = cluster?.pick();
+    if (cluster === undefined || ep === undefined) return;
+    sendShadowRequest(
+      ep,
+      cluster.config.upstreamProtocol,
+      x.routeReq.method,
+      path,
+      { ...headers, host: shadowAuthority(authority) },
+      chunks === undefined ? undefined : Buffer.concat(chunks),
+    );
   }
 
   formatterContext(x: Exchange): FormatterContext {
