@@ -127,6 +127,26 @@ describe("live configuration and operability", () => {
     }
   });
 
+  it("counts requests no route matched under destination unknown with flag NR, as Istio does", async () => {
+    const unrouted = (body: string) =>
+      body
+        .split("\n")
+        .find(
+          (l) =>
+            l.startsWith("istio_requests_total{") &&
+            l.includes('destination_service="unknown"') &&
+            l.includes('response_code="404"') &&
+            l.includes('response_flags="NR"'),
+        );
+    const countOf = (line: string | undefined) => (line === undefined ? 0 : Number(line.split(" ").pop()));
+    const before = countOf(unrouted((await curl([`${status}/metrics`])).body));
+    assert.equal((await curl([`${base}/nowhere`])).status, 404);
+    assert.equal((await curl([`${base}/nowhere/else`])).status, 404);
+    const line = unrouted((await curl([`${status}/metrics`])).body);
+    assert.ok(line?.includes('request_protocol="http"'), line);
+    assert.equal(countOf(line), before + 2);
+  });
+
   it("dumps the active configuration", async () => {
     const r = await curl([`${status}/config_dump`]);
     assert.equal(r.status, 200);

@@ -171,8 +171,13 @@ export function toProxyError(err: unknown): ProxyError {
     case "ERR_HTTP2_STREAM_CANCEL":
       return new UpstreamResetError(`upstream reset: ${String(code)}`, err);
     default:
+      // undici's parser errors do not always carry an `HPE_` code (an HTTP/2-only upstream's
+      // frames, for one); their class says what they are whatever the code.
       if (typeof code === "string" && code.startsWith("HPE_")) {
         return new UpstreamProtocolError(`upstream protocol error: ${code}`, err);
+      }
+      if (err instanceof Error && err.name === "HTTPParserError") {
+        return new UpstreamProtocolError(`upstream protocol error: ${err.message}`, err);
       }
       return new ProxyError("IGW_ERR_INTERNAL", err instanceof Error ? err.message : String(err), {
         cause: err,

@@ -76,6 +76,10 @@ export class GatewayProxy {
     const hcm = new HttpConnectionManager({
       current: () => this.snapshot,
       accessLog: this.accessLog,
+      unroutedStats: {
+        http: this.metrics.http(undefined, "http"),
+        grpc: this.metrics.http(undefined, "grpc"),
+      },
       draining: () => this.isDraining,
       requestStarted: (state) => {
         this.inflight++;

@@ -43,6 +43,8 @@ export class Exchange {
   route: CompiledRoute | undefined;
   /** The cluster the request was sent to. */
   cluster: ClusterRuntime | undefined;
+  /** The `x-request-id` sent upstream (the client's, or the one the proxy made). */
+  requestId: string | undefined;
   /** `ip:port` of the endpoint of the last attempt. */
   upstreamHost: string | undefined;
   /** Response header operations to apply, destination level first. */

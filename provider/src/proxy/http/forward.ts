@@ -17,7 +17,6 @@ import {
   NoHealthyUpstreamError,
   ProxyError,
   UpstreamConnectError,
-  UpstreamProtocolError,
   UpstreamTimeoutError,
   toProxyError,
 } from "../errors";
@@ -394,12 +393,7 @@ class H1Attempt implements Dispatcher.DispatchHandler {
       this.res.destroy();
       return;
     }
-    // undici's parser errors do not always carry an `HPE_` code (an HTTP/2-only upstream's
-    // frames, for one), and the class is the same whatever the code.
-    const err =
-      error.name === "HTTPParserError"
-        ? new UpstreamProtocolError(error.message, error)
-        : toProxyError(error);
+    const err = toProxyError(error);
     forward.attemptFailed(err, outcomeOf(err));
   }
 

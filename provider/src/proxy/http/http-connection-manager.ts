@@ -11,6 +11,7 @@ import type http2 from "node:http2";
 import type { Duplex, Readable } from "node:stream";
 import type { AccessLog } from "../observability/access-log";
 import { isoTime } from "../observability/access-log";
+import { formatRouteFields } from "../observability/access-log-line";
 import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { NoHealthyUpstreamError, NoRouteError, ProxyError, toProxyError } from "../errors";
@@ -51,6 +52,11 @@ export interface HcmContext {
   current(): ProxySnapshot | undefined;
   /** The access log. */
   readonly accessLog: AccessLog;
+  /**
+   * Where requests answered without a cluster are counted (no route, redirects, direct
+   * responses, faults before a cluster was picked): destination "unknown", as Istio reports them.
+   */
+  readonly unroutedStats: { readonly http: HttpStats; readonly grpc: HttpStats };
   /** True once draining has started: responses close their connections. */
   draining(): boolean;
   /** Called when a request starts and when it ends (for drain accounting). */
@@ -87,6 +93,8 @@ function ignore(): void {}
 
 /** Serves HTTP requests for every listener of the proxy. */
 export class HttpConnectionManager implements ForwardHost {
+  private readonly routeFragments = new WeakMap<object, Map<string, string>>();
+
   constructor(private readonly ctx: HcmContext) {}
 
   /** Handles one request on a connection whose state is attached to its socket. */
@@ -369,6 +377,8 @@ export class HttpConnectionManager implements ForwardHost {
         : applyHeaderOperations(x.routeReq.headers, levels, this.formatterContext(x)),
       { clientIp: x.req.socket.remoteAddress ?? "", scheme: x.routeReq.scheme, keepTeTrailers: true },
     );
+    const id = headers["x-request-id"];
+    x.requestId = typeof id === "string" ? id : undefined;
     const rewrittenAuthority = rewriteAuthority(route, wc);
     const authority =
       rewrittenAuthority ??
@@ -501,43 +511,74 @@ export class HttpConnectionManager implements ForwardHost {
 
   /** Counts an exchange in the cluster's metrics and writes its access-log line. */
   private record(x: Exchange, duration: number): void {
-    const stats: HttpStats | undefined =
-      x.cluster === undefined
-        ? undefined
-        : x.h2
-          ? isGrpc(x)
-            ? x.cluster.grpcStats
-            : x.cluster.http2Stats
-          : x.cluster.httpStats;
-    stats?.record(x.status, x.flags, duration, x.bytesReceived, x.bytesSent);
+    const cluster = x.cluster;
+    const grpc = x.h2 && isGrpc(x);
+    const stats: HttpStats =
+      cluster === undefined
+        ? grpc
+          ? this.ctx.unroutedStats.grpc
+          : this.ctx.unroutedStats.http
+        : grpc
+          ? cluster.grpcStats
+          : x.h2
+            ? cluster.http2Stats
+            : cluster.httpStats;
+    stats.record(x.status, x.flags, duration, x.bytesReceived, x.bytesSent);
+    const accessLog = this.ctx.accessLog;
+    if (!accessLog.active) return;
     const req = x.req;
-    const route = x.route?.route;
-    this.ctx.accessLog.log({
-      start_time: isoTime(x.startTime),
-      method: x.routeReq.method,
-      path: req.url,
-      protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
-      response_code: x.status,
-      response_flags: x.flags,
-      error_code: x.errorCode,
-      bytes_received: x.bytesReceived,
-      bytes_sent: x.bytesSent,
-      duration: Math.round(duration),
-      upstream_service_time: x.upstreamServiceTime,
-      authority: x.routeReq.authority,
-      downstream_remote_address:
-        x.state === undefined ? "" : `${x.state.remoteAddress}:${x.state.remotePort}`,
-      user_agent: req.headers["user-agent"],
-      request_id: req.headers["x-request-id"] as string | undefined,
-      requested_server_name: x.state?.serverName,
-      listener: x.chain.listener.config.name,
-      filter_chain: x.chain.config.name,
-      route_config: x.chain.routes?.routeConfig.name,
-      virtual_host: x.virtualHost?.virtualHost.name,
-      route_name: route?.name,
-      upstream_cluster: x.cluster?.config.name,
-      upstream_host: x.upstreamHost,
-    });
+    const state = x.state;
+    accessLog.logRequest(
+      {
+        start_time: isoTime(x.startTime),
+        method: x.routeReq.method,
+        path: req.url,
+        protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
+        response_code: x.status,
+        response_flags: x.flags,
+        error_code: x.errorCode,
+        bytes_received: x.bytesReceived,
+        bytes_sent: x.bytesSent,
+        duration: Math.round(duration),
+        upstream_service_time: x.upstreamServiceTime,
+        authority: x.routeReq.authority,
+        downstream_remote_address: state === undefined ? "" : `${state.remoteAddress}:${state.remotePort}`,
+        user_agent: req.headers["user-agent"],
+        request_id: x.requestId ?? (req.headers["x-request-id"] as string | undefined),
+        requested_server_name: state?.serverName,
+        upstream_host: x.upstreamHost,
+      },
+      this.routeLogFields(x),
+    );
+  }
+
+  /**
+   * The formatted route part of an exchange's log line, cached per route (or virtual host, or
+   * filter chain, when the request got no further) and cluster. Compiled routes belong to one
+   * configuration, so the cache empties itself as configurations are replaced.
+   */
+  private routeLogFields(x: Exchange): string {
+    const owner: object = x.route ?? x.virtualHost ?? x.chain;
+    const clusterName = x.cluster?.config.name;
+    let byCluster = this.routeFragments.get(owner);
+    if (byCluster === undefined) {
+      byCluster = new Map();
+      this.routeFragments.set(owner, byCluster);
+    }
+    const key = clusterName ?? "";
+    let text = byCluster.get(key);
+    if (text === undefined) {
+      text = formatRouteFields({
+        listener: x.chain.listener.config.name,
+        filter_chain: x.chain.config.name,
+        route_config: x.chain.routes?.routeConfig.name,
+        virtual_host: x.virtualHost?.virtualHost.name,
+        route_name: x.route?.route.name,
+        upstream_cluster: clusterName,
+      });
+      byCluster.set(key, text);
+    }
+    return text;
   }
 }
 

@@ -6,6 +6,9 @@
  * and counts them instead).
  */
 
+import type { RequestLogFields } from "./access-log-line";
+import { formatRequestLine } from "./access-log-line";
+
 /** One access-log record. Field names follow Envoy's access-log operators, in snake case. */
 export interface AccessLogEntry {
   /** ISO-8601 start time. */
@@ -91,14 +94,30 @@ export class AccessLog {
     private readonly enabled = true,
   ) {}
 
+  /** Whether lines are written at all (callers may skip building them when not). */
+  get active(): boolean {
+    return this.enabled && this.sink !== undefined;
+  }
+
   /** Queues one entry. */
   log(entry: AccessLogEntry): void {
-    if (!this.enabled || this.sink === undefined) return;
+    if (this.active) this.push(JSON.stringify(entry) + "\n");
+  }
+
+  /**
+   * Queues an HTTP request's line: its own fields and its route's, as {@link formatRouteFields}
+   * formatted them (the hot path: see access-log-line.ts).
+   */
+  logRequest(fields: RequestLogFields, route: string): void {
+    if (this.active) this.push(formatRequestLine(fields, route));
+  }
+
+  private push(line: string): void {
     if (this.buffer.length > MAX_BUFFERED) {
       this.dropped++;
       return;
     }
-    this.buffer += JSON.stringify(entry) + "\n";
+    this.buffer += line;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
