@@ -209,13 +209,17 @@ describe("HTTP routing on real sockets", () => {
 
   it("writes one access-log line naming every stage", async () => {
     await curl(["-H", "Host: bookinfo.com", "-A", "test-agent", `${base}/productpage/x`]);
-    await new Promise((r) => setImmediate(r));
-    const line = access
-      .join("")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l["path"] === "/productpage/x");
+    // Lines are written in batches, at the latest 100 ms after the first one.
+    const find = () =>
+      access
+        .join("")
+        .trim()
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l["path"] === "/productpage/x");
+    for (let i = 0; i < 40 && find() === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+    const line = find();
     assert.ok(line !== undefined);
     assert.equal(line["listener"], "127.0.0.1_8080");
     assert.equal(line["filter_chain"], "http.8080");

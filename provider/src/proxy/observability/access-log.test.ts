@@ -9,25 +9,51 @@ test("isoTime formats milliseconds as ISO-8601, the same answer for the same mil
   assert.equal(isoTime(1_764_115_200_124), "2025-11-26T00:00:00.124Z");
 });
 
-test("lines are batched and written once per tick, one JSON object per line", async () => {
+const tcpEntry = (n: number) => ({
+  start_time: isoTime(0),
+  protocol: "TCP",
+  response_code: 0,
+  response_flags: "-",
+  bytes_received: n,
+  bytes_sent: n,
+  duration: n,
+  downstream_remote_address: `10.0.0.${n}:1234`,
+});
+
+test("lines are written together once the interval has passed, one JSON object per line", async () => {
   const writes: string[] = [];
-  const log = new AccessLog({ write: (t: string) => writes.push(t) });
-  const entry = { start_time: isoTime(0), protocol: "TCP", response_code: 0, response_flags: "-" };
-  log.log({ ...entry, bytes_received: 1, bytes_sent: 2, duration: 3, downstream_remote_address: "a" });
-  log.log({ ...entry, bytes_received: 4, bytes_sent: 5, duration: 6, downstream_remote_address: "b" });
-  assert.equal(writes.length, 0, "nothing is written before the tick ends");
+  const log = new AccessLog({ write: (t: string) => writes.push(t) }, true, { flushIntervalMs: 20 });
+  log.log(tcpEntry(1));
+  log.log(tcpEntry(2));
   await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writes.length, 0, "nothing is written before the interval");
+  await new Promise((resolve) => setTimeout(resolve, 60));
   assert.equal(writes.length, 1);
   assert.deepEqual(
     String(writes[0])
       .trimEnd()
       .split("\n")
       .map((l: string) => JSON.parse(l) as unknown),
-    [
-      { ...entry, bytes_received: 1, bytes_sent: 2, duration: 3, downstream_remote_address: "a" },
-      { ...entry, bytes_received: 4, bytes_sent: 5, duration: 6, downstream_remote_address: "b" },
-    ],
+    [tcpEntry(1), tcpEntry(2)],
   );
+});
+
+test("a full batch is written at once, and flush writes the rest", () => {
+  const writes: string[] = [];
+  const line = JSON.stringify(tcpEntry(1)) + "\n";
+  const log = new AccessLog({ write: (t: string) => writes.push(t) }, true, {
+    flushBytes: line.length * 2,
+    flushIntervalMs: 60_000,
+  });
+  log.log(tcpEntry(1));
+  assert.equal(writes.length, 0);
+  log.log(tcpEntry(1));
+  assert.deepEqual(writes, [line + line]);
+  log.log(tcpEntry(3));
+  log.flush();
+  assert.deepEqual(writes, [line + line, JSON.stringify(tcpEntry(3)) + "\n"]);
+  log.flush();
+  assert.equal(writes.length, 2, "an empty queue writes nothing");
 });
 
 test("a disabled log writes nothing", async () => {
@@ -43,6 +69,6 @@ test("a disabled log writes nothing", async () => {
     duration: 0,
     downstream_remote_address: "",
   });
-  await new Promise((resolve) => setImmediate(resolve));
+  log.flush();
   assert.deepEqual(writes, []);
 });
