@@ -15,11 +15,7 @@ test("undici's failures map to Envoy's statuses and flags", () => {
       502,
     ],
     [Object.assign(new Error("odd"), { code: "HPE_SOMETHING_NEW" }), "IGW_ERR_UPSTREAM_PROTOCOL", 502],
-    [
-      new undiciErrors.HTTPParserError("Expected HTTP/"),
-      "IGW_ERR_UPSTREAM_PROTOCOL",
-      502,
-    ],
+    [new undiciErrors.HTTPParserError("Expected HTTP/"), "IGW_ERR_UPSTREAM_PROTOCOL", 502],
     [new Error("something else"), "IGW_ERR_INTERNAL", 500],
   ];
   for (const [error, code, status] of cases) {
