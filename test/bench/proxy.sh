@@ -2,19 +2,25 @@
 # Side-by-side benchmark of the istio-gateway proxy, nginx and HAProxy on this machine (issue 4,
 # item 6). Every gateway gets the same rule (host bench.example.com, path prefix /api/ to a static
 # nginx upstream, 404 otherwise), keep-alive to the upstream, TLS 1.3 with an ECDSA P-256
-# certificate made here, and an access log line per request written to a file. The gateway under
-# test runs on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
+# certificate made here, and an access log line per request written to a file. The gateways under
+# test run on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
+#
+# All gateways run at once, each on its own ports (an idle gateway costs nothing), and the load
+# figures are taken in rounds that visit every gateway in turn; each figure is the median of its
+# rounds. On a shared machine whose speed drifts, that compares the gateways under the same
+# conditions instead of at different moments.
 #
 # Usage: test/bench/proxy.sh            (as root when nginx, haproxy or wrk must be installed)
-# Settings (environment): BENCH_DURATION=10 BENCH_WARMUP=2 (seconds per measurement and warm-up),
-#   BENCH_CONNECTIONS=64, BENCH_HANDSHAKE_CONNECTIONS=16, BENCH_IDLE_CONNECTIONS=1000,
+# Settings (environment): BENCH_ROUNDS=3, BENCH_DURATION=5 BENCH_WARMUP=2 (seconds per measurement
+#   and warm-up), BENCH_CONNECTIONS=64, BENCH_HANDSHAKE_CONNECTIONS=16, BENCH_IDLE_CONNECTIONS=1000,
 #   BENCH_WORKERS=2 (the extra unpinned `--workers N` row; 0 skips it), BENCH_BARE=1 (the
-#   reference row of a bare node:http + undici proxy, as in the issue; 0 skips it), BENCH_PORT_BASE=23100
-#   (four loopback ports from here, kept below the ephemeral range), BENCH_KEEP=1 keeps the
-#   temporary directory (logs, wrk outputs) for reading.
+#   reference row of a bare node:http + undici proxy, as in the issue; 0 skips it),
+#   BENCH_PORT_BASE=23100 (ports from here: the upstream, then ten per gateway, kept below the
+#   ephemeral range), BENCH_KEEP=1 keeps the temporary directory (logs, wrk outputs) for reading.
 set -euo pipefail
 
-DURATION=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 HANDSHAKE_CONNECTIONS=${BENCH_HANDSHAKE_CONNECTIONS:-16}
@@ -22,9 +28,10 @@ IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-1000}
 WORKERS=${BENCH_WORKERS:-2}
 PORT_BASE=${BENCH_PORT_BASE:-23100}
 UPSTREAM_PORT=$PORT_BASE
-HTTP_PORT=$((PORT_BASE + 1))
-HTTPS_PORT=$((PORT_BASE + 2))
-STATUS_PORT=$((PORT_BASE + 3))
+# Gateway number i (from 0) listens on HTTP PORT_BASE+10(i+1)+1, HTTPS +2, status +3.
+http_port() { echo $((PORT_BASE + 10 * ($1 + 1) + 1)); }
+https_port() { echo $((PORT_BASE + 10 * ($1 + 1) + 2)); }
+status_port() { echo $((PORT_BASE + 10 * ($1 + 1) + 3)); }
 HOST=bench.example.com
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -75,7 +82,7 @@ fi
 ON_GATEWAY_CPU=(taskset -c "$GATEWAY_CPU")
 ON_LOAD_CPU=(taskset -c "$LOAD_CPU")
 
-for port in "$UPSTREAM_PORT" "$HTTP_PORT" "$HTTPS_PORT" "$STATUS_PORT"; do
+for port in "$UPSTREAM_PORT" $(for i in 0 1 2 3 4; do echo "$(http_port $i) $(https_port $i) $(status_port $i)"; done); do
   if ss -Htln "sport = :$port" | grep -q .; then die "port $port is taken: set BENCH_PORT_BASE"; fi
 done
 
@@ -157,22 +164,58 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
   -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
 cat "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/haproxy.pem"
 
+# render TEMPLATE OUT [HTTP_PORT HTTPS_PORT]
 render() {
   sed -e "s#@TMP@#$TMP#g" -e "s#@CERT@#$TMP/cert.pem#g" -e "s#@KEY@#$TMP/key.pem#g" \
     -e "s#@PEM@#$TMP/haproxy.pem#g" -e "s#@UPSTREAM_PORT@#$UPSTREAM_PORT#g" \
-    -e "s#@HTTP_PORT@#$HTTP_PORT#g" -e "s#@HTTPS_PORT@#$HTTPS_PORT#g" "$1" >"$2"
+    -e "s#@HTTP_PORT@#${3:-0}#g" -e "s#@HTTPS_PORT@#${4:-0}#g" "$1" >"$2"
 }
 mkdir -p "$TMP/config"
 render "$HERE/gateway.yaml" "$TMP/config/gateway.yaml"
 render "$HERE/upstream-nginx.conf" "$TMP/upstream-nginx.conf"
-render "$HERE/nginx.conf" "$TMP/nginx.conf"
-render "$HERE/haproxy.cfg" "$TMP/haproxy.cfg"
 
 start_group "$TMP/upstream" "${ON_LOAD_CPU[@]}" nginx -e "$TMP/upstream-error.log" -p "$TMP" -c "$TMP/upstream-nginx.conf"
 wait_status 200 "http://127.0.0.1:$UPSTREAM_PORT/" ||
   die "the static upstream did not start: $(cat "$TMP/upstream.err" "$TMP/upstream-error.log" 2>/dev/null)"
 
-# --- one gateway -------------------------------------------------------------------------------
+# --- the gateways, side by side ----------------------------------------------------------------
+NAMES=()
+PGIDS=()
+# add_gateway NAME COMMAND...: starts it on its ports (the next gateway number) and notes its group.
+add_gateway() {
+  local name=$1
+  shift
+  start_group "$TMP/$name" "$@"
+  NAMES+=("$name")
+  PGIDS+=("$STARTED_PGID")
+}
+proxy_args() {
+  echo --config "$TMP/config" --bind 127.0.0.1 --port "80=$(http_port "$1")" --port "443=$(https_port "$1")" \
+    --resolve "upstream.bench.svc.cluster.local=127.0.0.1:$UPSTREAM_PORT" --status-port "$(status_port "$1")" \
+    --drain-timeout 1
+}
+
+render "$HERE/nginx.conf" "$TMP/nginx.conf" "$(http_port 0)" "$(https_port 0)"
+add_gateway nginx "${ON_GATEWAY_CPU[@]}" nginx -e "$TMP/nginx-error.log" -p "$TMP" -c "$TMP/nginx.conf"
+# shellcheck disable=SC2046 # the arguments are words without spaces
+add_gateway istio-gateway "${ON_GATEWAY_CPU[@]}" "${PROXY_CMD[@]}" $(proxy_args 1) --workers 1
+render "$HERE/haproxy.cfg" "$TMP/haproxy.cfg" "$(http_port 2)" "$(https_port 2)"
+add_gateway haproxy "${ON_GATEWAY_CPU[@]}" haproxy -db -f "$TMP/haproxy.cfg"
+if [[ ${BENCH_BARE:-1} == 1 ]]; then
+  add_gateway bare-undici "${ON_GATEWAY_CPU[@]}" node "$HERE/bare-undici-proxy.mjs" "$(http_port 3)" "$(https_port 3)" \
+    "$UPSTREAM_PORT" "$TMP/cert.pem" "$TMP/key.pem"
+fi
+if ((HAS_WORKERS && WORKERS > 0)); then
+  # shellcheck disable=SC2046
+  add_gateway "istio-gateway-w$WORKERS" "${PROXY_CMD[@]}" $(proxy_args 4) --workers "$WORKERS"
+fi
+# The gateway number of each name: its place when it was added (bare-undici may be left out).
+number_of() {
+  case $1 in
+  nginx) echo 0 ;; istio-gateway) echo 1 ;; haproxy) echo 2 ;; bare-undici) echo 3 ;; *) echo 4 ;;
+  esac
+}
+
 # wrk_run NAME PGID KIND URL CONNECTIONS [wrk args...]: warm-up, then the measured run; prints the
 # parsed "RPS P50 P99 BAD CPU_US_PER_REQUEST".
 wrk_run() {
@@ -186,104 +229,107 @@ wrk_run() {
   node "$HERE/report.mjs" wrk "$TMP/wrk-$name-$kind.txt" "$(((after - before) * 1000000 / CLK_TCK))"
 }
 
-measure() {
-  local name=$1 pgid=$2 rps p50 p99 bad cpu open
-  local http_url="http://127.0.0.1:$HTTP_PORT/api/bench" https_url="https://127.0.0.1:$HTTPS_PORT/api/bench"
-  if ! wait_status 200 -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT/api/ready"; then
-    say "$name: did not answer 200 on http://127.0.0.1:$HTTP_PORT/api/ready with Host: $HOST"
+# check NAME: the gateway routes as configured and speaks TLS 1.3; returns 1 when it does not answer.
+check() {
+  local name=$1 n
+  n=$(number_of "$name")
+  local http="http://127.0.0.1:$(http_port "$n")"
+  if ! wait_status 200 -H "Host: $HOST" "$http/api/ready"; then
+    say "$name: did not answer 200 on $http/api/ready with Host: $HOST"
     tail -n 20 "$TMP/$name.err" >&2 2>/dev/null || true
     return 1
   fi
   # The rule must route, not just answer: another host and another path get 404.
   local other_host other_path proto
-  other_host=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H "Host: other.example.com" "$http_url")
-  other_path=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT/other")
-  proto=$(openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -servername "$HOST" -brief </dev/null 2>&1 |
+  other_host=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H "Host: other.example.com" "$http/api/bench")
+  other_path=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H "Host: $HOST" "$http/other")
+  proto=$(openssl s_client -connect "127.0.0.1:$(https_port "$n")" -servername "$HOST" -brief </dev/null 2>&1 |
     awk -F': ' '/Protocol version/ {print $2}')
   say "$name: routed 200; other host $other_host, other path $other_path; HTTPS $proto"
   [[ $other_host == 404 && $other_path == 404 ]] || say "$name: WARNING: the routing rule does not hold"
   [[ $proto == TLSv1.3 ]] || say "$name: WARNING: HTTPS is not TLS 1.3"
+}
 
-  sleep 1
+# memory NAME PGID: RSS idle, then with IDLE_CONNECTIONS idle keep-alive connections open.
+memory() {
+  local name=$1 pgid=$2 n open client i
+  n=$(number_of "$name")
   record "$name" rss_idle "$(rss_mib "$pgid")"
   mkfifo "$TMP/hold-$name"
-  "${ON_LOAD_CPU[@]}" node "$HERE/idle-connections.mjs" "$HTTP_PORT" "$IDLE_CONNECTIONS" 60 "$HOST" /api/idle \
+  "${ON_LOAD_CPU[@]}" node "$HERE/idle-connections.mjs" "$(http_port "$n")" "$IDLE_CONNECTIONS" 60 "$HOST" /api/idle \
     <"$TMP/hold-$name" >"$TMP/idle-$name.txt" 2>&1 &
-  local client=$!
+  client=$!
   exec 9>"$TMP/hold-$name"
-  local i
   for i in $(seq 1 300); do
     grep -q '^open' "$TMP/idle-$name.txt" 2>/dev/null && break
     kill -0 "$client" 2>/dev/null || break
     sleep 0.1
   done
   sleep 1
-  open=$(ss -Htn state established "( sport = :$HTTP_PORT )" | wc -l)
+  open=$(ss -Htn state established "( sport = :$(http_port "$n") )" | wc -l)
   record "$name" rss_1k "$(rss_mib "$pgid")"
   exec 9>&-
   wait "$client" 2>/dev/null || true
   say "$name: RSS idle $(awk -F'\t' -v n="$name" '$1==n && $2=="rss_idle" {print $3}' "$RESULTS") MiB," \
     "with $open idle connections open $(awk -F'\t' -v n="$name" '$1==n && $2=="rss_1k" {print $3}' "$RESULTS") MiB"
   ((open >= IDLE_CONNECTIONS * 95 / 100)) || say "$name: WARNING: only $open of $IDLE_CONNECTIONS idle connections were open"
+}
 
+# load NAME PGID ROUND: the three load figures of one gateway in one round.
+load() {
+  local name=$1 pgid=$2 round=$3 n rps p50 p99 bad cpu
+  n=$(number_of "$name")
+  local http_url="http://127.0.0.1:$(http_port "$n")/api/bench" https_url="https://127.0.0.1:$(https_port "$n")/api/bench"
   read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" http "$http_url" "$CONNECTIONS")"
   record "$name" http_rps "$rps"
   record "$name" http_cpu "$cpu"
   record "$name" http_p50 "$p50"
   record "$name" http_p99 "$p99"
-  say "$name: HTTP keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
+  say "round $round, $name: HTTP keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
   read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" https "$https_url" "$CONNECTIONS")"
   record "$name" https_rps "$rps"
   record "$name" https_cpu "$cpu"
   record "$name" https_p50 "$p50"
   record "$name" https_p99 "$p99"
-  say "$name: HTTPS keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
+  say "round $round, $name: HTTPS keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
   read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" handshake "$https_url" "$HANDSHAKE_CONNECTIONS" -H "Connection: close")"
   record "$name" handshake_rps "$rps"
   record "$name" handshake_cpu "$cpu"
-  say "$name: new TLS handshakes $rps/s, $cpu us CPU per handshake, $bad bad answers or socket errors"
+  say "round $round, $name: new TLS handshakes $rps/s, $cpu us CPU per handshake, $bad bad answers or socket errors"
 }
 
-PROXY_ARGS=(--config "$TMP/config" --bind 127.0.0.1 --port "80=$HTTP_PORT" --port "443=$HTTPS_PORT"
-  --resolve "upstream.bench.svc.cluster.local=127.0.0.1:$UPSTREAM_PORT" --status-port "$STATUS_PORT"
-  --drain-timeout 1)
-
-run_gateway() {
-  local name=$1
-  shift
-  start_group "$TMP/$name" "$@"
-  local pgid=$STARTED_PGID
-  measure "$name" "$pgid" || say "$name: not measured"
+say "proxy under test: ${PROXY_CMD[*]} (access log: JSON lines on stdout, written to a file)"
+say "gateways on CPU $GATEWAY_CPU; wrk, upstream and idle client on CPU $LOAD_CPU;" \
+  "$ROUNDS rounds of ${DURATION}s per figure after ${WARMUP}s warm-up"
+MEASURED=()
+MEASURED_PGIDS=()
+for i in "${!NAMES[@]}"; do
+  if check "${NAMES[$i]}"; then
+    MEASURED+=("${NAMES[$i]}")
+    MEASURED_PGIDS+=("${PGIDS[$i]}")
+  else
+    say "${NAMES[$i]}: not measured"
+  fi
+done
+sleep 1
+for i in "${!MEASURED[@]}"; do memory "${MEASURED[$i]}" "${MEASURED_PGIDS[$i]}"; done
+for round in $(seq 1 "$ROUNDS"); do
+  for i in "${!MEASURED[@]}"; do load "${MEASURED[$i]}" "${MEASURED_PGIDS[$i]}" "$round"; done
+done
+for name in "${MEASURED[@]}"; do
   if [[ $name == istio-gateway* ]]; then
-    local total lines
-    total=$(curl -s -m 5 "http://127.0.0.1:$STATUS_PORT/metrics" |
+    total=$(curl -s -m 5 "http://127.0.0.1:$(status_port "$(number_of "$name")")/metrics" |
       awk '/^istio_requests_total/ {s += $NF} END {printf "%d", s}' || true)
     lines=$(wc -l <"$TMP/$name.out" || true)
     say "$name: istio_requests_total sums to $total; access log file has $lines lines"
   fi
-  stop_group "$pgid"
-  sleep 1
-}
-
-say "proxy under test: ${PROXY_CMD[*]} (access log: JSON lines on stdout, written to a file)"
-say "gateway on CPU $GATEWAY_CPU; wrk, upstream and idle client on CPU $LOAD_CPU;" \
-  "${DURATION}s per figure after ${WARMUP}s warm-up"
-run_gateway nginx "${ON_GATEWAY_CPU[@]}" nginx -e "$TMP/nginx-error.log" -p "$TMP" -c "$TMP/nginx.conf"
-run_gateway istio-gateway "${ON_GATEWAY_CPU[@]}" "${PROXY_CMD[@]}" "${PROXY_ARGS[@]}" --workers 1
-run_gateway haproxy "${ON_GATEWAY_CPU[@]}" haproxy -db -f "$TMP/haproxy.cfg"
-if [[ ${BENCH_BARE:-1} == 1 ]]; then
-  run_gateway bare-undici "${ON_GATEWAY_CPU[@]}" node "$HERE/bare-undici-proxy.mjs" "$HTTP_PORT" "$HTTPS_PORT" \
-    "$UPSTREAM_PORT" "$TMP/cert.pem" "$TMP/key.pem"
-fi
-if ((HAS_WORKERS && WORKERS > 0)); then
-  run_gateway "istio-gateway-w$WORKERS" "${PROXY_CMD[@]}" "${PROXY_ARGS[@]}" --workers "$WORKERS"
-fi
+done
 
 printf '\n'
 printf 'istio-gateway proxy vs nginx %s and HAProxy %s, %s CPUs, node %s\n' \
   "$(nginx -v 2>&1 | sed 's#.*/##')" "$(haproxy -v | awk 'NR==1 {print $3}')" "$CPUS" "$(node -v)"
-printf 'gateway pinned to CPU %s%s; wrk -t1, upstream, idle client on CPU %s; access logs to a file\n' \
+printf 'gateways pinned to CPU %s%s; wrk -t1, upstream, idle client on CPU %s; access logs to a file\n' \
   "$GATEWAY_CPU" "$( ((HAS_WORKERS && WORKERS > 0)) && echo " (istio-gateway-w$WORKERS: not pinned)")" "$LOAD_CPU"
-printf '%ss per figure after %ss warm-up; %s keep-alive connections; handshakes: wrk -c%s with Connection: close\n\n' \
-  "$DURATION" "$WARMUP" "$CONNECTIONS" "$HANDSHAKE_CONNECTIONS"
+printf 'median of %s rounds of %ss per figure after %ss warm-up; %s keep-alive connections; handshakes: wrk -c%s with Connection: close\n\n' \
+  "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS" "$HANDSHAKE_CONNECTIONS"
 node "$HERE/report.mjs" table "$RESULTS" "$IDLE_CONNECTIONS"

@@ -2,7 +2,8 @@
 //   node report.mjs wrk FILE CPU_US -> "RPS P50_MS P99_MS BAD CPU_US_PER_REQUEST" from one
 //                                    `wrk --latency` output and the gateway's CPU time over it, where
 //                                    BAD counts non-2xx/3xx answers plus socket errors
-//   node report.mjs table FILE N  -> the table, from lines "SERVER<TAB>METRIC<TAB>VALUE"
+//   node report.mjs table FILE N  -> the table, from lines "SERVER<TAB>METRIC<TAB>VALUE" (a metric
+//                                    given several times, once per round, shows its median)
 import { readFileSync } from "node:fs";
 
 const [command, file] = process.argv.slice(2);
@@ -43,7 +44,19 @@ if (command === "wrk") {
       results.set(server, new Map());
       servers.push(server);
     }
-    results.get(server).set(metric, value);
+    const values = results.get(server);
+    if (!values.has(metric)) values.set(metric, []);
+    values.get(metric).push(Number(value));
+  }
+  // Each figure is the median of its rounds (a figure taken once is its own median).
+  const median = (xs) => {
+    const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b);
+    if (sorted.length === 0) return NaN;
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  for (const values of results.values()) {
+    for (const [metric, xs] of values) values.set(metric, median(xs));
   }
   // Requests per CPU-second of the gateway: what it would serve with a core to itself. On a
   // shared, noisy machine req/s swing with whatever else runs; CPU per request moves far less,
@@ -52,7 +65,7 @@ if (command === "wrk") {
     const m = results.get(server);
     for (const kind of ["http", "https"]) {
       const cpu = Number(m.get(`${kind}_cpu`));
-      if (Number.isFinite(cpu) && cpu > 0) m.set(`${kind}_per_cpu`, String(1e6 / cpu));
+      if (Number.isFinite(cpu) && cpu > 0) m.set(`${kind}_per_cpu`, 1e6 / cpu);
     }
   }
   const get = (server, metric) => Number(results.get(server)?.get(metric) ?? NaN);
