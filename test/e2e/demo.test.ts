@@ -156,7 +156,7 @@ e2eSuite("istio-gateway demo on the local control plane", (tools) => {
     ]);
   });
 
-  it("counts the routed requests in istio_requests_total, by destination service", async () => {
+  it("counts the requests in istio_requests_total by destination service, the unrouted one as unknown", async () => {
     const counts = (await sh(command("  curl -s", "grep istio_requests_total")))
       .split("\n")
       .filter((l) => l.startsWith("istio_requests_total{"))
@@ -168,6 +168,7 @@ e2eSuite("istio-gateway demo on the local control plane", (tools) => {
     assert.deepEqual(counts, [
       "productpage.default.svc.cluster.local 200 1",
       "reviews.default.svc.cluster.local 200 1",
+      "unknown 404 1",
     ]);
   });
 
