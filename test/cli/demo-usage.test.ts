@@ -1,32 +1,15 @@
 // `istio-gateway demo` before it starts anything: flags that belong to the other mode are usage
 // errors, and without the toolchain it names the command that builds it and exits 2.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { readToolsEnv } from "../../provider/src/local/toolchain";
-import { repoRoot, type CliResult } from "./run-cli";
+import { repoRoot, runCli, type CliResult } from "./run-cli";
 
 function runDemo(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      [resolve(repoRoot, "provider/bin/istio-gateway.js"), "demo", ...args],
-      {
-        cwd: repoRoot,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
+  return runCli(["demo", ...args], { env });
 }
 
 describe("istio-gateway demo: usage", () => {

@@ -15,11 +15,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `istio-gateway ...args` from `cwd` (default the repository root), feeding `stdin`. */
-export function runCli(args: string[], options: { stdin?: string; cwd?: string } = {}): Promise<CliResult> {
+/** Runs `istio-gateway ...args` from `cwd` (default the repository root), feeding `stdin`, with `env` (default this process's). */
+export function runCli(
+  args: string[],
+  options: { stdin?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [resolve(repoRoot, "provider/bin/istio-gateway.js"), ...args], {
       cwd: options.cwd ?? repoRoot,
+      env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
