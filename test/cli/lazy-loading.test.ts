@@ -38,7 +38,8 @@ async function loadedBy(args: string[], until?: RegExp): Promise<Loaded> {
   });
   let stderr = "";
   let stopped = false;
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  // Bounded, but generous: under a full parallel test run the first start can be slow.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
     if (!stopped && until !== undefined && until.test(stderr)) {
