@@ -195,6 +195,10 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     new AggregatorRegistry();
     AggregatorRegistry.setRegistries([proxy.metrics.registry]);
   }
+  // The signal handlers go in before the proxy says it is ready: a supervisor that stops it as soon
+  // as it reads that line must not meet the default action (termination, no drain). A signal
+  // during start-up is kept and acted on once the proxy serves.
+  const stopSignal = stopSignals();
   try {
     if (source !== undefined) await source.start();
     await proxy.start();
@@ -207,18 +211,21 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   else if (proxy.statusPort !== undefined)
     log(`status on :${proxy.statusPort} (/healthz/ready, /metrics, /config_dump)`);
   installCrashGuards();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log(`${signal}: draining (at most ${flags.drainTimeout}s)`);
-      source?.stop();
-      void proxy.drain(flags.drainTimeout * 1000).then(resolve);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.on("disconnect", () => stop("primary gone"));
-  });
+  const signal = await stopSignal;
+  log(`${signal}: draining (at most ${flags.drainTimeout}s)`);
+  source?.stop();
+  await proxy.drain(flags.drainTimeout * 1000);
   log("drained");
   return 0;
+}
+
+/** Resolves with the first of SIGTERM, SIGINT or the primary going away (`--workers`). */
+function stopSignals(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("disconnect", () => resolve("primary gone"));
+  });
 }
 
 /**
@@ -288,22 +295,20 @@ async function runPrimary(flags: ProxyFlags, workers: number): Promise<number> {
     status.once("error", reject);
     status.listen(flags.statusPort, "0.0.0.0", () => resolve());
   });
+  // Handlers first, then the line that says the proxy is up (see runProxy).
+  const stopSignal = stopSignals();
   log(`${workers} workers; status on :${flags.statusPort}`);
+  const signal = await stopSignal;
+  stopping = true;
+  log(`${signal}: draining workers`);
+  for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log(`${signal}: draining workers`);
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
-      const check = setInterval(() => {
-        if (Object.keys(cluster.workers ?? {}).length === 0) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    const check = setInterval(() => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
   });
   status.close();
   return 0;
