@@ -6,7 +6,8 @@ import http2 from "node:http2";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
-import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { startConfigProxy } from "./support/config-proxy";
 import { REQUEST_BODY_BUFFER_LIMIT } from "../../provider/src/proxy/http/replayable-body";
 import {
   cluster,
@@ -200,18 +201,7 @@ describe("retries and mirrors of requests with a body", () => {
         cluster("outbound|80||refused", [{ address: "127.0.0.1", port: 1 }]),
       ],
     );
-    proxy = new GatewayProxy({
-      load: async () => ({ config, messages: [] }),
-      watchPaths: [],
-      namespace: "istio-system",
-      log: () => {},
-      accessLog: {
-        write: (text: string) => {
-          for (const line of text.split("\n")) if (line !== "") access.push(JSON.parse(line));
-        },
-      },
-    });
-    await proxy.start();
+    proxy = await startConfigProxy(config, access);
     port = proxy.boundPorts().get(8080)!;
   });
   after(async () => {

@@ -4,7 +4,8 @@ import { once } from "node:events";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
-import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { startConfigProxy } from "./support/config-proxy";
 import { curl } from "./support/curl";
 import {
   NO_HEADERS,
@@ -134,20 +135,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
         cluster("outbound|80||refused", [{ address: "127.0.0.1", port: 1 }]),
       ],
     );
-    proxy = new GatewayProxy({
-      load: async () => ({ config, messages: [] }),
-      watchPaths: [],
-      namespace: "istio-system",
-      statusPort: 0,
-      statusHost: "127.0.0.1",
-      log: () => {},
-      accessLog: {
-        write: (text: string) => {
-          for (const line of text.split("\n")) if (line !== "") access.push(JSON.parse(line));
-        },
-      },
-    });
-    await proxy.start();
+    proxy = await startConfigProxy(config, access, { statusPort: true });
     port = proxy.boundPorts().get(8080)!;
   });
   after(async () => {
