@@ -6,12 +6,12 @@ describe("pulumi CLI environment", () => {
   it("points the CLI at the local backend, passphrase and plugin cache, and this node first on PATH", () => {
     assert.deepEqual(
       pulumiEnvironment(
-        { PATH: "/usr/bin:/bin", HOME: "/root", PULUMI_HOME: "/root/.pulumi" },
+        { PATH: "/usr/bin:/bin", HOME: "/home/dev", PULUMI_HOME: "/home/dev/.pulumi" },
         { dir: "/tmp/p", passphrase: "pw", nodeDir: "/opt/node/bin", env: { KUBECONFIG: "/tmp/k" } },
       ),
       {
         PATH: "/opt/node/bin:/usr/bin:/bin",
-        HOME: "/root",
+        HOME: "/home/dev",
         PULUMI_HOME: "/tmp/p/home",
         PULUMI_BACKEND_URL: "file:///tmp/p/state",
         PULUMI_CONFIG_PASSPHRASE: "pw",
