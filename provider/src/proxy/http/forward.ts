@@ -61,8 +61,8 @@ export class Forward {
   /** True once the exchange needs nothing more from upstream. */
   finished = false;
   private routeTimer: NodeJS.Timeout | undefined;
-  private current: H1Attempt | undefined;
-  private abortCurrent: ((err: Error) => void) | undefined;
+  /** The attempt in flight, stopped when the exchange gives up on it. */
+  private current: { abort(err: Error): void } | undefined;
   private readonly attemptStart = performance.now();
   private readonly body: ReplayableBody | undefined;
   private readonly retry: RetryPolicy | undefined;
@@ -94,7 +94,6 @@ export class Forward {
       this.finished = true;
       const err = new Error("downstream closed");
       this.current?.abort(err);
-      this.abortCurrent?.(err);
     }
   }
 
@@ -105,7 +104,6 @@ export class Forward {
     this.x.upstreamHost = ep.hostPort;
     this.attempt++;
     this.current = undefined;
-    this.abortCurrent = undefined;
     if (this.target.h2) this.sendH2(ep);
     else this.sendH1(ep);
   }
@@ -144,14 +142,13 @@ export class Forward {
     if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
     if (abortCurrent) {
       this.current?.abort(err);
-      this.abortCurrent?.(err);
     }
     this.host.replyError(this.x, err);
   }
 
   /** Arms the per-try timeout of the retry policy, if it has one. */
   perTryTimer(onTimeout: () => void): NodeJS.Timeout | undefined {
-    const ms = this.retry?.perTryTimeoutMs;
+    const ms = this.perTryTimeoutMs;
     return ms === undefined ? undefined : setTimeout(onTimeout, ms);
   }
 
@@ -229,7 +226,7 @@ export class Forward {
     let gotResponse = false;
     // Set once this attempt was given up on for a retry: its late events change nothing.
     let retired = false;
-    this.abortCurrent = () => stream.close(http2Constants.NGHTTP2_CANCEL);
+    this.current = { abort: () => stream.close(http2Constants.NGHTTP2_CANCEL) };
     const tryTimer = this.perTryTimer(() => {
       retired = true;
       stream.close(http2Constants.NGHTTP2_CANCEL);
