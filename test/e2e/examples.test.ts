@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { bookinfoPlannedResources } from "./support/bookinfo";
 import { startCluster, type LocalCluster } from "./support/cluster";
 import { dropPropertyErrorRejections, programOf, readProgramDir } from "./support/program";
 import { createTestStack, stepRecorder, type TestStack } from "./support/stack";
@@ -47,24 +48,7 @@ const mutualTlsConfig = {
  */
 const cases: Record<string, ExampleCase> = {
   bookinfo: {
-    preview: [
-      "istio-gateway:index:Gateway bookinfo-gateway",
-      "istio-gateway:index:GatewayProxy ingressgateway",
-      "istio-gateway:index:VirtualService bookinfo",
-      "kubernetes:apps/v1:Deployment ingressgateway",
-      "kubernetes:core/v1:ConfigMap ingressgateway",
-      "kubernetes:core/v1:Service ingressgateway",
-      "kubernetes:core/v1:ServiceAccount ingressgateway",
-      "kubernetes:networking.istio.io/v1:Gateway bookinfo-gateway",
-      "kubernetes:networking.istio.io/v1:VirtualService bookinfo",
-      "kubernetes:policy/v1:PodDisruptionBudget ingressgateway",
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole ingressgateway",
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding ingressgateway",
-      "kubernetes:rbac.authorization.k8s.io/v1:Role ingressgateway",
-      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding ingressgateway",
-      "pulumi:providers:kubernetes default_4_34_2",
-      "pulumi:pulumi:Stack bookinfo-e2e",
-    ],
+    preview: bookinfoPlannedResources("bookinfo-e2e"),
     broken: {
       kind: "Gateway",
       name: "bookinfo-gateway",

@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { after, before, it } from "node:test";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import type { Stack } from "@pulumi/pulumi/automation";
+import { bookinfoPlannedResources } from "./support/bookinfo";
 import { stepRecorder, testPassphrase } from "./support/stack";
 import { e2eSuite } from "./support/toolchain";
 
@@ -65,24 +66,7 @@ e2eSuite(
           .filter((s) => s.op === "create")
           .map((s) => `${s.type} ${s.name}`)
           .sort(),
-        [
-          "istio-gateway:index:Gateway bookinfo-gateway",
-          "istio-gateway:index:GatewayProxy ingressgateway",
-          "istio-gateway:index:VirtualService bookinfo",
-          "kubernetes:apps/v1:Deployment ingressgateway",
-          "kubernetes:core/v1:ConfigMap ingressgateway",
-          "kubernetes:core/v1:Service ingressgateway",
-          "kubernetes:core/v1:ServiceAccount ingressgateway",
-          "kubernetes:networking.istio.io/v1:Gateway bookinfo-gateway",
-          "kubernetes:networking.istio.io/v1:VirtualService bookinfo",
-          "kubernetes:policy/v1:PodDisruptionBudget ingressgateway",
-          "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole ingressgateway",
-          "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding ingressgateway",
-          "kubernetes:rbac.authorization.k8s.io/v1:Role ingressgateway",
-          "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding ingressgateway",
-          "pulumi:providers:kubernetes default_4_34_2",
-          "pulumi:pulumi:Stack istio-gateway-" + stackName,
-        ].sort(),
+        bookinfoPlannedResources(`istio-gateway-${stackName}`),
       );
       assert.equal(result.changeSummary?.create, 15);
     });
