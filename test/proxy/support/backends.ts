@@ -77,11 +77,14 @@ export async function startEchoBackend(name: string): Promise<Backend> {
   };
 }
 
-/** A TCP server that writes back `<prefix>` followed by what it reads. */
-export async function startTcpEcho(prefix: string): Promise<Backend> {
+/** Runs the server `create` makes, answering each socket with `<prefix>` and what it reads. */
+async function startEchoServer(
+  prefix: string,
+  create: (onSocket: (s: net.Socket) => void) => net.Server,
+): Promise<Backend> {
   const hits = { count: 0 };
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
+  const server = create((s) => {
     hits.count++;
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -99,6 +102,11 @@ export async function startTcpEcho(prefix: string): Promise<Backend> {
         server.close(() => r());
       }),
   };
+}
+
+/** A TCP server that writes back `<prefix>` followed by what it reads. */
+export function startTcpEcho(prefix: string): Promise<Backend> {
+  return startEchoServer(prefix, (onSocket) => net.createServer(onSocket));
 }
 
 /** An h2c server answering every request gRPC-style: body echoed, `grpc-status: 0` in trailers. */
@@ -138,25 +146,6 @@ export async function startGrpcBackend(): Promise<Backend> {
 }
 
 /** A TLS server (certificate `cert`) that writes back `<prefix>` followed by what it reads. */
-export async function startTlsEcho(prefix: string, cert: string, key: string): Promise<Backend> {
-  const hits = { count: 0 };
-  const sockets = new Set<net.Socket>();
-  const server = tls.createServer({ cert, key }, (s) => {
-    hits.count++;
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => {});
-    s.on("data", (d) => s.write(Buffer.concat([Buffer.from(prefix), d])));
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    hits,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+export function startTlsEcho(prefix: string, cert: string, key: string): Promise<Backend> {
+  return startEchoServer(prefix, (onSocket) => tls.createServer({ cert, key }, onSocket));
 }
