@@ -1,7 +1,7 @@
 /**
  * `DestinationRule` (networking.istio.io): policies applied after routing — the named subsets a
- * VirtualService destination can pick, load balancing, connection pools and upstream TLS. Only
- * the parts routing needs are modelled; other fields are kept as they are and not checked.
+ * VirtualService destination can pick, load balancing, connection pools, outlier detection and
+ * upstream TLS. Only the parts the proxy enforces are modelled; other fields are kept as they are.
  */
 import type { ObjectMeta } from "./meta";
 import type { PortSelector } from "./virtual-service";
@@ -40,12 +40,14 @@ export interface Subset {
   trafficPolicy?: TrafficPolicy;
 }
 
-/** Load balancing, connection pool and upstream TLS settings. */
+/** Load balancing, connection pool, outlier detection and upstream TLS settings. */
 export interface TrafficPolicy {
   /** How an endpoint is chosen. */
   loadBalancer?: LoadBalancerSettings;
   /** Limits and timeouts of upstream connections. */
   connectionPool?: ConnectionPoolSettings;
+  /** Passive health checking: endpoints that keep failing are ejected for a while. */
+  outlierDetection?: OutlierDetection;
   /** TLS towards the upstream endpoints. */
   tls?: ClientTLSSettings;
   /** Overrides per destination port. */
@@ -60,6 +62,8 @@ export interface PortTrafficPolicy {
   loadBalancer?: LoadBalancerSettings;
   /** Limits and timeouts of upstream connections. */
   connectionPool?: ConnectionPoolSettings;
+  /** Passive health checking for this port. */
+  outlierDetection?: OutlierDetection;
   /** TLS towards the upstream endpoints. */
   tls?: ClientTLSSettings;
 }
@@ -75,10 +79,94 @@ export const SimpleLB = {
 } as const;
 export type SimpleLB = (typeof SimpleLB)[keyof typeof SimpleLB];
 
-/** How an endpoint is chosen. */
+/** How an endpoint is chosen: `simple` or `consistentHash`, not both. */
 export interface LoadBalancerSettings {
   /** The algorithm. Default `LEAST_REQUEST` in Envoy; the proxy treats it as round robin. */
   simple?: SimpleLB;
+  /**
+   * Session affinity: requests with the same hash key (a header, a cookie, the client's IP or a
+   * query parameter) go to the same endpoint while the set of healthy endpoints is unchanged.
+   * Exclusive with `simple`.
+   */
+  consistentHash?: ConsistentHashLB;
+}
+
+/**
+ * Consistent hashing (Envoy's ring hash). Exactly one hash key: `httpHeaderName`, `httpCookie`,
+ * `useSourceIp` or `httpQueryParameterName`. A request without the key gets a random endpoint.
+ */
+export interface ConsistentHashLB {
+  /** Hash on the value of this request header (its first value when repeated). */
+  httpHeaderName?: string;
+  /** Hash on this cookie; with `ttl`, the proxy sets the cookie when the request lacks it. */
+  httpCookie?: HTTPCookie;
+  /** Hash on the client's IP address (the downstream connection's peer). */
+  useSourceIp?: boolean;
+  /** Hash on the value of this query parameter. */
+  httpQueryParameterName?: string;
+  /** Ring hash with its size. Exclusive with `maglev`. */
+  ringHash?: RingHash;
+  /** Maglev with its table size; the proxy builds a ring of that size instead. Exclusive with `ringHash`. */
+  maglev?: MagLev;
+  /** Deprecated: use `ringHash.minimumRingSize`. Smallest number of ring entries. Default 1024. */
+  minimumRingSize?: number;
+}
+
+/** The cookie a consistent hash reads (and, with `ttl`, sets). */
+export interface HTTPCookie {
+  /** Cookie name. Required. */
+  name: string;
+  /** Path of the cookie set by the proxy. */
+  path?: string;
+  /**
+   * Lifetime of the cookie set by the proxy (`Max-Age`); `0s` makes it a session cookie. Without
+   * it the proxy never sets the cookie and a request without one is not hashed.
+   */
+  ttl?: string;
+}
+
+/** Ring hash settings. */
+export interface RingHash {
+  /** Smallest number of ring entries (Envoy's `minimum_ring_size`). Default 1024. */
+  minimumRingSize?: number;
+}
+
+/** Maglev settings. */
+export interface MagLev {
+  /** Lookup table size; a prime below 5000011. Envoy's default 65537. */
+  tableSize?: number;
+}
+
+/**
+ * Passive health checking (Envoy's outlier detection): an endpoint that fails too many times in a
+ * row is ejected (not picked) for `baseEjectionTime` × the number of times it has been ejected.
+ */
+export interface OutlierDetection {
+  /**
+   * 5xx answers in a row (502, 503 and 504 included; connect failures, timeouts and resets too
+   * unless `splitExternalLocalOriginErrors`) that eject an endpoint. Default 5; 0 disables it.
+   */
+  consecutive5xxErrors?: number;
+  /** 502, 503 or 504 answers in a row (and local-origin failures, unless split) that eject an endpoint; unset or 0: off. */
+  consecutiveGatewayErrors?: number;
+  /**
+   * Connect failures, timeouts and resets in a row that eject an endpoint, counted apart from
+   * answers only when `splitExternalLocalOriginErrors` is true. Default 5.
+   */
+  consecutiveLocalOriginFailures?: number;
+  /** Count local-origin failures apart from upstream answers. Default false. */
+  splitExternalLocalOriginErrors?: boolean;
+  /** How often ejections are reviewed (an ejected endpoint returns at the first review after its time). Default 10s. */
+  interval?: string;
+  /** Ejection time for a first ejection; the nth ejection in a row lasts n times as long. Default 30s. */
+  baseEjectionTime?: string;
+  /** Most endpoints ejected at once, in percent (one is always allowed). Default 10. */
+  maxEjectionPercent?: number;
+  /**
+   * Below this percentage of non-ejected endpoints every endpoint is used again (Envoy's panic
+   * threshold). Default 0: never, so a cluster whose endpoints are all ejected answers 503.
+   */
+  minHealthPercent?: number;
 }
 
 /** Upstream connection settings. */
@@ -91,12 +179,17 @@ export interface ConnectionPoolSettings {
 
 /** TCP-level connection pool settings. */
 export interface TCPSettings {
-  /** Most connections to one endpoint. */
+  /**
+   * Most upstream connections of the cluster (Envoy's `max_connections` circuit breaker); over
+   * HTTP/1.1 also the most requests in flight. Unset or 0: unlimited.
+   */
   maxConnections?: number;
   /** Time allowed to connect (`"10s"`). Default 10s. */
   connectTimeout?: string;
-  /** Close connections idle for this long. */
+  /** Close connections idle for this long (used for HTTP when `http.idleTimeout` is unset). */
   idleTimeout?: string;
+  /** Close upstream connections this long after they were opened. Unset: never. */
+  maxConnectionDuration?: string;
 }
 
 /** How HTTP/1.1 upstream connections are upgraded to HTTP/2. */
@@ -109,19 +202,25 @@ export type H2UpgradePolicy = (typeof H2UpgradePolicy)[keyof typeof H2UpgradePol
 
 /** HTTP-level connection pool settings. */
 export interface HTTPSettings {
-  /** Most requests waiting for a connection. */
+  /**
+   * Most requests of the cluster waiting for a connection (Envoy's `max_pending_requests`); one
+   * more is answered 503 with response flag `UO`. Unset or 0: unlimited.
+   */
   http1MaxPendingRequests?: number;
-  /** Most concurrent requests to one endpoint over HTTP/2. */
+  /** Most requests in flight to the cluster, whatever the protocol (Envoy's `max_requests`). Unset or 0: unlimited. */
   http2MaxRequests?: number;
-  /** Most requests per upstream connection; 1 disables keep-alive. */
+  /** Most requests per upstream connection; 1 disables keep-alive. Unset or 0: unlimited. */
   maxRequestsPerConnection?: number;
-  /** Most concurrent retries. */
+  /** Most retries of the cluster waiting to be sent at once (Envoy's `max_retries`). Unset or 0: unlimited. */
   maxRetries?: number;
   /** Close upstream connections idle for this long. Default 1h. */
   idleTimeout?: string;
   /** Whether HTTP/1.1 requests are sent upstream over HTTP/2. */
   h2UpgradePolicy?: H2UpgradePolicy;
-  /** Speak the client's HTTP version upstream. */
+  /**
+   * Speak the client's HTTP version upstream: HTTP/2 clients' requests go over HTTP/2, HTTP/1.1
+   * ones over HTTP/1.1. Must not be true with `h2UpgradePolicy: UPGRADE`.
+   */
   useClientProtocol?: boolean;
 }
 

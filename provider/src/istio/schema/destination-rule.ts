@@ -1,17 +1,48 @@
 /**
- * The shape of a DestinationRule. Only the fields routing needs are modelled; they are typed, and
- * every other field of Istio's API (`outlierDetection`, `workloadSelector`, ...) passes through.
+ * The shape of a DestinationRule. Only the fields the proxy enforces are modelled; they are typed,
+ * and every other field of Istio's API (`workloadSelector`, `tunnel`, ...) passes through.
  */
 import { z } from "zod";
 import { ClientTLSmode, H2UpgradePolicy, SimpleLB } from "../model";
 import { looseObject } from "./loose";
 import { objectMetaSchema } from "./meta";
-import { duration, int32, stringMap } from "./scalars";
+import { duration, int32, stringMap, uint32 } from "./scalars";
 import { portSelectorSchema } from "./virtual-service";
+
+/** {@link HTTPCookie}. */
+export const httpCookieSchema = looseObject({
+  name: z.string(),
+  path: z.string().optional(),
+  ttl: duration().optional(),
+});
+
+/** {@link ConsistentHashLB}. */
+export const consistentHashLBSchema = looseObject({
+  httpHeaderName: z.string().optional(),
+  httpCookie: httpCookieSchema.optional(),
+  useSourceIp: z.boolean().optional(),
+  httpQueryParameterName: z.string().optional(),
+  ringHash: looseObject({ minimumRingSize: uint32().optional() }).optional(),
+  maglev: looseObject({ tableSize: uint32().optional() }).optional(),
+  minimumRingSize: uint32().optional(),
+});
 
 /** {@link LoadBalancerSettings}. */
 export const loadBalancerSettingsSchema = looseObject({
   simple: z.enum(SimpleLB).optional(),
+  consistentHash: consistentHashLBSchema.optional(),
+});
+
+/** {@link OutlierDetection}. */
+export const outlierDetectionSchema = looseObject({
+  consecutive5xxErrors: uint32().optional(),
+  consecutiveGatewayErrors: uint32().optional(),
+  consecutiveLocalOriginFailures: uint32().optional(),
+  splitExternalLocalOriginErrors: z.boolean().optional(),
+  interval: duration().optional(),
+  baseEjectionTime: duration().optional(),
+  maxEjectionPercent: int32().optional(),
+  minHealthPercent: int32().optional(),
 });
 
 /** {@link TCPSettings}. */
@@ -19,6 +50,7 @@ export const tcpSettingsSchema = looseObject({
   maxConnections: int32().optional(),
   connectTimeout: duration().optional(),
   idleTimeout: z.string().optional(),
+  maxConnectionDuration: duration().optional(),
 });
 
 /** {@link HTTPSettings}. */
@@ -55,6 +87,7 @@ export const portTrafficPolicySchema = looseObject({
   port: portSelectorSchema.optional(),
   loadBalancer: loadBalancerSettingsSchema.optional(),
   connectionPool: connectionPoolSettingsSchema.optional(),
+  outlierDetection: outlierDetectionSchema.optional(),
   tls: clientTLSSettingsSchema.optional(),
 });
 
@@ -62,6 +95,7 @@ export const portTrafficPolicySchema = looseObject({
 export const trafficPolicySchema = looseObject({
   loadBalancer: loadBalancerSettingsSchema.optional(),
   connectionPool: connectionPoolSettingsSchema.optional(),
+  outlierDetection: outlierDetectionSchema.optional(),
   tls: clientTLSSettingsSchema.optional(),
   portLevelSettings: z.array(portTrafficPolicySchema).max(4096).optional(),
 });

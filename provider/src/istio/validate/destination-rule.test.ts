@@ -439,6 +439,103 @@ const cases: Array<[name: string, rule: DestinationRule, expected: Finding[]]> =
       ],
     ],
   ],
+  // IGW5024-5028 load balancer
+  [
+    "consistent hash by cookie with a ring size, and by maglev on a port",
+    dr({
+      trafficPolicy: {
+        loadBalancer: {
+          consistentHash: {
+            httpCookie: { name: "user", path: "/", ttl: "0s" },
+            ringHash: { minimumRingSize: 2048 },
+          },
+        },
+        portLevelSettings: [
+          {
+            port: { number: 80 },
+            loadBalancer: { consistentHash: { useSourceIp: true, maglev: { tableSize: 65537 } } },
+          },
+        ],
+      },
+    }),
+    [],
+  ],
+  [
+    "simple with consistentHash, two hash keys, ringHash with maglev",
+    dr({
+      trafficPolicy: {
+        loadBalancer: {
+          simple: "ROUND_ROBIN",
+          consistentHash: {
+            httpHeaderName: "x-user",
+            useSourceIp: true,
+            ringHash: { minimumRingSize: 1024 },
+            maglev: { tableSize: 65537 },
+          },
+        },
+      },
+    }),
+    [
+      [
+        "IGW5024",
+        "spec.trafficPolicy.loadBalancer.consistentHash",
+        "must not be set with simple: only one of simple, consistentHash (got simple and consistentHash)",
+      ],
+      [
+        "IGW5024",
+        "spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp",
+        "must not be set with httpHeaderName: only one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName (got httpHeaderName and useSourceIp)",
+      ],
+      [
+        "IGW5024",
+        "spec.trafficPolicy.loadBalancer.consistentHash.maglev",
+        "must not be set with ringHash: only one of ringHash, maglev (got ringHash and maglev)",
+      ],
+    ],
+  ],
+  [
+    "a cookie without a name, the deprecated ring size with maglev, maglev table sizes",
+    dr({
+      trafficPolicy: {
+        loadBalancer: {
+          consistentHash: { httpCookie: { name: "" }, minimumRingSize: 1024, maglev: { tableSize: 65536 } },
+        },
+      },
+      subsets: [
+        { name: "a", trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true, maglev: {} } } } },
+        {
+          name: "b",
+          trafficPolicy: {
+            loadBalancer: { consistentHash: { useSourceIp: true, maglev: { tableSize: 5000011 } } },
+          },
+        },
+      ],
+    }),
+    [
+      ["IGW5025", "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.name", "required"],
+      [
+        "IGW5027",
+        "spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize",
+        "is deprecated: use ringHash.minimumRingSize instead",
+      ],
+      [
+        "IGW5028",
+        "spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize",
+        "must not be set with maglev (got 1024)",
+      ],
+      [
+        "IGW5026",
+        "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize",
+        "must be a prime number (got 65536)",
+      ],
+      ["IGW5026", "spec.subsets[0].trafficPolicy.loadBalancer.consistentHash.maglev.tableSize", "required"],
+      [
+        "IGW5026",
+        "spec.subsets[1].trafficPolicy.loadBalancer.consistentHash.maglev.tableSize",
+        "must be less than 5000011 (got 5000011)",
+      ],
+    ],
+  ],
 ];
 
 describe("validateDestinationRule", () => {

@@ -64,6 +64,24 @@ export const destinationRuleCodes = defineWebhookCodes({
     summary: "outlier detection percentage outside 0-100, or local-origin failures without splitting them",
   },
   IGW5023: { severity: Severity.Warning, summary: "outlier detection uses the deprecated consecutiveErrors" },
+  IGW5024: {
+    severity: Severity.Error,
+    summary:
+      "load balancer sets more than one of a one-of group (simple/consistentHash, hash keys, ringHash/maglev)",
+  },
+  IGW5025: { severity: Severity.Error, summary: "consistent hash httpCookie without a name" },
+  IGW5026: {
+    severity: Severity.Error,
+    summary: "maglev tableSize unset, not a prime, or not below 5000011",
+  },
+  IGW5027: {
+    severity: Severity.Warning,
+    summary: "consistent hash uses the deprecated minimumRingSize",
+  },
+  IGW5028: {
+    severity: Severity.Error,
+    summary: "consistent hash sets minimumRingSize together with ringHash or maglev",
+  },
 });
 
 /** A code of the DestinationRule table. */
@@ -228,6 +246,7 @@ function checkTrafficPolicy(report: Report, value: unknown, path: string): void 
     return;
   }
   checkOutlierDetection(report, policy.outlierDetection, childPath(path, "outlierDetection"));
+  checkLoadBalancer(report, policy.loadBalancer, childPath(path, "loadBalancer"));
   checkConnectionPool(report, policy.connectionPool, childPath(path, "connectionPool"));
   checkClientTLS(report, policy.tls, childPath(path, "tls"));
   if (!Array.isArray(policy.portLevelSettings)) return;
@@ -240,6 +259,7 @@ function checkTrafficPolicy(report: Report, value: unknown, path: string): void 
       return;
     }
     checkOutlierDetection(report, entry.outlierDetection, `${at}.outlierDetection`);
+    checkLoadBalancer(report, entry.loadBalancer, `${at}.loadBalancer`);
     checkConnectionPool(report, entry.connectionPool, `${at}.connectionPool`);
     checkClientTLS(report, entry.tls, `${at}.tls`);
   });
@@ -342,6 +362,74 @@ function checkOutlierDetection(report: Report, value: unknown, path: string): vo
     if (typeof n === "number" && (n < 0 || n > 100)) {
       report("IGW5022", `${path}.${field}`, `must be a percentage from 0 to 100 (got ${n})`);
     }
+  }
+}
+
+/** Reports a protobuf one-of group of `value` with more than one member set. */
+function checkOneOf(
+  report: Report,
+  value: Record<string, unknown>,
+  path: string,
+  members: readonly string[],
+): void {
+  const set = members.filter((f) => isSet(value[f]));
+  if (set.length > 1) {
+    report(
+      "IGW5024",
+      `${path}.${set[1]}`,
+      `must not be set with ${set[0]}: only one of ${members.join(", ")} (got ${set.join(" and ")})`,
+    );
+  }
+}
+
+/** Largest maglev table Istio accepts, exclusive (a prime Envoy's Maglev cannot exceed). */
+const MAGLEV_TABLE_LIMIT = 5000011;
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+/**
+ * `loadBalancer`: the one-of groups protobuf enforces when Istio reads the resource (`simple` or
+ * `consistentHash`; one hash key; `ringHash` or `maglev`), then Istio's `validateLoadBalancer`.
+ */
+function checkLoadBalancer(report: Report, value: unknown, path: string): void {
+  if (!isRecord(value)) return;
+  checkOneOf(report, value, path, ["simple", "consistentHash"]);
+  const hash = value.consistentHash;
+  if (!isRecord(hash)) return;
+  const hashPath = `${path}.consistentHash`;
+  checkOneOf(report, hash, hashPath, [
+    "httpHeaderName",
+    "httpCookie",
+    "useSourceIp",
+    "httpQueryParameterName",
+  ]);
+  checkOneOf(report, hash, hashPath, ["ringHash", "maglev"]);
+  const cookie = hash.httpCookie;
+  if (isRecord(cookie) && !isNonEmpty(cookie.name)) {
+    report("IGW5025", `${hashPath}.httpCookie.name`, "required");
+  }
+  const ringSize = hash.minimumRingSize;
+  if (typeof ringSize === "number" && ringSize !== 0) {
+    report("IGW5027", `${hashPath}.minimumRingSize`, "is deprecated: use ringHash.minimumRingSize instead");
+    if (isSet(hash.ringHash) || isSet(hash.maglev)) {
+      report(
+        "IGW5028",
+        `${hashPath}.minimumRingSize`,
+        `must not be set with ${isSet(hash.ringHash) ? "ringHash" : "maglev"} (got ${ringSize})`,
+      );
+    }
+  }
+  if (isRecord(hash.maglev)) {
+    const size = hash.maglev.tableSize;
+    const at = `${hashPath}.maglev.tableSize`;
+    if (typeof size !== "number" || size === 0) report("IGW5026", at, "required");
+    else if (size >= MAGLEV_TABLE_LIMIT)
+      report("IGW5026", at, `must be less than ${MAGLEV_TABLE_LIMIT} (got ${size})`);
+    else if (!isPrime(size)) report("IGW5026", at, `must be a prime number (got ${size})`);
   }
 }
 
