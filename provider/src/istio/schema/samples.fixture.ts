@@ -193,7 +193,7 @@ export const fullVirtualService: model.VirtualService = {
 const trafficPolicy: model.TrafficPolicy = {
   loadBalancer: { simple: "ROUND_ROBIN" },
   connectionPool: {
-    tcp: { maxConnections: 100, connectTimeout: "3s", idleTimeout: "1h" },
+    tcp: { maxConnections: 100, connectTimeout: "3s", idleTimeout: "1h", maxConnectionDuration: "10m" },
     http: {
       http1MaxPendingRequests: 10,
       http2MaxRequests: 100,
@@ -214,8 +214,33 @@ const trafficPolicy: model.TrafficPolicy = {
     sni: "reviews.example.com",
     insecureSkipVerify: false,
   },
+  outlierDetection: {
+    consecutive5xxErrors: 5,
+    consecutiveGatewayErrors: 3,
+    consecutiveLocalOriginFailures: 2,
+    splitExternalLocalOriginErrors: true,
+    interval: "10s",
+    baseEjectionTime: "30s",
+    maxEjectionPercent: 50,
+    minHealthPercent: 20,
+  },
   portLevelSettings: [
     { port: { number: 9080 }, loadBalancer: { simple: "RANDOM" }, connectionPool: {}, tls: {} },
+    {
+      port: { number: 9443 },
+      loadBalancer: {
+        consistentHash: {
+          httpHeaderName: "x-user",
+          httpCookie: { name: "user", path: "/", ttl: "60s" },
+          useSourceIp: true,
+          httpQueryParameterName: "u",
+          ringHash: { minimumRingSize: 2048 },
+          maglev: { tableSize: 65537 },
+          minimumRingSize: 1024,
+        },
+      },
+      outlierDetection: {},
+    },
   ],
 };
 
