@@ -2,16 +2,20 @@
  * Upstream clusters, one per destination host, port and subset (Istio's
  * `outbound|<port>|<subset>|<host>`): endpoints from ServiceEntries (static addresses filtered by
  * the subset's labels, or DNS names), else the host itself by DNS; policies (upstream TLS,
- * connect timeout, load balancing) from the most specific DestinationRule visible to the proxy.
+ * connect timeout, load balancing, circuit breakers, outlier detection) from the most specific
+ * DestinationRule visible to the proxy.
  */
 import { below } from "./field-path";
 import { isExportedTo, namespaceOf, resolveShortHost, selectorMatches } from "../binding";
 import { isIPAddress, isWildcard, subsetOf } from "../host";
 import type {
   ClientTLSSettings,
+  ConnectionPoolSettings,
   Destination,
   DestinationRule,
   H2UpgradePolicy,
+  LoadBalancerSettings,
+  OutlierDetection,
   ServiceEntry,
   Subset,
   TrafficPolicy,
@@ -24,6 +28,12 @@ import type { Cluster, Endpoint, UpstreamTlsContext } from "./proxy-config";
 import { destinationPortProtocol, upstreamProtocolOf } from "./upstream-protocol";
 import type { SecretStore } from "./secrets";
 import { CA_SECRET_SUFFIX, firstSecretSource, SECRET_KEYS, secretKeyPair } from "./secrets";
+import {
+  circuitBreakersOf,
+  consistentHashOf,
+  httpProtocolOptionsOf,
+  outlierDetectionOf,
+} from "./traffic-policy";
 
 /** Envoy's default connect timeout, which Istio keeps. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -134,6 +144,11 @@ export class ClusterRegistry {
       : this.endpoints(entry, host, port, subsetLabels, vs, path);
     const tls =
       rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, policy.tlsPath, host);
+    const consistentHash = consistentHashOf(policy.loadBalancer);
+    const circuitBreakers = circuitBreakersOf(policy.connectionPool);
+    const httpProtocolOptions = httpProtocolOptionsOf(policy.connectionPool);
+    const outlierDetection = outlierDetectionOf(policy.outlierDetection);
+    const useClientProtocol = policy.connectionPool?.http?.useClientProtocol === true;
     const cluster: Cluster = {
       name,
       host,
@@ -144,11 +159,19 @@ export class ClusterRegistry {
       endpoints,
       ...(tls === undefined ? {} : { tls }),
       connectTimeoutMs: parseDurationMs(policy.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      lbPolicy: policy.lbPolicy,
-      upstreamProtocol: upstreamProtocolOf(
-        destinationPortProtocol(entry?.resource.spec.ports?.find((p) => p?.number === port)),
-        policy.h2UpgradePolicy,
-      ),
+      lbPolicy: consistentHash === undefined ? policy.lbPolicy : "RING_HASH",
+      ...(consistentHash === undefined ? {} : { consistentHash }),
+      ...(circuitBreakers === undefined ? {} : { circuitBreakers }),
+      ...(httpProtocolOptions === undefined ? {} : { httpProtocolOptions }),
+      ...(outlierDetection === undefined ? {} : { outlierDetection }),
+      // The client's version replaces whatever the port or an upgrade policy would choose.
+      upstreamProtocol: useClientProtocol
+        ? "HTTP/1.1"
+        : upstreamProtocolOf(
+            destinationPortProtocol(entry?.resource.spec.ports?.find((p) => p?.number === port)),
+            policy.h2UpgradePolicy,
+          ),
+      ...(useClientProtocol ? { useClientProtocol } : {}),
       sources,
     };
     this.built.set(name, cluster);
@@ -176,6 +199,9 @@ export class ClusterRegistry {
     connectTimeout?: string;
     lbPolicy: Cluster["lbPolicy"];
     h2UpgradePolicy?: H2UpgradePolicy;
+    connectionPool?: ConnectionPoolSettings;
+    outlierDetection?: OutlierDetection;
+    loadBalancer?: LoadBalancerSettings;
   } {
     const atPort = (p: TrafficPolicy | undefined, path: string): [TrafficPolicy | undefined, string] => {
       const i = p?.portLevelSettings?.findIndex((s) => s?.port?.number === port) ?? -1;
@@ -202,7 +228,14 @@ export class ClusterRegistry {
         : simple === "RANDOM"
           ? "RANDOM"
           : "LEAST_REQUEST";
+    // Istio's MergeTrafficPolicy: these three come whole from the most specific layer that has them.
+    const connectionPool = layers.find(([l]) => l?.connectionPool != null)?.[0]?.connectionPool;
+    const outlierDetection = layers.find(([l]) => l?.outlierDetection != null)?.[0]?.outlierDetection;
+    const loadBalancer = layers.find(([l]) => l?.loadBalancer != null)?.[0]?.loadBalancer;
     return {
+      ...(connectionPool == null ? {} : { connectionPool }),
+      ...(outlierDetection == null ? {} : { outlierDetection }),
+      ...(loadBalancer == null ? {} : { loadBalancer }),
       ...(tlsLayer?.[0]?.tls === undefined ? {} : { tls: tlsLayer[0].tls }),
       tlsPath: below(tlsLayer?.[1] ?? basePath, "tls"),
       ...(connectTimeout === undefined ? {} : { connectTimeout }),

@@ -516,6 +516,73 @@ export interface UpstreamTlsContext {
 /** The HTTP version a cluster speaks to its endpoints. */
 export type UpstreamProtocol = "HTTP/1.1" | "HTTP/2";
 
+/**
+ * Envoy's circuit-breaker thresholds of a cluster (Istio's `connectionPool`), counted per
+ * cluster and per proxy process. An unset field is 4294967295, Istio's "unlimited".
+ */
+export interface CircuitBreakers {
+  /** Upstream connections; over HTTP/1.1 also requests in flight (`tcp.maxConnections`). */
+  readonly maxConnections: number;
+  /** Requests waiting for a connection (`http.http1MaxPendingRequests`). */
+  readonly maxPendingRequests: number;
+  /** Requests in flight, any protocol (`http.http2MaxRequests`). */
+  readonly maxRequests: number;
+  /** Retries waiting for their backoff at once (`http.maxRetries`). */
+  readonly maxRetries: number;
+}
+
+/** Upstream HTTP connection settings (Envoy's `common_http_protocol_options`). */
+export interface HttpProtocolOptions {
+  /** Idle time after which an upstream connection is closed (`http.idleTimeout`, else `tcp.idleTimeout`; 1h). */
+  readonly idleTimeoutMs: number;
+  /** Requests after which a connection is closed (`http.maxRequestsPerConnection`); 0 = unlimited. */
+  readonly maxRequestsPerConnection: number;
+}
+
+/**
+ * Passive health checking (Envoy's `OutlierDetection` as Istio sets it): consecutive-failure
+ * ejection only, success-rate ejection off.
+ */
+export interface OutlierDetectionConfig {
+  /** 5xx answers in a row that eject an endpoint; 0 = off. Default 5. */
+  readonly consecutive5xx: number;
+  /** 502/503/504 answers in a row that eject an endpoint; 0 = off (the default). */
+  readonly consecutiveGatewayFailure: number;
+  /** Local-origin failures in a row that eject (only with `splitExternalLocalOriginErrors`); 0 = off. Default 5. */
+  readonly consecutiveLocalOriginFailure: number;
+  /** Connect failures, timeouts and resets counted apart from answers. */
+  readonly splitExternalLocalOriginErrors: boolean;
+  /** How often ejections are reviewed. Default 10000. */
+  readonly intervalMs: number;
+  /** Ejection time of a first ejection; multiplied by the ejections in a row. Default 30000. */
+  readonly baseEjectionTimeMs: number;
+  /** Longest ejection (Envoy's `max_ejection_time`). 300000. */
+  readonly maxEjectionTimeMs: number;
+  /** Most endpoints ejected at once, in percent; one is always allowed. Default 10. */
+  readonly maxEjectionPercent: number;
+  /** Below this percentage of healthy endpoints, all are used (Envoy's healthy panic threshold). Default 0. */
+  readonly healthyPanicThreshold: number;
+}
+
+/** What a consistent hash hashes. */
+export type HashKey =
+  /** A request header's first value. */
+  | { readonly kind: "header"; readonly name: string }
+  /** A cookie; with `ttlSeconds`, set on the response when the request lacks it. */
+  | { readonly kind: "cookie"; readonly name: string; readonly path?: string; readonly ttlSeconds?: number }
+  /** The downstream peer's IP address. */
+  | { readonly kind: "source-ip" }
+  /** A query parameter's first value. */
+  | { readonly kind: "query"; readonly name: string };
+
+/** Consistent hashing over a ring (Envoy's `RING_HASH`; Istio's `maglev` is served by a ring too). */
+export interface ConsistentHashConfig {
+  /** The key. */
+  readonly key: HashKey;
+  /** Ring entries, at least (`ringHash.minimumRingSize`, `maglev.tableSize`, `minimumRingSize`; 1024). */
+  readonly minimumRingSize: number;
+}
+
 /** Where requests go: one service port and subset (Envoy's `Cluster`). */
 export interface Cluster {
   /** `outbound|<port>|<subset>|<host>`, Istio's cluster name. */
@@ -547,7 +614,21 @@ export interface Cluster {
    * From the DestinationRule's `loadBalancer.simple`: `ROUND_ROBIN` (also for `PASSTHROUGH`),
    * `RANDOM`, else `LEAST_REQUEST` (Envoy's and Istio's default, also for `LEAST_CONN`).
    */
-  readonly lbPolicy: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST";
+  readonly lbPolicy: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" | "RING_HASH";
+  /** Consistent hashing; set exactly when `lbPolicy` is `RING_HASH`. */
+  readonly consistentHash?: ConsistentHashConfig;
+  /** Circuit-breaker thresholds; absent when the DestinationRule has no `connectionPool` (no limits). */
+  readonly circuitBreakers?: CircuitBreakers;
+  /** Upstream HTTP connection settings; absent = idle 1h, no request limit per connection. */
+  readonly httpProtocolOptions?: HttpProtocolOptions;
+  /** Passive health checking; absent = off. */
+  readonly outlierDetection?: OutlierDetectionConfig;
+  /**
+   * True when requests go upstream in the downstream client's HTTP version
+   * (`connectionPool.http.useClientProtocol`); `upstreamProtocol` is then `HTTP/1.1`, the
+   * version of HTTP/1.1 clients.
+   */
+  readonly useClientProtocol?: boolean;
   /**
    * The HTTP version of every request sent to the endpoints (Envoy's `http2_protocol_options`):
    * `HTTP/2` when the destination port's protocol is `HTTP2` or `GRPC` (ServiceEntry `protocol`,

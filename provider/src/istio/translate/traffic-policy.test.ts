@@ -1,0 +1,275 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection, Resource } from "../model";
+import { buildProxyConfig } from "./build-proxy-config";
+import {
+  circuitBreakersOf,
+  consistentHashOf,
+  httpProtocolOptionsOf,
+  outlierDetectionOf,
+  UNLIMITED,
+} from "./traffic-policy";
+
+describe("circuitBreakersOf", () => {
+  const cases: [string, ConnectionPoolSettings | undefined, ReturnType<typeof circuitBreakersOf>][] = [
+    ["no connection pool: no breakers", undefined, undefined],
+    [
+      "a pool without limits: Istio's unlimited thresholds",
+      { tcp: { connectTimeout: "1s" } },
+      {
+        maxConnections: UNLIMITED,
+        maxPendingRequests: UNLIMITED,
+        maxRequests: UNLIMITED,
+        maxRetries: UNLIMITED,
+      },
+    ],
+    [
+      "every limit",
+      {
+        tcp: { maxConnections: 1 },
+        http: { http1MaxPendingRequests: 2, http2MaxRequests: 3, maxRetries: 4 },
+      },
+      { maxConnections: 1, maxPendingRequests: 2, maxRequests: 3, maxRetries: 4 },
+    ],
+    [
+      "0 is unset, as in Istio",
+      { tcp: { maxConnections: 0 }, http: { maxRetries: 0 } },
+      {
+        maxConnections: UNLIMITED,
+        maxPendingRequests: UNLIMITED,
+        maxRequests: UNLIMITED,
+        maxRetries: UNLIMITED,
+      },
+    ],
+  ];
+  for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(circuitBreakersOf(pool), want));
+});
+
+describe("httpProtocolOptionsOf", () => {
+  const cases: [string, ConnectionPoolSettings | undefined, ReturnType<typeof httpProtocolOptionsOf>][] = [
+    ["nothing set", { tcp: { maxConnections: 1 } }, undefined],
+    [
+      "http.idleTimeout",
+      { http: { idleTimeout: "30s" } },
+      { idleTimeoutMs: 30000, maxRequestsPerConnection: 0 },
+    ],
+    [
+      "http.idleTimeout wins over tcp.idleTimeout",
+      { http: { idleTimeout: "2s" }, tcp: { idleTimeout: "5s" } },
+      { idleTimeoutMs: 2000, maxRequestsPerConnection: 0 },
+    ],
+    [
+      "tcp.idleTimeout alone",
+      { tcp: { idleTimeout: "5s" } },
+      { idleTimeoutMs: 5000, maxRequestsPerConnection: 0 },
+    ],
+    [
+      "maxRequestsPerConnection 1 (no keep-alive), Envoy's 1h idle timeout",
+      { http: { maxRequestsPerConnection: 1 } },
+      { idleTimeoutMs: 3600000, maxRequestsPerConnection: 1 },
+    ],
+  ];
+  for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(httpProtocolOptionsOf(pool), want));
+});
+
+describe("outlierDetectionOf", () => {
+  const defaults = {
+    consecutive5xx: 5,
+    consecutiveGatewayFailure: 0,
+    consecutiveLocalOriginFailure: 0,
+    splitExternalLocalOriginErrors: false,
+    intervalMs: 10000,
+    baseEjectionTimeMs: 30000,
+    maxEjectionTimeMs: 300000,
+    maxEjectionPercent: 10,
+    healthyPanicThreshold: 0,
+  };
+  const cases: [string, OutlierDetection | undefined, ReturnType<typeof outlierDetectionOf>][] = [
+    ["absent: off", undefined, undefined],
+    ["empty: Envoy's defaults, panic off (Istio)", {}, defaults],
+    [
+      "everything set",
+      {
+        consecutive5xxErrors: 0,
+        consecutiveGatewayErrors: 2,
+        consecutiveLocalOriginFailures: 3,
+        splitExternalLocalOriginErrors: true,
+        interval: "1s",
+        baseEjectionTime: "2m",
+        maxEjectionPercent: 100,
+        minHealthPercent: 40,
+      },
+      {
+        ...defaults,
+        consecutive5xx: 0,
+        consecutiveGatewayFailure: 2,
+        consecutiveLocalOriginFailure: 3,
+        splitExternalLocalOriginErrors: true,
+        intervalMs: 1000,
+        baseEjectionTimeMs: 120000,
+        maxEjectionPercent: 100,
+        healthyPanicThreshold: 40,
+      },
+    ],
+    [
+      "split without a local-origin count: Envoy's 5",
+      { splitExternalLocalOriginErrors: true },
+      { ...defaults, splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailure: 5 },
+    ],
+  ];
+  for (const [name, od, want] of cases) it(name, () => assert.deepEqual(outlierDetectionOf(od), want));
+});
+
+describe("consistentHashOf", () => {
+  const cases: [string, LoadBalancerSettings | undefined, ReturnType<typeof consistentHashOf>][] = [
+    ["simple only", { simple: "RANDOM" }, undefined],
+    [
+      "header, lower-cased",
+      { consistentHash: { httpHeaderName: "X-User" } },
+      { key: { kind: "header", name: "x-user" }, minimumRingSize: 1024 },
+    ],
+    [
+      "cookie with path and ttl",
+      {
+        consistentHash: {
+          httpCookie: { name: "user", path: "/", ttl: "1h" },
+          ringHash: { minimumRingSize: 4096 },
+        },
+      },
+      { key: { kind: "cookie", name: "user", path: "/", ttlSeconds: 3600 }, minimumRingSize: 4096 },
+    ],
+    [
+      "cookie without ttl: never set by the proxy",
+      { consistentHash: { httpCookie: { name: "user" } } },
+      { key: { kind: "cookie", name: "user" }, minimumRingSize: 1024 },
+    ],
+    [
+      "source IP, maglev table size as the ring size",
+      { consistentHash: { useSourceIp: true, maglev: { tableSize: 65537 } } },
+      { key: { kind: "source-ip" }, minimumRingSize: 65537 },
+    ],
+    [
+      "query parameter, deprecated minimumRingSize",
+      { consistentHash: { httpQueryParameterName: "u", minimumRingSize: 2048 } },
+      { key: { kind: "query", name: "u" }, minimumRingSize: 2048 },
+    ],
+    ["no key", { consistentHash: {} }, undefined],
+    [
+      "a ring larger than Envoy's maximum is capped",
+      { consistentHash: { useSourceIp: true, ringHash: { minimumRingSize: 100_000_000 } } },
+      { key: { kind: "source-ip" }, minimumRingSize: 8388608 },
+    ],
+  ];
+  for (const [name, lb, want] of cases) it(name, () => assert.deepEqual(consistentHashOf(lb), want));
+});
+
+describe("traffic policy layers in clusters", () => {
+  it("a subset's connectionPool, outlierDetection and loadBalancer replace the rule's whole (Istio's MergeTrafficPolicy); port settings come first", () => {
+    const docs = parseAllDocuments(`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    route: [{destination: {host: web, subset: a}}]
+  - match: [{uri: {prefix: /b}}]
+    route: [{destination: {host: web, subset: b}}]
+  - match: [{uri: {prefix: /c}}]
+    route: [{destination: {host: web, port: {number: 9090}}}]
+  - route: [{destination: {host: web, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: istio-system}
+spec:
+  host: web
+  trafficPolicy:
+    connectionPool: {tcp: {maxConnections: 5}, http: {http2MaxRequests: 50, useClientProtocol: true}}
+    outlierDetection: {consecutive5xxErrors: 7}
+    loadBalancer: {consistentHash: {httpHeaderName: x-user}}
+    portLevelSettings:
+    - port: {number: 9090}
+      connectionPool: {http: {maxRequestsPerConnection: 1}}
+  subsets:
+  - name: a
+    labels: {version: a}
+    trafficPolicy:
+      connectionPool: {http: {http1MaxPendingRequests: 3}}
+  - name: b
+    labels: {version: b}
+    trafficPolicy:
+      loadBalancer: {simple: RANDOM}
+      outlierDetection: {consecutiveGatewayErrors: 2}
+`).map((d) => d.toJSON() as Resource);
+    const { config } = buildProxyConfig(docs, {
+      namespace: "istio-system",
+      labels: { istio: "ingressgateway" },
+    });
+    const summary = config.clusters.map((c) => ({
+      name: c.name,
+      lbPolicy: c.lbPolicy,
+      hash: c.consistentHash?.key.kind,
+      breakers: c.circuitBreakers,
+      perConnection: c.httpProtocolOptions?.maxRequestsPerConnection,
+      consecutive5xx: c.outlierDetection?.consecutive5xx,
+      gateway: c.outlierDetection?.consecutiveGatewayFailure,
+      useClientProtocol: c.useClientProtocol,
+    }));
+    const U = UNLIMITED;
+    assert.deepEqual(summary, [
+      {
+        name: "outbound|80|a|web.istio-system.svc.cluster.local",
+        lbPolicy: "RING_HASH",
+        hash: "header",
+        breakers: { maxConnections: U, maxPendingRequests: 3, maxRequests: U, maxRetries: U },
+        perConnection: undefined,
+        consecutive5xx: 7,
+        gateway: 0,
+        useClientProtocol: undefined,
+      },
+      {
+        name: "outbound|80|b|web.istio-system.svc.cluster.local",
+        lbPolicy: "RANDOM",
+        hash: undefined,
+        breakers: { maxConnections: 5, maxPendingRequests: U, maxRequests: 50, maxRetries: U },
+        perConnection: undefined,
+        consecutive5xx: 5,
+        gateway: 2,
+        useClientProtocol: true,
+      },
+      {
+        name: "outbound|80||web.istio-system.svc.cluster.local",
+        lbPolicy: "RING_HASH",
+        hash: "header",
+        breakers: { maxConnections: 5, maxPendingRequests: U, maxRequests: 50, maxRetries: U },
+        perConnection: undefined,
+        consecutive5xx: 7,
+        gateway: 0,
+        useClientProtocol: true,
+      },
+      {
+        name: "outbound|9090||web.istio-system.svc.cluster.local",
+        lbPolicy: "RING_HASH",
+        hash: "header",
+        breakers: { maxConnections: U, maxPendingRequests: U, maxRequests: U, maxRetries: U },
+        perConnection: 1,
+        consecutive5xx: 7,
+        gateway: 0,
+        useClientProtocol: undefined,
+      },
+    ]);
+  });
+});

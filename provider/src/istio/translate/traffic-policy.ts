@@ -1,0 +1,109 @@
+/**
+ * The parts of a DestinationRule's traffic policy that shape a cluster's behaviour at run time,
+ * mapped as Istio's cluster builder maps them to Envoy: `connectionPool` to circuit breakers and
+ * HTTP protocol options (`applyConnectionPool`), `outlierDetection` to Envoy's outlier detection
+ * and healthy panic threshold (`applyOutlierDetection`), `loadBalancer.consistentHash` to a ring
+ * hash. Zero and unset are alike, as in Istio (proto3 cannot tell them apart).
+ */
+import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection } from "../model";
+import { parseDurationMs } from "./duration";
+import type {
+  CircuitBreakers,
+  ConsistentHashConfig,
+  HashKey,
+  HttpProtocolOptions,
+  OutlierDetectionConfig,
+} from "./proxy-config";
+
+/** Istio's value for a circuit-breaker threshold the DestinationRule leaves unset (`math.MaxUint32`). */
+export const UNLIMITED = 4294967295;
+
+/** Envoy's default idle timeout of upstream HTTP connections (`common_http_protocol_options.idle_timeout`). */
+export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 3_600_000;
+
+/** Envoy's default ring size (`minimum_ring_size`). */
+export const DEFAULT_MINIMUM_RING_SIZE = 1024;
+
+/** Envoy's largest ring (`maximum_ring_size`); bigger requests are capped to it. */
+export const MAXIMUM_RING_SIZE = 8_388_608;
+
+const positive = (n: number | undefined): number | undefined =>
+  typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
+
+/** The circuit breakers of a connection pool; undefined without one (Envoy's defaults are then not applied either). */
+export function circuitBreakersOf(pool: ConnectionPoolSettings | undefined): CircuitBreakers | undefined {
+  if (pool === undefined) return undefined;
+  return {
+    maxConnections: positive(pool.tcp?.maxConnections) ?? UNLIMITED,
+    maxPendingRequests: positive(pool.http?.http1MaxPendingRequests) ?? UNLIMITED,
+    maxRequests: positive(pool.http?.http2MaxRequests) ?? UNLIMITED,
+    maxRetries: positive(pool.http?.maxRetries) ?? UNLIMITED,
+  };
+}
+
+/**
+ * The HTTP protocol options of a connection pool; undefined when it sets none of them
+ * (`http.idleTimeout` wins over `tcp.idleTimeout`, as in Istio).
+ */
+export function httpProtocolOptionsOf(
+  pool: ConnectionPoolSettings | undefined,
+): HttpProtocolOptions | undefined {
+  const idle = pool?.http?.idleTimeout ?? pool?.tcp?.idleTimeout;
+  const idleMs = parseDurationMs(idle);
+  const perConnection = positive(pool?.http?.maxRequestsPerConnection);
+  if ((idleMs === undefined || idleMs === 0) && perConnection === undefined) return undefined;
+  return {
+    idleTimeoutMs: idleMs === undefined || idleMs === 0 ? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS : idleMs,
+    maxRequestsPerConnection: perConnection ?? 0,
+  };
+}
+
+/** Envoy's outlier detection as Istio configures it from `od`; undefined without `od`. */
+export function outlierDetectionOf(od: OutlierDetection | undefined): OutlierDetectionConfig | undefined {
+  if (od === undefined) return undefined;
+  const count = (n: number | undefined, unset: number) =>
+    typeof n === "number" && n >= 0 ? Math.floor(n) : unset;
+  const split = od.splitExternalLocalOriginErrors === true;
+  return {
+    consecutive5xx: count(od.consecutive5xxErrors, 5),
+    consecutiveGatewayFailure: count(od.consecutiveGatewayErrors, 0),
+    // Istio passes the value only when positive; Envoy's default (5, enforced) applies otherwise.
+    consecutiveLocalOriginFailure: split ? (positive(od.consecutiveLocalOriginFailures) ?? 5) : 0,
+    splitExternalLocalOriginErrors: split,
+    intervalMs: positive(parseDurationMs(od.interval)) ?? 10_000,
+    baseEjectionTimeMs: positive(parseDurationMs(od.baseEjectionTime)) ?? 30_000,
+    maxEjectionTimeMs: 300_000,
+    maxEjectionPercent: Math.min(100, positive(od.maxEjectionPercent) ?? 10),
+    // Istio always sets the panic threshold from minHealthPercent, so 0 (unset) turns panic off.
+    healthyPanicThreshold: Math.min(100, Math.max(0, Math.floor(od.minHealthPercent ?? 0))),
+  };
+}
+
+/** The consistent hash of `lb`; undefined when it has none or names no key. */
+export function consistentHashOf(lb: LoadBalancerSettings | undefined): ConsistentHashConfig | undefined {
+  const ch = lb?.consistentHash;
+  if (ch === undefined) return undefined;
+  let key: HashKey | undefined;
+  if (ch.httpHeaderName !== undefined && ch.httpHeaderName !== "") {
+    key = { kind: "header", name: ch.httpHeaderName.toLowerCase() };
+  } else if (ch.httpCookie !== undefined && ch.httpCookie.name !== "") {
+    const ttlMs = parseDurationMs(ch.httpCookie.ttl);
+    key = {
+      kind: "cookie",
+      name: ch.httpCookie.name,
+      ...(ch.httpCookie.path === undefined || ch.httpCookie.path === "" ? {} : { path: ch.httpCookie.path }),
+      ...(ttlMs === undefined ? {} : { ttlSeconds: Math.floor(ttlMs / 1000) }),
+    };
+  } else if (ch.useSourceIp === true) {
+    key = { kind: "source-ip" };
+  } else if (ch.httpQueryParameterName !== undefined && ch.httpQueryParameterName !== "") {
+    key = { kind: "query", name: ch.httpQueryParameterName };
+  }
+  if (key === undefined) return undefined;
+  const size =
+    positive(ch.ringHash?.minimumRingSize) ??
+    positive(ch.maglev?.tableSize) ??
+    positive(ch.minimumRingSize) ??
+    DEFAULT_MINIMUM_RING_SIZE;
+  return { key, minimumRingSize: Math.min(size, MAXIMUM_RING_SIZE) };
+}
