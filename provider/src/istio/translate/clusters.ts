@@ -228,10 +228,19 @@ export class ClusterRegistry {
         : simple === "RANDOM"
           ? "RANDOM"
           : "LEAST_REQUEST";
-    // Istio's MergeTrafficPolicy: these three come whole from the most specific layer that has them.
-    const connectionPool = layers.find(([l]) => l?.connectionPool != null)?.[0]?.connectionPool;
-    const outlierDetection = layers.find(([l]) => l?.outlierDetection != null)?.[0]?.outlierDetection;
-    const loadBalancer = layers.find(([l]) => l?.loadBalancer != null)?.[0]?.loadBalancer;
+    // As Istio merges them (MergeSubsetTrafficPolicy): a matching port-level entry replaces its
+    // policy wholesale, omitted fields falling back to defaults; a subset's field replaces the
+    // rule's whole.
+    const [subsetPort] = layers[0]!;
+    const [rulePort] = layers[2]!;
+    const whole = <K extends "connectionPool" | "outlierDetection" | "loadBalancer">(field: K) => {
+      if (subsetPort !== undefined) return subsetPort[field] ?? undefined;
+      if (subset?.[field] != null) return subset[field];
+      return (rulePort !== undefined ? rulePort[field] : base?.[field]) ?? undefined;
+    };
+    const connectionPool = whole("connectionPool");
+    const outlierDetection = whole("outlierDetection");
+    const loadBalancer = whole("loadBalancer");
     return {
       ...(connectionPool == null ? {} : { connectionPool }),
       ...(outlierDetection == null ? {} : { outlierDetection }),

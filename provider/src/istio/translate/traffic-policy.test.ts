@@ -165,7 +165,7 @@ describe("consistentHashOf", () => {
 });
 
 describe("traffic policy layers in clusters", () => {
-  it("a subset's connectionPool, outlierDetection and loadBalancer replace the rule's whole (Istio's MergeTrafficPolicy); port settings come first", () => {
+  it("a subset's connectionPool, outlierDetection and loadBalancer replace the rule's whole; a port-level entry replaces its policy wholesale (Istio's MergeSubsetTrafficPolicy)", () => {
     const docs = parseAllDocuments(`
 apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -262,12 +262,12 @@ spec:
       },
       {
         name: "outbound|9090||web.istio-system.svc.cluster.local",
-        lbPolicy: "RING_HASH",
-        hash: "header",
+        lbPolicy: "LEAST_REQUEST",
+        hash: undefined,
         breakers: { maxConnections: U, maxPendingRequests: U, maxRequests: U, maxRetries: U },
         perConnection: 1,
-        consecutive5xx: 7,
-        gateway: 0,
+        consecutive5xx: undefined,
+        gateway: undefined,
         useClientProtocol: undefined,
       },
     ]);
