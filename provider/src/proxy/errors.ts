@@ -10,6 +10,12 @@ export const ERROR_STATUS = {
   IGW_ERR_NO_ROUTE: { status: 404, flag: "NR", summary: "no virtual host or route matched the request" },
   /** The route's cluster has no endpoint (unresolved host, empty subset) (Envoy `UH`). */
   IGW_ERR_NO_HEALTHY_UPSTREAM: { status: 503, flag: "UH", summary: "the cluster has no endpoint to send to" },
+  /** A circuit breaker of the cluster (DestinationRule `connectionPool`) refused the request (Envoy `UO`). */
+  IGW_ERR_UPSTREAM_OVERFLOW: {
+    status: 503,
+    flag: "UO",
+    summary: "the cluster's connection pool limits are reached (circuit breaking)",
+  },
   /** The upstream refused or reset the connection before answering (Envoy `UF`). */
   IGW_ERR_UPSTREAM_CONNECT: { status: 503, flag: "UF", summary: "connecting to the upstream failed" },
   /** The upstream closed or reset the connection after the request was sent (Envoy `UC`). */
@@ -94,6 +100,13 @@ export class NoRouteError extends ProxyError {
 export class NoHealthyUpstreamError extends ProxyError {
   constructor(message = "no healthy upstream") {
     super("IGW_ERR_NO_HEALTHY_UPSTREAM", message);
+  }
+}
+
+/** A circuit breaker refused the request: too many requests in flight or waiting. */
+export class UpstreamOverflowError extends ProxyError {
+  constructor(message = "upstream overflow") {
+    super("IGW_ERR_UPSTREAM_OVERFLOW", message);
   }
 }
 

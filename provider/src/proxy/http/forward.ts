@@ -17,6 +17,7 @@ import {
   NoHealthyUpstreamError,
   ProxyError,
   UpstreamConnectError,
+  UpstreamOverflowError,
   UpstreamTimeoutError,
   toProxyError,
 } from "../errors";
@@ -27,6 +28,7 @@ import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manag
 import type { Exchange } from "./exchange";
 import { downstreamResponseHeaders } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
+import { appendSetCookie, requestHash } from "./request-hash";
 
 /** What a forwarded request needs from the connection manager. */
 export interface ForwardHost {
@@ -66,6 +68,14 @@ export class Forward {
   private readonly attemptStart = performance.now();
   private readonly body: ReplayableBody | undefined;
   private readonly retry: RetryPolicy | undefined;
+  /** The endpoint of the attempt in flight, for outlier detection. */
+  private endpoint: UpstreamEndpoint | undefined;
+  /** Holding a slot of the cluster's circuit breaker; waiting for one. */
+  private slot: "held" | "waiting" | undefined;
+  /** The request's consistent hash, for `RING_HASH` clusters. */
+  private hash: number | undefined;
+  /** The cookie a `RING_HASH` cluster sets on the response (`httpCookie` with `ttl`, absent from the request). */
+  private setCookie: string | undefined;
 
   constructor(
     private readonly host: ForwardHost,
@@ -84,6 +94,12 @@ export class Forward {
       this.routeTimer = setTimeout(() => this.fail(new UpstreamTimeoutError(), true), timeoutMs);
     }
     this.x.closeListener = this;
+    const hashKey = this.target.cluster.config.consistentHash?.key;
+    if (hashKey !== undefined) {
+      const h = requestHash(hashKey, this.x);
+      this.hash = h.hash;
+      this.setCookie = h.setCookie;
+    }
     this.send();
   }
 
@@ -95,12 +111,21 @@ export class Forward {
       const err = new Error("downstream closed");
       this.current?.abort(err);
     }
+    if (this.slot !== undefined) this.releaseSlot();
   }
 
   private send(): void {
     if (this.finished) return;
-    const ep = this.target.cluster.pick();
+    const cluster = this.target.cluster;
+    if (cluster.breaker !== undefined && this.slot === undefined) {
+      const admission = cluster.breaker.admit(this, !this.target.h2);
+      if (admission === "overflow") return this.fail(new UpstreamOverflowError(), true);
+      this.slot = admission === "go" ? "held" : "waiting";
+      if (admission === "queued") return;
+    }
+    const ep = cluster.pick(this.hash);
     if (ep === undefined) return this.fail(new NoHealthyUpstreamError(), true);
+    this.endpoint = ep;
     this.x.upstreamHost = ep.hostPort;
     this.attempt++;
     this.current = undefined;
@@ -115,14 +140,23 @@ export class Forward {
     this.fail(err, false);
   }
 
-  /** Whether a failed attempt with this outcome may be retried. */
+  /**
+   * Whether a failed attempt with this outcome may be retried. Every attempt's outcome (an
+   * answer's status, a failure) passes here exactly once, so outlier detection is fed here; a
+   * true answer takes one of the cluster's retry slots, which {@link scheduleRetry} gives back.
+   */
   canRetry(outcome: AttemptOutcome): boolean {
+    const cluster = this.target.cluster;
+    if (cluster.outlier !== undefined && this.endpoint !== undefined) {
+      cluster.outlier.observe(this.endpoint, outcome);
+    }
     const r = this.retry;
     return (
       r !== undefined &&
       this.attempt <= r.attempts &&
       (this.body === undefined || this.body.replayable) &&
-      isRetriable(r.conditions, outcome)
+      isRetriable(r.conditions, outcome) &&
+      (cluster.breaker === undefined || cluster.breaker.tryRetry())
     );
   }
 
@@ -130,10 +164,28 @@ export class Forward {
   scheduleRetry(): void {
     const wait = retryBackoffMs(this.retry!, this.attempt - 1);
     this.x.flags = "URX";
+    const breaker = this.target.cluster.breaker;
+    // The attempt's connection is free again; the retry queues for one like a new request.
+    if (this.slot !== undefined) this.releaseSlot();
     setTimeout(() => {
+      breaker?.retryDone();
       this.x.flags = "-";
       this.send();
     }, wait);
+  }
+
+  /** The circuit breaker gave this request a slot after it waited. */
+  admitted(): void {
+    this.slot = "held";
+    // Not from inside the handler of the request that freed the slot.
+    queueMicrotask(() => this.send());
+  }
+
+  private releaseSlot(): void {
+    const breaker = this.target.cluster.breaker!;
+    if (this.slot === "held") breaker.release();
+    else breaker.cancel(this);
+    this.slot = undefined;
   }
 
   private fail(err: ProxyError, abortCurrent: boolean): void {
@@ -143,6 +195,7 @@ export class Forward {
     if (abortCurrent) {
       this.current?.abort(err);
     }
+    if (this.slot !== undefined) this.releaseSlot();
     this.host.replyError(this.x, err);
   }
 
@@ -164,6 +217,7 @@ export class Forward {
     this.x.upstreamServiceTime = Math.round(performance.now() - this.attemptStart);
     const headers = downstreamResponseHeaders(upstreamHeaders, this.x.h2);
     headers["x-envoy-upstream-service-time"] = String(this.x.upstreamServiceTime);
+    if (this.setCookie !== undefined) appendSetCookie(headers, this.setCookie);
     this.host.writeHead(this.x, status, headers);
   }
 
@@ -171,6 +225,7 @@ export class Forward {
   done(): void {
     this.finished = true;
     if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
+    if (this.slot !== undefined) this.releaseSlot();
   }
 
   private sendH1(ep: UpstreamEndpoint): void {

@@ -407,7 +407,9 @@ export class HttpConnectionManager implements ForwardHost {
       path: fullPath,
       headers,
       body,
-      h2: cluster.config.upstreamProtocol === "HTTP/2" || (x.h2 && isGrpc(x)),
+      h2:
+        cluster.config.upstreamProtocol === "HTTP/2" ||
+        (x.h2 && (cluster.config.useClientProtocol === true || isGrpc(x))),
       timeoutMs: action.timeoutMs,
       retry,
     }).start();

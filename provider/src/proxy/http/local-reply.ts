@@ -9,6 +9,8 @@ import type { HeaderMap } from "../router/header-operations";
 const BODY: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_NO_ROUTE: "",
   IGW_ERR_NO_HEALTHY_UPSTREAM: "no healthy upstream",
+  IGW_ERR_UPSTREAM_OVERFLOW:
+    "upstream connect error or disconnect/reset before headers. reset reason: overflow",
   IGW_ERR_UPSTREAM_CONNECT:
     "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
   IGW_ERR_UPSTREAM_RESET:
@@ -24,6 +26,8 @@ const BODY: Partial<Record<ProxyError["code"], string>> = {
 export function errorReply(err: ProxyError): { status: number; headers: HeaderMap; body: string } {
   const body = BODY[err.code] ?? err.message;
   const headers: HeaderMap = { "x-igw-error-code": err.code };
+  // Envoy marks a circuit breaker's answer so clients can tell it from the upstream's own 503.
+  if (err.code === "IGW_ERR_UPSTREAM_OVERFLOW") headers["x-envoy-overloaded"] = "true";
   if (body !== "") {
     headers["content-type"] = "text/plain";
     headers["content-length"] = String(Buffer.byteLength(body));

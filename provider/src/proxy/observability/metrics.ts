@@ -85,6 +85,20 @@ export interface TcpStats {
   closed(responseFlags: string, sentBytes: number, receivedBytes: number): void;
 }
 
+/**
+ * Envoy's cluster counters for traffic policies, named as Envoy's Prometheus output names them
+ * (`envoy_cluster_<stat>{cluster_name="outbound|80||reviews..."}`); created only for clusters
+ * with a circuit breaker or outlier detection.
+ */
+export interface ClusterStats {
+  /** `upstream_rq_pending_overflow`: requests answered 503 `UO` by a circuit breaker. */
+  readonly pendingOverflow: CounterSeries;
+  /** `upstream_rq_retry_overflow`: retries not made because `maxRetries` were already waiting. */
+  readonly retryOverflow: CounterSeries;
+  /** `outlier_detection.ejections_enforced_total`: endpoints ejected by outlier detection. */
+  readonly ejectionsEnforced: CounterSeries;
+}
+
 /** The proxy's Prometheus registry and Istio's standard metrics. */
 export class ProxyMetrics {
   /** The registry `/metrics` renders. */
@@ -99,6 +113,9 @@ export class ProxyMetrics {
   private readonly tcpReceived: CounterFamily;
   private readonly httpCache = new Map<string, HttpStats>();
   private readonly tcpCache = new Map<string, TcpStats>();
+  private readonly pendingOverflow: CounterFamily;
+  private readonly retryOverflow: CounterFamily;
+  private readonly ejectionsEnforced: CounterFamily;
 
   constructor(private readonly identity: MetricsIdentity) {
     const registry = this.registry;
@@ -125,7 +142,31 @@ export class ProxyMetrics {
       "istio_tcp_received_bytes_total",
       "Bytes received from the client on TCP connections",
     );
+    const envoyCluster = (stat: string, help: string) =>
+      new CounterFamily(`envoy_cluster_${stat}`, help, ["cluster_name"]).registerWith(registry);
+    this.pendingOverflow = envoyCluster(
+      "upstream_rq_pending_overflow",
+      "Requests refused by the cluster's circuit breakers (503 UO)",
+    );
+    this.retryOverflow = envoyCluster(
+      "upstream_rq_retry_overflow",
+      "Retries not made because the cluster's maxRetries were in progress",
+    );
+    this.ejectionsEnforced = envoyCluster(
+      "outlier_detection_ejections_enforced_total",
+      "Endpoints ejected by the cluster's outlier detection",
+    );
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The traffic-policy counters of the cluster named `clusterName` (the same series on every call). */
+  cluster(clusterName: string): ClusterStats {
+    const labels = { cluster_name: clusterName };
+    return {
+      pendingOverflow: this.pendingOverflow.with(labels),
+      retryOverflow: this.retryOverflow.with(labels),
+      ejectionsEnforced: this.ejectionsEnforced.with(labels),
+    };
   }
 
   private base(

@@ -5,12 +5,16 @@
  * reload that keeps an endpoint keeps its warm keep-alive connections.
  */
 import http2 from "node:http2";
+import { performance } from "node:perf_hooks";
 import type tls from "node:tls";
 import { Pool } from "undici";
 import type { Cluster } from "../../istio/translate/proxy-config";
 import type { HttpStats, MetricsDestination, ProxyMetrics, TcpStats } from "../observability/metrics";
 import { buildUpstreamTls } from "../tls/secure-context";
+import { CircuitBreaker } from "./circuit-breaker";
 import type { EndpointResolver } from "./endpoint-resolver";
+import { HashRing } from "./hash-ring";
+import { OutlierDetector } from "./outlier-detector";
 
 /** One resolved endpoint of a cluster, with its pools. */
 export interface UpstreamEndpoint {
@@ -44,9 +48,30 @@ export interface ClusterRuntime {
   readonly http2Stats: HttpStats;
   /** TCP stats. */
   readonly tcpStats: TcpStats;
-  /** Picks an endpoint by the cluster's policy; undefined when there is none. */
-  pick(): UpstreamEndpoint | undefined;
+  /** The circuit breakers, when the DestinationRule has a `connectionPool`. */
+  readonly breaker?: CircuitBreaker;
+  /** Passive health checking, when the DestinationRule has `outlierDetection`. */
+  readonly outlier?: OutlierDetector<UpstreamEndpoint>;
+  /**
+   * Picks an endpoint by the cluster's policy, leaving out ejected endpoints (unless too few are
+   * left: Envoy's panic mode); undefined when there is none. `hash` is the request's consistent
+   * hash, for `RING_HASH` clusters (without it they pick at random).
+   */
+  pick(hash?: number): UpstreamEndpoint | undefined;
 }
+
+/** Settings of an endpoint's connection pool that come from the cluster. */
+export interface PoolOptions {
+  /** Connect timeout in ms. */
+  readonly connectTimeoutMs: number;
+  /** Idle keep-alive connections are closed after this long (ms). */
+  readonly idleTimeoutMs: number;
+  /** Requests after which a connection is closed; 0 = unlimited. */
+  readonly maxRequestsPerConnection: number;
+}
+
+/** The idle time of upstream connections when the DestinationRule says nothing. */
+const DEFAULT_IDLE_MS = 60_000;
 
 /** Connection pools keyed by endpoint and TLS settings, shared across configurations. */
 export class UpstreamPools {
@@ -57,12 +82,13 @@ export class UpstreamPools {
   endpoint(
     ip: string,
     port: number,
-    connectTimeoutMs: number,
+    options: PoolOptions,
     tlsOptions: tls.ConnectionOptions | undefined,
     tlsKey: string,
   ): UpstreamEndpoint {
     const hostPort = ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-    const key = `${hostPort}|${connectTimeoutMs}|${tlsKey}`;
+    const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection } = options;
+    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${tlsKey}`;
     let ep = this.pools.get(key);
     if (ep !== undefined) return ep;
     const scheme = tlsOptions === undefined ? "http" : "https";
@@ -70,8 +96,10 @@ export class UpstreamPools {
     const pool = new Pool(origin, {
       connections: null,
       pipelining: 1,
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 600_000,
+      // A DestinationRule's idle timeout is a ceiling a server's Keep-Alive hint cannot raise.
+      keepAliveTimeout: idleTimeoutMs,
+      keepAliveMaxTimeout: idleTimeoutMs === DEFAULT_IDLE_MS ? 600_000 : idleTimeoutMs,
+      ...(maxRequestsPerConnection > 0 ? { maxRequestsPerClient: maxRequestsPerConnection } : {}),
       headersTimeout: 0,
       bodyTimeout: 0,
       connectTimeout: connectTimeoutMs,
@@ -94,7 +122,7 @@ export class UpstreamPools {
           tlsOptions === undefined ? {} : { ...tlsOptions, ALPNProtocols: ["h2"] },
         );
         s.on("error", () => {}); // stream errors surface on the streams themselves
-        s.setTimeout(60_000, () => s.close());
+        s.setTimeout(idleTimeoutMs, () => s.close());
         s.unref();
         session = s;
         return s;
@@ -132,17 +160,20 @@ export async function buildClusters(
         c.tls === undefined ? undefined : await buildUpstreamTls(c.tls, `cluster ${JSON.stringify(c.name)}`);
       const tlsKey = c.tls === undefined ? "" : JSON.stringify(c.tls);
       const endpoints: UpstreamEndpoint[] = [];
+      const poolOptions: PoolOptions = {
+        connectTimeoutMs: c.connectTimeoutMs,
+        idleTimeoutMs: c.httpProtocolOptions?.idleTimeoutMs ?? DEFAULT_IDLE_MS,
+        maxRequestsPerConnection: c.httpProtocolOptions?.maxRequestsPerConnection ?? 0,
+      };
       for (const e of c.endpoints) {
         for (const addr of await resolver.resolve(e.address, e.port)) {
-          const ep = pools.endpoint(addr.ip, addr.port, c.connectTimeoutMs, tlsOptions, tlsKey);
+          const ep = pools.endpoint(addr.ip, addr.port, poolOptions, tlsOptions, tlsKey);
           const copies = Math.max(1, Math.min(e.weight, 100));
           for (let i = 0; i < copies; i++) endpoints.push(ep);
         }
       }
       const destination = destinationOf(c, proxyNamespace);
-      let rr = 0;
-      const random = c.lbPolicy === "RANDOM";
-      out.set(c.name, {
+      const base = {
         config: c,
         endpoints,
         destination,
@@ -150,18 +181,84 @@ export async function buildClusters(
         grpcStats: metrics.http(destination, "grpc"),
         http2Stats: metrics.http(destination, "http"),
         tcpStats: metrics.tcp(destination),
-        pick() {
-          const n = endpoints.length;
-          if (n === 0) return undefined;
-          if (n === 1) return endpoints[0];
-          if (random) return endpoints[Math.floor(Math.random() * n)];
-          rr = rr + 1 >= n ? 0 : rr + 1;
-          return endpoints[rr];
-        },
+      };
+      if (
+        c.circuitBreakers === undefined &&
+        c.outlierDetection === undefined &&
+        c.consistentHash === undefined
+      ) {
+        out.set(c.name, { ...base, pick: simplePick(endpoints, c.lbPolicy === "RANDOM") });
+        return;
+      }
+      const stats = metrics.cluster(c.name);
+      const breaker =
+        c.circuitBreakers === undefined ? undefined : new CircuitBreaker(c.circuitBreakers, stats);
+      const outlier =
+        c.outlierDetection === undefined
+          ? undefined
+          : new OutlierDetector(c.outlierDetection, endpoints, stats.ejectionsEnforced, () =>
+              performance.now(),
+            );
+      out.set(c.name, {
+        ...base,
+        ...(breaker === undefined ? {} : { breaker }),
+        ...(outlier === undefined ? {} : { outlier }),
+        pick: policyPick(c, endpoints, outlier),
       });
     }),
   );
   return out;
+}
+
+/** Round robin (or random) over `endpoints`: the pick of clusters without health or hashing. */
+function simplePick(endpoints: readonly UpstreamEndpoint[], random: boolean): ClusterRuntime["pick"] {
+  let rr = 0;
+  return () => {
+    const n = endpoints.length;
+    if (n === 0) return undefined;
+    if (n === 1) return endpoints[0];
+    if (random) return endpoints[Math.floor(Math.random() * n)];
+    rr = rr + 1 >= n ? 0 : rr + 1;
+    return endpoints[rr];
+  };
+}
+
+/**
+ * The pick of a cluster with outlier detection or consistent hashing: over the endpoints not
+ * ejected (all of them when fewer than the panic threshold are left), by ring or round robin.
+ * What depends on the healthy set is rebuilt only when the detector reports a change.
+ */
+function policyPick(
+  c: Cluster,
+  endpoints: readonly UpstreamEndpoint[],
+  outlier: OutlierDetector<UpstreamEndpoint> | undefined,
+): ClusterRuntime["pick"] {
+  let usable: readonly UpstreamEndpoint[] = endpoints;
+  let version = 0;
+  let rotate = simplePick(usable, c.lbPolicy === "RANDOM");
+  const hashing = c.consistentHash;
+  let ring: HashRing<UpstreamEndpoint> | undefined;
+  return (hash) => {
+    if (outlier !== undefined) {
+      outlier.maybeReview();
+      if (outlier.version !== version) {
+        version = outlier.version;
+        const hosts = outlier.hostCount;
+        const healthyPercent = (100 * (hosts - outlier.ejectedCount)) / hosts;
+        usable =
+          outlier.ejectedCount === 0 || healthyPercent < outlier.config.healthyPanicThreshold
+            ? endpoints
+            : endpoints.filter((e) => !outlier.isEjected(e));
+        rotate = simplePick(usable, c.lbPolicy === "RANDOM");
+        ring = undefined;
+      }
+    }
+    if (hashing === undefined) return rotate();
+    if (usable.length === 0) return undefined;
+    if (hash === undefined) return usable[Math.floor(Math.random() * usable.length)];
+    ring ??= new HashRing(usable, hashing.minimumRingSize);
+    return ring.pick(hash);
+  };
 }
 
 /** Metric labels of a cluster: `reviews.default.svc.cluster.local` -> name `reviews`, namespace `default`. */
