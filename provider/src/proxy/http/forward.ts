@@ -26,7 +26,7 @@ import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { isRetriable, retryBackoffMs } from "../router/retry-policy";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Exchange } from "./exchange";
-import { downstreamResponseHeaders } from "./headers";
+import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
 import { appendSetCookie, requestHash } from "./request-hash";
 
@@ -210,12 +210,11 @@ export class Forward {
     return this.retry?.perTryTimeoutMs;
   }
 
-  /** Commits the upstream's response head downstream. */
-  commit(status: number, upstreamHeaders: HeaderMap): void {
+  /** Commits the upstream's response head downstream (`headers`: hop-by-hop headers removed). */
+  commit(status: number, headers: HeaderMap): void {
     this.committed = true;
     this.body?.release();
     this.x.upstreamServiceTime = Math.round(performance.now() - this.attemptStart);
-    const headers = downstreamResponseHeaders(upstreamHeaders, this.x.h2);
     headers["x-envoy-upstream-service-time"] = String(this.x.upstreamServiceTime);
     if (this.setCookie !== undefined) appendSetCookie(headers, this.setCookie);
     this.host.writeHead(this.x, status, headers);
@@ -312,7 +311,7 @@ export class Forward {
         const v = headers[k];
         if (v !== undefined) out[k] = v as string | string[];
       }
-      this.commit(status, out);
+      this.commit(status, downstreamResponseHeaders(out, x.h2));
       if ((flags & http2Constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
         this.done();
         res.end();
@@ -367,9 +366,15 @@ export class Forward {
 /**
  * One HTTP/1.1 attempt: undici's handler for it. Events of an attempt that was given up on (a
  * retry was scheduled, the downstream closed) find the forward finished and change nothing.
+ *
+ * It speaks the dispatcher's raw protocol (`onConnect`, `onHeaders`, ...), which undici 7 still
+ * drives every request with. The newer controller protocol wraps each request in two more objects
+ * and turns the response head into an object that would be taken apart again here; the raw head
+ * goes straight to {@link downstreamResponseHeadersFromRaw}.
  */
 class H1Attempt implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+  private abortRequest: ((err?: Error) => void) | undefined;
+  private resumeResponse: (() => void) | undefined;
   private tryTimer: NodeJS.Timeout | undefined;
   private aborted = false;
 
@@ -381,61 +386,67 @@ class H1Attempt implements Dispatcher.DispatchHandler {
   /** Aborts the attempt, now or as soon as undici starts it. */
   abort(err: Error): void {
     this.aborted = true;
-    this.controller?.abort(err);
+    this.abortRequest?.(err);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.aborted) controller.abort(new Error("aborted"));
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.aborted) return abort(new Error("aborted"));
     const ms = this.forward.perTryTimeoutMs;
-    if (ms !== undefined) this.tryTimer = setTimeout(() => controller.abort(new UpstreamTimeoutError()), ms);
+    if (ms !== undefined) this.tryTimer = setTimeout(() => abort(new UpstreamTimeoutError()), ms);
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     const forward = this.forward;
-    if (forward.finished) return controller.abort(new Error("finished"));
-    if (statusCode < 200) return; // 1xx informational: not forwarded
+    if (forward.finished) {
+      this.abortRequest!(new Error("finished"));
+      return false;
+    }
+    if (statusCode < 200) return true; // 1xx informational: not forwarded
     if (forward.canRetry({ kind: "response", status: statusCode })) {
       this.clearTimer();
       // The abort surfaces as this attempt's error, which must not count as another failure.
       this.aborted = true;
-      controller.abort(new Error("retrying"));
+      this.abortRequest!(new Error("retrying"));
       forward.scheduleRetry();
-      return;
+      return false;
     }
-    forward.commit(statusCode, headers as HeaderMap);
+    this.resumeResponse = resume;
+    forward.commit(statusCode, downstreamResponseHeadersFromRaw(rawHeaders, forward.x.h2));
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     const forward = this.forward;
-    if (!forward.committed || forward.finished) return;
+    if (!forward.committed || forward.finished) return true;
     forward.x.bytesSent += chunk.length;
-    if (!this.res.write(chunk)) {
-      controller.pause();
-      this.res.once("drain", () => controller.resume());
-    }
+    if (this.res.write(chunk)) return true;
+    this.res.once("drain", this.resumeResponse!);
+    return false;
   }
 
-  onResponseEnd(
-    _controller: Dispatcher.DispatchController,
-    trailers: Record<string, string | string[] | undefined>,
-  ): void {
+  // Typed as strings by undici, handed over as bytes by its parser: either is taken.
+  onComplete(rawTrailers: (Buffer | string)[] | null): void {
     this.clearTimer();
     const forward = this.forward;
     if (!forward.committed || forward.finished) return;
     forward.done();
     const res = this.res;
-    if (trailers !== undefined && Object.keys(trailers).length > 0 && (forward.x.h2 || res.chunkedEncoding)) {
-      res.addTrailers(trailers as http.OutgoingHttpHeaders);
+    // HTTP/1.1 carries trailers only in a chunked body.
+    if (rawTrailers !== null && rawTrailers.length > 0 && (forward.x.h2 || res.chunkedEncoding)) {
+      // An object, not pairs: HTTP/2's compatibility response takes no other form.
+      const trailers: Record<string, string> = {};
+      for (let i = 0; i + 1 < rawTrailers.length; i += 2) {
+        const name = latin1(rawTrailers[i]!).toLowerCase();
+        const value = latin1(rawTrailers[i + 1]!);
+        trailers[name] = trailers[name] === undefined ? value : `${trailers[name]}, ${value}`;
+      }
+      res.addTrailers(trailers);
     }
     res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error): void {
     this.clearTimer();
     const forward = this.forward;
     if (forward.finished || this.aborted) return;
@@ -455,6 +466,10 @@ class H1Attempt implements Dispatcher.DispatchHandler {
 }
 
 const http2Constants = http2.constants;
+
+function latin1(text: Buffer | string): string {
+  return typeof text === "string" ? text : text.toString("latin1");
+}
 
 /** A retry was started for a body that was not kept: {@link Forward.canRetry} rules it out. */
 const BODY_NOT_KEPT = new ProxyError("IGW_ERR_INTERNAL", "request body not kept for another attempt");

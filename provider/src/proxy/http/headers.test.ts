@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
+import {
+  downstreamResponseHeaders,
+  downstreamResponseHeadersFromRaw,
+  upstreamRequestHeaders,
+} from "./headers";
 
 const how = { clientIp: "10.0.0.7", scheme: "https", keepTeTrailers: true };
 
@@ -79,4 +83,32 @@ test("a response downstream loses hop-by-hop headers, and content-length when HT
     "content-type": "text/plain",
     "set-cookie": ["a=1", "b=2"],
   });
+});
+
+test("a response head from the HTTP/1.1 parser gets the same treatment: names lower-cased, repeats listed", () => {
+  const raw = [
+    ["Content-Type", "text/plain"],
+    ["Content-Length", "12"],
+    ["Connection", "keep-alive, X-Hop"],
+    ["X-Hop", "1"],
+    ["Keep-Alive", "timeout=5"],
+    ["Set-Cookie", "a=1"],
+    ["set-cookie", "b=2"],
+    ["Set-Cookie", "c=3"],
+    ["Connection", "x-other"],
+    ["X-Other", "gone"],
+    ["Vary", "Accept-Encoding"],
+    ["Server", "caf\u00e9"],
+  ].flatMap(([name, value]) => [Buffer.from(name!, "latin1"), Buffer.from(value!, "latin1")]);
+  const expected = {
+    "content-type": "text/plain",
+    "content-length": "12",
+    "set-cookie": ["a=1", "b=2", "c=3"],
+    vary: "Accept-Encoding",
+    server: "caf\u00e9",
+  };
+  assert.deepEqual(downstreamResponseHeadersFromRaw(raw, false), expected);
+  const { "content-length": _, ...framed } = expected;
+  assert.deepEqual(downstreamResponseHeadersFromRaw(raw, true), framed);
+  assert.deepEqual(downstreamResponseHeadersFromRaw([], false), {});
 });

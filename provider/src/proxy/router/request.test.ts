@@ -16,8 +16,25 @@ test("normalizePath removes dot segments only", () => {
       "/",
       "/a/%2e%2e/b",
       "rel/../x",
+      "/.well-known/acme",
+      "/a/..b/.c/...",
+      "/v1.2/file.txt",
     ].map(normalizePath),
-    ["/a/c", "/a/b", "/", "/", "/admin", "/a//b", "/a/", "/", "/a/%2e%2e/b", "rel/../x"],
+    [
+      "/a/c",
+      "/a/b",
+      "/",
+      "/",
+      "/admin",
+      "/a//b",
+      "/a/",
+      "/",
+      "/a/%2e%2e/b",
+      "rel/../x",
+      "/.well-known/acme",
+      "/a/..b/.c/...",
+      "/v1.2/file.txt",
+    ],
   );
 });
 

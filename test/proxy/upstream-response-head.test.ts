@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { ConfigDir, startFileProxy } from "./support/samples";
+
+/**
+ * An HTTP/1.1 backend writing its response head byte for byte: mixed-case and repeated names,
+ * hop-by-hop headers, a header a `Connection` header names, and a chunked body with trailers.
+ */
+function startRawBackend(): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    let seen = "";
+    socket.on("data", (d: Buffer) => {
+      seen += d.toString("latin1");
+      if (!seen.includes("\r\n\r\n")) return;
+      seen = "";
+      socket.write(
+        "HTTP/1.1 200 OK\r\n" +
+          "Content-Type: text/plain\r\n" +
+          "Set-Cookie: a=1\r\n" +
+          "set-cookie: b=2\r\n" +
+          "Connection: keep-alive, X-Hop\r\n" +
+          "X-Hop: dropped\r\n" +
+          "Keep-Alive: timeout=5\r\n" +
+          "X-Kept: caf\xe9\r\n" +
+          "Trailer: X-Checksum\r\n" +
+          "Transfer-Encoding: chunked\r\n\r\n" +
+          "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc123\r\n\r\n",
+        "latin1",
+      );
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  return once(server, "listening").then(() => server);
+}
+
+describe("an HTTP/1.1 upstream's response head and trailers", () => {
+  const dir = new ConfigDir();
+  let backend: net.Server;
+  let proxy: GatewayProxy;
+  let port: number;
+  let h2Port: number;
+
+  before(async () => {
+    backend = await startRawBackend();
+    const backendPort = (backend.address() as net.AddressInfo).port;
+    dir.write(
+      "gateway.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ["*"]
+  - port: {number: 8081, name: http2, protocol: HTTP2}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - route: [{destination: {host: raw.internal, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: raw, namespace: istio-system}
+spec:
+  hosts: [raw.internal]
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${backendPort}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+`,
+    );
+    proxy = await startFileProxy([dir.dir], [8080, 8081], []);
+    port = proxy.boundPorts().get(8080)!;
+    h2Port = proxy.boundPorts().get(8081)!;
+  });
+
+  after(async () => {
+    await proxy.close();
+    backend.close();
+    dir.dispose();
+  });
+
+  it("reaches an HTTP/1.1 client lower-cased, without hop-by-hop headers, trailers kept", async () => {
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port, path: "/", headers: { host: "shop.example" }, agent: false }, resolve)
+        .on("error", reject);
+    });
+    let body = "";
+    res.setEncoding("latin1");
+    res.on("data", (c: string) => (body += c));
+    await once(res, "end");
+    assert.equal(res.statusCode, 200);
+    assert.equal(body, "hello world");
+    assert.deepEqual(res.headers["set-cookie"], ["a=1", "b=2"]);
+    assert.equal(res.headers["content-type"], "text/plain");
+    assert.equal(Buffer.from(res.headers["x-kept"]!, "latin1").toString("latin1"), "caf\xe9");
+    assert.equal(res.headers["x-hop"], undefined);
+    assert.equal(res.headers["keep-alive"], undefined);
+    assert.equal(res.headers["transfer-encoding"], "chunked");
+    assert.match(String(res.headers["x-envoy-upstream-service-time"]), /^\d+$/);
+    assert.deepEqual(res.trailers, { "x-checksum": "abc123" });
+  });
+
+  it("reaches an HTTP/2 client with its trailers and without content framing headers", async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2Port}`);
+    try {
+      const stream = session.request({ ":path": "/", ":authority": "shop.example" });
+      const [headers] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
+      const trailersP = once(stream, "trailers") as Promise<[http2.IncomingHttpHeaders]>;
+      let body = "";
+      stream.setEncoding("latin1");
+      stream.on("data", (c: string) => (body += c));
+      await once(stream, "end");
+      const [trailers] = await trailersP;
+      assert.equal(headers[":status"], 200);
+      assert.deepEqual(headers["set-cookie"], ["a=1", "b=2"]);
+      assert.equal(headers["x-hop"], undefined);
+      assert.equal(headers["transfer-encoding"], undefined);
+      assert.equal(body, "hello world");
+      assert.equal(trailers["x-checksum"], "abc123");
+    } finally {
+      session.close();
+    }
+  });
+});
