@@ -8,6 +8,8 @@ import http2 from "node:http2";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { Backend } from "./support/backends";
+import { startTcpEcho } from "./support/backends";
 import type { CurlResponse } from "./support/curl";
 import { curl, request } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
@@ -483,5 +485,126 @@ describe("DestinationRule traffic policies through the proxy", () => {
       for (let u = 0; u < 30; u++) spread.add((await backendsOf(1, "query.example.com", `/?u=${u}`))[0]!);
       assert.deepEqual([...spread].sort(), ["h1", "h2", "h3"]);
     });
+  });
+});
+
+describe("DestinationRule connectionPool.tcp for TCP proxying", () => {
+  const dir = new ConfigDir();
+  const access: Record<string, unknown>[] = [];
+  const echoes: Backend[] = [];
+  let proxy: GatewayProxy;
+  const ports: Record<string, number> = {};
+
+  /** A Gateway TCP server on `port`, routed to `<name>.test` (an echo backend) with `tcp` settings. */
+  function tcpService(name: string, port: number, backendPort: number, tcp: string): string {
+    return `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  hosts: [${name}.test]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 9000, name: tcp, protocol: TCP}]
+  endpoints: [{address: 127.0.0.1, ports: {tcp: ${backendPort}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [tcp-gw]
+  tcp:
+  - match: [{port: ${port}}]
+    route: [{destination: {host: ${name}.test, port: {number: 9000}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  host: ${name}.test
+  trafficPolicy:
+    connectionPool:
+      tcp: {${tcp}}
+`;
+  }
+
+  before(async () => {
+    for (const name of ["limited", "idle", "lifetime"]) echoes.push(await startTcpEcho(`${name}:`));
+    const yaml = [
+      `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: tcp-gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - {port: {number: 31400, name: tcp-limited, protocol: TCP}, hosts: ["*"]}
+  - {port: {number: 31401, name: tcp-idle, protocol: TCP}, hosts: ["*"]}
+  - {port: {number: 31402, name: tcp-lifetime, protocol: TCP}, hosts: ["*"]}
+`,
+      tcpService("limited", 31400, echoes[0]!.port, "maxConnections: 1"),
+      tcpService("idle", 31401, echoes[1]!.port, "idleTimeout: 200ms"),
+      tcpService("lifetime", 31402, echoes[2]!.port, "maxConnectionDuration: 300ms"),
+    ].join("\n---\n");
+    const file = dir.write("tcp.yaml", yaml);
+    proxy = await startFileProxy([file], [31400, 31401, 31402], [], [], {
+      write: (text: string) => {
+        for (const line of text.split("\n"))
+          if (line !== "") access.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    });
+    for (const p of [31400, 31401, 31402]) ports[p] = proxy.boundPorts().get(p)!;
+  });
+  after(async () => {
+    await proxy.close();
+    for (const e of echoes) await e.close();
+    dir.dispose();
+  });
+
+  /** Connects, sends `text`, and resolves with what came back and how long the connection lived. */
+  function talk(port: number, text: string, holdMs: number): Promise<{ data: string; ms: number }> {
+    return new Promise((resolve) => {
+      const start = Date.now();
+      let data = "";
+      const s = net.connect(port, "127.0.0.1", () => s.write(text));
+      s.on("data", (d: Buffer) => (data += d.toString()));
+      s.on("error", () => {});
+      const hold = setTimeout(() => s.end(), holdMs);
+      s.on("close", () => {
+        clearTimeout(hold);
+        resolve({ data, ms: Date.now() - start });
+      });
+    });
+  }
+
+  const flagsOf = async (filterChain: string, n: number) => {
+    for (let i = 0; i < 100 && access.filter((l) => l["filter_chain"] === filterChain).length < n; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    return access.filter((l) => l["filter_chain"] === filterChain).map((l) => l["response_flags"]);
+  };
+
+  it("maxConnections 1: a second connection while the first is open is closed at once, flag UO", async () => {
+    const first = talk(ports[31400]!, "a", 500);
+    await new Promise((r) => setTimeout(r, 150));
+    const second = await talk(ports[31400]!, "b", 500);
+    assert.equal(second.data, "");
+    assert.equal((await first).data, "limited:a");
+    const third = await talk(ports[31400]!, "c", 100);
+    assert.equal(third.data, "limited:c");
+    assert.deepEqual((await flagsOf("tcp.31400", 3)).sort(), ["-", "-", "UO"]);
+  });
+
+  it("tcp.idleTimeout closes a connection with no bytes either way", async () => {
+    const r = await talk(ports[31401]!, "x", 5000);
+    assert.equal(r.data, "idle:x");
+    assert.ok(r.ms >= 150 && r.ms < 2000, `closed after ${r.ms} ms`);
+  });
+
+  it("tcp.maxConnectionDuration closes a connection still in use, flag DT", async () => {
+    const r = await talk(ports[31402]!, "y", 5000);
+    assert.equal(r.data, "lifetime:y");
+    assert.ok(r.ms >= 250 && r.ms < 2000, `closed after ${r.ms} ms`);
+    assert.deepEqual(await flagsOf("tcp.31402", 1), ["DT"]);
   });
 });

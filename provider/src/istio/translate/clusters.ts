@@ -33,6 +33,7 @@ import {
   consistentHashOf,
   httpProtocolOptionsOf,
   outlierDetectionOf,
+  tcpProxySettingsOf,
 } from "./traffic-policy";
 
 /** Envoy's default connect timeout, which Istio keeps. */
@@ -149,6 +150,7 @@ export class ClusterRegistry {
     const httpProtocolOptions = httpProtocolOptionsOf(policy.connectionPool);
     const outlierDetection = outlierDetectionOf(policy.outlierDetection);
     const useClientProtocol = policy.connectionPool?.http?.useClientProtocol === true;
+    const tcpProxy = tcpProxySettingsOf(rule?.resource.spec.trafficPolicy?.connectionPool);
     const cluster: Cluster = {
       name,
       host,
@@ -164,6 +166,7 @@ export class ClusterRegistry {
       ...(circuitBreakers === undefined ? {} : { circuitBreakers }),
       ...(httpProtocolOptions === undefined ? {} : { httpProtocolOptions }),
       ...(outlierDetection === undefined ? {} : { outlierDetection }),
+      ...(tcpProxy === undefined ? {} : { tcpProxy }),
       // The client's version replaces whatever the port or an upgrade policy would choose.
       upstreamProtocol: useClientProtocol
         ? "HTTP/1.1"

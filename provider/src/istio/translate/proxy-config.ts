@@ -531,6 +531,18 @@ export interface CircuitBreakers {
   readonly maxRetries: number;
 }
 
+/**
+ * Limits of TCP-proxied connections to a cluster (Envoy's `tcp_proxy` `idle_timeout` and
+ * `max_downstream_connection_duration`), from the DestinationRule's top-level
+ * `connectionPool.tcp`, as Istio reads them.
+ */
+export interface TcpProxySettings {
+  /** A connection with no bytes either way for this long is closed (`tcp.idleTimeout`); 0 = never. */
+  readonly idleTimeoutMs: number;
+  /** A connection is closed this long after it was accepted (`tcp.maxConnectionDuration`); 0 = never. */
+  readonly maxConnectionDurationMs: number;
+}
+
 /** Upstream HTTP connection settings (Envoy's `common_http_protocol_options`). */
 export interface HttpProtocolOptions {
   /** Idle time after which an upstream connection is closed (`http.idleTimeout`, else `tcp.idleTimeout`; 1h). */
@@ -623,6 +635,8 @@ export interface Cluster {
   readonly httpProtocolOptions?: HttpProtocolOptions;
   /** Passive health checking; absent = off. */
   readonly outlierDetection?: OutlierDetectionConfig;
+  /** Limits of TCP-proxied connections; absent = none (Envoy's 1h idle timeout is not applied). */
+  readonly tcpProxy?: TcpProxySettings;
   /**
    * True when requests go upstream in the downstream client's HTTP version
    * (`connectionPool.http.useClientProtocol`); `upstreamProtocol` is then `HTTP/1.1`, the

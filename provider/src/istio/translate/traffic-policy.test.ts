@@ -8,6 +8,7 @@ import {
   consistentHashOf,
   httpProtocolOptionsOf,
   outlierDetectionOf,
+  tcpProxySettingsOf,
   UNLIMITED,
 } from "./traffic-policy";
 
@@ -71,6 +72,24 @@ describe("httpProtocolOptionsOf", () => {
     ],
   ];
   for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(httpProtocolOptionsOf(pool), want));
+});
+
+describe("tcpProxySettingsOf", () => {
+  const cases: [string, ConnectionPoolSettings | undefined, ReturnType<typeof tcpProxySettingsOf>][] = [
+    ["nothing set", { tcp: { maxConnections: 1 } }, undefined],
+    ["idle timeout", { tcp: { idleTimeout: "90s" } }, { idleTimeoutMs: 90000, maxConnectionDurationMs: 0 }],
+    [
+      "0s turns the idle timeout off",
+      { tcp: { idleTimeout: "0s" } },
+      { idleTimeoutMs: 0, maxConnectionDurationMs: 0 },
+    ],
+    [
+      "connection duration",
+      { tcp: { maxConnectionDuration: "1h" } },
+      { idleTimeoutMs: 0, maxConnectionDurationMs: 3600000 },
+    ],
+  ];
+  for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(tcpProxySettingsOf(pool), want));
 });
 
 describe("outlierDetectionOf", () => {

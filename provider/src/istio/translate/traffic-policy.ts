@@ -13,6 +13,7 @@ import type {
   HashKey,
   HttpProtocolOptions,
   OutlierDetectionConfig,
+  TcpProxySettings,
 } from "./proxy-config";
 
 /** Istio's value for a circuit-breaker threshold the DestinationRule leaves unset (`math.MaxUint32`). */
@@ -56,6 +57,17 @@ export function httpProtocolOptionsOf(
     idleTimeoutMs: idleMs === undefined || idleMs === 0 ? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS : idleMs,
     maxRequestsPerConnection: perConnection ?? 0,
   };
+}
+
+/**
+ * The TCP proxy limits of the rule's top-level `connectionPool` (Istio reads only that one for
+ * `tcp_proxy`); undefined when it sets neither. `idleTimeout: 0s` turns the idle timeout off.
+ */
+export function tcpProxySettingsOf(pool: ConnectionPoolSettings | undefined): TcpProxySettings | undefined {
+  const idle = parseDurationMs(pool?.tcp?.idleTimeout);
+  const duration = positive(parseDurationMs(pool?.tcp?.maxConnectionDuration));
+  if (idle === undefined && duration === undefined) return undefined;
+  return { idleTimeoutMs: idle ?? 0, maxConnectionDurationMs: duration ?? 0 };
 }
 
 /** Envoy's outlier detection as Istio configures it from `od`; undefined without `od`. */

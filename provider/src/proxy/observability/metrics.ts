@@ -97,6 +97,8 @@ export interface ClusterStats {
   readonly retryOverflow: CounterSeries;
   /** `outlier_detection.ejections_enforced_total`: endpoints ejected by outlier detection. */
   readonly ejectionsEnforced: CounterSeries;
+  /** `upstream_cx_overflow`: TCP-proxied connections closed by a circuit breaker (`UO`). */
+  readonly connectionOverflow: CounterSeries;
 }
 
 /** The proxy's Prometheus registry and Istio's standard metrics. */
@@ -116,6 +118,7 @@ export class ProxyMetrics {
   private readonly pendingOverflow: CounterFamily;
   private readonly retryOverflow: CounterFamily;
   private readonly ejectionsEnforced: CounterFamily;
+  private readonly connectionOverflow: CounterFamily;
 
   constructor(private readonly identity: MetricsIdentity) {
     const registry = this.registry;
@@ -152,6 +155,10 @@ export class ProxyMetrics {
       "upstream_rq_retry_overflow",
       "Retries not made because the cluster's maxRetries were in progress",
     );
+    this.connectionOverflow = envoyCluster(
+      "upstream_cx_overflow",
+      "TCP connections closed by the cluster's circuit breakers (UO)",
+    );
     this.ejectionsEnforced = envoyCluster(
       "outlier_detection_ejections_enforced_total",
       "Endpoints ejected by the cluster's outlier detection",
@@ -166,6 +173,7 @@ export class ProxyMetrics {
       pendingOverflow: this.pendingOverflow.with(labels),
       retryOverflow: this.retryOverflow.with(labels),
       ejectionsEnforced: this.ejectionsEnforced.with(labels),
+      connectionOverflow: this.connectionOverflow.with(labels),
     };
   }
 

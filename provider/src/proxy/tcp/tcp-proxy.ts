@@ -39,9 +39,14 @@ export function proxyTcp(
   let finished = false;
   const stats = cluster?.tcpStats;
   stats?.opened();
+  /** Set while the connection holds a slot of the cluster's circuit breaker. */
+  let breaker = cluster?.breaker;
+  let limitTimer: NodeJS.Timeout | undefined;
   const finish = () => {
     if (finished) return;
     finished = true;
+    breaker?.connectionClosed();
+    if (limitTimer !== undefined) clearTimeout(limitTimer);
     stats?.closed(flags, sent, received);
     accessLog.log({
       start_time: startTime,
@@ -68,12 +73,30 @@ export function proxyTcp(
     downstream.destroy();
     return;
   }
+  if (breaker !== undefined && !breaker.tryConnection()) {
+    breaker = undefined;
+    flags = "UO";
+    downstream.destroy();
+    return;
+  }
   upstreamHost = endpoint.hostPort;
   const upstream: net.Socket =
     endpoint.tls === undefined
       ? net.connect({ host: endpoint.ip, port: endpoint.port })
       : tls.connect({ host: endpoint.ip, port: endpoint.port, ...endpoint.tls });
   upstream.setNoDelay(true);
+  const limits = cluster.config.tcpProxy;
+  if (limits !== undefined) {
+    // Every byte either way crosses the upstream socket, so its inactivity is the connection's.
+    if (limits.idleTimeoutMs > 0) upstream.setTimeout(limits.idleTimeoutMs, () => upstream.destroy());
+    if (limits.maxConnectionDurationMs > 0) {
+      limitTimer = setTimeout(() => {
+        flags = "DT";
+        upstream.destroy();
+        downstream.destroy();
+      }, limits.maxConnectionDurationMs);
+    }
+  }
   let connected = false;
   const connectTimer = setTimeout(() => {
     flags = "UF";

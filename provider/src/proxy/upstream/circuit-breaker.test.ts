@@ -7,7 +7,11 @@ import { CircuitBreaker } from "./circuit-breaker";
 const U = 4294967295;
 
 function breaker(limits: Partial<CircuitBreaker["limits"]>) {
-  const stats = { pendingOverflow: new CounterSeries({}), retryOverflow: new CounterSeries({}) };
+  const stats = {
+    pendingOverflow: new CounterSeries({}),
+    retryOverflow: new CounterSeries({}),
+    connectionOverflow: new CounterSeries({}),
+  };
   const b = new CircuitBreaker(
     { maxConnections: U, maxPendingRequests: U, maxRequests: U, maxRetries: U, ...limits },
     stats,
@@ -67,6 +71,15 @@ describe("CircuitBreaker", () => {
     assert.equal(b.pending, 1);
     b.release();
     assert.deepEqual(log, ["w2"]);
+  });
+
+  it("TCP-proxied connections count against maxConnections apart from requests", () => {
+    const { b, stats } = breaker({ maxConnections: 1 });
+    assert.deepEqual([b.tryConnection(), b.tryConnection()], [true, false]);
+    assert.deepEqual([b.connections, stats.connectionOverflow.value], [1, 1]);
+    assert.equal(b.admit(waiter("a", []), true), "go");
+    b.connectionClosed();
+    assert.equal(b.tryConnection(), true);
   });
 
   it("maxRetries: retries waiting for their backoff at once", () => {

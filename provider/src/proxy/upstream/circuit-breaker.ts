@@ -7,7 +7,8 @@
  * HTTP/1.1 carries one request per connection at a time, so requests in flight are the
  * connections in use: `maxConnections` bounds them, and a request beyond it waits in the pending
  * queue (`maxPendingRequests`) for one to finish. HTTP/2 multiplexes, so only `maxRequests`
- * applies there and nothing waits. Counts are per cluster and per proxy process (each `--workers`
+ * applies there and nothing waits. TCP-proxied connections count against `maxConnections`
+ * apart from requests (a cluster serves one or the other). Counts are per cluster and per proxy process (each `--workers`
  * process has its own).
  */
 import type { CircuitBreakers } from "../../istio/translate/proxy-config";
@@ -32,6 +33,8 @@ export interface BreakerStats {
   readonly pendingOverflow: CounterSeries;
   /** `upstream_rq_retry_overflow`: retries not made because `maxRetries` were waiting. */
   readonly retryOverflow: CounterSeries;
+  /** `upstream_cx_overflow`: TCP-proxied connections refused because `maxConnections` were open. */
+  readonly connectionOverflow: CounterSeries;
 }
 
 /** The circuit breakers of one cluster at run time. */
@@ -40,6 +43,8 @@ export class CircuitBreaker {
   active = 0;
   /** Retries waiting for their backoff. */
   retries = 0;
+  /** TCP-proxied connections open. */
+  connections = 0;
   private readonly queue: BreakerWaiter[] = [];
   /** Requests in flight an HTTP/1.1 request may join: connections, and never more than `maxRequests`. */
   private readonly h1Capacity: number;
@@ -83,6 +88,21 @@ export class CircuitBreaker {
   cancel(waiter: BreakerWaiter): void {
     const i = this.queue.indexOf(waiter);
     if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  /** Takes a connection slot for a TCP-proxied connection; false (and counted) over `maxConnections`. */
+  tryConnection(): boolean {
+    if (this.connections >= this.limits.maxConnections) {
+      this.stats.connectionOverflow.inc();
+      return false;
+    }
+    this.connections++;
+    return true;
+  }
+
+  /** A TCP-proxied connection closed. */
+  connectionClosed(): void {
+    this.connections--;
   }
 
   /** Takes a retry slot; false (and counted) when `maxRetries` retries are already waiting. */

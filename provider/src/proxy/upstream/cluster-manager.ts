@@ -49,9 +49,9 @@ export interface ClusterRuntime {
   /** TCP stats. */
   readonly tcpStats: TcpStats;
   /** The circuit breakers, when the DestinationRule has a `connectionPool`. */
-  readonly breaker?: CircuitBreaker;
+  readonly breaker: CircuitBreaker | undefined;
   /** Passive health checking, when the DestinationRule has `outlierDetection`. */
-  readonly outlier?: OutlierDetector<UpstreamEndpoint>;
+  readonly outlier: OutlierDetector<UpstreamEndpoint> | undefined;
   /**
    * Picks an endpoint by the cluster's policy, leaving out ejected endpoints (unless too few are
    * left: Envoy's panic mode); undefined when there is none. `hash` is the request's consistent
@@ -187,7 +187,9 @@ export async function buildClusters(
         c.outlierDetection === undefined &&
         c.consistentHash === undefined
       ) {
-        out.set(c.name, { ...base, pick: simplePick(endpoints, c.lbPolicy === "RANDOM") });
+        // Every runtime has the same fields, so the request path's reads of them stay monomorphic.
+        const pick = simplePick(endpoints, c.lbPolicy === "RANDOM");
+        out.set(c.name, { ...base, breaker: undefined, outlier: undefined, pick });
         return;
       }
       const stats = metrics.cluster(c.name);
@@ -201,8 +203,8 @@ export async function buildClusters(
             );
       out.set(c.name, {
         ...base,
-        ...(breaker === undefined ? {} : { breaker }),
-        ...(outlier === undefined ? {} : { outlier }),
+        breaker,
+        outlier,
         pick: policyPick(c, endpoints, outlier),
       });
     }),
