@@ -197,6 +197,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
   let odBad: CountingBackend;
   const allBad: CountingBackend[] = [];
   const panicBad: CountingBackend[] = [];
+  const capped: CountingBackend[] = [];
   const hashed: CountingBackend[] = [];
 
   before(async () => {
@@ -209,6 +210,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
     odBad = await b("od-bad", 503);
     allBad.push(await b("all-bad-1", 503), await b("all-bad-2", 503));
     panicBad.push(await b("panic-1", 503), await b("panic-2", 503));
+    capped.push(await b("capped-good"), await b("capped-bad", 503));
     hashed.push(await b("h1"), await b("h2"), await b("h3"));
     const outlier = (consecutive5xxErrors: number, fields: Record<string, string | number>) =>
       `    outlierDetection:\n      consecutive5xxErrors: ${consecutive5xxErrors}\n` +
@@ -251,6 +253,8 @@ describe("DestinationRule traffic policies through the proxy", () => {
           minHealthPercent: 50,
         }),
       ),
+      service("capped", capped, "HTTP", NO_RETRIES),
+      rule("capped", outlier(1, { interval: "1s", baseEjectionTime: "30s" })),
       service("header", hashed),
       rule("header", "    loadBalancer:\n      consistentHash:\n        httpHeaderName: x-user"),
       service("cookie", hashed),
@@ -410,6 +414,19 @@ describe("DestinationRule traffic policies through the proxy", () => {
       await new Promise((r) => setTimeout(r, 1200));
       for (let i = 0; i < 4; i++) await get("od.example.com", "/");
       assert.equal(odBad.requests, 5);
+    });
+
+    it("the default maxEjectionPercent (10) ejects none of two endpoints: 1 of 2 is 50%", async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await get("capped.example.com", "/")).status);
+      assert.deepEqual([statuses.filter((s) => s === 503).length, capped[1]!.requests], [5, 5]);
+      assert.equal(
+        await metric(
+          "envoy_cluster_outlier_detection_ejections_enforced_total",
+          'cluster_name="outbound|80||capped.test"',
+        ),
+        0,
+      );
     });
 
     it("every endpoint ejected and minHealthPercent 0 (Istio's default): 503 no healthy upstream", async () => {

@@ -160,7 +160,11 @@ export interface OutlierDetection {
   interval?: string;
   /** Ejection time for a first ejection; the nth ejection in a row lasts n times as long. Default 30s. */
   baseEjectionTime?: string;
-  /** Most endpoints ejected at once, in percent (one is always allowed). Default 10. */
+  /**
+   * Most endpoints ejected at once, in percent, counting the one about to be ejected: with the
+   * default 10, a service needs 10 endpoints before one can be ejected (set 100 for small ones).
+   * Default 10.
+   */
   maxEjectionPercent?: number;
   /**
    * Below this percentage of non-ejected endpoints every endpoint is used again (Envoy's panic

@@ -570,7 +570,7 @@ export interface OutlierDetectionConfig {
   readonly baseEjectionTimeMs: number;
   /** Longest ejection (Envoy's `max_ejection_time`). 300000. */
   readonly maxEjectionTimeMs: number;
-  /** Most endpoints ejected at once, in percent; one is always allowed. Default 10. */
+  /** Most endpoints ejected at once, in percent, the next ejection included (strict, as Envoy since 1.27). Default 10. */
   readonly maxEjectionPercent: number;
   /** Below this percentage of healthy endpoints, all are used (Envoy's healthy panic threshold). Default 0. */
   readonly healthyPanicThreshold: number;

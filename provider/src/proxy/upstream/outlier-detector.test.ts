@@ -45,11 +45,12 @@ describe("OutlierDetector", () => {
   });
 
   it("without splitting, connect failures count as 5xx; with it, as local-origin failures only", () => {
-    const plain = detector(["a", "b"], { consecutive5xx: 3 });
+    const plain = detector(["a", "b"], { consecutive5xx: 3, maxEjectionPercent: 50 });
     feed(plain.d, "a", [CONNECT, TIMEOUT, CONNECT]);
     assert.deepEqual(plain.ejected(), ["a"]);
     const split = detector(["a", "b"], {
       consecutive5xx: 3,
+      maxEjectionPercent: 50,
       splitExternalLocalOriginErrors: true,
       consecutiveLocalOriginFailure: 2,
     });
@@ -60,7 +61,11 @@ describe("OutlierDetector", () => {
   });
 
   it("consecutiveGatewayErrors counts 502, 503 and 504 only", () => {
-    const { d, ejected } = detector(["a", "b"], { consecutive5xx: 0, consecutiveGatewayFailure: 2 });
+    const { d, ejected } = detector(["a", "b"], {
+      consecutive5xx: 0,
+      consecutiveGatewayFailure: 2,
+      maxEjectionPercent: 50,
+    });
     feed(d, "a", [status(500), status(500), status(501)]);
     assert.deepEqual(ejected(), []);
     feed(d, "a", [status(502), status(504)]);
@@ -68,7 +73,7 @@ describe("OutlierDetector", () => {
   });
 
   it("consecutive5xxErrors 0 turns the 5xx detector off", () => {
-    const { d, ejected } = detector(["a", "b"], { consecutive5xx: 0 });
+    const { d, ejected } = detector(["a", "b"], { consecutive5xx: 0, maxEjectionPercent: 100 });
     feed(
       d,
       "a",
@@ -108,10 +113,13 @@ describe("OutlierDetector", () => {
     assert.deepEqual(ejected(), []);
   });
 
-  it("maxEjectionPercent caps ejections, but one ejection is always allowed", () => {
+  it("maxEjectionPercent caps ejections, the next one included: the default 10% ejects nothing among 4", () => {
     const { d, ejected } = detector(["a", "b", "c", "d"], { consecutive5xx: 1, maxEjectionPercent: 10 });
     for (const h of ["a", "b", "c", "d"]) d.observe(h, status(503));
-    assert.deepEqual(ejected(), ["a"]);
+    assert.deepEqual(ejected(), []);
+    const ten = detector(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], { consecutive5xx: 1 });
+    for (const h of ["0", "1"]) ten.d.observe(h, status(503));
+    assert.deepEqual(ten.ejected(), ["0"]);
     const half = detector(["a", "b", "c", "d"], { consecutive5xx: 1, maxEjectionPercent: 50 });
     for (const h of ["a", "b", "c", "d"]) half.d.observe(h, status(503));
     assert.deepEqual(half.ejected(), ["a", "b"]);

@@ -1,8 +1,10 @@
 /**
  * Passive health checking of a cluster's endpoints (Envoy's outlier detection with the
  * consecutive-failure detectors Istio enables): every attempt's outcome is fed in; an endpoint
- * that reaches a threshold of failures in a row is ejected, unless `maxEjectionPercent` of the
- * endpoints already are (one ejection is always allowed). An ejected endpoint returns at the
+ * that reaches a threshold of failures in a row is ejected, unless that would put more than
+ * `maxEjectionPercent` of the endpoints out (Envoy enforces the limit strictly since 1.27, and
+ * Istio does not set `always_eject_one_host`: with the default 10%, fewer than 10 endpoints means
+ * no ejection at all). An ejected endpoint returns at the
  * first review (every `interval`) after `baseEjectionTime` × its ejections in a row (capped at
  * `maxEjectionTime`); each review that finds an endpoint in service lowers that multiplier.
  *
@@ -129,7 +131,7 @@ export class OutlierDetector<T> {
   private eject(m: HostMonitor): void {
     if (m.ejectedAt >= 0) return;
     const percent = (100 * (this.ejectedCount + 1)) / this.monitors.size;
-    if (percent > this.config.maxEjectionPercent && this.ejectedCount > 0) return;
+    if (percent > this.config.maxEjectionPercent) return;
     m.ejectedAt = this.now();
     m.ejections++;
     this.ejectedCount++;
