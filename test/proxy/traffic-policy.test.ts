@@ -198,6 +198,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
   const allBad: CountingBackend[] = [];
   const panicBad: CountingBackend[] = [];
   const capped: CountingBackend[] = [];
+  const subsets: CountingBackend[] = [];
   const hashed: CountingBackend[] = [];
 
   before(async () => {
@@ -211,6 +212,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
     allBad.push(await b("all-bad-1", 503), await b("all-bad-2", 503));
     panicBad.push(await b("panic-1", 503), await b("panic-2", 503));
     capped.push(await b("capped-good"), await b("capped-bad", 503));
+    subsets.push(await b("sub-a"), await b("sub-b"));
     hashed.push(await b("h1"), await b("h2"), await b("h3"));
     const outlier = (consecutive5xxErrors: number, fields: Record<string, string | number>) =>
       `    outlierDetection:\n      consecutive5xxErrors: ${consecutive5xxErrors}\n` +
@@ -253,6 +255,21 @@ describe("DestinationRule traffic policies through the proxy", () => {
           minHealthPercent: 50,
         }),
       ),
+      // Two subsets under one rule-level pool: each subset is a cluster with its own counts.
+      service("subsets", subsets).replace(
+        "  - route:\n    - destination:\n        host: subsets.test\n",
+        [
+          "  - match: [{headers: {x-subset: {exact: a}}}]",
+          "    route: [{destination: {host: subsets.test, subset: a}}]",
+          "  - route: [{destination: {host: subsets.test, subset: b}}]",
+          "",
+        ].join("\n"),
+      ),
+      rule(
+        "subsets",
+        "    connectionPool:\n      tcp:\n        maxConnections: 1\n      http:\n        http1MaxPendingRequests: 1",
+      ) +
+        "  subsets:\n  - name: a\n    labels: {backend: sub-a}\n  - name: b\n    labels: {backend: sub-b}\n",
       service("capped", capped, "HTTP", NO_RETRIES),
       rule("capped", outlier(1, { interval: "1s", baseEjectionTime: "30s" })),
       service("header", hashed),
@@ -337,6 +354,23 @@ describe("DestinationRule traffic policies through the proxy", () => {
         await metric("envoy_cluster_upstream_rq_pending_overflow", 'cluster_name="outbound|80||cb.test"'),
         3,
       );
+    });
+
+    it("limits are per cluster: each subset admits one request and queues one", async () => {
+      const answers = await Promise.all(
+        ["a", "a", "a", "b", "b", "b"].map((x) =>
+          get("subsets.example.com", "/delay/400", { "x-subset": x }),
+        ),
+      );
+      assert.deepEqual(answers.map((r) => `${r.status} ${r.headers["x-backend"] ?? "-"}`).sort(), [
+        "200 sub-a",
+        "200 sub-a",
+        "200 sub-b",
+        "200 sub-b",
+        "503 -",
+        "503 -",
+      ]);
+      assert.deepEqual([subsets[0]!.maxInFlight, subsets[1]!.maxInFlight], [1, 1]);
     });
 
     it("limits not reached: five clients at once are all served", async () => {
