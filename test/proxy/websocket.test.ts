@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
 import { once } from "node:events";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -7,6 +6,8 @@ import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-confi
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { startConfigProxy } from "./support/config-proxy";
 import { curl } from "./support/curl";
+import type { WebSocketBackend } from "./support/websocket-backend";
+import { frame, parseFrame, startWebSocketBackend } from "./support/websocket-backend";
 import {
   NO_HEADERS,
   cluster,
@@ -17,63 +18,6 @@ import {
   route,
   vhost,
 } from "./support/proxy-config-builders";
-
-const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-/** One WebSocket frame: FIN, `opcode`, masked with `mask` when given (clients must mask). */
-function frame(opcode: number, payload: Buffer, mask?: Buffer): Buffer {
-  const head = Buffer.from([0x80 | opcode, (mask === undefined ? 0 : 0x80) | payload.length]);
-  if (mask === undefined) return Buffer.concat([head, payload]);
-  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
-  return Buffer.concat([head, mask, masked]);
-}
-
-/** The payload of one short frame (under 126 bytes), unmasked. */
-function payloadOf(bytes: Buffer): Buffer {
-  const masked = (bytes[1]! & 0x80) !== 0;
-  const length = bytes[1]! & 0x7f;
-  if (!masked) return bytes.subarray(2, 2 + length);
-  const mask = bytes.subarray(2, 6);
-  return Buffer.from(bytes.subarray(6, 6 + length).map((b, i) => b ^ mask[i % 4]!));
-}
-
-/**
- * A WebSocket server of its own: checks the handshake, answers 101 with the accept key, then
- * echoes each text frame unmasked. On `/ws/reset` it resets the connection instead of echoing.
- */
-async function startWebSocketServer(): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => {});
-    s.once("data", (d: Buffer) => {
-      const request = d.toString("latin1");
-      const key = /\r\nsec-websocket-key: (.*)\r\n/i.exec(request)?.[1] ?? "";
-      const accept = crypto
-        .createHash("sha1")
-        .update(key + GUID)
-        .digest("base64");
-      s.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream: ws\r\n\r\n`,
-      );
-      const reset = request.startsWith("GET /ws/reset ");
-      s.on("data", (m: Buffer) => {
-        if (reset) s.resetAndDestroy();
-        else s.write(frame(1, payloadOf(m)));
-      });
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
 
 /** Reads from `s` until `bytes` are there (or it closes), resolving with what came. */
 function readAtLeast(s: net.Socket, bytes: number): Promise<Buffer> {
@@ -99,13 +43,13 @@ const HANDSHAKE = (path: string) =>
   `GET ${path} HTTP/1.1\r\nHost: chat.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nUser-Agent: ws-test\r\n\r\n`;
 
 describe("WebSocket upgrades, observed like other requests", () => {
-  let ws: Awaited<ReturnType<typeof startWebSocketServer>>;
+  let ws: WebSocketBackend;
   let proxy: GatewayProxy;
   let port: number;
   const access: Record<string, unknown>[] = [];
 
   before(async () => {
-    ws = await startWebSocketServer();
+    ws = await startWebSocketBackend();
     const responseOps = {
       ...NO_HEADERS,
       response: { set: [["x-gateway", "igw"] as const], add: [], remove: ["x-upstream"] },
@@ -182,7 +126,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
     const sent = frame(1, Buffer.from("hello"), Buffer.from([1, 2, 3, 4]));
     s.write(sent);
     const echoed = await readAtLeast(s, 7);
-    assert.deepEqual([echoed.length, payloadOf(echoed).toString()], [7, "hello"]);
+    assert.deepEqual([echoed.length, parseFrame(echoed)?.payload.toString()], [7, "hello"]);
     s.end();
     await once(s, "close");
     assert.deepEqual(await logLine("/ws/echo"), {

@@ -232,7 +232,8 @@ export class GatewayProxy {
 
   /**
    * Graceful drain: stop accepting and report not ready, let requests in flight finish (closing
-   * each connection as it goes idle), and after `deadlineMs` close whatever is left.
+   * each connection as it goes idle) and upgraded connections (WebSocket tunnels) run until they
+   * close, and after `deadlineMs` close whatever is left.
    */
   async drain(deadlineMs: number): Promise<void> {
     this.isDraining = true;
@@ -251,16 +252,21 @@ export class GatewayProxy {
   async close(): Promise<void> {
     this.isDraining = true;
     this.watcher?.close();
-    for (const l of this.listeners.all()) {
+    const running = this.listeners.all();
+    for (const l of running) {
       l.stopAccepting();
       l.destroyAll();
     }
-    this.accessLog.flush();
+    // Exchanges on the connections cut here (tunnels still open at a drain's deadline) are logged
+    // as their sockets close, a turn of the event loop later: the log is flushed after that.
+    await Promise.all(running.map((l) => l.closed()));
+    await new Promise((r) => setImmediate(r));
     await this.pools.close();
     const s = this.statusServer;
     if (s !== undefined) {
       s.closeAllConnections();
       await new Promise<void>((r) => s.close(() => r()));
     }
+    this.accessLog.flush();
   }
 }

@@ -145,7 +145,9 @@ export class HttpConnectionManager implements ForwardHost {
    * Handles a request asking for a protocol upgrade (WebSocket): routed like any request, then
    * the connection is tunnelled to the endpoint as raw bytes ({@link UpgradeTunnel}). The
    * upstream's answer gets the route's response header operations, and the exchange is logged
-   * and counted once when the connection closes, with the bytes tunnelled each way.
+   * and counted once when the connection closes, with the bytes tunnelled each way. Until then
+   * the connection is work in flight, as Envoy counts an upgraded stream: a drain lets it run
+   * until it closes or the drain deadline passes.
    */
   readonly handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", ignore);
@@ -161,6 +163,9 @@ export class HttpConnectionManager implements ForwardHost {
       );
       return;
     }
+    if (socket.destroyed) return;
+    this.ctx.requestStarted(state);
+    socket.once("close", () => this.ctx.requestEnded(state));
     const { chain, snapshot } = resolved;
     const scheme = chain.config.httpConnectionManager?.scheme ?? "http";
     const { path: rawPath, query } = splitPathAndQuery(req.url ?? "/");

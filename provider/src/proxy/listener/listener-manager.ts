@@ -73,6 +73,7 @@ export class RunningListener {
   private readonly states = new Set<ConnectionState>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private closing = false;
+  private whenIdle: (() => void)[] | undefined;
 
   constructor(
     readonly key: string,
@@ -150,7 +151,7 @@ export class RunningListener {
   private accept(raw: net.Socket): void {
     this.sockets.add(raw);
     raw.on("error", () => {});
-    raw.once("close", () => this.sockets.delete(raw));
+    raw.once("close", () => this.forget(raw));
     if (this.closing) return void raw.destroy();
     const snapshot = this.ctx.current();
     const listener = snapshot?.listeners.get(this.key);
@@ -179,6 +180,20 @@ export class RunningListener {
       }
       this.dispatch(raw, listener, chain, snapshot, serverName, head);
     });
+  }
+
+  private forget(raw: net.Socket): void {
+    this.sockets.delete(raw);
+    if (this.sockets.size > 0 || this.whenIdle === undefined) return;
+    const waiters = this.whenIdle;
+    this.whenIdle = undefined;
+    for (const w of waiters) w();
+  }
+
+  /** Resolves once every connection has closed. */
+  closed(): Promise<void> {
+    if (this.sockets.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.whenIdle ??= []).push(resolve));
   }
 
   /** Reads the ClientHello (bounded in size and time) and calls back with its SNI and the bytes read. */
