@@ -95,6 +95,38 @@ async function startCountingBackend(name: string, status = 200): Promise<Countin
   return state;
 }
 
+/**
+ * A backend answering 503 to everything; the first `gate` requests are held until all of them
+ * have arrived, so their answers reach the proxy together.
+ */
+async function startGateBackend(gate: number): Promise<CountingBackend> {
+  const held: http.ServerResponse[] = [];
+  const answer = (res: http.ServerResponse) => res.writeHead(503, { "content-length": "0" }).end();
+  const server = http.createServer((req, res) => {
+    state.requests++;
+    req.resume();
+    if (state.requests > gate) return answer(res);
+    held.push(res);
+    if (held.length === gate) for (const r of held.splice(0)) answer(r);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const state: CountingBackend = {
+    name: "gate",
+    port: (server.address() as net.AddressInfo).port,
+    requests: 0,
+    connections: 0,
+    closed: 0,
+    maxInFlight: 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return state;
+}
+
 /** A ServiceEntry `<name>.test` (port 80, HTTP) with one static endpoint per backend, and a VirtualService to it. */
 function service(name: string, backends: CountingBackend[], protocol = "HTTP", retries = ""): string {
   const endpoints = backends
@@ -199,6 +231,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
   const panicBad: CountingBackend[] = [];
   const capped: CountingBackend[] = [];
   const subsets: CountingBackend[] = [];
+  let gate: CountingBackend;
   const hashed: CountingBackend[] = [];
 
   before(async () => {
@@ -213,6 +246,8 @@ describe("DestinationRule traffic policies through the proxy", () => {
     panicBad.push(await b("panic-1", 503), await b("panic-2", 503));
     capped.push(await b("capped-good"), await b("capped-bad", 503));
     subsets.push(await b("sub-a"), await b("sub-b"));
+    gate = await startGateBackend(2);
+    backends.push(gate);
     hashed.push(await b("h1"), await b("h2"), await b("h3"));
     const outlier = (consecutive5xxErrors: number, fields: Record<string, string | number>) =>
       `    outlierDetection:\n      consecutive5xxErrors: ${consecutive5xxErrors}\n` +
@@ -270,6 +305,13 @@ describe("DestinationRule traffic policies through the proxy", () => {
         "    connectionPool:\n      tcp:\n        maxConnections: 1\n      http:\n        http1MaxPendingRequests: 1",
       ) +
         "  subsets:\n  - name: a\n    labels: {backend: sub-a}\n  - name: b\n    labels: {backend: sub-b}\n",
+      service(
+        "retrybudget",
+        [gate],
+        "HTTP",
+        "    retries:\n      attempts: 1\n      retryOn: 5xx\n      backoff: 500ms",
+      ),
+      rule("retrybudget", "    connectionPool:\n      http:\n        maxRetries: 1"),
       service("capped", capped, "HTTP", NO_RETRIES),
       rule("capped", outlier(1, { interval: "1s", baseEjectionTime: "30s" })),
       service("header", hashed),
@@ -371,6 +413,22 @@ describe("DestinationRule traffic policies through the proxy", () => {
         "503 -",
       ]);
       assert.deepEqual([subsets[0]!.maxInFlight, subsets[1]!.maxInFlight], [1, 1]);
+    });
+
+    it("maxRetries 1: of two requests failing at once, one is retried and the other answered as is", async () => {
+      const answers = await Promise.all([0, 1].map(() => get("retrybudget.example.com", "/")));
+      assert.deepEqual(
+        answers.map((r) => r.status),
+        [503, 503],
+      );
+      assert.equal(gate.requests, 3);
+      assert.equal(
+        await metric(
+          "envoy_cluster_upstream_rq_retry_overflow",
+          'cluster_name="outbound|80||retrybudget.test"',
+        ),
+        1,
+      );
     });
 
     it("limits not reached: five clients at once are all served", async () => {
