@@ -153,6 +153,35 @@ export class FaultAbortError extends ProxyError {
   }
 }
 
+/**
+ * Node's codes for an upstream certificate that fails verification (OpenSSL's `X509_V_ERR_*`
+ * names, and Node's own for a name mismatch): the TLS handshake failed, so the connection did,
+ * as Envoy reports it (503 UF).
+ */
+const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
 /** Maps any thrown value to a {@link ProxyError}: undici's codes become upstream errors. */
 export function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
@@ -184,6 +213,9 @@ export function toProxyError(err: unknown): ProxyError {
     case "ERR_HTTP2_STREAM_CANCEL":
       return new UpstreamResetError(`upstream reset: ${String(code)}`, err);
     default:
+      if (typeof code === "string" && (TLS_VERIFY_CODES.has(code) || code.startsWith("ERR_SSL_"))) {
+        return new UpstreamConnectError(`upstream connect error: ${code}`, err);
+      }
       // undici's parser errors do not always carry an `HPE_` code (an HTTP/2-only upstream's
       // frames, for one); their class says what they are whatever the code.
       if (typeof code === "string" && code.startsWith("HPE_")) {

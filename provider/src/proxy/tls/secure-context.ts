@@ -94,7 +94,11 @@ export async function buildUpstreamTls(
       const names = (cert.subjectaltname ?? "").split(/,\s*/).map((e) => e.slice(e.indexOf(":") + 1));
       return names.some((n) => accepted.includes(n))
         ? undefined
-        : new Error(`upstream certificate names ${JSON.stringify(names)} match none of subjectAltNames`);
+        : Object.assign(
+            new Error(`upstream certificate names ${JSON.stringify(names)} match none of subjectAltNames`),
+            // Node's own code for a certificate whose names do not match: the connection failed.
+            { code: "ERR_TLS_CERT_ALTNAME_INVALID" },
+          );
     };
   }
   return options;
