@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of the istio-gateway proxy, nginx and HAProxy on this machine (issue 4,
-# item 6). Every gateway gets the same rule (host bench.example.com, path prefix /api/ to a static
-# nginx upstream, 404 otherwise), keep-alive to the upstream, TLS 1.3 with an ECDSA P-256
-# certificate made here, and an access log line per request written to a file. The gateways under
-# test run on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
+# Side-by-side benchmark of the istio-gateway proxy on this machine against the anchors of issue 4,
+# item 6: nginx, HAProxy, Caddy, and the Node proxies (a bare node:http + undici `stream` proxy, a
+# bare node:http + keep-alive http.Agent proxy, fastify + @fastify/http-proxy, and the `http-proxy`
+# package on node:http). Every gateway gets the same rule (host bench.example.com, path prefix
+# /api/ to a static nginx upstream, 404 otherwise), keep-alive to the upstream, and TLS 1.3 with an
+# ECDSA P-256 certificate made here. nginx, HAProxy, Caddy and the proxy write an access log line
+# per request to a file; the Node anchors log nothing, as the issue measured them. The gateways
+# under test run on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
 #
 # All gateways run at once, each on its own ports (an idle gateway costs nothing), and the load
 # figures are taken in rounds that visit every gateway in turn; each figure is the median of its
 # rounds. On a shared machine whose speed drifts, that compares the gateways under the same
 # conditions instead of at different moments.
 #
-# Usage: test/bench/proxy.sh            (as root when nginx, haproxy or wrk must be installed)
+# The Node anchors' npm packages (fastify, @fastify/http-proxy, http-proxy, at the versions pinned
+# below) are not project dependencies: the first run installs them with npm into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/istio-gateway/bench-node, outside the repository, and later runs
+# reuse that directory while it holds those versions.
+#
+# Usage: test/bench/proxy.sh      (as root when nginx, haproxy, caddy or wrk must be installed)
 # Settings (environment): BENCH_ROUNDS=3, BENCH_DURATION=5 BENCH_WARMUP=2 (seconds per measurement
 #   and warm-up), BENCH_CONNECTIONS=64, BENCH_HANDSHAKE_CONNECTIONS=16, BENCH_IDLE_CONNECTIONS=1000,
 #   BENCH_WORKERS=2 (the extra unpinned `--workers N` row; 0 skips it), BENCH_BARE=1 (the
-#   reference row of a bare node:http + undici proxy, as in the issue; 0 skips it),
-#   BENCH_PORT_BASE=23100 (ports from here: the upstream, then ten per gateway, kept below the
-#   ephemeral range), BENCH_KEEP=1 keeps the temporary directory (logs, wrk outputs) for reading.
+#   reference row of a bare node:http + undici proxy, as in the issue; 0 skips it), BENCH_CADDY=1
+#   (Caddy from Debian; 0 skips it), BENCH_NODE_ANCHORS=1 (the node:http + http.Agent, fastify and
+#   http-proxy rows, with their npm install; 0 skips them), BENCH_PORT_BASE=23100 (ports from here:
+#   the upstream, then ten per gateway number, 100 in all, kept below the ephemeral range),
+#   BENCH_KEEP=1 keeps the temporary directory (logs, wrk outputs) for reading.
 set -euo pipefail
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -26,9 +36,25 @@ CONNECTIONS=${BENCH_CONNECTIONS:-64}
 HANDSHAKE_CONNECTIONS=${BENCH_HANDSHAKE_CONNECTIONS:-16}
 IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-1000}
 WORKERS=${BENCH_WORKERS:-2}
+CADDY=${BENCH_CADDY:-1}
+NODE_ANCHORS=${BENCH_NODE_ANCHORS:-1}
 PORT_BASE=${BENCH_PORT_BASE:-23100}
 UPSTREAM_PORT=$PORT_BASE
-# Gateway number i (from 0) listens on HTTP PORT_BASE+10(i+1)+1, HTTPS +2, status +3.
+# Every gateway has a fixed number, its place here, whether or not it runs (istio-gateway-w stands
+# for istio-gateway-wN, the unpinned --workers N row). Gateway number i (from 0) listens on HTTP
+# PORT_BASE+10(i+1)+1, HTTPS +2, status +3.
+GATEWAYS=(nginx istio-gateway haproxy bare-undici istio-gateway-w caddy node-http-agent fastify http-proxy)
+number_of() {
+  local name=$1 i
+  [[ $name == istio-gateway-w* ]] && name=istio-gateway-w
+  for i in "${!GATEWAYS[@]}"; do
+    if [[ ${GATEWAYS[$i]} == "$name" ]]; then
+      echo "$i"
+      return 0
+    fi
+  done
+  return 1
+}
 http_port() { echo $((PORT_BASE + 10 * ($1 + 1) + 1)); }
 https_port() { echo $((PORT_BASE + 10 * ($1 + 1) + 2)); }
 status_port() { echo $((PORT_BASE + 10 * ($1 + 1) + 3)); }
@@ -48,6 +74,7 @@ install_missing() {
   local missing=()
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+  [[ $CADDY != 1 ]] || command -v caddy >/dev/null || missing+=(caddy)
   command -v wrk >/dev/null || missing+=(wrk)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
@@ -57,7 +84,7 @@ install_missing() {
   ((${#missing[@]} == 0)) && return 0
   [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: run as root to install them, or install them"
   say "installing from Debian: ${missing[*]}"
-  # Keep the packages' own services from starting (nginx would take port 80).
+  # Keep the packages' own services from starting (nginx would take port 80, caddy too).
   local policy=/usr/sbin/policy-rc.d made_policy=0
   if [[ ! -e $policy ]]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
@@ -82,7 +109,7 @@ fi
 ON_GATEWAY_CPU=(taskset -c "$GATEWAY_CPU")
 ON_LOAD_CPU=(taskset -c "$LOAD_CPU")
 
-for port in "$UPSTREAM_PORT" $(for i in 0 1 2 3 4; do echo "$(http_port $i) $(https_port $i) $(status_port $i)"; done); do
+for port in "$UPSTREAM_PORT" $(for i in "${!GATEWAYS[@]}"; do echo "$(http_port "$i") $(https_port "$i") $(status_port "$i")"; done); do
   if ss -Htln "sport = :$port" | grep -q .; then die "port $port is taken: set BENCH_PORT_BASE"; fi
 done
 
@@ -91,6 +118,29 @@ PROXY_CMD=(node "$ROOT/provider/bin/istio-gateway.js" proxy)
 "${PROXY_CMD[@]}" --help >/dev/null 2>&1 || die "${PROXY_CMD[*]} --help failed: run npm ci first"
 HAS_WORKERS=0
 if "${PROXY_CMD[@]}" --help 2>/dev/null | grep -q -- '--workers'; then HAS_WORKERS=1; fi
+
+# --- the Node anchors' packages, outside the repository ------------------------------------------
+NODE_ANCHOR_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/istio-gateway/bench-node
+NODE_ANCHOR_PACKAGES=(fastify@5.12.8 @fastify/http-proxy@11.6.3 http-proxy@1.18.1)
+# True when the cache directory holds every pinned package at its pinned version.
+node_anchors_present() {
+  local spec
+  for spec in "${NODE_ANCHOR_PACKAGES[@]}"; do
+    [[ $(node -p 'require(process.argv[1]).version' "$NODE_ANCHOR_DIR/node_modules/${spec%@*}/package.json" 2>/dev/null) == "${spec##*@}" ]] ||
+      return 1
+  done
+}
+if [[ $NODE_ANCHORS == 1 ]] && ! node_anchors_present; then
+  say "installing ${NODE_ANCHOR_PACKAGES[*]} into $NODE_ANCHOR_DIR"
+  mkdir -p "$NODE_ANCHOR_DIR"
+  # From the cache directory, so that npm never takes the repository's workspace for the project.
+  (cd "$NODE_ANCHOR_DIR" && npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$NODE_ANCHOR_DIR" \
+    "${NODE_ANCHOR_PACKAGES[@]}" >&2) || true
+  if ! node_anchors_present; then
+    say "proxy.sh: WARNING: the Node anchors' packages could not be installed: fastify and http-proxy not measured"
+    NODE_ANCHORS=0
+  fi
+fi
 
 # --- temporary directory and cleanup -----------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/istio-gateway-bench.XXXXXX")
@@ -195,25 +245,46 @@ proxy_args() {
     --drain-timeout 1
 }
 
-render "$HERE/nginx.conf" "$TMP/nginx.conf" "$(http_port 0)" "$(https_port 0)"
-add_gateway nginx "${ON_GATEWAY_CPU[@]}" nginx -e "$TMP/nginx-error.log" -p "$TMP" -c "$TMP/nginx.conf"
-# shellcheck disable=SC2046 # the arguments are words without spaces
-add_gateway istio-gateway "${ON_GATEWAY_CPU[@]}" "${PROXY_CMD[@]}" $(proxy_args 1) --workers 1
-render "$HERE/haproxy.cfg" "$TMP/haproxy.cfg" "$(http_port 2)" "$(https_port 2)"
-add_gateway haproxy "${ON_GATEWAY_CPU[@]}" haproxy -db -f "$TMP/haproxy.cfg"
-if [[ ${BENCH_BARE:-1} == 1 ]]; then
-  add_gateway bare-undici "${ON_GATEWAY_CPU[@]}" node "$HERE/bare-undici-proxy.mjs" "$(http_port 3)" "$(https_port 3)" \
-    "$UPSTREAM_PORT" "$TMP/cert.pem" "$TMP/key.pem"
-fi
-if ((HAS_WORKERS && WORKERS > 0)); then
-  # shellcheck disable=SC2046
-  add_gateway "istio-gateway-w$WORKERS" "${PROXY_CMD[@]}" $(proxy_args 4) --workers "$WORKERS"
-fi
-# The gateway number of each name: its place when it was added (bare-undici may be left out).
-number_of() {
-  case $1 in
-  nginx) echo 0 ;; istio-gateway) echo 1 ;; haproxy) echo 2 ;; bare-undici) echo 3 ;; *) echo 4 ;;
-  esac
+# ports NAME: the gateway's HTTP and HTTPS ports, as two words.
+ports() {
+  local n
+  n=$(number_of "$1")
+  echo "$(http_port "$n") $(https_port "$n")"
+}
+# node_anchor NAME SCRIPT: a Node proxy of this directory on its ports, with the certificate and the
+# cache directory of the npm packages as its last arguments.
+node_anchor() {
+  # shellcheck disable=SC2046 # ports prints two words without spaces
+  add_gateway "$1" "${ON_GATEWAY_CPU[@]}" node "$HERE/$2" $(ports "$1") "$UPSTREAM_PORT" "$TMP/cert.pem" "$TMP/key.pem" \
+    "$NODE_ANCHOR_DIR"
+}
+
+# shellcheck disable=SC2046 # ports and proxy_args print words without spaces
+{
+  render "$HERE/nginx.conf" "$TMP/nginx.conf" $(ports nginx)
+  add_gateway nginx "${ON_GATEWAY_CPU[@]}" nginx -e "$TMP/nginx-error.log" -p "$TMP" -c "$TMP/nginx.conf"
+  add_gateway istio-gateway "${ON_GATEWAY_CPU[@]}" "${PROXY_CMD[@]}" $(proxy_args "$(number_of istio-gateway)") --workers 1
+  render "$HERE/haproxy.cfg" "$TMP/haproxy.cfg" $(ports haproxy)
+  add_gateway haproxy "${ON_GATEWAY_CPU[@]}" haproxy -db -f "$TMP/haproxy.cfg"
+  if [[ $CADDY == 1 ]]; then
+    render "$HERE/Caddyfile" "$TMP/Caddyfile" $(ports caddy)
+    # One Go thread running code at a time, as nginx has one worker; Caddy's data and autosaved
+    # configuration stay in the temporary directory.
+    add_gateway caddy "${ON_GATEWAY_CPU[@]}" env GOMAXPROCS=1 XDG_DATA_HOME="$TMP/caddy-data" \
+      XDG_CONFIG_HOME="$TMP/caddy-config" caddy run --config "$TMP/Caddyfile" --adapter caddyfile
+  fi
+  if [[ ${BENCH_BARE:-1} == 1 ]]; then
+    add_gateway bare-undici "${ON_GATEWAY_CPU[@]}" node "$HERE/bare-undici-proxy.mjs" $(ports bare-undici) \
+      "$UPSTREAM_PORT" "$TMP/cert.pem" "$TMP/key.pem"
+  fi
+  if [[ $NODE_ANCHORS == 1 ]]; then
+    node_anchor node-http-agent node-http-agent-proxy.mjs
+    node_anchor fastify fastify-proxy.mjs
+    node_anchor http-proxy http-proxy-proxy.mjs
+  fi
+  if ((HAS_WORKERS && WORKERS > 0)); then
+    add_gateway "istio-gateway-w$WORKERS" "${PROXY_CMD[@]}" $(proxy_args "$(number_of istio-gateway-w)") --workers "$WORKERS"
+  fi
 }
 
 # wrk_run NAME PGID KIND URL CONNECTIONS [wrk args...]: warm-up, then the measured run; prints the
@@ -231,9 +302,9 @@ wrk_run() {
 
 # check NAME: the gateway routes as configured and speaks TLS 1.3; returns 1 when it does not answer.
 check() {
-  local name=$1 n
+  local name=$1 n http
   n=$(number_of "$name")
-  local http="http://127.0.0.1:$(http_port "$n")"
+  http="http://127.0.0.1:$(http_port "$n")"
   if ! wait_status 200 -H "Host: $HOST" "$http/api/ready"; then
     say "$name: did not answer 200 on $http/api/ready with Host: $HOST"
     tail -n 20 "$TMP/$name.err" >&2 2>/dev/null || true
@@ -277,9 +348,10 @@ memory() {
 
 # load NAME PGID ROUND: the three load figures of one gateway in one round.
 load() {
-  local name=$1 pgid=$2 round=$3 n rps p50 p99 bad cpu
+  local name=$1 pgid=$2 round=$3 n rps p50 p99 bad cpu http_url https_url
   n=$(number_of "$name")
-  local http_url="http://127.0.0.1:$(http_port "$n")/api/bench" https_url="https://127.0.0.1:$(https_port "$n")/api/bench"
+  http_url="http://127.0.0.1:$(http_port "$n")/api/bench"
+  https_url="https://127.0.0.1:$(https_port "$n")/api/bench"
   read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" http "$http_url" "$CONNECTIONS")"
   record "$name" http_rps "$rps"
   record "$name" http_cpu "$cpu"
@@ -322,14 +394,23 @@ for name in "${MEASURED[@]}"; do
       awk '/^istio_requests_total/ {s += $NF} END {printf "%d", s}' || true)
     lines=$(wc -l <"$TMP/$name.out" || true)
     say "$name: istio_requests_total sums to $total; access log file has $lines lines"
+  elif [[ $name == caddy ]]; then
+    say "caddy: access log file has $(wc -l <"$TMP/caddy-access.log" || true) lines"
   fi
 done
 
 printf '\n'
-printf 'istio-gateway proxy vs nginx %s and HAProxy %s, %s CPUs, node %s\n' \
-  "$(nginx -v 2>&1 | sed 's#.*/##')" "$(haproxy -v | awk 'NR==1 {print $3}')" "$CPUS" "$(node -v)"
-printf 'gateways pinned to CPU %s%s; wrk -t1, upstream, idle client on CPU %s; access logs to a file\n' \
-  "$GATEWAY_CPU" "$( ((HAS_WORKERS && WORKERS > 0)) && echo " (istio-gateway-w$WORKERS: not pinned)")" "$LOAD_CPU"
+printf 'istio-gateway proxy vs nginx %s, HAProxy %s%s%s; %s CPUs, node %s\n' \
+  "$(nginx -v 2>&1 | sed 's#.*/##')" "$(haproxy -v | awk 'NR==1 {print $3}')" \
+  "$([[ $CADDY == 1 ]] && echo ", Caddy $(caddy version | awk '{print $1}')")" \
+  "$([[ $NODE_ANCHORS == 1 || ${BENCH_BARE:-1} == 1 ]] && echo ", Node proxies")" "$CPUS" "$(node -v)"
+if [[ $NODE_ANCHORS == 1 ]]; then
+  printf 'node-http-agent: node:http + http.Agent keep-alive; fastify: %s; http-proxy: %s\n' \
+    "${NODE_ANCHOR_PACKAGES[0]} + ${NODE_ANCHOR_PACKAGES[1]}" "${NODE_ANCHOR_PACKAGES[2]}"
+fi
+printf 'gateways pinned to CPU %s%s; wrk -t1, upstream, idle client on CPU %s; access logs to a file%s\n' \
+  "$GATEWAY_CPU" "$( ((HAS_WORKERS && WORKERS > 0)) && echo " (istio-gateway-w$WORKERS: not pinned)")" "$LOAD_CPU" \
+  "$([[ $NODE_ANCHORS == 1 || ${BENCH_BARE:-1} == 1 ]] && echo " (none from the Node anchors)")"
 printf 'median of %s rounds of %ss per figure after %ss warm-up; %s keep-alive connections; handshakes: wrk -c%s with Connection: close\n\n' \
   "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS" "$HANDSHAKE_CONNECTIONS"
 node "$HERE/report.mjs" table "$RESULTS" "$IDLE_CONNECTIONS"
