@@ -88,30 +88,41 @@ if (command === "wrk") {
   ];
   const fmt = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
   const ratio = (v, ref) => (Number.isFinite(v) && Number.isFinite(ref) && ref > 0 ? v / ref : NaN);
-  // nginx first: it is the reference every other column is divided by.
-  const order = ["nginx", ...servers.filter((s) => s !== "nginx")];
-  const head = [
-    "figure",
-    "unit",
-    ...order.map((s) => (s === "nginx" ? s : `${s} (x nginx)`)),
-    "target (x nginx)",
+  // nginx first: it is the reference every other column is divided by. Then the other native
+  // gateways, the proxy under test, and the Node proxies from the bare ceiling down.
+  const places = [
+    "nginx",
+    "haproxy",
+    "caddy",
+    "istio-gateway",
+    "bare-undici",
+    "node-http-agent",
+    "fastify",
+    "http-proxy",
   ];
+  const place = (s) => {
+    const i = places.indexOf(s.startsWith("istio-gateway") ? "istio-gateway" : s);
+    return i === -1 ? places.length : i;
+  };
+  const order = servers.map((s, i) => [s, i]).sort((a, b) => place(a[0]) - place(b[0]) || a[1] - b[1]);
+  const columns = order.map(([s]) => s);
+  const head = ["figure", "unit", ...columns, "target (x nginx)"];
   const table = [head];
   const verdicts = [];
   for (const [metric, label, unit, digits, better, target] of rows) {
     const ref = get("nginx", metric);
     const cells = [label, unit];
-    for (const s of order) {
+    for (const s of columns) {
       const v = get(s, metric);
       const r = ratio(v, ref);
       cells.push(
-        s === "nginx" ? fmt(v, digits) : `${fmt(v, digits)} (${Number.isFinite(r) ? r.toFixed(2) : "n/a"}x)`,
+        s === "nginx" || !Number.isFinite(r) ? fmt(v, digits) : `${fmt(v, digits)} (${r.toFixed(2)}x)`,
       );
     }
     let targetText = "";
     if (target !== undefined) {
       targetText = better === "higher" ? `>= ${target}` : `<= ${target}`;
-      for (const s of order.filter((x) => x.startsWith("istio-gateway"))) {
+      for (const s of columns.filter((x) => x.startsWith("istio-gateway"))) {
         const r = ratio(get(s, metric), ref);
         const met = better === "higher" ? r >= target : r <= target;
         const verdict = Number.isFinite(r) ? (met ? "met" : "NOT met") : "not measured";
@@ -124,10 +135,47 @@ if (command === "wrk") {
   const widths = head.map((_, i) => Math.max(...table.map((r) => String(r[i]).length)));
   const line = (r) =>
     r.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+  process.stdout.write(
+    "each figure: the median of its rounds, and beside every gateway but nginx its ratio to nginx\n\n",
+  );
   process.stdout.write(`${line(table[0])}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
   for (const r of table.slice(1)) process.stdout.write(`${line(r)}\n`);
   process.stdout.write("\n");
   for (const v of verdicts) process.stdout.write(`${v}\n`);
+  // The issue's other target: ahead of every Node proxy and Caddy. Each line says where one
+  // istio-gateway row stands against those anchors on one figure, with the ratio proxy / anchor.
+  const anchors = columns.filter(
+    (s) => s === "caddy" || (place(s) > place("istio-gateway") && place(s) < places.length),
+  );
+  if (anchors.length > 0) process.stdout.write("\n");
+  const standings = [
+    ["http_rps", "HTTP req/s"],
+    ["http_per_cpu", "HTTP requests per CPU-second"],
+    ["https_rps", "HTTPS req/s"],
+    ["https_per_cpu", "HTTPS requests per CPU-second"],
+  ];
+  for (const s of columns.filter((x) => x.startsWith("istio-gateway"))) {
+    for (const [metric, label] of standings) {
+      if (anchors.length === 0) break;
+      const ahead = [];
+      const level = [];
+      const behind = [];
+      const unmeasured = [];
+      for (const a of anchors) {
+        const r = ratio(get(s, metric), get(a, metric));
+        // Level when the printed ratio says so, rather than ahead or behind by a rounding error.
+        if (!Number.isFinite(r)) unmeasured.push(a);
+        else if (r.toFixed(2) === "1.00") level.push(`${a} (1.00x)`);
+        else (r > 1 ? ahead : behind).push(`${a} (${r.toFixed(2)}x)`);
+      }
+      const parts = [];
+      if (ahead.length > 0) parts.push(`ahead of ${ahead.join(", ")}`);
+      if (level.length > 0) parts.push(`level with ${level.join(", ")}`);
+      if (behind.length > 0) parts.push(`behind ${behind.join(", ")}`);
+      if (unmeasured.length > 0) parts.push(`not measured against ${unmeasured.join(", ")}`);
+      process.stdout.write(`${s}: ${label}: ${parts.join("; ")}\n`);
+    }
+  }
 } else {
   process.stderr.write("usage: node report.mjs wrk FILE CPU_US | table FILE IDLE_CONNECTIONS\n");
   process.exit(2);
