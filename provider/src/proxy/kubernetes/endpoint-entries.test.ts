@@ -69,7 +69,7 @@ describe("buildEndpointEntries", () => {
         },
         spec: {
           hosts: ["reviews.default.svc.cluster.local"],
-          ports: [{ number: 9080, name: "http", targetPort: 9081 }],
+          ports: [{ number: 9080, name: "http", protocol: "HTTP", targetPort: 9081 }],
           location: "MESH_INTERNAL",
           resolution: "STATIC",
           endpoints: [
@@ -91,15 +91,60 @@ describe("buildEndpointEntries", () => {
     ]);
   });
 
-  it("makes no entry without a Service, without EndpointSlices, for ExternalName, or when a ServiceEntry has the host", () => {
+  it("makes no entry without a Service, for ExternalName, or when a ServiceEntry has the host", () => {
     assert.deepEqual(
       buildEndpointEntries(
-        [ref("missing"), ref("nothing-yet"), ref("external"), ref("reviews")],
+        [ref("missing"), ref("external"), ref("reviews")],
         inputs,
         new Set(["reviews.default.svc.cluster.local"]),
       ),
       [],
     );
+  });
+
+  it("gives a Service without EndpointSlices an entry without endpoints, resolved by DNS on its own ports", () => {
+    assert.deepEqual(buildEndpointEntries([ref("nothing-yet")], inputs), [
+      {
+        apiVersion: "networking.istio.io/v1",
+        kind: "ServiceEntry",
+        metadata: {
+          name: "nothing-yet.endpointslices",
+          namespace: "default",
+          annotations: { "istio-gateway.dev/endpoints-of": "Service default/nothing-yet" },
+        },
+        spec: {
+          hosts: ["nothing-yet.default.svc.cluster.local"],
+          ports: [{ number: 80, name: "http", protocol: "HTTP" }],
+          location: "MESH_INTERNAL",
+          resolution: "DNS",
+          exportTo: ["*"],
+        },
+      },
+    ]);
+  });
+
+  it("gives each port the protocol Istio reads from its appProtocol, else its name", () => {
+    const service = (ports: EndpointInputs["services"][number]["ports"]) => ({
+      ...inputs,
+      services: [{ namespace: "default", name: "api", type: "ClusterIP", ports }],
+    });
+    const [entry] = buildEndpointEntries(
+      [ref("api")],
+      service([
+        { name: "web", port: 80, appProtocol: "kubernetes.io/h2c" },
+        { name: "rpc", port: 81, targetPort: 9081, appProtocol: "grpc" },
+        { name: "http", port: 82, appProtocol: "example.com/custom" },
+        { name: "grpc-api", port: 83 },
+        { name: "admin", port: 84 },
+      ]),
+    );
+    assert.deepEqual(entry?.spec.ports, [
+      { number: 80, name: "web", protocol: "HTTP2" },
+      { number: 81, name: "rpc", protocol: "GRPC" },
+      { number: 82, name: "http", protocol: "example.com/custom" },
+      { number: 83, name: "grpc-api", protocol: "GRPC" },
+      { number: 84, name: "admin" },
+    ]);
   });
 
   it("resolves by DNS when a slice holds names", () => {

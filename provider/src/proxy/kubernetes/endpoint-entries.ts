@@ -6,13 +6,19 @@
  * subsets select endpoints by pod labels with no second implementation of either, and the
  * runtime connects to pod addresses directly (as Envoy does with EDS) instead of a ClusterIP.
  *
+ * Each port carries the protocol Istio reads from the Service port (its `appProtocol`, else its
+ * name: {@link servicePortProtocol}), which decides the cluster's upstream HTTP version.
+ *
  * A Service without EndpointSlices (none were ever made: a cluster without the EndpointSlice
- * controller, such as a bare API server) gets no entry, so its host is resolved by DNS or
- * `--resolve` as with the file source. A user's own ServiceEntry for the same host wins.
+ * controller, such as a bare API server) gets an entry without endpoints (resolution `DNS`, no
+ * target ports), so its host is resolved by DNS or `--resolve` on the Service's own ports as with
+ * the file source, and its ports' protocols still count. A user's own ServiceEntry for the same
+ * host wins.
  */
 import { isIPAddress } from "../../istio/host";
-import type { ServiceEntry, WorkloadEntry } from "../../istio/model";
-import type { EndpointSliceInfo, PodInfo, ServiceInfo } from "./kubernetes-objects";
+import type { ServiceEntry, ServicePort, WorkloadEntry } from "../../istio/model";
+import type { EndpointSliceInfo, PodInfo, ServiceInfo, ServicePortInfo } from "./kubernetes-objects";
+import { servicePortProtocol } from "./service-port-protocol";
 import type { ServiceRef } from "./destination-services";
 import { serviceHost } from "./destination-services";
 
@@ -29,6 +35,23 @@ function entryPortName(name: string, port: number): string {
   return name === "" ? `port-${port}` : name;
 }
 
+/**
+ * The entry port of a Service port, with the protocol Istio reads from it. When `appProtocol` names
+ * no protocol Istio knows, the port has none (it is sniffed) whatever its name says, so the entry
+ * keeps that `appProtocol` as its protocol, which translation does not know either, rather than
+ * none, which would send translation back to the name. `withTarget` false leaves the target port
+ * out: the endpoint is the Service's own address.
+ */
+function entryPort(p: ServicePortInfo, withTarget: boolean): ServicePort {
+  const protocol = servicePortProtocol(p) ?? p.appProtocol;
+  return {
+    number: p.port,
+    name: entryPortName(p.name, p.port),
+    ...(protocol === undefined ? {} : { protocol }),
+    ...(withTarget && p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
+  };
+}
+
 /** What {@link buildEndpointEntries} reads. */
 export interface EndpointInputs {
   /** Services, any namespace. */
@@ -40,8 +63,9 @@ export interface EndpointInputs {
 }
 
 /**
- * ServiceEntries for `wanted` Services, built from their EndpointSlices, sorted by namespace and
- * name; `skipHosts` are hosts a user's ServiceEntry already defines.
+ * ServiceEntries for `wanted` Services, built from their EndpointSlices (without endpoints when
+ * they have none), sorted by namespace and name; `skipHosts` are hosts a user's ServiceEntry
+ * already defines.
  */
 export function buildEndpointEntries(
   wanted: readonly ServiceRef[],
@@ -64,8 +88,28 @@ export function buildEndpointEntries(
     const service = services.get(key);
     const slices = slicesOf.get(key);
     const host = serviceHost(ref);
-    if (service === undefined || service.type === "ExternalName" || slices === undefined) continue;
+    if (service === undefined || service.type === "ExternalName") continue;
     if (skipHosts.has(host)) continue;
+    const metadata = {
+      name: endpointsEntryName(ref.name),
+      namespace: ref.namespace,
+      annotations: { [ENDPOINTS_ANNOTATION]: `Service ${key}` },
+    };
+    if (slices === undefined) {
+      out.push({
+        apiVersion: "networking.istio.io/v1",
+        kind: "ServiceEntry",
+        metadata,
+        spec: {
+          hosts: [host],
+          ports: service.ports.map((p) => entryPort(p, false)),
+          location: "MESH_INTERNAL",
+          resolution: "DNS",
+          exportTo: ["*"],
+        },
+      });
+      continue;
+    }
     const byAddress = new Map<string, WorkloadEntry & { ports: Record<string, number> }>();
     let dns = false;
     // Slices in name order, so an address in two slices always takes the same labels.
@@ -94,18 +138,10 @@ export function buildEndpointEntries(
     out.push({
       apiVersion: "networking.istio.io/v1",
       kind: "ServiceEntry",
-      metadata: {
-        name: endpointsEntryName(ref.name),
-        namespace: ref.namespace,
-        annotations: { [ENDPOINTS_ANNOTATION]: `Service ${key}` },
-      },
+      metadata,
       spec: {
         hosts: [host],
-        ports: service.ports.map((p) => ({
-          number: p.port,
-          name: entryPortName(p.name, p.port),
-          ...(p.targetPort === undefined ? {} : { targetPort: p.targetPort }),
-        })),
+        ports: service.ports.map((p) => entryPort(p, true)),
         location: "MESH_INTERNAL",
         resolution: dns ? "DNS" : "STATIC",
         endpoints,

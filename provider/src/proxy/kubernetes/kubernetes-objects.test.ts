@@ -26,13 +26,15 @@ describe("core objects as the source keeps them", () => {
     });
   });
 
-  it("reads Service ports, keeping numeric target ports only", () => {
+  it("reads Service ports, keeping numeric target ports only, transports other than TCP and application protocols", () => {
     const service = {
       metadata: { name: "reviews", namespace: "default" },
       spec: {
         ports: [
-          { name: "http", port: 9080, targetPort: 9081 },
+          { name: "http", port: 9080, targetPort: 9081, protocol: "TCP" },
           { name: "metrics", port: 9090, targetPort: "metrics" },
+          { name: "api", port: 9091, appProtocol: "kubernetes.io/h2c" },
+          { name: "dns", port: 53, protocol: "UDP", appProtocol: 7 },
           { port: "bad" },
         ],
       },
@@ -44,6 +46,8 @@ describe("core objects as the source keeps them", () => {
       ports: [
         { name: "http", port: 9080, targetPort: 9081 },
         { name: "metrics", port: 9090 },
+        { name: "api", port: 9091, appProtocol: "kubernetes.io/h2c" },
+        { name: "dns", port: 53, protocol: "UDP" },
       ],
     });
   });

@@ -14,6 +14,10 @@ export interface ServicePortInfo {
   readonly port: number;
   /** The pod port, when a number (a named target port is resolved by EndpointSlices). */
   readonly targetPort?: number;
+  /** The transport, when not `TCP` (the API's default): `UDP` or `SCTP`. */
+  readonly protocol?: string;
+  /** The application protocol (`http`, `grpc`, `kubernetes.io/h2c`, ...), when set. */
+  readonly appProtocol?: string;
 }
 
 /** The parts of a Service the source uses. */
@@ -110,7 +114,7 @@ export function toSecret(o: unknown): Secret {
   };
 }
 
-/** A Service's name, type and ports. */
+/** A Service's name, type and ports (with their transport and application protocols). */
 export function toServiceInfo(o: unknown): ServiceInfo {
   const { namespace, name } = metaOf(o);
   const spec = obj(obj(o).spec);
@@ -119,10 +123,14 @@ export function toServiceInfo(o: unknown): ServiceInfo {
     const port = obj(p).port;
     if (typeof port !== "number") continue;
     const target = obj(p).targetPort;
+    const protocol = str(obj(p).protocol);
+    const appProtocol = obj(p).appProtocol;
     ports.push({
       name: str(obj(p).name),
       port,
       ...(typeof target === "number" ? { targetPort: target } : {}),
+      ...(protocol === "" || protocol === "TCP" ? {} : { protocol }),
+      ...(typeof appProtocol === "string" ? { appProtocol } : {}),
     });
   }
   return { namespace, name, type: str(spec.type) || "ClusterIP", ports };
