@@ -269,7 +269,7 @@ describe("retries and mirrors of requests with a body", () => {
     });
   }
 
-  it("does not mirror a body over the limit, and still forwards it", async () => {
+  it("abandons the mirror of a body over the limit (the shadow never gets it whole), and still forwards it", async () => {
     const body = crypto.randomBytes(REQUEST_BODY_BUFFER_LIMIT + 1);
     const path = "/mirrored/over-limit";
     const r = await post(port, path, body, false);
@@ -279,8 +279,9 @@ describe("retries and mirrors of requests with a body", () => {
       length: body.length,
       sha256: sha256(body),
     });
-    // A mirror would have been sent as soon as the body ended, before the response.
+    // The mirror streamed alongside the body until it outgrew the limit, then was reset: the
+    // shadow saw the request start (an empty list) and never its end.
     await new Promise((res) => setTimeout(res, 300));
-    assert.equal(shadow.seen.get(path), undefined);
+    assert.deepEqual(shadow.seen.get(path) ?? [], []);
   });
 });

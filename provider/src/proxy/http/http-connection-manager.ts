@@ -402,10 +402,7 @@ export class HttpConnectionManager implements ForwardHost {
       body = new ReplayableBody(x.req as Readable, x, keep ? REQUEST_BODY_BUFFER_LIMIT : 0);
     }
     if (mirrors !== undefined) {
-      for (const name of mirrors) {
-        if (body === undefined) this.mirror(x, name, fullPath, headers, authority, undefined);
-        else body.whenComplete((chunks) => this.mirror(x, name, fullPath, headers, authority, chunks));
-      }
+      for (const name of mirrors) this.mirror(x, name, fullPath, headers, authority, body);
     }
     new Forward(this, x, {
       cluster,
@@ -421,8 +418,9 @@ export class HttpConnectionManager implements ForwardHost {
   }
 
   /**
-   * Sends a copy of a request to `clusterName`, never waiting for it: bodiless requests at once,
-   * others when their whole body was read and kept (`chunks`).
+   * Sends a copy of a request to `clusterName` at once, never waiting for it: its body, if any,
+   * streams to the mirror as it is read ({@link ReplayableBody.tap}); a body past the buffer
+   * limit abandons the mirror.
    */
   private mirror(
     x: Exchange,
@@ -430,18 +428,20 @@ export class HttpConnectionManager implements ForwardHost {
     path: string,
     headers: HeaderMap,
     authority: string,
-    chunks: readonly Buffer[] | undefined,
+    body: ReplayableBody | undefined,
   ): void {
     const cluster = x.snapshot.clusters.get(clusterName);
     const ep = cluster?.pick();
     if (cluster === undefined || ep === undefined) return;
+    const copy = body?.tap();
+    if (body !== undefined && copy === undefined) return;
     sendShadowRequest(
       ep,
       cluster.config.upstreamProtocol,
       x.routeReq.method,
       path,
       { ...headers, host: shadowAuthority(authority) },
-      chunks === undefined ? undefined : Buffer.concat(chunks),
+      copy,
     );
   }
 

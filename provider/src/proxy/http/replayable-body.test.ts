@@ -42,11 +42,10 @@ test("the first attempt streams the live body; a replay yields the kept chunks, 
   assert.equal(observer.bytesReceived, 12);
 });
 
-test("past the limit nothing more is kept: the reading attempt goes on, no replay can start, no mirror is sent", async () => {
+test("past the limit nothing more is kept: the reading attempt goes on, no replay can start, taps are abandoned", async () => {
   const source = new PassThrough();
   const body = new ReplayableBody(source, { bytesReceived: 0 }, 10);
-  const completions: string[] = [];
-  body.whenComplete((chunks) => completions.push(Buffer.concat(chunks).toString()));
+  const tapped = collect(body.tap()!);
   const read = collect(body.open()!);
   source.write("123456");
   await tick();
@@ -58,22 +57,44 @@ test("past the limit nothing more is kept: the reading attempt goes on, no repla
   assert.equal(await read, "1234567890x");
   assert.equal(body.replayable, false);
   assert.equal(body.open(), undefined);
-  assert.deepEqual(completions, []);
+  assert.equal(body.tap(), undefined);
+  assert.equal(await tapped, "error: request body outgrew the mirror buffer");
 });
 
-test("whenComplete gives the whole kept body once it ended, also to late callers", async () => {
+test("a tap gets the chunks read so far, then each chunk as it is read, then the end", async () => {
   const source = new PassThrough();
   const body = new ReplayableBody(source, { bytesReceived: 0 }, 100);
-  const completions: string[] = [];
-  body.whenComplete((chunks) => completions.push(`early ${Buffer.concat(chunks).toString()}`));
+  const early = body.tap()!;
+  const seen: string[] = [];
+  early.on("data", (c: Buffer) => seen.push(c.toString()));
   const read = collect(body.open()!);
   source.write("ab");
   await tick();
-  assert.equal(completions.length, 0);
+  assert.deepEqual(seen, ["ab"], "the first chunk reaches the tap before the body ends");
+  const late = collect(body.tap()!);
   source.end("cd");
   assert.equal(await read, "abcd");
-  body.whenComplete((chunks) => completions.push(`late ${Buffer.concat(chunks).toString()}`));
-  assert.deepEqual(completions, ["early abcd", "late abcd"]);
+  await tick();
+  assert.deepEqual(seen, ["ab", "cd"]);
+  assert.equal(early.readableEnded, true);
+  assert.equal(await late, "abcd");
+  assert.equal(await collect(body.tap()!), "abcd", "a tap made after the end gets the whole body");
+});
+
+test("a tap nobody reads never holds the source back", async () => {
+  const source = new PassThrough({ highWaterMark: 4 });
+  const body = new ReplayableBody(source, { bytesReceived: 0 }, 1 << 20);
+  const tap = body.tap()!;
+  const big = Buffer.alloc(64 * 1024, 1);
+  const read = collect(body.open()!);
+  for (let i = 0; i < 8; i++) {
+    source.write(big);
+    await tick();
+  }
+  source.end();
+  assert.equal((await read).length, 8 * big.length);
+  assert.equal(tap.readableLength, 8 * big.length);
+  assert.equal((await collect(tap)).length, 8 * big.length);
 });
 
 test("a limit of 0 streams the body once and keeps nothing", async () => {
@@ -87,35 +108,39 @@ test("a limit of 0 streams the body once and keeps nothing", async () => {
   assert.equal(await read, "once");
 });
 
-test("release stops keeping unless a mirror waits for the body", async () => {
+test("release stops keeping, while taps go on to the end", async () => {
   const source = new PassThrough();
   const body = new ReplayableBody(source, { bytesReceived: 0 }, 100);
-  void collect(body.open()!);
+  const tapped = collect(body.tap()!);
+  const read = collect(body.open()!);
   source.write("a");
   await tick();
   body.release();
   assert.equal(body.replayable, false);
-
-  const mirrored = new PassThrough();
-  const kept = new ReplayableBody(mirrored, { bytesReceived: 0 }, 100);
-  const completions: string[] = [];
-  kept.whenComplete((chunks) => completions.push(Buffer.concat(chunks).toString()));
-  const read = collect(kept.open()!);
-  kept.release();
-  assert.equal(kept.replayable, true);
-  mirrored.end("body");
-  assert.equal(await read, "body");
-  assert.deepEqual(completions, ["body"]);
+  assert.equal(body.tap(), undefined);
+  source.end("b");
+  assert.equal(await read, "ab");
+  assert.equal(await tapped, "ab");
 });
 
-test("a failing source fails the reading attempt and ends keeping", async () => {
+test("a request that closes before its body was read abandons its taps", async () => {
+  const source = new PassThrough();
+  const body = new ReplayableBody(source, { bytesReceived: 0 }, 100);
+  const tapped = collect(body.tap()!);
+  source.destroy();
+  assert.equal(await tapped, "error: request closed before its body was read");
+});
+
+test("a failing source fails the reading attempt and its taps, and ends keeping", async () => {
   const source = new PassThrough();
   const body = new ReplayableBody(source, { bytesReceived: 0 }, 100);
   const read = collect(body.open()!);
   source.write("a");
   await tick();
+  const tapped = collect(body.tap()!);
   source.destroy(new Error("client went away"));
   assert.equal(await read, "error: client went away");
+  assert.equal(await tapped, "error: client went away");
   assert.equal(body.replayable, false);
   assert.equal(body.open(), undefined);
 });

@@ -3,12 +3,16 @@
  * request body for retries and shadows: every chunk read from the downstream is kept until the
  * body outgrows the buffer limit; a retry starts a replay that yields the kept chunks, then
  * follows the rest of the live body. Past the limit nothing more is kept and no new replay can
- * start (the request is no longer retried, nor mirrored), while the attempt already reading
- * goes on to the end.
+ * start (the request is no longer retried), while the attempt already reading goes on to the end.
  *
  * One attempt reads at a time, and its backpressure is the downstream's: the source is paused
  * while that attempt's stream is full, and while no attempt reads (a retry waiting for its
  * backoff).
+ *
+ * Mirrors read the body through taps, as Envoy streams a shadow request alongside the main one:
+ * a tap gets each chunk as the body is read, never holding the source back (what a slow mirror
+ * has not taken waits in its tap), and is abandoned (destroyed) when the body outgrows the limit,
+ * fails, or is never read to its end.
  */
 import { Readable } from "node:stream";
 
@@ -17,6 +21,8 @@ import { Readable } from "node:stream";
  * per-connection buffer limit (Envoy's `per_connection_buffer_limit_bytes` on gateway listeners).
  */
 export const REQUEST_BODY_BUFFER_LIMIT = 1024 * 1024;
+
+function ignore(): void {}
 
 /** What a body reports as it reads the downstream. */
 export interface BodyObserver {
@@ -49,7 +55,8 @@ export class ReplayableBody {
   private reader: BodyAttempt | undefined;
   private opened = false;
   private keeping: boolean;
-  private waiters: ((chunks: readonly Buffer[]) => void)[] | undefined;
+  private taps: Readable[] | undefined;
+  private watchingClose = false;
 
   constructor(
     private readonly source: Readable,
@@ -89,18 +96,40 @@ export class ReplayableBody {
   }
 
   /**
-   * Calls `then` with the whole body once it has been read, if it is kept to its end (the
-   * body outgrowing the limit or failing means never).
+   * A copy of the body for a mirror: the chunks read so far, then each chunk as it is read, then
+   * the end. Undefined when the body read so far is no longer kept whole (a limit of 0, past the
+   * limit, failed). The tap is destroyed when the body outgrows the limit or fails, or when the
+   * request closes before its end was read.
    */
-  whenComplete(then: (chunks: readonly Buffer[]) => void): void {
-    if (!this.keeping) return;
-    if (this.ended) return then(this.chunks);
-    (this.waiters ??= []).push(then);
+  tap(): Readable | undefined {
+    if (!this.keeping) return undefined;
+    const tap = new Readable({ read: ignore });
+    // While the body is kept nothing was trimmed: `chunks` is the body from its first byte.
+    for (const chunk of this.chunks) tap.push(chunk);
+    if (this.ended) {
+      tap.push(null);
+      return tap;
+    }
+    const taps = (this.taps ??= []);
+    taps.push(tap);
+    tap.once("close", () => {
+      const i = this.taps?.indexOf(tap) ?? -1;
+      if (i >= 0) this.taps!.splice(i, 1);
+    });
+    if (!this.watchingClose) {
+      this.watchingClose = true;
+      // A request whose body no attempt read to its end (the upstream answered first, or never
+      // connected) closes without the end reaching the body: its mirrors are given up.
+      this.source.once("close", () => {
+        if (!this.ended) this.abandonTaps(new Error("request closed before its body was read"));
+      });
+    }
+    return tap;
   }
 
   /** Stops keeping the body once no new attempt will need it (the response was committed). */
   release(): void {
-    if (this.waiters === undefined) this.stopKeeping();
+    this.stopKeeping();
   }
 
   /** Pushes what `reader` has not had yet, while it wants more; resumes the source when it caught up. */
@@ -125,9 +154,16 @@ export class ReplayableBody {
   private onData(chunk: Buffer): void {
     this.observer.bytesReceived += chunk.length;
     this.chunks.push(chunk);
-    if (this.keeping) {
+    const taps = this.taps;
+    if (this.keeping || taps !== undefined) {
       this.size += chunk.length;
-      if (this.size > this.limit) this.stopKeeping();
+      if (this.size > this.limit) {
+        this.stopKeeping();
+        this.abandonTaps(new Error("request body outgrew the mirror buffer"));
+      } else if (taps !== undefined) {
+        // Never waits for a mirror: what it has not read stays in its tap, within the limit.
+        for (const tap of taps) tap.push(chunk);
+      }
     }
     const reader = this.reader;
     if (reader === undefined || reader.destroyed) {
@@ -143,23 +179,27 @@ export class ReplayableBody {
     this.ended = true;
     const reader = this.reader;
     if (reader !== undefined && reader.next === this.base + this.chunks.length) reader.push(null);
-    const waiters = this.waiters;
-    this.waiters = undefined;
-    if (waiters !== undefined && this.keeping) for (const w of waiters) w(this.chunks);
+    const taps = this.taps;
+    this.taps = undefined;
+    if (taps !== undefined) for (const tap of taps) tap.push(null);
   }
 
   private onError(err: Error): void {
     if (this.failed !== undefined || this.ended) return;
     this.failed = err;
-    this.waiters = undefined;
     this.stopKeeping();
+    this.abandonTaps(err);
     this.reader?.destroy(err);
+  }
+
+  private abandonTaps(err: Error): void {
+    const taps = this.taps;
+    this.taps = undefined;
+    if (taps !== undefined) for (const tap of taps) tap.destroy(err);
   }
 
   private stopKeeping(): void {
     this.keeping = false;
-    this.size = 0;
-    this.waiters = undefined;
     this.trim();
   }
 

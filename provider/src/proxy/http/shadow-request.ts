@@ -1,8 +1,10 @@
 /**
  * A mirrored (shadow) request: sent to the mirror cluster in the protocol that cluster speaks,
- * its response read and dropped. Nothing waits for it and nothing it does reaches the client.
+ * its body streamed as the client's arrives, its response read and dropped. Nothing waits for it
+ * and nothing it does reaches the client.
  */
-import type http2 from "node:http2";
+import http2 from "node:http2";
+import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { UpstreamProtocol } from "../../istio/translate/proxy-config";
 import type { HeaderMap } from "../router/header-operations";
@@ -13,15 +15,20 @@ const SHADOW_TIMEOUT_MS = 30_000;
 
 function ignore(): void {}
 
-/** Sends one shadow request to `ep`; `body` is the whole request body, if any. */
+/**
+ * Sends one shadow request to `ep`; `body` is the request body as it arrives, if any (destroyed
+ * when the mirror is abandoned, which aborts the shadow request; destroyed by it when it fails).
+ */
 export function sendShadowRequest(
   ep: UpstreamEndpoint,
   protocol: UpstreamProtocol,
   method: string,
   path: string,
   headers: HeaderMap,
-  body: Buffer | undefined,
+  body: Readable | undefined,
 ): void {
+  // An abandoned body's error belongs to the shadow request alone.
+  body?.on("error", ignore);
   if (protocol === "HTTP/2") return sendOverHttp2(ep, method, path, headers, body);
   ep.pool
     .request({
@@ -32,7 +39,10 @@ export function sendShadowRequest(
       headersTimeout: SHADOW_TIMEOUT_MS,
       bodyTimeout: SHADOW_TIMEOUT_MS,
     })
-    .then((r) => r.body.dump(), ignore)
+    .then(
+      (r) => r.body.dump(),
+      () => body?.destroy(),
+    )
     .catch(ignore);
 }
 
@@ -41,7 +51,7 @@ function sendOverHttp2(
   method: string,
   path: string,
   headers: HeaderMap,
-  body: Buffer | undefined,
+  body: Readable | undefined,
 ): void {
   const h2headers: http2.OutgoingHttpHeaders = { ...headers };
   delete h2headers["host"];
@@ -53,10 +63,16 @@ function sendOverHttp2(
   try {
     stream = ep.h2().request(h2headers, { endStream: body === undefined });
   } catch {
+    body?.destroy();
     return;
   }
   stream.on("error", ignore);
   stream.setTimeout(SHADOW_TIMEOUT_MS, () => stream.close());
   stream.resume();
-  if (body !== undefined) stream.end(body);
+  if (body === undefined) return;
+  // An abandoned body cancels the stream rather than ending it: the mirror never sees a cut body
+  // as a whole one. A stream that closes first releases the body.
+  body.once("error", () => stream.close(http2.constants.NGHTTP2_CANCEL));
+  stream.once("close", () => body.destroy());
+  body.pipe(stream);
 }
