@@ -112,6 +112,9 @@ export class RunningListener {
       maxHeaderSize: limits.maxHeaderBytes,
     } as http2.SecureServerOptions);
     this.tlsHttp.on("request", ctx.hcm.handleRequest);
+    // HTTP/1.1 over TLS goes to Node's HTTP/1.1 parser with this server as its own: an upgrade
+    // (WebSocket over wss://) reaches the tunnel only when this server listens for it.
+    this.tlsHttp.on("upgrade", ctx.hcm.handleUpgrade);
     this.tlsHttp.on("session", (s: http2.ServerHttp2Session) => this.track(s));
     this.tlsHttp.setTimeout(limits.idleTimeoutMs);
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
