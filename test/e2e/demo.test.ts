@@ -151,6 +151,7 @@ e2eSuite("istio-gateway demo on the local control plane", (tools) => {
       "HTTP/2 404 ",
       "x-igw-error-code: IGW_ERR_NO_ROUTE",
       "content-length: 0",
+      "server: istio-envoy",
       "",
       "",
     ]);

@@ -164,7 +164,7 @@ spec:
         "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
       assert.equal(
         await rawUpgrade(port, path),
-        `HTTP/1.1 503 Service Unavailable\r\nx-igw-error-code: IGW_ERR_UPSTREAM_CONNECT\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 503 Service Unavailable\r\nx-igw-error-code: IGW_ERR_UPSTREAM_CONNECT\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: istio-envoy\r\n\r\n${body}`,
       );
       const plain = await curl([`http://127.0.0.1:${port}${path}`]);
       assert.deepEqual(

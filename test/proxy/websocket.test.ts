@@ -121,7 +121,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
     const head = await readAtLeast(s, 1);
     assert.equal(
       head.toString("latin1"),
-      "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nx-gateway: igw\r\n\r\n",
+      "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nx-gateway: igw\r\nserver: istio-envoy\r\n\r\n",
     );
     const sent = frame(1, Buffer.from("hello"), Buffer.from([1, 2, 3, 4]));
     s.write(sent);
@@ -208,7 +208,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
       "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
     assert.equal(
       answer.toString("latin1"),
-      `HTTP/1.1 503 Service Unavailable\r\nx-igw-error-code: IGW_ERR_UPSTREAM_CONNECT\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\nx-gateway: igw\r\n\r\n${body}`,
+      `HTTP/1.1 503 Service Unavailable\r\nx-igw-error-code: IGW_ERR_UPSTREAM_CONNECT\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\nx-gateway: igw\r\nserver: istio-envoy\r\n\r\n${body}`,
     );
     assert.deepEqual(await logLine("/refused"), {
       ...common,
@@ -231,7 +231,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
     const answer = await readAtLeast(s, 1_000_000);
     assert.equal(
       answer.toString("latin1"),
-      "HTTP/1.1 404 Not Found\r\nx-igw-error-code: IGW_ERR_NO_ROUTE\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+      "HTTP/1.1 404 Not Found\r\nx-igw-error-code: IGW_ERR_NO_ROUTE\r\ncontent-length: 0\r\nconnection: close\r\nserver: istio-envoy\r\n\r\n",
     );
     const line = await logLine("/elsewhere");
     assert.deepEqual(line, {

@@ -88,6 +88,9 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 }
 const NO_ROUTE = new NoRouteError();
 
+/** The `server` header of every response, as Istio's gateways send it. */
+export const SERVER_NAME = "istio-envoy";
+
 /** The error listener of requests and responses: their failures are handled by their close. */
 function ignore(): void {}
 
@@ -102,7 +105,7 @@ export class HttpConnectionManager implements ForwardHost {
     const state = connectionStateOf(req.socket);
     const resolved = this.resolveChain(state);
     if (resolved === undefined || resolved.chain.routes === undefined) {
-      res.writeHead(503, { "content-length": "0", connection: "close" });
+      res.writeHead(503, { "content-length": "0", connection: "close", server: SERVER_NAME });
       res.end();
       return;
     }
@@ -159,6 +162,7 @@ export class HttpConnectionManager implements ForwardHost {
           "x-igw-error-code": "IGW_ERR_NO_HEALTHY_UPSTREAM",
           "content-length": "0",
           connection: "close",
+          server: SERVER_NAME,
         }),
       );
       return;
@@ -480,6 +484,10 @@ export class HttpConnectionManager implements ForwardHost {
       out = applyHeaderOperations(headers, x.responseOps, fctx);
     }
     if (x.corsHeaders !== undefined) for (const [k, v] of x.corsHeaders) out[k] = v;
+    // Istio names its gateway's HTTP connection manager "istio-envoy" and leaves Envoy's server
+    // header transformation at OVERWRITE: every response says so, whatever the upstream or a
+    // route's header operations wrote (removing it takes an EnvoyFilter in Istio too).
+    out["server"] = SERVER_NAME;
     if (this.ctx.draining() && !x.h2) out["connection"] = "close";
     return out;
   }
