@@ -127,4 +127,74 @@ describe("OutlierDetector", () => {
     for (const h of ["a", "b"]) all.d.observe(h, status(503));
     assert.deepEqual(all.ejected(), ["a", "b"]);
   });
+
+  it("retain keeps the state of endpoints still there, starts new ones healthy and forgets removed ones", () => {
+    const { d } = detector(["a", "b", "c"], { consecutive5xx: 2, maxEjectionPercent: 100 });
+    feed(d, "a", [status(503), status(503)]);
+    feed(d, "b", [status(503)]);
+    feed(d, "c", [status(503), status(503)]);
+    const before = d.version;
+    d.retain(["a", "b", "x", "b"]);
+    const ejected = () => ["a", "b", "c", "x"].filter((h) => d.isEjected(h));
+    assert.deepEqual([ejected(), d.ejectedCount, d.hostCount, d.version > before], [["a"], 1, 3, true]);
+    // b's one failure was kept: one more ejects it.
+    d.observe("b", status(503));
+    assert.deepEqual(ejected(), ["a", "b"]);
+    // c went and came back: healthy, with its count started afresh.
+    d.retain(["a", "b", "c"]);
+    d.observe("c", status(503));
+    assert.deepEqual([ejected(), d.ejectedCount], [["a", "b"], 2]);
+  });
+
+  it("retain with the same endpoints changes nothing, not even the version", () => {
+    const { d } = detector(["a", "b"], { consecutive5xx: 1, maxEjectionPercent: 100 });
+    d.observe("a", status(503));
+    const before = d.version;
+    d.retain(["b", "a", "a"]);
+    assert.deepEqual([d.version, d.ejectedCount, d.isEjected("a")], [before, 1, true]);
+  });
+
+  it("a TCP connect: failures count as 503, timeouts as 504, a success breaks the run (not split)", () => {
+    const gateway = detector(["a", "b"], {
+      consecutive5xx: 0,
+      consecutiveGatewayFailure: 2,
+      maxEjectionPercent: 100,
+    });
+    gateway.d.observeConnect("a", "failure");
+    gateway.d.observeConnect("a", "success");
+    gateway.d.observeConnect("a", "timeout");
+    assert.deepEqual(gateway.ejected(), []);
+    gateway.d.observeConnect("a", "failure");
+    assert.deepEqual(gateway.ejected(), ["a"]);
+    // A TCP success is a success for the 5xx count too: three failures never come in a row.
+    const fives = detector(["a", "b"], { consecutive5xx: 3, maxEjectionPercent: 100 });
+    for (let i = 0; i < 3; i++) {
+      fives.d.observeConnect("a", "failure");
+      fives.d.observeConnect("a", "timeout");
+      fives.d.observeConnect("a", "success");
+    }
+    assert.deepEqual(fives.ejected(), []);
+  });
+
+  it("a TCP connect with splitting: failures and timeouts are local-origin only; a success resets only their count", () => {
+    const { d, ejected } = detector(["a", "b", "c"], {
+      consecutive5xx: 2,
+      splitExternalLocalOriginErrors: true,
+      consecutiveLocalOriginFailure: 3,
+      maxEjectionPercent: 100,
+    });
+    d.observeConnect("a", "failure");
+    d.observeConnect("a", "timeout");
+    d.observeConnect("a", "success");
+    d.observeConnect("a", "failure");
+    d.observeConnect("a", "failure");
+    assert.deepEqual(ejected(), []);
+    d.observeConnect("a", "timeout");
+    assert.deepEqual(ejected(), ["a"]);
+    // The 5xx count of an HTTP answer is not reset by a connect's success.
+    d.observe("b", status(503));
+    d.observeConnect("b", "success");
+    d.observe("b", status(503));
+    assert.deepEqual(ejected(), ["a", "b"]);
+  });
 });

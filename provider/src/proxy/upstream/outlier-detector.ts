@@ -11,10 +11,17 @@
  * Reviews run lazily, when the cluster picks an endpoint and a review is due, so a cluster
  * without traffic costs nothing and no timer outlives a configuration. Without local-origin
  * splitting, connect failures and resets count as 503 and timeouts as 504, as in Envoy.
+ *
+ * A detector outlives a configuration whose cluster keeps its policy (Envoy keeps such a cluster
+ * across CDS updates): {@link OutlierDetector.retain} then follows the endpoint changes as an EDS
+ * update does, keeping the state of every endpoint still there.
  */
 import type { OutlierDetectionConfig } from "../../istio/translate/proxy-config";
 import type { CounterSeries } from "../observability/metric-family";
 import type { AttemptOutcome } from "../router/retry-policy";
+
+const CONNECT_FAILURE: AttemptOutcome = { kind: "connect-failure" };
+const TIMEOUT: AttemptOutcome = { kind: "per-try-timeout" };
 
 /** The failure counts and ejection state of one endpoint. */
 class HostMonitor {
@@ -26,6 +33,13 @@ class HostMonitor {
   /** Ejections in a row: the ejection time multiplier. */
   ejections = 0;
 }
+
+/**
+ * What a TCP-proxied connection's connect came to, as Envoy's `tcp_proxy` reports it:
+ * `success` (`LocalOriginConnectSuccessFinal`), `failure` (`LocalOriginConnectFailed`: refused,
+ * reset, a failed TLS handshake) or `timeout` (`LocalOriginTimeout`).
+ */
+export type ConnectResult = "success" | "failure" | "timeout";
 
 /** The outlier detector of one cluster; `T` is the endpoint type. */
 export class OutlierDetector<T> {
@@ -78,6 +92,46 @@ export class OutlierDetector<T> {
       } else if (m.ejections > 0) {
         m.ejections = Math.max(0, m.ejections - reviews);
       }
+    }
+  }
+
+  /**
+   * Watches exactly `hosts` from now on: an endpoint still there keeps its counts and ejection,
+   * a new one starts healthy, one no longer there is forgotten (should it come back, it starts
+   * healthy). Callers rebuild what depends on the healthy set, as after an ejection.
+   */
+  retain(hosts: Iterable<T>): void {
+    const next = new Map<T, HostMonitor>();
+    for (const h of hosts) if (!next.has(h)) next.set(h, this.monitors.get(h) ?? new HostMonitor());
+    let changed = next.size !== this.monitors.size;
+    let ejected = 0;
+    for (const [h, m] of next) {
+      if (m.ejectedAt >= 0) ejected++;
+      if (!this.monitors.has(h)) changed = true;
+    }
+    if (!changed) return;
+    this.monitors.clear();
+    for (const [h, m] of next) this.monitors.set(h, m);
+    this.ejectedCount = ejected;
+    this.version++;
+  }
+
+  /**
+   * Feeds what the connect of a TCP-proxied connection to `host` came to. Without local-origin
+   * splitting a failure counts as a 503 and a timeout as a 504, and a success as an answer below
+   * 500; with it, failures and timeouts are local-origin failures and a success resets only their
+   * count, as in Envoy.
+   */
+  observeConnect(host: T, result: ConnectResult): void {
+    if (result !== "success") {
+      return this.observe(host, result === "timeout" ? TIMEOUT : CONNECT_FAILURE);
+    }
+    const m = this.monitors.get(host);
+    if (m === undefined) return;
+    m.consecutiveLocalOrigin = 0;
+    if (!this.config.splitExternalLocalOriginErrors) {
+      m.consecutive5xx = 0;
+      m.consecutiveGateway = 0;
     }
   }
 
