@@ -20,6 +20,7 @@ import { startStatusServer } from "./observability/status-server";
 import type { ProxySnapshot } from "./proxy-snapshot";
 import { buildSnapshot } from "./proxy-snapshot";
 import { UpstreamPools } from "./upstream/cluster-manager";
+import { activateClusters } from "./upstream/cluster-state";
 import type { ResolveOverride } from "./upstream/endpoint-resolver";
 import { EndpointResolver } from "./upstream/endpoint-resolver";
 
@@ -193,6 +194,7 @@ export class GatewayProxy {
         namespace: this.options.namespace,
         ...(this.options.listenPorts === undefined ? {} : { listenPorts: this.options.listenPorts }),
         ...(this.options.bind === undefined ? {} : { bind: this.options.bind }),
+        ...(this.snapshot === undefined ? {} : { previous: this.snapshot }),
       });
       await this.listeners.bind(next);
     } catch (err) {
@@ -203,6 +205,7 @@ export class GatewayProxy {
     }
     const first = this.snapshot === undefined;
     this.snapshot = next;
+    activateClusters(next.clusters);
     const gone = this.listeners.retire(next);
     const names = [...next.listeners.values()].map(
       (l) =>

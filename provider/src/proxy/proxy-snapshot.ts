@@ -70,6 +70,8 @@ export interface SnapshotDeps {
   readonly listenPorts?: ReadonlyMap<number, number>;
   /** Overrides of the bind address (`--bind`). */
   readonly bind?: string;
+  /** The serving snapshot, whose clusters hand their breaker counts and outlier state on. */
+  readonly previous?: ProxySnapshot;
 }
 
 /** Builds a snapshot; rejects (with a readable reason) when TLS material or clusters cannot be built. */
@@ -94,6 +96,7 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
     deps.pools,
     deps.metrics,
     deps.namespace,
+    deps.previous?.clusters,
   );
   return { config, listeners, clusters };
 }

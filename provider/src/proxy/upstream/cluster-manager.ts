@@ -2,7 +2,8 @@
  * Clusters at run time: each {@link Cluster} of a configuration with its endpoints resolved to
  * socket addresses and a load-balancing pick. Connection pools (undici for HTTP/1.1, node:http2
  * sessions for HTTP/2 and gRPC) belong to {@link UpstreamPools} and outlive configurations, so a
- * reload that keeps an endpoint keeps its warm keep-alive connections.
+ * reload that keeps an endpoint keeps its warm keep-alive connections. Likewise a cluster whose
+ * policy a reload leaves alone keeps its breaker counts and outlier state (`cluster-state.ts`).
  */
 import http2 from "node:http2";
 import { performance } from "node:perf_hooks";
@@ -12,6 +13,7 @@ import type { Cluster } from "../../istio/translate/proxy-config";
 import type { HttpStats, MetricsDestination, ProxyMetrics, TcpStats } from "../observability/metrics";
 import { buildUpstreamTls } from "../tls/secure-context";
 import { CircuitBreaker } from "./circuit-breaker";
+import { carriedState } from "./cluster-state";
 import type { EndpointResolver } from "./endpoint-resolver";
 import { HashRing } from "./hash-ring";
 import { OutlierDetector } from "./outlier-detector";
@@ -145,13 +147,19 @@ export class UpstreamPools {
   }
 }
 
-/** Builds the run-time clusters of a configuration: resolves endpoints and reads upstream TLS material. */
+/**
+ * Builds the run-time clusters of a configuration: resolves endpoints and reads upstream TLS
+ * material. A cluster of `previous` (the serving configuration) with the same name and policy
+ * hands its breaker and outlier detector on ({@link carriedState}); call
+ * {@link activateClusters} once the result serves.
+ */
 export async function buildClusters(
   clusters: readonly Cluster[],
   resolver: EndpointResolver,
   pools: UpstreamPools,
   metrics: ProxyMetrics,
   proxyNamespace: string,
+  previous?: ReadonlyMap<string, ClusterRuntime>,
 ): Promise<Map<string, ClusterRuntime>> {
   const out = new Map<string, ClusterRuntime>();
   await Promise.all(
@@ -192,15 +200,7 @@ export async function buildClusters(
         out.set(c.name, { ...base, breaker: undefined, outlier: undefined, pick });
         return;
       }
-      const stats = metrics.cluster(c.name);
-      const breaker =
-        c.circuitBreakers === undefined ? undefined : new CircuitBreaker(c.circuitBreakers, stats);
-      const outlier =
-        c.outlierDetection === undefined
-          ? undefined
-          : new OutlierDetector(c.outlierDetection, endpoints, stats.ejectionsEnforced, () =>
-              performance.now(),
-            );
+      const { breaker, outlier } = carriedState(c, previous) ?? freshState(c, endpoints, metrics);
       out.set(c.name, {
         ...base,
         breaker,
@@ -210,6 +210,21 @@ export async function buildClusters(
     }),
   );
   return out;
+}
+
+/** A new breaker and outlier detector for `c`, as its DestinationRule asks. */
+function freshState(
+  c: Cluster,
+  endpoints: readonly UpstreamEndpoint[],
+  metrics: ProxyMetrics,
+): Pick<ClusterRuntime, "breaker" | "outlier"> {
+  const stats = metrics.cluster(c.name);
+  const breaker = c.circuitBreakers === undefined ? undefined : new CircuitBreaker(c.circuitBreakers, stats);
+  const outlier =
+    c.outlierDetection === undefined
+      ? undefined
+      : new OutlierDetector(c.outlierDetection, endpoints, stats.ejectionsEnforced, () => performance.now());
+  return { breaker, outlier };
 }
 
 /** Round robin (or random) over `endpoints`: the pick of clusters without health or hashing. */
