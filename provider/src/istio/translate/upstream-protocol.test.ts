@@ -23,7 +23,7 @@ test("destinationPortProtocol: the entry's protocol, else Istio's reading of the
   for (const [port, want] of cases) assert.equal(destinationPortProtocol(port), want, JSON.stringify(port));
 });
 
-test("upstreamProtocolOf: HTTP2 and GRPC ports always, other HTTP ports on UPGRADE", () => {
+test("upstreamProtocolOf: HTTP2, GRPC and GRPC-WEB ports always, other HTTP ports on UPGRADE", () => {
   const cases: [string | undefined, H2UpgradePolicy | undefined, string][] = [
     [undefined, undefined, "HTTP/1.1"],
     ["HTTP", undefined, "HTTP/1.1"],
@@ -31,7 +31,8 @@ test("upstreamProtocolOf: HTTP2 and GRPC ports always, other HTTP ports on UPGRA
     ["GRPC", undefined, "HTTP/2"],
     ["GRPC", "DO_NOT_UPGRADE", "HTTP/2"],
     ["HTTP2", "DEFAULT", "HTTP/2"],
-    ["GRPC-WEB", undefined, "HTTP/1.1"],
+    ["GRPC-WEB", undefined, "HTTP/2"],
+    ["GRPC-WEB", "DO_NOT_UPGRADE", "HTTP/2"],
     ["HTTP", "UPGRADE", "HTTP/2"],
     [undefined, "UPGRADE", "HTTP/2"],
     ["GRPC-WEB", "UPGRADE", "HTTP/2"],

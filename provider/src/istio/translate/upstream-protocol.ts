@@ -1,6 +1,7 @@
 /**
  * The HTTP version a cluster speaks to its endpoints, decided as Istio's cluster builder does: a
- * destination port whose protocol is `HTTP2` or `GRPC` is always HTTP/2; any other port is
+ * destination port whose protocol is `HTTP2`, `GRPC` or `GRPC-WEB` is always HTTP/2 (Istio's
+ * `IsHTTP2`: a gRPC-Web service is a gRPC service behind a translating filter); any other port is
  * upgraded to HTTP/2 when the DestinationRule's `connectionPool.http.h2UpgradePolicy` says
  * `UPGRADE` (unless the port is known not to carry HTTP), and stays HTTP/1.1 otherwise (the mesh
  * default policy is `DO_NOT_UPGRADE`).
@@ -31,7 +32,13 @@ export function upstreamProtocolOf(
   protocol: PortProtocol | undefined,
   h2UpgradePolicy: H2UpgradePolicy | undefined,
 ): UpstreamProtocol {
-  if (protocol === PortProtocol.HTTP2 || protocol === PortProtocol.GRPC) return "HTTP/2";
+  if (
+    protocol === PortProtocol.HTTP2 ||
+    protocol === PortProtocol.GRPC ||
+    protocol === PortProtocol.GRPC_WEB
+  ) {
+    return "HTTP/2";
+  }
   // An explicit UPGRADE means the user knows the port speaks HTTP, even when its protocol is not
   // declared; a port declared as something else (TCP, TLS, ...) never carries HTTP/2 frames.
   if (h2UpgradePolicy === "UPGRADE" && (protocol === undefined || isHTTPProtocol(protocol))) return "HTTP/2";
