@@ -1,7 +1,8 @@
 /**
  * Opaque forwarding (Envoy's `tcp_proxy`): connects to an endpoint of the chosen cluster and pipes
  * bytes both ways with backpressure. Used for TCP servers, TLS passthrough (the ClientHello bytes
- * already read are replayed first) and TLS terminated to TCP.
+ * already read are replayed first) and TLS terminated to TCP. How each connect went feeds the
+ * cluster's outlier detection, as `tcp_proxy` does in Envoy (bytes above TCP are not judged).
  */
 import net from "node:net";
 import tls from "node:tls";
@@ -98,14 +99,17 @@ export function proxyTcp(
     }
   }
   let connected = false;
+  const outlier = cluster.outlier;
   const connectTimer = setTimeout(() => {
     flags = "UF";
+    outlier?.observeConnect(endpoint, "timeout");
     upstream.destroy();
     downstream.destroy();
   }, cluster.config.connectTimeoutMs);
   upstream.once(endpoint.tls === undefined ? "connect" : "secureConnect", () => {
     connected = true;
     clearTimeout(connectTimer);
+    outlier?.observeConnect(endpoint, "success");
     if (head !== undefined && head.length > 0) upstream.write(head);
     downstream.pipe(upstream);
     upstream.pipe(downstream);
@@ -117,8 +121,10 @@ export function proxyTcp(
     sent += d.length;
   });
   upstream.on("error", () => {
-    if (!connected) flags = "UF";
-    else if (flags === "-") flags = "UC";
+    if (!connected) {
+      flags = "UF";
+      outlier?.observeConnect(endpoint, "failure");
+    } else if (flags === "-") flags = "UC";
   });
   upstream.once("close", () => {
     clearTimeout(connectTimer);
