@@ -176,6 +176,15 @@ describe("Istio samples through the proxy", () => {
       assert.equal(data.toString(), "v1 hello world");
       socket.destroy();
     });
+    it("answers a client that shuts down its sending side after its request, as nc -N does", async () => {
+      const socket = net.connect(port, "127.0.0.1");
+      await once(socket, "connect");
+      socket.end("half closed");
+      let answer = "";
+      socket.on("data", (d: Buffer) => (answer += d.toString()));
+      await once(socket, "close");
+      assert.equal(answer, "v1 half closed");
+    });
   });
 
   describe("virtual-service-reviews-80-20.yaml", () => {

@@ -68,6 +68,10 @@ export function proxyTcp(
   };
   downstream.on("error", () => {});
   downstream.once("close", finish);
+  // Half-close travels through, as in Envoy's tcp_proxy: a client that shuts down its sending side
+  // after its request (`nc -N`, a request/response protocol) still gets the answer, because the
+  // end of its stream is passed upstream instead of closing the connection both ways.
+  downstream.allowHalfOpen = true;
   const endpoint = cluster?.pick();
   if (cluster === undefined || endpoint === undefined) {
     flags = cluster === undefined ? "NR" : "UH";
@@ -86,6 +90,7 @@ export function proxyTcp(
       ? net.connect({ host: endpoint.ip, port: endpoint.port })
       : tls.connect({ host: endpoint.ip, port: endpoint.port, ...endpoint.tls });
   upstream.setNoDelay(true);
+  upstream.allowHalfOpen = true;
   const limits = cluster.config.tcpProxy;
   if (limits !== undefined) {
     // Every byte either way crosses the upstream socket, so its inactivity is the connection's.
