@@ -219,37 +219,38 @@ export class ClusterRegistry {
       atPort(base, basePath),
       [base, basePath],
     ];
-    const tlsLayer = layers.find(([l]) => l?.tls !== undefined);
-    const connectTimeout = layers.find(([l]) => l?.connectionPool?.tcp?.connectTimeout !== undefined)?.[0]
-      ?.connectionPool?.tcp?.connectTimeout;
-    const h2UpgradePolicy = layers.find(([l]) => l?.connectionPool?.http?.h2UpgradePolicy !== undefined)?.[0]
-      ?.connectionPool?.http?.h2UpgradePolicy;
-    const simple = layers.find(([l]) => l?.loadBalancer?.simple !== undefined)?.[0]?.loadBalancer?.simple;
+    // As Istio merges them (MergeSubsetTrafficPolicy): a matching port-level entry replaces its
+    // policy wholesale, omitted fields falling back to defaults; a subset's field replaces the
+    // rule's whole. Each of the four fields comes from one level, with the path it was read at.
+    const [subsetPort, subsetPortPath] = layers[0]!;
+    const [rulePort, rulePortPath] = layers[2]!;
+    const whole = <K extends "connectionPool" | "outlierDetection" | "loadBalancer" | "tls">(
+      field: K,
+    ): [TrafficPolicy[K] | undefined, string] => {
+      if (subsetPort !== undefined) return [subsetPort[field] ?? undefined, subsetPortPath];
+      if (subset?.[field] != null) return [subset[field], subsetPath];
+      if (rulePort !== undefined) return [rulePort[field] ?? undefined, rulePortPath];
+      return [base?.[field] ?? undefined, basePath];
+    };
+    const [connectionPool] = whole("connectionPool");
+    const [outlierDetection] = whole("outlierDetection");
+    const [loadBalancer] = whole("loadBalancer");
+    const [tls, tlsAt] = whole("tls");
+    const connectTimeout = connectionPool?.tcp?.connectTimeout ?? undefined;
+    const h2UpgradePolicy = connectionPool?.http?.h2UpgradePolicy ?? undefined;
+    const simple = loadBalancer?.simple;
     const lbPolicy: Cluster["lbPolicy"] =
       simple === "ROUND_ROBIN" || simple === "PASSTHROUGH"
         ? "ROUND_ROBIN"
         : simple === "RANDOM"
           ? "RANDOM"
           : "LEAST_REQUEST";
-    // As Istio merges them (MergeSubsetTrafficPolicy): a matching port-level entry replaces its
-    // policy wholesale, omitted fields falling back to defaults; a subset's field replaces the
-    // rule's whole.
-    const [subsetPort] = layers[0]!;
-    const [rulePort] = layers[2]!;
-    const whole = <K extends "connectionPool" | "outlierDetection" | "loadBalancer">(field: K) => {
-      if (subsetPort !== undefined) return subsetPort[field] ?? undefined;
-      if (subset?.[field] != null) return subset[field];
-      return (rulePort !== undefined ? rulePort[field] : base?.[field]) ?? undefined;
-    };
-    const connectionPool = whole("connectionPool");
-    const outlierDetection = whole("outlierDetection");
-    const loadBalancer = whole("loadBalancer");
     return {
       ...(connectionPool == null ? {} : { connectionPool }),
       ...(outlierDetection == null ? {} : { outlierDetection }),
       ...(loadBalancer == null ? {} : { loadBalancer }),
-      ...(tlsLayer?.[0]?.tls === undefined ? {} : { tls: tlsLayer[0].tls }),
-      tlsPath: below(tlsLayer?.[1] ?? basePath, "tls"),
+      ...(tls == null ? {} : { tls }),
+      tlsPath: below(tlsAt, "tls"),
       ...(connectTimeout === undefined ? {} : { connectTimeout }),
       lbPolicy,
       ...(h2UpgradePolicy === undefined ? {} : { h2UpgradePolicy }),

@@ -291,4 +291,86 @@ spec:
       },
     ]);
   });
+
+  it("connectTimeout, h2UpgradePolicy, simple and tls follow the same merge: from one level each, never field by field", () => {
+    const docs = parseAllDocuments(`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    route: [{destination: {host: web, subset: a}}]
+  - match: [{uri: {prefix: /c}}]
+    route: [{destination: {host: web, port: {number: 9090}}}]
+  - route: [{destination: {host: web, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: istio-system}
+spec:
+  host: web
+  trafficPolicy:
+    connectionPool: {tcp: {connectTimeout: 5s}}
+    loadBalancer: {simple: ROUND_ROBIN}
+    tls: {mode: SIMPLE, sni: web.example}
+    portLevelSettings:
+    - port: {number: 9090}
+      loadBalancer: {simple: RANDOM}
+  subsets:
+  - name: a
+    labels: {version: a}
+    trafficPolicy:
+      connectionPool: {http: {h2UpgradePolicy: UPGRADE}}
+`).map((d) => d.toJSON() as Resource);
+    const { config } = buildProxyConfig(docs, {
+      namespace: "istio-system",
+      labels: { istio: "ingressgateway" },
+    });
+    assert.deepEqual(
+      config.clusters.map((c) => ({
+        name: c.name,
+        connectTimeoutMs: c.connectTimeoutMs,
+        lbPolicy: c.lbPolicy,
+        upstreamProtocol: c.upstreamProtocol,
+        sni: c.tls?.sni,
+      })),
+      [
+        // The subset's pool replaces the rule's whole (no 5 s); loadBalancer and tls come from the rule.
+        {
+          name: "outbound|80|a|web.istio-system.svc.cluster.local",
+          connectTimeoutMs: 10000,
+          lbPolicy: "ROUND_ROBIN",
+          upstreamProtocol: "HTTP/2",
+          sni: "web.example",
+        },
+        {
+          name: "outbound|80||web.istio-system.svc.cluster.local",
+          connectTimeoutMs: 5000,
+          lbPolicy: "ROUND_ROBIN",
+          upstreamProtocol: "HTTP/1.1",
+          sni: "web.example",
+        },
+        // The port-level entry replaces the whole policy: its own loadBalancer, default pool, no TLS.
+        {
+          name: "outbound|9090||web.istio-system.svc.cluster.local",
+          connectTimeoutMs: 10000,
+          lbPolicy: "RANDOM",
+          upstreamProtocol: "HTTP/1.1",
+          sni: undefined,
+        },
+      ],
+    );
+  });
 });
