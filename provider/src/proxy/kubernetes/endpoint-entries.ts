@@ -90,24 +90,21 @@ export function buildEndpointEntries(
     const host = serviceHost(ref);
     if (service === undefined || service.type === "ExternalName") continue;
     if (skipHosts.has(host)) continue;
-    const metadata = {
-      name: endpointsEntryName(ref.name),
-      namespace: ref.namespace,
-      annotations: { [ENDPOINTS_ANNOTATION]: `Service ${key}` },
-    };
+    /** The Service's entry, with `spec` (ports, resolution, endpoints) added to what every entry has. */
+    const serviceEntry = (
+      spec: Omit<ServiceEntry["spec"], "hosts" | "location" | "exportTo">,
+    ): ServiceEntry => ({
+      apiVersion: "networking.istio.io/v1",
+      kind: "ServiceEntry",
+      metadata: {
+        name: endpointsEntryName(ref.name),
+        namespace: ref.namespace,
+        annotations: { [ENDPOINTS_ANNOTATION]: `Service ${key}` },
+      },
+      spec: { hosts: [host], location: "MESH_INTERNAL", ...spec, exportTo: ["*"] },
+    });
     if (slices === undefined) {
-      out.push({
-        apiVersion: "networking.istio.io/v1",
-        kind: "ServiceEntry",
-        metadata,
-        spec: {
-          hosts: [host],
-          ports: service.ports.map((p) => entryPort(p, false)),
-          location: "MESH_INTERNAL",
-          resolution: "DNS",
-          exportTo: ["*"],
-        },
-      });
+      out.push(serviceEntry({ ports: service.ports.map((p) => entryPort(p, false)), resolution: "DNS" }));
       continue;
     }
     const byAddress = new Map<string, WorkloadEntry & { ports: Record<string, number> }>();
@@ -135,19 +132,13 @@ export function buildEndpointEntries(
     const endpoints = [...byAddress.values()].sort((a, b) =>
       a.address! < b.address! ? -1 : a.address! > b.address! ? 1 : 0,
     );
-    out.push({
-      apiVersion: "networking.istio.io/v1",
-      kind: "ServiceEntry",
-      metadata,
-      spec: {
-        hosts: [host],
+    out.push(
+      serviceEntry({
         ports: service.ports.map((p) => entryPort(p, true)),
-        location: "MESH_INTERNAL",
         resolution: dns ? "DNS" : "STATIC",
         endpoints,
-        exportTo: ["*"],
-      },
-    });
+      }),
+    );
   }
   return out;
 }
