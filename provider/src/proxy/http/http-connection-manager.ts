@@ -14,7 +14,13 @@ import { isoTime } from "../observability/access-log";
 import { formatRouteFields } from "../observability/access-log-line";
 import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
-import { NoHealthyUpstreamError, NoRouteError, ProxyError, toProxyError } from "../errors";
+import {
+  NoHealthyUpstreamError,
+  NoRouteError,
+  ProxyError,
+  toProxyError,
+  UpstreamOverflowError,
+} from "../errors";
 import { evaluateCors } from "../router/cors";
 import { decideFault } from "../router/fault";
 import type { FormatterContext } from "../router/header-formatter";
@@ -38,6 +44,7 @@ import { Exchange } from "./exchange";
 import { Forward } from "./forward";
 import type { ForwardHost } from "./forward";
 import { upstreamRequestHeaders } from "./headers";
+import { appendSetCookie, requestHash } from "./request-hash";
 import { serializeResponseHead } from "./response-head";
 import { UpgradeTunnel } from "./upgrade-tunnel";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
@@ -201,52 +208,96 @@ export class HttpConnectionManager implements ForwardHost {
     }
     x.cluster = cluster;
     x.responseOps = [wc.responseHeaders, route.responseHeaders];
-    const ep = cluster.pick();
-    if (ep === undefined) return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
-    x.upstreamHost = ep.hostPort;
-    const headers = upstreamRequestHeaders(
-      applyHeaderOperations(
-        req.headers as RouteRequest["headers"],
-        [wc.requestHeaders, route.requestHeaders],
-        this.formatterContext(x),
-      ),
-      { clientIp: req.socket.remoteAddress ?? "", scheme, keepTeTrailers: false },
-    );
-    const upgrade = req.headers.upgrade;
-    const connection = req.headers.connection;
-    headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
-    let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
-    for (const k in headers) {
-      const v = headers[k]!;
-      for (const value of typeof v === "string" ? [v] : v) text += `${k}: ${value}\r\n`;
-    }
-    if (upgrade !== undefined) text += `upgrade: ${upgrade}\r\n`;
-    if (connection !== undefined) text += `connection: ${connection}\r\n`;
-    const tunnel: UpgradeTunnel = new UpgradeTunnel(
-      socket,
-      ep,
-      cluster.config.connectTimeoutMs,
-      Buffer.from(text + "\r\n", "latin1"),
-      head,
-      {
-        responseHead: (response) => {
-          x.status = response.status;
-          x.upstreamServiceTime = Math.round(performance.now() - x.start);
-          return serializeResponseHead(
-            response.status,
-            response.reason,
-            this.responseHeaders(x, response.status, response.headers),
-          );
+    // The upgrade is a request to the cluster like any other: its circuit breaker admits it (and
+    // holds the slot until the tunnel closes), its consistent hash picks the endpoint, and the
+    // answer or the failure feeds outlier detection.
+    const breaker = cluster.breaker;
+    const outlier = cluster.outlier;
+    const hashKey = cluster.config.consistentHash?.key;
+    const hashed = hashKey === undefined ? undefined : requestHash(hashKey, x);
+    let slot: "held" | "waiting" | undefined;
+    const releaseSlot = (): void => {
+      if (slot === "held") breaker!.release();
+      else if (slot === "waiting") breaker!.cancel(waiter);
+      slot = undefined;
+    };
+    const open = (): void => {
+      if (socket.destroyed) return releaseSlot();
+      const ep = cluster.pick(hashed?.hash);
+      if (ep === undefined) {
+        releaseSlot();
+        return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
+      }
+      x.upstreamHost = ep.hostPort;
+      const headers = upstreamRequestHeaders(
+        applyHeaderOperations(
+          req.headers as RouteRequest["headers"],
+          [wc.requestHeaders, route.requestHeaders],
+          this.formatterContext(x),
+        ),
+        { clientIp: req.socket.remoteAddress ?? "", scheme, keepTeTrailers: false },
+      );
+      const upgrade = req.headers.upgrade;
+      const connection = req.headers.connection;
+      headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
+      let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
+      for (const k in headers) {
+        const v = headers[k]!;
+        for (const value of typeof v === "string" ? [v] : v) text += `${k}: ${value}\r\n`;
+      }
+      if (upgrade !== undefined) text += `upgrade: ${upgrade}\r\n`;
+      if (connection !== undefined) text += `connection: ${connection}\r\n`;
+      const tunnel: UpgradeTunnel = new UpgradeTunnel(
+        socket,
+        ep,
+        cluster.config.connectTimeoutMs,
+        Buffer.from(text + "\r\n", "latin1"),
+        head,
+        {
+          responseHead: (response) => {
+            x.status = response.status;
+            x.upstreamServiceTime = Math.round(performance.now() - x.start);
+            outlier?.observe(ep, { kind: "response", status: response.status });
+            const out = this.responseHeaders(x, response.status, response.headers);
+            if (hashed?.setCookie !== undefined) appendSetCookie(out, hashed.setCookie);
+            return serializeResponseHead(response.status, response.reason, out);
+          },
+          failed: (err) => {
+            outlier?.observe(
+              ep,
+              err.code === "IGW_ERR_UPSTREAM_CONNECT"
+                ? { kind: "connect-failure" }
+                : { kind: "reset", beforeRequest: false },
+            );
+            releaseSlot();
+            this.upgradeFailed(x, socket, err, false);
+          },
+          closed: () => {
+            releaseSlot();
+            x.bytesReceived = tunnel.bytesReceived;
+            x.bytesSent += tunnel.bytesSent;
+            if (tunnel.upstreamReset && x.flags === "-") x.flags = "UC";
+            this.record(x, performance.now() - x.start);
+          },
         },
-        failed: (err) => this.upgradeFailed(x, socket, err, false),
-        closed: () => {
-          x.bytesReceived = tunnel.bytesReceived;
-          x.bytesSent += tunnel.bytesSent;
-          if (tunnel.upstreamReset && x.flags === "-") x.flags = "UC";
-          this.record(x, performance.now() - x.start);
-        },
+      );
+    };
+    const waiter = {
+      admitted: (): void => {
+        slot = "held";
+        // Not from inside the handler of the request that freed the slot.
+        queueMicrotask(open);
       },
-    );
+    };
+    if (breaker === undefined) return open();
+    const admission = breaker.admit(waiter, true);
+    if (admission === "overflow") return this.upgradeFailed(x, socket, new UpstreamOverflowError());
+    slot = admission === "go" ? "held" : "waiting";
+    if (admission === "go") return open();
+    // Waiting for a connection: a client that leaves gives its place up.
+    socket.once("close", () => {
+      if (slot === "waiting") releaseSlot();
+    });
   };
 
   /**

@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import net from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { ConfigDir, startFileProxy } from "./support/samples";
+import type { WebSocketBackend } from "./support/websocket-backend";
+import { startWebSocketBackend } from "./support/websocket-backend";
+
+/** An upgrade request on a new connection, kept open; `head` resolves with the first bytes answered. */
+function upgrade(port: number, path: string, extra = ""): { socket: net.Socket; head: Promise<string> } {
+  const socket = net.connect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  socket.once("connect", () =>
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: chat.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+    ),
+  );
+  const head = new Promise<string>((resolve) => {
+    socket.once("data", (d: Buffer) => resolve(d.toString("latin1")));
+    socket.once("close", () => resolve(""));
+  });
+  return { socket, head };
+}
+
+/** Resolves with the first bytes, or "nothing" when none came within `ms`. */
+function within(head: Promise<string>, ms: number): Promise<string> {
+  return Promise.race([head, new Promise<string>((r) => setTimeout(() => r("nothing"), ms))]);
+}
+
+async function closeAndWait(socket: net.Socket): Promise<void> {
+  const closed = once(socket, "close");
+  socket.destroy();
+  await closed;
+}
+
+/** A port nothing listens on. */
+async function refusingPort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe("WebSocket upgrades under a DestinationRule's traffic policy", () => {
+  const dir = new ConfigDir();
+  let a: WebSocketBackend;
+  let b: WebSocketBackend;
+  let proxy: GatewayProxy;
+  let port: number;
+
+  before(async () => {
+    a = await startWebSocketBackend();
+    b = await startWebSocketBackend();
+    const refusing = await refusingPort();
+    const entry = (name: string, ports: number[]) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  hosts: [${name}.internal]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints:
+${ports.map((p) => `  - {address: 127.0.0.1, ports: {http: ${p}}}`).join("\n")}
+`;
+    dir.write(
+      "gateway.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /limited}}]
+    route: [{destination: {host: limited.internal}}]
+  - match: [{uri: {prefix: /sticky}}]
+    route: [{destination: {host: sticky.internal}}]
+  - match: [{uri: {prefix: /eject}}]
+    route: [{destination: {host: ejecting.internal}}]
+---
+${entry("limited", [a.port])}---
+${entry("sticky", [a.port, b.port])}---
+${entry("ejecting", [a.port, refusing])}---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: limited, namespace: istio-system}
+spec:
+  host: limited.internal
+  trafficPolicy:
+    connectionPool: {tcp: {maxConnections: 1}, http: {http1MaxPendingRequests: 1}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: sticky, namespace: istio-system}
+spec:
+  host: sticky.internal
+  trafficPolicy:
+    loadBalancer: {consistentHash: {httpHeaderName: x-user}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ejecting, namespace: istio-system}
+spec:
+  host: ejecting.internal
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+    outlierDetection: {consecutiveGatewayErrors: 1, interval: 60s, baseEjectionTime: 60s, maxEjectionPercent: 100}
+`,
+    );
+    proxy = await startFileProxy([dir.dir], [8080], []);
+    port = proxy.boundPorts().get(8080)!;
+  });
+
+  after(async () => {
+    await proxy.close();
+    a.close();
+    b.close();
+    dir.dispose();
+  });
+
+  it("holds a circuit-breaker slot while the tunnel is open: the next waits, the one after gets 503 UO", async () => {
+    const first = upgrade(port, "/limited/1");
+    assert.match(await first.head, /^HTTP\/1\.1 101 /);
+    const second = upgrade(port, "/limited/2");
+    assert.equal(await within(second.head, 300), "nothing");
+    const third = upgrade(port, "/limited/3");
+    const overflow = await third.head;
+    assert.match(overflow, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    assert.match(overflow, /\r\nx-envoy-overloaded: true\r\n/);
+    assert.match(overflow, /\r\nx-igw-error-code: IGW_ERR_UPSTREAM_OVERFLOW\r\n/);
+    await closeAndWait(first.socket);
+    assert.match(await second.head, /^HTTP\/1\.1 101 /);
+    assert.deepEqual(
+      a.handshakes.filter((h) => h.path.startsWith("/limited/")).map((h) => h.path),
+      ["/limited/1", "/limited/2"],
+    );
+    await closeAndWait(second.socket);
+    third.socket.destroy();
+  });
+
+  it("sends every upgrade with the same hash key to the same endpoint", async () => {
+    const users = Array.from({ length: 16 }, (_, i) => `user-${i}`);
+    const seen = new Map<string, Set<string>>();
+    for (const user of users) {
+      for (let i = 0; i < 3; i++) {
+        const before = { a: a.handshakes.length, b: b.handshakes.length };
+        const u = upgrade(port, `/sticky/${user}/${i}`, `x-user: ${user}\r\n`);
+        assert.match(await u.head, /^HTTP\/1\.1 101 /);
+        const where = a.handshakes.length > before.a ? "a" : b.handshakes.length > before.b ? "b" : "?";
+        seen.set(user, (seen.get(user) ?? new Set()).add(where));
+        await closeAndWait(u.socket);
+      }
+    }
+    for (const [user, backends] of seen) assert.equal(backends.size, 1, `${user} went to ${[...backends]}`);
+    assert.deepEqual(new Set([...seen.values()].flatMap((s) => [...s])), new Set(["a", "b"]));
+  });
+
+  it("feeds outlier detection: the endpoint that refused is ejected after one failure", async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const u = upgrade(port, `/eject/${i}`);
+      answers.push((await u.head).split("\r\n")[0]!);
+      await closeAndWait(u.socket);
+    }
+    assert.deepEqual(
+      [
+        answers.filter((l) => l.startsWith("HTTP/1.1 101 ")).length,
+        answers.filter((l) => l === "HTTP/1.1 503 Service Unavailable").length,
+      ],
+      [9, 1],
+    );
+  });
+});
