@@ -8,8 +8,9 @@
  * connections in use: `maxConnections` bounds them, and a request beyond it waits in the pending
  * queue (`maxPendingRequests`) for one to finish. HTTP/2 multiplexes, so only `maxRequests`
  * applies there and nothing waits. TCP-proxied connections count against `maxConnections`
- * apart from requests (a cluster serves one or the other). Counts are per cluster and per proxy process (each `--workers`
- * process has its own).
+ * apart from requests (a cluster serves one or the other). Counts are per cluster and per proxy
+ * process (each `--workers` process has its own). A WebSocket tunnel holds its request's slot
+ * until it closes.
  */
 import type { CircuitBreakers } from "../../istio/translate/proxy-config";
 import type { CounterSeries } from "../observability/metric-family";
