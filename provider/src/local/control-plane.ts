@@ -209,7 +209,8 @@ export async function startControlPlane(
       kubeconfig,
       kubeconfigPath,
       pids: children.map((c) => c.pid!),
-      kubectl: async (args, input) => await kubectl(tools.kubectl, kubeconfigPath, args, input),
+      kubectl: async (args, input) =>
+        await kubectl(tools.kubectl, kubeconfigPath, join(dir, "kube-cache"), args, input),
       stop,
     };
   } catch (err) {
@@ -239,15 +240,22 @@ export function kubeconfigText(server: string, caCert: string, token: string): s
   );
 }
 
+/**
+ * Runs kubectl against the control plane. Its discovery cache lives in the control plane's own
+ * directory: the default one under the home directory outlives the run, and a cache left there for
+ * the same address changes what kubectl asks the server first (and so its errors).
+ */
 async function kubectl(
   binary: string,
   kubeconfigPath: string,
+  cacheDir: string,
   args: string[],
   input?: string,
 ): Promise<string> {
+  const flags = [`--kubeconfig=${kubeconfigPath}`, `--cache-dir=${cacheDir}`];
   if (input === undefined) {
     try {
-      const { stdout } = await execFileAsync(binary, [`--kubeconfig=${kubeconfigPath}`, ...args], {
+      const { stdout } = await execFileAsync(binary, [...flags, ...args], {
         maxBuffer: 64 * 1024 * 1024,
       });
       return stdout;
@@ -257,7 +265,7 @@ async function kubectl(
     }
   }
   return await new Promise((done, reject) => {
-    const child = spawn(binary, [`--kubeconfig=${kubeconfigPath}`, ...args], {
+    const child = spawn(binary, [...flags, ...args], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
