@@ -95,6 +95,9 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 }
 const NO_ROUTE = new NoRouteError();
 
+/** Mirrors are admitted by a circuit breaker without waiting: nothing is ever handed a slot later. */
+const NO_WAITING = { admitted(): void {} };
+
 /** The `server` header of every response, as Istio's gateways send it. */
 export const SERVER_NAME = "istio-envoy";
 
@@ -486,10 +489,25 @@ export class HttpConnectionManager implements ForwardHost {
     body: ReplayableBody | undefined,
   ): void {
     const cluster = x.snapshot.clusters.get(clusterName);
-    const ep = cluster?.pick();
-    if (cluster === undefined || ep === undefined) return;
-    const copy = body?.tap();
-    if (body !== undefined && copy === undefined) return;
+    if (cluster === undefined) return;
+    // A shadow is a request to its cluster like any other, as Envoy sends it through the cluster's
+    // pool: the breaker must admit it (over a limit it is dropped, never queued: a mirror must not
+    // hold a body copy while it waits), the ring hash picks its endpoint, and its answer feeds
+    // outlier detection.
+    const breaker = cluster.breaker;
+    if (breaker !== undefined) {
+      const admission = breaker.admit(NO_WAITING, cluster.config.upstreamProtocol === "HTTP/1.1");
+      if (admission === "queued") breaker.cancel(NO_WAITING);
+      if (admission !== "go") return;
+    }
+    const hashKey = cluster.config.consistentHash?.key;
+    const ep = cluster.pick(hashKey === undefined ? undefined : requestHash(hashKey, x).hash);
+    const copy = ep === undefined ? undefined : body?.tap();
+    if (ep === undefined || (body !== undefined && copy === undefined)) {
+      breaker?.release();
+      return;
+    }
+    const outlier = cluster.outlier;
     sendShadowRequest(
       ep,
       cluster.config.upstreamProtocol,
@@ -497,6 +515,12 @@ export class HttpConnectionManager implements ForwardHost {
       path,
       { ...headers, host: shadowAuthority(authority) },
       copy,
+      breaker === undefined && outlier === undefined
+        ? undefined
+        : (outcome) => {
+            breaker?.release();
+            if (outcome !== undefined) outlier?.observe(ep, outcome);
+          },
     );
   }
 

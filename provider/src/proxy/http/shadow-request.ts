@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { UpstreamProtocol } from "../../istio/translate/proxy-config";
 import type { HeaderMap } from "../router/header-operations";
+import type { AttemptOutcome } from "../router/retry-policy";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
 
 /** How long a shadow request may take before it is given up, in ms. */
@@ -16,8 +17,15 @@ const SHADOW_TIMEOUT_MS = 30_000;
 function ignore(): void {}
 
 /**
+ * What became of a shadow request, told once: the upstream's status (`response`), or a failure
+ * (`connect-failure`, `reset`); undefined when it was given up before either (an abandoned body).
+ */
+export type ShadowDone = (outcome: AttemptOutcome | undefined) => void;
+
+/**
  * Sends one shadow request to `ep`; `body` is the request body as it arrives, if any (destroyed
  * when the mirror is abandoned, which aborts the shadow request; destroyed by it when it fails).
+ * `done` is called once, when the shadow request is over.
  */
 export function sendShadowRequest(
   ep: UpstreamEndpoint,
@@ -26,10 +34,13 @@ export function sendShadowRequest(
   path: string,
   headers: HeaderMap,
   body: Readable | undefined,
+  done: ShadowDone = ignore,
 ): void {
   // An abandoned body's error belongs to the shadow request alone.
   body?.on("error", ignore);
-  if (protocol === "HTTP/2") return sendOverHttp2(ep, method, path, headers, body);
+  if (protocol === "HTTP/2") return sendOverHttp2(ep, method, path, headers, body, done);
+  let status: number | undefined;
+  let abandoned = false;
   ep.pool
     .request({
       path,
@@ -40,11 +51,34 @@ export function sendShadowRequest(
       bodyTimeout: SHADOW_TIMEOUT_MS,
     })
     .then(
-      (r) => r.body.dump(),
-      () => body?.destroy(),
+      (r) => {
+        status = r.statusCode;
+        return r.body.dump();
+      },
+      (err: { code?: string }) => {
+        // A body destroyed before the request failed was abandoned: the failure is not the upstream's.
+        abandoned = body?.destroyed === true;
+        body?.destroy();
+        throw err;
+      },
     )
-    .catch(ignore);
+    .then(
+      () => done({ kind: "response", status: status! }),
+      (err: { code?: string }) =>
+        done(
+          status !== undefined
+            ? { kind: "response", status }
+            : CONNECT_CODES.has(err.code ?? "")
+              ? { kind: "connect-failure" }
+              : abandoned
+                ? undefined
+                : { kind: "reset", beforeRequest: false },
+        ),
+    );
 }
+
+/** The socket errors of a connection that could not be made. */
+const CONNECT_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 
 function sendOverHttp2(
   ep: UpstreamEndpoint,
@@ -52,6 +86,7 @@ function sendOverHttp2(
   path: string,
   headers: HeaderMap,
   body: Readable | undefined,
+  done: ShadowDone,
 ): void {
   const h2headers: http2.OutgoingHttpHeaders = { ...headers };
   delete h2headers["host"];
@@ -64,15 +99,30 @@ function sendOverHttp2(
     stream = ep.h2().request(h2headers, { endStream: body === undefined });
   } catch {
     body?.destroy();
-    return;
+    return done({ kind: "connect-failure" });
   }
+  let status: number | undefined;
+  let abandoned = false;
+  stream.once("response", (h) => (status = Number(h[":status"])));
+  stream.once("close", () =>
+    done(
+      status !== undefined
+        ? { kind: "response", status }
+        : abandoned
+          ? undefined
+          : { kind: "reset", beforeRequest: false },
+    ),
+  );
   stream.on("error", ignore);
   stream.setTimeout(SHADOW_TIMEOUT_MS, () => stream.close());
   stream.resume();
   if (body === undefined) return;
   // An abandoned body cancels the stream rather than ending it: the mirror never sees a cut body
   // as a whole one. A stream that closes first releases the body.
-  body.once("error", () => stream.close(http2.constants.NGHTTP2_CANCEL));
+  body.once("error", () => {
+    abandoned = true;
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+  });
   stream.once("close", () => body.destroy());
   body.pipe(stream);
 }
