@@ -3,6 +3,7 @@
  * manner of undici's `UND_ERR_*`. The code decides the HTTP status in exactly one place
  * ({@link ERROR_STATUS}) and the Envoy response flag the access log and metrics report.
  */
+import type { AttemptOutcome } from "./router/retry-policy";
 
 /** The stable error codes of the proxy, with the HTTP status and Envoy response flag of each. */
 export const ERROR_STATUS = {
@@ -181,6 +182,21 @@ const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
   "HOSTNAME_MISMATCH",
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
+
+/**
+ * The retry and outlier-detection outcome of an upstream failure: a connection that could not be
+ * made, a per-try timeout, or a reset (anything else that ended the exchange before an answer).
+ */
+export function attemptOutcomeOf(err: ProxyError): AttemptOutcome {
+  switch (err.code) {
+    case "IGW_ERR_UPSTREAM_CONNECT":
+      return { kind: "connect-failure" };
+    case "IGW_ERR_UPSTREAM_TIMEOUT":
+      return { kind: "per-try-timeout" };
+    default:
+      return { kind: "reset", beforeRequest: false };
+  }
+}
 
 /** Maps any thrown value to a {@link ProxyError}: undici's codes become upstream errors. */
 export function toProxyError(err: unknown): ProxyError {

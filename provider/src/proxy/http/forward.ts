@@ -19,6 +19,7 @@ import {
   UpstreamConnectError,
   UpstreamOverflowError,
   UpstreamTimeoutError,
+  attemptOutcomeOf,
   toProxyError,
 } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
@@ -345,8 +346,8 @@ export class Forward {
         res.destroy();
         return;
       }
-      const err = gotResponse ? toProxyError(error) : toConnectOrReset(error);
-      this.attemptFailed(err, outcomeOf(err));
+      const err = toProxyError(error);
+      this.attemptFailed(err, attemptOutcomeOf(err));
     });
     stream.on("close", () => {
       if (tryTimer !== undefined) clearTimeout(tryTimer);
@@ -357,7 +358,7 @@ export class Forward {
             code: refused ? "ECONNREFUSED" : "ECONNRESET",
           }),
         );
-        this.attemptFailed(err, refused ? { kind: "refused-stream" } : outcomeOf(err));
+        this.attemptFailed(err, refused ? { kind: "refused-stream" } : attemptOutcomeOf(err));
       }
     });
   }
@@ -457,7 +458,7 @@ class H1Attempt implements Dispatcher.DispatchHandler {
       return;
     }
     const err = toProxyError(error);
-    forward.attemptFailed(err, outcomeOf(err));
+    forward.attemptFailed(err, attemptOutcomeOf(err));
   }
 
   private clearTimer(): void {
@@ -473,19 +474,3 @@ function latin1(text: Buffer | string): string {
 
 /** A retry was started for a body that was not kept: {@link Forward.canRetry} rules it out. */
 const BODY_NOT_KEPT = new ProxyError("IGW_ERR_INTERNAL", "request body not kept for another attempt");
-
-function toConnectOrReset(error: unknown): ProxyError {
-  return toProxyError(error);
-}
-
-/** The retry outcome of a failed attempt. */
-function outcomeOf(err: ProxyError): AttemptOutcome {
-  switch (err.code) {
-    case "IGW_ERR_UPSTREAM_CONNECT":
-      return { kind: "connect-failure" };
-    case "IGW_ERR_UPSTREAM_TIMEOUT":
-      return { kind: "per-try-timeout" };
-    default:
-      return { kind: "reset", beforeRequest: false };
-  }
-}

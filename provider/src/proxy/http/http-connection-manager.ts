@@ -15,6 +15,7 @@ import { formatRouteFields } from "../observability/access-log-line";
 import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
 import {
+  attemptOutcomeOf,
   NoHealthyUpstreamError,
   NoRouteError,
   ProxyError,
@@ -266,12 +267,7 @@ export class HttpConnectionManager implements ForwardHost {
             return serializeResponseHead(response.status, response.reason, out);
           },
           failed: (err) => {
-            outlier?.observe(
-              ep,
-              err.code === "IGW_ERR_UPSTREAM_CONNECT"
-                ? { kind: "connect-failure" }
-                : { kind: "reset", beforeRequest: false },
-            );
+            outlier?.observe(ep, attemptOutcomeOf(err));
             releaseSlot();
             this.upgradeFailed(x, socket, err, false);
           },

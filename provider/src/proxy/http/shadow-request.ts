@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { UpstreamProtocol } from "../../istio/translate/proxy-config";
 import type { HeaderMap } from "../router/header-operations";
+import { attemptOutcomeOf, toProxyError } from "../errors";
 import type { AttemptOutcome } from "../router/retry-policy";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
 
@@ -55,7 +56,7 @@ export function sendShadowRequest(
         status = r.statusCode;
         return r.body.dump();
       },
-      (err: { code?: string }) => {
+      (err: unknown) => {
         // A body destroyed before the request failed was abandoned: the failure is not the upstream's.
         abandoned = body?.destroyed === true;
         body?.destroy();
@@ -64,21 +65,14 @@ export function sendShadowRequest(
     )
     .then(
       () => done({ kind: "response", status: status! }),
-      (err: { code?: string }) =>
-        done(
-          status !== undefined
-            ? { kind: "response", status }
-            : CONNECT_CODES.has(err.code ?? "")
-              ? { kind: "connect-failure" }
-              : abandoned
-                ? undefined
-                : { kind: "reset", beforeRequest: false },
-        ),
+      (err: unknown) => {
+        if (status !== undefined) return done({ kind: "response", status });
+        const failure = attemptOutcomeOf(toProxyError(err));
+        // A connect failure is the upstream's even when the body was given up meanwhile.
+        done(abandoned && failure.kind !== "connect-failure" ? undefined : failure);
+      },
     );
 }
-
-/** The socket errors of a connection that could not be made. */
-const CONNECT_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 
 function sendOverHttp2(
   ep: UpstreamEndpoint,
