@@ -1,22 +1,11 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
-import { startEchoBackend } from "./support/backends";
+import { refusingPort, startEchoBackend } from "./support/backends";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
-
-/** A port nothing listens on. */
-async function refusingPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Waits until `hits` reaches `count` (at most 2 s), then a little longer for any extra. */
 async function settle(hits: { count: number }, count: number): Promise<number> {

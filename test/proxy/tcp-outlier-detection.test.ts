@@ -2,24 +2,13 @@
 // fails is a local-origin failure (a gateway error when they are not split off) and one that
 // succeeds a success; two endpoints, one refusing connections.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
-import { startTcpEcho } from "./support/backends";
+import { refusingPort, startTcpEcho } from "./support/backends";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
-
-/** A port nothing listens on: bound once, then closed. */
-async function refusingPort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** A Gateway TCP port routed to `<name>.test`: the echo and the refusing endpoint, with `outlierDetection`. */
 function tcpService(name: string, port: number, echo: number, refusing: number, outlier: string): string {

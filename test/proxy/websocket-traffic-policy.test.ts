@@ -3,6 +3,7 @@ import { once } from "node:events";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { refusingPort } from "./support/backends";
 import { ConfigDir, startFileProxy } from "./support/samples";
 import type { WebSocketBackend } from "./support/websocket-backend";
 import { startWebSocketBackend } from "./support/websocket-backend";
@@ -33,15 +34,6 @@ async function closeAndWait(socket: net.Socket): Promise<void> {
   const closed = once(socket, "close");
   socket.destroy();
   await closed;
-}
-
-/** A port nothing listens on. */
-async function refusingPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe("WebSocket upgrades under a DestinationRule's traffic policy", () => {

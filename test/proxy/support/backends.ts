@@ -149,3 +149,13 @@ export async function startGrpcBackend(): Promise<Backend> {
 export function startTlsEcho(prefix: string, cert: string, key: string): Promise<Backend> {
   return startEchoServer(prefix, (onSocket) => tls.createServer({ cert, key }, onSocket));
 }
+
+/** A loopback port nothing listens on (bound once, then closed): connecting to it is refused. */
+export async function refusingPort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
