@@ -25,6 +25,7 @@ import {
 import type { HeaderMap } from "../router/header-operations";
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { isRetriable, retryBackoffMs } from "../router/retry-policy";
+import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Exchange } from "./exchange";
 import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw } from "./headers";
@@ -71,8 +72,8 @@ export class Forward {
   private readonly retry: RetryPolicy | undefined;
   /** The endpoint of the attempt in flight, for outlier detection. */
   private endpoint: UpstreamEndpoint | undefined;
-  /** Holding a slot of the cluster's circuit breaker; waiting for one. */
-  private slot: "held" | "waiting" | undefined;
+  /** Its hold on the cluster's circuit breaker, when the cluster has one. */
+  private slot: BreakerSlot | undefined;
   /** The request's consistent hash, for `RING_HASH` clusters. */
   private hash: number | undefined;
   /** The cookie a `RING_HASH` cluster sets on the response (`httpCookie` with `ttl`, absent from the request). */
@@ -112,16 +113,16 @@ export class Forward {
       const err = new Error("downstream closed");
       this.current?.abort(err);
     }
-    if (this.slot !== undefined) this.releaseSlot();
+    this.slot?.release();
   }
 
   private send(): void {
     if (this.finished) return;
     const cluster = this.target.cluster;
-    if (cluster.breaker !== undefined && this.slot === undefined) {
-      const admission = cluster.breaker.admit(this, !this.target.h2);
+    if (cluster.breaker !== undefined && this.slot?.taken !== true) {
+      this.slot ??= new BreakerSlot(cluster.breaker, () => this.send());
+      const admission = this.slot.admit(!this.target.h2);
       if (admission === "overflow") return this.fail(new UpstreamOverflowError(), true);
-      this.slot = admission === "go" ? "held" : "waiting";
       if (admission === "queued") return;
     }
     const ep = cluster.pick(this.hash);
@@ -167,26 +168,12 @@ export class Forward {
     this.x.flags = "URX";
     const breaker = this.target.cluster.breaker;
     // The attempt's connection is free again; the retry queues for one like a new request.
-    if (this.slot !== undefined) this.releaseSlot();
+    this.slot?.release();
     setTimeout(() => {
       breaker?.retryDone();
       this.x.flags = "-";
       this.send();
     }, wait);
-  }
-
-  /** The circuit breaker gave this request a slot after it waited. */
-  admitted(): void {
-    this.slot = "held";
-    // Not from inside the handler of the request that freed the slot.
-    queueMicrotask(() => this.send());
-  }
-
-  private releaseSlot(): void {
-    const breaker = this.target.cluster.breaker!;
-    if (this.slot === "held") breaker.release();
-    else breaker.cancel(this);
-    this.slot = undefined;
   }
 
   private fail(err: ProxyError, abortCurrent: boolean): void {
@@ -196,7 +183,7 @@ export class Forward {
     if (abortCurrent) {
       this.current?.abort(err);
     }
-    if (this.slot !== undefined) this.releaseSlot();
+    this.slot?.release();
     this.host.replyError(this.x, err);
   }
 
@@ -225,7 +212,7 @@ export class Forward {
   done(): void {
     this.finished = true;
     if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
-    if (this.slot !== undefined) this.releaseSlot();
+    this.slot?.release();
   }
 
   private sendH1(ep: UpstreamEndpoint): void {

@@ -48,6 +48,7 @@ import { upstreamRequestHeaders } from "./headers";
 import { appendSetCookie, requestHash } from "./request-hash";
 import { serializeResponseHead } from "./response-head";
 import { UpgradeTunnel } from "./upgrade-tunnel";
+import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
 import { errorReply } from "./local-reply";
@@ -95,9 +96,6 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
   return true;
 }
 const NO_ROUTE = new NoRouteError();
-
-/** Mirrors are admitted by a circuit breaker without waiting: nothing is ever handed a slot later. */
-const NO_WAITING = { admitted(): void {} };
 
 /** The `server` header of every response, as Istio's gateways send it. */
 export const SERVER_NAME = "istio-envoy";
@@ -219,12 +217,8 @@ export class HttpConnectionManager implements ForwardHost {
     const outlier = cluster.outlier;
     const hashKey = cluster.config.consistentHash?.key;
     const hashed = hashKey === undefined ? undefined : requestHash(hashKey, x);
-    let slot: "held" | "waiting" | undefined;
-    const releaseSlot = (): void => {
-      if (slot === "held") breaker!.release();
-      else if (slot === "waiting") breaker!.cancel(waiter);
-      slot = undefined;
-    };
+    const slot = breaker === undefined ? undefined : new BreakerSlot(breaker, () => open());
+    const releaseSlot = (): void => slot?.release();
     const open = (): void => {
       if (socket.destroyed) return releaseSlot();
       const ep = cluster.pick(hashed?.hash);
@@ -281,22 +275,12 @@ export class HttpConnectionManager implements ForwardHost {
         },
       );
     };
-    const waiter = {
-      admitted: (): void => {
-        slot = "held";
-        // Not from inside the handler of the request that freed the slot.
-        queueMicrotask(open);
-      },
-    };
-    if (breaker === undefined) return open();
-    const admission = breaker.admit(waiter, true);
+    if (slot === undefined) return open();
+    const admission = slot.admit(true);
     if (admission === "overflow") return this.upgradeFailed(x, socket, new UpstreamOverflowError());
-    slot = admission === "go" ? "held" : "waiting";
-    if (admission === "go") return open();
-    // Waiting for a connection: a client that leaves gives its place up.
-    socket.once("close", () => {
-      if (slot === "waiting") releaseSlot();
-    });
+    // Waiting for a connection: a client that leaves gives its place up (releasing twice is harmless).
+    socket.once("close", releaseSlot);
+    if (admission === "go") open();
   };
 
   /**
@@ -490,19 +474,14 @@ export class HttpConnectionManager implements ForwardHost {
     // pool: the breaker must admit it (over a limit it is dropped, never queued: a mirror must not
     // hold a body copy while it waits), the ring hash picks its endpoint, and its answer feeds
     // outlier detection.
-    const breaker = cluster.breaker;
-    if (breaker !== undefined) {
-      const admission = breaker.admit(NO_WAITING, cluster.config.upstreamProtocol === "HTTP/1.1");
-      if (admission === "queued") breaker.cancel(NO_WAITING);
-      if (admission !== "go") return;
+    const slot = cluster.breaker === undefined ? undefined : new BreakerSlot(cluster.breaker, ignore);
+    if (slot !== undefined && slot.admit(cluster.config.upstreamProtocol === "HTTP/1.1") !== "go") {
+      return slot.release();
     }
     const hashKey = cluster.config.consistentHash?.key;
     const ep = cluster.pick(hashKey === undefined ? undefined : requestHash(hashKey, x).hash);
     const copy = ep === undefined ? undefined : body?.tap();
-    if (ep === undefined || (body !== undefined && copy === undefined)) {
-      breaker?.release();
-      return;
-    }
+    if (ep === undefined || (body !== undefined && copy === undefined)) return slot?.release();
     const outlier = cluster.outlier;
     sendShadowRequest(
       ep,
@@ -511,10 +490,10 @@ export class HttpConnectionManager implements ForwardHost {
       path,
       { ...headers, host: shadowAuthority(authority) },
       copy,
-      breaker === undefined && outlier === undefined
+      slot === undefined && outlier === undefined
         ? undefined
         : (outcome) => {
-            breaker?.release();
+            slot?.release();
             if (outcome !== undefined) outlier?.observe(ep, outcome);
           },
     );

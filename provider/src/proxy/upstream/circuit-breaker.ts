@@ -126,3 +126,42 @@ export class CircuitBreaker {
     return "overflow";
   }
 }
+
+/**
+ * One request's hold on a cluster's circuit breaker: it asks ({@link admit}), may wait in the
+ * queue, and gives its slot or its place back ({@link release}) once, whichever way the request
+ * ends; releasing again changes nothing. A request asks again after releasing (a retry).
+ */
+export class BreakerSlot implements BreakerWaiter {
+  private state: "held" | "waiting" | undefined;
+
+  constructor(
+    private readonly breaker: CircuitBreaker,
+    /** Called when a slot waited for is granted (never from inside the releasing request's handler). */
+    private readonly onAdmitted: () => void,
+  ) {}
+
+  /** True while it holds a slot or waits for one. */
+  get taken(): boolean {
+    return this.state !== undefined;
+  }
+
+  /** Asks the breaker for a slot (`h1`: the request goes over HTTP/1.1 and may wait for one). */
+  admit(h1: boolean): Admission {
+    const admission = this.breaker.admit(this, h1);
+    this.state = admission === "go" ? "held" : admission === "queued" ? "waiting" : undefined;
+    return admission;
+  }
+
+  admitted(): void {
+    this.state = "held";
+    queueMicrotask(this.onAdmitted);
+  }
+
+  /** Gives the slot back, or leaves the queue. */
+  release(): void {
+    if (this.state === "held") this.breaker.release();
+    else if (this.state === "waiting") this.breaker.cancel(this);
+    this.state = undefined;
+  }
+}
