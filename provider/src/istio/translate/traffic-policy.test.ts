@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection, Resource } from "../model";
 import { buildProxyConfig } from "./build-proxy-config";
+import type { Cluster } from "./proxy-config";
 import {
   circuitBreakersOf,
   consistentHashOf,
@@ -183,10 +184,9 @@ describe("consistentHashOf", () => {
   for (const [name, lb, want] of cases) it(name, () => assert.deepEqual(consistentHashOf(lb), want));
 });
 
-describe("traffic policy layers in clusters", () => {
-  it("a subset's connectionPool, outlierDetection and loadBalancer replace the rule's whole; a port-level entry replaces its policy wholesale (Istio's MergeSubsetTrafficPolicy)", () => {
-    const docs = parseAllDocuments(`
-apiVersion: networking.istio.io/v1
+/** The clusters built for a Gateway on port 80, a VirtualService with `http` rules, and `destinationRule`. */
+function clustersFor(http: string, destinationRule: string): readonly Cluster[] {
+  const docs = parseAllDocuments(`apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: istio-system}
 spec:
@@ -202,6 +202,16 @@ spec:
   hosts: ["*"]
   gateways: [gw]
   http:
+${http}---
+${destinationRule}`).map((d) => d.toJSON() as Resource);
+  return buildProxyConfig(docs, { namespace: "istio-system", labels: { istio: "ingressgateway" } }).config
+    .clusters;
+}
+
+describe("traffic policy layers in clusters", () => {
+  it("a subset's connectionPool, outlierDetection and loadBalancer replace the rule's whole; a port-level entry replaces its policy wholesale (Istio's MergeSubsetTrafficPolicy)", () => {
+    const clusters = clustersFor(
+      `
   - match: [{uri: {prefix: /a}}]
     route: [{destination: {host: web, subset: a}}]
   - match: [{uri: {prefix: /b}}]
@@ -209,7 +219,8 @@ spec:
   - match: [{uri: {prefix: /c}}]
     route: [{destination: {host: web, port: {number: 9090}}}]
   - route: [{destination: {host: web, port: {number: 80}}}]
----
+`,
+      `
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: web, namespace: istio-system}
@@ -232,12 +243,9 @@ spec:
     trafficPolicy:
       loadBalancer: {simple: RANDOM}
       outlierDetection: {consecutiveGatewayErrors: 2}
-`).map((d) => d.toJSON() as Resource);
-    const { config } = buildProxyConfig(docs, {
-      namespace: "istio-system",
-      labels: { istio: "ingressgateway" },
-    });
-    const summary = config.clusters.map((c) => ({
+`,
+    );
+    const summary = clusters.map((c) => ({
       name: c.name,
       lbPolicy: c.lbPolicy,
       hash: c.consistentHash?.key.kind,
@@ -293,29 +301,15 @@ spec:
   });
 
   it("connectTimeout, h2UpgradePolicy, simple and tls follow the same merge: from one level each, never field by field", () => {
-    const docs = parseAllDocuments(`
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
+    const clusters = clustersFor(
+      `
   - match: [{uri: {prefix: /a}}]
     route: [{destination: {host: web, subset: a}}]
   - match: [{uri: {prefix: /c}}]
     route: [{destination: {host: web, port: {number: 9090}}}]
   - route: [{destination: {host: web, port: {number: 80}}}]
----
+`,
+      `
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: web, namespace: istio-system}
@@ -333,13 +327,10 @@ spec:
     labels: {version: a}
     trafficPolicy:
       connectionPool: {http: {h2UpgradePolicy: UPGRADE}}
-`).map((d) => d.toJSON() as Resource);
-    const { config } = buildProxyConfig(docs, {
-      namespace: "istio-system",
-      labels: { istio: "ingressgateway" },
-    });
+`,
+    );
     assert.deepEqual(
-      config.clusters.map((c) => ({
+      clusters.map((c) => ({
         name: c.name,
         connectTimeoutMs: c.connectTimeoutMs,
         lbPolicy: c.lbPolicy,
