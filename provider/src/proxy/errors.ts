@@ -198,7 +198,10 @@ export function attemptOutcomeOf(err: ProxyError): AttemptOutcome {
   }
 }
 
-/** Maps any thrown value to a {@link ProxyError}: undici's codes become upstream errors. */
+/**
+ * Maps any thrown value to a {@link ProxyError}: Node's socket, TLS and HTTP/2 error codes become
+ * upstream errors (the HTTP/1.1 pool makes its own {@link ProxyError}s for what it detects itself).
+ */
 export function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
   const code = (err as { code?: unknown } | null)?.code;
@@ -208,37 +211,23 @@ export function toProxyError(err: unknown): ProxyError {
     case "EAI_AGAIN":
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-    case "UND_ERR_CONNECT_TIMEOUT":
-    case "UND_ERR_SOCKET_CONNECT": // not an undici code today; kept for forward compatibility
+    case "ETIMEDOUT":
       return new UpstreamConnectError(`upstream connect error: ${String(code)}`, err);
-    case "UND_ERR_HEADERS_TIMEOUT":
-    case "UND_ERR_BODY_TIMEOUT":
-      return new UpstreamTimeoutError();
-    case "HPE_INVALID_CONSTANT":
-    case "HPE_INVALID_STATUS":
-    case "HPE_INVALID_HEADER_TOKEN":
-    case "UND_ERR_RESPONSE_CONTENT_LENGTH_MISMATCH":
-    case "UND_ERR_INFO":
-      return new UpstreamProtocolError(`upstream protocol error: ${String(code)}`, err);
     case "ECONNRESET":
     case "EPIPE":
-    case "UND_ERR_SOCKET":
-    case "UND_ERR_CLOSED":
-    case "UND_ERR_ABORTED":
+    case "ERR_STREAM_PREMATURE_CLOSE":
     case "ERR_HTTP2_STREAM_ERROR":
     case "ERR_HTTP2_STREAM_CANCEL":
+    case "ERR_HTTP2_GOAWAY_SESSION":
+    case "ERR_HTTP2_SESSION_ERROR":
       return new UpstreamResetError(`upstream reset: ${String(code)}`, err);
     default:
       if (typeof code === "string" && (TLS_VERIFY_CODES.has(code) || code.startsWith("ERR_SSL_"))) {
         return new UpstreamConnectError(`upstream connect error: ${code}`, err);
       }
-      // undici's parser errors do not always carry an `HPE_` code (an HTTP/2-only upstream's
-      // frames, for one); their class says what they are whatever the code.
+      // llhttp's codes for a response that is not HTTP/1.1.
       if (typeof code === "string" && code.startsWith("HPE_")) {
         return new UpstreamProtocolError(`upstream protocol error: ${code}`, err);
-      }
-      if (err instanceof Error && err.name === "HTTPParserError") {
-        return new UpstreamProtocolError(`upstream protocol error: ${err.message}`, err);
       }
       return new ProxyError("IGW_ERR_INTERNAL", err instanceof Error ? err.message : String(err), {
         cause: err,

@@ -5,14 +5,13 @@
  * Requests go upstream over HTTP/2 when the cluster speaks it, and for gRPC between HTTP/2
  * peers; over HTTP/1.1 otherwise.
  *
- * The HTTP/1.1 path is the proxy's hottest code: its undici handler is an object with methods
+ * The HTTP/1.1 path is the proxy's hottest code: its pool handler is an object with methods
  * ({@link H1Attempt}), not a set of closures made for every request.
  */
 import type http from "node:http";
 import http2 from "node:http2";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import type { Dispatcher } from "undici";
 import {
   NoHealthyUpstreamError,
   ProxyError,
@@ -27,6 +26,7 @@ import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { isRetriable, retryBackoffMs } from "../router/retry-policy";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
+import type { Http1Handler } from "../upstream/http1-pool";
 import type { Exchange } from "./exchange";
 import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
@@ -227,15 +227,7 @@ export class Forward {
     }
     try {
       ep.pool.dispatch(
-        {
-          path: this.target.path,
-          method: x.routeReq.method as Dispatcher.HttpMethod,
-          headers: this.target.headers,
-          body,
-          headersTimeout: 0,
-          bodyTimeout: 0,
-          blocking: false,
-        },
+        { path: this.target.path, method: x.routeReq.method, headers: this.target.headers, body },
         attempt,
       );
     } catch (err) {
@@ -352,16 +344,13 @@ export class Forward {
 }
 
 /**
- * One HTTP/1.1 attempt: undici's handler for it. Events of an attempt that was given up on (a
- * retry was scheduled, the downstream closed) find the forward finished and change nothing.
- *
- * It speaks the dispatcher's raw protocol (`onConnect`, `onHeaders`, ...), which undici 7 still
- * drives every request with. The newer controller protocol wraps each request in two more objects
- * and turns the response head into an object that would be taken apart again here; the raw head
- * goes straight to {@link downstreamResponseHeadersFromRaw}.
+ * One HTTP/1.1 attempt: the pool's handler for it. Events of an attempt that was given up on (a
+ * retry was scheduled, the downstream closed) find the forward finished and change nothing. The
+ * response head arrives as the parser read it and goes straight to
+ * {@link downstreamResponseHeadersFromRaw}.
  */
-class H1Attempt implements Dispatcher.DispatchHandler {
-  private abortRequest: ((err?: Error) => void) | undefined;
+class H1Attempt implements Http1Handler {
+  private abortRequest: ((err: Error) => void) | undefined;
   private resumeResponse: (() => void) | undefined;
   private tryTimer: NodeJS.Timeout | undefined;
   private aborted = false;
@@ -371,26 +360,25 @@ class H1Attempt implements Dispatcher.DispatchHandler {
     private readonly res: http.ServerResponse,
   ) {}
 
-  /** Aborts the attempt, now or as soon as undici starts it. */
+  /** Aborts the attempt, now or as soon as the pool starts it. */
   abort(err: Error): void {
     this.aborted = true;
     this.abortRequest?.(err);
   }
 
-  onConnect(abort: (err?: Error) => void): void {
+  onConnect(abort: (err: Error) => void): void {
     this.abortRequest = abort;
     if (this.aborted) return abort(new Error("aborted"));
     const ms = this.forward.perTryTimeoutMs;
     if (ms !== undefined) this.tryTimer = setTimeout(() => abort(new UpstreamTimeoutError()), ms);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void): boolean {
     const forward = this.forward;
     if (forward.finished) {
       this.abortRequest!(new Error("finished"));
       return false;
     }
-    if (statusCode < 200) return true; // 1xx informational: not forwarded
     if (forward.canRetry({ kind: "response", status: statusCode })) {
       this.clearTimer();
       // The abort surfaces as this attempt's error, which must not count as another failure.
@@ -413,8 +401,7 @@ class H1Attempt implements Dispatcher.DispatchHandler {
     return false;
   }
 
-  // Typed as strings by undici, handed over as bytes by its parser: either is taken.
-  onComplete(rawTrailers: (Buffer | string)[] | null): void {
+  onComplete(rawTrailers: string[] | null): void {
     this.clearTimer();
     const forward = this.forward;
     if (!forward.committed || forward.finished) return;
@@ -425,8 +412,8 @@ class H1Attempt implements Dispatcher.DispatchHandler {
       // An object, not pairs: HTTP/2's compatibility response takes no other form.
       const trailers: Record<string, string> = {};
       for (let i = 0; i + 1 < rawTrailers.length; i += 2) {
-        const name = latin1(rawTrailers[i]!).toLowerCase();
-        const value = latin1(rawTrailers[i + 1]!);
+        const name = rawTrailers[i]!.toLowerCase();
+        const value = rawTrailers[i + 1]!;
         trailers[name] = trailers[name] === undefined ? value : `${trailers[name]}, ${value}`;
       }
       res.addTrailers(trailers);
@@ -454,10 +441,6 @@ class H1Attempt implements Dispatcher.DispatchHandler {
 }
 
 const http2Constants = http2.constants;
-
-function latin1(text: Buffer | string): string {
-  return typeof text === "string" ? text : text.toString("latin1");
-}
 
 /** A retry was started for a body that was not kept: {@link Forward.canRetry} rules it out. */
 const BODY_NOT_KEPT = new ProxyError("IGW_ERR_INTERNAL", "request body not kept for another attempt");

@@ -80,25 +80,22 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
 
 /**
  * {@link downstreamResponseHeaders} of an HTTP/1.1 response as the parser hands it over: names and
- * values alternating, as bytes. Decoding, lower-casing, joining repeated names into a list and
- * dropping hop-by-hop headers happen in the same pass, rather than building undici's header
- * object first and then filtering it (about a tenth of the response path's own cost).
+ * values alternating, as sent. Lower-casing, joining repeated names into a list and dropping
+ * hop-by-hop headers happen in the same pass, rather than building a header object first and then
+ * filtering it.
  */
-export function downstreamResponseHeadersFromRaw(raw: readonly Buffer[], dropLength: boolean): HeaderMap {
+export function downstreamResponseHeadersFromRaw(raw: readonly string[], dropLength: boolean): HeaderMap {
   const out: HeaderMap = {};
   let connection: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString("latin1").toLowerCase();
+    const name = raw[i]!.toLowerCase();
     if (isHopByHop(name)) {
       if (name === "connection")
-        connection =
-          connection === undefined
-            ? raw[i + 1]!.toString("latin1")
-            : `${connection},${raw[i + 1]!.toString("latin1")}`;
+        connection = connection === undefined ? raw[i + 1]! : `${connection},${raw[i + 1]!}`;
       continue;
     }
     if (dropLength && name === "content-length") continue;
-    const value = raw[i + 1]!.toString("latin1");
+    const value = raw[i + 1]!;
     const seen = out[name];
     if (seen === undefined) out[name] = value;
     else if (typeof seen === "string") out[name] = [seen, value];

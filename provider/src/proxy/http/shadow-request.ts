@@ -5,12 +5,12 @@
  */
 import http2 from "node:http2";
 import type { Readable } from "node:stream";
-import type { Dispatcher } from "undici";
 import type { UpstreamProtocol } from "../../istio/translate/proxy-config";
 import type { HeaderMap } from "../router/header-operations";
-import { attemptOutcomeOf, toProxyError } from "../errors";
+import { UpstreamTimeoutError, attemptOutcomeOf, toProxyError } from "../errors";
 import type { AttemptOutcome } from "../router/retry-policy";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
+import type { Http1Handler } from "../upstream/http1-pool";
 
 /** How long a shadow request may take before it is given up, in ms. */
 const SHADOW_TIMEOUT_MS = 30_000;
@@ -40,38 +40,58 @@ export function sendShadowRequest(
   // An abandoned body's error belongs to the shadow request alone.
   body?.on("error", ignore);
   if (protocol === "HTTP/2") return sendOverHttp2(ep, method, path, headers, body, done);
-  let status: number | undefined;
-  let abandoned = false;
-  ep.pool
-    .request({
-      path,
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      body: body ?? null,
-      headersTimeout: SHADOW_TIMEOUT_MS,
-      bodyTimeout: SHADOW_TIMEOUT_MS,
-    })
-    .then(
-      (r) => {
-        status = r.statusCode;
-        return r.body.dump();
-      },
-      (err: unknown) => {
-        // A body destroyed before the request failed was abandoned: the failure is not the upstream's.
-        abandoned = body?.destroyed === true;
-        body?.destroy();
-        throw err;
-      },
-    )
-    .then(
-      () => done({ kind: "response", status: status! }),
-      (err: unknown) => {
-        if (status !== undefined) return done({ kind: "response", status });
-        const failure = attemptOutcomeOf(toProxyError(err));
-        // A connect failure is the upstream's even when the body was given up meanwhile.
-        done(abandoned && failure.kind !== "connect-failure" ? undefined : failure);
-      },
-    );
+  const shadow = new ShadowExchange(body, done);
+  try {
+    ep.pool.dispatch({ path, method, headers, body: body ?? null }, shadow);
+  } catch {
+    body?.destroy();
+    done({ kind: "connect-failure" });
+  }
+}
+
+/**
+ * One HTTP/1.1 shadow request: its response is read and dropped, and it is given up after
+ * {@link SHADOW_TIMEOUT_MS}.
+ */
+class ShadowExchange implements Http1Handler {
+  private status: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly body: Readable | undefined,
+    private readonly done: ShadowDone,
+  ) {}
+
+  onConnect(abort: (err: Error) => void): void {
+    this.timer = setTimeout(() => abort(new UpstreamTimeoutError()), SHADOW_TIMEOUT_MS);
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(): boolean {
+    return true;
+  }
+
+  onComplete(): void {
+    clearTimeout(this.timer);
+    this.done({ kind: "response", status: this.status! });
+  }
+
+  onError(err: Error): void {
+    clearTimeout(this.timer);
+    const status = this.status;
+    if (status !== undefined) return this.done({ kind: "response", status });
+    const body = this.body;
+    // A body destroyed before the request failed was abandoned: the failure is not the upstream's.
+    const abandoned = body?.destroyed === true;
+    body?.destroy();
+    const failure = attemptOutcomeOf(toProxyError(err));
+    // A connect failure is the upstream's even when the body was given up meanwhile.
+    this.done(abandoned && failure.kind !== "connect-failure" ? undefined : failure);
+  }
 }
 
 function sendOverHttp2(

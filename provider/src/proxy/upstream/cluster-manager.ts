@@ -1,6 +1,6 @@
 /**
  * Clusters at run time: each {@link Cluster} of a configuration with its endpoints resolved to
- * socket addresses and a load-balancing pick. Connection pools (undici for HTTP/1.1, node:http2
+ * socket addresses and a load-balancing pick. Connection pools ({@link Http1Pool} for HTTP/1.1, node:http2
  * sessions for HTTP/2 and gRPC) belong to {@link UpstreamPools} and outlive configurations, so a
  * reload that keeps an endpoint keeps its warm keep-alive connections. Likewise a cluster whose
  * policy a reload leaves alone keeps its breaker counts and outlier state (`cluster-state.ts`).
@@ -8,7 +8,6 @@
 import http2 from "node:http2";
 import { performance } from "node:perf_hooks";
 import type tls from "node:tls";
-import { Pool } from "undici";
 import type { Cluster } from "../../istio/translate/proxy-config";
 import type { HttpStats, MetricsDestination, ProxyMetrics, TcpStats } from "../observability/metrics";
 import { buildUpstreamTls } from "../tls/secure-context";
@@ -16,6 +15,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 import { carriedState } from "./cluster-state";
 import type { EndpointResolver } from "./endpoint-resolver";
 import { HashRing } from "./hash-ring";
+import { Http1Pool } from "./http1-pool";
 import { OutlierDetector } from "./outlier-detector";
 
 /** One resolved endpoint of a cluster, with its pools. */
@@ -29,7 +29,7 @@ export interface UpstreamEndpoint {
   /** TLS towards the endpoint, when the cluster originates TLS. */
   readonly tls?: tls.ConnectionOptions;
   /** The HTTP/1.1 keep-alive pool. */
-  readonly pool: Pool;
+  readonly pool: Http1Pool;
   /** The HTTP/2 session (h2c or h2 over TLS), opened on first use and reopened when closed. */
   h2(): http2.ClientHttp2Session;
 }
@@ -95,18 +95,11 @@ export class UpstreamPools {
     if (ep !== undefined) return ep;
     const scheme = tlsOptions === undefined ? "http" : "https";
     const origin = `${scheme}://${hostPort}`;
-    const pool = new Pool(origin, {
-      connections: null,
-      pipelining: 1,
-      // A DestinationRule's idle timeout is a ceiling a server's Keep-Alive hint cannot raise.
-      keepAliveTimeout: idleTimeoutMs,
-      keepAliveMaxTimeout: idleTimeoutMs === DEFAULT_IDLE_MS ? 600_000 : idleTimeoutMs,
-      ...(maxRequestsPerConnection > 0 ? { maxRequestsPerClient: maxRequestsPerConnection } : {}),
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connectTimeout: connectTimeoutMs,
-      strictContentLength: true,
-      connect: tlsOptions === undefined ? undefined : { ...tlsOptions },
+    const pool = new Http1Pool(ip, port, {
+      connectTimeoutMs,
+      idleTimeoutMs,
+      maxRequestsPerConnection,
+      tls: tlsOptions,
     });
     let session: http2.ClientHttp2Session | undefined;
     const closedFlag = () => this.closed;
@@ -139,11 +132,7 @@ export class UpstreamPools {
     this.closed = true;
     const all = [...this.pools.values()];
     this.pools.clear();
-    await Promise.allSettled(
-      all.map(async (ep) => {
-        await ep.pool.destroy();
-      }),
-    );
+    for (const ep of all) ep.pool.destroy();
   }
 }
 

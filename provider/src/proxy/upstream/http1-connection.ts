@@ -1,0 +1,309 @@
+/**
+ * One HTTP/1.1 connection to an upstream endpoint, carrying one exchange at a time (no
+ * pipelining, as Envoy's HTTP/1.1 pool). The request head is written in one piece and the body
+ * streamed after it with backpressure, framed by its `content-length` or chunked; the response is
+ * read by Node's own llhttp ({@link ResponseParser}) and handed to the exchange's
+ * {@link Http1Handler} as it arrives. A connection that ends an exchange cleanly, with keep-alive,
+ * goes back to its {@link Http1Pool}; any failure destroys it and is told to the handler once.
+ */
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import type { Readable } from "node:stream";
+import tls from "node:tls";
+import { UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
+import type { RequestHead } from "./http1-request-head";
+import { ResponseParser } from "./llhttp";
+
+/**
+ * The receiver of one exchange's events, in undici's dispatcher vocabulary. After `onComplete` or
+ * `onError` (exactly one of them, once) nothing more is called.
+ */
+export interface Http1Handler {
+  /** The exchange started; `abort` ends it (with `onError(err)`) at any time before it completes. */
+  onConnect(abort: (err: Error) => void): void;
+  /**
+   * The final response head (1xx responses are skipped): names and values alternating, as sent.
+   * Returning false pauses reading until `resume` is called.
+   */
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void): boolean;
+  /** A piece of the response body; returning false pauses reading until `resume` is called. */
+  onData(chunk: Buffer): boolean;
+  /** The response ended; its trailers, names and values alternating, if it had any. */
+  onComplete(rawTrailers: string[] | null): void;
+  /** The exchange failed: connecting, sending, or reading the response. */
+  onError(err: Error): void;
+}
+
+/** Where a connection goes and how it is made. */
+export interface ConnectionTarget {
+  /** IP address. */
+  readonly ip: string;
+  /** Port. */
+  readonly port: number;
+  /** TLS to originate, when the cluster asks for it. */
+  readonly tls: tls.ConnectionOptions | undefined;
+  /** Connect timeout in ms (TCP and TLS handshake together). */
+  readonly connectTimeoutMs: number;
+  /** Largest response head accepted, in bytes. */
+  readonly maxHeaderSize: number;
+}
+
+/** What a connection tells its pool. */
+export interface ConnectionOwner {
+  /** An exchange ended cleanly and the connection may carry another. */
+  released(c: Http1Connection): void;
+  /** The connection closed. */
+  gone(c: Http1Connection): void;
+  /** A TLS session to offer on the next connection, and where a new one is kept. */
+  tlsSession: Buffer | undefined;
+}
+
+/** The server's `Keep-Alive: timeout=N` is trusted less a second, as undici does, to stay clear of its close. */
+const KEEP_ALIVE_MARGIN_MS = 1000;
+
+export class Http1Connection {
+  private readonly socket: net.Socket;
+  private readonly parser: ResponseParser;
+  /** The handler of the exchange in flight; undefined between exchanges. */
+  private handler: Http1Handler | undefined;
+  /** Header or trailer lines llhttp flushed before the end of their section. */
+  private pendingLines: string[] = [];
+  private status = 0;
+  private keepAlive = false;
+  private isHead = false;
+  /** The request is fully written (head and body). */
+  private requestDone = true;
+  private body: Readable | undefined;
+  private chunked = false;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private connected = false;
+  /** True once destroyed: it takes no more exchanges. */
+  closed = false;
+  /** Exchanges started on this connection. */
+  requests = 0;
+  /** When it was opened (performance.now()). */
+  readonly openedAt = performance.now();
+  /** When it went idle last (performance.now()). */
+  idleSince = 0;
+  /** How long it may stay idle: the pool's setting, lowered by the server's Keep-Alive hint. */
+  idleLimitMs: number;
+
+  constructor(
+    target: ConnectionTarget,
+    private readonly owner: ConnectionOwner,
+    idleLimitMs: number,
+  ) {
+    this.idleLimitMs = idleLimitMs;
+    this.parser = new ResponseParser(
+      {
+        onHeaders: (lines) => {
+          for (const l of lines) this.pendingLines.push(l);
+        },
+        onHeadersComplete: (_major, _minor, raw, _method, _url, status, _message, _upgrade, keepAlive) =>
+          this.onResponseHead(raw, status, keepAlive),
+        onBody: (chunk) => this.onResponseBody(chunk),
+        onMessageComplete: () => this.onResponseEnd(),
+      },
+      target.maxHeaderSize,
+    );
+    const t = target.tls;
+    const socket =
+      t === undefined
+        ? net.connect({ host: target.ip, port: target.port })
+        : tls.connect({
+            ...t,
+            host: target.ip,
+            port: target.port,
+            ALPNProtocols: ["http/1.1"],
+            ...(owner.tlsSession === undefined ? {} : { session: owner.tlsSession }),
+          });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.connectTimer = setTimeout(
+      () => this.fail(new UpstreamConnectError("upstream connect error: connect timeout")),
+      target.connectTimeoutMs,
+    );
+    socket.once(t === undefined ? "connect" : "secureConnect", () => {
+      this.connected = true;
+      clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    });
+    if (t !== undefined) socket.on("session", (s: Buffer) => (owner.tlsSession = s));
+    socket.on("data", (data: Buffer) => {
+      const err = this.parser.execute(data);
+      if (err !== undefined)
+        this.fail(new UpstreamProtocolError(`upstream protocol error: ${codeOf(err)}`, err));
+    });
+    socket.on("end", () => {
+      // A response delimited by the connection's end completes here; any other was cut short.
+      this.parser.finish();
+      this.fail(new UpstreamResetError("upstream reset: connection closed before the response ended"));
+    });
+    socket.on("error", (err: Error) => {
+      this.fail(
+        this.connected ? err : new UpstreamConnectError(`upstream connect error: ${codeOf(err)}`, err),
+      );
+    });
+    socket.on("close", () => {
+      this.fail(new UpstreamResetError("upstream reset: connection closed"));
+      this.parser.close();
+      owner.gone(this);
+    });
+  }
+
+  /** Starts an exchange: writes `head`, then streams `body` if there is one. */
+  start(head: RequestHead, isHead: boolean, body: Readable | null, handler: Http1Handler): void {
+    this.handler = handler;
+    this.requests++;
+    this.isHead = isHead;
+    this.status = 0;
+    handler.onConnect((err) => {
+      if (this.handler === handler) this.fail(err);
+    });
+    if (this.handler !== handler) return; // aborted at once
+    this.socket.write(head.text, "latin1");
+    if (body === null || head.framing === "none") {
+      this.requestDone = true;
+      return;
+    }
+    this.requestDone = false;
+    this.chunked = head.framing === "chunked";
+    this.body = body;
+    body.on("data", this.onBodyData);
+    body.on("end", this.onBodyEnd);
+    body.on("error", this.onBodyError);
+  }
+
+  /** Closes the connection; an exchange in flight fails with a reset. */
+  destroy(): void {
+    this.fail(new UpstreamResetError("upstream reset: connection closed by the proxy"));
+  }
+
+  private readonly onBodyData = (chunk: Buffer): void => {
+    const socket = this.socket;
+    let flowing: boolean;
+    if (!this.chunked) {
+      flowing = socket.write(chunk);
+    } else {
+      if (chunk.length === 0) return; // an empty chunk would end the body
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, "latin1");
+      socket.write(chunk);
+      flowing = socket.write("\r\n", "latin1");
+      socket.uncork();
+    }
+    if (!flowing) {
+      this.body!.pause();
+      socket.once("drain", this.resumeBody);
+    }
+  };
+
+  private readonly resumeBody = (): void => {
+    this.body?.resume();
+  };
+
+  private readonly onBodyEnd = (): void => {
+    if (this.chunked) this.socket.write("0\r\n\r\n", "latin1");
+    this.detachBody();
+    this.requestDone = true;
+  };
+
+  private readonly onBodyError = (err: Error): void => {
+    this.fail(new UpstreamResetError(`request body failed: ${err.message}`, err));
+  };
+
+  private detachBody(): void {
+    const body = this.body;
+    if (body === undefined) return;
+    this.body = undefined;
+    body.off("data", this.onBodyData);
+    body.off("end", this.onBodyEnd);
+    body.off("error", this.onBodyError);
+    this.socket.off("drain", this.resumeBody);
+  }
+
+  private readonly resume = (): void => {
+    this.socket.resume();
+  };
+
+  private onResponseHead(raw: string[] | undefined, status: number, keepAlive: boolean): number {
+    let lines = raw;
+    if (lines === undefined) {
+      lines = this.pendingLines;
+      this.pendingLines = [];
+    }
+    const handler = this.handler;
+    if (handler === undefined) {
+      this.fail(new UpstreamProtocolError("upstream protocol error: a response no request asked for"));
+      return 1;
+    }
+    if (status < 200) {
+      // 1xx: informational, the final response follows. 101 would turn the connection into
+      // something else, which no request on this pool asked for.
+      if (status === 101) this.fail(new UpstreamProtocolError("upstream protocol error: unexpected 101"));
+      this.status = status;
+      return 1;
+    }
+    this.status = status;
+    this.keepAlive = keepAlive;
+    if (keepAlive) this.readKeepAliveHint(lines);
+    if (!handler.onHeaders(status, lines, this.resume) && this.handler === handler) this.socket.pause();
+    return this.isHead ? 1 : 0;
+  }
+
+  private onResponseBody(chunk: Buffer): void {
+    const handler = this.handler;
+    if (handler === undefined || this.status < 200) return;
+    if (!handler.onData(chunk) && this.handler === handler) this.socket.pause();
+  }
+
+  private onResponseEnd(): void {
+    const handler = this.handler;
+    if (handler === undefined || this.status < 200) return;
+    const lines = this.pendingLines;
+    this.pendingLines = [];
+    this.handler = undefined;
+    handler.onComplete(lines.length > 0 ? lines : null);
+    if (this.closed) return;
+    if (this.keepAlive && this.requestDone) {
+      this.socket.resume(); // an idle connection reads, so a close by the server is seen at once
+      this.owner.released(this);
+    } else {
+      // The upstream answered before the request body was sent, or will not keep the connection.
+      const body = this.body;
+      this.detachBody();
+      body?.resume();
+      this.destroy();
+    }
+  }
+
+  /** Lowers the idle limit to the server's `Keep-Alive: timeout=N`, less a margin. */
+  private readKeepAliveHint(lines: string[]): void {
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const name = lines[i]!;
+      if (name.length !== 10 || name.toLowerCase() !== "keep-alive") continue;
+      const m = /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(lines[i + 1]!);
+      if (m === null) continue;
+      const ms = Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS;
+      if (ms < this.idleLimitMs) this.idleLimitMs = Math.max(ms, 0);
+    }
+  }
+
+  /** Ends the exchange in flight with `err`, if there is one, and destroys the connection. */
+  private fail(err: Error): void {
+    const handler = this.handler;
+    this.handler = undefined;
+    if (!this.closed) {
+      this.closed = true;
+      if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+      this.detachBody();
+      this.socket.destroy();
+    }
+    handler?.onError(err);
+  }
+}
+
+function codeOf(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : err.message;
+}
