@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
 import net from "node:net";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { ProxyError } from "../../provider/src/proxy/errors";
@@ -217,6 +217,19 @@ describe("Http1Pool: connection reuse", () => {
     assert.equal((await send(p).done).status, 200);
     await sleep(400);
     assert.deepEqual([server.opened, server.closed, p.connections], [1, 1, 0]);
+    p.destroy();
+  });
+
+  it("takes no more requests on a connection at maxConnectionDurationMs, and closes it when idle", async () => {
+    await fresh();
+    const p = pool(port, { maxConnectionDurationMs: 150 });
+    assert.equal((await send(p).done).status, 200);
+    assert.equal((await send(p).done).status, 200);
+    assert.equal(server.opened, 1);
+    await sleep(300);
+    assert.deepEqual([server.closed, p.connections], [1, 0]);
+    assert.equal((await send(p).done).status, 200);
+    assert.equal(server.opened, 2);
     p.destroy();
   });
 
@@ -448,6 +461,19 @@ describe("Http1Pool: bodies and backpressure", () => {
       { framing: `length ${payload.length}`, bytes: payload.length, sha },
     ]);
     assert.equal(p.connections, 1);
+    p.destroy();
+  });
+
+  it("fails the exchange as a reset when its body is destroyed before its end", async () => {
+    const p = pool(port);
+    const body = new PassThrough();
+    const c = send(p, "/", { method: "POST", body });
+    body.write("part");
+    await sleep(50);
+    body.destroy();
+    assert.equal((await c.done).error, "IGW_ERR_UPSTREAM_RESET");
+    await sleep(20);
+    assert.equal(p.connections, 0);
     p.destroy();
   });
 

@@ -224,6 +224,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
   let roomy: CountingBackend;
   let queued: CountingBackend;
   let idle: CountingBackend;
+  let aged: CountingBackend;
   let client: CountingBackend;
   let odGood: CountingBackend;
   let odBad: CountingBackend;
@@ -239,6 +240,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
     roomy = await b("roomy");
     queued = await b("queued");
     idle = await b("idle");
+    aged = await b("aged");
     client = await b("client");
     odGood = await b("od-good");
     odBad = await b("od-bad", 503);
@@ -274,6 +276,8 @@ describe("DestinationRule traffic policies through the proxy", () => {
       ),
       service("idle", [idle]),
       rule("idle", "    connectionPool:\n      http:\n        idleTimeout: 300ms"),
+      service("aged", [aged]),
+      rule("aged", "    connectionPool:\n      tcp:\n        maxConnectionDuration: 300ms"),
       service("client", [client], "HTTP"),
       rule("client", "    connectionPool:\n      http:\n        useClientProtocol: true"),
       service("od", [odGood, odBad], "HTTP", NO_RETRIES),
@@ -456,6 +460,16 @@ describe("DestinationRule traffic policies through the proxy", () => {
       assert.deepEqual([idle.connections, idle.closed], [1, 1]);
     });
 
+    it("tcp.maxConnectionDuration retires an HTTP upstream connection at its age", async () => {
+      assert.equal((await get("aged.example.com", "/")).status, 200);
+      assert.equal((await get("aged.example.com", "/")).status, 200);
+      assert.deepEqual([aged.connections, aged.closed], [1, 0]);
+      await new Promise((r) => setTimeout(r, 700));
+      assert.deepEqual([aged.connections, aged.closed], [1, 1]);
+      assert.equal((await get("aged.example.com", "/")).status, 200);
+      assert.equal(aged.connections, 2);
+    });
+
     it("the config dump shows the cluster's thresholds and connection settings", async () => {
       const dump = JSON.parse((await curl([`${status}/config_dump`])).body) as {
         clusters: { name: string; circuitBreakers?: unknown; httpProtocolOptions?: unknown }[];
@@ -465,7 +479,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
         [c?.circuitBreakers, c?.httpProtocolOptions],
         [
           { maxConnections: 1, maxPendingRequests: 1, maxRequests: 4294967295, maxRetries: 4294967295 },
-          { idleTimeoutMs: 3600000, maxRequestsPerConnection: 1 },
+          { idleTimeoutMs: 3600000, maxRequestsPerConnection: 1, maxConnectionDurationMs: 0 },
         ],
       );
     });

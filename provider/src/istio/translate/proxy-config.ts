@@ -549,6 +549,11 @@ export interface HttpProtocolOptions {
   readonly idleTimeoutMs: number;
   /** Requests after which a connection is closed (`http.maxRequestsPerConnection`); 0 = unlimited. */
   readonly maxRequestsPerConnection: number;
+  /**
+   * A connection this old takes no more requests and is closed once its last one ends
+   * (`tcp.maxConnectionDuration`); 0 = never.
+   */
+  readonly maxConnectionDurationMs: number;
 }
 
 /**

@@ -44,7 +44,8 @@ export function circuitBreakersOf(pool: ConnectionPoolSettings | undefined): Cir
 
 /**
  * The HTTP protocol options of a connection pool; undefined when it sets none of them
- * (`http.idleTimeout` wins over `tcp.idleTimeout`, as in Istio).
+ * (`http.idleTimeout` wins over `tcp.idleTimeout`, and `tcp.maxConnectionDuration` applies to HTTP
+ * connections too, as in Istio).
  */
 export function httpProtocolOptionsOf(
   pool: ConnectionPoolSettings | undefined,
@@ -52,10 +53,14 @@ export function httpProtocolOptionsOf(
   const idle = pool?.http?.idleTimeout ?? pool?.tcp?.idleTimeout;
   const idleMs = parseDurationMs(idle);
   const perConnection = positive(pool?.http?.maxRequestsPerConnection);
-  if ((idleMs === undefined || idleMs === 0) && perConnection === undefined) return undefined;
+  const duration = positive(parseDurationMs(pool?.tcp?.maxConnectionDuration));
+  if ((idleMs === undefined || idleMs === 0) && perConnection === undefined && duration === undefined) {
+    return undefined;
+  }
   return {
     idleTimeoutMs: idleMs === undefined || idleMs === 0 ? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS : idleMs,
     maxRequestsPerConnection: perConnection ?? 0,
+    maxConnectionDurationMs: duration ?? 0,
   };
 }
 

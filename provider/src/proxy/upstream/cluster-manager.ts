@@ -70,6 +70,8 @@ export interface PoolOptions {
   readonly idleTimeoutMs: number;
   /** Requests after which a connection is closed; 0 = unlimited. */
   readonly maxRequestsPerConnection: number;
+  /** Age after which a connection takes no more requests; 0 = none. */
+  readonly maxConnectionDurationMs: number;
 }
 
 /** The idle time of upstream connections when the DestinationRule says nothing. */
@@ -89,8 +91,8 @@ export class UpstreamPools {
     tlsKey: string,
   ): UpstreamEndpoint {
     const hostPort = ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-    const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection } = options;
-    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${tlsKey}`;
+    const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection, maxConnectionDurationMs } = options;
+    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConnectionDurationMs}|${tlsKey}`;
     let ep = this.pools.get(key);
     if (ep !== undefined) return ep;
     const scheme = tlsOptions === undefined ? "http" : "https";
@@ -99,6 +101,7 @@ export class UpstreamPools {
       connectTimeoutMs,
       idleTimeoutMs,
       maxRequestsPerConnection,
+      maxConnectionDurationMs,
       tls: tlsOptions,
     });
     let session: http2.ClientHttp2Session | undefined;
@@ -118,6 +121,8 @@ export class UpstreamPools {
         );
         s.on("error", () => {}); // stream errors surface on the streams themselves
         s.setTimeout(idleTimeoutMs, () => s.close());
+        // At its maximum age the session takes no new streams and ends when its last one does.
+        if (maxConnectionDurationMs > 0) setTimeout(() => s.close(), maxConnectionDurationMs).unref();
         s.unref();
         session = s;
         return s;
@@ -161,6 +166,7 @@ export async function buildClusters(
         connectTimeoutMs: c.connectTimeoutMs,
         idleTimeoutMs: c.httpProtocolOptions?.idleTimeoutMs ?? DEFAULT_IDLE_MS,
         maxRequestsPerConnection: c.httpProtocolOptions?.maxRequestsPerConnection ?? 0,
+        maxConnectionDurationMs: c.httpProtocolOptions?.maxConnectionDurationMs ?? 0,
       };
       for (const e of c.endpoints) {
         for (const addr of await resolver.resolve(e.address, e.port)) {

@@ -76,7 +76,9 @@ describe("samePolicy", () => {
     ],
     [
       "HTTP protocol options",
-      { httpProtocolOptions: { idleTimeoutMs: 1000, maxRequestsPerConnection: 0 } },
+      {
+        httpProtocolOptions: { idleTimeoutMs: 1000, maxRequestsPerConnection: 0, maxConnectionDurationMs: 0 },
+      },
       false,
     ],
     ["the upstream protocol", { upstreamProtocol: "HTTP/2" }, false],

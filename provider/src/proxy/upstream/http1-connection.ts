@@ -172,6 +172,7 @@ export class Http1Connection {
     body.on("data", this.onBodyData);
     body.on("end", this.onBodyEnd);
     body.on("error", this.onBodyError);
+    body.on("close", this.onBodyClose);
   }
 
   /** Closes the connection; an exchange in flight fails with a reset. */
@@ -212,6 +213,11 @@ export class Http1Connection {
     this.fail(new UpstreamResetError(`request body failed: ${err.message}`, err));
   };
 
+  /** A body destroyed before its end (a mirror given up on) cuts the request short. */
+  private readonly onBodyClose = (): void => {
+    this.fail(new UpstreamResetError("request body closed before its end"));
+  };
+
   private detachBody(): void {
     const body = this.body;
     if (body === undefined) return;
@@ -219,6 +225,7 @@ export class Http1Connection {
     body.off("data", this.onBodyData);
     body.off("end", this.onBodyEnd);
     body.off("error", this.onBodyError);
+    body.off("close", this.onBodyClose);
     this.socket.off("drain", this.resumeBody);
   }
 

@@ -3,7 +3,8 @@
  * newest first, and a request finding none opens a new one (limits on connections and waiting
  * requests are the circuit breaker's, in front of the pool). Idle connections are closed after the
  * cluster's idle timeout, or the server's own Keep-Alive hint when that is shorter; a connection
- * that has carried `maxRequestsPerConnection` requests is closed when the last one ends.
+ * that has carried `maxRequestsPerConnection` requests, or has reached `maxConnectionDurationMs`,
+ * takes no more and is closed when its last one ends.
  *
  * It replaces undici's Pool on the proxy's hottest path: one exchange costs a string for the
  * request head, one write, and three calls out of Node's native parser.
@@ -43,6 +44,8 @@ export interface Http1PoolOptions {
   readonly idleTimeoutMs: number;
   /** Requests after which a connection is closed; 0 = unlimited. */
   readonly maxRequestsPerConnection: number;
+  /** Age (ms) after which a connection takes no more requests; 0 = none. */
+  readonly maxConnectionDurationMs?: number;
   /** TLS to originate, if any. */
   readonly tls: tls.ConnectionOptions | undefined;
   /** Largest response head accepted, in bytes (node:http's default: 16 KiB). */
@@ -105,16 +108,34 @@ export class Http1Pool implements ConnectionOwner {
 
   released(c: Http1Connection): void {
     const max = this.options.maxRequestsPerConnection;
-    if (this.closed || (max > 0 && c.requests >= max)) return c.destroy();
-    c.idleSince = performance.now();
+    const now = performance.now();
+    if (this.closed || (max > 0 && c.requests >= max) || this.tooOld(c, now)) return c.destroy();
+    c.idleSince = now;
     this.idle.push(c);
-    this.sweepTimer ??= setInterval(() => this.sweep(), sweepIntervalOf(this.options.idleTimeoutMs)).unref();
+    this.sweepTimer ??= setInterval(() => this.sweep(), this.sweepIntervalMs).unref();
   }
 
   gone(c: Http1Connection): void {
     this.open.delete(c);
     const i = this.idle.lastIndexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  /** Whether `c` has reached the maximum connection duration. */
+  private tooOld(c: Http1Connection, now: number): boolean {
+    const max = this.options.maxConnectionDurationMs ?? 0;
+    return max > 0 && now - c.openedAt >= max;
+  }
+
+  /**
+   * How often idle connections are checked: a quarter of the shorter of the idle timeout and the
+   * maximum duration, within 10 ms to 1 s.
+   */
+  private get sweepIntervalMs(): number {
+    const { idleTimeoutMs, maxConnectionDurationMs = 0 } = this.options;
+    const limit =
+      maxConnectionDurationMs > 0 ? Math.min(idleTimeoutMs, maxConnectionDurationMs) : idleTimeoutMs;
+    return Math.min(1000, Math.max(10, Math.floor(limit / 4)));
   }
 
   private connect(): Http1Connection {
@@ -129,7 +150,7 @@ export class Http1Pool implements ConnectionOwner {
     if (idle.length === 0) return undefined;
     const now = performance.now();
     for (let c = idle.pop(); c !== undefined; c = idle.pop()) {
-      if (!c.closed && now - c.idleSince < c.idleLimitMs) return c;
+      if (!c.closed && now - c.idleSince < c.idleLimitMs && !this.tooOld(c, now)) return c;
       c.destroy();
     }
     return undefined;
@@ -138,17 +159,13 @@ export class Http1Pool implements ConnectionOwner {
   /** Closes idle connections past their limit; stops when none is left idle. */
   private sweep(): void {
     const now = performance.now();
-    for (const c of [...this.idle]) if (now - c.idleSince >= c.idleLimitMs) c.destroy();
+    for (const c of [...this.idle])
+      if (now - c.idleSince >= c.idleLimitMs || this.tooOld(c, now)) c.destroy();
     if (this.idle.length === 0 && this.sweepTimer !== undefined) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = undefined;
     }
   }
-}
-
-/** How often idle connections are checked: a quarter of the idle timeout, within 10 ms to 1 s. */
-function sweepIntervalOf(idleTimeoutMs: number): number {
-  return Math.min(1000, Math.max(10, Math.floor(idleTimeoutMs / 4)));
 }
 
 function ignore(): void {}
