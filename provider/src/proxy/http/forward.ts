@@ -231,7 +231,9 @@ export class Forward {
         attempt,
       );
     } catch (err) {
-      this.attemptFailed(toProxyError(err), { kind: "connect-failure" });
+      // A request HTTP/1.1 cannot carry (validation keeps such header values out of a
+      // configuration): no endpoint is at fault and no other attempt would do better.
+      this.fail(toProxyError(err), false);
     }
   }
 
