@@ -123,6 +123,20 @@ export interface HTTPCookie {
    * it the proxy never sets the cookie and a request without one is not hashed.
    */
   ttl?: string;
+  /**
+   * More attributes of the cookie the proxy sets (only with `ttl`), appended in order after
+   * `Path` as `; name=value` (`; name` when the value is empty), e.g. `SameSite=Strict`, `Secure`.
+   * Names must be non-empty and unique.
+   */
+  attributes?: HTTPCookieAttribute[];
+}
+
+/** One attribute of the cookie a consistent hash sets (Istio's `HTTPCookie.Attribute`). */
+export interface HTTPCookieAttribute {
+  /** Attribute name (`SameSite`, `Secure`, `Domain`, ...). Required. */
+  name: string;
+  /** Attribute value; empty or unset writes the name alone. */
+  value?: string;
 }
 
 /** Ring hash settings. */
@@ -194,6 +208,18 @@ export interface TCPSettings {
   idleTimeout?: string;
   /** Close upstream connections this long after they were opened. Unset: never. */
   maxConnectionDuration?: string;
+  /** Set SO_KEEPALIVE on every upstream socket of the cluster, with these settings. */
+  tcpKeepalive?: TcpKeepalive;
+}
+
+/** TCP keep-alive probes of upstream connections (Envoy's `upstream_connection_options.tcp_keepalive`). */
+export interface TcpKeepalive {
+  /** Unanswered probes after which the connection is dropped. Unset or 0: the system's (Linux: 9). */
+  probes?: number;
+  /** Idle time before the first probe, in whole seconds (`"600s"`). Unset: the system's (Linux: 2h). */
+  time?: string;
+  /** Time between probes, in whole seconds. Unset: the system's (Linux: 75s). */
+  interval?: string;
 }
 
 /** How HTTP/1.1 upstream connections are upgraded to HTTP/2. */
@@ -226,6 +252,16 @@ export interface HTTPSettings {
    * ones over HTTP/1.1. Must not be true with `h2UpgradePolicy: UPGRADE`.
    */
   useClientProtocol?: boolean;
+  /** HTTP/2 PINGs on upstream HTTP/2 connections, to find dead ones. */
+  http2KeepAlive?: ConnectionKeepalive;
+}
+
+/** HTTP/2 PING frames on upstream connections (Envoy's `http2_protocol_options.connection_keepalive`). */
+export interface ConnectionKeepalive {
+  /** Send a PING this long after the connection opens and after each answered PING. Required. */
+  interval?: string;
+  /** Close the connection when a PING is unanswered this long. Required. */
+  timeout?: string;
 }
 
 /** TLS modes towards an upstream. */

@@ -9,11 +9,18 @@ import { objectMetaSchema } from "./meta";
 import { duration, int32, stringMap, uint32 } from "./scalars";
 import { portSelectorSchema } from "./virtual-service";
 
+/** {@link HTTPCookieAttribute}. */
+export const httpCookieAttributeSchema = looseObject({
+  name: z.string(),
+  value: z.string().optional(),
+});
+
 /** {@link HTTPCookie}. */
 export const httpCookieSchema = looseObject({
   name: z.string(),
   path: z.string().optional(),
   ttl: duration().optional(),
+  attributes: z.array(httpCookieAttributeSchema).optional(),
 });
 
 /** {@link ConsistentHashLB}. */
@@ -51,6 +58,11 @@ export const tcpSettingsSchema = looseObject({
   connectTimeout: duration().optional(),
   idleTimeout: z.string().optional(),
   maxConnectionDuration: duration().optional(),
+  tcpKeepalive: looseObject({
+    probes: uint32().optional(),
+    time: duration().optional(),
+    interval: duration().optional(),
+  }).optional(),
 });
 
 /** {@link HTTPSettings}. */
@@ -62,6 +74,10 @@ export const httpSettingsSchema = looseObject({
   idleTimeout: duration().optional(),
   h2UpgradePolicy: z.enum(H2UpgradePolicy).optional(),
   useClientProtocol: z.boolean().optional(),
+  http2KeepAlive: looseObject({
+    interval: duration().optional(),
+    timeout: duration().optional(),
+  }).optional(),
 });
 
 /** {@link ConnectionPoolSettings}. */

@@ -31,8 +31,10 @@ import { CA_SECRET_SUFFIX, firstSecretSource, SECRET_KEYS, secretKeyPair } from 
 import {
   circuitBreakersOf,
   consistentHashOf,
+  http2KeepaliveOf,
   httpProtocolOptionsOf,
   outlierDetectionOf,
+  tcpKeepaliveOf,
   tcpProxySettingsOf,
 } from "./traffic-policy";
 
@@ -151,6 +153,17 @@ export class ClusterRegistry {
     const outlierDetection = outlierDetectionOf(policy.outlierDetection);
     const useClientProtocol = policy.connectionPool?.http?.useClientProtocol === true;
     const tcpProxy = tcpProxySettingsOf(rule?.resource.spec.trafficPolicy?.connectionPool);
+    const tcpKeepalive = tcpKeepaliveOf(policy.connectionPool);
+    // The client's version replaces whatever the port or an upgrade policy would choose.
+    const upstreamProtocol = useClientProtocol
+      ? "HTTP/1.1"
+      : upstreamProtocolOf(
+          destinationPortProtocol(entry?.resource.spec.ports?.find((p) => p?.number === port)),
+          policy.h2UpgradePolicy,
+        );
+    // Istio writes PINGs into the HTTP/2 protocol options, which only HTTP/2 clusters have.
+    const http2ConnectionKeepalive =
+      upstreamProtocol === "HTTP/2" ? http2KeepaliveOf(policy.connectionPool) : undefined;
     const cluster: Cluster = {
       name,
       host,
@@ -167,13 +180,9 @@ export class ClusterRegistry {
       ...(httpProtocolOptions === undefined ? {} : { httpProtocolOptions }),
       ...(outlierDetection === undefined ? {} : { outlierDetection }),
       ...(tcpProxy === undefined ? {} : { tcpProxy }),
-      // The client's version replaces whatever the port or an upgrade policy would choose.
-      upstreamProtocol: useClientProtocol
-        ? "HTTP/1.1"
-        : upstreamProtocolOf(
-            destinationPortProtocol(entry?.resource.spec.ports?.find((p) => p?.number === port)),
-            policy.h2UpgradePolicy,
-          ),
+      ...(tcpKeepalive === undefined ? {} : { tcpKeepalive }),
+      ...(http2ConnectionKeepalive === undefined ? {} : { http2ConnectionKeepalive }),
+      upstreamProtocol,
       ...(useClientProtocol ? { useClientProtocol } : {}),
       sources,
     };

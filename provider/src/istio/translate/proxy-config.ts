@@ -557,6 +557,44 @@ export interface HttpProtocolOptions {
 }
 
 /**
+ * HTTP/2 PINGs on the cluster's upstream HTTP/2 connections (Envoy's
+ * `http2_protocol_options.connection_keepalive`, from `connectionPool.http.http2KeepAlive`). The
+ * first PING goes `intervalMs` after the connection opens, each next one `intervalMs` after the
+ * previous one's ACK, both plus a random jitter of up to 15% (Envoy's default `interval_jitter`).
+ */
+export interface Http2KeepaliveSettings {
+  /** Time between an ACK and the next PING, in ms (`interval`), > 0. */
+  readonly intervalMs: number;
+  /**
+   * A PING unanswered for this long (ms) closes the connection and resets its streams
+   * (`timeout`), > 0. Bytes arriving meanwhile extend the wait by another `timeoutMs`, as Envoy
+   * extends it when any frame arrives.
+   */
+  readonly timeoutMs: number;
+}
+
+/**
+ * TCP keep-alive of every upstream socket of the cluster: HTTP/1.1 and HTTP/2 connections, TCP
+ * proxying and WebSocket tunnels (Envoy's `upstream_connection_options.tcp_keepalive`, from
+ * `connectionPool.tcp.tcpKeepalive`, durations in whole seconds as Istio passes them). 0 leaves a
+ * setting to the system, as Envoy leaves an unset one.
+ */
+export interface TcpKeepalive {
+  /** Idle seconds before the first probe (`time`); 0 = the system's (Linux: 7200). */
+  readonly timeSeconds: number;
+  /**
+   * Seconds between probes (`interval`); 0 = the system's (Linux: 75). Not applied: Node.js sets
+   * only the idle time (with it, libuv fixes the interval at 1 s).
+   */
+  readonly intervalSeconds: number;
+  /**
+   * Unanswered probes that drop the connection (`probes`); 0 = the system's (Linux: 9). Not
+   * applied: Node.js sets only the idle time (with it, libuv fixes the probes at 10).
+   */
+  readonly probes: number;
+}
+
+/**
  * Passive health checking (Envoy's `OutlierDetection` as Istio sets it): consecutive-failure
  * ejection only, success-rate ejection off.
  */
@@ -581,12 +619,29 @@ export interface OutlierDetectionConfig {
   readonly healthyPanicThreshold: number;
 }
 
+/** An attribute of the cookie a consistent hash sets (Envoy's `CookieAttribute`). */
+export interface CookieAttribute {
+  /** The name, non-empty. */
+  readonly name: string;
+  /** The value; empty writes `; name` alone. */
+  readonly value: string;
+}
+
 /** What a consistent hash hashes. */
 export type HashKey =
   /** A request header's first value. */
   | { readonly kind: "header"; readonly name: string }
-  /** A cookie; with `ttlSeconds`, set on the response when the request lacks it. */
-  | { readonly kind: "cookie"; readonly name: string; readonly path?: string; readonly ttlSeconds?: number }
+  /**
+   * A cookie; with `ttlSeconds`, set on the response when the request lacks it, with `attributes`
+   * appended in order after `Path` (Envoy's `makeSetCookieValue`).
+   */
+  | {
+      readonly kind: "cookie";
+      readonly name: string;
+      readonly path?: string;
+      readonly ttlSeconds?: number;
+      readonly attributes?: readonly CookieAttribute[];
+    }
   /** The downstream peer's IP address. */
   | { readonly kind: "source-ip" }
   /** A query parameter's first value. */
@@ -642,6 +697,14 @@ export interface Cluster {
   readonly outlierDetection?: OutlierDetectionConfig;
   /** Limits of TCP-proxied connections; absent = none (Envoy's 1h idle timeout is not applied). */
   readonly tcpProxy?: TcpProxySettings;
+  /** SO_KEEPALIVE on every upstream socket; absent = off (`connectionPool.tcp.tcpKeepalive`). */
+  readonly tcpKeepalive?: TcpKeepalive;
+  /**
+   * HTTP/2 PINGs on upstream connections (`connectionPool.http.http2KeepAlive`); set only when
+   * `upstreamProtocol` is `HTTP/2`, as Istio sets it only on clusters it configures for HTTP/2
+   * (not with `useClientProtocol`).
+   */
+  readonly http2ConnectionKeepalive?: Http2KeepaliveSettings;
   /**
    * True when requests go upstream in the downstream client's HTTP version
    * (`connectionPool.http.useClientProtocol`); `upstreamProtocol` is then `HTTP/1.1`, the

@@ -1,7 +1,8 @@
 /**
  * The parts of a DestinationRule's traffic policy that shape a cluster's behaviour at run time,
  * mapped as Istio's cluster builder maps them to Envoy: `connectionPool` to circuit breakers and
- * HTTP protocol options (`applyConnectionPool`), `outlierDetection` to Envoy's outlier detection
+ * HTTP protocol options (`applyConnectionPool`), `tcp.tcpKeepalive` to upstream socket options
+ * (`applyTCPKeepalive`), `http.http2KeepAlive` to HTTP/2 PINGs, `outlierDetection` to Envoy's outlier detection
  * and healthy panic threshold (`applyOutlierDetection`), `loadBalancer.consistentHash` to a ring
  * hash. Zero and unset are alike, as in Istio (proto3 cannot tell them apart).
  */
@@ -10,9 +11,12 @@ import { parseDurationMs } from "./duration";
 import type {
   CircuitBreakers,
   ConsistentHashConfig,
+  CookieAttribute,
   HashKey,
+  Http2KeepaliveSettings,
   HttpProtocolOptions,
   OutlierDetectionConfig,
+  TcpKeepalive,
   TcpProxySettings,
 } from "./proxy-config";
 
@@ -75,6 +79,56 @@ export function tcpProxySettingsOf(pool: ConnectionPoolSettings | undefined): Tc
   return { idleTimeoutMs: idle ?? 0, maxConnectionDurationMs: duration ?? 0 };
 }
 
+/**
+ * The TCP keep-alive of a connection pool (`tcp.tcpKeepalive`); undefined without one. Durations
+ * are cut to whole seconds, as Istio passes them to Envoy; an empty `tcpKeepalive` turns
+ * SO_KEEPALIVE on with the system's settings.
+ */
+export function tcpKeepaliveOf(pool: ConnectionPoolSettings | undefined): TcpKeepalive | undefined {
+  const ka = pool?.tcp?.tcpKeepalive;
+  if (ka === undefined || ka === null) return undefined;
+  const seconds = (d: string | undefined) => Math.floor((positive(parseDurationMs(d)) ?? 0) / 1000);
+  return {
+    timeSeconds: seconds(ka.time),
+    intervalSeconds: seconds(ka.interval),
+    probes: positive(ka.probes) ?? 0,
+  };
+}
+
+/**
+ * The HTTP/2 PINGs of a connection pool (`http.http2KeepAlive`); undefined without them, or when
+ * `interval` or `timeout` is missing (validation rejects that).
+ */
+export function http2KeepaliveOf(
+  pool: ConnectionPoolSettings | undefined,
+): Http2KeepaliveSettings | undefined {
+  const ka = pool?.http?.http2KeepAlive;
+  const intervalMs = positive(parseDurationMs(ka?.interval));
+  const timeoutMs = positive(parseDurationMs(ka?.timeout));
+  if (intervalMs === undefined || timeoutMs === undefined) return undefined;
+  return { intervalMs, timeoutMs };
+}
+
+/** Characters Node.js refuses in a header value: such an attribute could not be sent. */
+const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * The cookie attributes the proxy can write: those with a name, and without a character a header
+ * cannot carry (Istio rejects an empty name; Envoy rejects control characters).
+ */
+function cookieAttributesOf(
+  list: readonly { name?: string; value?: string }[] | undefined,
+): CookieAttribute[] {
+  const out: CookieAttribute[] = [];
+  for (const a of list ?? []) {
+    const name = a?.name ?? "";
+    const value = a?.value ?? "";
+    if (name === "" || INVALID_HEADER_CHAR.test(name) || INVALID_HEADER_CHAR.test(value)) continue;
+    out.push({ name, value });
+  }
+  return out;
+}
+
 /** Envoy's outlier detection as Istio configures it from `od`; undefined without `od`. */
 export function outlierDetectionOf(od: OutlierDetection | undefined): OutlierDetectionConfig | undefined {
   if (od === undefined) return undefined;
@@ -105,11 +159,13 @@ export function consistentHashOf(lb: LoadBalancerSettings | undefined): Consiste
     key = { kind: "header", name: ch.httpHeaderName.toLowerCase() };
   } else if (ch.httpCookie !== undefined && ch.httpCookie.name !== "") {
     const ttlMs = parseDurationMs(ch.httpCookie.ttl);
+    const attributes = cookieAttributesOf(ch.httpCookie.attributes);
     key = {
       kind: "cookie",
       name: ch.httpCookie.name,
       ...(ch.httpCookie.path === undefined || ch.httpCookie.path === "" ? {} : { path: ch.httpCookie.path }),
       ...(ttlMs === undefined ? {} : { ttlSeconds: Math.floor(ttlMs / 1000) }),
+      ...(attributes.length === 0 ? {} : { attributes }),
     };
   } else if (ch.useSourceIp === true) {
     key = { kind: "source-ip" };

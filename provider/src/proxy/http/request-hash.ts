@@ -5,7 +5,7 @@
  * connection's addresses, so requests racing on one connection get the same cookie, sent back in
  * a `Set-Cookie` header whose value the next requests hash on.
  */
-import type { HashKey } from "../../istio/translate/proxy-config";
+import type { CookieAttribute, HashKey } from "../../istio/translate/proxy-config";
 import type { HeaderMap } from "../router/header-operations";
 import { hashString } from "../upstream/hash-ring";
 import type { Exchange } from "./exchange";
@@ -43,7 +43,10 @@ export function requestHash(key: HashKey, x: Exchange): RequestHash {
       const socket = x.req.socket;
       const seed = `${socket?.remoteAddress ?? ""}:${socket?.remotePort ?? ""}|${socket?.localAddress ?? ""}:${socket?.localPort ?? ""}`;
       const made = hex8(hashString(seed)) + hex8(hashString(seed + "#"));
-      return { hash: hashString(made), setCookie: setCookieValue(key.name, made, key.ttlSeconds, key.path) };
+      return {
+        hash: hashString(made),
+        setCookie: setCookieValue(key.name, made, key.ttlSeconds, key.path, key.attributes),
+      };
     }
   }
 }
@@ -52,16 +55,22 @@ function hex8(n: number): string {
   return n.toString(16).padStart(8, "0");
 }
 
-/** Envoy's `Set-Cookie` for a hash cookie: quoted value, `Max-Age` unless 0, `Path` when given, `HttpOnly`. */
+/**
+ * Envoy's `Set-Cookie` for a hash cookie (`makeSetCookieValue`): quoted value, `Max-Age` unless 0,
+ * `Path` when given, each attribute in order (`; name=value`, or `; name` without a value), then
+ * `HttpOnly`.
+ */
 export function setCookieValue(
   name: string,
   value: string,
   ttlSeconds: number,
   path: string | undefined,
+  attributes: readonly CookieAttribute[] = [],
 ): string {
   let out = `${name}="${value}"`;
   if (ttlSeconds > 0) out += `; Max-Age=${ttlSeconds}`;
   if (path !== undefined) out += `; Path=${path}`;
+  for (const a of attributes) out += a.value === "" ? `; ${a.name}` : `; ${a.name}=${a.value}`;
   return out + "; HttpOnly";
 }
 

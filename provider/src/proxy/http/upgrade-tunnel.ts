@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import { ProxyError, UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
+import { applyTcpKeepalive } from "../upstream/tcp-keepalive";
 import type { ResponseHead } from "./response-head";
 import { parseResponseHead } from "./response-head";
 
@@ -49,6 +50,7 @@ export class UpgradeTunnel {
         ? net.connect({ host: ep.ip, port: ep.port })
         : tls.connect({ ...ep.tls, host: ep.ip, port: ep.port, ALPNProtocols: ["http/1.1"] });
     this.upstream = upstream;
+    applyTcpKeepalive(upstream, ep.tcpKeepalive);
     this.connectTimer = setTimeout(
       () => upstream.destroy(new UpstreamConnectError("connect timeout")),
       connectTimeoutMs,

@@ -9,6 +9,7 @@ import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import type { AccessLog } from "../observability/access-log";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
+import { applyTcpKeepalive } from "../upstream/tcp-keepalive";
 
 /** Where a connection came in and what it matched, for the access log. */
 export interface TcpConnectionInfo {
@@ -90,6 +91,7 @@ export function proxyTcp(
       ? net.connect({ host: endpoint.ip, port: endpoint.port })
       : tls.connect({ host: endpoint.ip, port: endpoint.port, ...endpoint.tls });
   upstream.setNoDelay(true);
+  applyTcpKeepalive(upstream, endpoint.tcpKeepalive);
   upstream.allowHalfOpen = true;
   const limits = cluster.config.tcpProxy;
   if (limits !== undefined) {

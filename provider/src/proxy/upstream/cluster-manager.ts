@@ -6,9 +6,10 @@
  * policy a reload leaves alone keeps its breaker counts and outlier state (`cluster-state.ts`).
  */
 import http2 from "node:http2";
+import type net from "node:net";
 import { performance } from "node:perf_hooks";
 import type tls from "node:tls";
-import type { Cluster } from "../../istio/translate/proxy-config";
+import type { Cluster, Http2KeepaliveSettings, TcpKeepalive } from "../../istio/translate/proxy-config";
 import type { HttpStats, MetricsDestination, ProxyMetrics, TcpStats } from "../observability/metrics";
 import { buildUpstreamTls } from "../tls/secure-context";
 import { CircuitBreaker } from "./circuit-breaker";
@@ -16,7 +17,9 @@ import { carriedState } from "./cluster-state";
 import type { EndpointResolver } from "./endpoint-resolver";
 import { HashRing } from "./hash-ring";
 import { Http1Pool } from "./http1-pool";
+import { http2KeepaliveKey, keepSessionAlive } from "./http2-keepalive";
 import { OutlierDetector } from "./outlier-detector";
+import { applyTcpKeepalive, tcpKeepaliveKey } from "./tcp-keepalive";
 
 /** One resolved endpoint of a cluster, with its pools. */
 export interface UpstreamEndpoint {
@@ -28,6 +31,8 @@ export interface UpstreamEndpoint {
   readonly port: number;
   /** TLS towards the endpoint, when the cluster originates TLS. */
   readonly tls?: tls.ConnectionOptions;
+  /** SO_KEEPALIVE for every socket opened to the endpoint (pools, TCP proxying, tunnels). */
+  readonly tcpKeepalive: TcpKeepalive | undefined;
   /** The HTTP/1.1 keep-alive pool. */
   readonly pool: Http1Pool;
   /** The HTTP/2 session (h2c or h2 over TLS), opened on first use and reopened when closed. */
@@ -72,6 +77,10 @@ export interface PoolOptions {
   readonly maxRequestsPerConnection: number;
   /** Age after which a connection takes no more requests; 0 = none. */
   readonly maxConnectionDurationMs: number;
+  /** SO_KEEPALIVE on every socket; undefined = off. */
+  readonly tcpKeepalive?: TcpKeepalive;
+  /** PINGs on HTTP/2 sessions; undefined = none. */
+  readonly http2Keepalive?: Http2KeepaliveSettings;
 }
 
 /** The idle time of upstream connections when the DestinationRule says nothing. */
@@ -92,7 +101,8 @@ export class UpstreamPools {
   ): UpstreamEndpoint {
     const hostPort = ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
     const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection, maxConnectionDurationMs } = options;
-    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConnectionDurationMs}|${tlsKey}`;
+    const { tcpKeepalive, http2Keepalive } = options;
+    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConnectionDurationMs}|${tlsKey}|${tcpKeepaliveKey(tcpKeepalive)}|${http2KeepaliveKey(http2Keepalive)}`;
     let ep = this.pools.get(key);
     if (ep !== undefined) return ep;
     const scheme = tlsOptions === undefined ? "http" : "https";
@@ -103,6 +113,7 @@ export class UpstreamPools {
       maxRequestsPerConnection,
       maxConnectionDurationMs,
       tls: tlsOptions,
+      ...(tcpKeepalive === undefined ? {} : { tcpKeepalive }),
     });
     let session: http2.ClientHttp2Session | undefined;
     const closedFlag = () => this.closed;
@@ -111,6 +122,7 @@ export class UpstreamPools {
       ip,
       port,
       tls: tlsOptions,
+      tcpKeepalive,
       pool,
       h2() {
         if (session !== undefined && !session.closed && !session.destroyed) return session;
@@ -120,6 +132,13 @@ export class UpstreamPools {
           tlsOptions === undefined ? {} : { ...tlsOptions, ALPNProtocols: ["h2"] },
         );
         s.on("error", () => {}); // stream errors surface on the streams themselves
+        if (tcpKeepalive !== undefined || http2Keepalive !== undefined) {
+          // Once per session, on the socket node:http2 opened for it.
+          s.once("connect", (_s, socket: net.Socket) => {
+            applyTcpKeepalive(socket, tcpKeepalive);
+            if (http2Keepalive !== undefined) keepSessionAlive(s, socket, http2Keepalive);
+          });
+        }
         s.setTimeout(idleTimeoutMs, () => s.close());
         // At its maximum age the session takes no new streams and ends when its last one does.
         if (maxConnectionDurationMs > 0) setTimeout(() => s.close(), maxConnectionDurationMs).unref();
@@ -167,6 +186,8 @@ export async function buildClusters(
         idleTimeoutMs: c.httpProtocolOptions?.idleTimeoutMs ?? DEFAULT_IDLE_MS,
         maxRequestsPerConnection: c.httpProtocolOptions?.maxRequestsPerConnection ?? 0,
         maxConnectionDurationMs: c.httpProtocolOptions?.maxConnectionDurationMs ?? 0,
+        ...(c.tcpKeepalive === undefined ? {} : { tcpKeepalive: c.tcpKeepalive }),
+        ...(c.http2ConnectionKeepalive === undefined ? {} : { http2Keepalive: c.http2ConnectionKeepalive }),
       };
       for (const e of c.endpoints) {
         for (const addr of await resolver.resolve(e.address, e.port)) {

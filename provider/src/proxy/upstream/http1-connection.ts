@@ -10,9 +10,11 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import tls from "node:tls";
+import type { TcpKeepalive } from "../../istio/translate/proxy-config";
 import { UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
 import type { RequestHead } from "./http1-request-head";
 import { ResponseParser } from "./llhttp";
+import { applyTcpKeepalive } from "./tcp-keepalive";
 
 /**
  * The receiver of one exchange's events, in undici's dispatcher vocabulary. After `onComplete` or
@@ -46,6 +48,8 @@ export interface ConnectionTarget {
   readonly connectTimeoutMs: number;
   /** Largest response head accepted, in bytes. */
   readonly maxHeaderSize: number;
+  /** SO_KEEPALIVE, set once when the socket is made; undefined = off. */
+  readonly tcpKeepalive: TcpKeepalive | undefined;
 }
 
 /** What a connection tells its pool. */
@@ -119,6 +123,7 @@ export class Http1Connection {
           });
     this.socket = socket;
     socket.setNoDelay(true);
+    applyTcpKeepalive(socket, target.tcpKeepalive);
     this.connectTimer = setTimeout(
       () => this.fail(new UpstreamConnectError("upstream connect error: connect timeout")),
       target.connectTimeoutMs,

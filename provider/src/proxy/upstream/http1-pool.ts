@@ -12,6 +12,7 @@
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type tls from "node:tls";
+import type { TcpKeepalive } from "../../istio/translate/proxy-config";
 import { UpstreamConnectError } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import {
@@ -50,6 +51,8 @@ export interface Http1PoolOptions {
   readonly tls: tls.ConnectionOptions | undefined;
   /** Largest response head accepted, in bytes (node:http's default: 16 KiB). */
   readonly maxHeaderSize?: number;
+  /** SO_KEEPALIVE on each connection; undefined = off. */
+  readonly tcpKeepalive?: TcpKeepalive;
 }
 
 /** node:http's and undici's default limit on a response head. */
@@ -75,6 +78,7 @@ export class Http1Pool implements ConnectionOwner {
       tls: options.tls,
       connectTimeoutMs: options.connectTimeoutMs,
       maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
+      tcpKeepalive: options.tcpKeepalive,
     };
   }
 
