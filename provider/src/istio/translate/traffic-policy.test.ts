@@ -7,8 +7,10 @@ import type { Cluster } from "./proxy-config";
 import {
   circuitBreakersOf,
   consistentHashOf,
+  http2KeepaliveOf,
   httpProtocolOptionsOf,
   outlierDetectionOf,
+  tcpKeepaliveOf,
   tcpProxySettingsOf,
   UNLIMITED,
 } from "./traffic-policy";
@@ -98,6 +100,52 @@ describe("tcpProxySettingsOf", () => {
   for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(tcpProxySettingsOf(pool), want));
 });
 
+describe("tcpKeepaliveOf", () => {
+  const cases: [string, ConnectionPoolSettings | undefined, ReturnType<typeof tcpKeepaliveOf>][] = [
+    ["no pool", undefined, undefined],
+    ["no tcpKeepalive", { tcp: { maxConnections: 1 } }, undefined],
+    [
+      "empty: SO_KEEPALIVE with the system's settings, as Istio's empty tcp_keepalive",
+      { tcp: { tcpKeepalive: {} } },
+      { timeSeconds: 0, intervalSeconds: 0, probes: 0 },
+    ],
+    [
+      "every field",
+      { tcp: { tcpKeepalive: { time: "10m", interval: "75s", probes: 3 } } },
+      { timeSeconds: 600, intervalSeconds: 75, probes: 3 },
+    ],
+    [
+      "durations cut to whole seconds, as Istio passes Duration.Seconds",
+      { tcp: { tcpKeepalive: { time: "2500ms", interval: "999ms" } } },
+      { timeSeconds: 2, intervalSeconds: 0, probes: 0 },
+    ],
+  ];
+  for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(tcpKeepaliveOf(pool), want));
+});
+
+describe("http2KeepaliveOf", () => {
+  const cases: [string, ConnectionPoolSettings | undefined, ReturnType<typeof http2KeepaliveOf>][] = [
+    ["no pool", undefined, undefined],
+    ["no http2KeepAlive", { http: { maxRetries: 1 } }, undefined],
+    [
+      "interval and timeout",
+      { http: { http2KeepAlive: { interval: "30s", timeout: "1500ms" } } },
+      { intervalMs: 30000, timeoutMs: 1500 },
+    ],
+    [
+      "without a timeout (rejected by validation): none",
+      { http: { http2KeepAlive: { interval: "30s" } } },
+      undefined,
+    ],
+    [
+      "without an interval (rejected by validation): none",
+      { http: { http2KeepAlive: { timeout: "5s" } } },
+      undefined,
+    ],
+  ];
+  for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(http2KeepaliveOf(pool), want));
+});
+
 describe("outlierDetectionOf", () => {
   const defaults = {
     consecutive5xx: 5,
@@ -163,6 +211,52 @@ describe("consistentHashOf", () => {
         },
       },
       { key: { kind: "cookie", name: "user", path: "/", ttlSeconds: 3600 }, minimumRingSize: 4096 },
+    ],
+    [
+      "cookie attributes in order; an empty or missing value stays empty",
+      {
+        consistentHash: {
+          httpCookie: {
+            name: "user",
+            ttl: "60s",
+            attributes: [
+              { name: "SameSite", value: "Strict" },
+              { name: "Secure", value: "" },
+              { name: "Partitioned" },
+            ],
+          },
+        },
+      },
+      {
+        key: {
+          kind: "cookie",
+          name: "user",
+          ttlSeconds: 60,
+          attributes: [
+            { name: "SameSite", value: "Strict" },
+            { name: "Secure", value: "" },
+            { name: "Partitioned", value: "" },
+          ],
+        },
+        minimumRingSize: 1024,
+      },
+    ],
+    [
+      "cookie attributes a header cannot carry, or without a name, are left out",
+      {
+        consistentHash: {
+          httpCookie: {
+            name: "user",
+            ttl: "60s",
+            attributes: [
+              { name: "", value: "x" },
+              { name: "Domain", value: "a\r\nb" },
+              { name: "Max\u0000" },
+            ],
+          },
+        },
+      },
+      { key: { kind: "cookie", name: "user", ttlSeconds: 60 }, minimumRingSize: 1024 },
     ],
     [
       "cookie without ttl: never set by the proxy",
@@ -303,6 +397,70 @@ spec:
         useClientProtocol: undefined,
       },
     ]);
+  });
+
+  it("tcpKeepalive on every cluster of its level; http2KeepAlive only on clusters that speak HTTP/2 upstream, as Istio writes it into the HTTP/2 options", () => {
+    const clusters = clustersFor(
+      `
+  - match: [{uri: {prefix: /a}}]
+    route: [{destination: {host: web, subset: a}}]
+  - match: [{uri: {prefix: /b}}]
+    route: [{destination: {host: web, subset: b}}]
+  - route: [{destination: {host: web, port: {number: 80}}}]
+`,
+      `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: istio-system}
+spec:
+  host: web
+  trafficPolicy:
+    connectionPool:
+      tcp: {tcpKeepalive: {time: 30s}}
+      http: {h2UpgradePolicy: UPGRADE, http2KeepAlive: {interval: 10s, timeout: 2s}}
+  subsets:
+  - name: a
+    labels: {version: a}
+    trafficPolicy:
+      connectionPool: {http: {http2KeepAlive: {interval: 1s, timeout: 1s}}}
+  - name: b
+    labels: {version: b}
+    trafficPolicy:
+      connectionPool:
+        tcp: {tcpKeepalive: {probes: 4}}
+        http: {useClientProtocol: true, http2KeepAlive: {interval: 1s, timeout: 1s}}
+`,
+    );
+    assert.deepEqual(
+      clusters.map((c) => ({
+        name: c.name,
+        upstreamProtocol: c.upstreamProtocol,
+        tcpKeepalive: c.tcpKeepalive,
+        http2ConnectionKeepalive: c.http2ConnectionKeepalive,
+      })),
+      [
+        // The subset's pool replaces the rule's whole: no tcpKeepalive, no upgrade, so no PINGs.
+        {
+          name: "outbound|80|a|web.istio-system.svc.cluster.local",
+          upstreamProtocol: "HTTP/1.1",
+          tcpKeepalive: undefined,
+          http2ConnectionKeepalive: undefined,
+        },
+        // useClientProtocol: Istio's fresh downstream-protocol options carry no PINGs.
+        {
+          name: "outbound|80|b|web.istio-system.svc.cluster.local",
+          upstreamProtocol: "HTTP/1.1",
+          tcpKeepalive: { timeSeconds: 0, intervalSeconds: 0, probes: 4 },
+          http2ConnectionKeepalive: undefined,
+        },
+        {
+          name: "outbound|80||web.istio-system.svc.cluster.local",
+          upstreamProtocol: "HTTP/2",
+          tcpKeepalive: { timeSeconds: 30, intervalSeconds: 0, probes: 0 },
+          http2ConnectionKeepalive: { intervalMs: 10000, timeoutMs: 2000 },
+        },
+      ],
+    );
   });
 
   it("connectTimeout, h2UpgradePolicy, simple and tls follow the same merge: from one level each, never field by field", () => {
