@@ -5,6 +5,9 @@
  * cuts, both ends must see exactly the bytes the other sent, and a connection must be reused
  * exactly when its response allowed it.
  *
+ * A second property sends mangled responses (bytes flipped, cut, spliced, garbage appended): each
+ * exchange must end exactly once, as a response or a failure, and the pool must go on serving.
+ *
  * fast-check prints the seed of a failing run; `FUZZ_SEED=<seed>` replays it, `FUZZ_RUNS=<n>`
  * changes the number of generated sequences (default 40).
  */
@@ -277,5 +280,118 @@ describe("Http1Pool: generated framings and TCP cuts", () => {
       }),
       { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
     );
+  });
+});
+
+/** A response mangled: `ops` flip, drop and insert bytes of a valid one, then the server closes. */
+const mangledArb = fc.record({
+  base: exchangeArb,
+  ops: fc.array(
+    fc.oneof(
+      fc.record({
+        kind: fc.constant("flip" as const),
+        at: fc.nat(),
+        value: fc.integer({ min: 0, max: 255 }),
+      }),
+      fc.record({ kind: fc.constant("cut" as const), at: fc.nat() }),
+      fc.record({
+        kind: fc.constant("insert" as const),
+        at: fc.nat(),
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+      }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
+});
+
+/** One change to a response's bytes. */
+type Mangling =
+  | { kind: "flip"; at: number; value: number }
+  | { kind: "cut"; at: number }
+  | { kind: "insert"; at: number; bytes: Uint8Array };
+
+function mangle(wire: Buffer, ops: readonly Mangling[]): Buffer {
+  let out = Buffer.from(wire);
+  for (const op of ops) {
+    if (out.length === 0) break;
+    const at = op.at % out.length;
+    if (op.kind === "flip") out[at] = op.value;
+    else if (op.kind === "cut") out = out.subarray(0, at);
+    else out = Buffer.concat([out.subarray(0, at), Buffer.from(op.bytes), out.subarray(at)]);
+  }
+  return out;
+}
+
+describe("Http1Pool: mangled responses", () => {
+  let server: net.Server;
+  let port: number;
+  let wire: Buffer = Buffer.alloc(0);
+  before(async () => {
+    server = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end(wire));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    port = (server.address() as net.AddressInfo).port;
+  });
+  after(() => server.close());
+
+  it("ends every exchange exactly once, as a response or a failure, and keeps serving", async () => {
+    const pool = new Http1Pool("127.0.0.1", port, {
+      connectTimeoutMs: 2000,
+      idleTimeoutMs: 60_000,
+      maxRequestsPerConnection: 0,
+      tls: undefined,
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(mangledArb, async ({ base, ops }) => {
+          wire = mangle(responseBytes({ ...base, responseBody: base.responseBody.subarray(0, 2000) }), ops);
+          const endings: string[] = [];
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error("exchange not ended within 2 s")), 2000);
+            const end = (how: string) => {
+              endings.push(how);
+              // Any second ending would arrive within the same turns: wait a little before judging.
+              setTimeout(() => {
+                clearTimeout(timer);
+                resolve();
+              }, 5);
+            };
+            pool.dispatch(
+              { method: "GET", path: "/", headers: { host: "upstream.test" }, body: null },
+              {
+                onConnect() {},
+                onHeaders: () => true,
+                onData: () => true,
+                onComplete: () => end("complete"),
+                onError: (err) => end(`error ${(err as { code?: string }).code}`),
+              },
+            );
+          });
+          assert.equal(endings.length, 1, endings.join(", "));
+          assert.match(endings[0]!, /^(complete|error IGW_ERR_UPSTREAM_(PROTOCOL|RESET))$/);
+        }),
+        { numRuns: RUNS * 5, ...(SEED === undefined ? {} : { seed: SEED }) },
+      );
+      // The pool still serves a well-formed response.
+      wire = Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      const status = await new Promise<number>((resolve, reject) =>
+        pool.dispatch(
+          { method: "GET", path: "/", headers: { host: "upstream.test" }, body: null },
+          {
+            onConnect() {},
+            onHeaders: (s) => (resolve(s), true),
+            onData: () => true,
+            onComplete() {},
+            onError: reject,
+          },
+        ),
+      );
+      assert.equal(status, 200);
+    } finally {
+      pool.destroy();
+    }
   });
 });
