@@ -65,6 +65,7 @@ export interface ConnectionOwner {
 /** The server's `Keep-Alive: timeout=N` is trusted less a second, as undici does, to stay clear of its close. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
+/** A connection of an {@link Http1Pool}'s endpoint: made at construction, then one exchange at a time. */
 export class Http1Connection {
   private readonly socket: net.Socket;
   private readonly parser: ResponseParser;
@@ -72,14 +73,20 @@ export class Http1Connection {
   private handler: Http1Handler | undefined;
   /** Header or trailer lines llhttp flushed before the end of their section. */
   private pendingLines: string[] = [];
+  /** The status of the response being read (a 1xx until the final one); 0 before its head. */
   private status = 0;
+  /** The response lets the connection carry another exchange. */
   private keepAlive = false;
+  /** The request is a HEAD: its response has no body whatever its head says. */
   private isHead = false;
   /** The request is fully written (head and body). */
   private requestDone = true;
+  /** The request body being streamed, until its end. */
   private body: Readable | undefined;
+  /** The body goes chunked (else as is, by its content-length). */
   private chunked = false;
   private connectTimer: NodeJS.Timeout | undefined;
+  /** TCP connected, and with TLS, handshake done: failures from now on are not connect failures. */
   private connected = false;
   /** True once destroyed: it takes no more exchanges. */
   closed = false;

@@ -58,6 +58,7 @@ export interface Http1PoolOptions {
 /** node:http's and undici's default limit on a response head. */
 const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 
+/** The HTTP/1.1 connections to one endpoint with one set of settings (see the file's comment). */
 export class Http1Pool implements ConnectionOwner {
   private readonly idle: Http1Connection[] = [];
   private readonly open = new Set<Http1Connection>();
