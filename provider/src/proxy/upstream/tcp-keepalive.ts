@@ -6,17 +6,21 @@ import type net from "node:net";
 import type { TcpKeepalive } from "../../istio/translate/proxy-config";
 
 /**
- * Turns SO_KEEPALIVE on for `socket` (once, when it is created) when the cluster asks for it.
+ * Turns SO_KEEPALIVE on for `socket` (once, when it is created) when the cluster asks for it,
+ * taking effect as soon as the connection is made.
  *
  * Node.js can set only the idle time before the first probe (`timeSeconds`): it has no way to set
  * TCP_KEEPINTVL or TCP_KEEPCNT, so `intervalSeconds` and `probes` are not applied. With an idle
  * time, libuv (Node.js 20) also sets the interval to 1 s and the probes to 10 on Linux; without
- * one (`timeSeconds` 0), Node.js leaves all three at the system's defaults (7200 s, 75 s, 9).
- * Called before the connection is made, Node.js applies it as soon as the socket exists.
+ * one (`timeSeconds` 0), the system's settings stay (Linux: 7200 s, 75 s, 9). That is why it waits
+ * for the connection: on a socket not yet connected, libuv would write its own 60 s idle time,
+ * which Node.js does not undo when asked for none.
  */
 export function applyTcpKeepalive(socket: net.Socket, keepalive: TcpKeepalive | undefined): void {
   if (keepalive === undefined) return;
-  socket.setKeepAlive(true, keepalive.timeSeconds * 1000);
+  const delayMs = keepalive.timeSeconds * 1000;
+  if (socket.connecting) socket.once("connect", () => socket.setKeepAlive(true, delayMs));
+  else socket.setKeepAlive(true, delayMs);
 }
 
 /** A key for pools: equal settings, equal keys; none is "". */
