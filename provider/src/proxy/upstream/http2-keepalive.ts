@@ -6,6 +6,7 @@
 import type http2 from "node:http2";
 import type net from "node:net";
 import type { Http2KeepaliveSettings } from "../../istio/translate/proxy-config";
+import { UpstreamResetError } from "../errors";
 
 /** Envoy's default `interval_jitter`: up to this percentage of the interval is added to each wait. */
 export const INTERVAL_JITTER_PERCENT = 15;
@@ -62,9 +63,8 @@ export function keepSessionAlive(
     ackTimer = undefined;
     if (session.destroyed) return;
     if (socket.bytesRead > bytesAtCheck) return waitForAck();
-    session.destroy(
-      Object.assign(new Error("upstream HTTP/2 PING timeout"), { code: "ERR_HTTP2_PING_TIMEOUT" }),
-    );
+    // Streams in flight fail with this error: a reset, as when Envoy closes the connection.
+    session.destroy(new UpstreamResetError("upstream reset: HTTP/2 PING timeout"));
   };
   session.once("close", () => {
     clearTimeout(sendTimer);
