@@ -536,6 +536,37 @@ const cases: Array<[name: string, rule: DestinationRule, expected: Finding[]]> =
       ],
     ],
   ],
+  [
+    "cookie attributes without a name, or named twice",
+    dr({
+      trafficPolicy: {
+        loadBalancer: {
+          consistentHash: {
+            httpCookie: {
+              name: "session",
+              ttl: "60s",
+              // As a YAML file may hold them: the third attribute has no name at all.
+              attributes: [
+                { name: "SameSite", value: "Lax" },
+                { name: "" },
+                { value: "x" },
+                { name: "SameSite" },
+              ] as never,
+            },
+          },
+        },
+      },
+    }),
+    [
+      ["IGW5029", "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.attributes[1].name", "required"],
+      ["IGW5029", "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.attributes[2].name", "required"],
+      [
+        "IGW5029",
+        "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.attributes[3].name",
+        'must differ from the other attributes\' names (got "SameSite")',
+      ],
+    ],
+  ],
 ];
 
 describe("validateDestinationRule", () => {

@@ -82,6 +82,10 @@ export const destinationRuleCodes = defineWebhookCodes({
     severity: Severity.Error,
     summary: "consistent hash sets minimumRingSize together with ringHash or maglev",
   },
+  IGW5029: {
+    severity: Severity.Error,
+    summary: "consistent hash httpCookie attribute without a name, or with a name used before",
+  },
 });
 
 /** A code of the DestinationRule table. */
@@ -412,6 +416,8 @@ function checkLoadBalancer(report: Report, value: unknown, path: string): void {
   if (isRecord(cookie) && !isNonEmpty(cookie.name)) {
     report("IGW5025", `${hashPath}.httpCookie.name`, "required");
   }
+  if (isRecord(cookie) && Array.isArray(cookie.attributes))
+    checkCookieAttributes(report, cookie.attributes, hashPath);
   const ringSize = hash.minimumRingSize;
   if (typeof ringSize === "number" && ringSize !== 0) {
     report("IGW5027", `${hashPath}.minimumRingSize`, "is deprecated: use ringHash.minimumRingSize instead");
@@ -431,6 +437,19 @@ function checkLoadBalancer(report: Report, value: unknown, path: string): void {
       report("IGW5026", at, `must be less than ${MAGLEV_TABLE_LIMIT} (got ${size})`);
     else if (!isPrime(size)) report("IGW5026", at, `must be a prime number (got ${size})`);
   }
+}
+
+/** Istio's check of `httpCookie.attributes`: every attribute is named, and no name comes twice. */
+function checkCookieAttributes(report: Report, attributes: unknown[], hashPath: string): void {
+  const seen = new Set<string>();
+  attributes.forEach((attribute, i) => {
+    const at = `${hashPath}.httpCookie.attributes[${i}].name`;
+    const name = isRecord(attribute) ? attribute.name : undefined;
+    if (typeof name !== "string" || name === "") return report("IGW5029", at, "required");
+    if (seen.has(name))
+      report("IGW5029", at, `must differ from the other attributes' names (got ${JSON.stringify(name)})`);
+    seen.add(name);
+  });
 }
 
 function checkClientTLS(report: Report, value: unknown, path: string): void {
