@@ -7,13 +7,16 @@
 #
 # Usage: test/bench/proxy-ab.sh [extra proxy flags...]     e.g. --no-access-log
 # Settings (environment): AB_ROUNDS=8 AB_DURATION=3 (seconds per round), AB_CONNECTIONS=32 (per
-#   gateway), AB_PORT_BASE=23300, AB_LOG=file|null (where the proxy's access log goes; default file).
+#   gateway), AB_PORT_BASE=23300, AB_LOG=file|null (where the proxy's access log goes; default file),
+#   AB_SCHEME=http|https (keep-alive over plain HTTP/1.1 or over TLS 1.3; default http).
 # Prints each round's CPU microseconds per request of both, then the medians (first round left out:
 # it includes the JIT's warm-up) and their ratio. Needs nginx, wrk and taskset (see proxy.sh).
 set -euo pipefail
 ROUNDS=${AB_ROUNDS:-8}
 DURATION=${AB_DURATION:-3}
 CONNECTIONS=${AB_CONNECTIONS:-32}
+SCHEME=${AB_SCHEME:-http}
+[[ $SCHEME == http || $SCHEME == https ]] || { echo "proxy-ab.sh: AB_SCHEME is http or https (got $SCHEME)" >&2; exit 1; }
 BASE=${AB_PORT_BASE:-23300}
 UPSTREAM=$BASE PROXY_HTTP=$((BASE + 1)) PROXY_HTTPS=$((BASE + 2)) STATUS=$((BASE + 3))
 BARE_HTTP=$((BASE + 4)) BARE_HTTPS=$((BASE + 5))
@@ -78,13 +81,16 @@ ticks() {
   echo "$total"
 }
 CLK_TCK=$(getconf CLK_TCK)
+PROXY_PORT=$PROXY_HTTP BARE_PORT=$BARE_HTTP
+[[ $SCHEME == https ]] && PROXY_PORT=$PROXY_HTTPS BARE_PORT=$BARE_HTTPS
+echo "$SCHEME keep-alive, $CONNECTIONS connections per gateway"
 PROXY_US=()
 BARE_US=()
 for round in $(seq 1 "$ROUNDS"); do
   p0=$(ticks "$PROXY_PGID") b0=$(ticks "$BARE_PGID")
-  taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "Host: $HOST" "http://127.0.0.1:$PROXY_HTTP/api/bench" >"$TMP/wrk-proxy.txt" &
+  taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "Host: $HOST" "$SCHEME://127.0.0.1:$PROXY_PORT/api/bench" >"$TMP/wrk-proxy.txt" &
   wp=$!
-  taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "Host: $HOST" "http://127.0.0.1:$BARE_HTTP/api/bench" >"$TMP/wrk-bare.txt" &
+  taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "Host: $HOST" "$SCHEME://127.0.0.1:$BARE_PORT/api/bench" >"$TMP/wrk-bare.txt" &
   wb=$!
   wait "$wp" "$wb"
   p1=$(ticks "$PROXY_PGID") b1=$(ticks "$BARE_PGID")
