@@ -6,8 +6,25 @@
  * modules' shared internals; the module has been there since Node 0.x and node:http depends on it,
  * so this file is the one place that names it.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { HTTPParser } = require("_http_common") as { HTTPParser: NativeParserClass };
+const HTTPParser = loadParser();
+
+/** The parser class, or an error that says what is missing, at start rather than on a request. */
+function loadParser(): NativeParserClass {
+  let parser: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    parser = (require("_http_common") as { HTTPParser?: unknown }).HTTPParser;
+  } catch (err) {
+    parser = err;
+  }
+  if (typeof parser !== "function") {
+    throw new Error(
+      `this Node.js ${process.version} does not expose its HTTP/1.1 parser (_http_common.HTTPParser), which the proxy's upstream pool reads responses with`,
+      { cause: parser },
+    );
+  }
+  return parser as NativeParserClass;
+}
 
 /** The response head, as llhttp reports it. */
 export type OnHeadersComplete = (
