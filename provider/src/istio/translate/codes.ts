@@ -113,4 +113,10 @@ export const translateCodes = defineCodes({
     summary:
       "a delegate rule's match does not fit inside any match of the delegating rule: the delegate rule is skipped",
   },
+  IGW6022: {
+    severity: Severity.Warning,
+    strict: true,
+    summary:
+      "a rewrite would put a space or control character in the path, which no request line can carry: requests on the route get 500",
+  },
 });

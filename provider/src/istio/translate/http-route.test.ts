@@ -193,6 +193,31 @@ test("matches that cannot apply: JWT claims, a missing delegate, invalid RE2, so
   );
 });
 
+test("a rewrite that would put a space or control character in the path is kept, with a warning", () => {
+  const { routes: r, issues } = routes(`
+  - match: [{uri: {prefix: /a}}]
+    rewrite: {uri: "/with space"}
+    route: [{destination: {host: a}}]
+  - match: [{uri: {prefix: /b}}]
+    rewrite: {uriRegexRewrite: {match: "^/b(.*)", rewrite: '/b c/\\1'}}
+    route: [{destination: {host: b}}]
+  - rewrite: {uri: /fine%20encoded}
+    route: [{destination: {host: c}}]
+`);
+  assert.deepEqual(issues, [
+    'warning IGW6022 spec.http[0].rewrite.uri: must not contain spaces or control characters, which no request line can carry: requests on the route get 500 (got "/with space")',
+    'warning IGW6022 spec.http[1].rewrite.uriRegexRewrite.rewrite: must not contain spaces or control characters, which no request line can carry: requests on the route get 500 (got "/b c/\\\\1")',
+  ]);
+  assert.deepEqual(
+    r.map((x) => (x.action.kind === "route" ? x.action.rewrite : undefined)),
+    [
+      { uri: "/with space" },
+      { uriRegex: { pattern: "^/b(.*)", substitution: "/b c/\\1" } },
+      { uri: "/fine%20encoded" },
+    ],
+  );
+});
+
 test("httpsRedirect marks the virtual host; nothing bound to another host yields its own redirect host", () => {
   const yaml = `
 apiVersion: networking.istio.io/v1

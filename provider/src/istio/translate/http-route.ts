@@ -132,6 +132,24 @@ function headerPair(
 }
 
 /** The normalized match, or undefined when it can never apply here (reported). */
+/** Bytes a request line cannot carry in its target: spaces and control characters. */
+const NOT_IN_REQUEST_TARGET = /[\x00-\x20\x7f]/;
+
+/**
+ * Warns when a rewrite would put into the path what no request line can carry. Istio accepts such a
+ * rewrite; the proxy keeps it and refuses each request it would produce (500), never sending a
+ * broken request upstream.
+ */
+function checkRewrittenPath(ctx: TranslateContext, vs: VirtualService, path: string, at: string): void {
+  if (!NOT_IN_REQUEST_TARGET.test(path)) return;
+  ctx.report(
+    vs,
+    "IGW6022",
+    at,
+    `must not contain spaces or control characters, which no request line can carry: requests on the route get 500 (got ${JSON.stringify(path)})`,
+  );
+}
+
 function translateMatch(
   ctx: TranslateContext,
   vs: VirtualService,
@@ -323,8 +341,10 @@ export function translateRoute(
         return undefined;
       }
       rewrite.uriRegex = { pattern: rx.match, substitution: rx.rewrite };
+      checkRewrittenPath(ctx, vs, rx.rewrite, below(rulePath, "rewrite", "uriRegexRewrite", "rewrite"));
     } else if (rule.rewrite?.uri) {
       rewrite.uri = rule.rewrite.uri;
+      checkRewrittenPath(ctx, vs, rule.rewrite.uri, below(rulePath, "rewrite", "uri"));
     }
     const authority = rule.rewrite?.authority || headers.authority;
     if (authority) rewrite.authority = authority;
