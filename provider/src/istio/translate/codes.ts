@@ -117,6 +117,6 @@ export const translateCodes = defineCodes({
     severity: Severity.Warning,
     strict: true,
     summary:
-      "a rewrite would put a space or control character in the path, which no request line can carry: requests on the route get 500",
+      "a rewrite would put a space, a control character or a character beyond Latin-1 in the path, which no request line can carry: requests on the route get 500",
   },
 });

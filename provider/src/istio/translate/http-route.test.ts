@@ -193,7 +193,7 @@ test("matches that cannot apply: JWT claims, a missing delegate, invalid RE2, so
   );
 });
 
-test("a rewrite that would put a space or control character in the path is kept, with a warning", () => {
+test("a rewrite that would put a space, a control character or a character beyond Latin-1 in the path is kept, with a warning", () => {
   const { routes: r, issues } = routes(`
   - match: [{uri: {prefix: /a}}]
     rewrite: {uri: "/with space"}
@@ -201,19 +201,24 @@ test("a rewrite that would put a space or control character in the path is kept,
   - match: [{uri: {prefix: /b}}]
     rewrite: {uriRegexRewrite: {match: "^/b(.*)", rewrite: '/b c/\\1'}}
     route: [{destination: {host: b}}]
-  - rewrite: {uri: /fine%20encoded}
+  - match: [{uri: {prefix: /c}}]
+    rewrite: {uri: "/\u65e5\u672c"}
     route: [{destination: {host: c}}]
+  - rewrite: {uri: "/fine%20encoded/caf\u00e9"}
+    route: [{destination: {host: d}}]
 `);
   assert.deepEqual(issues, [
-    'warning IGW6022 spec.http[0].rewrite.uri: must not contain spaces or control characters, which no request line can carry: requests on the route get 500 (got "/with space")',
-    'warning IGW6022 spec.http[1].rewrite.uriRegexRewrite.rewrite: must not contain spaces or control characters, which no request line can carry: requests on the route get 500 (got "/b c/\\\\1")',
+    'warning IGW6022 spec.http[0].rewrite.uri: must not contain spaces, control characters or characters beyond Latin-1 (percent-encode them), which no request line can carry: requests on the route get 500 (got "/with space")',
+    'warning IGW6022 spec.http[1].rewrite.uriRegexRewrite.rewrite: must not contain spaces, control characters or characters beyond Latin-1 (percent-encode them), which no request line can carry: requests on the route get 500 (got "/b c/\\\\1")',
+    'warning IGW6022 spec.http[2].rewrite.uri: must not contain spaces, control characters or characters beyond Latin-1 (percent-encode them), which no request line can carry: requests on the route get 500 (got "/\u65e5\u672c")',
   ]);
   assert.deepEqual(
     r.map((x) => (x.action.kind === "route" ? x.action.rewrite : undefined)),
     [
       { uri: "/with space" },
       { uriRegex: { pattern: "^/b(.*)", substitution: "/b c/\\1" } },
-      { uri: "/fine%20encoded" },
+      { uri: "/\u65e5\u672c" },
+      { uri: "/fine%20encoded/caf\u00e9" },
     ],
   );
 });

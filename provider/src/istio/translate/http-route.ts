@@ -132,8 +132,11 @@ function headerPair(
 }
 
 /** The normalized match, or undefined when it can never apply here (reported). */
-/** Bytes a request line cannot carry in its target: spaces and control characters. */
-const NOT_IN_REQUEST_TARGET = /[\x00-\x20\x7f]/;
+/**
+ * What a request target cannot carry: spaces, control characters, and characters beyond Latin-1
+ * (the proxy writes request lines byte for byte as Latin-1).
+ */
+const NOT_IN_REQUEST_TARGET = /[^\x21-\x7e\x80-\xff]/;
 
 /**
  * Warns when a rewrite would put into the path what no request line can carry. Istio accepts such a
@@ -146,7 +149,7 @@ function checkRewrittenPath(ctx: TranslateContext, vs: VirtualService, path: str
     vs,
     "IGW6022",
     at,
-    `must not contain spaces or control characters, which no request line can carry: requests on the route get 500 (got ${JSON.stringify(path)})`,
+    `must not contain spaces, control characters or characters beyond Latin-1 (percent-encode them), which no request line can carry: requests on the route get 500 (got ${JSON.stringify(path)})`,
   );
 }
 
