@@ -61,8 +61,12 @@ export const ERROR_STATUS = {
   },
   /** The proxy is draining and accepts no new requests. */
   IGW_ERR_DRAINING: { status: 503, flag: "SI", summary: "the proxy is shutting down" },
-  /** A bug: anything not foreseen. Logged with its stack. */
-  IGW_ERR_INTERNAL: { status: 500, flag: "-", summary: "an unexpected error in the proxy" },
+  /** A bug, anything not foreseen (logged with its stack); or a request HTTP/1.1 cannot carry. */
+  IGW_ERR_INTERNAL: {
+    status: 500,
+    flag: "-",
+    summary: "an unexpected error in the proxy, or a request a rewrite left unsendable",
+  },
 } as const;
 
 /** A stable error code. */
