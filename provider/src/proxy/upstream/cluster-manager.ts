@@ -1,8 +1,8 @@
 /**
  * Clusters at run time: each {@link Cluster} of a configuration with its endpoints resolved to
- * socket addresses and a load-balancing pick. Connection pools ({@link Http1Pool} for HTTP/1.1, node:http2
- * sessions for HTTP/2 and gRPC) belong to {@link UpstreamPools} and outlive configurations, so a
- * reload that keeps an endpoint keeps its warm keep-alive connections. Likewise a cluster whose
+ * socket addresses and a load-balancing pick. Connection pools ({@link Http1Pool} for HTTP/1.1,
+ * node:http2 sessions for HTTP/2 and gRPC) belong to {@link UpstreamPools} and outlive
+ * configurations, so a reload that keeps an endpoint keeps its warm keep-alive connections. Likewise a cluster whose
  * policy a reload leaves alone keeps its breaker counts and outlier state (`cluster-state.ts`).
  */
 import http2 from "node:http2";
