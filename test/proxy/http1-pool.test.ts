@@ -255,6 +255,31 @@ describe("Http1Pool: connection reuse", () => {
     p.destroy();
   });
 
+  it("retired: closes idle connections at once, a busy one when its exchange ends, and keeps none after", async () => {
+    await fresh();
+    const slowServer = new RawServer((socket, head) => {
+      if (head.startsWith("GET /slow ")) setTimeout(() => socket.write(OK), 100);
+      else socket.write(OK);
+    });
+    const p = pool(await slowServer.listen());
+    const busy = send(p, "/slow");
+    assert.equal((await send(p).done).status, 200);
+    await sleep(30);
+    assert.equal(p.connections, 2);
+    p.retire();
+    await sleep(30);
+    assert.deepEqual([slowServer.closed, p.connections], [1, 1]);
+    assert.equal((await busy.done).status, 200);
+    await sleep(30);
+    assert.deepEqual([slowServer.closed, p.connections], [2, 0]);
+    // A late request (a retry of the previous configuration) still goes, on a connection of its own.
+    assert.equal((await send(p).done).status, 200);
+    await sleep(30);
+    assert.deepEqual([slowServer.opened, slowServer.closed, p.connections], [3, 3, 0]);
+    p.destroy();
+    slowServer.close();
+  });
+
   it("refuses requests once destroyed, and fails the one in flight as a reset", async () => {
     await fresh();
     const slow = new RawServer(() => {});

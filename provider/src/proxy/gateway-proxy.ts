@@ -206,6 +206,7 @@ export class GatewayProxy {
     const first = this.snapshot === undefined;
     this.snapshot = next;
     activateClusters(next.clusters);
+    this.pools.retain(next.clusters.values());
     const gone = this.listeners.retire(next);
     const names = [...next.listeners.values()].map(
       (l) =>

@@ -37,6 +37,8 @@ export interface UpstreamEndpoint {
   readonly pool: Http1Pool;
   /** The HTTP/2 session (h2c or h2 over TLS), opened on first use and reopened when closed. */
   h2(): http2.ClientHttp2Session;
+  /** The endpoint left the configuration: its connections close once idle ({@link UpstreamPools.retain}). */
+  retire(): void;
 }
 
 /** A cluster ready to serve. */
@@ -146,9 +148,30 @@ export class UpstreamPools {
         session = s;
         return s;
       },
+      retire() {
+        pool.retire();
+        // Streams in flight finish; the session takes no new ones.
+        session?.close();
+      },
     };
     this.pools.set(key, ep);
     return ep;
+  }
+
+  /**
+   * Keeps the pools of the endpoints `clusters` use and retires the rest: the endpoints a new
+   * configuration dropped (pods gone, ports or connection settings changed). Without this, every
+   * address ever resolved would keep its pool, and its idle connections until their timeout.
+   * Requests of an earlier configuration still in flight hold their endpoints and finish on them.
+   */
+  retain(clusters: Iterable<ClusterRuntime>): void {
+    const used = new Set<UpstreamEndpoint>();
+    for (const c of clusters) for (const ep of c.endpoints) used.add(ep);
+    for (const [key, ep] of this.pools) {
+      if (used.has(ep)) continue;
+      this.pools.delete(key);
+      ep.retire();
+    }
   }
 
   /** Closes every pool and session (at shutdown). */

@@ -65,6 +65,8 @@ export class Http1Pool implements ConnectionOwner {
   private readonly target: ConnectionTarget;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Retired ({@link retire}): connections are not kept once their exchange ends. */
+  private retired = false;
   /** The last TLS session the endpoint gave, offered for resumption on the next connection. */
   tlsSession: Buffer | undefined;
 
@@ -103,6 +105,16 @@ export class Http1Pool implements ConnectionOwner {
     c.start(head, req.method === "HEAD", req.body, handler);
   }
 
+  /**
+   * The endpoint left the configuration: idle connections close now, and each busy one when its
+   * exchange ends, as Envoy drains the connections of a removed host. A request that still comes
+   * (a retry of an exchange of the previous configuration) gets a connection of its own.
+   */
+  retire(): void {
+    this.retired = true;
+    for (const c of this.idle.splice(0)) c.destroy();
+  }
+
   /** Closes every connection; requests in flight fail, later ones are refused. */
   destroy(): void {
     this.closed = true;
@@ -114,7 +126,9 @@ export class Http1Pool implements ConnectionOwner {
   released(c: Http1Connection): void {
     const max = this.options.maxRequestsPerConnection;
     const now = performance.now();
-    if (this.closed || (max > 0 && c.requests >= max) || this.tooOld(c, now)) return c.destroy();
+    if (this.closed || this.retired || (max > 0 && c.requests >= max) || this.tooOld(c, now)) {
+      return c.destroy();
+    }
     c.idleSince = now;
     this.idle.push(c);
     this.sweepTimer ??= setInterval(() => this.sweep(), this.sweepIntervalMs).unref();
