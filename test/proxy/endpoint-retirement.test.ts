@@ -4,47 +4,12 @@
  * request ends, while the endpoints still configured keep theirs.
  */
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import http from "node:http";
-import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { CountingBackend } from "./support/counting-backend";
+import { startCountingBackend } from "./support/counting-backend";
 import { request } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
-
-/** A backend that names itself and counts the connections it saw open and close. */
-interface CountingBackend {
-  readonly port: number;
-  opened: number;
-  closed: number;
-  close(): Promise<void>;
-}
-
-async function startBackend(name: string): Promise<CountingBackend> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    const delay = /\/delay\/(\d+)/.exec(req.url ?? "");
-    setTimeout(() => res.end(name), delay === null ? 0 : Number(delay[1]));
-  });
-  server.keepAliveTimeout = 60_000;
-  server.on("connection", (socket: net.Socket) => {
-    state.opened++;
-    socket.on("close", () => state.closed++);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const state: CountingBackend = {
-    port: (server.address() as net.AddressInfo).port,
-    opened: 0,
-    closed: 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return state;
-}
 
 function config(endpoints: readonly CountingBackend[]): string {
   return `apiVersion: networking.istio.io/v1
@@ -89,8 +54,8 @@ describe("upstream connections of endpoints a reload drops", () => {
   let base: string;
 
   before(async () => {
-    a = await startBackend("a");
-    b = await startBackend("b");
+    a = await startCountingBackend("a");
+    b = await startCountingBackend("b");
     const path = dir.write("config.yaml", config([a, b]));
     proxy = await startFileProxy([path], [8080], [], logs);
     base = `http://127.0.0.1:${proxy.boundPorts().get(8080)}`;
@@ -108,16 +73,16 @@ describe("upstream connections of endpoints a reload drops", () => {
     const slow = [request(`${base}/delay/400`, {}), request(`${base}/delay/400`, {})];
     await sleep(50);
     const quick = [await request(`${base}/`, {}), await request(`${base}/`, {})];
-    assert.deepEqual(quick.map((r) => r.body).sort(), ["a", "b"]);
-    assert.deepEqual([a.opened, b.opened], [2, 2]);
+    assert.deepEqual(quick.map((r) => r.body).sort(), ["a 200\n", "b 200\n"]);
+    assert.deepEqual([a.connections, b.connections], [2, 2]);
     dir.write("config.yaml", config([b]));
     assert.equal(await proxy.reload(), true, logs.join("\n"));
     await sleep(100);
     // a's idle connection is closed; its busy one is still serving; b keeps both.
     assert.deepEqual([a.closed, b.closed], [1, 0]);
     assert.deepEqual((await Promise.all(slow)).map((r) => [r.status, r.body]).sort(), [
-      [200, "a"],
-      [200, "b"],
+      [200, "a 200\n"],
+      [200, "b 200\n"],
     ]);
     await sleep(100);
     assert.deepEqual([a.closed, b.closed], [2, 0]);
@@ -125,8 +90,8 @@ describe("upstream connections of endpoints a reload drops", () => {
     const after = [await request(`${base}/`, {}), await request(`${base}/`, {})];
     assert.deepEqual(
       after.map((r) => r.body),
-      ["b", "b"],
+      ["b 200\n", "b 200\n"],
     );
-    assert.deepEqual([a.opened, b.opened, b.closed], [2, 2, 0]);
+    assert.deepEqual([a.connections, b.connections, b.closed], [2, 2, 0]);
   });
 });
