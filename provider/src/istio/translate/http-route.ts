@@ -14,6 +14,7 @@ import type { ClusterRegistry } from "./clusters";
 import { hasHost } from "./clusters";
 import type { TranslateContext } from "./context";
 import { parseDurationMs } from "./duration";
+import { isRequestTargetText } from "./wire-text";
 import type {
   CorsPolicyConfig,
   FaultPolicy,
@@ -131,20 +132,13 @@ function headerPair(
   return request.authority === undefined ? { pair } : { pair, authority: request.authority };
 }
 
-/** The normalized match, or undefined when it can never apply here (reported). */
-/**
- * What a request target cannot carry: spaces, control characters, and characters beyond Latin-1
- * (the proxy writes request lines byte for byte as Latin-1).
- */
-const NOT_IN_REQUEST_TARGET = /[^\x21-\x7e\x80-\xff]/;
-
 /**
  * Warns when a rewrite would put into the path what no request line can carry. Istio accepts such a
  * rewrite; the proxy keeps it and refuses each request it would produce (500), never sending a
  * broken request upstream.
  */
 function checkRewrittenPath(ctx: TranslateContext, vs: VirtualService, path: string, at: string): void {
-  if (!NOT_IN_REQUEST_TARGET.test(path)) return;
+  if (isRequestTargetText(path)) return;
   ctx.report(
     vs,
     "IGW6022",
@@ -153,6 +147,7 @@ function checkRewrittenPath(ctx: TranslateContext, vs: VirtualService, path: str
   );
 }
 
+/** The normalized match, or undefined when it can never apply here (reported). */
 function translateMatch(
   ctx: TranslateContext,
   vs: VirtualService,

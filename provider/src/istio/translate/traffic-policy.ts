@@ -8,6 +8,7 @@
  */
 import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection } from "../model";
 import { parseDurationMs } from "./duration";
+import { isHeaderValueText } from "./wire-text";
 import type {
   CircuitBreakers,
   ConsistentHashConfig,
@@ -109,9 +110,6 @@ export function http2KeepaliveOf(
   return { intervalMs, timeoutMs };
 }
 
-/** Characters Node.js refuses in a header value: such an attribute could not be sent. */
-const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
-
 /**
  * The cookie attributes the proxy can write: those with a name, and without a character a header
  * cannot carry (Istio rejects an empty name; Envoy rejects control characters).
@@ -123,7 +121,7 @@ function cookieAttributesOf(
   for (const a of list ?? []) {
     const name = a?.name ?? "";
     const value = a?.value ?? "";
-    if (name === "" || INVALID_HEADER_CHAR.test(name) || INVALID_HEADER_CHAR.test(value)) continue;
+    if (name === "" || !isHeaderValueText(name) || !isHeaderValueText(value)) continue;
     out.push({ name, value });
   }
   return out;

@@ -2,14 +2,11 @@
  * The head of an HTTP/1.1 request as it goes on the wire: request line, headers, blank line. It is
  * written in one piece, as Latin-1, which gives every header byte back exactly as node:http read it.
  */
+import { isHeaderValueText, isRequestTargetText } from "../../istio/translate/wire-text";
 import type { HeaderMap } from "../router/header-operations";
 
 /** Bytes a header name may not hold: anything outside RFC 9110's token characters. */
 const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-/** Bytes a header value may not hold: controls other than tab (CR and LF above all). */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-/** Bytes a request target may not hold: controls and spaces. */
-const INVALID_TARGET = /[^\x21-\x7e\x80-\xff]/;
 
 /** Methods whose requests carry a body by their meaning: without one they say `content-length: 0`. */
 const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "QUERY"]);
@@ -37,7 +34,7 @@ export function serializeRequestHead(
   headers: HeaderMap,
   hasBody: boolean,
 ): RequestHead {
-  if (INVALID_TARGET.test(path) || path === "")
+  if (!isRequestTargetText(path) || path === "")
     throw new Error(`invalid request target ${JSON.stringify(path)}`);
   let text = `${method} ${path} HTTP/1.1\r\n`;
   const host = headers["host"];
@@ -66,6 +63,6 @@ export function serializeRequestHead(
 }
 
 function checked(name: string, value: string): string {
-  if (INVALID_VALUE.test(value)) throw new Error(`invalid value for header ${JSON.stringify(name)}`);
+  if (!isHeaderValueText(value)) throw new Error(`invalid value for header ${JSON.stringify(name)}`);
   return value;
 }
