@@ -4,12 +4,11 @@
  * to the connection manager (which applies the route's response header operations), then bytes
  * flow both ways untouched, counted for the access log and the metrics.
  */
-import net from "node:net";
+import type net from "node:net";
 import type { Duplex } from "node:stream";
-import tls from "node:tls";
 import { ProxyError, UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
-import { applyTcpKeepalive } from "../upstream/tcp-keepalive";
+import { connectEndpoint, readyEvent } from "../upstream/endpoint-socket";
 import type { ResponseHead } from "./response-head";
 import { parseResponseHead } from "./response-head";
 
@@ -45,17 +44,13 @@ export class UpgradeTunnel {
     head: Buffer,
     private readonly observer: TunnelObserver,
   ) {
-    const upstream =
-      ep.tls === undefined
-        ? net.connect({ host: ep.ip, port: ep.port })
-        : tls.connect({ ...ep.tls, host: ep.ip, port: ep.port, ALPNProtocols: ["http/1.1"] });
+    const upstream = connectEndpoint(ep, { ALPNProtocols: ["http/1.1"] });
     this.upstream = upstream;
-    applyTcpKeepalive(upstream, ep.tcpKeepalive);
     this.connectTimer = setTimeout(
       () => upstream.destroy(new UpstreamConnectError("connect timeout")),
       connectTimeoutMs,
     );
-    upstream.once(ep.tls === undefined ? "connect" : "secureConnect", () => {
+    upstream.once(readyEvent(ep), () => {
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
       this.connected = true;

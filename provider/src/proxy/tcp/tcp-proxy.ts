@@ -4,12 +4,10 @@
  * already read are replayed first) and TLS terminated to TCP. How each connect went feeds the
  * cluster's outlier detection, as `tcp_proxy` does in Envoy (bytes above TCP are not judged).
  */
-import net from "node:net";
-import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import type { AccessLog } from "../observability/access-log";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
-import { applyTcpKeepalive } from "../upstream/tcp-keepalive";
+import { connectEndpoint } from "../upstream/endpoint-socket";
 
 /** Where a connection came in and what it matched, for the access log. */
 export interface TcpConnectionInfo {
@@ -86,12 +84,7 @@ export function proxyTcp(
     return;
   }
   upstreamHost = endpoint.hostPort;
-  const upstream: net.Socket =
-    endpoint.tls === undefined
-      ? net.connect({ host: endpoint.ip, port: endpoint.port })
-      : tls.connect({ host: endpoint.ip, port: endpoint.port, ...endpoint.tls });
-  upstream.setNoDelay(true);
-  applyTcpKeepalive(upstream, endpoint.tcpKeepalive);
+  const upstream = connectEndpoint(endpoint);
   upstream.allowHalfOpen = true;
   const limits = cluster.config.tcpProxy;
   if (limits !== undefined) {

@@ -6,15 +6,15 @@
  * {@link Http1Handler} as it arrives. A connection that ends an exchange cleanly, with keep-alive,
  * goes back to its {@link Http1Pool}; any failure destroys it and is told to the handler once.
  */
-import net from "node:net";
+import type net from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import tls from "node:tls";
+import type tls from "node:tls";
 import type { TcpKeepalive } from "../../istio/translate/proxy-config";
 import { UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
 import type { RequestHead } from "./http1-request-head";
+import { connectEndpoint, readyEvent } from "./endpoint-socket";
 import { ResponseParser } from "./llhttp";
-import { applyTcpKeepalive } from "./tcp-keepalive";
 
 /**
  * The receiver of one exchange's events, in undici's dispatcher vocabulary. After `onComplete` or
@@ -117,30 +117,21 @@ export class Http1Connection {
       },
       target.maxHeaderSize,
     );
-    const t = target.tls;
-    const socket =
-      t === undefined
-        ? net.connect({ host: target.ip, port: target.port })
-        : tls.connect({
-            ...t,
-            host: target.ip,
-            port: target.port,
-            ALPNProtocols: ["http/1.1"],
-            ...(owner.tlsSession === undefined ? {} : { session: owner.tlsSession }),
-          });
+    const socket = connectEndpoint(target, {
+      ALPNProtocols: ["http/1.1"],
+      ...(owner.tlsSession === undefined ? {} : { session: owner.tlsSession }),
+    });
     this.socket = socket;
-    socket.setNoDelay(true);
-    applyTcpKeepalive(socket, target.tcpKeepalive);
     this.connectTimer = setTimeout(
       () => this.fail(new UpstreamConnectError("upstream connect error: connect timeout")),
       target.connectTimeoutMs,
     );
-    socket.once(t === undefined ? "connect" : "secureConnect", () => {
+    socket.once(readyEvent(target), () => {
       this.connected = true;
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     });
-    if (t !== undefined) socket.on("session", (s: Buffer) => (owner.tlsSession = s));
+    if (target.tls !== undefined) socket.on("session", (s: Buffer) => (owner.tlsSession = s));
     socket.on("data", (data: Buffer) => {
       const err = this.parser.execute(data);
       if (err !== undefined)
