@@ -9,6 +9,7 @@
  * It replaces undici's Pool on the proxy's hottest path: one exchange costs a string for the
  * request head, one write, and three calls out of Node's native parser.
  */
+import http from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type tls from "node:tls";
@@ -55,9 +56,6 @@ export interface Http1PoolOptions {
   readonly tcpKeepalive?: TcpKeepalive;
 }
 
-/** node:http's and undici's default limit on a response head. */
-const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
-
 /** The HTTP/1.1 connections to one endpoint with one set of settings (see the file's comment). */
 export class Http1Pool implements ConnectionOwner {
   private readonly idle: Http1Connection[] = [];
@@ -80,7 +78,8 @@ export class Http1Pool implements ConnectionOwner {
       port,
       tls: options.tls,
       connectTimeoutMs: options.connectTimeoutMs,
-      maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
+      // node:http's own limit (16 KiB unless --max-http-header-size says otherwise).
+      maxHeaderSize: options.maxHeaderSize ?? http.maxHeaderSize,
       tcpKeepalive: options.tcpKeepalive,
     };
   }
