@@ -1,0 +1,674 @@
+/**
+ * Downstream HTTP/1.1 conformance: what a client sees on the wire from the proxy's HTTP/1.1
+ * listener (pipelining, body framing both ways, 100-continue, HEAD, connection management,
+ * timeouts, limits, trailers, TLS without ALPN), asserted byte for byte on raw loopback sockets,
+ * with what the upstream saw and the access-log line where they tell more. Where Istio's gateway
+ * (Envoy) answers differently from a plain Node.js server, the test holds Envoy's answer.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import crypto from "node:crypto";
+import { once } from "node:events";
+import http from "node:http";
+import type net from "node:net";
+import type tls from "node:tls";
+import { after, before, describe, it } from "node:test";
+import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
+import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { ConnectionLimits } from "../../provider/src/proxy/listener/listener-manager";
+import { TestPki } from "./support/certs";
+import {
+  cluster,
+  downstreamTls,
+  forward,
+  httpListener,
+  httpsChain,
+  match,
+  proxyConfig,
+  route,
+  tlsListener,
+  vhost,
+} from "./support/proxy-config-builders";
+import type { RawResponse } from "./support/raw-http1-client";
+import { RawClient, field } from "./support/raw-http1-client";
+
+/** What the upstream answers for an ordinary request: what it received, exactly. */
+interface Seen {
+  method: string;
+  url: string;
+  httpVersion: string;
+  /** Header fields in the order received, names as sent. */
+  rawHeaders: string[];
+  bodyLength: number;
+  sha256: string;
+}
+
+const DIRECT_BODY = "direct answer\n";
+const IMF_DATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+function sha256(data: Buffer): string {
+  return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The upstream: `/chunked` answers without a length, `/trailers` chunked with a trailer,
+ * `/status/<n>` with that status and no body, `/stream` a chunk every 100 ms for 3 s,
+ * `/slow-read` reads its body in small sips; anything else answers {@link Seen} as JSON.
+ */
+async function startUpstream(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    const hash = crypto.createHash("sha256");
+    let bodyLength = 0;
+    const slow = url.startsWith("/slow-read");
+    // Aborted requests (the client went away) end here; their close is what the tests watch.
+    req.on("error", () => {});
+    res.on("error", () => {});
+    req.on("data", (c: Buffer) => {
+      bodyLength += c.length;
+      hash.update(c);
+      if (slow) {
+        // A slow reader: the proxy has to hold the client back rather than buffer the body.
+        req.pause();
+        setTimeout(() => req.resume(), 2);
+      }
+    });
+    req.on("end", () => {
+      if (url === "/chunked") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("alpha-");
+        setTimeout(() => {
+          res.write("beta-");
+          res.end("gamma");
+        }, 20);
+        return;
+      }
+      if (url === "/trailers") {
+        res.writeHead(200, { "content-type": "text/plain", trailer: "x-checksum" });
+        res.write("part one,");
+        res.addTrailers({ "x-checksum": "sha1-abc123" });
+        res.end("part two");
+        return;
+      }
+      const status = /^\/status\/(\d{3})$/.exec(url);
+      if (status !== null) {
+        res.writeHead(Number(status[1]), { etag: '"v1"' });
+        res.end();
+        return;
+      }
+      if (url === "/stream") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        let n = 0;
+        const timer = setInterval(() => {
+          if (++n === 30) {
+            clearInterval(timer);
+            res.end("last\n");
+          } else res.write(`chunk ${n}\n`);
+        }, 100);
+        res.write("chunk 0\n");
+        res.on("close", () => clearInterval(timer));
+        return;
+      }
+      const seen: Seen = {
+        method: req.method ?? "",
+        url,
+        httpVersion: req.httpVersion,
+        rawHeaders: req.rawHeaders,
+        bodyLength,
+        sha256: hash.digest("hex"),
+      };
+      const body = JSON.stringify(seen);
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** The upstream's {@link Seen} in a response. */
+function seen(r: RawResponse): Seen {
+  assert.equal(r.status, 200, `expected 200, got ${r.raw.toString("latin1")}`);
+  return JSON.parse(r.body.toString()) as Seen;
+}
+
+/** The values of header `name` in a raw header list, in order. */
+function rawValues(rawHeaders: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]!.toLowerCase() === name) out.push(rawHeaders[i + 1]!);
+  return out;
+}
+
+/** Header fields whose values vary per response, or that only manage the connection. */
+const VOLATILE = new Set(["date", "x-envoy-upstream-service-time", "connection", "keep-alive"]);
+
+/** A response's end-to-end header fields in order, without those whose values vary. */
+function endToEnd(r: RawResponse): [string, string][] {
+  return r.headers.filter(([k]) => !VOLATILE.has(k)).map(([k, v]) => [k, v]);
+}
+
+/** Starts a proxy on `config` with `limits`; access-log lines are parsed into `access`. */
+async function startProxy(
+  config: ProxyConfig,
+  access: Record<string, unknown>[],
+  limits: Partial<ConnectionLimits> = {},
+): Promise<GatewayProxy> {
+  const proxy = new GatewayProxy({
+    load: () => Promise.resolve({ config, messages: [] }),
+    watchPaths: [],
+    namespace: "istio-system",
+    limits,
+    log: () => {},
+    accessLog: {
+      write: (text: string) => {
+        for (const line of text.split("\n"))
+          if (line !== "") access.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  });
+  await proxy.start();
+  return proxy;
+}
+
+/** The access-log line whose path is `path`, waiting for the batch to be written (bounded). */
+async function accessLine(access: Record<string, unknown>[], path: string): Promise<Record<string, unknown>> {
+  const until = Date.now() + 3000;
+  for (;;) {
+    const line = access.find((l) => l["path"] === path);
+    if (line !== undefined) return line;
+    if (Date.now() > until)
+      throw new Error(
+        `no access-log line for ${path}; lines: ${JSON.stringify(access.map((l) => [l["path"], l["response_code"]]))}`,
+      );
+    await sleep(20);
+  }
+}
+
+/** Runs curl; resolves with stdout and stderr. */
+function runCurl(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile("curl", ["-sS", "--max-time", "10", ...args], { encoding: "latin1" }, (err, stdout, stderr) => {
+      if (err !== null) return reject(new Error(`curl ${args.join(" ")}: ${stderr || err.message}`));
+      resolve({ stdout, stderr });
+    });
+  });
+}
+
+describe("downstream HTTP/1.1", () => {
+  const pki = new TestPki();
+  const serverCert = pki.issue("h1.test", ["DNS:h1.test"]);
+  let upstream: { port: number; close(): Promise<void> };
+  let proxy: GatewayProxy;
+  let timed: GatewayProxy;
+  let port: number;
+  let tlsPort: number;
+  let timedPort: number;
+  const access: Record<string, unknown>[] = [];
+  const timedAccess: Record<string, unknown>[] = [];
+  const open: RawClient[] = [];
+
+  async function connect(to = port): Promise<RawClient> {
+    const c = await RawClient.connect(to);
+    open.push(c);
+    return c;
+  }
+
+  before(async () => {
+    upstream = await startUpstream();
+    const routes = [
+      vhost(
+        "any",
+        ["*"],
+        [
+          route(
+            "direct",
+            { kind: "directResponse", status: 200, body: { inlineString: DIRECT_BODY } },
+            { match: match({ uri: { kind: "exact", value: "/direct" } }) },
+          ),
+          route("up", forward("outbound|80||up")),
+        ],
+      ),
+    ];
+    const clusters = [cluster("outbound|80||up", [{ address: "127.0.0.1", port: upstream.port }])];
+    proxy = await startProxy(
+      proxyConfig(
+        "h1",
+        [
+          httpListener(8080, routes),
+          tlsListener(443, [
+            httpsChain("https.h1", ["h1.test"], downstreamTls(serverCert.cert, serverCert.key), routes),
+          ]),
+        ],
+        clusters,
+      ),
+      access,
+    );
+    port = proxy.boundPorts().get(8080)!;
+    tlsPort = proxy.boundPorts().get(443)!;
+    timed = await startProxy(proxyConfig("h1-timed", [httpListener(8080, routes)], clusters), timedAccess, {
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 500,
+      idleTimeoutMs: 300,
+    });
+    timedPort = timed.boundPorts().get(8080)!;
+  });
+
+  after(async () => {
+    for (const c of open) c.destroy();
+    await proxy.close();
+    await timed.close();
+    await upstream.close();
+    pki.dispose();
+  });
+
+  it("answers three pipelined GETs from one write in order and keeps the connection", async () => {
+    const c = await connect();
+    await c.write(
+      "GET /one HTTP/1.1\r\nHost: a.test\r\n\r\nGET /two HTTP/1.1\r\nHost: a.test\r\n\r\nGET /three HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    );
+    const urls: string[] = [];
+    for (let i = 0; i < 3; i++) urls.push(seen(await c.readResponse()).url);
+    assert.deepEqual(urls, ["/one", "/two", "/three"]);
+    await c.write("GET /four HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    const fourth = await c.readResponse();
+    const s = seen(fourth);
+    assert.match(s.rawHeaders[7]!, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.deepEqual(s.rawHeaders.with(7, "<id>"), [
+      "host",
+      "a.test",
+      "x-forwarded-for",
+      "127.0.0.1",
+      "x-forwarded-proto",
+      "http",
+      "x-request-id",
+      "<id>",
+      "x-envoy-external-address",
+      "127.0.0.1",
+    ]);
+    assert.deepEqual(
+      [s.method, s.url, s.httpVersion, endToEnd(fourth)],
+      [
+        "GET",
+        "/four",
+        "1.1",
+        [
+          ["content-type", "application/json"],
+          ["content-length", String(fourth.body.length)],
+          ["server", "istio-envoy"],
+        ],
+      ],
+    );
+    assert.equal(c.closed, false);
+    assert.equal(c.pending.length, 0);
+  });
+
+  it("answers a pipelined Content-Length POST and a GET in order, the body whole", async () => {
+    const c = await connect();
+    const body = "0123456789abcdefghij";
+    await c.write(
+      `POST /post HTTP/1.1\r\nHost: a.test\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /after-post HTTP/1.1\r\nHost: a.test\r\n\r\n`,
+    );
+    const post = seen(await c.readResponse());
+    assert.deepEqual(
+      [post.method, post.url, post.bodyLength, post.sha256, rawValues(post.rawHeaders, "content-length")],
+      ["POST", "/post", 20, sha256(Buffer.from(body)), ["20"]],
+    );
+    const get = seen(await c.readResponse());
+    assert.deepEqual([get.method, get.url, get.bodyLength], ["GET", "/after-post", 0]);
+  });
+
+  it("reads a chunked POST with trailers split at awkward boundaries, then a pipelined GET", async () => {
+    const c = await connect();
+    const whole =
+      "POST /chunked-post HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "a\r\n0123456789\r\n" +
+      "10;ext=1\r\nABCDEFGHIJKLMNOP\r\n" +
+      "0\r\nX-Trailer: t\r\n\r\n" +
+      "GET /after-chunked HTTP/1.1\r\nHost: a.test\r\n\r\n";
+    // Cuts inside the head, between CR and LF after chunk data, inside a chunk-size line,
+    // between CR and LF of that line, inside chunk data, inside the last chunk, inside the
+    // trailer section and inside its closing CRLF.
+    const cuts = [
+      whole.indexOf("chunked\r\n") + 3,
+      whole.indexOf("0123456789\r\n") + 11,
+      whole.indexOf("10;ext") + 1,
+      whole.indexOf("10;ext=1\r\n") + 9,
+      whole.indexOf("ABCD") + 2,
+      whole.indexOf("0\r\nX-Trailer") + 2,
+      whole.indexOf("X-Trailer") + 4,
+      whole.indexOf("t\r\n\r\nGET") + 4,
+    ];
+    assert.deepEqual(
+      cuts,
+      [...cuts].sort((a, b) => a - b),
+    );
+    let at = 0;
+    for (const cut of cuts) {
+      await c.write(whole.slice(at, cut));
+      await sleep(15);
+      at = cut;
+    }
+    await c.write(whole.slice(at));
+    const post = seen(await c.readResponse());
+    assert.deepEqual(
+      [post.method, post.url, post.bodyLength, post.sha256],
+      ["POST", "/chunked-post", 26, sha256(Buffer.from("0123456789ABCDEFGHIJKLMNOP"))],
+    );
+    const get = seen(await c.readResponse());
+    assert.deepEqual([get.method, get.url, get.bodyLength], ["GET", "/after-chunked", 0]);
+  });
+
+  it("answers Expect: 100-continue with 100 before the body, and does not forward the expectation", async () => {
+    const c = await connect();
+    await c.write(
+      "POST /expect HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+    );
+    const interim = "HTTP/1.1 100 Continue\r\n\r\n";
+    assert.equal((await c.readBytes(interim.length)).toString("latin1"), interim);
+    assert.equal(await c.quietFor(100), true);
+    await c.write("hello");
+    const s = seen(await c.readResponse());
+    assert.deepEqual(
+      [s.method, s.bodyLength, s.sha256, rawValues(s.rawHeaders, "expect")],
+      ["POST", 5, sha256(Buffer.from("hello")), []],
+    );
+  });
+
+  it("answers HEAD on a direct response with its length and no body", async () => {
+    const c = await connect();
+    await c.write(
+      "HEAD /direct HTTP/1.1\r\nHost: a.test\r\n\r\nGET /direct HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    );
+    const head = await c.readResponse({ head: true });
+    const get = await c.readResponse();
+    assert.deepEqual(
+      [head.status, field(head.headers, "content-length"), head.body.length],
+      [200, String(DIRECT_BODY.length), 0],
+    );
+    // The GET's status line starts right after the HEAD's empty line: no body bytes between.
+    assert.equal(head.raw.toString("latin1").endsWith("\r\n\r\n"), true);
+    assert.deepEqual(
+      [get.status, field(get.headers, "content-length"), get.body.toString()],
+      [200, String(DIRECT_BODY.length), DIRECT_BODY],
+    );
+    assert.deepEqual(endToEnd(head), [
+      ["content-length", String(DIRECT_BODY.length)],
+      ["content-type", "text/plain"],
+      ["server", "istio-envoy"],
+    ]);
+    assert.deepEqual(endToEnd(get), endToEnd(head));
+    assert.equal(c.pending.length, 0);
+  });
+
+  it("closes after answering a Connection: close request", async () => {
+    const c = await connect();
+    await c.write("GET /close HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual([seen(r).url, field(r.headers, "connection")], ["/close", "close"]);
+    await c.waitClosed(3000);
+    assert.deepEqual([c.ended, c.pending.length], [true, 0]);
+  });
+
+  it("answers HTTP/1.0 with 426 Upgrade Required and closes, as Envoy does without accept_http_10", async () => {
+    const c = await connect();
+    await c.write("GET /http10 HTTP/1.0\r\nHost: a.test\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual(
+      [
+        r.version,
+        r.status,
+        r.reason,
+        field(r.headers, "content-length"),
+        field(r.headers, "connection"),
+        r.body.length,
+      ],
+      ["HTTP/1.1", 426, "Upgrade Required", "0", "close", 0],
+    );
+    await c.waitClosed(3000);
+    assert.equal((await accessLine(access, "/http10"))["response_code"], 426);
+  });
+
+  it("refuses more than 100 request headers with 431, and serves exactly 100", async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `X-H${i}: v${i}\r\n`).join("");
+    const over = await connect();
+    await over.write(`GET /headers-101 HTTP/1.1\r\nHost: a.test\r\n${many(100)}\r\n`);
+    const refused = await over.readResponse();
+    assert.deepEqual(
+      [refused.status, field(refused.headers, "x-igw-error-code")],
+      [431, "IGW_ERR_HEADERS_TOO_LARGE"],
+    );
+    await over.waitClosed(3000);
+    const exact = await connect();
+    await exact.write(`GET /headers-100 HTTP/1.1\r\nHost: a.test\r\n${many(99)}\r\n`);
+    const s = seen(await exact.readResponse());
+    assert.deepEqual([rawValues(s.rawHeaders, "x-h0"), rawValues(s.rawHeaders, "x-h98")], [["v0"], ["v98"]]);
+  });
+
+  it("answers 408 when the request head does not arrive within headersTimeoutMs", async () => {
+    const c = await connect(timedPort);
+    const started = Date.now();
+    await c.write("GET /slow-head HTTP/1.1\r\nHost: a.te");
+    const r = await c.readResponse({ timeoutMs: 5000 });
+    assert.deepEqual(
+      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection")],
+      [408, "IGW_ERR_REQUEST_TIMEOUT", "close"],
+    );
+    await c.waitClosed(3000);
+    assert.ok(Date.now() - started >= 250, `answered after ${Date.now() - started} ms`);
+  });
+
+  it("answers 408 when the request body does not arrive within requestTimeoutMs", async () => {
+    const c = await connect(timedPort);
+    const started = Date.now();
+    await c.write("POST /slow-body HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
+    const r = await c.readResponse({ timeoutMs: 5000 });
+    assert.deepEqual(
+      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection")],
+      [408, "IGW_ERR_REQUEST_TIMEOUT", "close"],
+    );
+    await c.waitClosed(3000);
+    assert.ok(Date.now() - started >= 450, `answered after ${Date.now() - started} ms`);
+  });
+
+  it("closes a keep-alive connection idle for idleTimeoutMs without writing", async () => {
+    const c = await connect(timedPort);
+    await c.write("GET /before-idle HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    assert.equal(seen(await c.readResponse()).url, "/before-idle");
+    const idleSince = Date.now();
+    await c.waitClosed(4000);
+    assert.deepEqual([c.pending.length], [0]);
+    assert.ok(Date.now() - idleSince >= 250, `closed after ${Date.now() - idleSince} ms`);
+  });
+
+  it("logs DC when the client goes away in the middle of a response", async () => {
+    const c = await connect();
+    await c.write("GET /stream HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    await c.readBytes(1);
+    await sleep(150);
+    c.destroy();
+    const line = await accessLine(access, "/stream");
+    assert.deepEqual([line["response_code"], line["response_flags"]], [200, "DC"]);
+  });
+
+  it("logs DC and raises no error when the client goes away in the middle of its request body", async () => {
+    const uncaught: string[] = [];
+    const monitor = (err: Error) => uncaught.push(err.message);
+    process.on("uncaughtExceptionMonitor", monitor);
+    try {
+      const c = await connect();
+      await c.write("POST /abandoned-body HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
+      await sleep(100);
+      c.destroy();
+      const line = await accessLine(access, "/abandoned-body");
+      await sleep(50);
+      assert.deepEqual([line["response_flags"], uncaught], ["DC", []]);
+    } finally {
+      process.off("uncaughtExceptionMonitor", monitor);
+    }
+  });
+
+  it("streams an 8 MiB request body to a slow reader whole", async () => {
+    const body = crypto.randomBytes(8 * 1024 * 1024);
+    const c = await connect();
+    void c.write(`POST /slow-read HTTP/1.1\r\nHost: a.test\r\nContent-Length: ${body.length}\r\n\r\n`);
+    void c.write(body);
+    const s = seen(await c.readResponse({ timeoutMs: 20_000 }));
+    assert.deepEqual([s.bodyLength, s.sha256], [body.length, sha256(body)]);
+  });
+
+  it("refuses bad framing on the second request of a connection with 400 and closes", async () => {
+    const c = await connect();
+    await c.write("GET /good HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    assert.equal(seen(await c.readResponse()).url, "/good");
+    await c.write(
+      "POST /bad HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
+    );
+    const r = await c.readResponse();
+    assert.deepEqual(
+      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection")],
+      [400, "IGW_ERR_BAD_REQUEST", "close"],
+    );
+    await c.waitClosed(3000);
+  });
+
+  for (const [name, value] of [
+    ["a bare CR", "a\rb"],
+    ["a NUL", "a\u0000b"],
+  ] as const) {
+    it(`refuses a header value with ${name} with 400`, async () => {
+      const c = await connect();
+      await c.write(`GET /bad-value HTTP/1.1\r\nHost: a.test\r\nX-Bad: ${value}\r\n\r\n`);
+      const r = await c.readResponse();
+      assert.deepEqual([r.status, field(r.headers, "x-igw-error-code")], [400, "IGW_ERR_BAD_REQUEST"]);
+      await c.waitClosed(3000);
+    });
+  }
+
+  it("sends an upstream body without a length chunked, and 204/304 without body or framing", async () => {
+    const c = await connect();
+    await c.write(
+      "GET /chunked HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+        "GET /status/204 HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+        "GET /status/304 HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+        "GET /after-304 HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    );
+    const chunked = await c.readResponse();
+    assert.deepEqual(
+      [chunked.status, chunked.chunked, field(chunked.headers, "content-length"), chunked.body.toString()],
+      [200, true, undefined, "alpha-beta-gamma"],
+    );
+    assert.equal(field(chunked.headers, "transfer-encoding"), "chunked");
+    for (const status of [204, 304]) {
+      const r = await c.readResponse();
+      assert.deepEqual(
+        [
+          r.status,
+          field(r.headers, "transfer-encoding"),
+          field(r.headers, "content-length"),
+          field(r.headers, "etag"),
+        ],
+        [status, undefined, undefined, '"v1"'],
+      );
+    }
+    assert.equal(seen(await c.readResponse()).url, "/after-304");
+    assert.equal(c.pending.length, 0);
+  });
+
+  it("passes upstream trailers to the client in the chunked body", async () => {
+    const c = await connect();
+    await c.write("GET /trailers HTTP/1.1\r\nHost: a.test\r\nTE: trailers\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual(
+      [r.status, r.chunked, r.body.toString(), r.trailers],
+      [200, true, "part one,part two", [["x-checksum", "sha1-abc123"]]],
+    );
+    const raw = r.raw.toString("latin1");
+    assert.equal(raw.slice(raw.lastIndexOf("0\r\n")), "0\r\nx-checksum: sha1-abc123\r\n\r\n");
+  });
+
+  it("serves HTTP/1.1 over TLS with keep-alive to curl", async () => {
+    const url = (p: string) => `https://h1.test:${tlsPort}${p}`;
+    const { stdout } = await runCurl([
+      "--http1.1",
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `h1.test:${tlsPort}:127.0.0.1`,
+      "-w",
+      "%{http_code} %{http_version} %{num_connects}\n",
+      "-o",
+      "/dev/null",
+      url("/tls-one"),
+      "-o",
+      "/dev/null",
+      url("/tls-two"),
+    ]);
+    assert.equal(stdout, "200 1.1 1\n200 1.1 0\n");
+  });
+
+  it("serves two pipelined requests over TLS without ALPN", async () => {
+    const c = await RawClient.connectTls({
+      host: "127.0.0.1",
+      port: tlsPort,
+      servername: "h1.test",
+      ca: pki.ca.cert,
+    });
+    open.push(c);
+    assert.equal((c.socket as tls.TLSSocket).alpnProtocol, false);
+    await c.write("GET /tls-a HTTP/1.1\r\nHost: h1.test\r\n\r\nGET /tls-b HTTP/1.1\r\nHost: h1.test\r\n\r\n");
+    const a = seen(await c.readResponse());
+    const b = seen(await c.readResponse());
+    assert.deepEqual(
+      [a.url, b.url, rawValues(a.rawHeaders, "x-forwarded-proto")],
+      ["/tls-a", "/tls-b", ["https"]],
+    );
+  });
+
+  it("joins duplicate request headers as the upstream sees them", async () => {
+    const c = await connect();
+    await c.write(
+      "GET /dup HTTP/1.1\r\nHost: a.test\r\nX-A: a\r\nX-A: b\r\nCookie: c1=1\r\nCookie: c2=2\r\n\r\n",
+    );
+    const s = seen(await c.readResponse());
+    assert.deepEqual(
+      [rawValues(s.rawHeaders, "x-a"), rawValues(s.rawHeaders, "cookie")],
+      [["a, b"], ["c1=1; c2=2"]],
+    );
+  });
+
+  it("puts date and server: istio-envoy on every response", async () => {
+    const c = await connect();
+    await c.write(
+      "GET /plain HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+        "GET /direct HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+        "GET /chunked HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+        "GET /status/204 HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    );
+    const rows: [number, boolean, string | undefined][] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await c.readResponse();
+      rows.push([r.status, IMF_DATE.test(field(r.headers, "date") ?? ""), field(r.headers, "server")]);
+    }
+    assert.deepEqual(rows, [
+      [200, true, "istio-envoy"],
+      [200, true, "istio-envoy"],
+      [200, true, "istio-envoy"],
+      [204, true, "istio-envoy"],
+    ]);
+  });
+});
