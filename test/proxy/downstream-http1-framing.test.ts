@@ -592,66 +592,62 @@ describe("downstream HTTP/1.1: generated pipelines on one keep-alive connection"
     upstream.server.close();
   });
 
-  // Both properties find failures in today's server side (built on Node's http.Server): `todo`
-  // keeps them running and reporting, without failing the suite, until the proxy's own codec.
-  it(
-    "answers every request once, in order, with the exact bodies both ways, and keeps the connection",
-    {
-      todo:
-        "after a GET pipelined behind a 20 kB POST, a later request on the connection is never " + "answered",
-    },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(pipelineArb, async ({ exchanges, wire: plan }) => {
-          const r = ++run;
-          access.length = 0;
-          upstream.received.length = 0;
-          const messages = exchanges.map((x, i) => {
-            upstream.scripts.set(`${r}/${i}`, x.response);
-            return partsBytes(requestParts(r, i, x.request));
-          });
-          const { wire, marks } = stream(messages);
-          const client = new Client(port);
-          try {
-            for (const x of exchanges) client.parser.expect(x.request.method);
-            await writeCut(client.socket, wire, plan, marks);
-            await client.responses(exchanges.length);
-            assert.equal(client.parseError, undefined);
-            assert.equal(client.closed, false, "the connection stays open");
-            assert.equal(client.parser.responses.length, exchanges.length);
-            for (const [i, x] of exchanges.entries()) {
-              assertResponse(client.parser.responses[i], i, x.request.method, x.response);
-            }
-            // The connection still carries a request, answered after all the others.
-            const n = exchanges.length;
-            client.parser.expect("GET");
-            client.socket.write(`GET /p/${n}/last HTTP/1.1\r\nHost: fuzz.test\r\nX-Fuzz-Run: ${r}\r\n\r\n`);
-            await client.responses(n + 1);
-            assert.equal(client.parseError, undefined);
-            assert.equal(client.parser.responses.length, n + 1);
-            assert.equal(fieldValue(client.parser.responses[n]!.headers, "x-index"), String(n));
-            assert.equal(client.parser.responses[n]!.body.toString(), "ok");
-            assert.equal(client.parser.unread, 0, "nothing after the last response");
-            const seen = upstream.of(r);
-            assert.deepEqual(
-              seen.map((s) => s.index),
-              [...exchanges.keys(), n],
-              "the upstream read each request once",
-            );
-            for (const [i, x] of exchanges.entries()) assertReceived(seen[i], r, i, x.request);
-          } finally {
-            client.socket.destroy();
-            for (let i = 0; i < exchanges.length; i++) upstream.scripts.delete(`${r}/${i}`);
+  it("answers every request once, in order, with the exact bodies both ways, and keeps the connection", async () => {
+    await fc.assert(
+      fc.asyncProperty(pipelineArb, async ({ exchanges, wire: plan }) => {
+        const r = ++run;
+        access.length = 0;
+        upstream.received.length = 0;
+        const messages = exchanges.map((x, i) => {
+          upstream.scripts.set(`${r}/${i}`, x.response);
+          return partsBytes(requestParts(r, i, x.request));
+        });
+        const { wire, marks } = stream(messages);
+        const client = new Client(port);
+        try {
+          for (const x of exchanges) client.parser.expect(x.request.method);
+          await writeCut(client.socket, wire, plan, marks);
+          await client.responses(exchanges.length);
+          assert.equal(client.parseError, undefined);
+          assert.equal(client.closed, false, "the connection stays open");
+          assert.equal(client.parser.responses.length, exchanges.length);
+          for (const [i, x] of exchanges.entries()) {
+            assertResponse(client.parser.responses[i], i, x.request.method, x.response);
           }
-        }),
-        { numRuns: RUNS, endOnFailure: !SHRINK, ...(SEED === undefined ? {} : { seed: SEED }) },
-      );
-    },
-  );
+          // The connection still carries a request, answered after all the others.
+          const n = exchanges.length;
+          client.parser.expect("GET");
+          client.socket.write(`GET /p/${n}/last HTTP/1.1\r\nHost: fuzz.test\r\nX-Fuzz-Run: ${r}\r\n\r\n`);
+          await client.responses(n + 1);
+          assert.equal(client.parseError, undefined);
+          assert.equal(client.parser.responses.length, n + 1);
+          assert.equal(fieldValue(client.parser.responses[n]!.headers, "x-index"), String(n));
+          assert.equal(client.parser.responses[n]!.body.toString(), "ok");
+          assert.equal(client.parser.unread, 0, "nothing after the last response");
+          const seen = upstream.of(r);
+          assert.deepEqual(
+            seen.map((s) => s.index),
+            [...exchanges.keys(), n],
+            "the upstream read each request once",
+          );
+          for (const [i, x] of exchanges.entries()) assertReceived(seen[i], r, i, x.request);
+        } finally {
+          client.socket.destroy();
+          for (let i = 0; i < exchanges.length; i++) upstream.scripts.delete(`${r}/${i}`);
+        }
+      }),
+      { numRuns: RUNS, endOnFailure: !SHRINK, ...(SEED === undefined ? {} : { seed: SEED }) },
+    );
+  });
 
   it(
     "answers the requests before a hostile one, rejects it, closes, and keeps serving",
-    { todo: "a request rejected while an earlier one awaits its answer can close the connection first" },
+    {
+      // Today's server side fails it (an earlier pipelined request's answer lost, or no 400 once
+      // an answer was written): `todo` keeps it running and reporting, without failing the suite,
+      // until the proxy's own codec answers in order.
+      todo: "earlier answers are lost, or the 400 is not sent, when a pipelined request is rejected",
+    },
     async () => {
       await fc.assert(
         fc.asyncProperty(
