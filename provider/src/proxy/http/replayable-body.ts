@@ -37,6 +37,9 @@ class BodyAttempt extends Readable {
 
   constructor(private readonly body: ReplayableBody) {
     super();
+    // Its failure (the client left mid-body) reaches the attempt through its consumer, which may
+    // already have stopped listening (the upstream answered early): it must not go unhandled.
+    this.on("error", ignore);
   }
 
   override _read(): void {
