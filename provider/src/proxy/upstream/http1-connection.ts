@@ -14,7 +14,7 @@ import type { TcpKeepalive } from "../../istio/translate/proxy-config";
 import { UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
 import type { RequestHead } from "./http1-request-head";
 import { connectEndpoint, readyEvent } from "./endpoint-socket";
-import { ResponseParser } from "./llhttp";
+import { ResponseParser } from "../http1/llhttp";
 
 /**
  * The receiver of one exchange's events, in undici's dispatcher vocabulary. After `onComplete` or

@@ -1,0 +1,173 @@
+/**
+ * Node's built-in HTTP/1.1 parser: llhttp compiled into the runtime, the parser node:http itself
+ * reads requests and responses with. It parses in C++ and hands each message to JavaScript in a
+ * few calls (head, body chunks, end), where undici's copy of llhttp runs as WebAssembly and
+ * crosses into JavaScript for every header. Node exposes it only through `_http_common`, its own
+ * HTTP modules' shared internals; the module has been there since Node 0.x and node:http depends
+ * on it, so this file is the one place that names it. The proxy reads requests from clients
+ * ({@link RequestParser}) and responses from upstreams ({@link ResponseParser}) with it.
+ */
+const { HTTPParser, methods: METHODS } = loadCommon();
+
+/** The parser class and method names, or an error that says what is missing, at start rather than on a request. */
+function loadCommon(): { HTTPParser: NativeParserClass; methods: readonly string[] } {
+  let common: { HTTPParser?: unknown; methods?: unknown } | undefined;
+  let cause: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    common = require("_http_common") as { HTTPParser?: unknown; methods?: unknown };
+  } catch (err) {
+    cause = err;
+  }
+  if (typeof common?.HTTPParser !== "function" || !Array.isArray(common.methods)) {
+    throw new Error(
+      `this Node.js ${process.version} does not expose its HTTP/1.1 parser (_http_common.HTTPParser), which the proxy reads HTTP/1.1 with`,
+      { cause },
+    );
+  }
+  return { HTTPParser: common.HTTPParser as NativeParserClass, methods: common.methods as string[] };
+}
+
+/** The response head, as llhttp reports it. */
+export type OnHeadersComplete = (
+  versionMajor: number,
+  versionMinor: number,
+  /** Names and values alternating, as sent; undefined when they came through {@link OnHeaders}. */
+  rawHeaders: string[] | undefined,
+  method: undefined,
+  url: undefined,
+  statusCode: number,
+  statusMessage: string,
+  upgrade: boolean,
+  shouldKeepAlive: boolean,
+) => number;
+
+/** A batch of header (or trailer) lines: llhttp flushes them in batches of 32. */
+export type OnHeaders = (rawHeaders: string[], url: string) => void;
+
+interface NativeParser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  /** Parses `data`; returns the bytes consumed, or the parse error (code `HPE_*`). */
+  execute(data: Buffer): number | (Error & { code: string; bytesParsed?: number });
+  /** The connection ended: completes a response delimited by it, or returns why it cannot. */
+  finish(): undefined | (Error & { code: string });
+  /** Frees the native parser. */
+  close(): void;
+  [kOnHeaders: number]: unknown;
+}
+
+interface NativeParserClass {
+  new (): NativeParser;
+  readonly REQUEST: number;
+  readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
+  readonly kOnHeaders: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+}
+
+/** What a {@link ResponseParser} reports; the return of `onHeadersComplete` is llhttp's (1: no body). */
+export interface ResponseParserEvents {
+  onHeaders: OnHeaders;
+  onHeadersComplete: OnHeadersComplete;
+  onBody(chunk: Buffer): void;
+  onMessageComplete(): void;
+}
+
+/** A strict (no leniency flags) response parser for one connection, with `events` as its callbacks. */
+export class ResponseParser {
+  private readonly native = new HTTPParser();
+
+  constructor(events: ResponseParserEvents, maxHeaderSize: number) {
+    const p = this.native;
+    p.initialize(HTTPParser.RESPONSE, {}, maxHeaderSize, 0);
+    p[HTTPParser.kOnHeaders] = events.onHeaders;
+    p[HTTPParser.kOnHeadersComplete] = events.onHeadersComplete;
+    p[HTTPParser.kOnBody] = events.onBody;
+    p[HTTPParser.kOnMessageComplete] = events.onMessageComplete;
+  }
+
+  /** Parses the next bytes; a returned error (code `HPE_*`) ends the connection. */
+  execute(data: Buffer): Error | undefined {
+    const r = this.native.execute(data);
+    return typeof r === "number" ? undefined : r;
+  }
+
+  /** The connection ended; an error when a response was cut short. */
+  finish(): Error | undefined {
+    return this.native.finish() ?? undefined;
+  }
+
+  /** Frees the parser. */
+  close(): void {
+    this.native.close();
+  }
+}
+
+/**
+ * A request head, as llhttp reports it. `method` indexes llhttp's method names
+ * ({@link methodName}); `upgrade` is set for CONNECT and for `Connection: upgrade` with an
+ * `Upgrade` header, after which llhttp stops at the end of the head.
+ */
+export type OnRequestHeadersComplete = (
+  versionMajor: number,
+  versionMinor: number,
+  /** Names and values alternating, as sent; undefined when they came through {@link OnHeaders}. */
+  rawHeaders: string[] | undefined,
+  method: number,
+  /** The request target; undefined when it came through {@link OnHeaders}. */
+  url: string | undefined,
+  statusCode: undefined,
+  statusMessage: undefined,
+  upgrade: boolean,
+  shouldKeepAlive: boolean,
+) => number;
+
+/** What a {@link RequestParser} reports; `onMessageBegin` comes with the first byte of each request. */
+export interface RequestParserEvents {
+  onMessageBegin(): void;
+  onHeaders: OnHeaders;
+  onHeadersComplete: OnRequestHeadersComplete;
+  onBody(chunk: Buffer): void;
+  onMessageComplete(): void;
+}
+
+/** The name of llhttp's method number `index` (`GET`, `POST`, ...). */
+export function methodName(index: number): string {
+  return METHODS[index] ?? "GET";
+}
+
+/** What {@link RequestParser.execute} found wrong: llhttp's `HPE_*` code. */
+export interface ParseError extends Error {
+  /** llhttp's error name, such as `HPE_HEADER_OVERFLOW` or `HPE_INVALID_HEADER_TOKEN`. */
+  readonly code: string;
+}
+
+/** A strict (no leniency flags) request parser for one client connection, with `events` as its callbacks. */
+export class RequestParser {
+  private readonly native = new HTTPParser();
+
+  constructor(events: RequestParserEvents, maxHeaderSize: number) {
+    const p = this.native;
+    p.initialize(HTTPParser.REQUEST, {}, maxHeaderSize, 0);
+    p[HTTPParser.kOnMessageBegin] = events.onMessageBegin;
+    p[HTTPParser.kOnHeaders] = events.onHeaders;
+    p[HTTPParser.kOnHeadersComplete] = events.onHeadersComplete;
+    p[HTTPParser.kOnBody] = events.onBody;
+    p[HTTPParser.kOnMessageComplete] = events.onMessageComplete;
+  }
+
+  /**
+   * Parses the next bytes. Returns the bytes consumed (fewer than given only after an upgrade
+   * request's head: the rest belongs to the upgraded protocol), or the parse error.
+   */
+  execute(data: Buffer): number | ParseError {
+    return this.native.execute(data);
+  }
+
+  /** Frees the parser. */
+  close(): void {
+    this.native.close();
+  }
+}
