@@ -47,6 +47,15 @@ export const ERROR_STATUS = {
     flag: "DPE",
     summary: "request headers exceed the size or count limit",
   },
+  /**
+   * An HTTP/1.0 (or older) request: Istio's gateways leave Envoy's `accept_http_10` off and answer
+   * 426 (Envoy `DPE`).
+   */
+  IGW_ERR_HTTP_VERSION: {
+    status: 426,
+    flag: "DPE",
+    summary: "HTTP/1.0 requests are refused, as Istio's gateways refuse them",
+  },
   /** The client took too long to send the request headers or body. */
   IGW_ERR_REQUEST_TIMEOUT: {
     status: 408,

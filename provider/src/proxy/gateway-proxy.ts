@@ -100,6 +100,7 @@ export class GatewayProxy {
       hcm,
       accessLog: this.accessLog,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
+      draining: () => this.isDraining,
       warn: (m) => options.log(m),
     });
   }

@@ -2,8 +2,9 @@
  * One downstream request and what happened to it: the routing and forwarding steps fill it in, and
  * the access log and the metrics read it when the response is over.
  */
-import type http from "node:http";
 import type http2 from "node:http2";
+import type { Http1Request } from "../http1/downstream-request";
+import type { Http1Response } from "../http1/downstream-response";
 import { performance } from "node:perf_hooks";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
 import type { CompiledHeaderOperations } from "../router/header-operations";
@@ -12,10 +13,10 @@ import type { CompiledRoute, CompiledVirtualHost } from "../router/route-config"
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import type { ConnectionState } from "./connection-state";
 
-/** A downstream request, HTTP/1.1 or HTTP/2 (compatibility API). */
-export type DownstreamRequest = http.IncomingMessage | http2.Http2ServerRequest;
-/** A downstream response, HTTP/1.1 or HTTP/2 (compatibility API). */
-export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse;
+/** A downstream request: HTTP/1.1 (the proxy's codec) or HTTP/2 (node:http2's compatibility API). */
+export type DownstreamRequest = Http1Request | http2.Http2ServerRequest;
+/** A downstream response: HTTP/1.1 (the proxy's codec) or HTTP/2 (node:http2's compatibility API). */
+export type DownstreamResponse = Http1Response | http2.Http2ServerResponse;
 
 const EMPTY_OPS: readonly CompiledHeaderOperations[] = [];
 

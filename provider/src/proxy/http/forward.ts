@@ -28,6 +28,7 @@ import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
 import type { Exchange } from "./exchange";
+import type { Http1Response } from "../http1/downstream-response";
 import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
 import { appendSetCookie, requestHash } from "./request-hash";
@@ -217,7 +218,8 @@ export class Forward {
 
   private sendH1(ep: UpstreamEndpoint): void {
     const x = this.x;
-    const attempt = new H1Attempt(this, x.res as http.ServerResponse);
+    // The HTTP/2 compatibility response has the same writing methods.
+    const attempt = new H1Attempt(this, x.res as Http1Response);
     this.current = attempt;
     let body: Readable | null = null;
     if (this.body !== undefined) {
@@ -240,7 +242,7 @@ export class Forward {
   private sendH2(ep: UpstreamEndpoint): void {
     const x = this.x;
     // The compatibility API of both protocols has the same writing methods.
-    const res = x.res as http.ServerResponse;
+    const res = x.res as Http1Response;
     let session: http2.ClientHttp2Session;
     try {
       session = ep.h2();
@@ -359,7 +361,7 @@ class H1Attempt implements Http1Handler {
 
   constructor(
     private readonly forward: Forward,
-    private readonly res: http.ServerResponse,
+    private readonly res: Http1Response,
   ) {}
 
   /** Aborts the attempt, now or as soon as the pool starts it. */

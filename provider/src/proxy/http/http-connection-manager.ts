@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import type http2 from "node:http2";
+import type { Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import type { AccessLog } from "../observability/access-log";
 import { isoTime } from "../observability/access-log";
@@ -19,6 +20,7 @@ import {
   NoHealthyUpstreamError,
   NoRouteError,
   ProxyError,
+  type ProxyErrorCode,
   toProxyError,
   UpstreamOverflowError,
 } from "../errors";
@@ -52,6 +54,8 @@ import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
 import { errorReply } from "./local-reply";
+import { Http1Request } from "../http1/downstream-request";
+import { Http1Response } from "../http1/downstream-response";
 
 export type { DownstreamRequest, DownstreamResponse } from "./exchange";
 
@@ -97,6 +101,17 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 }
 const NO_ROUTE = new NoRouteError();
 
+/** How a client broke a request it had started (the codec tells which): the reply's text. */
+const CLIENT_FAILURE: Partial<Record<ProxyErrorCode, string>> = {
+  IGW_ERR_REQUEST_TIMEOUT: "request timeout: the client did not send the request body in time",
+  IGW_ERR_BAD_REQUEST: "bad request: the request body breaks HTTP/1.1 framing",
+};
+
+/** The owner of a response that is never written (an upgrade's: its head goes to the socket). */
+const NO_OWNER = { responseDone: () => {} };
+/** The body flow of a request that has none (a refused request's stand-in). */
+const NO_FLOW = { pauseBody: () => {}, resumeBody: () => {} };
+
 /** The `server` header of every response, as Istio's gateways send it. */
 export const SERVER_NAME = "istio-envoy";
 
@@ -139,6 +154,10 @@ export class HttpConnectionManager implements ForwardHost {
     res.once("close", () => this.finish(x));
     req.on("error", ignore);
     res.on("error", ignore);
+    if (!h2) {
+      (res as Http1Response).onRequestFailure = (code) =>
+        this.replyError(x, new ProxyError(code, CLIENT_FAILURE[code] ?? "the request broke the protocol"));
+    }
     if (authority === "" || !rawPath.startsWith("/")) {
       this.replyError(
         x,
@@ -154,6 +173,36 @@ export class HttpConnectionManager implements ForwardHost {
   };
 
   /**
+   * Logs and counts a request the HTTP/1.1 codec refused before routing (malformed, over a limit,
+   * HTTP/1.0, too slow to send its head), as Envoy logs its protocol errors: with the error's
+   * status and flag, destination unknown, and the method, path and headers when the head was read.
+   */
+  readonly handleRefusal = (socket: Socket, code: ProxyErrorCode, req: Http1Request | undefined): void => {
+    const state = connectionStateOf(socket);
+    const resolved = this.resolveChain(state);
+    if (resolved === undefined) return;
+    const { chain, snapshot } = resolved;
+    const request = req ?? new Http1Request(socket, "", "", {}, 1, NO_FLOW);
+    const { path, query } = splitPathAndQuery(request.url);
+    const routeReq: RouteRequest = {
+      method: request.method,
+      path,
+      query,
+      headers: request.headers as RouteRequest["headers"],
+      scheme: chain.config.httpConnectionManager?.scheme ?? "http",
+      authority: request.headers.host ?? "",
+      port: chain.listener.config.port,
+    };
+    const res = new Http1Response(socket, NO_OWNER, false, false);
+    const x = new Exchange(request, res, state, chain, snapshot, routeReq, false);
+    const err = new ProxyError(code, code);
+    x.status = err.status;
+    x.flags = err.responseFlag;
+    x.errorCode = code;
+    this.record(x, performance.now() - x.start);
+  };
+
+  /**
    * Handles a request asking for a protocol upgrade (WebSocket): routed like any request, then
    * the connection is tunnelled to the endpoint as raw bytes ({@link UpgradeTunnel}). The
    * upstream's answer gets the route's response header operations, and the exchange is logged
@@ -161,7 +210,7 @@ export class HttpConnectionManager implements ForwardHost {
    * the connection is work in flight, as Envoy counts an upgraded stream: a drain lets it run
    * until it closes or the drain deadline passes.
    */
-  readonly handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+  readonly handleUpgrade = (req: Http1Request, socket: Duplex, head: Buffer): void => {
     socket.on("error", ignore);
     const state = connectionStateOf(req.socket);
     const resolved = this.resolveChain(state);
@@ -192,7 +241,15 @@ export class HttpConnectionManager implements ForwardHost {
       port: chain.listener.config.port,
     };
     // The exchange's response object is never written: the head goes to the socket directly.
-    const x = new Exchange(req, new http.ServerResponse(req), state, chain, snapshot, routeReq, false);
+    const x = new Exchange(
+      req,
+      new Http1Response(req.socket, NO_OWNER, false, false),
+      state,
+      chain,
+      snapshot,
+      routeReq,
+      false,
+    );
     const decision = routeRequest(chain.routes!, routeReq);
     if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
       x.virtualHost = decision.virtualHost;
@@ -518,7 +575,8 @@ export class HttpConnectionManager implements ForwardHost {
   writeHead(x: Exchange, status: number, headers: HeaderMap): void {
     const out = this.responseHeaders(x, status, headers);
     x.status = status;
-    (x.res as http.ServerResponse).writeHead(status, out);
+    // The HTTP/2 compatibility response has the same writing methods.
+    (x.res as Http1Response).writeHead(status, out);
   }
 
   /** The response headers sent downstream: `headers` after header operations, CORS and drain. */
@@ -546,7 +604,7 @@ export class HttpConnectionManager implements ForwardHost {
     if (x.done || x.res.headersSent) return;
     this.writeHead(x, status, headers);
     x.bytesSent += typeof body === "string" ? Buffer.byteLength(body) : body.length;
-    (x.res as http.ServerResponse).end(body);
+    (x.res as Http1Response).end(body);
   }
 
   replyError(x: Exchange, err: ProxyError): void {
@@ -596,8 +654,9 @@ export class HttpConnectionManager implements ForwardHost {
     accessLog.logRequest(
       {
         start_time: isoTime(x.startTime),
-        method: x.routeReq.method,
-        path: req.url,
+        // A request refused before its head was read has neither.
+        method: x.routeReq.method === "" ? undefined : x.routeReq.method,
+        path: req.url === "" ? undefined : req.url,
         protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
         response_code: x.status,
         response_flags: x.flags,

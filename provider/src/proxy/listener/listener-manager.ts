@@ -5,7 +5,6 @@
  * listeners (Envoy's `tls_inspector`) — and handed to HTTP/1.1, HTTP/2 (h2c by prior knowledge,
  * or ALPN on TLS), TLS termination or the TCP proxy as the chain says.
  */
-import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
@@ -13,6 +12,8 @@ import type { TcpProxy } from "../../istio/translate/proxy-config";
 import type { ConnectionState, StatefulSocket } from "../http/connection-state";
 import { CONNECTION_STATE } from "../http/connection-state";
 import type { HttpConnectionManager } from "../http/http-connection-manager";
+import { SERVER_NAME } from "../http/http-connection-manager";
+import { Http1Server } from "../http1/http1-server";
 import type { AccessLog } from "../observability/access-log";
 import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { proxyTcp } from "../tcp/tcp-proxy";
@@ -56,6 +57,8 @@ export interface ListenerContext {
   readonly accessLog: AccessLog;
   /** Limits. */
   readonly limits: ConnectionLimits;
+  /** True once draining has started: HTTP/1.1 connections close after their response. */
+  draining(): boolean;
   /** Reports a problem that does not stop the proxy. */
   warn(message: string): void;
 }
@@ -66,7 +69,7 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 export class RunningListener {
   /** The TCP server. */
   readonly server: net.Server;
-  private readonly h1: http.Server;
+  private readonly h1: Http1Server;
   private readonly h2c: http2.Http2Server;
   private readonly tlsHttp: http2.Http2SecureServer;
   private readonly sockets = new Set<net.Socket>();
@@ -82,21 +85,18 @@ export class RunningListener {
     private readonly ctx: ListenerContext,
   ) {
     const limits = ctx.limits;
-    this.h1 = http.createServer({
-      maxHeaderSize: limits.maxHeaderBytes,
-      insecureHTTPParser: false,
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.headersTimeoutMs,
-      keepAliveTimeout: limits.idleTimeoutMs,
-      requireHostHeader: true,
-      joinDuplicateHeaders: false,
+    this.h1 = new Http1Server({
+      maxHeaderBytes: limits.maxHeaderBytes,
+      maxHeadersCount: limits.maxHeadersCount,
+      headersTimeoutMs: limits.headersTimeoutMs,
+      requestTimeoutMs: limits.requestTimeoutMs,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      serverName: SERVER_NAME,
+      onRequest: ctx.hcm.handleRequest,
+      onUpgrade: ctx.hcm.handleUpgrade,
+      onRefusal: ctx.hcm.handleRefusal,
+      draining: () => this.closing || ctx.draining(),
     });
-    this.h1.maxHeadersCount = limits.maxHeadersCount;
-    this.h1.on("request", ctx.hcm.handleRequest);
-    this.h1.on("upgrade", ctx.hcm.handleUpgrade);
-    this.h1.on("clientError", onClientError);
-    // The server never listens itself; this starts its header and request timeout checks.
-    this.h1.emit("listening");
     const h2settings: http2.ServerOptions = {
       maxHeaderListPairs: limits.maxHeadersCount,
       maxSessionMemory: 64,
@@ -106,15 +106,9 @@ export class RunningListener {
     this.h2c.on("request", ctx.hcm.handleRequest);
     this.h2c.on("session", (s: http2.ServerHttp2Session) => this.track(s));
     this.h2c.setTimeout(limits.idleTimeoutMs);
-    this.tlsHttp = http2.createSecureServer({
-      ...h2settings,
-      allowHTTP1: true,
-      maxHeaderSize: limits.maxHeaderBytes,
-    } as http2.SecureServerOptions);
+    // Only connections that chose `h2` by ALPN reach it: HTTP/1.1 over TLS goes to the HTTP/1.1 server.
+    this.tlsHttp = http2.createSecureServer(h2settings);
     this.tlsHttp.on("request", ctx.hcm.handleRequest);
-    // HTTP/1.1 over TLS goes to Node's HTTP/1.1 parser with this server as its own: an upgrade
-    // (WebSocket over wss://) reaches the tunnel only when this server listens for it.
-    this.tlsHttp.on("upgrade", ctx.hcm.handleUpgrade);
     this.tlsHttp.on("session", (s: http2.ServerHttp2Session) => this.track(s));
     this.tlsHttp.setTimeout(limits.idleTimeoutMs);
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -232,7 +226,7 @@ export class RunningListener {
       case "http": {
         this.attach(raw, raw, chain, snapshot, serverName);
         const codec = chain.config.httpConnectionManager?.codec ?? "http1";
-        if (codec === "http1") return void this.h1.emit("connection", raw);
+        if (codec === "http1") return this.h1.serve(raw);
         if (codec === "http2") return void this.h2c.emit("connection", raw);
         return this.sniffPreface(raw);
       }
@@ -309,10 +303,7 @@ export class RunningListener {
         this.h2c.emit("connection", raw);
         return;
       }
-      // The HTTP/1.1 parser reads the socket's handle directly and would never see unshifted
-      // bytes: they are handed to its data listener instead.
-      this.h1.emit("connection", raw);
-      raw.emit("data", head);
+      this.h1.serve(raw, head);
       raw.resume();
     };
     raw.on("data", onData);
@@ -392,6 +383,7 @@ export class RunningListener {
         );
       }
       this.attach(socket, raw, chain, snapshot, serverName);
+      if (socket.alpnProtocol !== "h2") return this.h1.serve(socket);
       // The HTTP/2 server's connection listener expects sockets its own TLS server made: with a
       // `server`, and no longer `secureConnecting` (else the session waits for a client event).
       const made = socket as tls.TLSSocket & { server?: unknown; secureConnecting?: boolean };
@@ -454,21 +446,6 @@ function clientCertificateProblem(socket: tls.TLSSocket, chain: ChainRuntime): s
   }
   if (hasPinning(t.context)) return checkClientCertificate(cert.raw, t.context);
   return undefined;
-}
-
-/** Answers unparseable requests with Envoy's statuses and our codes, then closes. */
-function onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
-  if (!socket.writable || socket.bytesWritten > 0) return void socket.destroy();
-  const [status, text, code] =
-    err.code === "HPE_HEADER_OVERFLOW"
-      ? [431, "Request Header Fields Too Large", "IGW_ERR_HEADERS_TOO_LARGE"]
-      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, "Request Timeout", "IGW_ERR_REQUEST_TIMEOUT"]
-        : [400, "Bad Request", "IGW_ERR_BAD_REQUEST"];
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nx-igw-error-code: ${code}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
-  );
-  socket.destroySoon();
 }
 
 /** The listeners of the proxy: started, kept or stopped as configurations change. */

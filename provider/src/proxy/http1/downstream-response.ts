@@ -1,0 +1,249 @@
+/**
+ * The response to one HTTP/1.1 request from a client: the writing half of node:http's
+ * `ServerResponse` that the connection manager uses (`writeHead`, `write`, `addTrailers`, `end`,
+ * `destroy`, and the `drain` and `close` events), over the client's socket directly.
+ *
+ * The head is kept until the first body bytes or the end, so a small response leaves in one write
+ * (the socket is corked around the pieces). Framing follows the head: its `content-length`, none
+ * for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers included. A response that says
+ * `connection: close`, or answers a request that did, ends the connection when it is done, as does
+ * one that finishes before its request was read to the end (the rest of that request could not be
+ * told from the next one).
+ */
+import { EventEmitter } from "node:events";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import { isHeaderValueText } from "../../istio/translate/wire-text";
+import type { ProxyErrorCode } from "../errors";
+import type { HeaderMap } from "../router/header-operations";
+
+/** Trailer fields by name (node:http's form: numbers are written as text). */
+export type Trailers = Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
+/** What a response tells the connection it belongs to. */
+export interface ResponseOwner {
+  /** The response is written (`finished`) or will never be (the connection closed); called once. */
+  responseDone(res: Http1Response, finished: boolean): void;
+}
+
+/** A header name: an RFC 9110 token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A header node:http would have refused to write, with node:http's error code. */
+function invalidHeader(code: string, message: string): Error {
+  return Object.assign(new TypeError(message), { code });
+}
+
+/** Ends a response's tick ({@link Http1Response.flush}); one function for all, no closure per response. */
+function uncork(res: Http1Response): void {
+  res.flush();
+}
+
+let dateSecond = 0;
+let dateText = "";
+
+/** The `date` header's value, made once a second (every response carries it, as Envoy's do). */
+export function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
+/** The response to one client request on an HTTP/1.1 connection. */
+export class Http1Response extends EventEmitter {
+  /** True once `writeHead` was called (the head may still be waiting for the first body bytes). */
+  headersSent = false;
+  /** True when the body is sent chunked (then trailers can follow it). */
+  chunkedEncoding = false;
+  /** True once the whole response was handed to the socket. */
+  writableFinished = false;
+  /** The status written, 0 before `writeHead`. */
+  statusCode = 0;
+  /** True when the connection must close after this response. */
+  closeAfter: boolean;
+  /**
+   * Answers the request with the failure `code` when the client breaks it after it was handed over
+   * (too slow to send its body, or a body that breaks the framing): set by the connection manager,
+   * which owns the response and logs the request.
+   */
+  onRequestFailure: ((code: ProxyErrorCode) => void) | undefined;
+  private head: string | undefined;
+  private hasBody = true;
+  private ended = false;
+  private done = false;
+  private waitingForDrain = false;
+  private corked = false;
+  private trailers: Trailers | undefined;
+
+  constructor(
+    /** The client's socket. */
+    readonly socket: Socket,
+    private readonly owner: ResponseOwner,
+    /** The request is a HEAD: its response carries no body whatever its head says. */
+    private readonly isHead: boolean,
+    keepAlive: boolean,
+  ) {
+    super();
+    this.closeAfter = !keepAlive;
+  }
+
+  /** Sets the status and headers; they leave with the first body bytes or the end. */
+  writeHead(status: number, headers: HeaderMap): this {
+    if (this.headersSent)
+      throw invalidHeader("ERR_HTTP_HEADERS_SENT", "the response head was already written");
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
+    let hasLength = false;
+    let hasDate = false;
+    for (const name in headers) {
+      const value = headers[name]!;
+      if (!TOKEN.test(name))
+        throw invalidHeader("ERR_INVALID_HTTP_TOKEN", `invalid header name ${JSON.stringify(name)}`);
+      const lower = name.toLowerCase();
+      if (lower === "content-length") hasLength = true;
+      else if (lower === "date") hasDate = true;
+      else if (lower === "transfer-encoding")
+        continue; // the framing is this response's own
+      else if (lower === "connection" && /(^|,)\s*close\s*(,|$)/i.test(String(value))) this.closeAfter = true;
+      if (typeof value === "string") {
+        if (!isHeaderValueText(value))
+          throw invalidHeader("ERR_INVALID_CHAR", `invalid value of header ${JSON.stringify(name)}`);
+        text += `${name}: ${value}\r\n`;
+      } else {
+        for (const v of value) {
+          if (!isHeaderValueText(v))
+            throw invalidHeader("ERR_INVALID_CHAR", `invalid value of header ${JSON.stringify(name)}`);
+          text += `${name}: ${v}\r\n`;
+        }
+      }
+    }
+    if (!hasDate) text += `date: ${httpDate()}\r\n`;
+    this.hasBody = !(this.isHead || status < 200 || status === 204 || status === 304);
+    if (this.hasBody && !hasLength) {
+      this.chunkedEncoding = true;
+      text += "transfer-encoding: chunked\r\n";
+    }
+    if (this.closeAfter && !/(^|\r\n)connection:/i.test(text)) text += "connection: close\r\n";
+    this.statusCode = status;
+    this.head = text + "\r\n";
+    this.headersSent = true;
+    return this;
+  }
+
+  /** Sends a piece of the body; false when the socket's buffer is full (wait for `drain`). */
+  write(chunk: Buffer | string): boolean {
+    if (this.ended || this.done) return false;
+    if (!this.headersSent) this.writeHead(200, {});
+    this.cork();
+    const socket = this.socket;
+    const head = this.head;
+    if (head !== undefined) {
+      this.head = undefined;
+      socket.write(head, "latin1");
+    }
+    if (!this.hasBody || chunk.length === 0)
+      return this.flowing(socket.writableLength < socket.writableHighWaterMark);
+    let flowing: boolean;
+    if (this.chunkedEncoding) {
+      const length = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+      socket.write(`${length.toString(16)}\r\n`, "latin1");
+      socket.write(chunk);
+      flowing = socket.write("\r\n", "latin1");
+    } else {
+      flowing = socket.write(chunk);
+    }
+    return this.flowing(flowing);
+  }
+
+  /** Trailers for the end of a chunked body (ignored otherwise, as node:http ignores them). */
+  addTrailers(trailers: Trailers): void {
+    this.trailers = trailers;
+  }
+
+  /**
+   * Sends the rest of the response (with `chunk` as its last body bytes, if given). It is done
+   * once the socket has it all, at the end of this tick.
+   */
+  end(chunk?: Buffer | string): this {
+    if (this.ended || this.done) return this;
+    if (!this.headersSent) this.writeHead(200, {});
+    if (chunk !== undefined && chunk.length > 0) this.write(chunk);
+    this.cork();
+    this.ended = true;
+    const socket = this.socket;
+    if (this.head !== undefined) {
+      socket.write(this.head, "latin1");
+      this.head = undefined;
+    }
+    if (this.chunkedEncoding) socket.write(this.lastChunk(), "latin1");
+    return this;
+  }
+
+  /** Abandons the response: the connection is closed (the client sees it cut short). A finished response stays. */
+  destroy(): void {
+    if (!this.done) this.socket.destroy();
+  }
+
+  /** The connection closed before the response was written: it ends here, unfinished. */
+  abandon(): void {
+    this.finish(false);
+  }
+
+  /**
+   * Holds what this tick writes until its end, as node:http does: a response whose head, body
+   * and end come in one tick (most do) leaves in one system call, not one per piece.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(uncork, this);
+  }
+
+  /** The tick is over: what it wrote goes to the socket, and an ended response is done. */
+  flush(): void {
+    this.corked = false;
+    const socket = this.socket;
+    socket.uncork();
+    if (this.ended) this.finish(!socket.destroyed);
+  }
+
+  private finish(finished: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.writableFinished = finished;
+    if (finished) this.emit("finish");
+    this.emit("close");
+    this.owner.responseDone(this, finished);
+  }
+
+  private flowing(ok: boolean): boolean {
+    if (!ok && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.socket.once("drain", () => {
+        this.waitingForDrain = false;
+        if (!this.done) this.emit("drain");
+      });
+    }
+    return ok;
+  }
+
+  /** The last chunk and the trailer section. */
+  private lastChunk(): string {
+    let text = "0\r\n";
+    const trailers = this.trailers;
+    if (trailers !== undefined) {
+      for (const name in trailers) {
+        const value = trailers[name];
+        if (value === undefined || !TOKEN.test(name)) continue;
+        for (const v of typeof value === "object" ? value : [String(value)]) {
+          if (isHeaderValueText(v)) text += `${name}: ${v}\r\n`;
+        }
+      }
+    }
+    return text + "\r\n";
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * A request's header lines as the proxy reads them: one object keyed by lower-case name, the form
+ * node:http's `IncomingMessage.headers` has, which the router, the header operations and the
+ * access log were written against. Repeated headers combine as node:http combines them, so routing
+ * does not change with the server underneath: `set-cookie` lists every value, `cookie` joins them
+ * with `; `, the headers that may appear once keep the first, and the rest join with `, ` (as
+ * Envoy matches a repeated header against its values joined by commas).
+ */
+import type { IncomingHttpHeaders } from "node:http";
+
+/** Headers a request carries at most once: node:http keeps the first and drops the others. */
+const SINGLE = new Set([
+  "age",
+  "authorization",
+  "content-length",
+  "content-type",
+  "etag",
+  "expires",
+  "from",
+  "host",
+  "if-modified-since",
+  "if-unmodified-since",
+  "last-modified",
+  "location",
+  "max-forwards",
+  "proxy-authorization",
+  "referer",
+  "retry-after",
+  "server",
+  "user-agent",
+]);
+
+/** The headers object of `raw` (names and values alternating, as sent). */
+export function requestHeaders(raw: readonly string[]): IncomingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = lowerCase(raw[i]!);
+    const value = raw[i + 1]!;
+    const seen = out[name];
+    if (seen === undefined) {
+      if (name === "set-cookie") out[name] = [value];
+      else if (name === "__proto__")
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true });
+      else out[name] = value;
+    } else if (typeof seen !== "string") {
+      seen.push(value);
+    } else if (!SINGLE.has(name)) {
+      out[name] = `${seen}${name === "cookie" ? "; " : ", "}${value}`;
+    }
+  }
+  return out;
+}
+
+/** `name` in lower case, without a copy when it already is (most clients send lower case or few capitals). */
+function lowerCase(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return name.toLowerCase();
+  }
+  return name;
+}

@@ -1,0 +1,488 @@
+/**
+ * One client connection speaking HTTP/1.1 to the proxy, Envoy's HTTP/1.1 server codec in small:
+ * requests are read by Node's llhttp ({@link RequestParser}), strictly, and served one at a time in
+ * the order they came. A client may pipeline: requests read while another is being answered wait
+ * their turn, and the connection stops reading from the client while one waits, so pipelining costs
+ * no more memory than a socket read. Bodies stream with backpressure both ways.
+ *
+ * What a client gets wrong is answered here, before any routing, and ends the connection: a
+ * malformed request 400, a head over the size or count limit 431, HTTP/1.0 426 (Istio's gateways
+ * leave Envoy's `accept_http_10` off), a head not received within the headers timeout 408. A body
+ * not received within the request timeout is answered 408 through the connection manager, which
+ * owns that request's response. A connection with nothing to do closes after the idle timeout.
+ */
+import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { ProxyErrorCode } from "../errors";
+import { ERROR_STATUS } from "../errors";
+import { STATUS_CODES } from "node:http";
+import { Http1Request } from "./downstream-request";
+import type { BodyFlow } from "./downstream-request";
+import { Http1Response, httpDate } from "./downstream-response";
+import type { ResponseOwner } from "./downstream-response";
+import { methodName, RequestParser } from "./llhttp";
+import { requestHeaders } from "./request-headers";
+
+/** What the connections of one {@link Http1Server} share. */
+export interface Http1ServerSettings {
+  /** Most bytes of a request head. */
+  readonly maxHeaderBytes: number;
+  /** Most request headers. */
+  readonly maxHeadersCount: number;
+  /** Time from a request's first byte to the end of its head, ms. */
+  readonly headersTimeoutMs: number;
+  /** Time from a request's first byte to its end, ms. */
+  readonly requestTimeoutMs: number;
+  /** Time a connection may wait for a request with nothing in flight, ms. */
+  readonly idleTimeoutMs: number;
+  /** The `server` header of the answers the codec makes itself. */
+  readonly serverName: string;
+  /** Serves one request. */
+  onRequest(req: Http1Request, res: Http1Response): void;
+  /** Takes over a connection whose request asked for an upgrade; `head` is what followed the request. */
+  onUpgrade(req: Http1Request, socket: Socket, head: Buffer): void;
+  /** The server is draining: connections close when their response ends. */
+  draining(): boolean;
+  /** The codec refused a request itself (`req`, when its head was read): for the access log and metrics. */
+  onRefusal(socket: Socket, code: ProxyErrorCode, req: Http1Request | undefined): void;
+}
+
+/** What a connection tells the server that holds it. */
+export interface ConnectionRegistry {
+  readonly settings: Http1ServerSettings;
+  /** The connection is gone (closed, or taken over by an upgrade). */
+  forget(c: Http1ServerConnection): void;
+}
+
+/** A request read from the client, waiting its turn or being served. */
+interface Exchange {
+  readonly kind: "exchange";
+  readonly req: Http1Request;
+  readonly res: Http1Response;
+  /** `Expect: 100-continue` with a body: the client waits for the interim response. */
+  readonly expectContinue: boolean;
+}
+
+/** A request that asked for a protocol upgrade, with the bytes that followed its head. */
+interface Upgrade {
+  readonly kind: "upgrade";
+  readonly req: Http1Request;
+  head: Buffer;
+}
+
+/** A client error to answer, after the responses owed before it. */
+interface Refusal {
+  readonly kind: "refusal";
+  readonly code: ProxyErrorCode;
+  /** The refused request, when its head was read. */
+  readonly req?: Http1Request;
+}
+
+type Turn = Exchange | Upgrade | Refusal;
+
+/** Why the connection is not reading from the client (several at once are possible). */
+const PAUSED_BY_BODY = 1;
+const PAUSED_BY_QUEUE = 2;
+const PAUSED_FOR_GOOD = 4;
+
+/** What the deadline of a connection is for. */
+const enum Wait {
+  None,
+  Idle,
+  Headers,
+  Body,
+}
+
+/** One HTTP/1.1 client connection. */
+export class Http1ServerConnection implements BodyFlow, ResponseOwner {
+  private readonly parser: RequestParser;
+  private readonly settings: Http1ServerSettings;
+  /** The turn being served; undefined between requests. */
+  private active: Turn | undefined;
+  /** Turns read while another was served, in order. */
+  private readonly queue: Turn[] = [];
+  /** The request whose head or body is being read, until its end. */
+  private reading: Http1Request | undefined;
+  /** Header lines and target llhttp flushed before the end of a head. */
+  private lines: string[] = [];
+  private target = "";
+  private paused = 0;
+  /** No more requests are read (a refusal or an upgrade ends the HTTP/1.1 conversation). */
+  private stopped = false;
+  private closed = false;
+  /** The connection is ending: what the client still sends is read and dropped. */
+  private closing = false;
+  /** When the request being read began. */
+  private messageStart = 0;
+  /** A request's head has begun and not ended. */
+  private inHead = false;
+  /** When the connection's wait runs out (performance.now()), and what it waits for. */
+  deadline = 0;
+  private wait = Wait.None;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly registry: ConnectionRegistry,
+  ) {
+    const settings = registry.settings;
+    this.settings = settings;
+    this.parser = new RequestParser(
+      {
+        onMessageBegin: this.onMessageBegin,
+        onHeaders: this.onHeaders,
+        onHeadersComplete: this.onHeadersComplete,
+        onBody: this.onBody,
+        onMessageComplete: this.onMessageComplete,
+      },
+      settings.maxHeaderBytes,
+    );
+    this.arm(Wait.Idle, performance.now());
+    socket.on("data", this.onData);
+    socket.on("error", ignore);
+    socket.once("close", this.onClose);
+  }
+
+  /** Reads bytes given before the connection was handed over (a sniffed preface), then the socket. */
+  feed(head: Buffer): void {
+    this.onData(head);
+  }
+
+  /** Ends the connection now if nothing is in flight (draining). */
+  closeIfIdle(): void {
+    if (this.active === undefined && this.queue.length === 0 && !this.closed) this.endGracefully();
+  }
+
+  /** The wait ran out: answers 408 where a request is owed one, or closes an idle connection. */
+  expire(): void {
+    const wait = this.wait;
+    this.arm(Wait.None, 0);
+    if (wait === Wait.Idle) return this.endGracefully();
+    const active = this.active;
+    if (wait === Wait.Body && active?.kind === "exchange") {
+      // The connection manager owns this response: it answers, and logs the request as its own.
+      return this.fail(active.res, "IGW_ERR_REQUEST_TIMEOUT");
+    }
+    this.stop();
+    this.queue.length = 0;
+    this.refuseNow("IGW_ERR_REQUEST_TIMEOUT");
+  }
+
+  // --- reading requests -------------------------------------------------------------------
+
+  private readonly onData = (data: Buffer): void => {
+    if (this.stopped) return;
+    const result = this.parser.execute(data);
+    if (typeof result !== "number") {
+      this.refuse(
+        result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",
+      );
+      return;
+    }
+    if (this.stopped) {
+      const last = this.queue.length > 0 ? this.queue[this.queue.length - 1] : this.active;
+      if (last?.kind === "upgrade" && this.reading === last.req) {
+        last.head = data.subarray(result);
+        this.reading = undefined;
+        if (this.active === last) this.takeOver(last);
+      }
+    }
+  };
+
+  private readonly onMessageBegin = (): void => {
+    const now = performance.now();
+    this.messageStart = now;
+    this.inHead = true;
+    this.lines = [];
+    this.target = "";
+    if (this.active === undefined) this.arm(Wait.Headers, now);
+  };
+
+  private readonly onHeaders = (lines: string[], url: string): void => {
+    for (const l of lines) this.lines.push(l);
+    this.target += url;
+  };
+
+  private readonly onHeadersComplete = (
+    major: number,
+    minor: number,
+    raw: string[] | undefined,
+    method: number,
+    url: string | undefined,
+    _status: undefined,
+    _message: undefined,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number => {
+    if (this.stopped) return 0;
+    if (raw === undefined) {
+      raw = this.lines;
+      this.lines = [];
+    }
+    if (url === undefined || url === "") {
+      url = this.target;
+      this.target = "";
+    }
+    const name = methodName(method);
+    const headers = requestHeaders(raw);
+    const req = new Http1Request(this.socket, name, url, headers, minor, this);
+    if (major !== 1 || minor !== 1) return (this.refuse("IGW_ERR_HTTP_VERSION", req), 0);
+    if (raw.length > this.settings.maxHeadersCount * 2)
+      return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);
+    this.reading = req;
+    // A CONNECT is no upgrade here: it is routed as a request (and refused for its target), after
+    // which the connection cannot go on, llhttp having stopped at its head.
+    const turn: Turn =
+      upgrade && name !== "CONNECT"
+        ? { kind: "upgrade", req, head: EMPTY }
+        : {
+            kind: "exchange",
+            req,
+            res: new Http1Response(this.socket, this, name === "HEAD", keepAlive && !upgrade),
+            expectContinue: hasBody(headers) && isContinue(headers.expect),
+          };
+    if (upgrade) this.stop();
+    this.inHead = false;
+    if (this.active === undefined) {
+      this.begin(turn, this.messageStart);
+    } else {
+      this.queue.push(turn);
+      this.pause(PAUSED_BY_QUEUE);
+    }
+    return 0;
+  };
+
+  private readonly onBody = (chunk: Buffer): void => {
+    if (!this.stopped) this.reading?.receive(chunk);
+  };
+
+  private readonly onMessageComplete = (): void => {
+    // llhttp flushes a trailer section with the request's target again: neither is kept.
+    this.lines = [];
+    this.target = "";
+    const req = this.reading;
+    if (req === undefined || this.stopped) return;
+    this.reading = undefined;
+    req.receiveEnd();
+    const active = this.active;
+    if (active !== undefined && active.kind !== "refusal" && active.req === req) this.arm(Wait.None, 0);
+  };
+
+  // --- serving turns ------------------------------------------------------------------------
+
+  /** Serves `turn` now; `from` is when its request began, for the request timeout. */
+  private begin(turn: Turn, from: number): void {
+    this.active = turn;
+    if (turn.kind === "refusal") return this.refuseNow(turn.code, turn.req);
+    if (turn.kind === "upgrade") {
+      // Taken over once the parser has handed back the bytes after the head.
+      if (this.reading !== turn.req) this.takeOver(turn);
+      return;
+    }
+    const req = turn.req;
+    if (req.complete) this.arm(Wait.None, 0);
+    else this.arm(Wait.Body, from);
+    if (turn.expectContinue) this.socket.write(CONTINUE, "latin1");
+    if (this.settings.draining()) turn.res.closeAfter = true;
+    try {
+      this.settings.onRequest(req, turn.res);
+    } catch (err) {
+      console.error(`istio-gateway proxy: internal error: ${(err as Error).stack ?? String(err)}`);
+      this.socket.destroy();
+    }
+  }
+
+  /** A response ended (or was abandoned): the connection goes on to the next turn, or closes. */
+  responseDone(res: Http1Response, finished: boolean): void {
+    const active = this.active;
+    if (active?.kind !== "exchange" || active.res !== res) return;
+    this.active = undefined;
+    if (!finished || this.closed) return void this.socket.destroy();
+    // A request not read to its end leaves bytes that could not be told from the next request.
+    if (res.closeAfter || !active.req.complete || this.settings.draining()) {
+      return this.endGracefully();
+    }
+    const next = this.queue.shift();
+    if (this.queue.length === 0) this.resume(PAUSED_BY_QUEUE);
+    const now = performance.now();
+    if (next !== undefined) return this.begin(next, now);
+    this.arm(this.inHead ? Wait.Headers : Wait.Idle, now);
+  }
+
+  /**
+   * Refuses what is being read (`refused`, when its head was read), after the responses owed
+   * before it; nothing more is read.
+   */
+  private refuse(code: ProxyErrorCode, refused?: Http1Request): void {
+    const reading = this.reading;
+    this.stop();
+    this.reading = undefined;
+    const active = this.active;
+    if (
+      reading !== undefined &&
+      active !== undefined &&
+      active.kind !== "refusal" &&
+      active.req === reading
+    ) {
+      // The body of the request being served broke the framing: its response is the refusal.
+      // It is answered first: the abort then fails its forwarding, which finds the response sent.
+      const res = (active as Exchange).res;
+      this.fail(res, code);
+      reading.abort();
+      return;
+    }
+    if (reading !== undefined) {
+      // A waiting request whose body broke the framing: it is answered by the refusal instead.
+      const i = this.queue.findIndex((t) => t.kind !== "refusal" && t.req === reading);
+      if (i >= 0) this.queue.length = i;
+      reading.abort();
+    }
+    const turn: Refusal =
+      refused === undefined ? { kind: "refusal", code } : { kind: "refusal", code, req: refused };
+    if (this.active === undefined) this.begin(turn, 0);
+    else this.queue.push(turn);
+  }
+
+  /** Answers the request being served with the failure `code` (through its owner), then the connection ends. */
+  private fail(res: Http1Response, code: ProxyErrorCode): void {
+    if (res.headersSent) return void this.socket.destroy();
+    res.closeAfter = true;
+    if (res.onRequestFailure !== undefined) res.onRequestFailure(code);
+    else this.refuseNow(code);
+  }
+
+  /** Writes the refusal for `code` and ends the connection; the refusal is reported with `req`, if read. */
+  private refuseNow(code: ProxyErrorCode, req?: Http1Request): void {
+    this.stop();
+    this.settings.onRefusal(this.socket, code, req);
+    const status = ERROR_STATUS[code].status;
+    if (this.socket.writable) {
+      this.socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\nx-igw-error-code: ${code}\r\ncontent-length: 0\r\nconnection: close\r\ndate: ${httpDate()}\r\nserver: ${this.settings.serverName}\r\n\r\n`,
+        "latin1",
+      );
+    }
+    this.endGracefully();
+  }
+
+  /**
+   * Ends the connection after what was written, as Envoy's delayed close does: it half-closes,
+   * then reads on (and drops what it reads) until the client closes too, or for a second. Closing
+   * at once with the client's bytes unread would make the close a reset, and a reset can make the
+   * client drop the responses it has not read yet, the last one included.
+   */
+  private endGracefully(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.stop();
+    this.arm(Wait.None, 0);
+    const socket = this.socket;
+    socket.end();
+    if (!this.closed) socket.resume();
+    setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS).unref();
+  }
+
+  /** Hands the connection to the upgrade's handler, with the bytes after the request head. */
+  private takeOver(turn: Upgrade): void {
+    this.detach();
+    this.registry.forget(this);
+    // Paused, so nothing is lost before the tunnel reads: its pipe resumes the socket.
+    this.socket.pause();
+    try {
+      this.settings.onUpgrade(turn.req, this.socket, turn.head);
+    } catch (err) {
+      console.error(`istio-gateway proxy: internal error: ${(err as Error).stack ?? String(err)}`);
+      this.socket.destroy();
+    }
+  }
+
+  // --- the socket ---------------------------------------------------------------------------
+
+  /** The body's buffer is full: stop reading the socket until it is read. */
+  pauseBody(): void {
+    this.pause(PAUSED_BY_BODY);
+  }
+
+  /** The body was read: read the socket again. */
+  resumeBody(): void {
+    this.resume(PAUSED_BY_BODY);
+  }
+
+  private pause(reason: number): void {
+    if (this.closing) return;
+    if (this.paused === 0) this.socket.pause();
+    this.paused |= reason;
+  }
+
+  private resume(reason: number): void {
+    if ((this.paused & reason) === 0) return;
+    this.paused &= ~reason;
+    if (this.paused === 0 && !this.closed) this.socket.resume();
+  }
+
+  /** Reads no more requests. */
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pause(PAUSED_FOR_GOOD);
+  }
+
+  private arm(wait: Wait, from: number): void {
+    const s = this.settings;
+    this.wait = wait;
+    this.deadline =
+      wait === Wait.None
+        ? 0
+        : from +
+          (wait === Wait.Idle
+            ? s.idleTimeoutMs
+            : wait === Wait.Headers
+              ? s.headersTimeoutMs
+              : s.requestTimeoutMs);
+  }
+
+  /** Lets go of the socket: no more reading, waiting or answering here. */
+  private detach(): void {
+    const socket = this.socket;
+    socket.removeListener("data", this.onData);
+    socket.removeListener("error", ignore);
+    socket.removeListener("close", this.onClose);
+    this.arm(Wait.None, 0);
+    this.closed = true;
+    this.parser.close();
+  }
+
+  private readonly onClose = (): void => {
+    if (this.closed) return;
+    this.closed = true;
+    this.arm(Wait.None, 0);
+    this.parser.close();
+    this.registry.forget(this);
+    this.reading?.abort();
+    const active = this.active;
+    this.active = undefined;
+    if (active !== undefined && active.kind !== "refusal") {
+      active.req.abort();
+      if (active.kind === "exchange") active.res.abandon();
+    }
+    for (const t of this.queue) if (t.kind !== "refusal") t.req.abort();
+    this.queue.length = 0;
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+/** How long an ending connection waits for the client to close (Envoy's `delayed_close_timeout`). */
+const DELAYED_CLOSE_MS = 1000;
+const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+
+function ignore(): void {}
+
+/** Whether a request's head announces a body. */
+function hasBody(headers: { "content-length"?: string; "transfer-encoding"?: string }): boolean {
+  const cl = headers["content-length"];
+  return cl === undefined ? headers["transfer-encoding"] !== undefined : cl !== "0";
+}
+
+/** Whether an `Expect` header asks for `100-continue`. */
+function isContinue(expect: string | undefined): boolean {
+  return expect !== undefined && expect.toLowerCase() === "100-continue";
+}
