@@ -13,7 +13,7 @@ import {
   listObjects,
 } from "../../provider/src/proxy/kubernetes";
 import { kubeconfigText, startCluster, type LocalCluster } from "../e2e/support/cluster";
-import { controlPlaneSuite, eventually, Relay } from "./support";
+import { controlPlaneSuite, eventually, Relay, waitForEstablishedCrds } from "./support";
 
 const PROXY_NS = "istio-system";
 const identity = { namespace: PROXY_NS, labels: { istio: "ingressgateway", app: "gw" } };
@@ -184,7 +184,7 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     kc = new KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
     await apply(...buildCustomResourceDefinitions());
-    await cluster.kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+    await waitForEstablishedCrds((args) => cluster.kubectl(args));
     await apply(...objects);
     source = startSource(kc, log);
     await source.start();

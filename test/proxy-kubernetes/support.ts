@@ -89,3 +89,21 @@ export async function eventually(what: string, probe: () => boolean, timeoutMs =
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * Waits until every CRD is Established. Right after CRDs are created, kubectl may find one whose
+ * status has no conditions yet and fail at once ("status.conditions accessor error") instead of
+ * waiting: that case is asked again, for up to the same minute.
+ */
+export async function waitForEstablishedCrds(kubectl: (args: string[]) => Promise<string>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+      return;
+    } catch (err) {
+      if (!/status\.conditions accessor error/.test(String(err)) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
