@@ -415,6 +415,29 @@ describe("downstream HTTP/1.1", () => {
     assert.equal(c.pending.length, 0);
   });
 
+  it("serves an h2c upgrade request as HTTP/1.1, as Envoy does, and routes the next request on its own", async () => {
+    const c = await connect();
+    await c.write(
+      "POST /h2c HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n" +
+        "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello" +
+        "GET /direct HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    );
+    const first = await c.readResponse();
+    assert.match(first.raw.toString("latin1"), /^HTTP\/1\.1 200 OK\r\n/);
+    const s = seen(first);
+    assert.deepEqual(
+      [
+        s.method,
+        s.url,
+        s.bodyLength,
+        ["connection", "upgrade", "http2-settings"].map((h) => rawValues(s.rawHeaders, h)),
+      ],
+      ["POST", "/h2c", 5, [[], [], []]],
+    );
+    const second = await c.readResponse();
+    assert.deepEqual([second.status, second.body.toString()], [200, DIRECT_BODY]);
+  });
+
   it("closes after answering a Connection: close request", async () => {
     const c = await connect();
     await c.write("GET /close HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");

@@ -170,21 +170,27 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   // --- reading requests -------------------------------------------------------------------
 
   private readonly onData = (data: Buffer): void => {
-    if (this.stopped) return;
-    const result = this.parser.execute(data);
-    if (typeof result !== "number") {
-      this.refuse(
-        result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",
-      );
-      return;
-    }
-    if (this.stopped) {
-      const last = this.queue.length > 0 ? this.queue[this.queue.length - 1] : this.active;
-      if (last?.kind === "upgrade" && this.reading === last.req) {
-        last.head = data.subarray(result);
-        this.reading = undefined;
-        if (this.active === last) this.takeOver(last);
+    // llhttp stops after a request that asked for an upgrade; unless the connection was handed
+    // over (an `h2c` upgrade is served as HTTP/1.1), it goes on with the rest of the bytes.
+    for (let offset = 0; offset < data.length && !this.stopped;) {
+      const rest = offset === 0 ? data : data.subarray(offset);
+      const result = this.parser.execute(rest);
+      if (typeof result !== "number") {
+        this.refuse(
+          result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",
+        );
+        return;
       }
+      if (this.stopped) {
+        const last = this.queue.length > 0 ? this.queue[this.queue.length - 1] : this.active;
+        if (last?.kind === "upgrade" && this.reading === last.req) {
+          last.head = rest.subarray(result);
+          this.reading = undefined;
+          if (this.active === last) this.takeOver(last);
+        }
+        return;
+      }
+      offset += result;
     }
   };
 
@@ -230,17 +236,20 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);
     this.reading = req;
     // A CONNECT is no upgrade here: it is routed as a request (and refused for its target), after
-    // which the connection cannot go on, llhttp having stopped at its head.
-    const turn: Turn =
-      upgrade && name !== "CONNECT"
-        ? { kind: "upgrade", req, head: EMPTY }
-        : {
-            kind: "exchange",
-            req,
-            res: new Http1Response(this.socket, this, name === "HEAD", keepAlive && !upgrade),
-            expectContinue: hasBody(headers) && isContinue(headers.expect),
-          };
-    if (upgrade) this.stop();
+    // which the connection cannot go on, llhttp having stopped at its head. An `h2c` upgrade is
+    // served as the HTTP/1.1 request it also is, as Envoy serves it: its upgrade headers are
+    // hop-by-hop and go no further.
+    const connect = name === "CONNECT";
+    const tunnel = upgrade && !connect && !isH2c(headers.upgrade);
+    const turn: Turn = tunnel
+      ? { kind: "upgrade", req, head: EMPTY }
+      : {
+          kind: "exchange",
+          req,
+          res: new Http1Response(this.socket, this, name === "HEAD", keepAlive && !connect),
+          expectContinue: hasBody(headers) && isContinue(headers.expect),
+        };
+    if (tunnel || connect) this.stop();
     this.inHead = false;
     if (this.active === undefined) {
       this.begin(turn, this.messageStart);
@@ -480,6 +489,11 @@ function ignore(): void {}
 function hasBody(headers: { "content-length"?: string; "transfer-encoding"?: string }): boolean {
   const cl = headers["content-length"];
   return cl === undefined ? headers["transfer-encoding"] !== undefined : cl !== "0";
+}
+
+/** Whether an `Upgrade` header asks for HTTP/2 over cleartext (RFC 7540 §3.2). */
+function isH2c(upgrade: string | undefined): boolean {
+  return upgrade !== undefined && upgrade.trim().toLowerCase() === "h2c";
 }
 
 /** Whether an `Expect` header asks for `100-continue`. */
