@@ -13,9 +13,8 @@ import http from "node:http";
 import type net from "node:net";
 import type tls from "node:tls";
 import { after, before, describe, it } from "node:test";
-import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
-import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
-import type { ConnectionLimits } from "../../provider/src/proxy/listener/listener-manager";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { startConfigProxy } from "./support/config-proxy";
 import { TestPki } from "./support/certs";
 import {
   cluster,
@@ -162,29 +161,6 @@ function endToEnd(r: RawResponse): [string, string][] {
   return r.headers.filter(([k]) => !VOLATILE.has(k)).map(([k, v]) => [k, v]);
 }
 
-/** Starts a proxy on `config` with `limits`; access-log lines are parsed into `access`. */
-async function startProxy(
-  config: ProxyConfig,
-  access: Record<string, unknown>[],
-  limits: Partial<ConnectionLimits> = {},
-): Promise<GatewayProxy> {
-  const proxy = new GatewayProxy({
-    load: () => Promise.resolve({ config, messages: [] }),
-    watchPaths: [],
-    namespace: "istio-system",
-    limits,
-    log: () => {},
-    accessLog: {
-      write: (text: string) => {
-        for (const line of text.split("\n"))
-          if (line !== "") access.push(JSON.parse(line) as Record<string, unknown>);
-      },
-    },
-  });
-  await proxy.start();
-  return proxy;
-}
-
 /** The access-log line whose path is `path`, waiting for the batch to be written (bounded). */
 async function accessLine(access: Record<string, unknown>[], path: string): Promise<Record<string, unknown>> {
   const until = Date.now() + 3000;
@@ -245,7 +221,7 @@ describe("downstream HTTP/1.1", () => {
       ),
     ];
     const clusters = [cluster("outbound|80||up", [{ address: "127.0.0.1", port: upstream.port }])];
-    proxy = await startProxy(
+    proxy = await startConfigProxy(
       proxyConfig(
         "h1",
         [
@@ -260,11 +236,13 @@ describe("downstream HTTP/1.1", () => {
     );
     port = proxy.boundPorts().get(8080)!;
     tlsPort = proxy.boundPorts().get(443)!;
-    timed = await startProxy(proxyConfig("h1-timed", [httpListener(8080, routes)], clusters), timedAccess, {
-      headersTimeoutMs: 300,
-      requestTimeoutMs: 500,
-      idleTimeoutMs: 300,
-    });
+    timed = await startConfigProxy(
+      proxyConfig("h1-timed", [httpListener(8080, routes)], clusters),
+      timedAccess,
+      {
+        limits: { headersTimeoutMs: 300, requestTimeoutMs: 500, idleTimeoutMs: 300 },
+      },
+    );
     timedPort = timed.boundPorts().get(8080)!;
   });
 

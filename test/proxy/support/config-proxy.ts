@@ -1,11 +1,14 @@
 /** A proxy on one fixed configuration, as the suites that build their ProxyConfig by hand start it. */
 import type { ProxyConfig } from "../../../provider/src/istio/translate/proxy-config";
 import { GatewayProxy } from "../../../provider/src/proxy/gateway-proxy";
+import type { ConnectionLimits } from "../../../provider/src/proxy/listener/listener-manager";
 
 /** What {@link startConfigProxy} may add. */
 export interface ConfigProxyOptions {
   /** Serve the status port too (on a free loopback port). */
   readonly statusPort?: boolean;
+  /** Connection limits other than the defaults. */
+  readonly limits?: Partial<ConnectionLimits>;
 }
 
 /**
@@ -22,6 +25,7 @@ export async function startConfigProxy(
     watchPaths: [],
     namespace: "istio-system",
     ...(options.statusPort === true ? { statusPort: 0, statusHost: "127.0.0.1" } : {}),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
     log: () => {},
     accessLog: {
       write: (text: string) => {

@@ -67,6 +67,20 @@ interface NativeParserClass {
   readonly kOnMessageComplete: number;
 }
 
+/** Makes `native` a strict (no leniency flags) parser of `type` messages calling `events`. */
+function strict(
+  native: NativeParser,
+  type: number,
+  maxHeaderSize: number,
+  events: ResponseParserEvents | RequestParserEvents,
+): void {
+  native.initialize(type, {}, maxHeaderSize, 0);
+  native[HTTPParser.kOnHeaders] = events.onHeaders;
+  native[HTTPParser.kOnHeadersComplete] = events.onHeadersComplete;
+  native[HTTPParser.kOnBody] = events.onBody;
+  native[HTTPParser.kOnMessageComplete] = events.onMessageComplete;
+}
+
 /** What a {@link ResponseParser} reports; the return of `onHeadersComplete` is llhttp's (1: no body). */
 export interface ResponseParserEvents {
   onHeaders: OnHeaders;
@@ -80,12 +94,7 @@ export class ResponseParser {
   private readonly native = new HTTPParser();
 
   constructor(events: ResponseParserEvents, maxHeaderSize: number) {
-    const p = this.native;
-    p.initialize(HTTPParser.RESPONSE, {}, maxHeaderSize, 0);
-    p[HTTPParser.kOnHeaders] = events.onHeaders;
-    p[HTTPParser.kOnHeadersComplete] = events.onHeadersComplete;
-    p[HTTPParser.kOnBody] = events.onBody;
-    p[HTTPParser.kOnMessageComplete] = events.onMessageComplete;
+    strict(this.native, HTTPParser.RESPONSE, maxHeaderSize, events);
   }
 
   /** Parses the next bytes; a returned error (code `HPE_*`) ends the connection. */
@@ -149,13 +158,8 @@ export class RequestParser {
   private readonly native = new HTTPParser();
 
   constructor(events: RequestParserEvents, maxHeaderSize: number) {
-    const p = this.native;
-    p.initialize(HTTPParser.REQUEST, {}, maxHeaderSize, 0);
-    p[HTTPParser.kOnMessageBegin] = events.onMessageBegin;
-    p[HTTPParser.kOnHeaders] = events.onHeaders;
-    p[HTTPParser.kOnHeadersComplete] = events.onHeadersComplete;
-    p[HTTPParser.kOnBody] = events.onBody;
-    p[HTTPParser.kOnMessageComplete] = events.onMessageComplete;
+    strict(this.native, HTTPParser.REQUEST, maxHeaderSize, events);
+    this.native[HTTPParser.kOnMessageBegin] = events.onMessageBegin;
   }
 
   /**
