@@ -416,6 +416,18 @@ describe("downstream HTTP/1.1", () => {
     assert.deepEqual([second.status, second.body.toString()], [200, DIRECT_BODY]);
   });
 
+  it("forwards headers named like JavaScript object properties as plain headers", async () => {
+    const c = await connect();
+    await c.write(
+      "GET /names HTTP/1.1\r\nHost: a.test\r\n__proto__: p\r\nConstructor: c1\r\nconstructor: c2\r\ntoString: t\r\n\r\n",
+    );
+    const s = seen(await c.readResponse());
+    assert.deepEqual(
+      ["__proto__", "constructor", "tostring"].map((h) => rawValues(s.rawHeaders, h)),
+      [["p"], ["c1, c2"], ["t"]],
+    );
+  });
+
   it("closes after answering a Connection: close request", async () => {
     const c = await connect();
     await c.write("GET /close HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");

@@ -112,3 +112,28 @@ test("a response head from the HTTP/1.1 parser gets the same treatment: names lo
   assert.deepEqual(downstreamResponseHeadersFromRaw(raw, true), framed);
   assert.deepEqual(downstreamResponseHeadersFromRaw([], false), {});
 });
+
+test("headers named like object properties are headers both ways, never the object's own members", () => {
+  const response = downstreamResponseHeadersFromRaw(
+    ["Constructor", "a", "constructor", "b", "__proto__", "p", "toString", "t"],
+    false,
+  );
+  assert.equal(Object.getPrototypeOf(response), Object.prototype);
+  assert.deepEqual(Object.entries(response), [
+    ["constructor", ["a", "b"]],
+    ["__proto__", "p"],
+    ["tostring", "t"],
+  ]);
+  const request = upstreamRequestHeaders(
+    Object.defineProperty({ host: "a.test" }, "__proto__", { value: "p", enumerable: true }),
+    { clientIp: "10.0.0.1", scheme: "http", keepTeTrailers: false },
+  );
+  assert.equal(Object.getPrototypeOf(request), Object.prototype);
+  assert.deepEqual(
+    Object.entries(request).filter(([k]) => k === "host" || k === "__proto__"),
+    [
+      ["host", "a.test"],
+      ["__proto__", "p"],
+    ],
+  );
+});

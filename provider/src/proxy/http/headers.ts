@@ -10,6 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { HeaderMap } from "../router/header-operations";
+import { headerOf, setHeader } from "../router/header-operations";
 import type { RequestHeaders } from "../router/request";
 
 /** Whether `name` (lower case) is a connection-specific header, removed in both directions. */
@@ -63,7 +64,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
   for (const name in source) {
     if (isHopByHop(name) || dropped?.has(name) === true) continue;
     const value = source[name];
-    if (value !== undefined) out[name] = typeof value === "string" ? value : [...value];
+    if (value !== undefined) setHeader(out, name, typeof value === "string" ? value : [...value]);
   }
   const te = source["te"];
   if (how.keepTeTrailers && typeof te === "string" && te.toLowerCase().includes("trailers")) {
@@ -96,8 +97,8 @@ export function downstreamResponseHeadersFromRaw(raw: readonly string[], dropLen
     }
     if (dropLength && name === "content-length") continue;
     const value = raw[i + 1]!;
-    const seen = out[name];
-    if (seen === undefined) out[name] = value;
+    const seen = headerOf(out, name);
+    if (seen === undefined) setHeader<string | string[]>(out, name, value);
     else if (typeof seen === "string") out[name] = [seen, value];
     else seen.push(value);
   }
@@ -121,7 +122,7 @@ export function downstreamResponseHeaders(
     if (isHopByHop(name) || dropped?.has(name) === true) continue;
     if (dropLength && name === "content-length") continue;
     const value = source[name];
-    if (value !== undefined) out[name] = typeof value === "string" ? value : [...value];
+    if (value !== undefined) setHeader(out, name, typeof value === "string" ? value : [...value]);
   }
   return out;
 }

@@ -7,6 +7,7 @@
  * Envoy matches a repeated header against its values joined by commas).
  */
 import type { IncomingHttpHeaders } from "node:http";
+import { headerOf, setHeader } from "../router/header-operations";
 
 /** Headers a request carries at most once: node:http keeps the first and drops the others. */
 const SINGLE = new Set([
@@ -36,12 +37,9 @@ export function requestHeaders(raw: readonly string[]): IncomingHttpHeaders {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = lowerCase(raw[i]!);
     const value = raw[i + 1]!;
-    const seen = out[name];
+    const seen = headerOf(out, name);
     if (seen === undefined) {
-      if (name === "set-cookie") out[name] = [value];
-      else if (name === "__proto__")
-        Object.defineProperty(out, name, { value, enumerable: true, writable: true });
-      else out[name] = value;
+      setHeader(out, name, name === "set-cookie" ? [value] : value);
     } else if (typeof seen !== "string") {
       seen.push(value);
     } else if (!SINGLE.has(name)) {

@@ -174,7 +174,17 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     // over (an `h2c` upgrade is served as HTTP/1.1), it goes on with the rest of the bytes.
     for (let offset = 0; offset < data.length && !this.stopped;) {
       const rest = offset === 0 ? data : data.subarray(offset);
-      const result = this.parser.execute(rest);
+      let result: ReturnType<RequestParser["execute"]>;
+      try {
+        result = this.parser.execute(rest);
+      } catch (err) {
+        // A defect of ours met while reading (the parser's callbacks run inside execute): this
+        // connection ends, the process goes on.
+        console.error(`istio-gateway proxy: internal error: ${(err as Error).stack ?? String(err)}`);
+        this.stop();
+        this.socket.destroy();
+        return;
+      }
       if (typeof result !== "number") {
         this.refuse(
           result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { requestHeaders } from "./request-headers";
+
+describe("requestHeaders", () => {
+  const cases: [string, string[], Record<string, string | string[]>][] = [
+    ["lower-cases names", ["Host", "a.test", "X-Mixed-Case", "v"], { host: "a.test", "x-mixed-case": "v" }],
+    ["joins a repeated header with commas", ["x-a", "1", "X-A", "2", "x-a", "3"], { "x-a": "1, 2, 3" }],
+    ["joins cookies with semicolons", ["cookie", "a=1", "Cookie", "b=2"], { cookie: "a=1; b=2" }],
+    ["lists every set-cookie", ["set-cookie", "a=1", "set-cookie", "b=2"], { "set-cookie": ["a=1", "b=2"] }],
+    ["keeps the first host", ["host", "a.test", "Host", "b.test"], { host: "a.test" }],
+    [
+      "keeps the first of each single-valued header",
+      ["user-agent", "one", "authorization", "x", "user-agent", "two", "authorization", "y"],
+      { "user-agent": "one", authorization: "x" },
+    ],
+    ["keeps empty values", ["x-empty", ""], { "x-empty": "" }],
+  ];
+  for (const [name, raw, want] of cases) {
+    it(name, () => assert.deepEqual({ ...requestHeaders(raw) }, want));
+  }
+
+  it("keeps headers named like the object's own properties as headers", () => {
+    const headers = requestHeaders([
+      "__proto__",
+      "x",
+      "constructor",
+      "c",
+      "toString",
+      "t",
+      "Constructor",
+      "d",
+    ]);
+    assert.equal(Object.getPrototypeOf(headers), Object.prototype);
+    assert.deepEqual(Object.entries(headers), [
+      ["__proto__", "x"],
+      ["constructor", "c, d"],
+      ["tostring", "t"],
+    ]);
+  });
+});
