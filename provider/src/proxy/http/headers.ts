@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { HeaderMap } from "../router/header-operations";
-import { headerOf, setHeader } from "../router/header-operations";
+import { headerOf, setHeader } from "../router/header-map";
 import type { RequestHeaders } from "../router/request";
 
 /** Whether `name` (lower case) is a connection-specific header, removed in both directions. */

@@ -7,7 +7,7 @@
  * Envoy matches a repeated header against its values joined by commas).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { headerOf, setHeader } from "../router/header-operations";
+import { headerOf, setHeader } from "../router/header-map";
 
 /** Headers a request carries at most once: node:http keeps the first and drops the others. */
 const SINGLE = new Set([

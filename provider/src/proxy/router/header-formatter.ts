@@ -12,6 +12,7 @@
  * `%UPSTREAM_REMOTE_ADDRESS%`, `%RESPONSE_CODE%`.
  */
 import type { RequestHeaders } from "./request";
+import { headerOf } from "./header-map";
 
 /** Per-request facts the formatters read; every field is optional (missing renders empty). */
 export interface FormatterContext {
@@ -62,7 +63,7 @@ function withPort(ip: string | undefined, port: number | undefined): string {
 function header(headers: RequestHeaders | undefined, spec: string): string {
   if (headers === undefined) return "";
   for (const name of spec.split("?")) {
-    const v = headers[name.toLowerCase()];
+    const v = headerOf(headers, name.toLowerCase());
     if (v !== undefined) return typeof v === "string" ? v : v.join(",");
   }
   return "";

@@ -22,23 +22,6 @@ export interface CompiledHeaderOperations {
 /** A mutable header map with lower-case names (Node.js's outgoing header shape). */
 export type HeaderMap = Record<string, string | string[]>;
 
-/**
- * The value of header `name` in `map`, or undefined. A header map is a plain object, so names it
- * inherits (`constructor`, `tostring`, `__proto__`, ...) are read as absent, not as its methods:
- * peers choose header names.
- */
-export function headerOf<V>(map: Readonly<Record<string, V>>, name: string): V | undefined {
-  const value = map[name];
-  return value === undefined || Object.hasOwn(map, name) ? value : undefined;
-}
-
-/** Sets header `name` in `map`; `__proto__` too, which plain assignment would take as the prototype. */
-export function setHeader<V>(map: Record<string, V>, name: string, value: V): void {
-  if (name === "__proto__")
-    Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
-  else map[name] = value;
-}
-
 /** Compiles one level of operations. */
 export function compileHeaderOperations(ops: HeaderOperations): CompiledHeaderOperations {
   return {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { normalizePath } from "./path";
-import { parseQuery, splitPathAndQuery } from "./request";
+import { headerValue, parseQuery, splitPathAndQuery } from "./request";
+import type { RouteRequest } from "./request";
 
 test("normalizePath removes dot segments only", () => {
   assert.deepEqual(
@@ -48,5 +49,21 @@ test("splitPathAndQuery and parseQuery", () => {
       ["b", ""],
       ["c", "x=y"],
     ],
+  );
+});
+
+test("headerValue reads only the request's own headers, whatever their names", () => {
+  const request: RouteRequest = {
+    method: "GET",
+    path: "/",
+    query: "",
+    headers: Object.defineProperty({ "x-a": ["1", "2"] }, "__proto__", { value: "p", enumerable: true }),
+    scheme: "http",
+    authority: "a.test",
+    port: 80,
+  };
+  assert.deepEqual(
+    ["x-a", "__proto__", "constructor", "host"].map((name) => headerValue(request, name)),
+    ["1,2", "p", undefined, "a.test"],
   );
 });

@@ -2,6 +2,7 @@
  * What the router needs to know about a request. The runtime builds one per request from the
  * parsed HTTP message; the router never touches sockets.
  */
+import { headerOf } from "./header-map";
 
 /** Request headers by lower-case name, as Node.js presents them (repeated headers as arrays). */
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -42,7 +43,7 @@ export function headerValue(request: RouteRequest, name: string): string | undef
     case ":path":
       return request.query === "" ? request.path : `${request.path}?${request.query}`;
   }
-  const v = request.headers[name];
+  const v = headerOf(request.headers, name);
   if (v === undefined) return name === "host" ? request.authority : undefined;
   return typeof v === "string" ? v : v.join(",");
 }
