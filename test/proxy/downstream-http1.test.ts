@@ -428,6 +428,18 @@ describe("downstream HTTP/1.1", () => {
     );
   });
 
+  it("refuses an upgrade to anything but WebSocket with 403, as Istio's gateways do", async () => {
+    const c = await connect();
+    await c.write("GET /irc HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: IRC/6.9\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual(
+      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection"), r.body.length],
+      [403, "IGW_ERR_UPGRADE_FAILED", "close", 0],
+    );
+    const line = await accessLine(access, "/irc");
+    assert.deepEqual([line["response_code"], line["error_code"]], [403, "IGW_ERR_UPGRADE_FAILED"]);
+  });
+
   it("closes after answering a Connection: close request", async () => {
     const c = await connect();
     await c.write("GET /close HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");

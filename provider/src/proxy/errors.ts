@@ -56,6 +56,15 @@ export const ERROR_STATUS = {
     flag: "DPE",
     summary: "HTTP/1.0 requests are refused, as Istio's gateways refuse them",
   },
+  /**
+   * The request asks to upgrade to a protocol other than WebSocket: Istio configures its gateways'
+   * HTTP connection manager to upgrade to `websocket` only, and Envoy refuses the others.
+   */
+  IGW_ERR_UPGRADE_FAILED: {
+    status: 403,
+    flag: "-",
+    summary: "the request asks for an upgrade other than WebSocket, which Istio's gateways refuse",
+  },
   /** The client took too long to send the request headers or body. */
   IGW_ERR_REQUEST_TIMEOUT: {
     status: 408,

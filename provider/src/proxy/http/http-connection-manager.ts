@@ -100,6 +100,7 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
   return true;
 }
 const NO_ROUTE = new NoRouteError();
+const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed: only websocket is allowed");
 
 /** How a client broke a request it had started (the codec tells which): the reply's text. */
 const CLIENT_FAILURE: Partial<Record<ProxyErrorCode, string>> = {
@@ -254,6 +255,9 @@ export class HttpConnectionManager implements ForwardHost {
     if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
       x.virtualHost = decision.virtualHost;
     }
+    // Istio's gateways let only WebSocket upgrade (its connection manager's one upgrade type); an
+    // `h2c` upgrade never gets here, the codec serves it as HTTP/1.1.
+    if (!isWebSocketUpgrade(req.headers.upgrade)) return this.upgradeFailed(x, socket, UPGRADE_FAILED);
     if (decision.kind !== "matched" || decision.route.route.action.kind !== "route") {
       return this.upgradeFailed(x, socket, NO_ROUTE);
     }
@@ -704,6 +708,11 @@ export class HttpConnectionManager implements ForwardHost {
     }
     return text;
   }
+}
+
+/** Whether an `Upgrade` header asks for WebSocket (the upgrade type compared case-insensitively, as Envoy does). */
+function isWebSocketUpgrade(upgrade: string | undefined): boolean {
+  return upgrade !== undefined && upgrade.trim().toLowerCase() === "websocket";
 }
 
 function isGrpc(x: Exchange): boolean {

@@ -8,6 +8,7 @@ import type { HeaderMap } from "../router/header-operations";
 /** Envoy's body texts for the failures it answers, so clients and scripts see familiar words. */
 const BODY: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_NO_ROUTE: "",
+  IGW_ERR_UPGRADE_FAILED: "",
   IGW_ERR_NO_HEALTHY_UPSTREAM: "no healthy upstream",
   IGW_ERR_UPSTREAM_OVERFLOW:
     "upstream connect error or disconnect/reset before headers. reset reason: overflow",
