@@ -14,6 +14,7 @@ import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { isHeaderValueText } from "../../istio/translate/wire-text";
+import { headerLines, isHeaderName } from "./header-lines";
 import type { ProxyErrorCode } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 
@@ -24,14 +25,6 @@ export type Trailers = Readonly<Record<string, string | readonly string[] | numb
 export interface ResponseOwner {
   /** The response is written (`finished`) or will never be (the connection closed); called once. */
   responseDone(res: Http1Response, finished: boolean): void;
-}
-
-/** A header name: an RFC 9110 token. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** A header node:http would have refused to write, with node:http's error code. */
-function invalidHeader(code: string, message: string): Error {
-  return Object.assign(new TypeError(message), { code });
 }
 
 /** Ends a response's tick ({@link Http1Response.flush}); one function for all, no closure per response. */
@@ -93,32 +86,22 @@ export class Http1Response extends EventEmitter {
 
   /** Sets the status and headers; they leave with the first body bytes or the end. */
   writeHead(status: number, headers: HeaderMap): this {
-    if (this.headersSent)
-      throw invalidHeader("ERR_HTTP_HEADERS_SENT", "the response head was already written");
+    if (this.headersSent) throw new Error("the response head was already written");
     let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
     let hasLength = false;
     let hasDate = false;
+    let hasConnection = false;
     for (const name in headers) {
       const value = headers[name]!;
-      if (!TOKEN.test(name))
-        throw invalidHeader("ERR_INVALID_HTTP_TOKEN", `invalid header name ${JSON.stringify(name)}`);
       const lower = name.toLowerCase();
+      if (lower === "transfer-encoding") continue; // the framing is this response's own
       if (lower === "content-length") hasLength = true;
       else if (lower === "date") hasDate = true;
-      else if (lower === "transfer-encoding")
-        continue; // the framing is this response's own
-      else if (lower === "connection" && /(^|,)\s*close\s*(,|$)/i.test(String(value))) this.closeAfter = true;
-      if (typeof value === "string") {
-        if (!isHeaderValueText(value))
-          throw invalidHeader("ERR_INVALID_CHAR", `invalid value of header ${JSON.stringify(name)}`);
-        text += `${name}: ${value}\r\n`;
-      } else {
-        for (const v of value) {
-          if (!isHeaderValueText(v))
-            throw invalidHeader("ERR_INVALID_CHAR", `invalid value of header ${JSON.stringify(name)}`);
-          text += `${name}: ${v}\r\n`;
-        }
+      else if (lower === "connection") {
+        hasConnection = true;
+        if (/(^|,)\s*close\s*(,|$)/i.test(String(value))) this.closeAfter = true;
       }
+      text += headerLines(name, value);
     }
     if (!hasDate) text += `date: ${httpDate()}\r\n`;
     this.hasBody = !(this.isHead || status < 200 || status === 204 || status === 304);
@@ -126,7 +109,7 @@ export class Http1Response extends EventEmitter {
       this.chunkedEncoding = true;
       text += "transfer-encoding: chunked\r\n";
     }
-    if (this.closeAfter && !/(^|\r\n)connection:/i.test(text)) text += "connection: close\r\n";
+    if (this.closeAfter && !hasConnection) text += "connection: close\r\n";
     this.statusCode = status;
     this.head = text + "\r\n";
     this.headersSent = true;
@@ -238,7 +221,7 @@ export class Http1Response extends EventEmitter {
     if (trailers !== undefined) {
       for (const name in trailers) {
         const value = trailers[name];
-        if (value === undefined || !TOKEN.test(name)) continue;
+        if (value === undefined || !isHeaderName(name)) continue;
         for (const v of typeof value === "object" ? value : [String(value)]) {
           if (isHeaderValueText(v)) text += `${name}: ${v}\r\n`;
         }
