@@ -82,17 +82,8 @@ export class GatewayProxy {
         grpc: this.metrics.http(undefined, "grpc"),
       },
       draining: () => this.isDraining,
-      requestStarted: (state) => {
-        this.inflight++;
-        if (state !== undefined) state.active++;
-      },
-      requestEnded: (state) => {
-        this.inflight--;
-        if (state !== undefined) {
-          state.active--;
-          if (this.isDraining && state.active === 0) state.socket.end();
-        }
-      },
+      requestStarted: () => this.inflight++,
+      requestEnded: () => this.inflight--,
       hostname: hostname(),
     });
     this.listeners = new ListenerManager({

@@ -1,7 +1,7 @@
 /**
  * What the proxy remembers about one downstream connection: the listener and filter chain it
  * arrived on (chosen once, by SNI on TLS listeners), the configuration it was accepted under, and
- * how many requests are active on it (for graceful drain).
+ * the client's address.
  */
 import type { Socket } from "node:net";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
@@ -24,8 +24,6 @@ export interface ConnectionState {
   readonly localPort: number;
   /** The socket HTTP is spoken on (raw or TLS). */
   readonly socket: Socket;
-  /** Requests in progress on this connection. */
-  active: number;
 }
 
 /** The symbol under which a socket carries its {@link ConnectionState}. */

@@ -73,9 +73,9 @@ export interface HcmContext {
   /** True once draining has started: responses close their connections. */
   draining(): boolean;
   /** Called when a request starts and when it ends (for drain accounting). */
-  requestStarted(state: ConnectionState | undefined): void;
+  requestStarted(): void;
   /** Called once per request when it is over. */
-  requestEnded(state: ConnectionState | undefined): void;
+  requestEnded(): void;
   /** The proxy's host name, for `%HOSTNAME%`. */
   readonly hostname: string;
 }
@@ -151,7 +151,7 @@ export class HttpConnectionManager implements ForwardHost {
       port: chain.listener.config.port,
     };
     const x = new Exchange(req, res, state, chain, snapshot, routeReq, h2);
-    this.ctx.requestStarted(state);
+    this.ctx.requestStarted();
     res.once("close", () => this.finish(x));
     req.on("error", ignore);
     res.on("error", ignore);
@@ -227,8 +227,8 @@ export class HttpConnectionManager implements ForwardHost {
       return;
     }
     if (socket.destroyed) return;
-    this.ctx.requestStarted(state);
-    socket.once("close", () => this.ctx.requestEnded(state));
+    this.ctx.requestStarted();
+    socket.once("close", () => this.ctx.requestEnded());
     const { chain, snapshot } = resolved;
     const scheme = chain.config.httpConnectionManager?.scheme ?? "http";
     const { path: rawPath, query } = splitPathAndQuery(req.url ?? "/");
@@ -630,7 +630,7 @@ export class HttpConnectionManager implements ForwardHost {
     if (x.done) return;
     x.closeListener?.downstreamClosed();
     x.done = true;
-    this.ctx.requestEnded(x.state);
+    this.ctx.requestEnded();
     const res = x.res;
     if (!res.writableFinished && x.flags === "-") x.flags = "DC";
     this.record(x, performance.now() - x.start);

@@ -73,7 +73,6 @@ export class RunningListener {
   private readonly h2c: http2.Http2Server;
   private readonly tlsHttp: http2.Http2SecureServer;
   private readonly sockets = new Set<net.Socket>();
-  private readonly states = new Set<ConnectionState>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private closing = false;
   private whenIdle: (() => void)[] | undefined;
@@ -324,12 +323,9 @@ export class RunningListener {
       remotePort: raw.remotePort ?? 0,
       localPort: raw.localPort ?? 0,
       socket,
-      active: 0,
       ...(serverName === undefined ? {} : { serverName }),
     };
     (socket as StatefulSocket)[CONNECTION_STATE] = state;
-    this.states.add(state);
-    socket.once("close", () => this.states.delete(state));
     return state;
   }
 
@@ -394,22 +390,15 @@ export class RunningListener {
   }
 
   /**
-   * Stops accepting. Idle keep-alive connections and HTTP/2 sessions are closed now; connections
-   * with requests in flight close when their responses end (the connection manager marks them
-   * `Connection: close`).
+   * Stops accepting. Idle HTTP/1.1 connections and HTTP/2 sessions are closed now, gracefully;
+   * HTTP/1.1 connections with requests in flight close when their responses end (marked
+   * `Connection: close`), and HTTP/2 sessions when their streams do.
    */
   stopAccepting(): void {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
     for (const s of this.sessions) s.close();
-    for (const state of this.states) {
-      if (
-        state.active === 0 &&
-        !(state.socket as { alpnProtocol?: unknown }).alpnProtocol?.toString().startsWith("h2")
-      )
-        state.socket.end();
-    }
     this.closeIdle();
   }
 
