@@ -22,8 +22,6 @@ export class Http1Request extends Readable {
   readonly httpVersionMajor = 1;
   /** True once the whole request, body included, was read. */
   complete = false;
-  /** True when the connection closed before the request was read to its end. */
-  aborted = false;
 
   constructor(
     /** The client's socket (with the connection's state attached). */
@@ -57,7 +55,6 @@ export class Http1Request extends Readable {
   /** The connection closed first: readers see `aborted`, then the stream closes. */
   abort(): void {
     if (this.complete || this.destroyed) return;
-    this.aborted = true;
     this.emit("aborted");
     this.destroy();
   }

@@ -54,8 +54,6 @@ export class Http1Response extends EventEmitter {
   chunkedEncoding = false;
   /** True once the whole response was handed to the socket. */
   writableFinished = false;
-  /** The status written, 0 before `writeHead`. */
-  statusCode = 0;
   /** True when the connection must close after this response. */
   closeAfter: boolean;
   /**
@@ -110,7 +108,6 @@ export class Http1Response extends EventEmitter {
       text += "transfer-encoding: chunked\r\n";
     }
     if (this.closeAfter && !hasConnection) text += "connection: close\r\n";
-    this.statusCode = status;
     this.head = text + "\r\n";
     this.headersSent = true;
     return this;

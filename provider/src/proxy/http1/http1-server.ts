@@ -42,11 +42,6 @@ export class Http1Server implements ConnectionRegistry {
     this.stopSweeping();
   }
 
-  /** Connections being served. */
-  get size(): number {
-    return this.connections.size;
-  }
-
   forget(c: Http1ServerConnection): void {
     this.connections.delete(c);
     if (this.connections.size === 0) this.stopSweeping();

@@ -162,8 +162,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       // The connection manager owns this response: it answers, and logs the request as its own.
       return this.fail(active.res, "IGW_ERR_REQUEST_TIMEOUT");
     }
-    this.stop();
-    this.queue.length = 0;
+    // A head too slow in coming: nothing is in flight (the wait is armed only then).
     this.refuseNow("IGW_ERR_REQUEST_TIMEOUT");
   }
 
