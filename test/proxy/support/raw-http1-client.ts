@@ -6,6 +6,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
+import { fieldValues } from "./http1-response-parser";
 
 /** One response as it came on the wire. */
 export interface RawResponse {
@@ -29,7 +30,7 @@ export interface RawResponse {
 
 /** The value of `name` in `fields` (repeated fields joined with `, `), or undefined. */
 export function field(fields: readonly (readonly [string, string])[], name: string): string | undefined {
-  const values = fields.filter(([k]) => k === name).map(([, v]) => v);
+  const values = fieldValues(fields, name);
   return values.length === 0 ? undefined : values.join(", ");
 }
 
