@@ -449,8 +449,10 @@ ${rule("sticky", "{loadBalancer: {consistentHash: {httpCookie: {name: session, p
         const times = [conn.acceptedAt, ...conn.pings];
         const gaps = times.slice(1).map((t, i) => t - times[i]!);
         assert.ok(gaps.length >= 3, `${gaps.length} PINGs`);
+        // The first gap starts at the backend's accept, which it sees a moment after the proxy's
+        // connect started the proxy's timer: a few milliseconds of slack, never a whole interval.
         for (const gap of gaps)
-          assert.ok(gap >= INTERVAL_MS && gap < 2 * INTERVAL_MS, `gaps ${gaps.join(", ")}`);
+          assert.ok(gap >= INTERVAL_MS - 5 && gap < 2 * INTERVAL_MS, `gaps ${gaps.join(", ")}`);
         assert.deepEqual(unpinged.h2[0]!.pings, []);
         assert.equal(pinged.h2.length, 1);
       },
