@@ -584,6 +584,17 @@ describe("downstream HTTP/1.1", () => {
     });
   }
 
+  it("refuses a request that names its host twice with 400, as RFC 9112 requires, and closes", async () => {
+    const c = await connect();
+    await c.write("GET /two-hosts HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual(
+      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection")],
+      [400, "IGW_ERR_BAD_REQUEST", "close"],
+    );
+    await c.waitClosed(3000);
+  });
+
   it("sends an upstream body without a length chunked, and 204/304 without body or framing", async () => {
     const c = await connect();
     await c.write(

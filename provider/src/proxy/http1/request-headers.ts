@@ -4,7 +4,9 @@
  * access log were written against. Repeated headers combine as node:http combines them, so routing
  * does not change with the server underneath: `set-cookie` lists every value, `cookie` joins them
  * with `; `, the headers that may appear once keep the first, and the rest join with `, ` (as
- * Envoy matches a repeated header against its values joined by commas).
+ * Envoy matches a repeated header against its values joined by commas). A second `host` line is
+ * no header at all: RFC 9112 §3.2 answers such a request with 400, since two hosts would let the
+ * router and the upstream each believe a different one.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { headerOf, setHeader } from "../router/header-map";
@@ -31,8 +33,11 @@ const SINGLE = new Set([
   "user-agent",
 ]);
 
-/** The headers object of `raw` (names and values alternating, as sent). */
-export function requestHeaders(raw: readonly string[]): IncomingHttpHeaders {
+/**
+ * The headers object of `raw` (names and values alternating, as sent), or undefined when the
+ * request names its host more than once.
+ */
+export function requestHeaders(raw: readonly string[]): IncomingHttpHeaders | undefined {
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = lowerCase(raw[i]!);
@@ -42,6 +47,8 @@ export function requestHeaders(raw: readonly string[]): IncomingHttpHeaders {
       setHeader(out, name, name === "set-cookie" ? [value] : value);
     } else if (typeof seen !== "string") {
       seen.push(value);
+    } else if (name === "host") {
+      return undefined;
     } else if (!SINGLE.has(name)) {
       out[name] = `${seen}${name === "cookie" ? "; " : ", "}${value}`;
     }

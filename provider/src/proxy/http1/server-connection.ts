@@ -239,10 +239,11 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     }
     const name = methodName(method);
     const headers = requestHeaders(raw);
-    const req = new Http1Request(this.socket, name, url, headers, minor, this);
+    const req = new Http1Request(this.socket, name, url, headers ?? {}, minor, this);
     if (major !== 1 || minor !== 1) return (this.refuse("IGW_ERR_HTTP_VERSION", req), 0);
     if (raw.length > this.settings.maxHeadersCount * 2)
       return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);
+    if (headers === undefined) return (this.refuse("IGW_ERR_BAD_REQUEST", req), 0);
     this.reading = req;
     // A CONNECT is no upgrade here: it is routed as a request (and refused for its target), after
     // which the connection cannot go on, llhttp having stopped at its head. An `h2c` upgrade is
