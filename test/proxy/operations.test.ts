@@ -238,4 +238,82 @@ describe("the proxy command", () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(logged.find((l) => l["path"] === "/delay/500")?.["response_code"], 200);
   });
+
+  it("keeps serving with bounded memory when nobody reads its access log, and logs again once read", async () => {
+    dir.write("gw.yaml", gatewayYaml(["/"]));
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        resolve(__dirname, "support/proxy-main.ts"),
+        "proxy",
+        "--config",
+        dir.dir,
+        "--port",
+        "8080=0",
+        "--status-port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--resolve",
+        `web=127.0.0.1:${web.port}`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      // stdout is never read until the end: the pipe and this side's buffer fill up, as when a
+      // container's log reader stalls.
+      child.stdout.pause();
+      await waitFor(async () => /listeners \S+@127\.0\.0\.1:(\d+)/.test(stderr), 60_000);
+      const port = Number(/listeners \S+@127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+      // Lines of about 8 KB: 1,000 of them are twice the 4 MiB the log may hold back.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+      const get = (path: string) =>
+        new Promise<number>((res, rej) => {
+          http
+            .get(
+              { port, host: "127.0.0.1", path, agent, headers: { "user-agent": "u".repeat(4000) } },
+              (r) => {
+                r.resume();
+                r.on("end", () => res(r.statusCode ?? 0));
+              },
+            )
+            .on("error", rej);
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 125; i++) {
+        statuses.push(
+          ...(await Promise.all(
+            Array.from({ length: 8 }, (_, j) => get(`/${i * 8 + j}/${"p".repeat(4000)}`)),
+          )),
+        );
+      }
+      assert.deepEqual(new Set(statuses), new Set([200]));
+      assert.equal(statuses.length, 1000);
+      assert.match(stderr, /access log: its reader is not keeping up; lines are dropped until it does/);
+
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stdout.resume();
+      await waitFor(async () => stdout.length > 0 && child.stdout.readableLength === 0);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await get("/after"), 200);
+      await waitFor(async () => stdout.includes('"/after"'));
+      agent.destroy();
+      const kept = stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { path: string }).path);
+      const dropped = Number(/writing again, after dropping (\d+) lines/.exec(stderr)?.[1]);
+      assert.equal(kept.at(-1), "/after");
+      assert.equal(kept.length - 1 + dropped, 1000, `${kept.length - 1} lines written, ${dropped} dropped`);
+      assert.ok(dropped >= 400, `${dropped} dropped`);
+    } finally {
+      child.kill("SIGKILL");
+      await once(child, "exit");
+    }
+  });
 });

@@ -73,7 +73,9 @@ export class GatewayProxy {
   constructor(private readonly options: GatewayProxyOptions) {
     this.resolver = new EndpointResolver(options.resolve ?? []);
     this.metrics = new ProxyMetrics({ namespace: options.namespace, workload: "istio-ingressgateway" });
-    this.accessLog = new AccessLog(options.accessLog, options.accessLog !== undefined);
+    this.accessLog = new AccessLog(options.accessLog, options.accessLog !== undefined, {
+      warn: (m) => options.log(m),
+    });
     const hcm = new HttpConnectionManager({
       current: () => this.snapshot,
       accessLog: this.accessLog,

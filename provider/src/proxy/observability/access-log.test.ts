@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import { AccessLog, isoTime } from "./access-log";
 
@@ -71,4 +72,36 @@ test("a disabled log writes nothing", async () => {
   });
   log.flush();
   assert.deepEqual(writes, []);
+});
+
+test("a reader that stops costs lines, not memory: the sink's own queue counts, and writing resumes", async () => {
+  // An unread PassThrough keeps what it is given, as stdout on a pipe does when its reader stalls.
+  const sink = new PassThrough({ highWaterMark: 1024 });
+  const warnings: string[] = [];
+  const line = JSON.stringify(tcpEntry(1)) + "\n";
+  const log = new AccessLog(sink, true, {
+    flushBytes: line.length * 10,
+    flushIntervalMs: 60_000,
+    maxBuffered: line.length * 100,
+    warn: (m) => warnings.push(m),
+  });
+  for (let i = 0; i < 1000; i++) log.log(tcpEntry(1));
+  log.flush();
+  // Lines stop once 100 are waiting in the sink, give or take the batch the stream took in first.
+  const kept = 1000 - log.dropped;
+  assert.ok(kept >= 100 && kept <= 120, `${kept} lines kept`);
+  assert.deepEqual(warnings, ["access log: its reader is not keeping up; lines are dropped until it does"]);
+
+  // The reader catches up: what it gets is whole lines, and new lines are written again.
+  const received: Buffer[] = [];
+  sink.on("data", (chunk: Buffer) => received.push(chunk));
+  await new Promise((resolve) => setImmediate(resolve));
+  log.log(tcpEntry(2));
+  log.flush();
+  await new Promise((resolve) => setImmediate(resolve));
+  const lines = Buffer.concat(received).toString().trimEnd().split("\n");
+  assert.equal(lines.length, kept + 1);
+  assert.deepEqual(JSON.parse(lines.at(-1)!), tcpEntry(2));
+  assert.equal(log.dropped, 1000 - kept);
+  assert.deepEqual(warnings.slice(1), [`access log: writing again, after dropping ${1000 - kept} lines`]);
 });

@@ -5,8 +5,10 @@
  * first queued line (Envoy flushes its access logs on an interval too, by default every second).
  * Each write is a system call whose cost does not depend much on its size, so at tens of
  * thousands of lines a second writing once per event-loop turn cost about a tenth of the proxy's
- * CPU. A request never waits for its line to be written; the queue is bounded (past 4 MiB, lines
- * are dropped and counted). Draining writes what is queued.
+ * CPU. A request never waits for its line to be written. What waits is bounded: past 4 MiB, queued
+ * here or still in the sink (stdout on a pipe is asynchronous in Node.js, and keeps whatever its
+ * reader has not taken yet), lines are dropped and counted, so a log reader that stalls costs lines,
+ * never the proxy's memory. Draining writes what is queued.
  */
 
 import type { RequestLogFields } from "./access-log-line";
@@ -80,7 +82,14 @@ export function isoTime(ms: number): string {
 
 /** Where lines go. */
 export interface LogSink {
+  /** Takes `text` (whole lines) to write. */
   write(text: string): unknown;
+  /**
+   * Bytes the sink has taken but not yet handed to the system, as a Node.js stream's
+   * `writableLength`: they count against the log's memory bound. Absent for a sink that writes at
+   * once.
+   */
+  readonly writableLength?: number;
 }
 
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -91,6 +100,10 @@ export interface AccessLogBatching {
   readonly flushBytes?: number;
   /** Write at the latest this many milliseconds after the first queued line. Default 100. */
   readonly flushIntervalMs?: number;
+  /** Characters queued here and in the sink past which lines are dropped. Default 4 MiB. */
+  readonly maxBuffered?: number;
+  /** Told when lines start being dropped, and how many were when writing resumes. */
+  readonly warn?: (message: string) => void;
 }
 
 /** Batches access-log lines and writes them in large writes. */
@@ -99,8 +112,12 @@ export class AccessLog {
   private timer: NodeJS.Timeout | undefined;
   private readonly flushBytes: number;
   private readonly flushIntervalMs: number;
+  private readonly maxBuffered: number;
+  private readonly warn: ((message: string) => void) | undefined;
   /** Lines dropped because the sink could not keep up. */
   dropped = 0;
+  /** Lines dropped since the last one written. */
+  private droppedInARow = 0;
 
   constructor(
     private readonly sink: LogSink | undefined,
@@ -109,6 +126,8 @@ export class AccessLog {
   ) {
     this.flushBytes = batching.flushBytes ?? 64 * 1024;
     this.flushIntervalMs = batching.flushIntervalMs ?? 100;
+    this.maxBuffered = batching.maxBuffered ?? MAX_BUFFERED;
+    this.warn = batching.warn;
   }
 
   /** Whether lines are written at all (callers may skip building them when not). */
@@ -130,9 +149,15 @@ export class AccessLog {
   }
 
   private push(line: string): void {
-    if (this.buffer.length > MAX_BUFFERED) {
+    if (this.buffer.length + (this.sink?.writableLength ?? 0) > this.maxBuffered) {
       this.dropped++;
+      if (this.droppedInARow++ === 0)
+        this.warn?.("access log: its reader is not keeping up; lines are dropped until it does");
       return;
+    }
+    if (this.droppedInARow > 0) {
+      this.warn?.(`access log: writing again, after dropping ${this.droppedInARow} lines`);
+      this.droppedInARow = 0;
     }
     this.buffer += line;
     if (this.buffer.length >= this.flushBytes) this.flush();
