@@ -399,7 +399,12 @@ describe("DestinationRule traffic policies through the proxy", () => {
         [c?.circuitBreakers, c?.httpProtocolOptions],
         [
           { maxConnections: 1, maxPendingRequests: 1, maxRequests: 4294967295, maxRetries: 4294967295 },
-          { idleTimeoutMs: 3600000, maxRequestsPerConnection: 1, maxConnectionDurationMs: 0 },
+          {
+            idleTimeoutMs: 3600000,
+            maxRequestsPerConnection: 1,
+            maxConcurrentStreams: 0,
+            maxConnectionDurationMs: 0,
+          },
         ],
       );
     });

@@ -243,6 +243,11 @@ export interface HTTPSettings {
   maxRequestsPerConnection?: number;
   /** Most retries of the cluster waiting to be sent at once (Envoy's `max_retries`). Unset or 0: unlimited. */
   maxRetries?: number;
+  /**
+   * Most streams at once on one upstream HTTP/2 connection; more open another connection (Envoy's
+   * `http2_protocol_options.max_concurrent_streams`). Unset or 0: unlimited (Istio's 2^31 - 1).
+   */
+  maxConcurrentStreams?: number;
   /** Close upstream connections idle for this long. Default 1h. */
   idleTimeout?: string;
   /** Whether HTTP/1.1 requests are sent upstream over HTTP/2. */

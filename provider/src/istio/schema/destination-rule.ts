@@ -71,6 +71,7 @@ export const httpSettingsSchema = looseObject({
   http2MaxRequests: int32().optional(),
   maxRequestsPerConnection: int32().optional(),
   maxRetries: int32().optional(),
+  maxConcurrentStreams: int32().optional(),
   idleTimeout: duration().optional(),
   h2UpgradePolicy: z.enum(H2UpgradePolicy).optional(),
   useClientProtocol: z.boolean().optional(),

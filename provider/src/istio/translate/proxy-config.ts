@@ -550,6 +550,11 @@ export interface HttpProtocolOptions {
   /** Requests after which a connection is closed (`http.maxRequestsPerConnection`); 0 = unlimited. */
   readonly maxRequestsPerConnection: number;
   /**
+   * Streams an HTTP/2 connection carries at once (`http.maxConcurrentStreams`); a stream past it
+   * opens another connection. 0 = unlimited.
+   */
+  readonly maxConcurrentStreams: number;
+  /**
    * A connection this old takes no more requests and is closed once its last one ends
    * (`tcp.maxConnectionDuration`); 0 = never.
    */

@@ -56,27 +56,62 @@ describe("httpProtocolOptionsOf", () => {
     [
       "http.idleTimeout",
       { http: { idleTimeout: "30s" } },
-      { idleTimeoutMs: 30000, maxRequestsPerConnection: 0, maxConnectionDurationMs: 0 },
+      {
+        idleTimeoutMs: 30000,
+        maxRequestsPerConnection: 0,
+        maxConcurrentStreams: 0,
+        maxConnectionDurationMs: 0,
+      },
     ],
     [
       "http.idleTimeout wins over tcp.idleTimeout",
       { http: { idleTimeout: "2s" }, tcp: { idleTimeout: "5s" } },
-      { idleTimeoutMs: 2000, maxRequestsPerConnection: 0, maxConnectionDurationMs: 0 },
+      {
+        idleTimeoutMs: 2000,
+        maxRequestsPerConnection: 0,
+        maxConcurrentStreams: 0,
+        maxConnectionDurationMs: 0,
+      },
     ],
     [
       "tcp.idleTimeout alone",
       { tcp: { idleTimeout: "5s" } },
-      { idleTimeoutMs: 5000, maxRequestsPerConnection: 0, maxConnectionDurationMs: 0 },
+      {
+        idleTimeoutMs: 5000,
+        maxRequestsPerConnection: 0,
+        maxConcurrentStreams: 0,
+        maxConnectionDurationMs: 0,
+      },
     ],
     [
       "maxRequestsPerConnection 1 (no keep-alive), Envoy's 1h idle timeout",
       { http: { maxRequestsPerConnection: 1 } },
-      { idleTimeoutMs: 3600000, maxRequestsPerConnection: 1, maxConnectionDurationMs: 0 },
+      {
+        idleTimeoutMs: 3600000,
+        maxRequestsPerConnection: 1,
+        maxConcurrentStreams: 0,
+        maxConnectionDurationMs: 0,
+      },
     ],
     [
       "tcp.maxConnectionDuration, for HTTP connections too, with Envoy's 1h idle timeout",
       { tcp: { maxConnectionDuration: "30s" } },
-      { idleTimeoutMs: 3600000, maxRequestsPerConnection: 0, maxConnectionDurationMs: 30000 },
+      {
+        idleTimeoutMs: 3600000,
+        maxRequestsPerConnection: 0,
+        maxConcurrentStreams: 0,
+        maxConnectionDurationMs: 30000,
+      },
+    ],
+    [
+      "maxConcurrentStreams, with Envoy's 1h idle timeout",
+      { http: { maxConcurrentStreams: 2 } },
+      {
+        idleTimeoutMs: 3600000,
+        maxRequestsPerConnection: 0,
+        maxConcurrentStreams: 2,
+        maxConnectionDurationMs: 0,
+      },
     ],
   ];
   for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(httpProtocolOptionsOf(pool), want));

@@ -58,13 +58,20 @@ export function httpProtocolOptionsOf(
   const idle = pool?.http?.idleTimeout ?? pool?.tcp?.idleTimeout;
   const idleMs = parseDurationMs(idle);
   const perConnection = positive(pool?.http?.maxRequestsPerConnection);
+  const streams = positive(pool?.http?.maxConcurrentStreams);
   const duration = positive(parseDurationMs(pool?.tcp?.maxConnectionDuration));
-  if ((idleMs === undefined || idleMs === 0) && perConnection === undefined && duration === undefined) {
+  if (
+    (idleMs === undefined || idleMs === 0) &&
+    perConnection === undefined &&
+    streams === undefined &&
+    duration === undefined
+  ) {
     return undefined;
   }
   return {
     idleTimeoutMs: idleMs === undefined || idleMs === 0 ? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS : idleMs,
     maxRequestsPerConnection: perConnection ?? 0,
+    maxConcurrentStreams: streams ?? 0,
     maxConnectionDurationMs: duration ?? 0,
   };
 }

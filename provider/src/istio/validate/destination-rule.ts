@@ -295,8 +295,9 @@ function checkNonNegative(report: Report, settings: unknown, base: string, field
 }
 
 /**
- * The connection pool, including the fields the model leaves out but Istio checks
- * (`maxConcurrentStreams`, `http2KeepAlive`, `maxConnectionDuration`, `tcpKeepalive`).
+ * The connection pool, as Istio's webhook checks it: `tcp` or `http` set, counts not negative,
+ * durations well formed, `http2KeepAlive` with both its interval and timeout, and no
+ * `useClientProtocol` with `h2UpgradePolicy: UPGRADE`.
  */
 function checkConnectionPool(report: Report, value: unknown, path: string): void {
   if (!isRecord(value)) return;

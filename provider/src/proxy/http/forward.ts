@@ -243,12 +243,6 @@ export class Forward {
     const x = this.x;
     // The compatibility API of both protocols has the same writing methods.
     const res = x.res as Http1Response;
-    let session: http2.ClientHttp2Session;
-    try {
-      session = ep.h2();
-    } catch (err) {
-      return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
-    }
     const h2headers: http2.OutgoingHttpHeaders = { ...this.target.headers };
     delete h2headers["host"];
     h2headers[":method"] = x.routeReq.method;
@@ -257,7 +251,7 @@ export class Forward {
     h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = session.request(h2headers, { endStream: this.body === undefined });
+      stream = ep.h2.request(h2headers, { endStream: this.body === undefined });
     } catch (err) {
       return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
     }

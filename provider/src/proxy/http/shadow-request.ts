@@ -110,7 +110,7 @@ function sendOverHttp2(
   h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
   let stream: http2.ClientHttp2Stream;
   try {
-    stream = ep.h2().request(h2headers, { endStream: body === undefined });
+    stream = ep.h2.request(h2headers, { endStream: body === undefined });
   } catch {
     body?.destroy();
     return done({ kind: "connect-failure" });

@@ -5,8 +5,6 @@
  * configurations, so a reload that keeps an endpoint keeps its warm keep-alive connections. Likewise a cluster whose
  * policy a reload leaves alone keeps its breaker counts and outlier state (`cluster-state.ts`).
  */
-import http2 from "node:http2";
-import type net from "node:net";
 import { performance } from "node:perf_hooks";
 import type tls from "node:tls";
 import type { Cluster, Http2KeepaliveSettings, TcpKeepalive } from "../../istio/translate/proxy-config";
@@ -17,9 +15,10 @@ import { carriedState } from "./cluster-state";
 import type { EndpointResolver } from "./endpoint-resolver";
 import { HashRing } from "./hash-ring";
 import { Http1Pool } from "./http1-pool";
-import { http2KeepaliveKey, keepSessionAlive } from "./http2-keepalive";
+import { http2KeepaliveKey } from "./http2-keepalive";
+import { Http2Sessions } from "./http2-sessions";
 import { OutlierDetector } from "./outlier-detector";
-import { applyTcpKeepalive, tcpKeepaliveKey } from "./tcp-keepalive";
+import { tcpKeepaliveKey } from "./tcp-keepalive";
 
 /** One resolved endpoint of a cluster, with its pools. */
 export interface UpstreamEndpoint {
@@ -35,8 +34,8 @@ export interface UpstreamEndpoint {
   readonly tcpKeepalive: TcpKeepalive | undefined;
   /** The HTTP/1.1 keep-alive pool. */
   readonly pool: Http1Pool;
-  /** The HTTP/2 session (h2c or h2 over TLS), opened on first use and reopened when closed. */
-  h2(): http2.ClientHttp2Session;
+  /** The HTTP/2 sessions (h2c, or h2 over TLS), opened as streams need them. */
+  readonly h2: Http2Sessions;
   /** The endpoint left the configuration: its connections close once idle ({@link UpstreamPools.retain}). */
   retire(): void;
 }
@@ -77,6 +76,8 @@ export interface PoolOptions {
   readonly idleTimeoutMs: number;
   /** Requests after which a connection is closed; 0 = unlimited. */
   readonly maxRequestsPerConnection: number;
+  /** Streams an HTTP/2 connection carries at once; more open another connection. 0 = unlimited. */
+  readonly maxConcurrentStreams: number;
   /** Age after which a connection takes no more requests; 0 = none. */
   readonly maxConnectionDurationMs: number;
   /** SO_KEEPALIVE on every socket; undefined = off. */
@@ -91,7 +92,6 @@ const DEFAULT_IDLE_MS = 60_000;
 /** Connection pools keyed by endpoint and TLS settings, shared across configurations. */
 export class UpstreamPools {
   private readonly pools = new Map<string, UpstreamEndpoint>();
-  private closed = false;
 
   /** The endpoint object for an address and TLS settings, created on first use. */
   endpoint(
@@ -103,8 +103,8 @@ export class UpstreamPools {
   ): UpstreamEndpoint {
     const hostPort = ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
     const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection, maxConnectionDurationMs } = options;
-    const { tcpKeepalive, http2Keepalive } = options;
-    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConnectionDurationMs}|${tlsKey}|${tcpKeepaliveKey(tcpKeepalive)}|${http2KeepaliveKey(http2Keepalive)}`;
+    const { tcpKeepalive, http2Keepalive, maxConcurrentStreams } = options;
+    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConcurrentStreams}|${maxConnectionDurationMs}|${tlsKey}|${tcpKeepaliveKey(tcpKeepalive)}|${http2KeepaliveKey(http2Keepalive)}`;
     let ep = this.pools.get(key);
     if (ep !== undefined) return ep;
     const scheme = tlsOptions === undefined ? "http" : "https";
@@ -117,8 +117,16 @@ export class UpstreamPools {
       tls: tlsOptions,
       ...(tcpKeepalive === undefined ? {} : { tcpKeepalive }),
     });
-    let session: http2.ClientHttp2Session | undefined;
-    const closedFlag = () => this.closed;
+    const h2 = new Http2Sessions({
+      origin,
+      tls: tlsOptions,
+      idleTimeoutMs,
+      maxRequestsPerConnection,
+      maxConcurrentStreams,
+      maxConnectionDurationMs,
+      tcpKeepalive,
+      http2Keepalive,
+    });
     ep = {
       hostPort,
       ip,
@@ -126,32 +134,10 @@ export class UpstreamPools {
       tls: tlsOptions,
       tcpKeepalive,
       pool,
-      h2() {
-        if (session !== undefined && !session.closed && !session.destroyed) return session;
-        if (closedFlag()) throw new Error("upstream pools are closed");
-        const s = http2.connect(
-          origin,
-          tlsOptions === undefined ? {} : { ...tlsOptions, ALPNProtocols: ["h2"] },
-        );
-        s.on("error", () => {}); // stream errors surface on the streams themselves
-        if (tcpKeepalive !== undefined || http2Keepalive !== undefined) {
-          // Once per session, on the socket node:http2 opened for it.
-          s.once("connect", (_s, socket: net.Socket) => {
-            applyTcpKeepalive(socket, tcpKeepalive);
-            if (http2Keepalive !== undefined) keepSessionAlive(s, socket, http2Keepalive);
-          });
-        }
-        s.setTimeout(idleTimeoutMs, () => s.close());
-        // At its maximum age the session takes no new streams and ends when its last one does.
-        if (maxConnectionDurationMs > 0) setTimeout(() => s.close(), maxConnectionDurationMs).unref();
-        s.unref();
-        session = s;
-        return s;
-      },
+      h2,
       retire() {
         pool.retire();
-        // Streams in flight finish; the session takes no new ones.
-        session?.close();
+        h2.retire();
       },
     };
     this.pools.set(key, ep);
@@ -176,10 +162,12 @@ export class UpstreamPools {
 
   /** Closes every pool and session (at shutdown). */
   async close(): Promise<void> {
-    this.closed = true;
     const all = [...this.pools.values()];
     this.pools.clear();
-    for (const ep of all) ep.pool.destroy();
+    for (const ep of all) {
+      ep.pool.destroy();
+      ep.h2.close();
+    }
   }
 }
 
@@ -208,6 +196,7 @@ export async function buildClusters(
         connectTimeoutMs: c.connectTimeoutMs,
         idleTimeoutMs: c.httpProtocolOptions?.idleTimeoutMs ?? DEFAULT_IDLE_MS,
         maxRequestsPerConnection: c.httpProtocolOptions?.maxRequestsPerConnection ?? 0,
+        maxConcurrentStreams: c.httpProtocolOptions?.maxConcurrentStreams ?? 0,
         maxConnectionDurationMs: c.httpProtocolOptions?.maxConnectionDurationMs ?? 0,
         ...(c.tcpKeepalive === undefined ? {} : { tcpKeepalive: c.tcpKeepalive }),
         ...(c.http2ConnectionKeepalive === undefined ? {} : { http2Keepalive: c.http2ConnectionKeepalive }),

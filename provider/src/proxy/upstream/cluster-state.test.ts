@@ -90,7 +90,12 @@ describe("samePolicy", () => {
     [
       "HTTP protocol options",
       {
-        httpProtocolOptions: { idleTimeoutMs: 1000, maxRequestsPerConnection: 0, maxConnectionDurationMs: 0 },
+        httpProtocolOptions: {
+          idleTimeoutMs: 1000,
+          maxRequestsPerConnection: 0,
+          maxConcurrentStreams: 0,
+          maxConnectionDurationMs: 0,
+        },
       },
       false,
     ],

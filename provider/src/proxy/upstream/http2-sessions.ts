@@ -1,0 +1,151 @@
+/**
+ * An endpoint's HTTP/2 connections, as Envoy's HTTP/2 connection pool keeps them: a stream goes on
+ * the oldest session with room for it, and a new session opens when every open one carries
+ * `maxConcurrentStreams` streams (Istio's `connectionPool.http.maxConcurrentStreams`, Envoy's
+ * `http2_protocol_options.max_concurrent_streams`). Without that limit one session carries
+ * everything, and streams past the server's own SETTINGS_MAX_CONCURRENT_STREAMS wait in nghttp2
+ * for a slot.
+ *
+ * A session takes no new stream once it has carried `maxRequestsPerConnection` of them or reached
+ * `maxConnectionDurationMs`; it closes when its last stream ends (a GOAWAY, as Envoy drains it).
+ * An idle session closes after `idleTimeoutMs`.
+ */
+import http2 from "node:http2";
+import type net from "node:net";
+import type tls from "node:tls";
+import type { Http2KeepaliveSettings, TcpKeepalive } from "../../istio/translate/proxy-config";
+import { keepSessionAlive } from "./http2-keepalive";
+import { applyTcpKeepalive } from "./tcp-keepalive";
+
+/** How an endpoint's sessions are opened and retired. */
+export interface Http2SessionSettings {
+  /** `http://ip:port` or `https://ip:port`. */
+  readonly origin: string;
+  /** TLS towards the endpoint (ALPN `h2` is added); undefined for h2c. */
+  readonly tls: tls.ConnectionOptions | undefined;
+  /** An idle session is closed after this long (ms). */
+  readonly idleTimeoutMs: number;
+  /** Streams a session carries before it takes no more; 0 = unlimited. */
+  readonly maxRequestsPerConnection: number;
+  /** Streams a session carries at once; more open another session. 0 = unlimited. */
+  readonly maxConcurrentStreams: number;
+  /** Age after which a session takes no new streams; 0 = none. */
+  readonly maxConnectionDurationMs: number;
+  /** SO_KEEPALIVE on each session's socket; undefined = off. */
+  readonly tcpKeepalive: TcpKeepalive | undefined;
+  /** PINGs on each session; undefined = none. */
+  readonly http2Keepalive: Http2KeepaliveSettings | undefined;
+}
+
+/** One session and what it carries. */
+interface Session {
+  readonly session: http2.ClientHttp2Session;
+  /** Streams open on it now. */
+  active: number;
+  /** Streams it has carried in all. */
+  started: number;
+  /** Takes no new streams (retired, too old, or carried its share). */
+  draining: boolean;
+}
+
+/** The HTTP/2 sessions of one endpoint. */
+export class Http2Sessions {
+  /** Open sessions, oldest first. */
+  private readonly sessions: Session[] = [];
+  /** Retired ({@link retire}): a stream still asked for gets a session of its own, closed after it. */
+  private retired = false;
+  private closed = false;
+
+  constructor(private readonly settings: Http2SessionSettings) {}
+
+  /** Sessions open now (draining ones included). */
+  get size(): number {
+    return this.sessions.length;
+  }
+
+  /**
+   * Opens a stream with `headers` on a session with room for it, opening a session if none has.
+   * Throws when the pools are closed, or node:http2 refuses the request.
+   */
+  request(
+    headers: http2.OutgoingHttpHeaders,
+    options: http2.ClientSessionRequestOptions,
+  ): http2.ClientHttp2Stream {
+    if (this.closed) throw new Error("upstream pools are closed");
+    const s = this.withRoom() ?? this.open();
+    const stream = s.session.request(headers, options);
+    s.active++;
+    s.started++;
+    const max = this.settings.maxRequestsPerConnection;
+    if (this.retired || (max > 0 && s.started >= max)) this.drain(s);
+    stream.once("close", () => {
+      if (--s.active === 0 && s.draining) this.closeSession(s);
+    });
+    return stream;
+  }
+
+  /**
+   * The endpoint left the configuration: open sessions close once their streams end, and a request
+   * of an earlier configuration still in flight (a retry) gets a session that closes after it.
+   */
+  retire(): void {
+    this.retired = true;
+    for (const s of [...this.sessions]) this.drain(s);
+  }
+
+  /** At shutdown: sessions close once their streams end, and later requests are refused. */
+  close(): void {
+    this.closed = true;
+    this.retire();
+  }
+
+  private withRoom(): Session | undefined {
+    const limit = this.settings.maxConcurrentStreams;
+    for (const s of this.sessions) {
+      if (s.draining || s.session.closed || s.session.destroyed) continue;
+      if (limit === 0 || s.active < limit) return s;
+    }
+    return undefined;
+  }
+
+  private open(): Session {
+    const { origin, tls: tlsOptions, tcpKeepalive, http2Keepalive } = this.settings;
+    const session = http2.connect(
+      origin,
+      tlsOptions === undefined ? {} : { ...tlsOptions, ALPNProtocols: ["h2"] },
+    );
+    const s: Session = { session, active: 0, started: 0, draining: false };
+    session.on("error", () => {}); // stream errors surface on the streams themselves
+    if (tcpKeepalive !== undefined || http2Keepalive !== undefined) {
+      // Once per session, on the socket node:http2 opened for it.
+      session.once("connect", (_s, socket: net.Socket) => {
+        applyTcpKeepalive(socket, tcpKeepalive);
+        if (http2Keepalive !== undefined) keepSessionAlive(session, socket, http2Keepalive);
+      });
+    }
+    session.setTimeout(this.settings.idleTimeoutMs, () => this.drain(s));
+    const age = this.settings.maxConnectionDurationMs;
+    if (age > 0) setTimeout(() => this.drain(s), age).unref();
+    session.once("close", () => {
+      const i = this.sessions.indexOf(s);
+      if (i !== -1) this.sessions.splice(i, 1);
+    });
+    session.unref();
+    this.sessions.push(s);
+    return s;
+  }
+
+  /**
+   * `s` takes no new streams, and closes (GOAWAY) once those it carries end. The close waits for
+   * them here rather than in node:http2, which drops a stream asked for in the same tick as it.
+   */
+  private drain(s: Session): void {
+    if (s.draining) return;
+    s.draining = true;
+    if (s.active === 0) this.closeSession(s);
+  }
+
+  private closeSession(s: Session): void {
+    if (!s.session.closed && !s.session.destroyed) s.session.close();
+  }
+}
