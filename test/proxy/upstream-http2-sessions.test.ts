@@ -11,8 +11,8 @@ import { ConfigDir, startFileProxy } from "./support/samples";
  * An h2c backend that numbers its sessions and holds every stream until {@link release}, so a test
  * sees which streams shared a connection while they were all open at once.
  */
-async function startHoldingBackend() {
-  const server = http2.createServer();
+async function startHoldingBackend(settings: http2.Settings = {}) {
+  const server = http2.createServer({ settings });
   const ids = new Map<http2.Http2Session, number>();
   const closed: number[] = [];
   const held: { path: string; session: number; answer(): void }[] = [];
@@ -68,6 +68,8 @@ const perSession = (held: { session: number }[]) => {
 describe("upstream HTTP/2 connections: maxConcurrentStreams and maxRequestsPerConnection", () => {
   const dir = new ConfigDir();
   let backend: Awaited<ReturnType<typeof startHoldingBackend>>;
+  // A server that takes two streams at once per connection (SETTINGS_MAX_CONCURRENT_STREAMS).
+  let strict: Awaited<ReturnType<typeof startHoldingBackend>>;
   let proxy: GatewayProxy;
   let port: number;
 
@@ -85,12 +87,13 @@ describe("upstream HTTP/2 connections: maxConcurrentStreams and maxRequestsPerCo
 
   before(async () => {
     backend = await startHoldingBackend();
-    const entry = (name: string) => `apiVersion: networking.istio.io/v1
+    strict = await startHoldingBackend({ maxConcurrentStreams: 2 });
+    const entry = (name: string, port = backend.port) => `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: ${name}, namespace: istio-system}
 spec:
   hosts: [${name}.internal]
-  ports: [{number: 80, name: web, protocol: HTTP2, targetPort: ${backend.port}}]
+  ports: [{number: 80, name: web, protocol: HTTP2, targetPort: ${port}}]
   resolution: STATIC
   endpoints: [{address: 127.0.0.1}]
 `;
@@ -116,7 +119,10 @@ spec:
     route: [{destination: {host: capped.internal}}]
   - match: [{uri: {prefix: /open/}}]
     route: [{destination: {host: open.internal}}]
+  - match: [{uri: {prefix: /strict/}}]
+    route: [{destination: {host: strict.internal}}]
 ---
+${entry("strict", strict.port)}---
 ${entry("limited")}---
 ${entry("capped")}---
 ${entry("open")}---
@@ -141,6 +147,7 @@ spec:
   after(async () => {
     await proxy.close();
     await backend.close();
+    await strict.close();
     dir.dispose();
   });
 
@@ -171,6 +178,23 @@ spec:
     backend.release();
     await answers;
     assert.deepEqual(sessions, [5]);
+  });
+
+  it("opens another connection past the server's SETTINGS_MAX_CONCURRENT_STREAMS, as Envoy does", async () => {
+    // The first stream learns the server's settings; then five at once need three connections.
+    const first = get("/strict/0");
+    await waitFor(() => strict.held.length === 1, "the first stream");
+    strict.release();
+    await first;
+    const answers = Promise.all([1, 2, 3, 4, 5].map((i) => get(`/strict/${i}`)));
+    await waitFor(() => strict.held.length === 5, "five streams at the backend");
+    const sessions = perSession(strict.held);
+    strict.release();
+    assert.deepEqual(
+      (await answers).map((a) => a.status),
+      [200, 200, 200, 200, 200],
+    );
+    assert.deepEqual(sessions, [2, 2, 1]);
   });
 
   it("closes a connection after maxRequestsPerConnection streams, and opens a new one", async () => {

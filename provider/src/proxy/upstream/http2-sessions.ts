@@ -2,9 +2,9 @@
  * An endpoint's HTTP/2 connections, as Envoy's HTTP/2 connection pool keeps them: a stream goes on
  * the oldest session with room for it, and a new session opens when every open one carries
  * `maxConcurrentStreams` streams (Istio's `connectionPool.http.maxConcurrentStreams`, Envoy's
- * `http2_protocol_options.max_concurrent_streams`). Without that limit one session carries
- * everything, and streams past the server's own SETTINGS_MAX_CONCURRENT_STREAMS wait in nghttp2
- * for a slot.
+ * `http2_protocol_options.max_concurrent_streams`), or the server's own
+ * SETTINGS_MAX_CONCURRENT_STREAMS, whichever is lower. Without either, one session carries
+ * everything.
  *
  * A session takes no new stream once it has carried `maxRequestsPerConnection` of them or reached
  * `maxConnectionDurationMs`; it closes when its last stream ends (a GOAWAY, as Envoy drains it).
@@ -100,10 +100,14 @@ export class Http2Sessions {
   }
 
   private withRoom(): Session | undefined {
-    const limit = this.settings.maxConcurrentStreams;
+    const limit = this.settings.maxConcurrentStreams || Infinity;
     for (const s of this.sessions) {
-      if (s.draining || s.session.closed || s.session.destroyed) continue;
-      if (limit === 0 || s.active < limit) return s;
+      const session = s.session;
+      if (s.draining || session.closed || session.destroyed) continue;
+      // The server's own limit counts too once its SETTINGS came (node:http2 reports the
+      // protocol's unlimited default before that).
+      const peer = session.remoteSettings.maxConcurrentStreams ?? Infinity;
+      if (s.active < Math.min(limit, peer)) return s;
     }
     return undefined;
   }
