@@ -180,20 +180,18 @@ describe("the proxy command", () => {
     dir.dispose();
   });
 
-  it("says which Gateways it skipped, serves, and drains in-flight requests on SIGTERM", async () => {
+  before(async () => {
     web = await startEchoBackend("web");
-    dir.write("gw.yaml", gatewayYaml(["/"]));
-    dir.write(
-      "other.yaml",
-      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: elsewhere, namespace: istio-system}\nspec:\n  selector: {app: other}\n  servers:\n  - port: {number: 9090, name: http, protocol: HTTP}\n    hosts: ['*']\n",
-    );
-    const main = resolve(__dirname, "support/proxy-main.ts");
-    const child = spawn(
+  });
+
+  /** The proxy command as a process on the configuration directory, its stdout and stderr piped. */
+  const spawnProxy = (...flags: string[]) =>
+    spawn(
       process.execPath,
       [
         "--import",
         "tsx",
-        main,
+        resolve(__dirname, "support/proxy-main.ts"),
         "proxy",
         "--config",
         dir.dir,
@@ -205,11 +203,18 @@ describe("the proxy command", () => {
         "127.0.0.1",
         "--resolve",
         `web=127.0.0.1:${web.port}`,
-        "--drain-timeout",
-        "5",
+        ...flags,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
+
+  it("says which Gateways it skipped, serves, and drains in-flight requests on SIGTERM", async () => {
+    dir.write("gw.yaml", gatewayYaml(["/"]));
+    dir.write(
+      "other.yaml",
+      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: elsewhere, namespace: istio-system}\nspec:\n  selector: {app: other}\n  servers:\n  - port: {number: 9090, name: http, protocol: HTTP}\n    hosts: ['*']\n",
+    );
+    const child = spawnProxy("--drain-timeout", "5");
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     let stdout = "";
@@ -241,26 +246,7 @@ describe("the proxy command", () => {
 
   it("keeps serving with bounded memory when nobody reads its access log, and logs again once read", async () => {
     dir.write("gw.yaml", gatewayYaml(["/"]));
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        resolve(__dirname, "support/proxy-main.ts"),
-        "proxy",
-        "--config",
-        dir.dir,
-        "--port",
-        "8080=0",
-        "--status-port",
-        "0",
-        "--bind",
-        "127.0.0.1",
-        "--resolve",
-        `web=127.0.0.1:${web.port}`,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawnProxy();
     try {
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
