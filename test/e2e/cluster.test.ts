@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { after, before, it } from "node:test";
-import { startCluster, type LocalCluster } from "./support/cluster";
+import { startCluster, waitForEstablished, type LocalCluster } from "./support/cluster";
 import { e2eSuite } from "./support/toolchain";
 
 /** A CRD of our own, so this suite does not depend on the project's generated CRDs. */
@@ -71,12 +71,7 @@ e2eSuite(
 
     it("accepts a CRD and a custom resource that its schema allows", async () => {
       await cluster.kubectl(["apply", "-f", "-"], JSON.stringify(widgetCrd));
-      await cluster.kubectl([
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "crd/widgets.e2e.example.com",
-      ]);
+      await waitForEstablished((args) => cluster.kubectl(args), ["crd/widgets.e2e.example.com"]);
       assert.equal(
         (await cluster.kubectl(["apply", "-f", "-"], widget("small", 3))).trim(),
         "widget.e2e.example.com/small created",

@@ -6,6 +6,7 @@ import { accessSync, constants } from "node:fs";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { toolchainPaths, type Toolchain } from "../e2e/support/toolchain";
+import { waitForEstablished, type ControlPlane } from "../../provider/src/local/control-plane";
 
 /** Declares a suite that needs the local control plane's binaries. */
 export function controlPlaneSuite(name: string, body: (tools: Toolchain) => void): void {
@@ -90,20 +91,7 @@ export async function eventually(what: string, probe: () => boolean, timeoutMs =
   }
 }
 
-/**
- * Waits until every CRD is Established. Right after CRDs are created, kubectl may find one whose
- * status has no conditions yet and fail at once ("status.conditions accessor error") instead of
- * waiting: that case is asked again, for up to the same minute.
- */
-export async function waitForEstablishedCrds(kubectl: (args: string[]) => Promise<string>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
-      return;
-    } catch (err) {
-      if (!/status\.conditions accessor error/.test(String(err)) || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+/** Waits until every CRD of the cluster is Established (see {@link waitForEstablished}). */
+export async function waitForEstablishedCrds(kubectl: ControlPlane["kubectl"]): Promise<void> {
+  await waitForEstablished(kubectl, ["crd", "--all"]);
 }

@@ -219,6 +219,30 @@ export async function startControlPlane(
   }
 }
 
+/**
+ * Waits until the CustomResourceDefinitions `names` (`crd/<name>` or `<kind>/<name>` as kubectl
+ * takes them; every one with `--all`) are Established. Just after a definition is created, its
+ * status may have no conditions yet, and `kubectl wait` then fails at once ("status.conditions
+ * accessor error") instead of waiting: that failure is retried until `timeoutMs` has passed.
+ */
+export async function waitForEstablished(
+  kubectl: ControlPlane["kubectl"],
+  names: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+    try {
+      await kubectl(["wait", "--for=condition=Established", `--timeout=${left}s`, ...names]);
+      return;
+    } catch (err) {
+      if (!/status\.conditions accessor error/.test(String(err)) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /** A kubeconfig with one cluster, one token user and one context, all named `local`. */
 export function kubeconfigText(server: string, caCert: string, token: string): string {
   return JSON.stringify(

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCustomResourceDefinition, CUSTOM_RESOURCE_KINDS } from "../istio/schema/crd";
 import { makeCertificateAuthority, makeServerCertificate } from "./certificates";
-import { startControlPlane, type ControlPlane } from "./control-plane";
+import { startControlPlane, waitForEstablished, type ControlPlane } from "./control-plane";
 import { PulumiCli, type ConfigEntry } from "./pulumi-cli";
 import { startStandInBackend, type StandInBackend } from "./stand-in-backend";
 import type { Toolchain } from "./toolchain";
@@ -91,12 +91,10 @@ export async function applyMissingDefinitions(controlPlane: ControlPlane): Promi
   );
   if (missing.length === 0) return [];
   await controlPlane.kubectl(["apply", "-f", "-"], missing.map((d) => JSON.stringify(d)).join("\n"));
-  await controlPlane.kubectl([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    ...missing.map((d) => `customresourcedefinition/${d.metadata.name}`),
-  ]);
+  await waitForEstablished(
+    (args, input) => controlPlane.kubectl(args, input),
+    missing.map((d) => `customresourcedefinition/${d.metadata.name}`),
+  );
   return missing.map((d) => d.spec.names.kind);
 }
 

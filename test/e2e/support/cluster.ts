@@ -6,4 +6,5 @@ export {
   startControlPlane as startCluster,
   type ControlPlaneOptions as ClusterOptions,
   type ControlPlane as LocalCluster,
+  waitForEstablished,
 } from "../../../provider/src/local/control-plane";
