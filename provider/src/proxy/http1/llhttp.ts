@@ -53,7 +53,27 @@ interface NativeParser {
   finish(): undefined | (Error & { code: string });
   /** Frees the native parser. */
   close(): void;
+  /** Reads `handle` (a socket's native stream) in C++ from now on; each read ends in `kOnExecute`. */
+  consume(handle: object): void;
+  /** Gives the native stream back to its socket. */
+  unconsume(): void;
   [kOnHeaders: number]: unknown;
+}
+
+/** A socket's native stream (`TCPWrap`, `TLSWrap`), as node:net and node:http use it. */
+interface NativeStream {
+  readonly isStreamBase?: boolean;
+  /** Set once a parser reads it (node:http's own mark, so two never do). */
+  _consumed?: boolean;
+  /** node:net's record of whether it reads. */
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+/** A socket whose native stream a parser may read. */
+export interface ConsumableSocket {
+  readonly _handle?: NativeStream | null;
 }
 
 interface NativeParserClass {
@@ -65,6 +85,7 @@ interface NativeParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
+  readonly kOnExecute: number;
 }
 
 /** Makes `native` a strict (no leniency flags) parser of `type` messages calling `events`. */
@@ -92,6 +113,8 @@ export interface ResponseParserEvents {
 /** A strict (no leniency flags) response parser for one connection, with `events` as its callbacks. */
 export class ResponseParser {
   private readonly native = new HTTPParser();
+  /** The native stream read in C++, once {@link consume} took it. */
+  private consumed: NativeStream | undefined;
 
   constructor(events: ResponseParserEvents, maxHeaderSize: number) {
     strict(this.native, HTTPParser.RESPONSE, maxHeaderSize, events);
@@ -108,8 +131,46 @@ export class ResponseParser {
     return this.native.finish() ?? undefined;
   }
 
-  /** Frees the parser. */
+  /**
+   * Reads `socket` in C++ from now on, as node:http's server reads its clients: each read goes
+   * from the socket's native stream straight to llhttp, with no Buffer and no stream event per
+   * read. `onError` gets a parse error. False when the socket has no native stream to take (it
+   * must then be read with {@link execute}).
+   */
+  consume(socket: ConsumableSocket, onError: (err: Error) => void): boolean {
+    const handle = socket._handle;
+    if (handle?.isStreamBase !== true || handle._consumed === true) return false;
+    handle._consumed = true;
+    this.native[HTTPParser.kOnExecute] = (result: unknown) => {
+      if (result instanceof Error) onError(result);
+    };
+    this.native.consume(handle);
+    this.consumed = handle;
+    return true;
+  }
+
+  /** Stops reading a consumed socket (backpressure); reading a socket read by {@link execute} is the caller's. */
+  pauseConsumed(): void {
+    const handle = this.consumed;
+    if (handle?.reading !== true) return;
+    handle.reading = false;
+    handle.readStop();
+  }
+
+  /** Reads a consumed socket again. */
+  resumeConsumed(): void {
+    const handle = this.consumed;
+    if (handle === undefined || handle.reading === true) return;
+    handle.reading = true;
+    handle.readStart();
+  }
+
+  /** Frees the parser (a consumed socket's stream is given back first). */
   close(): void {
+    if (this.consumed !== undefined) {
+      this.consumed = undefined;
+      this.native.unconsume();
+    }
     this.native.close();
   }
 }

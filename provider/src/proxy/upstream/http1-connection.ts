@@ -2,9 +2,10 @@
  * One HTTP/1.1 connection to an upstream endpoint, carrying one exchange at a time (no
  * pipelining, as Envoy's HTTP/1.1 pool). The request head is written in one piece and the body
  * streamed after it with backpressure, framed by its `content-length` or chunked; the response is
- * read by Node's own llhttp ({@link ResponseParser}) and handed to the exchange's
- * {@link Http1Handler} as it arrives. A connection that ends an exchange cleanly, with keep-alive,
- * goes back to its {@link Http1Pool}; any failure destroys it and is told to the handler once.
+ * read from the socket by Node's own llhttp in C++ ({@link ResponseParser.consume}) and handed to
+ * the exchange's {@link Http1Handler} as it arrives. A connection that ends an exchange cleanly,
+ * with keep-alive, goes back to its {@link Http1Pool}; any failure destroys it and is told to the
+ * handler once.
  */
 import type net from "node:net";
 import { performance } from "node:perf_hooks";
@@ -14,6 +15,7 @@ import type { TcpKeepalive } from "../../istio/translate/proxy-config";
 import { UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
 import type { RequestHead } from "./http1-request-head";
 import { connectEndpoint, readyEvent } from "./endpoint-socket";
+import type { ConsumableSocket } from "../http1/llhttp";
 import { ResponseParser } from "../http1/llhttp";
 
 /**
@@ -69,6 +71,8 @@ const KEEP_ALIVE_MARGIN_MS = 1000;
 export class Http1Connection {
   private readonly socket: net.Socket;
   private readonly parser: ResponseParser;
+  /** The parser reads the socket's native stream itself ({@link ResponseParser.consume}). */
+  private readonly consumed: boolean;
   /** The handler of the exchange in flight; undefined between exchanges. */
   private handler: Http1Handler | undefined;
   /** Header or trailer lines llhttp flushed before the end of their section. */
@@ -132,11 +136,19 @@ export class Http1Connection {
       this.connectTimer = undefined;
     });
     if (target.tls !== undefined) socket.on("session", (s: Buffer) => (owner.tlsSession = s));
-    socket.on("data", (data: Buffer) => {
-      const err = this.parser.execute(data);
-      if (err !== undefined)
-        this.fail(new UpstreamProtocolError(`upstream protocol error: ${codeOf(err)}`, err));
-    });
+    const protocolError = (err: Error) =>
+      this.fail(new UpstreamProtocolError(`upstream protocol error: ${codeOf(err)}`, err));
+    // The response is parsed as it is read, in C++, with no Buffer or stream event per read.
+    this.consumed = this.parser.consume(socket as unknown as ConsumableSocket, protocolError);
+    if (this.consumed) {
+      // Flowing, so that the socket still reports the server's end ('end' needs it).
+      socket.resume();
+    } else {
+      socket.on("data", (data: Buffer) => {
+        const err = this.parser.execute(data);
+        if (err !== undefined) protocolError(err);
+      });
+    }
     socket.on("end", () => {
       // A response delimited by the connection's end completes here; any other was cut short.
       this.parser.finish();
@@ -233,8 +245,15 @@ export class Http1Connection {
   }
 
   private readonly resume = (): void => {
-    this.socket.resume();
+    if (!this.consumed) this.socket.resume();
+    else if (!this.socket.destroyed) this.parser.resumeConsumed();
   };
+
+  /** Stops reading until {@link resume} (the client is slower than the upstream). */
+  private pause(): void {
+    if (this.consumed) this.parser.pauseConsumed();
+    else this.socket.pause();
+  }
 
   private onResponseHead(raw: string[] | undefined, status: number, keepAlive: boolean): number {
     let lines = raw;
@@ -257,14 +276,14 @@ export class Http1Connection {
     this.status = status;
     this.keepAlive = keepAlive;
     if (keepAlive) this.readKeepAliveHint(lines);
-    if (!handler.onHeaders(status, lines, this.resume) && this.handler === handler) this.socket.pause();
+    if (!handler.onHeaders(status, lines, this.resume) && this.handler === handler) this.pause();
     return this.isHead ? 1 : 0;
   }
 
   private onResponseBody(chunk: Buffer): void {
     const handler = this.handler;
     if (handler === undefined || this.status < 200) return;
-    if (!handler.onData(chunk) && this.handler === handler) this.socket.pause();
+    if (!handler.onData(chunk) && this.handler === handler) this.pause();
   }
 
   private onResponseEnd(): void {
@@ -276,7 +295,7 @@ export class Http1Connection {
     handler.onComplete(lines.length > 0 ? lines : null);
     if (this.closed) return;
     if (this.keepAlive && this.requestDone) {
-      this.socket.resume(); // an idle connection reads, so a close by the server is seen at once
+      this.resume(); // an idle connection reads, so a close by the server is seen at once
       this.owner.released(this);
     } else {
       // The upstream answered before the request body was sent, or will not keep the connection.
