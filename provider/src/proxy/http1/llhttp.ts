@@ -57,6 +57,8 @@ interface NativeParser {
   consume(handle: object): void;
   /** Gives the native stream back to its socket. */
   unconsume(): void;
+  /** A copy of the read being parsed (inside `kOnExecute`). */
+  getCurrentBuffer(): Buffer;
   [kOnHeaders: number]: unknown;
 }
 
@@ -111,45 +113,47 @@ export interface ResponseParserEvents {
 }
 
 /** A strict (no leniency flags) response parser for one connection, with `events` as its callbacks. */
-export class ResponseParser {
-  private readonly native = new HTTPParser();
-  /** The native stream read in C++, once {@link consume} took it. */
+/**
+ * What both parsers share: the native parser, and reading a socket with it in C++
+ * ({@link consume}) as node:http's server reads its clients, with no Buffer and no stream event per
+ * read.
+ */
+abstract class NativeReader {
+  protected readonly native = new HTTPParser();
+  /** The native stream read in C++, while {@link consume} has it. */
   private consumed: NativeStream | undefined;
 
-  constructor(events: ResponseParserEvents, maxHeaderSize: number) {
-    strict(this.native, HTTPParser.RESPONSE, maxHeaderSize, events);
-  }
-
-  /** Parses the next bytes; a returned error (code `HPE_*`) ends the connection. */
-  execute(data: Buffer): Error | undefined {
-    const r = this.native.execute(data);
-    return typeof r === "number" ? undefined : r;
-  }
-
-  /** The connection ended; an error when a response was cut short. */
-  finish(): Error | undefined {
-    return this.native.finish() ?? undefined;
-  }
-
   /**
-   * Reads `socket` in C++ from now on, as node:http's server reads its clients: each read goes
-   * from the socket's native stream straight to llhttp, with no Buffer and no stream event per
-   * read. `onError` gets a parse error. False when the socket has no native stream to take (it
-   * must then be read with {@link execute}).
+   * Reads `socket` in C++ from now on: each read goes from the socket's native stream straight to
+   * llhttp, and `onExecute` gets what llhttp made of it (the bytes it consumed, or the parse
+   * error). False when the socket has no native stream to take (it must then be read with
+   * `execute`).
    */
-  consume(socket: ConsumableSocket, onError: (err: Error) => void): boolean {
+  consume(socket: ConsumableSocket, onExecute: (result: number | ParseError) => void): boolean {
     const handle = socket._handle;
     if (handle?.isStreamBase !== true || handle._consumed === true) return false;
     handle._consumed = true;
-    this.native[HTTPParser.kOnExecute] = (result: unknown) => {
-      if (result instanceof Error) onError(result);
-    };
+    this.native[HTTPParser.kOnExecute] = onExecute;
     this.native.consume(handle);
     this.consumed = handle;
     return true;
   }
 
-  /** Stops reading a consumed socket (backpressure); reading a socket read by {@link execute} is the caller's. */
+  /** The bytes of the read being parsed now (a copy); only inside `onExecute`. */
+  currentBuffer(): Buffer {
+    return this.native.getCurrentBuffer();
+  }
+
+  /** Gives the socket's native stream back: the socket emits what it reads again. */
+  unconsume(): void {
+    const handle = this.consumed;
+    if (handle === undefined) return;
+    this.consumed = undefined;
+    handle._consumed = false;
+    this.native.unconsume();
+  }
+
+  /** Stops reading a consumed socket (backpressure). */
   pauseConsumed(): void {
     const handle = this.consumed;
     if (handle?.reading !== true) return;
@@ -165,13 +169,36 @@ export class ResponseParser {
     handle.readStart();
   }
 
-  /** Frees the parser (a consumed socket's stream is given back first). */
+  /**
+   * Frees the parser (a consumed socket's stream is given back first). The native parser goes on
+   * the next turn of the event loop, as node:http frees its own: a socket closed from inside one
+   * of the parser's callbacks closes while llhttp is still running on it.
+   */
   close(): void {
-    if (this.consumed !== undefined) {
-      this.consumed = undefined;
-      this.native.unconsume();
-    }
-    this.native.close();
+    this.unconsume();
+    setImmediate(closeNative, this.native);
+  }
+}
+
+function closeNative(native: NativeParser): void {
+  native.close();
+}
+
+export class ResponseParser extends NativeReader {
+  constructor(events: ResponseParserEvents, maxHeaderSize: number) {
+    super();
+    strict(this.native, HTTPParser.RESPONSE, maxHeaderSize, events);
+  }
+
+  /** Parses the next bytes; a returned error (code `HPE_*`) ends the connection. */
+  execute(data: Buffer): Error | undefined {
+    const r = this.native.execute(data);
+    return typeof r === "number" ? undefined : r;
+  }
+
+  /** The connection ended; an error when a response was cut short. */
+  finish(): Error | undefined {
+    return this.native.finish() ?? undefined;
   }
 }
 
@@ -215,10 +242,9 @@ export interface ParseError extends Error {
 }
 
 /** A strict (no leniency flags) request parser for one client connection, with `events` as its callbacks. */
-export class RequestParser {
-  private readonly native = new HTTPParser();
-
+export class RequestParser extends NativeReader {
   constructor(events: RequestParserEvents, maxHeaderSize: number) {
+    super();
     strict(this.native, HTTPParser.REQUEST, maxHeaderSize, events);
     this.native[HTTPParser.kOnMessageBegin] = events.onMessageBegin;
   }
@@ -229,10 +255,5 @@ export class RequestParser {
    */
   execute(data: Buffer): number | ParseError {
     return this.native.execute(data);
-  }
-
-  /** Frees the parser. */
-  close(): void {
-    this.native.close();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * One client connection speaking HTTP/1.1 to the proxy, Envoy's HTTP/1.1 server codec in small:
  * requests are read by Node's llhttp ({@link RequestParser}), strictly, and served one at a time in
- * the order they came. A client may pipeline: requests read while another is being answered wait
+ * the order they came. llhttp reads the socket itself, in C++, as node:http's server reads its
+ * clients; from the first read that is not plain requests (an upgrade, a refusal, a parse error)
+ * the connection reads in JavaScript instead, where those cases are handled. A client may pipeline: requests read while another is being answered wait
  * their turn, and the connection stops reading from the client while one waits, so pipelining costs
  * no more memory than a socket read. Bodies stream with backpressure both ways.
  *
@@ -20,6 +22,7 @@ import { Http1Request } from "./downstream-request";
 import type { BodyFlow } from "./downstream-request";
 import { Http1Response, httpDate } from "./downstream-response";
 import type { ResponseOwner } from "./downstream-response";
+import type { ConsumableSocket, ParseError } from "./llhttp";
 import { methodName, RequestParser } from "./llhttp";
 import { requestHeaders } from "./request-headers";
 
@@ -119,6 +122,12 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   /** When the connection's wait runs out (performance.now()), and what it waits for. */
   deadline = 0;
   private wait = Wait.None;
+  /** llhttp reads the socket in C++ ({@link onExecute}); else each read comes to {@link onData}. */
+  private consumed = false;
+  /** The read being parsed held more than plain requests: the rest goes to {@link onData}. */
+  private leaveConsumed = false;
+  /** A parser callback ran since the last read ended (so a stop now is part of that read). */
+  private inRead = false;
 
   constructor(
     readonly socket: Socket,
@@ -130,9 +139,9 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       {
         onMessageBegin: this.onMessageBegin,
         onHeaders: this.onHeaders,
-        onHeadersComplete: this.onHeadersComplete,
-        onBody: this.onBody,
-        onMessageComplete: this.onMessageComplete,
+        onHeadersComplete: this.guardedHeadersComplete,
+        onBody: this.guardedBody,
+        onMessageComplete: this.guardedMessageComplete,
       },
       settings.maxHeaderBytes,
     );
@@ -140,6 +149,11 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     socket.on("data", this.onData);
     socket.on("error", ignore);
     socket.once("close", this.onClose);
+    // Bytes already waiting on the socket's JavaScript side would come after the later reads
+    // llhttp takes in C++: such a connection reads in JavaScript throughout.
+    this.consumed =
+      socket.readableLength === 0 &&
+      this.parser.consume(socket as unknown as ConsumableSocket, this.onExecute);
   }
 
   /** Reads bytes given before the connection was handed over (a sniffed preface), then the socket. */
@@ -173,37 +187,110 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     // over (an `h2c` upgrade is served as HTTP/1.1), it goes on with the rest of the bytes.
     for (let offset = 0; offset < data.length && !this.stopped;) {
       const rest = offset === 0 ? data : data.subarray(offset);
-      let result: ReturnType<RequestParser["execute"]>;
+      let result: number | ParseError;
       try {
         result = this.parser.execute(rest);
       } catch (err) {
-        // A defect of ours met while reading (the parser's callbacks run inside execute): this
-        // connection ends, the process goes on.
-        console.error(`istio-gateway proxy: internal error: ${(err as Error).stack ?? String(err)}`);
-        this.stop();
-        this.socket.destroy();
-        return;
+        return this.internalError(err);
+      } finally {
+        this.inRead = false;
       }
-      if (typeof result !== "number") {
-        this.refuse(
-          result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",
-        );
-        return;
+      if (this.leaveConsumed) {
+        // Bytes handed over before llhttp read the socket itself (a sniffed preface) held more
+        // than plain requests: the socket's reads come here too from now on.
+        this.leaveConsumed = false;
+        this.readInJavaScript();
       }
-      if (this.stopped) {
-        const last = this.queue.length > 0 ? this.queue[this.queue.length - 1] : this.active;
-        if (last?.kind === "upgrade" && this.reading === last.req) {
-          last.head = rest.subarray(result);
-          this.reading = undefined;
-          if (this.active === last) this.takeOver(last);
-        }
-        return;
-      }
+      if (!this.parsed(rest, result)) return;
       offset += result;
     }
   };
 
+  /**
+   * llhttp parsed a read in C++. Plain requests need nothing more here. Anything else (an
+   * upgrade's head, a refusal, a parse error) ends the reading in C++: the rest of this read, and
+   * every later one, go through {@link onData}, as they would have from the start.
+   */
+  private readonly onExecute = (result: number | ParseError): void => {
+    this.inRead = false;
+    if (!this.leaveConsumed && typeof result === "number") return;
+    this.leaveConsumed = false;
+    const data = this.parser.currentBuffer();
+    this.readInJavaScript();
+    if (!this.parsed(data, result)) return;
+    const rest = data.subarray(result);
+    if (rest.length > 0) this.onData(rest);
+  };
+
+  /**
+   * What follows llhttp's pass over `data`, which it parsed up to `result`: true when reading goes
+   * on with the bytes after that.
+   */
+  private parsed(data: Buffer, result: number | ParseError): result is number {
+    if (typeof result !== "number") {
+      this.refuse(
+        result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",
+      );
+      return false;
+    }
+    if (this.stopped) {
+      const last = this.queue.length > 0 ? this.queue[this.queue.length - 1] : this.active;
+      if (last?.kind === "upgrade" && this.reading === last.req) {
+        last.head = data.subarray(result);
+        this.reading = undefined;
+        if (this.active === last) this.takeOver(last);
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** A defect of ours met while reading (the parser's callbacks run inside it): this connection ends, the process goes on. */
+  private internalError(err: unknown): void {
+    console.error(`istio-gateway proxy: internal error: ${(err as Error).stack ?? String(err)}`);
+    this.stop();
+    this.socket.destroy();
+  }
+
+  // Parser callbacks that run the connection manager: a throw ends the connection, not the
+  // process (in C++ reading, nothing above them would catch it).
+  private readonly guardedHeadersComplete: typeof this.onHeadersComplete = (
+    major,
+    minor,
+    raw,
+    method,
+    url,
+    status,
+    message,
+    upgrade,
+    keepAlive,
+  ) => {
+    try {
+      return this.onHeadersComplete(major, minor, raw, method, url, status, message, upgrade, keepAlive);
+    } catch (err) {
+      this.internalError(err);
+      return 0;
+    }
+  };
+
+  private readonly guardedBody = (chunk: Buffer): void => {
+    try {
+      this.onBody(chunk);
+    } catch (err) {
+      this.internalError(err);
+    }
+  };
+
+  private readonly guardedMessageComplete = (): void => {
+    try {
+      this.onMessageComplete();
+    } catch (err) {
+      this.internalError(err);
+    }
+  };
+
   private readonly onMessageBegin = (): void => {
+    this.inRead = true;
     const now = performance.now();
     this.messageStart = now;
     this.inHead = true;
@@ -213,6 +300,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   };
 
   private readonly onHeaders = (lines: string[], url: string): void => {
+    this.inRead = true;
     for (const l of lines) this.lines.push(l);
     this.target += url;
   };
@@ -228,6 +316,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     upgrade: boolean,
     keepAlive: boolean,
   ): number => {
+    this.inRead = true;
     if (this.stopped) return 0;
     if (raw === undefined) {
       raw = this.lines;
@@ -260,6 +349,8 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
           expectContinue: hasBody(headers) && isContinue(headers.expect),
         };
     if (tunnel || connect) this.stop();
+    // llhttp hands back the bytes after an upgrade request's head (h2c included) unparsed.
+    else if (upgrade && this.consumed) this.leaveConsumed = true;
     this.inHead = false;
     if (this.active === undefined) {
       this.begin(turn, this.messageStart);
@@ -271,10 +362,12 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   };
 
   private readonly onBody = (chunk: Buffer): void => {
+    this.inRead = true;
     if (!this.stopped) this.reading?.receive(chunk);
   };
 
   private readonly onMessageComplete = (): void => {
+    this.inRead = true;
     // llhttp flushes a trailer section with the request's target again: neither is kept.
     this.lines = [];
     this.target = "";
@@ -396,7 +489,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     this.arm(Wait.None, 0);
     const socket = this.socket;
     socket.end();
-    if (!this.closed) socket.resume();
+    this.readSocket();
     setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS).unref();
   }
 
@@ -428,20 +521,52 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
 
   private pause(reason: number): void {
     if (this.closing) return;
-    if (this.paused === 0) this.socket.pause();
+    if (this.paused === 0) {
+      if (this.consumed) this.parser.pauseConsumed();
+      else this.socket.pause();
+    }
     this.paused |= reason;
   }
 
   private resume(reason: number): void {
     if ((this.paused & reason) === 0) return;
     this.paused &= ~reason;
-    if (this.paused === 0 && !this.closed) this.socket.resume();
+    if (this.paused === 0) this.readSocket();
+  }
+
+  /** Reads the socket (again). */
+  private readSocket(): void {
+    if (this.closed) return;
+    if (this.consumed) this.parser.resumeConsumed();
+    else this.socket.resume();
+  }
+
+  /**
+   * Ends the reading in C++: the socket's reads come to {@link onData} from now on, held back if
+   * the connection is paused.
+   */
+  private readInJavaScript(): void {
+    if (!this.consumed) return;
+    this.consumed = false;
+    // The socket's stream asked for a read when it started and has had no data since: it reads
+    // again only once data comes, so the native stream must be reading when it is given back.
+    this.parser.resumeConsumed();
+    this.parser.unconsume();
+    if (this.closed) return;
+    if (this.paused !== 0 && !this.closing) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** Reads no more requests. */
   private stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    // What the client sends from now on is read in JavaScript, and dropped there. A stop in the
+    // middle of a read (an upgrade, a refusal) takes effect once llhttp has handed that read back.
+    if (this.consumed) {
+      if (this.inRead) this.leaveConsumed = true;
+      else this.readInJavaScript();
+    }
     this.pause(PAUSED_FOR_GOOD);
   }
 

@@ -139,7 +139,9 @@ export class Http1Connection {
     const protocolError = (err: Error) =>
       this.fail(new UpstreamProtocolError(`upstream protocol error: ${codeOf(err)}`, err));
     // The response is parsed as it is read, in C++, with no Buffer or stream event per read.
-    this.consumed = this.parser.consume(socket as unknown as ConsumableSocket, protocolError);
+    this.consumed = this.parser.consume(socket as unknown as ConsumableSocket, (result) => {
+      if (typeof result !== "number") protocolError(result);
+    });
     if (this.consumed) {
       // Flowing, so that the socket still reports the server's end ('end' needs it).
       socket.resume();
