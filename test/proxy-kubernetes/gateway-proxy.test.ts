@@ -13,7 +13,8 @@ import { buildCustomResourceDefinitions } from "../../provider/src/istio/schema/
 import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { KubernetesConfigSource } from "../../provider/src/proxy/kubernetes";
 import { startCluster, type LocalCluster } from "../e2e/support/cluster";
-import { controlPlaneSuite, eventually, waitForEstablishedCrds } from "./support";
+import { controlPlaneSuite, eventually } from "./support";
+import { waitForEstablished } from "../../provider/src/local/control-plane";
 
 /** GETs `path` through the gateway; resolves with the body, or the error code when the connection fails. */
 async function get(port: number, path = "/", host = "reviews.example.com"): Promise<string> {
@@ -69,7 +70,7 @@ controlPlaneSuite("gateway proxy on the Kubernetes source", (tools) => {
     await new Promise<void>((resolve) => h2Backend.listen(0, "127.0.0.1", resolve));
     const h2Port = (h2Backend.address() as AddressInfo).port;
     await apply(...buildCustomResourceDefinitions());
-    await waitForEstablishedCrds((args) => cluster.kubectl(args));
+    await waitForEstablished((args) => cluster.kubectl(args), ["crd", "--all"]);
     await apply(
       ...["istio-system", "bookinfo"].map((name) => ({
         apiVersion: "v1",

@@ -13,7 +13,8 @@ import {
   listObjects,
 } from "../../provider/src/proxy/kubernetes";
 import { kubeconfigText, startCluster, type LocalCluster } from "../e2e/support/cluster";
-import { controlPlaneSuite, eventually, Relay, waitForEstablishedCrds } from "./support";
+import { controlPlaneSuite, eventually, Relay } from "./support";
+import { waitForEstablished } from "../../provider/src/local/control-plane";
 
 const PROXY_NS = "istio-system";
 const identity = { namespace: PROXY_NS, labels: { istio: "ingressgateway", app: "gw" } };
@@ -184,7 +185,7 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     kc = new KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
     await apply(...buildCustomResourceDefinitions());
-    await waitForEstablishedCrds((args) => cluster.kubectl(args));
+    await waitForEstablished((args) => cluster.kubectl(args), ["crd", "--all"]);
     await apply(...objects);
     source = startSource(kc, log);
     await source.start();

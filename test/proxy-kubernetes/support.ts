@@ -6,7 +6,6 @@ import { accessSync, constants } from "node:fs";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { toolchainPaths, type Toolchain } from "../e2e/support/toolchain";
-import { waitForEstablished, type ControlPlane } from "../../provider/src/local/control-plane";
 
 /** Declares a suite that needs the local control plane's binaries. */
 export function controlPlaneSuite(name: string, body: (tools: Toolchain) => void): void {
@@ -89,9 +88,4 @@ export async function eventually(what: string, probe: () => boolean, timeoutMs =
     if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** Waits until every CRD of the cluster is Established (see {@link waitForEstablished}). */
-export async function waitForEstablishedCrds(kubectl: ControlPlane["kubectl"]): Promise<void> {
-  await waitForEstablished(kubectl, ["crd", "--all"]);
 }

@@ -92,7 +92,7 @@ export async function applyMissingDefinitions(controlPlane: ControlPlane): Promi
   if (missing.length === 0) return [];
   await controlPlane.kubectl(["apply", "-f", "-"], missing.map((d) => JSON.stringify(d)).join("\n"));
   await waitForEstablished(
-    (args, input) => controlPlane.kubectl(args, input),
+    (args) => controlPlane.kubectl(args),
     missing.map((d) => `customresourcedefinition/${d.metadata.name}`),
   );
   return missing.map((d) => d.spec.names.kind);

@@ -7,6 +7,8 @@
  * on it, so this file is the one place that names it. The proxy reads requests from clients
  * ({@link RequestParser}) and responses from upstreams ({@link ResponseParser}) with it.
  */
+import type { Socket } from "node:net";
+
 const { HTTPParser, methods: METHODS } = loadCommon();
 
 /** The parser class and method names, or an error that says what is missing, at start rather than on a request. */
@@ -112,7 +114,6 @@ export interface ResponseParserEvents {
   onMessageComplete(): void;
 }
 
-/** A strict (no leniency flags) response parser for one connection, with `events` as its callbacks. */
 /**
  * What both parsers share: the native parser, and reading a socket with it in C++
  * ({@link consume}) as node:http's server reads its clients, with no Buffer and no stream event per
@@ -139,34 +140,47 @@ abstract class NativeReader {
     return true;
   }
 
+  /** Whether llhttp reads the socket itself ({@link consume}, until {@link unconsume}). */
+  get consuming(): boolean {
+    return this.consumed !== undefined;
+  }
+
   /** The bytes of the read being parsed now (a copy); only inside `onExecute`. */
   currentBuffer(): Buffer {
     return this.native.getCurrentBuffer();
   }
 
-  /** Gives the socket's native stream back: the socket emits what it reads again. */
+  /**
+   * Gives the socket's native stream back: the socket emits what it reads again. The stream is
+   * left reading: the socket's own stream asked for a read when it started, has had no data since,
+   * and asks again only once data comes.
+   */
   unconsume(): void {
-    const handle = this.consumed;
-    if (handle === undefined) return;
-    this.consumed = undefined;
-    handle._consumed = false;
-    this.native.unconsume();
+    const handle = this.release();
+    if (handle !== undefined && handle.reading !== true) {
+      handle.reading = true;
+      handle.readStart();
+    }
   }
 
-  /** Stops reading a consumed socket (backpressure). */
-  pauseConsumed(): void {
+  /** Stops reading `socket` (backpressure), wherever its reads go. */
+  hold(socket: Socket): void {
     const handle = this.consumed;
-    if (handle?.reading !== true) return;
-    handle.reading = false;
-    handle.readStop();
+    if (handle === undefined) socket.pause();
+    else if (handle.reading === true) {
+      handle.reading = false;
+      handle.readStop();
+    }
   }
 
-  /** Reads a consumed socket again. */
-  resumeConsumed(): void {
+  /** Reads `socket` again, wherever its reads go. */
+  read(socket: Socket): void {
     const handle = this.consumed;
-    if (handle === undefined || handle.reading === true) return;
-    handle.reading = true;
-    handle.readStart();
+    if (handle === undefined) socket.resume();
+    else if (handle.reading !== true && !socket.destroyed) {
+      handle.reading = true;
+      handle.readStart();
+    }
   }
 
   /**
@@ -175,8 +189,18 @@ abstract class NativeReader {
    * of the parser's callbacks closes while llhttp is still running on it.
    */
   close(): void {
-    this.unconsume();
+    this.release();
     setImmediate(closeNative, this.native);
+  }
+
+  /** Ends {@link consume}; the stream it took, if any. */
+  private release(): NativeStream | undefined {
+    const handle = this.consumed;
+    if (handle === undefined) return undefined;
+    this.consumed = undefined;
+    handle._consumed = false;
+    this.native.unconsume();
+    return handle;
   }
 }
 
@@ -184,6 +208,7 @@ function closeNative(native: NativeParser): void {
   native.close();
 }
 
+/** A strict (no leniency flags) response parser for one connection, with `events` as its callbacks. */
 export class ResponseParser extends NativeReader {
   constructor(events: ResponseParserEvents, maxHeaderSize: number) {
     super();

@@ -3,9 +3,10 @@
  * requests are read by Node's llhttp ({@link RequestParser}), strictly, and served one at a time in
  * the order they came. llhttp reads the socket itself, in C++, as node:http's server reads its
  * clients; from the first read that is not plain requests (an upgrade, a refusal, a parse error)
- * the connection reads in JavaScript instead, where those cases are handled. A client may pipeline: requests read while another is being answered wait
- * their turn, and the connection stops reading from the client while one waits, so pipelining costs
- * no more memory than a socket read. Bodies stream with backpressure both ways.
+ * the connection reads in JavaScript instead, where those cases are handled. A client may
+ * pipeline: requests read while another is being answered wait their turn, and the connection
+ * stops reading from the client while one waits, so pipelining costs no more memory than a socket
+ * read. Bodies stream with backpressure both ways.
  *
  * What a client gets wrong is answered here, before any routing, and ends the connection: a
  * malformed request 400, a head over the size or count limit 431, HTTP/1.0 426 (Istio's gateways
@@ -122,8 +123,6 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   /** When the connection's wait runs out (performance.now()), and what it waits for. */
   deadline = 0;
   private wait = Wait.None;
-  /** llhttp reads the socket in C++ ({@link onExecute}); else each read comes to {@link onData}. */
-  private consumed = false;
   /** The read being parsed held more than plain requests: the rest goes to {@link onData}. */
   private leaveConsumed = false;
   /** A parser callback ran since the last read ended (so a stop now is part of that read). */
@@ -149,10 +148,10 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     socket.on("data", this.onData);
     socket.on("error", ignore);
     socket.once("close", this.onClose);
-    // Bytes already waiting on the socket's JavaScript side would come after the later reads
-    // llhttp takes in C++: such a connection reads in JavaScript throughout.
-    this.consumed =
-      socket.readableLength === 0 &&
+    // llhttp reads the socket in C++ and reports each read to onExecute. Bytes already waiting on
+    // the socket's JavaScript side would come after those reads: such a connection reads in
+    // JavaScript (onData) throughout.
+    if (socket.readableLength === 0)
       this.parser.consume(socket as unknown as ConsumableSocket, this.onExecute);
   }
 
@@ -350,7 +349,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
         };
     if (tunnel || connect) this.stop();
     // llhttp hands back the bytes after an upgrade request's head (h2c included) unparsed.
-    else if (upgrade && this.consumed) this.leaveConsumed = true;
+    else if (upgrade && this.parser.consuming) this.leaveConsumed = true;
     this.inHead = false;
     if (this.active === undefined) {
       this.begin(turn, this.messageStart);
@@ -521,10 +520,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
 
   private pause(reason: number): void {
     if (this.closing) return;
-    if (this.paused === 0) {
-      if (this.consumed) this.parser.pauseConsumed();
-      else this.socket.pause();
-    }
+    if (this.paused === 0) this.parser.hold(this.socket);
     this.paused |= reason;
   }
 
@@ -536,9 +532,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
 
   /** Reads the socket (again). */
   private readSocket(): void {
-    if (this.closed) return;
-    if (this.consumed) this.parser.resumeConsumed();
-    else this.socket.resume();
+    if (!this.closed) this.parser.read(this.socket);
   }
 
   /**
@@ -546,11 +540,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
    * the connection is paused.
    */
   private readInJavaScript(): void {
-    if (!this.consumed) return;
-    this.consumed = false;
-    // The socket's stream asked for a read when it started and has had no data since: it reads
-    // again only once data comes, so the native stream must be reading when it is given back.
-    this.parser.resumeConsumed();
+    if (!this.parser.consuming) return;
     this.parser.unconsume();
     if (this.closed) return;
     if (this.paused !== 0 && !this.closing) this.socket.pause();
@@ -563,7 +553,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     this.stopped = true;
     // What the client sends from now on is read in JavaScript, and dropped there. A stop in the
     // middle of a read (an upgrade, a refusal) takes effect once llhttp has handed that read back.
-    if (this.consumed) {
+    if (this.parser.consuming) {
       if (this.inRead) this.leaveConsumed = true;
       else this.readInJavaScript();
     }

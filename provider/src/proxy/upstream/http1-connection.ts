@@ -71,8 +71,6 @@ const KEEP_ALIVE_MARGIN_MS = 1000;
 export class Http1Connection {
   private readonly socket: net.Socket;
   private readonly parser: ResponseParser;
-  /** The parser reads the socket's native stream itself ({@link ResponseParser.consume}). */
-  private readonly consumed: boolean;
   /** The handler of the exchange in flight; undefined between exchanges. */
   private handler: Http1Handler | undefined;
   /** Header or trailer lines llhttp flushed before the end of their section. */
@@ -139,10 +137,10 @@ export class Http1Connection {
     const protocolError = (err: Error) =>
       this.fail(new UpstreamProtocolError(`upstream protocol error: ${codeOf(err)}`, err));
     // The response is parsed as it is read, in C++, with no Buffer or stream event per read.
-    this.consumed = this.parser.consume(socket as unknown as ConsumableSocket, (result) => {
+    const consumed = this.parser.consume(socket as unknown as ConsumableSocket, (result) => {
       if (typeof result !== "number") protocolError(result);
     });
-    if (this.consumed) {
+    if (consumed) {
       // Flowing, so that the socket still reports the server's end ('end' needs it).
       socket.resume();
     } else {
@@ -247,14 +245,12 @@ export class Http1Connection {
   }
 
   private readonly resume = (): void => {
-    if (!this.consumed) this.socket.resume();
-    else if (!this.socket.destroyed) this.parser.resumeConsumed();
+    this.parser.read(this.socket);
   };
 
   /** Stops reading until {@link resume} (the client is slower than the upstream). */
   private pause(): void {
-    if (this.consumed) this.parser.pauseConsumed();
-    else this.socket.pause();
+    this.parser.hold(this.socket);
   }
 
   private onResponseHead(raw: string[] | undefined, status: number, keepAlive: boolean): number {

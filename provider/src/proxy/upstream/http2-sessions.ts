@@ -58,11 +58,6 @@ export class Http2Sessions {
 
   constructor(private readonly settings: Http2SessionSettings) {}
 
-  /** Sessions open now (draining ones included). */
-  get size(): number {
-    return this.sessions.length;
-  }
-
   /**
    * Opens a stream with `headers` on a session with room for it, opening a session if none has.
    * Throws when the pools are closed, or node:http2 refuses the request.
