@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadProxyConfig } from "../../../provider/src/proxy/config/config-loader";
-import { GatewayProxy } from "../../../provider/src/proxy/gateway-proxy";
+import { GatewayProxy, type GatewayProxyOptions } from "../../../provider/src/proxy/gateway-proxy";
 import type { ResolveOverride } from "../../../provider/src/proxy/upstream/endpoint-resolver";
 
 /** The directory of the Istio samples. */
@@ -32,13 +32,17 @@ export class ConfigDir {
   }
 }
 
-/** A proxy on `paths`, every listed Gateway port on a free port, status on a free port. */
+/**
+ * A proxy on `paths`, every listed Gateway port on a free port, status on a free port; `options`
+ * add to or override those settings.
+ */
 export async function startFileProxy(
   paths: string[],
   gatewayPorts: number[],
   resolveOverrides: ResolveOverride[],
   logs: string[] = [],
   accessLog?: { write(text: string): unknown },
+  options: Partial<GatewayProxyOptions> = {},
 ): Promise<GatewayProxy> {
   const proxy = new GatewayProxy({
     load: () => loadProxyConfig(paths, { namespace: "istio-system", labels: { istio: "ingressgateway" } }),
@@ -51,6 +55,7 @@ export async function startFileProxy(
     log: (l) => logs.push(l),
     debounceMs: 50,
     ...(accessLog === undefined ? {} : { accessLog }),
+    ...options,
   });
   await proxy.start();
   return proxy;

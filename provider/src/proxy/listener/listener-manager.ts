@@ -455,7 +455,10 @@ export class ListenerManager {
       try {
         await r.listen();
       } catch (err) {
-        for (const o of opened) o.destroyAll();
+        for (const o of opened) {
+          o.stopAccepting();
+          o.destroyAll();
+        }
         throw new Error(
           `cannot listen on ${l.key} (listener ${JSON.stringify(l.config.name)}): ${(err as Error).message}`,
         );
