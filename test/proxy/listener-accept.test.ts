@@ -1,11 +1,17 @@
-// How the proxy's listeners accept: nothing is left bound by a configuration that could not be
-// bound whole.
+// How the proxy's listeners accept: several connections per event-loop turn (copies of each
+// listening socket), every copy closed with its listener, and nothing left bound by a
+// configuration that could not be bound whole.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
-import { describe, it } from "node:test";
-import { refusingPort } from "./support/backends";
+import { resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { Backend } from "./support/backends";
+import { refusingPort, startEchoBackend } from "./support/backends";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 function gatewayYaml(ports: number[]): string {
@@ -51,6 +57,89 @@ function listeningDescriptors(pid: number | "self", port: number): number {
   return count;
 }
 
+async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${what}: not within ${ms} ms`);
+}
+
+/** One GET on a new connection: the status, or the error code. */
+function getOnce(port: number, path = "/"): Promise<string> {
+  return new Promise((done) => {
+    const req = http.get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => done(String(res.statusCode)));
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+  });
+}
+
+describe("accepting connections", () => {
+  const dir = new ConfigDir();
+  let web: Backend;
+  let proxy: GatewayProxy;
+  const logs: string[] = [];
+
+  before(async () => {
+    web = await startEchoBackend("web");
+    dir.write("gw.yaml", gatewayYaml([8080, 8081]));
+    proxy = await startFileProxy(
+      [dir.dir],
+      [8080, 8081],
+      [{ host: "web", ip: "127.0.0.1", port: web.port }],
+      logs,
+      undefined,
+      { acceptsPerEvent: 8 },
+    );
+  });
+  after(async () => {
+    await proxy.close();
+    await web.close();
+    dir.dispose();
+  });
+
+  it("gives each listening socket as many descriptors as connections it accepts per turn", async () => {
+    for (const port of proxy.boundPorts().values()) {
+      await eventually(`8 descriptors on port ${port}`, () => listeningDescriptors("self", port) === 8);
+    }
+    assert.deepEqual(
+      logs.filter((l) => l.includes("per event-loop turn")),
+      [],
+    );
+  });
+
+  it("serves a burst of 200 new connections, whichever descriptor accepts them", async () => {
+    const port = proxy.boundPorts().get(8080)!;
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => getOnce(port, `/burst/${i}`)));
+    assert.deepEqual(
+      outcomes.filter((o) => o !== "200"),
+      [],
+    );
+  });
+
+  it("closes every descriptor of a listener the configuration drops, and refuses its port", async () => {
+    const dropped = proxy.boundPorts().get(8081)!;
+    const kept = proxy.boundPorts().get(8080)!;
+    dir.write("gw.yaml", gatewayYaml([8080]));
+    await eventually("the listener stopped", () => !proxy.boundPorts().has(8081));
+    assert.equal(listeningDescriptors("self", dropped), 0);
+    assert.equal(await getOnce(dropped), "ECONNREFUSED");
+    assert.equal(listeningDescriptors("self", kept), 8);
+    assert.equal(await getOnce(kept), "200");
+  });
+
+  it("gives a listener added by a reload its copies too", async () => {
+    dir.write("gw.yaml", gatewayYaml([8080, 8081]));
+    await eventually("the listener is back", () => proxy.boundPorts().has(8081));
+    const port = proxy.boundPorts().get(8081)!;
+    await eventually(`8 descriptors on port ${port}`, () => listeningDescriptors("self", port) === 8);
+    assert.equal(await getOnce(port), "200");
+  });
+});
+
 describe("binding a configuration", () => {
   it("releases the ports it had bound when another of its ports is taken", async () => {
     const dir = new ConfigDir();
@@ -68,6 +157,7 @@ describe("binding a configuration", () => {
             [8080, freePort],
             [9090, takenPort],
           ]),
+          acceptsPerEvent: 4,
         }),
         /the configuration was refused/,
       );
@@ -84,6 +174,67 @@ describe("binding a configuration", () => {
       again.close();
     } finally {
       taken.close();
+      dir.dispose();
+    }
+  });
+});
+
+describe("the proxy command's --accepts-per-event", () => {
+  const bin = resolve(__dirname, "../../provider/bin/istio-gateway.js");
+
+  it("sets the descriptors of each listening socket (16 by default), and refuses 0", async () => {
+    const dir = new ConfigDir();
+    dir.write("gw.yaml", gatewayYaml([8080]));
+    try {
+      for (const [flags, expected] of [
+        [[], 16],
+        [["--accepts-per-event", "3"], 3],
+      ] as const) {
+        const port = await refusingPort();
+        const child = spawn(
+          process.execPath,
+          [
+            bin,
+            "proxy",
+            "--config",
+            dir.dir,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            `8080=${port}`,
+            "--status-port",
+            "0",
+            ...flags,
+          ],
+          { stdio: ["ignore", "ignore", "pipe"] },
+        );
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        try {
+          await eventually(
+            `${expected} descriptors`,
+            () => listeningDescriptors(child.pid!, port) === expected,
+            60_000,
+          ).catch((err: Error) => assert.fail(`${err.message}; stderr: ${stderr}`));
+          assert.doesNotMatch(stderr, /per event-loop turn/);
+        } finally {
+          child.kill("SIGTERM");
+          await once(child, "exit");
+        }
+      }
+      const refused = spawn(
+        process.execPath,
+        [bin, "proxy", "--config", dir.dir, "--accepts-per-event", "0"],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
+      let stderr = "";
+      refused.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const [code] = (await once(refused, "exit")) as [number];
+      assert.equal(code, 2);
+      assert.match(stderr, /--accepts-per-event.*must be an integer from 1 to 256 \(got "0"\)/);
+    } finally {
       dir.dispose();
     }
   });

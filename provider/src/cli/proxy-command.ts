@@ -35,6 +35,8 @@ export interface ProxyFlags {
   labels: Record<string, string>;
   /** Worker processes. */
   workers: number;
+  /** Connections each listener accepts per event-loop turn, at most (default 16). */
+  acceptsPerEvent?: number;
   /** Drain deadline, seconds. */
   drainTimeout: number;
   /** Access log on stdout. */
@@ -78,6 +80,13 @@ export function parseLabels(text: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Connections a listener accepts per event-loop turn by default. A burst of 64 new connections (a
+ * load generator starting) is accepted in four turns instead of 64; a lone connection costs the
+ * other descriptors one failed `accept` each.
+ */
+const DEFAULT_ACCEPTS_PER_EVENT = 16;
 
 function parseCount(min: number, max: number) {
   return (text: string): number => {
@@ -136,6 +145,14 @@ export function registerProxyCommand(program: Command): void {
         .argParser(parseCount(0, 256)),
     )
     .addOption(
+      new Option(
+        "--accepts-per-event <n>",
+        "connections each listener accepts per event-loop turn, at most (1 = one, as Node.js does)",
+      )
+        .default(DEFAULT_ACCEPTS_PER_EVENT)
+        .argParser(parseCount(1, 256)),
+    )
+    .addOption(
       new Option("--drain-timeout <seconds>", "how long in-flight requests may take to finish on SIGTERM")
         .default(30)
         .argParser(parseCount(0, 3600)),
@@ -187,6 +204,9 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     // Workers leave the status port to the primary, which aggregates their metrics.
     ...(cluster.isWorker ? {} : { statusPort: flags.statusPort }),
     ...(flags.accessLog ? { accessLog: process.stdout } : {}),
+    // A worker's listening socket is the primary's, shared: it cannot be copied, and the workers
+    // together accept one connection each per turn already.
+    acceptsPerEvent: cluster.isWorker ? 1 : (flags.acceptsPerEvent ?? DEFAULT_ACCEPTS_PER_EVENT),
     log,
   });
   if (cluster.isWorker) {

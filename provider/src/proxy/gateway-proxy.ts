@@ -48,6 +48,11 @@ export interface GatewayProxyOptions {
   readonly log: (line: string) => void;
   /** Connection limits. */
   readonly limits?: Partial<ConnectionLimits>;
+  /**
+   * Connections each listener accepts per turn of the event loop, at most (Envoy's
+   * `max_connections_to_accept_per_socket_event`). Default 1: one, as libuv accepts.
+   */
+  readonly acceptsPerEvent?: number;
   /** Debounce of file changes, ms. Default 200. */
   readonly debounceMs?: number;
 }
@@ -95,6 +100,7 @@ export class GatewayProxy {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       draining: () => this.isDraining,
       warn: (m) => options.log(m),
+      ...(options.acceptsPerEvent === undefined ? {} : { acceptsPerEvent: options.acceptsPerEvent }),
     });
   }
 

@@ -17,6 +17,7 @@ import { Http1Server } from "../http1/http1-server";
 import type { AccessLog } from "../observability/access-log";
 import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { proxyTcp } from "../tcp/tcp-proxy";
+import { copyListenHandles, type ListenHandle } from "./listen-socket-copies";
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
 import { checkClientCertificate, hasPinning } from "../tls/client-certificate";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
@@ -61,7 +62,16 @@ export interface ListenerContext {
   draining(): boolean;
   /** Reports a problem that does not stop the proxy. */
   warn(message: string): void;
+  /**
+   * Connections each listener accepts per turn of the event loop, at most (Envoy's
+   * `max_connections_to_accept_per_socket_event`). Above 1, each listening socket gets that many
+   * file descriptors in all ({@link copyListenHandles}). Default 1, as libuv accepts.
+   */
+  readonly acceptsPerEvent?: number;
 }
+
+/** Pending connections the kernel keeps for each listening socket. */
+const BACKLOG = 2048;
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
@@ -69,6 +79,8 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 export class RunningListener {
   /** The TCP server. */
   readonly server: net.Server;
+  /** Servers on copies of the listening socket's descriptor ({@link adoptCopies}). */
+  private readonly copies: net.Server[] = [];
   private readonly h1: Http1Server;
   private readonly h2c: http2.Http2Server;
   private readonly tlsHttp: http2.Http2SecureServer;
@@ -110,8 +122,13 @@ export class RunningListener {
     this.tlsHttp.on("request", ctx.hcm.handleRequest);
     this.tlsHttp.on("session", (s: http2.ServerHttp2Session) => this.track(s));
     this.tlsHttp.setTimeout(limits.idleTimeoutMs);
-    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server.on("error", (err) => ctx.warn(`listener ${key}: ${err.message}`));
+    this.server = this.tcpServer();
+  }
+
+  private tcpServer(): net.Server {
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    server.on("error", (err) => this.ctx.warn(`listener ${this.key}: ${err.message}`));
+    return server;
   }
 
   /** Starts listening; rejects when the port cannot be bound. */
@@ -119,11 +136,38 @@ export class RunningListener {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once("error", onError);
-      this.server.listen({ port: this.port, host: this.address, backlog: 2048 }, () => {
+      this.server.listen({ port: this.port, host: this.address, backlog: BACKLOG }, () => {
         this.server.off("error", onError);
         resolve();
       });
     });
+  }
+
+  /** The listening socket's native handle, to copy; undefined once closed. */
+  listenHandle(): ListenHandle | undefined {
+    return (this.server as unknown as { _handle?: ListenHandle | null })._handle ?? undefined;
+  }
+
+  /**
+   * Accepts on `handles` too, copies of the listening socket's descriptor, so that one turn of the
+   * event loop accepts a connection from each. Closes them instead once the listener has stopped.
+   */
+  adoptCopies(handles: readonly ListenHandle[]): void {
+    for (const handle of handles) {
+      if (this.closing) {
+        (handle as { close?(): void }).close?.();
+        continue;
+      }
+      const server = this.tcpServer();
+      // The socket is listening already; the backlog is given again because listen() sets it anew.
+      server.listen(handle, BACKLOG);
+      this.copies.push(server);
+    }
+  }
+
+  /** Descriptors accepting for this listener: the socket's own and its copies. */
+  get acceptingDescriptors(): number {
+    return this.closing ? 0 : 1 + this.copies.length;
   }
 
   /** The port actually bound (differs from the configured one when it was 0). */
@@ -398,6 +442,7 @@ export class RunningListener {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
+    for (const c of this.copies.splice(0)) c.close();
     for (const s of this.sessions) s.close();
     this.closeIdle();
   }
@@ -466,7 +511,25 @@ export class ListenerManager {
       opened.push(r);
     }
     for (const o of opened) this.running.set(o.key, o);
+    // The listeners serve from now on; their copies join them when they come, off the start-up path.
+    const copies = (this.ctx.acceptsPerEvent ?? 1) - 1;
+    if (copies > 0 && opened.length > 0) void this.addCopies(opened, copies);
     return opened;
+  }
+
+  /** Gives each of `listeners` `copies` more descriptors of its listening socket. */
+  private async addCopies(listeners: readonly RunningListener[], copies: number): Promise<void> {
+    const open = listeners.filter((l) => l.listenHandle() !== undefined);
+    const made = await copyListenHandles(
+      open.map((l) => l.listenHandle()!),
+      copies,
+    );
+    open.forEach((l, i) => l.adoptCopies(made.copies[i]!));
+    if (made.problem !== undefined) {
+      this.ctx.warn(
+        `listeners accept fewer connections per event-loop turn than asked (${copies + 1}): ${made.problem}`,
+      );
+    }
   }
 
   /** Stops the listeners `next` no longer has; their connections finish on their own. */
