@@ -140,6 +140,24 @@ describe("accepting connections", () => {
   });
 });
 
+describe("closing while the copies are being made", () => {
+  it("leaves the ports refusing connections once close() resolves", async () => {
+    const dir = new ConfigDir();
+    dir.write("gw.yaml", gatewayYaml([8080]));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const proxy = await startFileProxy([dir.dir], [8080], [], [], undefined, { acceptsPerEvent: 8 });
+        const port = proxy.boundPorts().get(8080)!;
+        await proxy.close();
+        assert.equal(await getOnce(port), "ECONNREFUSED");
+        assert.equal(listeningDescriptors("self", port), 0);
+      }
+    } finally {
+      dir.dispose();
+    }
+  });
+});
+
 describe("binding a configuration", () => {
   it("releases the ports it had bound when another of its ports is taken", async () => {
     const dir = new ConfigDir();

@@ -243,7 +243,7 @@ export class GatewayProxy {
     this.isDraining = true;
     this.watcher?.close();
     const running = this.listeners.all();
-    for (const l of running) l.stopAccepting();
+    await this.listeners.stopAccepting();
     const until = Date.now() + deadlineMs;
     while (Date.now() < until && (this.inflight > 0 || running.some((l) => !l.idle))) {
       await new Promise((r) => setTimeout(r, 25));
@@ -257,10 +257,9 @@ export class GatewayProxy {
     this.isDraining = true;
     this.watcher?.close();
     const running = this.listeners.all();
-    for (const l of running) {
-      l.stopAccepting();
-      l.destroyAll();
-    }
+    const stopped = this.listeners.stopAccepting();
+    for (const l of running) l.destroyAll();
+    await stopped;
     // Exchanges on the connections cut here (tunnels still open at a drain's deadline) are logged
     // as their sockets close, a turn of the event loop later: the log is flushed after that.
     await Promise.all(running.map((l) => l.closed()));

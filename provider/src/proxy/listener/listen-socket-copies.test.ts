@@ -49,6 +49,27 @@ async function acceptTurns(copies: number, burst: number): Promise<{ turns: numb
   return { turns, made: made.copies[0]!.length };
 }
 
+/** A server listening on a loopback port, with its native handle. */
+async function listening(): Promise<{ server: net.Server; port: number; handle: ListenHandle }> {
+  const server = net.createServer((c) => c.destroy());
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as net.AddressInfo).port;
+  return { server, port, handle: (server as unknown as { _handle: ListenHandle })._handle };
+}
+
+/** `connected`, or the error code of a connection to `port`. */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
 /** How many connections the busiest turn accepted. */
 function mostInOneTurn(turns: readonly number[]): number {
   const perTurn = new Map<number, number>();
@@ -107,6 +128,26 @@ describe("copies of a listening socket", () => {
     } finally {
       for (const c of copies) c.close();
     }
+  });
+
+  it("leaves no descriptor in the child: closing the socket and its copies here refuses connections", async () => {
+    const { server, port, handle } = await listening();
+    const made = await copyListenHandles([handle], 3);
+    assert.equal(made.copies[0]!.length, 3);
+    for (const h of made.copies[0]!) (h as { close(): void }).close();
+    await new Promise((r) => server.close(r));
+    assert.equal(await connectOutcome(port), "ECONNREFUSED");
+  });
+
+  it("when cancelled, gives no copies and resolves once the child is gone", async () => {
+    const { server, port, handle } = await listening();
+    const abort = new AbortController();
+    const pending = copyListenHandles([handle], 3, { signal: abort.signal });
+    abort.abort();
+    const made = await pending;
+    assert.deepEqual(made, { copies: [[]] });
+    await new Promise((r) => server.close(r));
+    assert.equal(await connectOutcome(port), "ECONNREFUSED");
   });
 
   it("gives no copies, and says why, for a handle that cannot be sent", async () => {

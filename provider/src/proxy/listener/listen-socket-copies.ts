@@ -14,7 +14,8 @@
  * single connection is pending, the copies that find the queue empty cost one failed `accept`
  * each. Node.js 20 can neither duplicate a descriptor nor set SO_REUSEPORT, but it duplicates the
  * descriptors it passes over an IPC channel, as the cluster module shares a listening socket with
- * its workers. A short-lived child process sends each copy straight back.
+ * its workers. A short-lived child process sends each copy straight back, and is ended as soon as
+ * they are back: a descriptor it still held would keep a socket closed here taking connections.
  */
 import { spawn } from "node:child_process";
 
@@ -24,25 +25,43 @@ import { spawn } from "node:child_process";
  */
 export type ListenHandle = object;
 
-/** Echoes each message with its handle, and exits when the parent lets go or after 10 seconds. */
-const ECHO =
-  'process.on("message",(m,h)=>process.send(m,h));' +
-  'process.on("disconnect",()=>process.exit(0));' +
-  "setTimeout(()=>process.exit(0),10000);";
+/** Echoes each message with its handle; exits after 10 seconds if the parent has not ended it. */
+const ECHO = 'process.on("message",(m,h)=>process.send(m,h));setTimeout(()=>process.exit(0),10000);';
+
+/** What {@link copyListenHandles} made. */
+export interface ListenHandleCopies {
+  /** The copies of each handle, in the order of the handles. */
+  readonly copies: ListenHandle[][];
+  /** Why fewer copies than asked were made; absent when all were, or when cancelled. */
+  readonly problem?: string;
+}
+
+/** Settings of {@link copyListenHandles}. */
+export interface CopyOptions {
+  /** How long the copies may take to come back, in ms. Default 10 s. */
+  readonly timeoutMs?: number;
+  /**
+   * Cancels: the child is killed, and the promise resolves once it has exited, with no copies, so
+   * that the sockets stop taking connections once they are closed here.
+   */
+  readonly signal?: AbortSignal;
+}
 
 /**
  * Makes `copies` new descriptors of each of `handles`, in one child process. Resolves with the
- * copies of each handle, in order: all of them, or those that came back before `timeoutMs`, or none
- * when the child could not start or the handle cannot be sent (a cluster worker's shared socket).
- * Copies that come back later are closed. Never rejects: the copies only make accepting faster.
+ * copies of each handle, in order: all of them, or those that came back before the timeout, or none
+ * when the child could not start, the handle cannot be sent (a cluster worker's shared socket), or
+ * `signal` cancelled. Copies that come back later are closed. Never rejects: the copies only make
+ * accepting faster.
  */
 export function copyListenHandles(
   handles: readonly ListenHandle[],
   copies: number,
-  timeoutMs = 10_000,
-): Promise<{ copies: ListenHandle[][]; problem?: string }> {
+  options: CopyOptions = {},
+): Promise<ListenHandleCopies> {
+  const { timeoutMs = 10_000, signal } = options;
   const result: ListenHandle[][] = handles.map(() => []);
-  if (copies <= 0 || handles.length === 0) return Promise.resolve({ copies: result });
+  if (copies <= 0 || handles.length === 0 || signal?.aborted) return Promise.resolve({ copies: result });
   return new Promise((resolve) => {
     // NODE_OPTIONS could load a test runner's or a profiler's hooks into a child that only echoes.
     const child = spawn(process.execPath, ["-e", ECHO], {
@@ -51,13 +70,25 @@ export function copyListenHandles(
     });
     let waiting = handles.length * copies;
     let done = false;
+    // Every way out ends the child first and resolves once it has exited: the descriptors it holds
+    // keep the sockets taking connections into their queues, even after they are closed here.
     const finish = (problem?: string): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (child.connected) child.disconnect();
-      resolve(problem === undefined ? { copies: result } : { copies: result, problem });
+      signal?.removeEventListener("abort", cancel);
+      const outcome = problem === undefined ? { copies: result } : { copies: result, problem };
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+        return resolve(outcome);
+      }
+      child.once("exit", () => resolve(outcome));
+      child.kill("SIGKILL");
     };
+    const cancel = (): void => {
+      for (const list of result) for (const h of list.splice(0)) (h as { close?(): void }).close?.();
+      finish();
+    };
+    signal?.addEventListener("abort", cancel, { once: true });
     const timer = setTimeout(
       () =>
         finish(`${waiting} of ${handles.length * copies} copies did not come back within ${timeoutMs} ms`),
@@ -76,7 +107,6 @@ export function copyListenHandles(
         for (let c = 0; c < copies; c++) child.send({ i }, handles[i] as never);
       }
     } catch (err) {
-      child.kill();
       finish((err as Error).message);
     }
   });

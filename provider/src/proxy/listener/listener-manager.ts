@@ -485,6 +485,8 @@ function clientCertificateProblem(socket: tls.TLSSocket, chain: ChainRuntime): s
 /** The listeners of the proxy: started, kept or stopped as configurations change. */
 export class ListenerManager {
   private readonly running = new Map<string, RunningListener>();
+  /** Copies of listening sockets being made ({@link addCopies}), and how to cancel them. */
+  private readonly copying = new Set<{ abort: AbortController; done: Promise<void> }>();
 
   constructor(private readonly ctx: ListenerContext) {}
 
@@ -513,16 +515,36 @@ export class ListenerManager {
     for (const o of opened) this.running.set(o.key, o);
     // The listeners serve from now on; their copies join them when they come, off the start-up path.
     const copies = (this.ctx.acceptsPerEvent ?? 1) - 1;
-    if (copies > 0 && opened.length > 0) void this.addCopies(opened, copies);
+    if (copies > 0 && opened.length > 0) {
+      const abort = new AbortController();
+      const work = { abort, done: this.addCopies(opened, copies, abort.signal) };
+      this.copying.add(work);
+      void work.done.finally(() => this.copying.delete(work));
+    }
     return opened;
   }
 
+  /**
+   * Stops every listener accepting, and resolves once no descriptor of their sockets is left open
+   * anywhere: copies still being made are cancelled, and their child process has exited.
+   */
+  async stopAccepting(): Promise<void> {
+    for (const work of this.copying) work.abort.abort();
+    for (const l of this.running.values()) l.stopAccepting();
+    await Promise.all([...this.copying].map((w) => w.done));
+  }
+
   /** Gives each of `listeners` `copies` more descriptors of its listening socket. */
-  private async addCopies(listeners: readonly RunningListener[], copies: number): Promise<void> {
+  private async addCopies(
+    listeners: readonly RunningListener[],
+    copies: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const open = listeners.filter((l) => l.listenHandle() !== undefined);
     const made = await copyListenHandles(
       open.map((l) => l.listenHandle()!),
       copies,
+      { signal },
     );
     open.forEach((l, i) => l.adoptCopies(made.copies[i]!));
     if (made.problem !== undefined) {
