@@ -8,9 +8,10 @@
 # per request to a file; the Node anchors log nothing, as the issue measured them. The gateways
 # under test run on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
 #
-# All gateways run at once, each on its own ports (an idle gateway costs nothing), and the load
-# figures are taken in rounds that visit every gateway in turn; each figure is the median of its
-# rounds. On a shared machine whose speed drifts, that compares the gateways under the same
+# All gateways run at once, each on its own ports, and the load figures are taken in rounds that
+# visit every gateway in turn; each figure is the median of its rounds. While one gateway is
+# measured the others are stopped (SIGSTOP), so that no idle gateway's background work shares its
+# core. On a shared machine whose speed drifts, that compares the gateways under the same
 # conditions instead of at different moments.
 #
 # The Node anchors' npm packages (fastify, @fastify/http-proxy, http-proxy, at the versions pinned
@@ -147,6 +148,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/istio-gateway-bench.XXXXXX")
 GROUPS_STARTED=()
 stop_group() {
   local pgid=$1 i
+  # A gateway stopped for another's measurement (freeze_others) acts on TERM only once continued.
+  kill -CONT -- "-$pgid" 2>/dev/null || true
   kill -TERM -- "-$pgid" 2>/dev/null || return 0
   for i in $(seq 1 40); do
     kill -0 -- "-$pgid" 2>/dev/null || return 0
@@ -346,9 +349,22 @@ memory() {
   ((open >= IDLE_CONNECTIONS * 95 / 100)) || say "$name: WARNING: only $open of $IDLE_CONNECTIONS idle connections were open"
 }
 
-# load NAME PGID ROUND: the three load figures of one gateway in one round.
+# freeze_others PGID / thaw: the other gateways stop (SIGSTOP) while one is measured, and go on
+# after. They share its core: an idle gateway's own background work (a Go runtime's collector, a
+# Node process's collection after its load ended) would otherwise land in another's figures.
+freeze_others() {
+  local pgid
+  for pgid in "${MEASURED_PGIDS[@]}"; do [[ $pgid == "$1" ]] || kill -STOP -- "-$pgid" 2>/dev/null || true; done
+}
+thaw() {
+  local pgid
+  for pgid in "${MEASURED_PGIDS[@]}"; do kill -CONT -- "-$pgid" 2>/dev/null || true; done
+}
+
+# load NAME PGID ROUND: the three load figures of one gateway in one round, the others frozen.
 load() {
   local name=$1 pgid=$2 round=$3 n rps p50 p99 bad cpu http_url https_url
+  freeze_others "$pgid"
   n=$(number_of "$name")
   http_url="http://127.0.0.1:$(http_port "$n")/api/bench"
   https_url="https://127.0.0.1:$(https_port "$n")/api/bench"
@@ -368,6 +384,7 @@ load() {
   record "$name" handshake_rps "$rps"
   record "$name" handshake_cpu "$cpu"
   say "round $round, $name: new TLS handshakes $rps/s, $cpu us CPU per handshake, $bad bad answers or socket errors"
+  thaw
 }
 
 say "proxy under test: ${PROXY_CMD[*]} (access log: JSON lines on stdout, written to a file)"
