@@ -200,12 +200,12 @@ describe("binding a configuration", () => {
 describe("the proxy command's --accepts-per-event", () => {
   const bin = resolve(__dirname, "../../provider/bin/istio-gateway.js");
 
-  it("sets the descriptors of each listening socket (16 by default), and refuses 0", async () => {
+  it("sets the descriptors of each listening socket (8 by default), and refuses 0", async () => {
     const dir = new ConfigDir();
     dir.write("gw.yaml", gatewayYaml([8080]));
     try {
       for (const [flags, expected] of [
-        [[], 16],
+        [[], 8],
         [["--accepts-per-event", "3"], 3],
       ] as const) {
         const port = await refusingPort();
