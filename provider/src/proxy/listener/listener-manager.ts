@@ -165,11 +165,6 @@ export class RunningListener {
     }
   }
 
-  /** Descriptors accepting for this listener: the socket's own and its copies. */
-  get acceptingDescriptors(): number {
-    return this.closing ? 0 : 1 + this.copies.length;
-  }
-
   /** The port actually bound (differs from the configured one when it was 0). */
   boundPort(): number {
     const a = this.server.address();
