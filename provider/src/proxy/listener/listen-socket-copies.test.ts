@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import net from "node:net";
 import { describe, it } from "node:test";
-import { copyListenHandles, type ListenHandle } from "./listen-socket-copies";
+import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-socket-copies";
+
+/** A server listening on a loopback port (`onConnection` its handler), with its native handle. */
+async function listening(
+  onConnection: (socket: net.Socket) => void = (c) => c.destroy(),
+): Promise<{ server: net.Server; port: number; handle: ListenHandle }> {
+  const server = net.createServer(onConnection);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as net.AddressInfo).port;
+  return { server, port, handle: listenHandleOf(server)! };
+}
 
 /** The turn of the event loop each connection was accepted in, for a burst of `burst` connections. */
 async function acceptTurns(copies: number, burst: number): Promise<{ turns: number[]; made: number }> {
@@ -19,14 +30,10 @@ async function acceptTurns(copies: number, burst: number): Promise<{ turns: numb
     turns.push(turn);
     socket.destroy();
   };
-  const main = net.createServer(onConnection);
-  main.listen(0, "127.0.0.1");
-  await once(main, "listening");
+  const { server: main, port, handle } = await listening(onConnection);
   servers.push(main);
-  const handle = (main as unknown as { _handle: ListenHandle })._handle;
   const made = await copyListenHandles([handle], copies);
   for (const h of made.copies[0]!) servers.push(net.createServer(onConnection).listen(h, 511));
-  const { port } = main.address() as net.AddressInfo;
   try {
     setImmediate(tick);
     // The clients' connect() calls go out before the next turn; the loop is then kept busy until
@@ -47,15 +54,6 @@ async function acceptTurns(copies: number, burst: number): Promise<{ turns: numb
     for (const s of servers) s.close();
   }
   return { turns, made: made.copies[0]!.length };
-}
-
-/** A server listening on a loopback port, with its native handle. */
-async function listening(): Promise<{ server: net.Server; port: number; handle: ListenHandle }> {
-  const server = net.createServer((c) => c.destroy());
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  return { server, port, handle: (server as unknown as { _handle: ListenHandle })._handle };
 }
 
 /** `connected`, or the error code of a connection to `port`. */
@@ -95,30 +93,24 @@ describe("copies of a listening socket", () => {
   });
 
   it("copies several sockets in one child process, each into its own list", async () => {
-    const servers = await Promise.all(
-      [0, 1].map(async () => {
-        const s = net.createServer((c) => c.destroy());
-        s.listen(0, "127.0.0.1");
-        await once(s, "listening");
-        return s;
-      }),
+    const sockets = await Promise.all([listening(), listening()]);
+    const made = await copyListenHandles(
+      sockets.map((l) => l.handle),
+      2,
     );
-    const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-    const handles = servers.map((s) => (s as unknown as { _handle: ListenHandle })._handle);
-    const made = await copyListenHandles(handles, 2);
     assert.equal(made.problem, undefined);
     assert.deepEqual(
       made.copies.map((c) => c.length),
       [2, 2],
     );
     // With the originals closed, each socket's port is served by a copy of it alone.
-    for (const s of servers) s.close();
+    for (const l of sockets) l.server.close();
     const copies = made.copies.map((c, i) => {
       for (const extra of c.slice(1)) (extra as { close(): void }).close();
       return net.createServer((socket) => socket.end(`copy of ${i}`)).listen(c[0], 511);
     });
     try {
-      for (const [i, port] of ports.entries()) {
+      for (const [i, { port }] of sockets.entries()) {
         const socket = net.connect(port, "127.0.0.1");
         let body = "";
         socket.on("data", (d: Buffer) => (body += d.toString()));

@@ -18,12 +18,18 @@
  * they are back: a descriptor it still held would keep a socket closed here taking connections.
  */
 import { spawn } from "node:child_process";
+import type net from "node:net";
 
 /**
  * The native handle of a listening `net.Server` (`server._handle`): what an IPC channel can carry
  * and `server.listen(handle)` can take.
  */
 export type ListenHandle = object;
+
+/** The native handle of `server`, a node:net internal; undefined when it is not listening. */
+export function listenHandleOf(server: net.Server): ListenHandle | undefined {
+  return (server as unknown as { _handle?: ListenHandle | null })._handle ?? undefined;
+}
 
 /** Echoes each message with its handle; exits after 10 seconds if the parent has not ended it. */
 const ECHO = 'process.on("message",(m,h)=>process.send(m,h));setTimeout(()=>process.exit(0),10000);';

@@ -17,7 +17,7 @@ import { Http1Server } from "../http1/http1-server";
 import type { AccessLog } from "../observability/access-log";
 import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { proxyTcp } from "../tcp/tcp-proxy";
-import { copyListenHandles, type ListenHandle } from "./listen-socket-copies";
+import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-socket-copies";
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
 import { checkClientCertificate, hasPinning } from "../tls/client-certificate";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
@@ -145,7 +145,7 @@ export class RunningListener {
 
   /** The listening socket's native handle, to copy; undefined once closed. */
   listenHandle(): ListenHandle | undefined {
-    return (this.server as unknown as { _handle?: ListenHandle | null })._handle ?? undefined;
+    return listenHandleOf(this.server);
   }
 
   /**
@@ -535,13 +535,16 @@ export class ListenerManager {
     copies: number,
     signal: AbortSignal,
   ): Promise<void> {
-    const open = listeners.filter((l) => l.listenHandle() !== undefined);
+    const open = listeners.flatMap((l) => {
+      const handle = l.listenHandle();
+      return handle === undefined ? [] : [{ l, handle }];
+    });
     const made = await copyListenHandles(
-      open.map((l) => l.listenHandle()!),
+      open.map((o) => o.handle),
       copies,
       { signal },
     );
-    open.forEach((l, i) => l.adoptCopies(made.copies[i]!));
+    open.forEach((o, i) => o.l.adoptCopies(made.copies[i]!));
     if (made.problem !== undefined) {
       this.ctx.warn(
         `listeners accept fewer connections per event-loop turn than asked (${copies + 1}): ${made.problem}`,
