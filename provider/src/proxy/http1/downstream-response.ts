@@ -17,6 +17,8 @@ import { isHeaderValueText } from "../../istio/translate/wire-text";
 import { headerLines, isHeaderName } from "./header-lines";
 import type { ProxyErrorCode } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
+import type { TurnEndWriter } from "../http/turn-end-writes";
+import { holdUntilTurnEnd } from "../http/turn-end-writes";
 
 /** Trailer fields by name (node:http's form: numbers are written as text). */
 export type Trailers = Readonly<Record<string, string | readonly string[] | number | undefined>>;
@@ -25,11 +27,6 @@ export type Trailers = Readonly<Record<string, string | readonly string[] | numb
 export interface ResponseOwner {
   /** The response is written (`finished`) or will never be (the connection closed); called once. */
   responseDone(res: Http1Response, finished: boolean): void;
-}
-
-/** Ends a response's tick ({@link Http1Response.flush}); one function for all, no closure per response. */
-function uncork(res: Http1Response): void {
-  res.flush();
 }
 
 let dateSecond = 0;
@@ -47,7 +44,7 @@ export function httpDate(): string {
 }
 
 /** The response to one client request on an HTTP/1.1 connection. */
-export class Http1Response extends EventEmitter {
+export class Http1Response extends EventEmitter implements TurnEndWriter {
   /** True once `writeHead` was called (the head may still be waiting for the first body bytes). */
   headersSent = false;
   /** True when the body is sent chunked (then trailers can follow it). */
@@ -145,7 +142,7 @@ export class Http1Response extends EventEmitter {
 
   /**
    * Sends the rest of the response (with `chunk` as its last body bytes, if given). It is done
-   * once the socket has it all, at the end of this tick.
+   * once the socket has it all, at the end of this turn of the event loop.
    */
   end(chunk?: Buffer | string): this {
     if (this.ended || this.done) return this;
@@ -162,9 +159,12 @@ export class Http1Response extends EventEmitter {
     return this;
   }
 
-  /** Abandons the response: the connection is closed (the client sees it cut short). A finished response stays. */
+  /**
+   * Abandons the response: the connection is closed (the client sees it cut short). A finished
+   * response stays, and so does an ended one waiting for the end of the turn: it is whole.
+   */
   destroy(): void {
-    if (!this.done) this.socket.destroy();
+    if (!this.done && !this.ended) this.socket.destroy();
   }
 
   /** The connection closed before the response was written: it ends here, unfinished. */
@@ -173,18 +173,19 @@ export class Http1Response extends EventEmitter {
   }
 
   /**
-   * Holds what this tick writes until its end, as node:http does: a response whose head, body
-   * and end come in one tick (most do) leaves in one system call, not one per piece.
+   * Holds what this turn of the event loop writes until its end: a response whose head, body and
+   * end come in one turn (most do) leaves in one system call, not one per piece, and the writes
+   * of the turn's responses leave together ({@link holdUntilTurnEnd} says why).
    */
   private cork(): void {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
-    process.nextTick(uncork, this);
+    holdUntilTurnEnd(this);
   }
 
-  /** The tick is over: what it wrote goes to the socket, and an ended response is done. */
-  flush(): void {
+  /** The turn is over: what it wrote goes to the socket, and an ended response is done. */
+  flushTurn(): void {
     this.corked = false;
     const socket = this.socket;
     socket.uncork();

@@ -17,6 +17,8 @@ import type { RequestHead } from "./http1-request-head";
 import { connectEndpoint, readyEvent } from "./endpoint-socket";
 import type { ConsumableSocket } from "../http1/llhttp";
 import { ResponseParser } from "../http1/llhttp";
+import type { TurnEndWriter } from "../http/turn-end-writes";
+import { holdUntilTurnEnd } from "../http/turn-end-writes";
 
 /**
  * The receiver of one exchange's events, in undici's dispatcher vocabulary. After `onComplete` or
@@ -68,7 +70,7 @@ export interface ConnectionOwner {
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
 /** A connection of an {@link Http1Pool}'s endpoint: made at construction, then one exchange at a time. */
-export class Http1Connection {
+export class Http1Connection implements TurnEndWriter {
   private readonly socket: net.Socket;
   private readonly parser: ResponseParser;
   /** The handler of the exchange in flight; undefined between exchanges. */
@@ -88,6 +90,8 @@ export class Http1Connection {
   /** The body goes chunked (else as is, by its content-length). */
   private chunked = false;
   private connectTimer: NodeJS.Timeout | undefined;
+  /** The socket is corked until the end of this turn ({@link holdWrites}). */
+  private corked = false;
   /** TCP connected, and with TLS, handshake done: failures from now on are not connect failures. */
   private connected = false;
   /** True once destroyed: it takes no more exchanges. */
@@ -176,6 +180,7 @@ export class Http1Connection {
       if (this.handler === handler) this.fail(err);
     });
     if (this.handler !== handler) return; // aborted at once
+    this.holdWrites();
     this.socket.write(head.text, "latin1");
     if (body === null || head.framing === "none") {
       this.requestDone = true;
@@ -190,6 +195,23 @@ export class Http1Connection {
     body.on("close", this.onBodyClose);
   }
 
+  /**
+   * Corks the socket until the end of this turn of the event loop, so that the request's pieces
+   * leave in one write, together with the turn's other writes ({@link holdUntilTurnEnd} says why).
+   */
+  private holdWrites(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    holdUntilTurnEnd(this);
+  }
+
+  /** The turn is over: what it wrote goes to the socket. */
+  flushTurn(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
   /** Closes the connection; an exchange in flight fails with a reset. */
   destroy(): void {
     this.fail(new UpstreamResetError("upstream reset: connection closed by the proxy"));
@@ -199,14 +221,14 @@ export class Http1Connection {
     const socket = this.socket;
     let flowing: boolean;
     if (!this.chunked) {
+      this.holdWrites();
       flowing = socket.write(chunk);
     } else {
       if (chunk.length === 0) return; // an empty chunk would end the body
-      socket.cork();
+      this.holdWrites();
       socket.write(`${chunk.length.toString(16)}\r\n`, "latin1");
       socket.write(chunk);
       flowing = socket.write("\r\n", "latin1");
-      socket.uncork();
     }
     if (!flowing) {
       this.body!.pause();
@@ -219,7 +241,10 @@ export class Http1Connection {
   };
 
   private readonly onBodyEnd = (): void => {
-    if (this.chunked) this.socket.write("0\r\n\r\n", "latin1");
+    if (this.chunked) {
+      this.holdWrites();
+      this.socket.write("0\r\n\r\n", "latin1");
+    }
     this.detachBody();
     this.requestDone = true;
   };
