@@ -8,10 +8,10 @@
  * object into a slow dictionary after `delete`, and adding keys to a spread copy costs more than
  * the rest of the routing decision (about 5 µs against 0.3 µs per request, measured).
  */
-import { randomUUID } from "node:crypto";
 import type { HeaderMap } from "../router/header-operations";
 import { headerOf, setHeader } from "../router/header-map";
 import type { RequestHeaders } from "../router/request";
+import { requestId } from "./request-id";
 
 /** Whether `name` (lower case) is a connection-specific header, removed in both directions. */
 function isHopByHop(name: string): boolean {
@@ -74,7 +74,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
   out["x-forwarded-for"] =
     xff === undefined ? how.clientIp : `${typeof xff === "string" ? xff : xff.join(",")},${how.clientIp}`;
   out["x-forwarded-proto"] = how.scheme;
-  if (out["x-request-id"] === undefined) out["x-request-id"] = randomUUID();
+  if (out["x-request-id"] === undefined) out["x-request-id"] = requestId();
   out["x-envoy-external-address"] = how.clientIp;
   return out;
 }
