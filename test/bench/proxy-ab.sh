@@ -22,37 +22,16 @@ UPSTREAM=$BASE PROXY_HTTP=$((BASE + 1)) PROXY_HTTPS=$((BASE + 2)) STATUS=$((BASE
 BARE_HTTP=$((BASE + 4)) BARE_HTTPS=$((BASE + 5))
 HOST=bench.example.com
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-HERE=$ROOT/test/bench/proxy
+# shellcheck source-path=SCRIPTDIR source=proxy/two-gateways.sh
+source "$ROOT/test/bench/proxy/two-gateways.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 for tool in nginx wrk taskset openssl; do
   command -v "$tool" >/dev/null || { echo "proxy-ab.sh: $tool is missing (test/bench/proxy.sh installs it)" >&2; exit 1; }
 done
 ((${#} == 0)) || echo "proxy flags: $*"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/istio-gateway-ab.XXXXXX")
-PGIDS=()
-cleanup() {
-  local pgid
-  for pgid in "${PGIDS[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null || true; done
-  sleep 1
-  for pgid in "${PGIDS[@]}"; do kill -KILL -- "-$pgid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-start() {
-  setsid "$@" </dev/null &
-  PGIDS+=($!)
-}
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=$HOST" \
-  -addext "subjectAltName=DNS:$HOST" -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
-mkdir -p "$TMP/config"
-sed -e "s#@TMP@#$TMP#g" -e "s#@CERT@#$TMP/cert.pem#g" -e "s#@KEY@#$TMP/key.pem#g" \
-  -e "s#@UPSTREAM_PORT@#$UPSTREAM#g" "$HERE/gateway.yaml" >"$TMP/config/gateway.yaml"
-sed -e "s#@TMP@#$TMP#g" -e "s#@UPSTREAM_PORT@#$UPSTREAM#g" "$HERE/upstream-nginx.conf" >"$TMP/upstream.conf"
-
-start taskset -c 1 nginx -e "$TMP/upstream-error.log" -p "$TMP" -c "$TMP/upstream.conf"
+bench_tmp ab
+start_bench_upstream "$UPSTREAM"
 log=$TMP/access.log
 [[ ${AB_LOG:-file} == null ]] && log=/dev/null
 start taskset -c 0 node "$ROOT/provider/bin/istio-gateway.js" proxy --config "$TMP/config" --bind 127.0.0.1 \
@@ -72,14 +51,6 @@ for _ in $(seq 1 300); do
 done
 ((ready)) || { echo "proxy-ab.sh: the gateways did not answer: $(tail -5 "$TMP/proxy.err")" >&2; exit 1; }
 
-# CPU time (clock ticks) used so far by a process group.
-ticks() {
-  local total=0 pid
-  for pid in $(pgrep -g "$1"); do
-    total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
-  done
-  echo "$total"
-}
 CLK_TCK=$(getconf CLK_TCK)
 PROXY_PORT=$PROXY_HTTP BARE_PORT=$BARE_HTTP
 [[ $SCHEME == https ]] && PROXY_PORT=$PROXY_HTTPS BARE_PORT=$BARE_HTTPS

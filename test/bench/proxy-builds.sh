@@ -28,37 +28,16 @@ HOST=bench.example.com
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_A=$ROOT
 BUILD_B=$(cd "${1:-$ROOT}" && pwd)
-HERE=$ROOT/test/bench/proxy
+# shellcheck source-path=SCRIPTDIR source=proxy/two-gateways.sh
+source "$ROOT/test/bench/proxy/two-gateways.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 for tool in nginx wrk taskset openssl; do
   command -v "$tool" >/dev/null || { echo "proxy-builds.sh: $tool is missing (test/bench/proxy.sh installs it)" >&2; exit 1; }
 done
 [[ -f $BUILD_B/provider/bin/istio-gateway.js ]] || { echo "proxy-builds.sh: $BUILD_B is not a checkout of istio-gateway" >&2; exit 1; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/istio-gateway-builds.XXXXXX")
-PGIDS=()
-cleanup() {
-  local pgid
-  for pgid in "${PGIDS[@]}"; do kill -CONT -- "-$pgid" 2>/dev/null || true; done
-  for pgid in "${PGIDS[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null || true; done
-  sleep 1
-  for pgid in "${PGIDS[@]}"; do kill -KILL -- "-$pgid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-start() {
-  setsid "$@" </dev/null &
-  PGIDS+=($!)
-}
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=$HOST" \
-  -addext "subjectAltName=DNS:$HOST" -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
-mkdir -p "$TMP/config"
-sed -e "s#@TMP@#$TMP#g" -e "s#@CERT@#$TMP/cert.pem#g" -e "s#@KEY@#$TMP/key.pem#g" \
-  -e "s#@UPSTREAM_PORT@#$UPSTREAM#g" "$HERE/gateway.yaml" >"$TMP/config/gateway.yaml"
-sed -e "s#@TMP@#$TMP#g" -e "s#@UPSTREAM_PORT@#$UPSTREAM#g" "$HERE/upstream-nginx.conf" >"$TMP/upstream.conf"
-start taskset -c 1 nginx -e "$TMP/upstream-error.log" -p "$TMP" -c "$TMP/upstream.conf"
+bench_tmp builds
+start_bench_upstream "$UPSTREAM"
 
 # Build A on ports BASE+1.., build B on BASE+4..; each logs to a file, as in the benchmark.
 declare -A PGID HTTP_PORT HTTPS_PORT
@@ -87,14 +66,6 @@ for build in A B; do
   ((ready)) || { echo "proxy-builds.sh: build $build did not answer: $(tail -5 "$TMP/proxy-$build.err")" >&2; exit 1; }
 done
 
-# CPU time (clock ticks) used so far by a process group.
-ticks() {
-  local total=0 pid
-  for pid in $(pgrep -g "$1"); do
-    total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
-  done
-  echo "$total"
-}
 CLK_TCK=$(getconf CLK_TCK)
 url() {
   local port=${HTTP_PORT[$1]}
