@@ -29,11 +29,11 @@ export function requestId(): string {
     randomFillSync(pool);
     offset = 0;
   }
+  // The version (4) and the variant (10xx) overwrite their bits of the random bytes.
+  pool[offset + 6] = (pool[offset + 6]! & 0x0f) | 0x40;
+  pool[offset + 8] = (pool[offset + 8]! & 0x3f) | 0x80;
   for (let i = 0; i < 16; i++) {
-    let byte = pool[offset + i]!;
-    if (i === 6)
-      byte = (byte & 0x0f) | 0x40; // version 4
-    else if (i === 8) byte = (byte & 0x3f) | 0x80; // variant 10xx
+    const byte = pool[offset + i]!;
     const at = POSITIONS[i]!;
     text[at] = HEX[byte >> 4]!;
     text[at + 1] = HEX[byte & 0x0f]!;
