@@ -4,6 +4,7 @@ import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-confi
 import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
+import { textSink } from "./support/access-log-sinks";
 import { curl } from "./support/curl";
 import {
   NO_HEADERS,
@@ -91,7 +92,7 @@ describe("HTTP routing on real sockets", () => {
       watchPaths: [],
       namespace: "istio-system",
       log: (l) => logs.push(l),
-      accessLog: { write: (t: string) => access.push(t) },
+      accessLog: textSink(access),
     });
     await proxy.start();
     base = `http://127.0.0.1:${proxy.boundPorts().get(8080)}`;

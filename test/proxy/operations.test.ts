@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
+import { textSink } from "./support/access-log-sinks";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
@@ -57,9 +58,7 @@ describe("live configuration and operability", () => {
       [8080],
       [{ host: "web", ip: "127.0.0.1", port: web.port }],
       logs,
-      {
-        write: (t: string) => access.push(t),
-      },
+      textSink(access),
     );
     base = `http://127.0.0.1:${proxy.boundPorts().get(8080)}`;
     status = `http://127.0.0.1:${proxy.statusPort}`;

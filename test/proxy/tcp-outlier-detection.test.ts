@@ -6,6 +6,7 @@ import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
+import { jsonLinesSink } from "./support/access-log-sinks";
 import { refusingPort, startTcpEcho } from "./support/backends";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
@@ -84,12 +85,13 @@ spec:
         "consecutiveGatewayErrors: 1, splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 3",
       ),
     ].join("\n---\n");
-    proxy = await startFileProxy([dir.write("tcp.yaml", yaml)], [31410, 31411], [], [], {
-      write: (text: string) => {
-        for (const line of text.split("\n"))
-          if (line !== "") access.push(JSON.parse(line) as Record<string, unknown>);
-      },
-    });
+    proxy = await startFileProxy(
+      [dir.write("tcp.yaml", yaml)],
+      [31410, 31411],
+      [],
+      [],
+      jsonLinesSink(access),
+    );
     for (const p of [31410, 31411]) ports[p] = proxy.boundPorts().get(p)!;
   });
   after(async () => {

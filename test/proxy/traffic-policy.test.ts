@@ -8,6 +8,7 @@ import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
+import { jsonLinesSink } from "./support/access-log-sinks";
 import { startTcpEcho } from "./support/backends";
 import type { CountingBackend } from "./support/counting-backend";
 import { startCountingBackend } from "./support/counting-backend";
@@ -252,12 +253,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
     ].join("\n---\n");
     const file = dir.write("traffic-policy.yaml", yaml);
     const logs: string[] = [];
-    proxy = await startFileProxy([file], [80], [], logs, {
-      write: (text: string) => {
-        for (const line of text.split("\n"))
-          if (line !== "") access.push(JSON.parse(line) as Record<string, unknown>);
-      },
-    });
+    proxy = await startFileProxy([file], [80], [], logs, jsonLinesSink(access));
     base = `http://127.0.0.1:${proxy.boundPorts().get(80)}`;
     status = `http://127.0.0.1:${proxy.statusPort}`;
   });
@@ -596,12 +592,7 @@ spec:
       tcpService("lifetime", 31402, echoes[2]!.port, "maxConnectionDuration: 300ms"),
     ].join("\n---\n");
     const file = dir.write("tcp.yaml", yaml);
-    proxy = await startFileProxy([file], [31400, 31401, 31402], [], [], {
-      write: (text: string) => {
-        for (const line of text.split("\n"))
-          if (line !== "") access.push(JSON.parse(line) as Record<string, unknown>);
-      },
-    });
+    proxy = await startFileProxy([file], [31400, 31401, 31402], [], [], jsonLinesSink(access));
     for (const p of [31400, 31401, 31402]) ports[p] = proxy.boundPorts().get(p)!;
   });
   after(async () => {

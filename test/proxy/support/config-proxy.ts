@@ -1,6 +1,7 @@
 /** A proxy on one fixed configuration, as the suites that build their ProxyConfig by hand start it. */
 import type { ProxyConfig } from "../../../provider/src/istio/translate/proxy-config";
 import { GatewayProxy } from "../../../provider/src/proxy/gateway-proxy";
+import { jsonLinesSink } from "./access-log-sinks";
 import type { ConnectionLimits } from "../../../provider/src/proxy/listener/listener-manager";
 
 /** What {@link startConfigProxy} may add. */
@@ -27,12 +28,7 @@ export async function startConfigProxy(
     ...(options.statusPort === true ? { statusPort: 0, statusHost: "127.0.0.1" } : {}),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     log: () => {},
-    accessLog: {
-      write: (text: string) => {
-        for (const line of text.split("\n"))
-          if (line !== "") access.push(JSON.parse(line) as Record<string, unknown>);
-      },
-    },
+    accessLog: jsonLinesSink(access),
   });
   await proxy.start();
   return proxy;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadProxyConfig } from "../../../provider/src/proxy/config/config-loader";
 import { GatewayProxy, type GatewayProxyOptions } from "../../../provider/src/proxy/gateway-proxy";
+import type { LogSink } from "../../../provider/src/proxy/observability/access-log";
 import type { ResolveOverride } from "../../../provider/src/proxy/upstream/endpoint-resolver";
 
 /** The directory of the Istio samples. */
@@ -41,7 +42,7 @@ export async function startFileProxy(
   gatewayPorts: number[],
   resolveOverrides: ResolveOverride[],
   logs: string[] = [],
-  accessLog?: { write(text: string): unknown },
+  accessLog?: LogSink,
   options: Partial<GatewayProxyOptions> = {},
 ): Promise<GatewayProxy> {
   const proxy = new GatewayProxy({

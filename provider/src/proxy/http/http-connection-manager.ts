@@ -121,7 +121,7 @@ function ignore(): void {}
 
 /** Serves HTTP requests for every listener of the proxy. */
 export class HttpConnectionManager implements ForwardHost {
-  private readonly routeFragments = new WeakMap<object, Map<string, string>>();
+  private readonly routeFragments = new WeakMap<object, Map<string, Buffer>>();
 
   constructor(private readonly ctx: HcmContext) {}
 
@@ -685,7 +685,7 @@ export class HttpConnectionManager implements ForwardHost {
    * filter chain, when the request got no further) and cluster. Compiled routes belong to one
    * configuration, so the cache empties itself as configurations are replaced.
    */
-  private routeLogFields(x: Exchange): string {
+  private routeLogFields(x: Exchange): Buffer {
     const owner: object = x.route ?? x.virtualHost ?? x.chain;
     const clusterName = x.cluster?.config.name;
     let byCluster = this.routeFragments.get(owner);

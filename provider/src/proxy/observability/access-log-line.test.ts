@@ -3,14 +3,25 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { AccessLogEntry } from "./access-log";
 import type { RouteLogFields } from "./access-log-line";
-import { formatRequestLine, formatRouteFields } from "./access-log-line";
+import { formatRouteFields, writeRequestLine } from "./access-log-line";
+import { LogBatch } from "./log-batch";
 
 /** What the line must equal: the whole entry through JSON.stringify, fields in the entry's order. */
 function expected(entry: AccessLogEntry): string {
   return JSON.stringify(entry) + "\n";
 }
 
-function split(entry: AccessLogEntry): [Omit<AccessLogEntry, keyof RouteLogFields>, string] {
+/** The entry's line as the log writes it, after `before` in a batch of `capacity` bytes. */
+function line(entry: AccessLogEntry, before = "", capacity = 1 << 16): string {
+  const batch = new LogBatch(capacity);
+  batch.text(before);
+  const [own, route] = split(entry);
+  writeRequestLine(batch, own, route);
+  assert.equal(batch.overflowed, false);
+  return batch.written.subarray(Buffer.byteLength(before)).toString("utf8");
+}
+
+function split(entry: AccessLogEntry): [Omit<AccessLogEntry, keyof RouteLogFields>, Buffer] {
   const { listener, filter_chain, route_config, virtual_host, route_name, upstream_cluster, ...own } = entry;
   return [
     own,
@@ -73,8 +84,8 @@ test("a typical request's line is exactly JSON.stringify's", () => {
       ][i],
     (i) => [200, 0, 612, 3, 2][i],
   );
-  const [own, route] = split(entry);
-  assert.equal(formatRequestLine(own, route), expected(entry));
+  assert.equal(line(entry), expected(entry));
+  assert.equal(line(entry, "{}\n"), expected(entry), "after the lines already in the batch");
 });
 
 test("quotes, backslashes, control characters, non-ASCII and lone surrogates are escaped as JSON.stringify does", () => {
@@ -91,8 +102,7 @@ test("quotes, backslashes, control characters, non-ASCII and lone surrogates are
       (i) => (i === 2 || i === 8 || i === 15 ? tricky : undefined),
       () => undefined,
     );
-    const [own, route] = split(entry);
-    assert.equal(formatRequestLine(own, route), expected(entry), JSON.stringify(tricky));
+    assert.equal(line(entry), expected(entry), JSON.stringify(tricky));
   }
 });
 
@@ -108,10 +118,30 @@ test("any entry gives JSON.stringify's text (property)", () => {
           (i) => s[i],
           (i) => n[i],
         );
-        const [own, route] = split(entry);
-        assert.equal(formatRequestLine(own, route), expected(entry));
+        assert.equal(line(entry), expected(entry));
       },
     ),
     { numRuns: 500 },
   );
+});
+
+test("a line that does not fit is flagged, and rolled back it leaves the batch as it was", () => {
+  const entry = entryOf(
+    (i) => (i === 2 ? "/é".repeat(40) : undefined),
+    () => 1234,
+  );
+  const whole = Buffer.byteLength(expected(entry));
+  const [own, route] = split(entry);
+  // Every size short of the line: the write stops inside each kind of field, never past the end.
+  for (let room = 0; room < whole; room++) {
+    const batch = new LogBatch(3 + room);
+    batch.ascii("{}\n");
+    writeRequestLine(batch, own, route);
+    assert.equal(batch.overflowed, true, `${room} bytes of room`);
+    assert.ok(batch.length <= batch.bytes.length);
+    batch.rollBack(3);
+    assert.equal(batch.written.toString(), "{}\n");
+    assert.equal(batch.overflowed, false);
+  }
+  assert.equal(line(entry, "{}\n", 3 + whole), expected(entry), "exactly enough room");
 });

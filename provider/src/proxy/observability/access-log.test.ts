@@ -10,6 +10,11 @@ test("isoTime formats milliseconds as ISO-8601, the same answer for the same mil
   assert.equal(isoTime(1_764_115_200_124), "2025-11-26T00:00:00.124Z");
 });
 
+/** A sink that keeps each chunk written, as text. */
+function sinkInto(writes: string[]) {
+  return { write: (chunk: Uint8Array) => writes.push(Buffer.from(chunk).toString("utf8")) };
+}
+
 const tcpEntry = (n: number) => ({
   start_time: isoTime(0),
   protocol: "TCP",
@@ -23,7 +28,7 @@ const tcpEntry = (n: number) => ({
 
 test("lines are written together once the interval has passed, one JSON object per line", async () => {
   const writes: string[] = [];
-  const log = new AccessLog({ write: (t: string) => writes.push(t) }, true, { flushIntervalMs: 20 });
+  const log = new AccessLog(sinkInto(writes), true, { flushIntervalMs: 20 });
   log.log(tcpEntry(1));
   log.log(tcpEntry(2));
   await new Promise((resolve) => setImmediate(resolve));
@@ -42,7 +47,7 @@ test("lines are written together once the interval has passed, one JSON object p
 test("a full batch is written at once, and flush writes the rest", () => {
   const writes: string[] = [];
   const line = JSON.stringify(tcpEntry(1)) + "\n";
-  const log = new AccessLog({ write: (t: string) => writes.push(t) }, true, {
+  const log = new AccessLog(sinkInto(writes), true, {
     flushBytes: line.length * 2,
     flushIntervalMs: 60_000,
   });
@@ -59,7 +64,7 @@ test("a full batch is written at once, and flush writes the rest", () => {
 
 test("a disabled log writes nothing", async () => {
   const writes: string[] = [];
-  const log = new AccessLog({ write: (t: string) => writes.push(t) }, false);
+  const log = new AccessLog(sinkInto(writes), false);
   log.log({
     start_time: "",
     protocol: "TCP",
@@ -104,4 +109,32 @@ test("a reader that stops costs lines, not memory: the sink's own queue counts, 
   assert.deepEqual(JSON.parse(lines.at(-1)!), tcpEntry(2));
   assert.equal(log.dropped, 1000 - kept);
   assert.deepEqual(warnings.slice(1), [`access log: writing again, after dropping ${1000 - kept} lines`]);
+});
+
+test("a line longer than a batch is written whole, on its own, after the lines before it", () => {
+  const writes: string[] = [];
+  const small = JSON.stringify(tcpEntry(1)) + "\n";
+  const log = new AccessLog(sinkInto(writes), true, { flushBytes: 256, flushIntervalMs: 60_000 });
+  const long = { ...tcpEntry(2), downstream_remote_address: "é".repeat(700) };
+  log.log(tcpEntry(1));
+  log.log(long);
+  log.log(tcpEntry(1));
+  log.flush();
+  assert.deepEqual(writes, [small, JSON.stringify(long) + "\n", small]);
+});
+
+test("a chunk given to the sink is never written to again", () => {
+  const chunks: Uint8Array[] = [];
+  const line = JSON.stringify(tcpEntry(1)) + "\n";
+  const log = new AccessLog({ write: (chunk: Uint8Array) => chunks.push(chunk) }, true, {
+    flushBytes: line.length,
+    flushIntervalMs: 60_000,
+  });
+  log.log(tcpEntry(1));
+  log.log(tcpEntry(2));
+  log.log(tcpEntry(3));
+  assert.deepEqual(
+    chunks.map((c) => JSON.parse(Buffer.from(c).toString()) as unknown),
+    [tcpEntry(1), tcpEntry(2), tcpEntry(3)],
+  );
 });

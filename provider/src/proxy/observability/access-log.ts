@@ -1,8 +1,9 @@
 /**
  * One JSON line per request or connection, naming every stage it matched (listener, filter chain,
  * route config, virtual host, route, cluster, upstream host), as Istio's simulation tests and
- * Envoy's access log do. Lines are batched: written when 64 KiB are queued or 100 ms after the
- * first queued line (Envoy flushes its access logs on an interval too, by default every second).
+ * Envoy's access log do. Lines are batched: written when a batch of 64 KiB has no room for the
+ * next, or 100 ms after the first queued line (Envoy flushes its access logs on an interval too,
+ * by default every second). A request's line goes straight into the batch's bytes (log-batch.ts).
  * Each write is a system call whose cost does not depend much on its size, so at tens of
  * thousands of lines a second writing once per event-loop turn cost about a tenth of the proxy's
  * CPU. A request never waits for its line to be written. What waits is bounded: past 4 MiB, queued
@@ -12,7 +13,8 @@
  */
 
 import type { RequestLogFields } from "./access-log-line";
-import { formatRequestLine } from "./access-log-line";
+import { writeRequestLine } from "./access-log-line";
+import { formatBytes, LogBatch } from "./log-batch";
 
 /** One access-log record. Field names follow Envoy's access-log operators, in snake case. */
 export interface AccessLogEntry {
@@ -82,8 +84,11 @@ export function isoTime(ms: number): string {
 
 /** Where lines go. */
 export interface LogSink {
-  /** Takes `text` (whole lines) to write. */
-  write(text: string): unknown;
+  /**
+   * Takes whole lines to write. The log never touches a chunk again once it is given: the sink
+   * may keep it as long as it needs.
+   */
+  write(chunk: Uint8Array): unknown;
   /**
    * Bytes the sink has taken but not yet handed to the system, as a Node.js stream's
    * `writableLength`: they count against the log's memory bound. Absent for a sink that writes at
@@ -96,11 +101,11 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 
 /** When queued lines are written. */
 export interface AccessLogBatching {
-  /** Write once this many characters are queued. Default 64 KiB. */
+  /** The bytes of a batch: written once the next line does not fit. Default 64 KiB. */
   readonly flushBytes?: number;
   /** Write at the latest this many milliseconds after the first queued line. Default 100. */
   readonly flushIntervalMs?: number;
-  /** Characters queued here and in the sink past which lines are dropped. Default 4 MiB. */
+  /** Bytes queued here and in the sink past which lines are dropped. Default 4 MiB. */
   readonly maxBuffered?: number;
   /** Told when lines start being dropped, and how many were when writing resumes. */
   readonly warn?: (message: string) => void;
@@ -108,7 +113,7 @@ export interface AccessLogBatching {
 
 /** Batches access-log lines and writes them in large writes. */
 export class AccessLog {
-  private buffer = "";
+  private batch: LogBatch;
   private timer: NodeJS.Timeout | undefined;
   private readonly flushBytes: number;
   private readonly flushIntervalMs: number;
@@ -128,6 +133,7 @@ export class AccessLog {
     this.flushIntervalMs = batching.flushIntervalMs ?? 100;
     this.maxBuffered = batching.maxBuffered ?? MAX_BUFFERED;
     this.warn = batching.warn;
+    this.batch = new LogBatch(this.active ? this.flushBytes : 0);
   }
 
   /** Whether lines are written at all (callers may skip building them when not). */
@@ -137,30 +143,58 @@ export class AccessLog {
 
   /** Queues one entry. */
   log(entry: AccessLogEntry): void {
-    if (this.active) this.push(JSON.stringify(entry) + "\n");
+    if (!this.admit()) return;
+    const line = JSON.stringify(entry) + "\n";
+    const start = this.batch.length;
+    this.batch.text(line);
+    if (this.batch.overflowed) this.retry(start, (batch) => batch.text(line));
+    this.queued();
   }
 
   /**
    * Queues an HTTP request's line: its own fields and its route's, as {@link formatRouteFields}
    * formatted them (the hot path: see access-log-line.ts).
    */
-  logRequest(fields: RequestLogFields, route: string): void {
-    if (this.active) this.push(formatRequestLine(fields, route));
+  logRequest(fields: RequestLogFields, route: Uint8Array): void {
+    if (!this.admit()) return;
+    const start = this.batch.length;
+    writeRequestLine(this.batch, fields, route);
+    if (this.batch.overflowed) this.retry(start, (batch) => writeRequestLine(batch, fields, route));
+    this.queued();
   }
 
-  private push(line: string): void {
-    if (this.buffer.length + (this.sink?.writableLength ?? 0) > this.maxBuffered) {
+  /** Whether a line may be queued: the log is on and its reader keeps up. */
+  private admit(): boolean {
+    if (!this.active) return false;
+    if (this.batch.length + (this.sink?.writableLength ?? 0) > this.maxBuffered) {
       this.dropped++;
       if (this.droppedInARow++ === 0)
         this.warn?.("access log: its reader is not keeping up; lines are dropped until it does");
-      return;
+      return false;
     }
     if (this.droppedInARow > 0) {
       this.warn?.(`access log: writing again, after dropping ${this.droppedInARow} lines`);
       this.droppedInARow = 0;
     }
-    this.buffer += line;
-    if (this.buffer.length >= this.flushBytes) this.flush();
+    return true;
+  }
+
+  /**
+   * A line that did not fit after `start`: the batch is written without it, and the line goes
+   * into the next one, or into one of its own when it is longer than a batch.
+   */
+  private retry(start: number, write: (batch: LogBatch) => void): void {
+    this.batch.rollBack(start);
+    this.flush();
+    write(this.batch);
+    if (!this.batch.overflowed) return;
+    this.batch.rollBack(0);
+    this.sink?.write(formatBytes(write, this.flushBytes * 2));
+  }
+
+  /** After a line: the batch is written when full, else within the interval. */
+  private queued(): void {
+    if (this.batch.length >= this.flushBytes) this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(this.flush, this.flushIntervalMs);
       // Queued lines never keep the process alive: draining flushes them.
@@ -174,9 +208,11 @@ export class AccessLog {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.buffer.length === 0 || this.sink === undefined) return;
-    const text = this.buffer;
-    this.buffer = "";
-    this.sink.write(text);
+    if (this.batch.length === 0 || this.sink === undefined) return;
+    const lines = this.batch.written;
+    // The sink may keep the chunk (a stream whose reader is slow does): the next lines go into a
+    // buffer of their own.
+    this.batch = new LogBatch(this.flushBytes);
+    this.sink.write(lines);
   };
 }
