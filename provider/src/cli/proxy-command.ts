@@ -16,7 +16,7 @@ import type * as GatewayProxyModule from "../proxy/gateway-proxy";
 import type * as Kubernetes from "../proxy/kubernetes";
 import type { ResolveOverride } from "../proxy/upstream/endpoint-resolver";
 import { parseResolveOverride } from "../proxy/upstream/endpoint-resolver";
-import { markOnEventLoopWhenOneCpu } from "./gc-marking";
+import { applyGcSettings } from "./gc-settings";
 
 /** Parsed flags of `istio-gateway proxy`. */
 export interface ProxyFlags {
@@ -187,7 +187,7 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const workers = flags.workers === 0 ? availableParallelism() : flags.workers;
   if (workers > 1 && cluster.isPrimary) return runPrimary(flags, workers);
-  if (markOnEventLoopWhenOneCpu()) log("one CPU: V8 marks the heap on the event loop's thread");
+  for (const setting of applyGcSettings()) log(`garbage collection: ${setting}`);
   const listenPorts = new Map(flags.port);
   const identity = { namespace: flags.namespace, labels: flags.labels, portMap: defaultPortMap };
   // In Kubernetes mode the cluster is the configuration source; once the proxy serves, a change
