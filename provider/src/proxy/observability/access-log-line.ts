@@ -28,8 +28,8 @@ export interface RouteLogFields {
 export type RequestLogFields = Omit<AccessLogEntry, keyof RouteLogFields>;
 
 /**
- * `,"name":"value"` (`key` is `,"name":`), or nothing when the value is undefined, as
- * JSON.stringify leaves it out.
+ * `,"name":"value"` (`key` is `,"name":`, or `{"name":` for the first field), or nothing when the
+ * value is undefined, as JSON.stringify leaves it out.
  */
 function stringField(batch: LogBatch, key: string, value: string | undefined): void {
   if (value === undefined) return;
@@ -61,27 +61,19 @@ export function formatRouteFields(f: RouteLogFields): Buffer {
  * {@link formatRouteFields}. A line that does not fit leaves `batch.overflowed` set.
  */
 export function writeRequestLine(batch: LogBatch, f: RequestLogFields, route: Uint8Array): void {
-  batch.ascii('{"start_time":');
-  batch.string(f.start_time);
+  stringField(batch, '{"start_time":', f.start_time);
   stringField(batch, ',"method":', f.method);
   stringField(batch, ',"path":', f.path);
-  batch.ascii(',"protocol":');
-  batch.string(f.protocol);
-  batch.ascii(',"response_code":');
-  batch.number(f.response_code);
-  batch.ascii(',"response_flags":');
-  batch.string(f.response_flags);
+  stringField(batch, ',"protocol":', f.protocol);
+  numberField(batch, ',"response_code":', f.response_code);
+  stringField(batch, ',"response_flags":', f.response_flags);
   stringField(batch, ',"error_code":', f.error_code);
-  batch.ascii(',"bytes_received":');
-  batch.number(f.bytes_received);
-  batch.ascii(',"bytes_sent":');
-  batch.number(f.bytes_sent);
-  batch.ascii(',"duration":');
-  batch.number(f.duration);
+  numberField(batch, ',"bytes_received":', f.bytes_received);
+  numberField(batch, ',"bytes_sent":', f.bytes_sent);
+  numberField(batch, ',"duration":', f.duration);
   numberField(batch, ',"upstream_service_time":', f.upstream_service_time);
   stringField(batch, ',"authority":', f.authority);
-  batch.ascii(',"downstream_remote_address":');
-  batch.string(f.downstream_remote_address);
+  stringField(batch, ',"downstream_remote_address":', f.downstream_remote_address);
   stringField(batch, ',"user_agent":', f.user_agent);
   stringField(batch, ',"request_id":', f.request_id);
   stringField(batch, ',"requested_server_name":', f.requested_server_name);

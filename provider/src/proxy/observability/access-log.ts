@@ -185,10 +185,13 @@ export class AccessLog {
    */
   private retry(start: number, write: (batch: LogBatch) => void): void {
     this.batch.rollBack(start);
-    this.flush();
-    write(this.batch);
-    if (!this.batch.overflowed) return;
-    this.batch.rollBack(0);
+    // A line that began an empty batch did not fit a whole one: no need to try it in another.
+    if (start > 0) {
+      this.flush();
+      write(this.batch);
+      if (!this.batch.overflowed) return;
+      this.batch.rollBack(0);
+    }
     this.sink?.write(formatBytes(write, this.flushBytes * 2));
   }
 

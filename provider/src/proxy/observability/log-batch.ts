@@ -32,7 +32,7 @@ export class LogBatch {
 
   /**
    * Appends `text` as it is. The caller knows it to be ASCII that JSON writes unchanged: field
-   * names, punctuation, numbers, and the times and addresses the proxy formats itself.
+   * names, punctuation and numbers.
    */
   ascii(text: string): void {
     const at = this.length;
