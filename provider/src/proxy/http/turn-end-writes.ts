@@ -1,6 +1,7 @@
 /**
- * Writes held until the end of the event loop's turn: a corked socket joins a list that one
- * `setImmediate` flushes after every I/O callback of the turn has run.
+ * Writes held until the end of the event loop's turn: a writer holding a socket's writes
+ * (`HeldWrites` in held-writes.ts, or a corked socket) joins a list that one `setImmediate` flushes after every
+ * I/O callback of the turn has run.
  *
  * Why not at the end of each callback (`process.nextTick`, as node:http uncorks): on the loopback,
  * and more so on a virtual machine, a write to a peer that sleeps in `epoll_wait` pays for waking it
@@ -14,7 +15,7 @@
  * waits for the turn's other callbacks, as it would behind them for the CPU anyway.
  */
 
-/** Something with corked writes to send at the end of the turn. */
+/** Something with held writes to send at the end of the turn. */
 export interface TurnEndWriter {
   /** Sends what was held; called once per {@link holdUntilTurnEnd}. */
   flushTurn(): void;
@@ -41,7 +42,7 @@ function flushHeld(): void {
 
 /**
  * Calls `writer.flushTurn()` at the end of this turn of the event loop. The caller holds its writes
- * until then (corks its socket) and asks once per turn.
+ * until then and asks once per turn.
  */
 export function holdUntilTurnEnd(writer: TurnEndWriter): void {
   held.push(writer);

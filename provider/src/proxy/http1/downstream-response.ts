@@ -4,7 +4,7 @@
  * `destroy`, and the `drain` and `close` events), over the client's socket directly.
  *
  * The head is kept until the first body bytes or the end, so a small response leaves in one write
- * (the socket is corked around the pieces). Framing follows the head: its `content-length`, none
+ * (the pieces are joined at the end of the turn). Framing follows the head: its `content-length`, none
  * for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers included. A response that says
  * `connection: close`, or answers a request that did, ends the connection when it is done, as does
  * one that finishes before its request was read to the end (the rest of that request could not be
@@ -19,6 +19,7 @@ import type { ProxyErrorCode } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import type { TurnEndWriter } from "../http/turn-end-writes";
 import { holdUntilTurnEnd } from "../http/turn-end-writes";
+import { HeldWrites } from "../http/held-writes";
 
 /** Trailer fields by name (node:http's form: numbers are written as text). */
 export type Trailers = Readonly<Record<string, string | readonly string[] | number | undefined>>;
@@ -64,7 +65,8 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
   private ended = false;
   private done = false;
   private waitingForDrain = false;
-  private corked = false;
+  /** Writes wait for the end of the turn ({@link hold}). */
+  private holding = false;
   private trailers: Trailers | undefined;
 
   constructor(
@@ -74,6 +76,11 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     /** The request is a HEAD: its response carries no body whatever its head says. */
     private readonly isHead: boolean,
     keepAlive: boolean,
+    /**
+     * Where the response's writes wait for the end of the turn: its connection's, which the
+     * connection's responses share one after another (one is done before the next writes).
+     */
+    private readonly writes: HeldWrites = new HeldWrites(socket),
   ) {
     super();
     this.closeAfter = !keepAlive;
@@ -114,23 +121,25 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
   write(chunk: Buffer | string): boolean {
     if (this.ended || this.done) return false;
     if (!this.headersSent) this.writeHead(200, {});
-    this.cork();
-    const socket = this.socket;
+    this.hold();
+    const writes = this.writes;
     const head = this.head;
     if (head !== undefined) {
       this.head = undefined;
-      socket.write(head, "latin1");
+      writes.write(head);
     }
+    const socket = this.socket;
     if (!this.hasBody || chunk.length === 0)
       return this.flowing(socket.writableLength < socket.writableHighWaterMark);
+    // The held writes take strings as latin1 framing: body text is UTF-8, as node:http sends it.
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     let flowing: boolean;
     if (this.chunkedEncoding) {
-      const length = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-      socket.write(`${length.toString(16)}\r\n`, "latin1");
-      socket.write(chunk);
-      flowing = socket.write("\r\n", "latin1");
+      writes.write(`${bytes.length.toString(16)}\r\n`);
+      writes.write(bytes);
+      flowing = writes.write("\r\n");
     } else {
-      flowing = socket.write(chunk);
+      flowing = writes.write(bytes);
     }
     return this.flowing(flowing);
   }
@@ -148,14 +157,13 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     if (this.ended || this.done) return this;
     if (!this.headersSent) this.writeHead(200, {});
     if (chunk !== undefined && chunk.length > 0) this.write(chunk);
-    this.cork();
+    this.hold();
     this.ended = true;
-    const socket = this.socket;
     if (this.head !== undefined) {
-      socket.write(this.head, "latin1");
+      this.writes.write(this.head);
       this.head = undefined;
     }
-    if (this.chunkedEncoding) socket.write(this.lastChunk(), "latin1");
+    if (this.chunkedEncoding) this.writes.write(this.lastChunk());
     return this;
   }
 
@@ -177,19 +185,17 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
    * end come in one turn (most do) leaves in one system call, not one per piece, and the writes
    * of the turn's responses leave together ({@link holdUntilTurnEnd} says why).
    */
-  private cork(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
+  private hold(): void {
+    if (this.holding) return;
+    this.holding = true;
     holdUntilTurnEnd(this);
   }
 
   /** The turn is over: what it wrote goes to the socket, and an ended response is done. */
   flushTurn(): void {
-    this.corked = false;
-    const socket = this.socket;
-    socket.uncork();
-    if (this.ended) this.finish(!socket.destroyed);
+    this.holding = false;
+    this.writes.flush();
+    if (this.ended) this.finish(!this.socket.destroyed);
   }
 
   private finish(finished: boolean): void {

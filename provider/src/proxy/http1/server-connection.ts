@@ -26,6 +26,7 @@ import type { ResponseOwner } from "./downstream-response";
 import type { ConsumableSocket, ParseError } from "./llhttp";
 import { methodName, RequestParser } from "./llhttp";
 import { requestHeaders } from "./request-headers";
+import { HeldWrites } from "../http/held-writes";
 
 /** What the connections of one {@link Http1Server} share. */
 export interface Http1ServerSettings {
@@ -101,6 +102,8 @@ const enum Wait {
 export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   private readonly parser: RequestParser;
   private readonly settings: Http1ServerSettings;
+  /** The responses' writes, held until the end of each turn (one response writes at a time). */
+  private readonly writes: HeldWrites;
   /** The turn being served; undefined between requests. */
   private active: Turn | undefined;
   /** Turns read while another was served, in order. */
@@ -134,6 +137,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   ) {
     const settings = registry.settings;
     this.settings = settings;
+    this.writes = new HeldWrites(socket);
     this.parser = new RequestParser(
       {
         onMessageBegin: this.onMessageBegin,
@@ -344,7 +348,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       : {
           kind: "exchange",
           req,
-          res: new Http1Response(this.socket, this, name === "HEAD", keepAlive && !connect),
+          res: new Http1Response(this.socket, this, name === "HEAD", keepAlive && !connect, this.writes),
           expectContinue: hasBody(headers) && isContinue(headers.expect),
         };
     if (tunnel || connect) this.stop();

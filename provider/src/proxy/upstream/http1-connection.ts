@@ -19,6 +19,7 @@ import type { ConsumableSocket } from "../http1/llhttp";
 import { ResponseParser } from "../http1/llhttp";
 import type { TurnEndWriter } from "../http/turn-end-writes";
 import { holdUntilTurnEnd } from "../http/turn-end-writes";
+import { HeldWrites } from "../http/held-writes";
 
 /**
  * The receiver of one exchange's events, in undici's dispatcher vocabulary. After `onComplete` or
@@ -72,6 +73,8 @@ const KEEP_ALIVE_MARGIN_MS = 1000;
 /** A connection of an {@link Http1Pool}'s endpoint: made at construction, then one exchange at a time. */
 export class Http1Connection implements TurnEndWriter {
   private readonly socket: net.Socket;
+  /** The request's writes, held until the end of each turn. */
+  private readonly writes: HeldWrites;
   private readonly parser: ResponseParser;
   /** The handler of the exchange in flight; undefined between exchanges. */
   private handler: Http1Handler | undefined;
@@ -90,8 +93,8 @@ export class Http1Connection implements TurnEndWriter {
   /** The body goes chunked (else as is, by its content-length). */
   private chunked = false;
   private connectTimer: NodeJS.Timeout | undefined;
-  /** The socket is corked until the end of this turn ({@link holdWrites}). */
-  private corked = false;
+  /** Writes wait for the end of this turn ({@link holdWrites}). */
+  private holding = false;
   /** TCP connected, and with TLS, handshake done: failures from now on are not connect failures. */
   private connected = false;
   /** True once destroyed: it takes no more exchanges. */
@@ -128,6 +131,7 @@ export class Http1Connection implements TurnEndWriter {
       ...(owner.tlsSession === undefined ? {} : { session: owner.tlsSession }),
     });
     this.socket = socket;
+    this.writes = new HeldWrites(socket);
     this.connectTimer = setTimeout(
       () => this.fail(new UpstreamConnectError("upstream connect error: connect timeout")),
       target.connectTimeoutMs,
@@ -181,7 +185,7 @@ export class Http1Connection implements TurnEndWriter {
     });
     if (this.handler !== handler) return; // aborted at once
     this.holdWrites();
-    this.socket.write(head.text, "latin1");
+    this.writes.write(head.text);
     if (body === null || head.framing === "none") {
       this.requestDone = true;
       return;
@@ -200,16 +204,15 @@ export class Http1Connection implements TurnEndWriter {
    * leave in one write, together with the turn's other writes ({@link holdUntilTurnEnd} says why).
    */
   private holdWrites(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
+    if (this.holding) return;
+    this.holding = true;
     holdUntilTurnEnd(this);
   }
 
   /** The turn is over: what it wrote goes to the socket. */
   flushTurn(): void {
-    this.corked = false;
-    this.socket.uncork();
+    this.holding = false;
+    this.writes.flush();
   }
 
   /** Closes the connection; an exchange in flight fails with a reset. */
@@ -218,21 +221,21 @@ export class Http1Connection implements TurnEndWriter {
   }
 
   private readonly onBodyData = (chunk: Buffer): void => {
-    const socket = this.socket;
+    const writes = this.writes;
     let flowing: boolean;
     if (!this.chunked) {
       this.holdWrites();
-      flowing = socket.write(chunk);
+      flowing = writes.write(chunk);
     } else {
       if (chunk.length === 0) return; // an empty chunk would end the body
       this.holdWrites();
-      socket.write(`${chunk.length.toString(16)}\r\n`, "latin1");
-      socket.write(chunk);
-      flowing = socket.write("\r\n", "latin1");
+      writes.write(`${chunk.length.toString(16)}\r\n`);
+      writes.write(chunk);
+      flowing = writes.write("\r\n");
     }
     if (!flowing) {
       this.body!.pause();
-      socket.once("drain", this.resumeBody);
+      this.socket.once("drain", this.resumeBody);
     }
   };
 
@@ -243,7 +246,7 @@ export class Http1Connection implements TurnEndWriter {
   private readonly onBodyEnd = (): void => {
     if (this.chunked) {
       this.holdWrites();
-      this.socket.write("0\r\n\r\n", "latin1");
+      this.writes.write("0\r\n\r\n");
     }
     this.detachBody();
     this.requestDone = true;
