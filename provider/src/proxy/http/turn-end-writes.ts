@@ -1,7 +1,7 @@
 /**
  * Writes held until the end of the event loop's turn: a writer holding a socket's writes
- * (`HeldWrites` in held-writes.ts, or a corked socket) joins a list that one `setImmediate` flushes after every
- * I/O callback of the turn has run.
+ * (`HeldWrites` in held-writes.ts, or a corked socket) joins a list that one `setImmediate`
+ * flushes after every I/O callback of the turn has run.
  *
  * Why not at the end of each callback (`process.nextTick`, as node:http uncorks): on the loopback,
  * and more so on a virtual machine, a write to a peer that sleeps in `epoll_wait` pays for waking it
