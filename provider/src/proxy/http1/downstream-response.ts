@@ -4,8 +4,8 @@
  * `destroy`, and the `drain` and `close` events), over the client's socket directly.
  *
  * The head is kept until the first body bytes or the end, so a small response leaves in one write
- * (the pieces are joined at the end of the turn). Framing follows the head: its `content-length`, none
- * for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers included. A response that says
+ * (the pieces are joined at the end of the turn). Framing follows the head: its `content-length`,
+ * none for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers included. A response that says
  * `connection: close`, or answers a request that did, ends the connection when it is done, as does
  * one that finishes before its request was read to the end (the rest of that request could not be
  * told from the next one).
