@@ -1,6 +1,7 @@
 /**
- * What one socket is written during a turn of the event loop, held until the turn ends
- * ({@link holdUntilTurnEnd}) and then given to the socket as one buffer.
+ * What one socket is written during a turn of the event loop, held until the turn ends (its
+ * owner asks `holdUntilTurnEnd` in turn-end-writes.ts, and flushes it there) and then given to the
+ * socket as one buffer.
  *
  * Why not `socket.cork()` around the pieces, as node:http does: a corked Writable queues each piece
  * as an entry of its own, and uncorking hands them to the handle as a vector (`writev`) that
