@@ -20,6 +20,11 @@ export interface ConnectionState {
   readonly remoteAddress: string;
   /** The client's port. */
   readonly remotePort: number;
+  /**
+   * The client's address and port as the access log writes them (`ip:port`, `[ip]:port` for IPv6),
+   * made once for the connection's requests.
+   */
+  readonly remoteSocketAddress: string;
   /** The local port. */
   readonly localPort: number;
   /** The socket HTTP is spoken on (raw or TLS). */

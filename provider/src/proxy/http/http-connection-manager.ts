@@ -116,6 +116,14 @@ const NO_FLOW = { pauseBody: () => {}, resumeBody: () => {} };
 /** The `server` header of every response, as Istio's gateways send it. */
 export const SERVER_NAME = "istio-envoy";
 
+/**
+ * The client's IP: the connection's, noted when it was accepted (node's `socket.remoteAddress` asks
+ * the socket again on each read).
+ */
+function clientIp(state: ConnectionState | undefined, req: DownstreamRequest): string {
+  return state?.remoteAddress ?? req.socket.remoteAddress ?? "";
+}
+
 /** The error listener of requests and responses: their failures are handled by their close. */
 function ignore(): void {}
 
@@ -294,7 +302,7 @@ export class HttpConnectionManager implements ForwardHost {
           [wc.requestHeaders, route.requestHeaders],
           this.formatterContext(x),
         ),
-        { clientIp: req.socket.remoteAddress ?? "", scheme, keepTeTrailers: false },
+        { clientIp: clientIp(x.state, req), scheme, keepTeTrailers: false },
       );
       const upgrade = req.headers.upgrade;
       const connection = req.headers.connection;
@@ -479,7 +487,7 @@ export class HttpConnectionManager implements ForwardHost {
       allEmpty(levels)
         ? x.routeReq.headers
         : applyHeaderOperations(x.routeReq.headers, levels, this.formatterContext(x)),
-      { clientIp: x.req.socket.remoteAddress ?? "", scheme: x.routeReq.scheme, keepTeTrailers: true },
+      { clientIp: clientIp(x.state, x.req), scheme: x.routeReq.scheme, keepTeTrailers: true },
     );
     const id = headers["x-request-id"];
     x.requestId = typeof id === "string" ? id : undefined;
@@ -670,7 +678,7 @@ export class HttpConnectionManager implements ForwardHost {
         duration: Math.round(duration),
         upstream_service_time: x.upstreamServiceTime,
         authority: x.routeReq.authority,
-        downstream_remote_address: state === undefined ? "" : `${state.remoteAddress}:${state.remotePort}`,
+        downstream_remote_address: state?.remoteSocketAddress ?? "",
         user_agent: req.headers["user-agent"],
         request_id: x.requestId ?? (req.headers["x-request-id"] as string | undefined),
         requested_server_name: state?.serverName,

@@ -21,6 +21,7 @@ import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-s
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
 import { checkClientCertificate, hasPinning } from "../tls/client-certificate";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
+import { socketAddress } from "../socket-address";
 
 /** Limits applied to every downstream connection. */
 export interface ConnectionLimits {
@@ -207,7 +208,7 @@ export class RunningListener {
           bytes_received: head.length,
           bytes_sent: 0,
           duration: 0,
-          downstream_remote_address: `${raw.remoteAddress}:${raw.remotePort}`,
+          downstream_remote_address: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
           ...(serverName === undefined ? {} : { requested_server_name: serverName }),
           listener: listener.config.name,
         });
@@ -300,7 +301,7 @@ export class RunningListener {
     return {
       listener: listener.config.name,
       filterChain: chain.config.name,
-      remoteAddress: `${raw.remoteAddress}:${raw.remotePort}`,
+      remoteAddress: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
       ...(serverName === undefined ? {} : { serverName }),
     };
   }
@@ -360,6 +361,7 @@ export class RunningListener {
       snapshot,
       remoteAddress: raw.remoteAddress ?? "",
       remotePort: raw.remotePort ?? 0,
+      remoteSocketAddress: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
       localPort: raw.localPort ?? 0,
       socket,
       ...(serverName === undefined ? {} : { serverName }),
@@ -401,7 +403,7 @@ export class RunningListener {
           bytes_received: 0,
           bytes_sent: 0,
           duration: 0,
-          downstream_remote_address: `${raw.remoteAddress}:${raw.remotePort}`,
+          downstream_remote_address: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
           ...(serverName === undefined ? {} : { requested_server_name: serverName }),
           listener: listener.config.name,
           filter_chain: chain.config.name,

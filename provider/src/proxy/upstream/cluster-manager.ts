@@ -19,6 +19,7 @@ import { http2KeepaliveKey } from "./http2-keepalive";
 import { Http2Sessions } from "./http2-sessions";
 import { OutlierDetector } from "./outlier-detector";
 import { tcpKeepaliveKey } from "./tcp-keepalive";
+import { socketAddress } from "../socket-address";
 
 /** One resolved endpoint of a cluster, with its pools. */
 export interface UpstreamEndpoint {
@@ -101,7 +102,7 @@ export class UpstreamPools {
     tlsOptions: tls.ConnectionOptions | undefined,
     tlsKey: string,
   ): UpstreamEndpoint {
-    const hostPort = ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+    const hostPort = socketAddress(ip, port);
     const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection, maxConnectionDurationMs } = options;
     const { tcpKeepalive, http2Keepalive, maxConcurrentStreams } = options;
     const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConcurrentStreams}|${maxConnectionDurationMs}|${tlsKey}|${tcpKeepaliveKey(tcpKeepalive)}|${http2KeepaliveKey(http2Keepalive)}`;
