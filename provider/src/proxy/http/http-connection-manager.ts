@@ -160,10 +160,14 @@ export class HttpConnectionManager implements ForwardHost {
     };
     const x = new Exchange(req, res, state, chain, snapshot, routeReq, h2);
     this.ctx.requestStarted();
-    res.once("close", () => this.finish(x));
-    req.on("error", ignore);
-    res.on("error", ignore);
-    if (!h2) {
+    // A response closes once (`finish` ignores a second call anyway): `on` spares the wrapper
+    // `once` makes for every request.
+    res.on("close", () => this.finish(x));
+    if (h2) {
+      req.on("error", ignore);
+      res.on("error", ignore);
+    } else {
+      // The HTTP/1.1 codec's request and response never emit `error`: their failures end in `close`.
       (res as Http1Response).onRequestFailure = (code) =>
         this.replyError(x, new ProxyError(code, CLIENT_FAILURE[code] ?? "the request broke the protocol"));
     }
@@ -506,7 +510,7 @@ export class HttpConnectionManager implements ForwardHost {
     if (requestHasBody(x.req, x.h2)) {
       // Kept only when a retry or a mirror may send it again: other bodies just stream.
       const keep = retry !== undefined || (mirrors !== undefined && mirrors.length > 0);
-      body = new ReplayableBody(x.req as Readable, x, keep ? REQUEST_BODY_BUFFER_LIMIT : 0);
+      body = new ReplayableBody(requestBody(x.req, x.h2), x, keep ? REQUEST_BODY_BUFFER_LIMIT : 0);
     }
     if (mirrors !== undefined) {
       for (const name of mirrors) this.mirror(x, name, fullPath, headers, authority, body);
@@ -728,6 +732,11 @@ function isGrpc(x: Exchange): boolean {
 }
 
 /** Whether a request carries a body (HTTP/1.1: by its framing headers; HTTP/2: unless the stream ended with the headers). */
+/** The request's body as a stream: node:http2's request is one; the HTTP/1.1 codec's has one. */
+function requestBody(req: DownstreamRequest, h2: boolean): Readable {
+  return h2 ? (req as http2.Http2ServerRequest) : (req as Http1Request).body;
+}
+
 function requestHasBody(req: DownstreamRequest, h2: boolean): boolean {
   if (h2) return !(req as http2.Http2ServerRequest).stream.endAfterHeaders;
   const cl = req.headers["content-length"];
