@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { StringMatcher } from "../../istio/translate/proxy-config";
-import { compileStringMatcher } from "./string-matcher";
+import { asciiLower, compileStringMatcher } from "./string-matcher";
 
 const cases: [string, StringMatcher, boolean, string | undefined, boolean][] = [
   ["exact equal", { kind: "exact", value: "/a" }, false, "/a", true],
@@ -37,4 +37,13 @@ test("compileStringMatcher: hostile regular expression and input finish in linea
   assert.equal(q(input), false);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   assert.ok(ms < 2000, `took ${ms} ms`);
+});
+
+test("asciiLower folds ASCII capitals only, and returns a string already in lower case as it is", () => {
+  assert.equal(asciiLower("Bench.Example.COM:8080"), "bench.example.com:8080");
+  assert.equal(asciiLower("ÉCOLE.example"), "École.example");
+  assert.equal(asciiLower("İstanbul"), "İstanbul");
+  const lower = "already.lower.example";
+  assert.equal(asciiLower(lower), lower);
+  assert.equal(asciiLower(""), "");
 });

@@ -5,9 +5,17 @@ import { compileRegex, fullMatch } from "./regex";
 /** A compiled condition on an optional value (undefined = absent). */
 export type ValuePredicate = (value: string | undefined) => boolean;
 
-/** ASCII-only lower case, as Envoy folds case (no locale, no Unicode folding). */
+/**
+ * ASCII-only lower case, as Envoy folds case (no locale, no Unicode folding). Every request's
+ * authority goes through it, nearly always already in lower case: that is found by a scan, and
+ * the string is returned as it is.
+ */
 export function asciiLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  }
+  return s;
 }
 
 /**
