@@ -731,12 +731,12 @@ function isGrpc(x: Exchange): boolean {
   return String(x.req.headers["content-type"] ?? "").startsWith("application/grpc");
 }
 
-/** Whether a request carries a body (HTTP/1.1: by its framing headers; HTTP/2: unless the stream ended with the headers). */
 /** The request's body as a stream: node:http2's request is one; the HTTP/1.1 codec's has one. */
 function requestBody(req: DownstreamRequest, h2: boolean): Readable {
   return h2 ? (req as http2.Http2ServerRequest) : (req as Http1Request).body;
 }
 
+/** Whether a request carries a body (HTTP/1.1: by its framing headers; HTTP/2: unless the stream ended with the headers). */
 function requestHasBody(req: DownstreamRequest, h2: boolean): boolean {
   if (h2) return !(req as http2.Http2ServerRequest).stream.endAfterHeaders;
   const cl = req.headers["content-length"];
