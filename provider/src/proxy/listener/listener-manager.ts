@@ -208,7 +208,7 @@ export class RunningListener {
           bytes_received: head.length,
           bytes_sent: 0,
           duration: 0,
-          downstream_remote_address: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
+          downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
           ...(serverName === undefined ? {} : { requested_server_name: serverName }),
           listener: listener.config.name,
         });
@@ -301,7 +301,7 @@ export class RunningListener {
     return {
       listener: listener.config.name,
       filterChain: chain.config.name,
-      remoteAddress: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
+      remoteAddress: socketAddress(raw.remoteAddress, raw.remotePort),
       ...(serverName === undefined ? {} : { serverName }),
     };
   }
@@ -361,7 +361,7 @@ export class RunningListener {
       snapshot,
       remoteAddress: raw.remoteAddress ?? "",
       remotePort: raw.remotePort ?? 0,
-      remoteSocketAddress: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
+      remoteSocketAddress: socketAddress(raw.remoteAddress, raw.remotePort),
       localPort: raw.localPort ?? 0,
       socket,
       ...(serverName === undefined ? {} : { serverName }),
@@ -403,7 +403,7 @@ export class RunningListener {
           bytes_received: 0,
           bytes_sent: 0,
           duration: 0,
-          downstream_remote_address: socketAddress(raw.remoteAddress ?? "", raw.remotePort),
+          downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
           ...(serverName === undefined ? {} : { requested_server_name: serverName }),
           listener: listener.config.name,
           filter_chain: chain.config.name,

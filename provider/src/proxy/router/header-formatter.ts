@@ -13,6 +13,7 @@
  */
 import type { RequestHeaders } from "./request";
 import { headerOf } from "./header-map";
+import { hostText, socketAddress } from "../socket-address";
 
 /** Per-request facts the formatters read; every field is optional (missing renders empty). */
 export interface FormatterContext {
@@ -56,8 +57,7 @@ const variable = /^([A-Z_]+)(?:\(([^)]*)\))?(?::(\d+))?$/;
 /** Formats `ip` and `port` as Envoy prints addresses: `10.0.0.1:80`, `[::1]:80`. */
 function withPort(ip: string | undefined, port: number | undefined): string {
   if (ip === undefined) return "";
-  const host = ip.includes(":") ? `[${ip}]` : ip;
-  return port === undefined ? host : `${host}:${port}`;
+  return port === undefined ? hostText(ip) : socketAddress(ip, port);
 }
 
 function header(headers: RequestHeaders | undefined, spec: string): string {
