@@ -26,7 +26,7 @@ import type {
   ServiceEntry,
   VirtualService,
 } from "../model";
-import { parseProtocol, PortProtocol, ServerKind, serverKind } from "../model";
+import { ServerKind, serverKind } from "../model";
 import type { Issue, ValidationOptions } from "../validate/issue";
 import { pathOf } from "../validate/path";
 import { ClusterRegistry } from "./clusters";
@@ -36,7 +36,7 @@ import { expandDelegates } from "./delegate";
 import { deepFreeze } from "./freeze";
 import type { PlacedServer } from "./http-route-config";
 import { buildHttpRouteConfig } from "./http-route-config";
-import type { FilterChain, HttpCodec, Listener, ProxyConfig, ServerRef } from "./proxy-config";
+import type { FilterChain, Listener, ProxyConfig, ServerRef } from "./proxy-config";
 import { SecretStore } from "./secrets";
 import { buildPassthroughRoutes, buildTcpProxy } from "./tcp-proxy";
 import { contentHash } from "./version";
@@ -106,14 +106,6 @@ function sortGateways(gateways: readonly Gateway[]): Gateway[] {
 
 function serverRef(p: PlacedServer): ServerRef {
   return { gateway: p.gateway, serverIndex: p.serverIndex, portName: p.server.port.name ?? "" };
-}
-
-function codecOf(servers: readonly PlacedServer[]): HttpCodec {
-  const h2 = servers.some((s) => {
-    const p = parseProtocol(s.server.port.protocol);
-    return p === PortProtocol.HTTP2 || p === PortProtocol.GRPC;
-  });
-  return h2 ? "auto" : "http1";
 }
 
 /** Builds the proxy configuration for `proxy` from every resource it may read. */
@@ -242,7 +234,9 @@ export function buildProxyConfig(
         transport: "http",
         httpConnectionManager: {
           scheme: "http",
-          codec: codecOf(group.servers),
+          // Istio gives every gateway HTTP connection manager Envoy's AUTO codec: a plain-text
+          // HTTP port takes h2c with prior knowledge too, not only HTTP2 and GRPC ports.
+          codec: "auto",
           routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, origins, name, group.servers),
         },
         servers: group.servers.map(serverRef),

@@ -173,11 +173,12 @@ export interface DownstreamTlsContext {
 
 /**
  * HTTP codec of a connection manager:
- * - `http1`: HTTP/1.1 only (plain-text `HTTP`, `HTTP_PROXY`, `GRPC-WEB` ports);
- * - `http2`: HTTP/2 only (not produced today; kept for the runtime's sake);
+ * - `http1`: HTTP/1.1 only (not produced today; kept for the runtime's sake);
+ * - `http2`: HTTP/2 only (likewise);
  * - `auto`: on TLS, ALPN decides (`h2` or `http/1.1`); in plain text, a connection opening with
- *   the HTTP/2 preface is HTTP/2 with prior knowledge (h2c), anything else HTTP/1.1
- *   (plain-text `HTTP2` and `GRPC` ports, and every HTTPS port).
+ *   the HTTP/2 preface is HTTP/2 with prior knowledge (h2c), anything else HTTP/1.1. Every
+ *   gateway server gets it, whatever its protocol (`HTTP`, `HTTP2`, `GRPC`, `HTTPS`...), as
+ *   Istio gives every gateway connection manager Envoy's `AUTO` codec.
  */
 export type HttpCodec = "auto" | "http1" | "http2";
 
