@@ -3,11 +3,12 @@
  * against what Istio's gateways (Envoy as Istio configures it) do with the same configuration.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
-import { startEchoBackend } from "./support/backends";
+import { startEchoBackend, startGrpcBackend } from "./support/backends";
 import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
@@ -35,6 +36,38 @@ async function h2cGet(port: number, path: string, host: string): Promise<{ statu
   } finally {
     session.close();
   }
+}
+
+/** A Kubernetes Secret of type kubernetes.io/tls in istio-system, as `kubectl create secret tls` makes it. */
+function tlsSecret(name: string, cert: string, key: string): string {
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  return `apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: istio-system}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64(cert)}
+  tls.key: ${b64(key)}
+`;
+}
+
+/**
+ * Runs `openssl s_client` with `args` and stdin closed at once, and resolves with what it printed
+ * (stdout and stderr) once it exits, or after 5 s.
+ */
+function sClient(args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn("openssl", ["s_client", ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill(), 5000);
+    child.on("close", () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    child.stdin.end();
+  });
 }
 
 describe("Istio gateway configurations through the proxy", () => {
@@ -111,6 +144,100 @@ spec:
         `http://127.0.0.1:${port}/status/418`,
       ]);
       assert.deepEqual([r.status, r.httpVersion, r.body], [418, "2", "httpbin 418\n"]);
+    });
+  });
+
+  describe("a TLS server terminated at the gateway and routed by a tcp rule", () => {
+    let port: number;
+    before(async () => {
+      const grpc = await startGrpcBackend();
+      backends.push(grpc);
+      const server = pki.issue("grpc.example.com", ["DNS:grpc.example.com"]);
+      const file = dir.write(
+        "tls-terminated.yaml",
+        `${tlsSecret("grpc-credential", server.cert, server.key)}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [grpc.example.com]
+    tls: {mode: SIMPLE, credentialName: grpc-credential}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: grpc, namespace: istio-system}
+spec:
+  hosts: [grpc.example.com]
+  gateways: [grpc-gateway]
+  tcp:
+  - route: [{destination: {host: grpc, port: {number: 50051}}}]
+`,
+      );
+      const proxy = await startFileProxy([file], [443], [{ host: "grpc", ip: "127.0.0.1", port: grpc.port }]);
+      proxies.push(proxy);
+      port = proxy.boundPorts().get(443)!;
+    });
+
+    // Istio's gateways offer ALPN h2 and http/1.1 on every terminating server, TLS ones included.
+    it("offers ALPN h2 and http/1.1", async () => {
+      const out = await sClient([
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "grpc.example.com",
+        "-CAfile",
+        pki.ca.certPath,
+        "-alpn",
+        "h2,http/1.1",
+      ]);
+      assert.match(out, /ALPN protocol: h2\n/);
+      const h1 = await sClient([
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "grpc.example.com",
+        "-alpn",
+        "http/1.1",
+      ]);
+      assert.match(h1, /ALPN protocol: http\/1\.1\n/);
+    });
+
+    it("carries gRPC over HTTP/2 negotiated by ALPN to an h2c backend", async () => {
+      const session = http2.connect(`https://grpc.example.com:${port}`, {
+        host: "127.0.0.1",
+        servername: "grpc.example.com",
+        ca: pki.ca.cert,
+      });
+      try {
+        session.on("error", () => {});
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/pkg.Service/Method",
+          "content-type": "application/grpc",
+        });
+        stream.end(Buffer.from([0, 0, 0, 0, 0]));
+        const [headers, trailers] = await Promise.all([
+          new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+            stream.once("response", resolve);
+            stream.once("error", reject);
+          }),
+          new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+            stream.once("trailers", resolve);
+            stream.once("error", reject);
+          }),
+        ]);
+        stream.resume();
+        // gRPC clients such as grpc-go refuse a TLS connection that did not negotiate h2.
+        assert.deepEqual(
+          [session.alpnProtocol, headers[":status"], headers["x-path"], trailers["grpc-status"]],
+          ["h2", 200, "/pkg.Service/Method", "0"],
+        );
+      } finally {
+        session.close();
+      }
     });
   });
 });

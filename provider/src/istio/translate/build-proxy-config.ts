@@ -272,7 +272,7 @@ export function buildProxyConfig(
           continue;
         }
         if (kind === ServerKind.HTTPS_TERMINATED) {
-          const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server, true);
+          const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server);
           if (tls === undefined) continue;
           const name = terminatedName;
           chains.push({
@@ -288,7 +288,7 @@ export function buildProxyConfig(
             servers: [serverRef(placed)],
           });
         } else if (kind === ServerKind.TLS_TERMINATED) {
-          const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server, false);
+          const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server);
           if (tls === undefined) continue;
           const tcpProxy = buildTcpProxy(clusters, bindings, placed);
           if (tcpProxy === undefined) {

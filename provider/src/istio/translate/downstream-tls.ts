@@ -19,7 +19,11 @@ const VERSIONS: Readonly<Record<TLSProtocol, TlsVersion | undefined>> = {
   TLSV1_3: "TLSv1.3",
 };
 
-/** ALPN of terminated HTTPS servers, as Istio's gateways offer it. */
+/**
+ * ALPN of terminating servers, as Istio's gateways offer it (`util.ALPNHttp`): HTTPS servers, and
+ * TLS servers whose connections go to `tcp` routes too, so a client asking for `h2` (a gRPC client,
+ * say) gets it and speaks HTTP/2 through the tunnel.
+ */
 export const HTTPS_ALPN: readonly string[] = ["h2", "http/1.1"];
 
 /**
@@ -32,7 +36,6 @@ export function buildDownstreamTls(
   gateway: Gateway,
   serverIndex: number,
   server: Server,
-  http: boolean,
 ): DownstreamTlsContext | undefined {
   const tls = server.tls ?? {};
   const mode = tls.mode === "MUTUAL" || tls.mode === "OPTIONAL_MUTUAL" ? tls.mode : "SIMPLE";
@@ -144,7 +147,7 @@ export function buildDownstreamTls(
     minVersion: VERSIONS[tls.minProtocolVersion ?? "TLS_AUTO"] ?? "TLSv1.2",
     maxVersion: VERSIONS[tls.maxProtocolVersion ?? "TLS_AUTO"] ?? "TLSv1.3",
     cipherSuites: [...(tls.cipherSuites ?? [])],
-    alpn: http ? [...HTTPS_ALPN] : [],
+    alpn: [...HTTPS_ALPN],
   };
   return {
     ...out,

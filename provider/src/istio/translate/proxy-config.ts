@@ -165,7 +165,10 @@ export interface DownstreamTlsContext {
   readonly maxVersion: TlsVersion;
   /** OpenSSL cipher suite names for TLS 1.2 and below, in preference order; empty = the runtime's default. */
   readonly cipherSuites: readonly string[];
-  /** ALPN protocols offered, in preference order: `["h2", "http/1.1"]` for HTTPS, empty for TCP. */
+  /**
+   * ALPN protocols offered, in preference order: `["h2", "http/1.1"]` on every terminating server,
+   * HTTPS or TLS, as Istio's gateways offer them.
+   */
   readonly alpn: readonly string[];
   /** The Secret the material came from (`istio-system/my-cred`), when `credentialName` was used. */
   readonly credentialName?: string;

@@ -231,7 +231,8 @@ spec:
     ],
     metadata: { virtualService: "istio-system/pass", block: "tcp", ruleIndex: 0, matchIndex: 0 },
   });
-  assert.deepEqual(config.listeners[0].filterChains[1].tls?.alpn, []);
+  // Istio offers ALPN h2 and http/1.1 on terminated TLS servers too (util.ALPNHttp).
+  assert.deepEqual(config.listeners[0].filterChains[1].tls?.alpn, ["h2", "http/1.1"]);
 });
 
 test("two terminating servers of one Gateway sharing a port name: the later is skipped", () => {
