@@ -240,4 +240,128 @@ spec:
       }
     });
   });
+
+  describe("cipherSuites and minProtocolVersion", () => {
+    let ports: Map<number, number>;
+    before(async () => {
+      const server = pki.issue("shop.example.com", ["DNS:shop.example.com"]);
+      const web = await startEchoBackend("web");
+      backends.push(web);
+      const servers: [number, string][] = [
+        [4001, "{}"],
+        [4002, "{cipherSuites: [TLS_AES_128_GCM_SHA256]}"],
+        [4003, "{cipherSuites: [NOT-A-CIPHER]}"],
+        [4004, '{cipherSuites: ["[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]"]}'],
+        [4005, "{minProtocolVersion: TLSV1_0, cipherSuites: [ECDHE-ECDSA-AES128-SHA]}"],
+      ];
+      const file = dir.write(
+        "ciphers.yaml",
+        `${tlsSecret("shop-credential", server.cert, server.key)}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: shop-gateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+${servers
+  .map(
+    ([p, extra]) => `  - port: {number: ${p}, name: https-${p}, protocol: HTTPS}
+    hosts: [shop.example.com]
+    tls: {mode: SIMPLE, credentialName: shop-credential, ${extra.slice(1, -1)}}`,
+  )
+  .join("\n")}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: istio-system}
+spec:
+  hosts: [shop.example.com]
+  gateways: [shop-gateway]
+  http:
+  - route: [{destination: {host: web, port: {number: 80}}}]
+`,
+      );
+      const proxy = await startFileProxy(
+        [file],
+        servers.map(([p]) => p),
+        [{ host: "web", ip: "127.0.0.1", port: web.port }],
+      );
+      proxies.push(proxy);
+      ports = proxy.boundPorts();
+    });
+
+    /** The protocol and cipher `openssl s_client` negotiates with `args`, e.g. "TLSv1.2 ECDHE-...". */
+    async function negotiated(gatewayPort: number, args: string[]): Promise<string> {
+      const out = await sClient([
+        "-connect",
+        `127.0.0.1:${ports.get(gatewayPort)}`,
+        "-servername",
+        "shop.example.com",
+        ...args,
+      ]);
+      const cipher = /Cipher is (\S+)/.exec(out)?.[1] ?? "?";
+      if (cipher === "(NONE)") return "refused";
+      // The session block names the protocol; s_client prints none for a TLS 1.3 session whose
+      // ticket has not come yet, but a TLS 1.3 suite's own version is the protocol then.
+      const protocol = /Protocol\s*: (\S+)/.exec(out)?.[1] ?? /New, (TLSv1\.3), Cipher/.exec(out)?.[1] ?? "?";
+      return `${protocol} ${cipher}`;
+    }
+
+    // Envoy's default server list for TLS 1.2: ECDHE with AES-GCM or ChaCha20 only.
+    const cases: [string, number, string[], string][] = [
+      [
+        "the default list takes ECDHE with AES-GCM",
+        4001,
+        ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"],
+        "TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384",
+      ],
+      [
+        "the default list refuses CBC suites",
+        4001,
+        ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"],
+        "refused",
+      ],
+      ["TLS 1.3 is negotiated with the default list", 4001, [], "TLSv1.3 TLS_AES_256_GCM_SHA384"],
+      // Istio drops names it does not know (TLS 1.3 suites among them): the default list applies.
+      [
+        "a TLS 1.3 suite name is dropped: TLS 1.2 still served",
+        4002,
+        ["-tls1_2"],
+        "TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384",
+      ],
+      [
+        "a TLS 1.3 suite name is dropped: every TLS 1.3 suite still served",
+        4002,
+        ["-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+        "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256",
+      ],
+      [
+        "an unknown name is dropped: the default list applies",
+        4003,
+        ["-tls1_2"],
+        "TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384",
+      ],
+      [
+        "an equal-preference group serves its members",
+        4004,
+        ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"],
+        "TLSv1.2 ECDHE-ECDSA-CHACHA20-POLY1305",
+      ],
+      [
+        "an equal-preference group refuses other suites",
+        4004,
+        ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"],
+        "refused",
+      ],
+      [
+        "minProtocolVersion TLSV1_0 serves TLS 1.0 with the suite given",
+        4005,
+        ["-tls1", "-cipher", "ECDHE-ECDSA-AES128-SHA@SECLEVEL=0"],
+        "TLSv1 ECDHE-ECDSA-AES128-SHA",
+      ],
+    ];
+    for (const [name, port, args, want] of cases) {
+      it(name, async () => assert.equal(await negotiated(port, args), want));
+    }
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { below } from "./field-path";
 import type { Gateway, Server, TLSProtocol } from "../model";
+import { isValidCipherSuite } from "../validate/gateway";
 import { pathOf } from "../validate/path";
 import type { TranslateContext } from "./context";
 import type { DataSource, DownstreamTlsContext, TlsCertificate, TlsVersion } from "./proxy-config";
@@ -146,7 +147,7 @@ export function buildDownstreamTls(
     insecureSkipVerify: tls.insecureSkipVerify === true,
     minVersion: VERSIONS[tls.minProtocolVersion ?? "TLS_AUTO"] ?? "TLSv1.2",
     maxVersion: VERSIONS[tls.maxProtocolVersion ?? "TLS_AUTO"] ?? "TLSv1.3",
-    cipherSuites: [...(tls.cipherSuites ?? [])],
+    cipherSuites: filterCipherSuites(tls.cipherSuites ?? []),
     alpn: [...HTTPS_ALPN],
   };
   return {
@@ -155,4 +156,15 @@ export function buildDownstreamTls(
     ...(crl === undefined || !mutual ? {} : { crl }),
     ...(credentialName === undefined ? {} : { credentialName }),
   };
+}
+
+/**
+ * The cipher suites Istio hands Envoy (`security.FilterCipherSuites`): names it does not know
+ * (IGW2502 warns of them) and repeats (IGW2503) are dropped, so a list left empty means the
+ * default one.
+ */
+function filterCipherSuites(suites: readonly (string | null | undefined)[]): string[] {
+  const kept = new Set<string>();
+  for (const s of suites) if (typeof s === "string" && isValidCipherSuite(s)) kept.add(s);
+  return [...kept];
 }

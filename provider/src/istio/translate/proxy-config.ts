@@ -163,7 +163,11 @@ export interface DownstreamTlsContext {
   readonly minVersion: TlsVersion;
   /** Highest accepted version. Default `TLSv1.3`. */
   readonly maxVersion: TlsVersion;
-  /** OpenSSL cipher suite names for TLS 1.2 and below, in preference order; empty = the runtime's default. */
+  /**
+   * Cipher suites for TLS 1.2 and below, in preference order, as Istio passes them to Envoy (names
+   * Istio does not know already dropped); empty means Envoy's default server list. TLS 1.3 suites
+   * are not configurable, as in Envoy.
+   */
   readonly cipherSuites: readonly string[];
   /**
    * ALPN protocols offered, in preference order: `["h2", "http/1.1"]` on every terminating server,

@@ -257,3 +257,40 @@ spec:
     "https.443.https.gw.istio-system https sni=a.com SIMPLE",
   ]);
 });
+
+test("cipherSuites go to the proxy as Istio hands them to Envoy: unknown names and repeats dropped", () => {
+  const { config } = build(`${secrets}${vs}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [a.com]
+    tls:
+      mode: SIMPLE
+      credentialName: cred
+      cipherSuites:
+      - ECDHE-RSA-AES128-GCM-SHA256
+      - TLS_AES_128_GCM_SHA256
+      - NOT-A-CIPHER
+      - ECDHE-RSA-AES128-GCM-SHA256
+      - "[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]"
+      - "!aNULL"
+  - port: {number: 443, name: https-b, protocol: HTTPS}
+    hosts: [b.example.com]
+    tls: {mode: SIMPLE, credentialName: cred, cipherSuites: [TLS_AES_256_GCM_SHA384]}
+`);
+  assert.deepEqual(
+    config.listeners[0].filterChains.map((c) => c.tls?.cipherSuites),
+    [
+      [
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]",
+        "!aNULL",
+      ],
+      [],
+    ],
+  );
+});

@@ -53,7 +53,7 @@ export async function buildDownstreamTls(
     minVersion: context.minVersion,
     maxVersion: context.maxVersion,
   };
-  if (context.cipherSuites.length > 0) options.ciphers = context.cipherSuites.join(":");
+  options.ciphers = cipherList(context);
   if (context.caCertificates !== undefined)
     options.ca = await readPem(context.caCertificates, where, "CA certificates");
   if (context.crl !== undefined) options.crl = await readPem(context.crl, where, "CRL");
@@ -71,6 +71,36 @@ export async function buildDownstreamTls(
     alpn: context.alpn,
     context,
   };
+}
+
+/**
+ * Envoy's default server cipher list for TLS 1.2 and below (non-FIPS builds): the pairs in
+ * brackets are of equal preference in BoringSSL, which OpenSSL has no syntax for.
+ */
+export const ENVOY_DEFAULT_SERVER_CIPHERS: readonly string[] = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+];
+
+/**
+ * The OpenSSL cipher string of a server: its cipher suites, else Envoy's defaults. A BoringSSL
+ * equal-preference group (`[A|B]`) becomes its members in order. Only TLS 1.2 and below are
+ * affected: names that are not TLS 1.3 suites leave Node's TLS 1.3 suites as they are, as Envoy's
+ * `cipher_suites` leaves BoringSSL's. Below TLS 1.2, OpenSSL 3 refuses every handshake at its
+ * default security level (SHA-1 signatures), where BoringSSL serves the versions it is told to:
+ * the level is lowered to 0 for servers that ask for TLS 1.0 or 1.1.
+ */
+export function cipherList(context: Pick<DownstreamTlsContext, "cipherSuites" | "minVersion">): string {
+  const suites = context.cipherSuites.length > 0 ? context.cipherSuites : ENVOY_DEFAULT_SERVER_CIPHERS;
+  const names = suites.flatMap((s) =>
+    s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1).split("|") : [s],
+  );
+  const legacy = context.minVersion === "TLSv1" || context.minVersion === "TLSv1.1";
+  return names.join(":") + (legacy ? ":@SECLEVEL=0" : "");
 }
 
 /** Options for a TLS connection to an upstream endpoint. */
