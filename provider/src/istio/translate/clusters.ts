@@ -27,7 +27,7 @@ import { parseDurationMs } from "./duration";
 import type { Cluster, Endpoint, UpstreamTlsContext } from "./proxy-config";
 import { destinationPortProtocol, upstreamProtocolOf } from "./upstream-protocol";
 import type { SecretStore } from "./secrets";
-import { CA_SECRET_SUFFIX, firstSecretSource, SECRET_KEYS, secretKeyPair } from "./secrets";
+import { CA_SECRET_SUFFIX, secretCaBundle, secretKeyPair } from "./secrets";
 import {
   circuitBreakersOf,
   consistentHashOf,
@@ -353,7 +353,7 @@ export class ClusterRegistry {
         const pair = secretKeyPair(secret);
         if (pair !== undefined && tls.mode === "MUTUAL") out.certificate = pair;
         const caSecret = this.secrets.get(tls.credentialName + CA_SECRET_SUFFIX) ?? secret;
-        const ca = firstSecretSource(caSecret, SECRET_KEYS.ca);
+        const ca = secretCaBundle(caSecret)?.ca;
         if (ca !== undefined) out.caCertificates = ca;
       }
     } else {

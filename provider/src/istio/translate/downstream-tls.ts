@@ -10,7 +10,7 @@ import { pathOf } from "../validate/path";
 import type { TranslateContext } from "./context";
 import type { DataSource, DownstreamTlsContext, TlsCertificate, TlsVersion } from "./proxy-config";
 import type { SecretStore } from "./secrets";
-import { CA_SECRET_SUFFIX, firstSecretSource, SECRET_KEYS, secretKeyPair } from "./secrets";
+import { CA_SECRET_SUFFIX, secretCaBundle, secretKeyPair } from "./secrets";
 
 const VERSIONS: Readonly<Record<TLSProtocol, TlsVersion | undefined>> = {
   TLS_AUTO: undefined,
@@ -80,8 +80,9 @@ export function buildDownstreamTls(
       // Istio's SDS reads the CA from a `<name>-cacert` Secret when one exists, else from the credential.
       const companion = secrets.get(name + CA_SECRET_SUFFIX);
       const caSecret = companion ?? secret;
-      caCertificates = firstSecretSource(caSecret, SECRET_KEYS.ca);
-      crl = firstSecretSource(caSecret, SECRET_KEYS.crl);
+      const bundle = secretCaBundle(caSecret);
+      caCertificates = bundle?.ca;
+      crl = bundle?.crl;
     }
   }
   if (tls.caCertCredentialName) {
@@ -95,8 +96,11 @@ export function buildDownstreamTls(
       );
       return undefined;
     }
-    caCertificates = firstSecretSource(secret, SECRET_KEYS.ca) ?? caCertificates;
-    crl = firstSecretSource(secret, SECRET_KEYS.crl) ?? crl;
+    const bundle = secretCaBundle(secret);
+    if (bundle !== undefined) {
+      caCertificates = bundle.ca;
+      crl = bundle.crl;
+    }
   }
   if (credentials.length === 0) {
     if (tls.serverCertificate && tls.privateKey) {

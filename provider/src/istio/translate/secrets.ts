@@ -7,16 +7,20 @@ import type { Secret } from "../model";
 import { namespaceOf } from "../binding";
 import type { DataSource } from "./proxy-config";
 
-/** Key names Istio reads, in the order it tries them. */
+/**
+ * Key names Istio reads (`pilot/pkg/credentials/kube/secrets.go`), in the order it tries them: the
+ * generic names first, then those of a `kubernetes.io/tls` Secret. Entries at one index go
+ * together: a CRL is read beside the CA bundle it was found with.
+ */
 export const SECRET_KEYS = {
-  /** The certificate chain: `tls.crt` (kubernetes.io/tls) or `cert` (generic). */
-  certificate: ["tls.crt", "cert"],
+  /** The certificate chain: `cert` (generic) or `tls.crt` (kubernetes.io/tls). */
+  certificate: ["cert", "tls.crt"],
   /** The private key, paired with the certificate key name. */
-  privateKey: ["tls.key", "key"],
+  privateKey: ["key", "tls.key"],
   /** The CA bundle for client certificates. */
-  ca: ["ca.crt", "cacert"],
-  /** The certificate revocation list. */
-  crl: ["ca.crl", "crl"],
+  ca: ["cacert", "ca.crt"],
+  /** The certificate revocation list, paired with the CA bundle key name. */
+  crl: ["crl", "ca.crl"],
 } as const;
 
 /** The suffix of the companion Secret holding a credential's CA bundle. */
@@ -64,16 +68,7 @@ export function secretSource(secret: Secret, key: string): DataSource | undefine
   };
 }
 
-/** The first of `keys` present in `secret`, as a data source. */
-export function firstSecretSource(secret: Secret, keys: readonly string[]): DataSource | undefined {
-  for (const key of keys) {
-    const source = secretSource(secret, key);
-    if (source !== undefined) return source;
-  }
-  return undefined;
-}
-
-/** The certificate and key of a credential Secret: `tls.crt`+`tls.key`, else `cert`+`key`. */
+/** The certificate and key of a credential Secret: `cert`+`key`, else `tls.crt`+`tls.key`. */
 export function secretKeyPair(
   secret: Secret,
 ): { certificateChain: DataSource; privateKey: DataSource } | undefined {
@@ -81,6 +76,20 @@ export function secretKeyPair(
     const certificateChain = secretSource(secret, SECRET_KEYS.certificate[i]);
     const privateKey = secretSource(secret, SECRET_KEYS.privateKey[i]);
     if (certificateChain !== undefined && privateKey !== undefined) return { certificateChain, privateKey };
+  }
+  return undefined;
+}
+
+/**
+ * The CA bundle of a Secret, `cacert` else `ca.crt`, with the CRL stored beside it (`crl`, or
+ * `ca.crl`), as Istio's `ExtractRoot` reads them.
+ */
+export function secretCaBundle(secret: Secret): { ca: DataSource; crl?: DataSource } | undefined {
+  for (let i = 0; i < SECRET_KEYS.ca.length; i++) {
+    const ca = secretSource(secret, SECRET_KEYS.ca[i]);
+    if (ca === undefined) continue;
+    const crl = secretSource(secret, SECRET_KEYS.crl[i]);
+    return crl === undefined ? { ca } : { ca, crl };
   }
   return undefined;
 }

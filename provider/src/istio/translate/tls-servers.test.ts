@@ -294,3 +294,37 @@ spec:
     ],
   );
 });
+
+test("a Secret with both sets of keys: the generic ones win, and a CRL goes with its CA bundle, as in Istio", () => {
+  const { config, issues } = build(`${vs}
+apiVersion: v1
+kind: Secret
+metadata: {name: both, namespace: istio-system}
+stringData: {cert: GENERIC-CERT, key: GENERIC-KEY, tls.crt: TLS-CERT, tls.key: TLS-KEY, cacert: GENERIC-CA, ca.crt: TLS-CA, ca.crl: TLS-CRL}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [a.com]
+    tls: {mode: MUTUAL, credentialName: both}
+`);
+  assert.deepEqual(issues, []);
+  const tls = config.listeners[0].filterChains[0].tls!;
+  assert.deepEqual(
+    [tls.certificates, tls.caCertificates, tls.crl],
+    [
+      [
+        {
+          certificateChain: { inline: "GENERIC-CERT", origin: 'Secret istio-system/both["cert"]' },
+          privateKey: { inline: "GENERIC-KEY", origin: 'Secret istio-system/both["key"]' },
+        },
+      ],
+      { inline: "GENERIC-CA", origin: 'Secret istio-system/both["cacert"]' },
+      undefined,
+    ],
+  );
+});
