@@ -364,4 +364,64 @@ spec:
       it(name, async () => assert.equal(await negotiated(port, args), want));
     }
   });
+
+  describe("a credentialName whose Secret does not exist, beside a catch-all server", () => {
+    let port: number;
+    before(async () => {
+      const web = await startEchoBackend("web");
+      backends.push(web);
+      const wildcard = pki.issue("any.example.com", ["DNS:*.example.com"]);
+      const file = dir.write(
+        "missing-secret.yaml",
+        `${tlsSecret("wildcard-credential", wildcard.cert, wildcard.key)}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: mygateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-any, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, credentialName: wildcard-credential}
+  - port: {number: 443, name: https-httpbin, protocol: HTTPS}
+    hosts: [httpbin.example.com]
+    tls: {mode: SIMPLE, credentialName: httpbin-credential}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [mygateway]
+  http:
+  - route: [{destination: {host: web, port: {number: 80}}}]
+`,
+      );
+      const proxy = await startFileProxy([file], [443], [{ host: "web", ip: "127.0.0.1", port: web.port }]);
+      proxies.push(proxy);
+      port = proxy.boundPorts().get(443)!;
+    });
+
+    const https = (host: string) =>
+      curl([
+        "--resolve",
+        `${host}:${port}:127.0.0.1`,
+        "--cacert",
+        pki.ca.certPath,
+        `https://${host}:${port}/status/200`,
+      ]);
+
+    it("serves the other hosts with the catch-all server", async () => {
+      const r = await https("shop.example.com");
+      assert.deepEqual([r.status, r.headers["x-backend"]], [200, "web"]);
+    });
+
+    // Istio keeps the server's SNI filter chain, whose certificate never arrives: Envoy fails the
+    // handshake rather than serve the name with the catch-all server's certificate and routes.
+    it("fails handshakes for the hosts of the server whose Secret is missing", async () => {
+      const out = await sClient(["-connect", `127.0.0.1:${port}`, "-servername", "httpbin.example.com"]);
+      assert.match(out, /no peer certificate available/);
+      await assert.rejects(https("httpbin.example.com"));
+    });
+  });
 });

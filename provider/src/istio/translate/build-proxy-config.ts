@@ -273,7 +273,10 @@ export function buildProxyConfig(
         }
         if (kind === ServerKind.HTTPS_TERMINATED) {
           const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server);
-          if (tls === undefined) continue;
+          if (tls === undefined) {
+            chains.push(...unavailableChain(terminatedName, sni, placed));
+            continue;
+          }
           const name = terminatedName;
           chains.push({
             name,
@@ -289,7 +292,10 @@ export function buildProxyConfig(
           });
         } else if (kind === ServerKind.TLS_TERMINATED) {
           const tls = buildDownstreamTls(ctx, secrets, gw, placed.serverIndex, placed.server);
-          if (tls === undefined) continue;
+          if (tls === undefined) {
+            chains.push(...unavailableChain(terminatedName, sni, placed));
+            continue;
+          }
           const tcpProxy = buildTcpProxy(clusters, bindings, placed);
           if (tcpProxy === undefined) {
             reportNoRoute(ctx, placed);
@@ -347,6 +353,18 @@ function serverNamesOf(hosts: readonly string[]): string[] {
     names.add(name);
   }
   return [...names].sort();
+}
+
+/**
+ * The chain of a terminating server whose credential could not be used, when it names one: Istio
+ * still gives the server its SNI filter chain, whose certificate SDS never delivers, so Envoy
+ * fails every handshake on those names instead of serving them with another chain. Servers with
+ * certificate files get none (Envoy would refuse the whole listener).
+ */
+function unavailableChain(name: string, serverNames: string[], placed: PlacedServer): FilterChain[] {
+  const tls = placed.server.tls;
+  if (!tls?.credentialName && (tls?.credentialNames ?? []).length === 0) return [];
+  return [{ name, serverNames, transport: "tls-unavailable", servers: [serverRef(placed)] }];
 }
 
 function reportNoRoute(ctx: TranslateContext, placed: PlacedServer): void {

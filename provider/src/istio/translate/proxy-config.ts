@@ -86,7 +86,14 @@ export type FilterChainTransport =
   /** TLS terminated with `tls`, then opaque bytes: `tcpProxy`. */
   | "tls-terminated-tcp"
   /** Plain-text opaque bytes: `tcpProxy`. */
-  | "tcp";
+  | "tcp"
+  /**
+   * A terminating server whose `credentialName` Secret cannot be used (missing, without its keys,
+   * without the CA a mutual mode needs): its SNI names keep their chain and every handshake on it
+   * fails, as Envoy's do while SDS has no secret for the chain; they never fall through to another
+   * server's chain. No optional field is set.
+   */
+  | "tls-unavailable";
 
 /** One way of handling connections on a listener, chosen by SNI on TLS listeners. */
 export interface FilterChain {

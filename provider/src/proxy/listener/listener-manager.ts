@@ -273,6 +273,9 @@ export class RunningListener {
       case "tls-terminated-tcp":
         if (head !== undefined) raw.unshift(head);
         return this.terminate(raw, listener, chain, snapshot, serverName);
+      case "tls-unavailable":
+        // No certificate to answer with: the handshake fails, as Envoy's does without its secret.
+        return void raw.destroy();
       case "tls-passthrough":
         return proxyTcp(
           raw,
