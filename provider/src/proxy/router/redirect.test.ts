@@ -50,18 +50,39 @@ const cases: [string, Partial<RouteMatch>, RedirectAction, RouteRequest, string]
     "https://example.com:8080/p",
   ],
   [
-    "scheme https drops :443",
+    "scheme https drops the :80 of an http request",
     {},
     redirect({ scheme: "https" }),
-    request("/p", { authority: "example.com:443" }),
+    request("/p", { authority: "example.com:80" }),
     "https://example.com/p",
   ],
   [
-    "scheme http drops :80",
+    "scheme https keeps the :443 of an http request",
+    {},
+    redirect({ scheme: "https" }),
+    request("/p", { authority: "example.com:443" }),
+    "https://example.com:443/p",
+  ],
+  [
+    "scheme http drops the :443 of an https request",
+    {},
+    redirect({ scheme: "http" }),
+    request("/p", { authority: "example.com:443", scheme: "https" }),
+    "http://example.com/p",
+  ],
+  [
+    "scheme http keeps the :80 of an https request",
     {},
     redirect({ scheme: "http" }),
     request("/p", { authority: "example.com:80", scheme: "https" }),
-    "http://example.com/p",
+    "http://example.com:80/p",
+  ],
+  [
+    "the same scheme keeps the port as sent, :80 too",
+    {},
+    redirect({ uri: "/q" }),
+    request("/p", { authority: "example.com:80" }),
+    "http://example.com:80/q",
   ],
   [
     "port replaces the request's port",
@@ -92,13 +113,14 @@ for (const [name, match, action, req, want] of cases) {
   });
 }
 
-test("sslRedirectLocation keeps the host as sent except :443", () => {
+test("sslRedirectLocation keeps the host as sent, port included", () => {
   assert.deepEqual(
     [
       sslRedirectLocation(request("/a?b=c", { authority: "x.com" })),
       sslRedirectLocation(request("/", { authority: "x.com:8080" })),
       sslRedirectLocation(request("/", { authority: "x.com:443" })),
+      sslRedirectLocation(request("/", { authority: "x.com:80" })),
     ],
-    ["https://x.com/a?b=c", "https://x.com:8080/", "https://x.com/"],
+    ["https://x.com/a?b=c", "https://x.com:8080/", "https://x.com:443/", "https://x.com:80/"],
   );
 });

@@ -2,8 +2,9 @@
  * `Location` of redirects, as Envoy builds it from Istio's `HTTPRedirect`:
  * - scheme: `redirect.scheme`, else the request's;
  * - host: `redirect.authority`, else the request's authority, whose port is dropped when a new
- *   port is set or when it is the default port of the resulting scheme (`:80` for http, `:443`
- *   for https);
+ *   port is set, or when the scheme changes and the port is the default one of the request's
+ *   scheme (`http://a:80` becomes `https://a`, but `http://a:443` stays `https://a:443`), as
+ *   Envoy's `processRequestHost` does;
  * - port: `redirect.port` (or `derivePort: FROM_REQUEST_PORT`, resolved at translation) appended;
  * - path: `uri` replaces the whole path, `prefixRewrite` the part the route matched (see
  *   `rewrite.ts`); the query is kept unless `uri` carries its own.
@@ -26,11 +27,21 @@ function splitHostPort(authority: string): { host: string; port: string } {
   return { host: authority.slice(0, colon), port: authority.slice(colon + 1) };
 }
 
-function requestHost(authority: string, scheme: string, newPort: number | undefined): string {
+function requestHost(
+  authority: string,
+  scheme: string,
+  requestScheme: string,
+  newPort: number | undefined,
+): string {
   const { host, port } = splitHostPort(authority);
   if (port === "") return authority;
   if (newPort !== undefined) return host;
-  if ((scheme === "http" && port === "80") || (scheme === "https" && port === "443")) return host;
+  // The port is the request's: it is dropped only as the default port of the scheme left behind.
+  if (scheme !== requestScheme) {
+    if ((requestScheme === "http" && port === "80") || (requestScheme === "https" && port === "443")) {
+      return host;
+    }
+  }
   return authority;
 }
 
@@ -42,7 +53,7 @@ function withQuery(path: string, query: string): string {
 export function redirectLocation(route: CompiledRoute, request: RouteRequest): string {
   const action = route.route.action as RedirectAction;
   const scheme = action.scheme ?? request.scheme;
-  const host = action.authority ?? requestHost(request.authority, scheme, action.port);
+  const host = action.authority ?? requestHost(request.authority, scheme, request.scheme, action.port);
   const port = action.port === undefined ? "" : `:${action.port}`;
   let pathAndQuery: string;
   if (action.uri !== undefined && action.uri !== "") {
@@ -56,7 +67,10 @@ export function redirectLocation(route: CompiledRoute, request: RouteRequest): s
   return `${scheme}://${host}${port}${pathAndQuery}`;
 }
 
-/** The `Location` of a virtual host's TLS requirement (`httpsRedirect`): same host and path, `https`. */
+/**
+ * The `Location` of a virtual host's TLS requirement (`httpsRedirect`): `https`, with the host
+ * (port included) and path as sent, as Envoy's `createSslRedirectPath` writes it.
+ */
 export function sslRedirectLocation(request: RouteRequest): string {
-  return `https://${requestHost(request.authority, "https", undefined)}${withQuery(request.path, request.query)}`;
+  return `https://${request.authority}${withQuery(request.path, request.query)}`;
 }
