@@ -7,7 +7,7 @@ import type { Http1Request } from "../http1/downstream-request";
 import type { Http1Response } from "../http1/downstream-response";
 import { performance } from "node:perf_hooks";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
-import type { CompiledHeaderOperations } from "../router/header-operations";
+import type { CompiledHeaderOperations, HeaderMap } from "../router/header-operations";
 import type { RouteRequest } from "../router/request";
 import type { CompiledRoute, CompiledVirtualHost } from "../router/route-config";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
@@ -44,8 +44,13 @@ export class Exchange {
   route: CompiledRoute | undefined;
   /** The cluster the request was sent to. */
   cluster: ClusterRuntime | undefined;
-  /** The `x-request-id` sent upstream (the client's, or the one the proxy made). */
+  /** The `x-request-id` sent upstream (the one the proxy made, unless a route set its own). */
   requestId: string | undefined;
+  /**
+   * The request's headers as sent upstream, once the proxy built them: what `%REQ(...)%` reads
+   * from then on, as Envoy's formatters read the request after the connection manager changed it.
+   */
+  forwardedHeaders: HeaderMap | undefined;
   /** `ip:port` of the endpoint of the last attempt. */
   upstreamHost: string | undefined;
   /** Response header operations to apply, destination level first. */

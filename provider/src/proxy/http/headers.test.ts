@@ -29,15 +29,45 @@ test("a request upstream loses hop-by-hop, Connection-named and pseudo-headers, 
     },
     how,
   );
-  assert.deepEqual(out, {
+  const { "x-request-id": id, ...rest } = out;
+  assert.notEqual(id, "given-id");
+  assert.deepEqual(rest, {
     host: "bookinfo.com",
     accept: ["text/html", "application/json"],
-    "x-request-id": "given-id",
     "x-forwarded-for": "192.0.2.1,10.0.0.7",
     te: "trailers",
     "x-forwarded-proto": "https",
     "x-envoy-external-address": "10.0.0.7",
   });
+});
+
+test("the x-envoy-* headers Envoy removes from an edge request are removed; others cross", () => {
+  const removed = [
+    "x-envoy-internal",
+    "x-envoy-decorator-operation",
+    "x-envoy-downstream-service-cluster",
+    "x-envoy-downstream-service-node",
+    "x-envoy-retriable-status-codes",
+    "x-envoy-retriable-header-names",
+    "x-envoy-retry-on",
+    "x-envoy-retry-grpc-on",
+    "x-envoy-max-retries",
+    "x-envoy-upstream-alt-stat-name",
+    "x-envoy-upstream-rq-timeout-ms",
+    "x-envoy-upstream-rq-per-try-timeout-ms",
+    "x-envoy-upstream-rq-timeout-alt-response",
+    "x-envoy-expected-rq-timeout-ms",
+    "x-envoy-force-trace",
+    "x-envoy-ip-tags",
+    "x-envoy-original-url",
+    "x-envoy-hedge-on-per-try-timeout",
+  ];
+  const kept = ["x-envoy-original-path", "x-envoy-foo", "x-env", "x-custom"];
+  const out = upstreamRequestHeaders(Object.fromEntries([...removed, ...kept].map((n) => [n, "1"])), how);
+  assert.deepEqual(
+    Object.keys(out).filter((n) => !n.startsWith("x-forwarded-") && n !== "x-request-id"),
+    [...kept, "x-envoy-external-address"],
+  );
 });
 
 test("te is dropped unless it asks for trailers and the caller keeps it", () => {
@@ -48,7 +78,7 @@ test("te is dropped unless it asks for trailers and the caller keeps it", () => 
   );
 });
 
-test("a request without x-request-id gets a fresh UUID; repeated x-forwarded-for values are joined", () => {
+test("a request gets a fresh UUID as x-request-id; repeated x-forwarded-for values are joined", () => {
   const out = upstreamRequestHeaders({ "x-forwarded-for": ["192.0.2.1", "192.0.2.2"] }, how);
   assert.match(
     String(out["x-request-id"]),

@@ -2,7 +2,16 @@
  * Header hygiene between downstream and upstream: hop-by-hop headers (RFC 9110 §7.6.1), the
  * headers a `Connection` header names, and HTTP/2 pseudo-headers never cross the proxy; requests
  * get the forwarding headers Envoy adds at a gateway (`x-forwarded-for`, `x-forwarded-proto`,
- * `x-request-id`, `x-envoy-external-address`).
+ * `x-request-id`, `x-envoy-external-address`) and lose the `x-envoy-*` control headers a client
+ * must not set.
+ *
+ * Every request is an edge request here, as at an Istio gateway: Istio sets `use_remote_address`
+ * and, without `meshNetworks`, leaves Envoy's `internal_address_config` empty (Envoy 1.33 and
+ * later count no address as internal). So Envoy's `mutateRequestHeaders` applies whole: the
+ * client's `x-envoy-internal` and the headers of `cleanInternalHeaders` are removed, and
+ * `x-request-id` is generated afresh (Istio leaves `preserve_external_request_id` off). A route's
+ * header operations come after all this, as Envoy's router applies `request_headers_to_add`
+ * after the connection manager's changes.
  *
  * Both directions build a new object in one pass rather than copying and deleting: V8 turns an
  * object into a slow dictionary after `delete`, and adding keys to a spread copy costs more than
@@ -30,6 +39,39 @@ function isHopByHop(name: string): boolean {
   }
 }
 
+/**
+ * Whether `name` (lower case) is one of the `x-envoy-*` headers Envoy removes from an edge
+ * request: `x-envoy-internal`, which only Envoy may set, and those of `cleanInternalHeaders`,
+ * which would steer Envoys further on (retries, timeouts, tracing).
+ */
+function isEnvoyEdgeRemoved(name: string): boolean {
+  // Most names are not x-envoy-* at all: look no further than their first letters.
+  if (name.length < 10 || name.charCodeAt(0) !== 120 || !name.startsWith("x-envoy-")) return false;
+  switch (name) {
+    case "x-envoy-internal":
+    case "x-envoy-decorator-operation":
+    case "x-envoy-downstream-service-cluster":
+    case "x-envoy-downstream-service-node":
+    case "x-envoy-retriable-status-codes":
+    case "x-envoy-retriable-header-names":
+    case "x-envoy-retry-on":
+    case "x-envoy-retry-grpc-on":
+    case "x-envoy-max-retries":
+    case "x-envoy-upstream-alt-stat-name":
+    case "x-envoy-upstream-rq-timeout-ms":
+    case "x-envoy-upstream-rq-per-try-timeout-ms":
+    case "x-envoy-upstream-rq-timeout-alt-response":
+    case "x-envoy-expected-rq-timeout-ms":
+    case "x-envoy-force-trace":
+    case "x-envoy-ip-tags":
+    case "x-envoy-original-url":
+    case "x-envoy-hedge-on-per-try-timeout":
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** The extra headers a `Connection` header names (`Connection: close, x-foo` names `x-foo`), or undefined. */
 function namedByConnection(connection: string | readonly string[] | undefined): Set<string> | undefined {
   // Nearly every message says one of these two, and they name nothing else.
@@ -54,15 +96,16 @@ export interface ForwardedRequest {
 }
 
 /**
- * The headers sent upstream for a request with `source` headers: everything but hop-by-hop and
- * pseudo-headers, then the forwarding headers (an existing `x-forwarded-for` gets the client
- * appended; an existing `x-request-id` is kept).
+ * The headers sent upstream for a request with `source` headers (the client's): everything but
+ * hop-by-hop and pseudo-headers and the `x-envoy-*` headers Envoy removes at the edge, then the
+ * forwarding headers (an existing `x-forwarded-for` gets the client appended; `x-request-id` is
+ * always a new one, as at an Istio gateway). A route's header operations apply to the result.
  */
 export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedRequest): HeaderMap {
   const dropped = namedByConnection(source["connection"]);
   const out: HeaderMap = {};
   for (const name in source) {
-    if (isHopByHop(name) || dropped?.has(name) === true) continue;
+    if (isHopByHop(name) || dropped?.has(name) === true || isEnvoyEdgeRemoved(name)) continue;
     const value = source[name];
     if (value !== undefined) setHeader(out, name, typeof value === "string" ? value : [...value]);
   }
@@ -74,7 +117,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
   out["x-forwarded-for"] =
     xff === undefined ? how.clientIp : `${typeof xff === "string" ? xff : xff.join(",")},${how.clientIp}`;
   out["x-forwarded-proto"] = how.scheme;
-  if (out["x-request-id"] === undefined) out["x-request-id"] = requestId();
+  out["x-request-id"] = requestId();
   out["x-envoy-external-address"] = how.clientIp;
   return out;
 }

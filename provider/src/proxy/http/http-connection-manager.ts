@@ -300,14 +300,17 @@ export class HttpConnectionManager implements ForwardHost {
         return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
       }
       x.upstreamHost = ep.hostPort;
-      const headers = upstreamRequestHeaders(
-        applyHeaderOperations(
-          req.headers as RouteRequest["headers"],
-          [wc.requestHeaders, route.requestHeaders],
-          this.formatterContext(x),
-        ),
-        { clientIp: clientIp(x.state, req), scheme, keepTeTrailers: false },
+      x.forwardedHeaders = upstreamRequestHeaders(req.headers as RouteRequest["headers"], {
+        clientIp: clientIp(x.state, req),
+        scheme,
+        keepTeTrailers: false,
+      });
+      const headers = applyHeaderOperations(
+        x.forwardedHeaders,
+        [wc.requestHeaders, route.requestHeaders],
+        this.formatterContext(x),
       );
+      x.forwardedHeaders = headers;
       const upgrade = req.headers.upgrade;
       const connection = req.headers.connection;
       headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
@@ -487,12 +490,18 @@ export class HttpConnectionManager implements ForwardHost {
     x.cluster = cluster;
     x.responseOps = [wc.responseHeaders, route.responseHeaders];
     const levels = [wc.requestHeaders, route.requestHeaders];
-    const headers = upstreamRequestHeaders(
-      allEmpty(levels)
-        ? x.routeReq.headers
-        : applyHeaderOperations(x.routeReq.headers, levels, this.formatterContext(x)),
-      { clientIp: clientIp(x.state, x.req), scheme: x.routeReq.scheme, keepTeTrailers: true },
-    );
+    // The route's operations apply to the headers as forwarded, as Envoy's router applies them
+    // after the connection manager set x-forwarded-proto and the rest: a route can set those too.
+    let headers = upstreamRequestHeaders(x.routeReq.headers, {
+      clientIp: clientIp(x.state, x.req),
+      scheme: x.routeReq.scheme,
+      keepTeTrailers: true,
+    });
+    x.forwardedHeaders = headers;
+    if (!allEmpty(levels)) {
+      headers = applyHeaderOperations(headers, levels, this.formatterContext(x));
+      x.forwardedHeaders = headers;
+    }
     const id = headers["x-request-id"];
     x.requestId = typeof id === "string" ? id : undefined;
     const rewrittenAuthority = rewriteAuthority(route, wc);
@@ -581,7 +590,7 @@ export class HttpConnectionManager implements ForwardHost {
       requestedServerName: s?.serverName,
       protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
       hostname: this.ctx.hostname,
-      requestHeaders: x.routeReq.headers,
+      requestHeaders: x.forwardedHeaders ?? x.routeReq.headers,
       routeName: x.route?.route.name,
       upstreamCluster: x.cluster?.config.name,
     };
