@@ -277,6 +277,8 @@ describe("downstream HTTP/1.1", () => {
       "<id>",
       "x-envoy-external-address",
       "127.0.0.1",
+      "x-envoy-attempt-count",
+      "1",
     ]);
     assert.deepEqual(
       [s.method, s.url, s.httpVersion, endToEnd(fourth)],

@@ -1,14 +1,44 @@
 // The request headers an upstream gets through the proxy, on real sockets, from Istio YAML: what an
 // Istio gateway's Envoy adds and removes at the edge (x-forwarded-*, a fresh x-request-id, no
-// client-set x-envoy-* control headers), and a route's header operations applied after that, so
-// that `set: {x-forwarded-proto: https}` reaches the upstream as Istio users expect.
+// client-set x-envoy-* control headers), a route's header operations applied after that, so
+// that `set: {x-forwarded-proto: https}` reaches the upstream as Istio users expect, and what
+// Envoy's router adds to each attempt (x-envoy-attempt-count, x-envoy-expected-rq-timeout-ms,
+// x-envoy-original-path).
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
+import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
+
+/** A backend that keeps each request's headers and answers 503 to `/fail`, 200 otherwise. */
+async function startRecordingBackend(): Promise<{
+  port: number;
+  seen: http.IncomingHttpHeaders[];
+  close(): Promise<void>;
+}> {
+  const seen: http.IncomingHttpHeaders[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.headers);
+    req.resume();
+    res.writeHead(req.url === "/fail" ? 503 : 200, { "content-length": "0" }).end();
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 const CONFIG = `
 apiVersion: networking.istio.io/v1
@@ -58,25 +88,55 @@ spec:
         response:
           set:
             x-seen-id: "%REQ(x-request-id)%"
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: router
+spec:
+  hosts: [router.example.com]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /timeout}}]
+    timeout: 0.5s
+    route:
+    - destination: {host: recorder, port: {number: 8000}}
+  - match: [{uri: {exact: /fail}}]
+    timeout: 5s
+    retries: {attempts: 2, perTryTimeout: 0.2s, retryOn: 5xx}
+    route:
+    - destination: {host: recorder, port: {number: 8000}}
+  - match: [{uri: {prefix: /api/v1}}]
+    rewrite: {uri: /v2}
+    route:
+    - destination: {host: recorder, port: {number: 8000}}
+  - route:
+    - destination: {host: recorder, port: {number: 8000}}
 `;
 
 describe("forwarded request headers on real sockets", () => {
   const dir = new ConfigDir();
   let httpbin: Backend;
+  let recorder: Awaited<ReturnType<typeof startRecordingBackend>>;
   let proxy: GatewayProxy;
   let base: string;
   before(async () => {
     httpbin = await startEchoBackend("httpbin");
+    recorder = await startRecordingBackend();
     proxy = await startFileProxy(
       [dir.write("headers.yaml", CONFIG)],
       [80],
-      [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+      [
+        { host: "httpbin", ip: "127.0.0.1", port: httpbin.port },
+        { host: "recorder", ip: "127.0.0.1", port: recorder.port },
+      ],
     );
     base = `http://127.0.0.1:${proxy.boundPorts().get(80)}`;
   });
   after(async () => {
     await proxy.close();
     await httpbin.close();
+    await recorder.close();
     dir.dispose();
   });
 
@@ -113,6 +173,7 @@ describe("forwarded request headers on real sockets", () => {
       "x-forwarded-proto": "http",
       "x-envoy-custom": "kept",
       "x-envoy-external-address": "127.0.0.1",
+      "x-envoy-attempt-count": "1",
     });
   });
 
@@ -147,5 +208,39 @@ describe("forwarded request headers on real sockets", () => {
     }
     assert.equal(ids.size, 3);
     assert.equal(ids.has("same"), false);
+  });
+
+  /** The x-envoy-* headers each request `args` made reached the recorder with. */
+  async function envoyHeaders(args: string[]): Promise<Record<string, unknown>[]> {
+    const from = recorder.seen.length;
+    await curl(["-H", "Host: router.example.com", ...args]);
+    return recorder.seen
+      .slice(from)
+      .map((h) =>
+        Object.fromEntries(
+          Object.entries(h).filter(([k]) => k.startsWith("x-envoy-") && k !== "x-envoy-external-address"),
+        ),
+      );
+  }
+
+  it("sends the route timeout as x-envoy-expected-rq-timeout-ms, and nothing without one", async () => {
+    assert.deepEqual(await envoyHeaders([`${base}/timeout`]), [
+      { "x-envoy-attempt-count": "1", "x-envoy-expected-rq-timeout-ms": "500" },
+    ]);
+    assert.deepEqual(await envoyHeaders([`${base}/other`]), [{ "x-envoy-attempt-count": "1" }]);
+  });
+
+  it("counts the attempts of a retried request, each expecting its per-try timeout", async () => {
+    assert.deepEqual(await envoyHeaders([`${base}/fail`]), [
+      { "x-envoy-attempt-count": "1", "x-envoy-expected-rq-timeout-ms": "200" },
+      { "x-envoy-attempt-count": "2", "x-envoy-expected-rq-timeout-ms": "200" },
+      { "x-envoy-attempt-count": "3", "x-envoy-expected-rq-timeout-ms": "200" },
+    ]);
+  });
+
+  it("sends the path before a rewrite as x-envoy-original-path", async () => {
+    assert.deepEqual(await envoyHeaders([`${base}/api/v1/users?id=7`]), [
+      { "x-envoy-original-path": "/api/v1/users?id=7", "x-envoy-attempt-count": "1" },
+    ]);
   });
 });

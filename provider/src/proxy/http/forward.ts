@@ -23,7 +23,7 @@ import {
 } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
-import { isRetriable, retryBackoffMs } from "../router/retry-policy";
+import { expectedTimeoutMs, isRetriable, retryBackoffMs } from "../router/retry-policy";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
@@ -79,6 +79,8 @@ export class Forward {
   private hash: number | undefined;
   /** The cookie a `RING_HASH` cluster sets on the response (`httpCookie` with `ttl`, absent from the request). */
   private setCookie: string | undefined;
+  /** The headers of the attempt in flight: the target's, then a copy per retry. */
+  private headers: HeaderMap;
 
   constructor(
     private readonly host: ForwardHost,
@@ -88,6 +90,7 @@ export class Forward {
   ) {
     this.body = target.body;
     this.retry = target.retry;
+    this.headers = target.headers;
   }
 
   /** Sends the first attempt and arms the route timeout. */
@@ -132,8 +135,24 @@ export class Forward {
     this.x.upstreamHost = ep.hostPort;
     this.attempt++;
     this.current = undefined;
+    if (this.attempt > 1) this.headers = this.retryHeaders();
     if (this.target.h2) this.sendH2(ep);
     else this.sendH1(ep);
+  }
+
+  /**
+   * A retry's headers, as Envoy's router sends them: its own `x-envoy-attempt-count`, and an
+   * `x-envoy-expected-rq-timeout-ms` no longer than what is left of the route's timeout.
+   */
+  private retryHeaders(): HeaderMap {
+    const headers: HeaderMap = { ...this.target.headers, "x-envoy-attempt-count": String(this.attempt) };
+    const expected = expectedTimeoutMs(
+      this.target.timeoutMs,
+      this.retry?.perTryTimeoutMs,
+      performance.now() - this.attemptStart,
+    );
+    if (expected !== undefined) headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
+    return headers;
   }
 
   /** Handles a failed attempt: retry when allowed, else answer the error. */
@@ -229,7 +248,7 @@ export class Forward {
     }
     try {
       ep.pool.dispatch(
-        { path: this.target.path, method: x.routeReq.method, headers: this.target.headers, body },
+        { path: this.target.path, method: x.routeReq.method, headers: this.headers, body },
         attempt,
       );
     } catch (err) {
@@ -243,11 +262,11 @@ export class Forward {
     const x = this.x;
     // The compatibility API of both protocols has the same writing methods.
     const res = x.res as Http1Response;
-    const h2headers: http2.OutgoingHttpHeaders = { ...this.target.headers };
+    const h2headers: http2.OutgoingHttpHeaders = { ...this.headers };
     delete h2headers["host"];
     h2headers[":method"] = x.routeReq.method;
     h2headers[":path"] = this.target.path;
-    h2headers[":authority"] = this.target.headers["host"];
+    h2headers[":authority"] = this.headers["host"];
     h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
     let stream: http2.ClientHttp2Stream;
     try {

@@ -32,11 +32,12 @@ import { applyHeaderOperations, isEmptyHeaderOperations } from "../router/header
 import { decideMirrors, shadowAuthority } from "../router/mirror";
 import { normalizePath } from "../router/path";
 import { redirectLocation } from "../router/redirect";
+import type { ForwardAction } from "../../istio/translate/proxy-config";
 import type { RouteRequest } from "../router/request";
 import { splitPathAndQuery } from "../router/request";
 import type { RetryPolicy } from "../router/retry-policy";
-import { toRetryPolicy } from "../router/retry-policy";
-import { rewriteAuthority, rewritePath } from "../router/rewrite";
+import { expectedTimeoutMs, toRetryPolicy } from "../router/retry-policy";
+import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
 import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
 import { pickWeightedCluster } from "../router/weighted-cluster";
@@ -314,6 +315,13 @@ export class HttpConnectionManager implements ForwardHost {
       const upgrade = req.headers.upgrade;
       const connection = req.headers.connection;
       headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
+      const action = route.route.action as ForwardAction;
+      if (rewritesPath(route)) {
+        headers["x-envoy-original-path"] = query === "" ? routeReq.path : `${routeReq.path}?${query}`;
+      }
+      headers["x-envoy-attempt-count"] = "1";
+      const expected = expectedTimeoutMs(action.timeoutMs, undefined, 0);
+      if (expected !== undefined) headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
       let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
       for (const k in headers) {
         const v = headers[k]!;
@@ -515,6 +523,15 @@ export class HttpConnectionManager implements ForwardHost {
     const fullPath = x.routeReq.query === "" ? path : `${path}?${x.routeReq.query}`;
     const mirrors = action.mirrors.length > 0 ? decideMirrors(route) : undefined;
     const retry = action.retries === undefined ? undefined : retryPolicyOf(action.retries);
+    // What Envoy's router adds for the upstream (Istio leaves its Envoy headers on); mirrors get
+    // them too. A retry sends its own count and what is left of the timeout (see Forward).
+    if (rewritesPath(route)) {
+      headers["x-envoy-original-path"] =
+        x.routeReq.query === "" ? x.routeReq.path : `${x.routeReq.path}?${x.routeReq.query}`;
+    }
+    headers["x-envoy-attempt-count"] = "1";
+    const expected = expectedTimeoutMs(action.timeoutMs, retry?.perTryTimeoutMs, 0);
+    if (expected !== undefined) headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
     let body: ReplayableBody | undefined;
     if (requestHasBody(x.req, x.h2)) {
       // Kept only when a retry or a mirror may send it again: other bodies just stream.

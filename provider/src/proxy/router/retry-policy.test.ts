@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AttemptOutcome } from "./retry-policy";
-import { isRetriable, parseRetryOn, retryBackoffMs, toRetryPolicy } from "./retry-policy";
+import { expectedTimeoutMs, isRetriable, parseRetryOn, retryBackoffMs, toRetryPolicy } from "./retry-policy";
 
 test("parseRetryOn: Istio's default list", () => {
   assert.deepEqual(
@@ -91,5 +91,25 @@ test("toRetryPolicy and retryBackoffMs", () => {
   assert.deepEqual(
     [0, 1, 2, 5].map((n) => retryBackoffMs(p, n, () => 0.999999)),
     [24, 74, 174, 249],
+  );
+});
+
+test("expectedTimeoutMs: Envoy's x-envoy-expected-rq-timeout-ms", () => {
+  const cases: [number | undefined, number | undefined, number, number | undefined][] = [
+    [undefined, undefined, 0, undefined],
+    [0, 0, 0, undefined],
+    [500, undefined, 0, 500],
+    [undefined, 200, 0, 200],
+    [5000, 200, 0, 200],
+    [5000, 200, 4900, 100],
+    [5000, 5000, 0, 5000],
+    [5000, 6000, 0, 5000],
+    [500, undefined, 499.5, 1],
+    [500, undefined, 700, 1],
+    [undefined, 200, 10000, 200],
+  ];
+  assert.deepEqual(
+    cases.map(([timeout, perTry, elapsed]) => expectedTimeoutMs(timeout, perTry, elapsed)),
+    cases.map((c) => c[3]),
   );
 });

@@ -181,3 +181,23 @@ export function retryBackoffMs(
   const ceiling = Math.min(policy.backoffBaseMs * (2 ** Math.min(retry + 1, 30) - 1), policy.backoffMaxMs);
   return Math.floor(random() * ceiling);
 }
+
+/**
+ * The `x-envoy-expected-rq-timeout-ms` of an attempt starting `elapsedMs` after the request: the
+ * per-try timeout when it is shorter than the route's, else the route's, and never more than
+ * what is left of the route's (at least 1); undefined when neither is set, as Envoy's router
+ * computes it (`FilterUtility::setTimeoutHeaders`). 0 means unset, as in Envoy.
+ */
+export function expectedTimeoutMs(
+  timeoutMs: number | undefined,
+  perTryTimeoutMs: number | undefined,
+  elapsedMs: number,
+): number | undefined {
+  const global = timeoutMs ?? 0;
+  let perTry = perTryTimeoutMs ?? 0;
+  if (global > 0 && perTry >= global) perTry = 0;
+  let expected = perTry > 0 ? perTry : global;
+  if (expected <= 0) return undefined;
+  if (global > 0) expected = elapsedMs >= global ? 1 : Math.min(expected, global - elapsedMs);
+  return Math.max(1, Math.floor(expected));
+}

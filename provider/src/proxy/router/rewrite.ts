@@ -30,6 +30,17 @@ export function rewritePath(route: CompiledRoute, path: string): string {
 }
 
 /**
+ * Whether the route rewrites the path (`rewrite.uri` or `uriRegexRewrite`): Envoy then sends the
+ * path it routed on in `x-envoy-original-path`, whatever the rewrite made of it.
+ */
+export function rewritesPath(route: CompiledRoute): boolean {
+  const action = route.route.action;
+  if (action.kind !== "route" || action.rewrite === undefined) return false;
+  const { uri, uriRegex } = action.rewrite;
+  return uriRegex !== undefined ? route.uriRegexRewrite !== undefined : uri !== undefined;
+}
+
+/**
  * The authority forwarded upstream: the destination's own authority header operation, else the
  * route's `rewrite.authority`, else undefined (keep the request's).
  */
