@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { loadDocuments } from "../../istio/load";
 import type { Resource } from "../../istio/model";
 import { buildProxyConfig } from "../../istio/translate/build-proxy-config";
+import type { ProxyConfig } from "../../istio/translate/proxy-config";
 import { formatIssueLine, isCheckedKind, validateObject } from "../../istio/validate";
 import type { Issue } from "../../istio/validate";
 import { listConfigFiles } from "./config-files";
@@ -87,7 +88,18 @@ export async function loadProxyConfig(
     if (issue.severity === "error") translationErrors++;
   }
   if (built.config === undefined) return { messages };
-  return translationErrors > 0 && built.config.listeners.length === 0
+  return translationErrors > 0 && servesNothing(built.config)
     ? { messages }
     : { config: built.config, messages };
+}
+
+/**
+ * Whether `config` has no filter chain that can serve: no listener, or only chains whose
+ * credential Secret is unusable and that fail every handshake. Errors that leave nothing to serve
+ * refuse a change, so a configuration left with handshake failures alone does not replace the
+ * last good one (nor start the proxy); beside a working chain, such a chain is served as Istio's
+ * gateway serves it, until its Secret can be used.
+ */
+export function servesNothing(config: ProxyConfig): boolean {
+  return config.listeners.every((l) => l.filterChains.every((c) => c.transport === "tls-unavailable"));
 }

@@ -280,6 +280,20 @@ describe("buildKubernetesLoad", () => {
     assert.deepEqual(load.skipped[0]?.issues, verdict);
   });
 
+  it("serves a server whose Secret is missing beside a working one, its handshakes failing", () => {
+    const load = buildKubernetesLoad(
+      { ...empty, istio: [gateway("gw", { istio: "ingressgateway" }, [http80, https443("missing")])] },
+      identity,
+    );
+    assert.deepEqual(
+      load.config?.listeners.map((l) => [l.name, l.filterChains.map((c) => c.transport)]),
+      [
+        ["0.0.0.0_8080", ["http"]],
+        ["0.0.0.0_8443", ["tls-unavailable"]],
+      ],
+    );
+  });
+
   it("refuses a change that leaves only errors and nothing to serve", () => {
     const load = buildKubernetesLoad(
       { ...empty, istio: [gateway("gw", { istio: "ingressgateway" }, [https443("missing")])] },

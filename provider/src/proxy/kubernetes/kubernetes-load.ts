@@ -18,7 +18,7 @@ import { buildProxyConfig } from "../../istio/translate/build-proxy-config";
 import type { Issue, ResourceRef } from "../../istio/validate";
 import { formatIssueLine, validateObject } from "../../istio/validate";
 import type { ProxyIdentity } from "../config/config-loader";
-import { defaultPortMap } from "../config/config-loader";
+import { defaultPortMap, servesNothing } from "../config/config-loader";
 import type { ConfigLoadResult } from "../config/config-load-result";
 import { credentialSecretNames } from "./credential-secrets";
 import type { ServiceRef } from "./destination-services";
@@ -131,7 +131,5 @@ export function buildKubernetesLoad(watched: WatchedObjects, proxy: ProxyIdentit
   const base = { messages, resources, skipped, destinationServices: wanted };
   // As the file source: errors that leave nothing to serve refuse the change (the last good
   // configuration keeps serving); errors beside working listeners are reported and the rest served.
-  return translationErrors > 0 && built.config.listeners.length === 0
-    ? base
-    : { ...base, config: built.config };
+  return translationErrors > 0 && servesNothing(built.config) ? base : { ...base, config: built.config };
 }
