@@ -102,6 +102,8 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 }
 const NO_ROUTE = new NoRouteError();
 const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed: only websocket is allowed");
+/** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
+const BAD_TARGET = new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path");
 
 /** How a client broke a request it had started (the codec tells which): the reply's text. */
 const CLIENT_FAILURE: Partial<Record<ProxyErrorCode, string>> = {
@@ -150,9 +152,10 @@ export class HttpConnectionManager implements ForwardHost {
     const authority = (h2 ? (headers[":authority"] as string | undefined) : undefined) ?? headers.host ?? "";
     const target = req.url ?? "/";
     const { path: rawPath, query } = splitPathAndQuery(target);
+    const path = normalizePath(rawPath);
     const routeReq: RouteRequest = {
       method: req.method ?? "GET",
-      path: normalizePath(rawPath),
+      path: path ?? rawPath,
       query,
       headers: headers as RouteRequest["headers"],
       scheme,
@@ -172,11 +175,8 @@ export class HttpConnectionManager implements ForwardHost {
       (res as Http1Response).onRequestFailure = (code) =>
         this.replyError(x, new ProxyError(code, CLIENT_FAILURE[code] ?? "the request broke the protocol"));
     }
-    if (authority === "" || !rawPath.startsWith("/")) {
-      this.replyError(
-        x,
-        new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path"),
-      );
+    if (authority === "" || path === undefined || !rawPath.startsWith("/")) {
+      this.replyError(x, BAD_TARGET);
       return;
     }
     try {
@@ -245,9 +245,10 @@ export class HttpConnectionManager implements ForwardHost {
     const { chain, snapshot } = resolved;
     const scheme = chain.config.httpConnectionManager?.scheme ?? "http";
     const { path: rawPath, query } = splitPathAndQuery(req.url ?? "/");
+    const path = normalizePath(rawPath);
     const routeReq: RouteRequest = {
       method: req.method ?? "GET",
-      path: normalizePath(rawPath),
+      path: path ?? rawPath,
       query,
       headers: req.headers as RouteRequest["headers"],
       scheme,
@@ -264,6 +265,7 @@ export class HttpConnectionManager implements ForwardHost {
       routeReq,
       false,
     );
+    if (path === undefined) return this.upgradeFailed(x, socket, BAD_TARGET);
     const decision = routeRequest(chain.routes!, routeReq);
     if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
       x.virtualHost = decision.virtualHost;
