@@ -216,6 +216,11 @@ describe("downstream HTTP/1.1", () => {
             { kind: "directResponse", status: 200, body: { inlineString: DIRECT_BODY } },
             { match: match({ uri: { kind: "exact", value: "/direct" } }) },
           ),
+          route(
+            "direct-555",
+            { kind: "directResponse", status: 555, body: { inlineString: "" } },
+            { match: match({ uri: { kind: "exact", value: "/555" } }) },
+          ),
           route("up", forward("outbound|80||up")),
         ],
       ),
@@ -393,6 +398,14 @@ describe("downstream HTTP/1.1", () => {
     ]);
     assert.deepEqual(endToEnd(get), endToEnd(head));
     assert.equal(c.pending.length, 0);
+  });
+
+  it("writes the reason phrase of the status, and Unknown for a status without one, as Envoy does", async () => {
+    const c = await connect();
+    await c.write("GET /direct HTTP/1.1\r\nHost: a.test\r\n\r\nGET /555 HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    const ok = await c.readResponse();
+    const unknown = await c.readResponse();
+    assert.deepEqual([ok.status, ok.reason, unknown.status, unknown.reason], [200, "OK", 555, "Unknown"]);
   });
 
   it("serves an h2c upgrade request as HTTP/1.1, as Envoy does, and routes the next request on its own", async () => {

@@ -387,7 +387,7 @@ export class HttpConnectionManager implements ForwardHost {
     }
     socket.end(
       Buffer.concat([
-        serializeResponseHead(err.status, http.STATUS_CODES[err.status] ?? "", headers),
+        serializeResponseHead(err.status, http.STATUS_CODES[err.status] ?? "Unknown", headers),
         Buffer.from(reply.body),
       ]),
     );

@@ -89,7 +89,7 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
   /** Sets the status and headers; they leave with the first body bytes or the end. */
   writeHead(status: number, headers: HeaderMap): this {
     if (this.headersSent) throw new Error("the response head was already written");
-    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
     let hasLength = false;
     let hasDate = false;
     let hasConnection = false;

@@ -472,7 +472,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     const status = ERROR_STATUS[code].status;
     if (this.socket.writable) {
       this.socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\nx-igw-error-code: ${code}\r\ncontent-length: 0\r\nconnection: close\r\ndate: ${httpDate()}\r\nserver: ${this.settings.serverName}\r\n\r\n`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\nx-igw-error-code: ${code}\r\ncontent-length: 0\r\nconnection: close\r\ndate: ${httpDate()}\r\nserver: ${this.settings.serverName}\r\n\r\n`,
         "latin1",
       );
     }
