@@ -39,11 +39,11 @@ async function h2cGet(port: number, path: string, host: string): Promise<{ statu
 }
 
 /** A Kubernetes Secret of type kubernetes.io/tls in istio-system, as `kubectl create secret tls` makes it. */
-function tlsSecret(name: string, cert: string, key: string): string {
+function tlsSecret(name: string, cert: string, key: string, namespace = "istio-system"): string {
   const b64 = (text: string) => Buffer.from(text).toString("base64");
   return `apiVersion: v1
 kind: Secret
-metadata: {name: ${name}, namespace: istio-system}
+metadata: {name: ${name}, namespace: ${namespace}}
 type: kubernetes.io/tls
 data:
   tls.crt: ${b64(cert)}
@@ -363,6 +363,85 @@ spec:
     for (const [name, port, args, want] of cases) {
       it(name, async () => assert.equal(await negotiated(port, args), want));
     }
+  });
+
+  // Istio's SDS resolves `kubernetes://name` and `kubernetes://namespace/name` (the `-cacert`
+  // companion being `kubernetes://namespace/name-cacert`), and refuses a Secret of a namespace
+  // other than the gateway's.
+  describe("credentialName as kubernetes://name and kubernetes://namespace/name", () => {
+    let port: number;
+    let client: { certPath: string; keyPath: string };
+    before(async () => {
+      const web = await startEchoBackend("web");
+      backends.push(web);
+      const cert = pki.issue("shop.example.com", ["DNS:*.example.com"]);
+      client = pki.issue("client", ["URI:spiffe://example.com/client"], "client");
+      const b64 = Buffer.from(pki.ca.cert).toString("base64");
+      const file = dir.write(
+        "kubernetes-uri.yaml",
+        `${tlsSecret("shop-credential", cert.cert, cert.key)}---
+${tlsSecret("default-credential", cert.cert, cert.key, "default")}---
+apiVersion: v1
+kind: Secret
+metadata: {name: shop-credential-cacert, namespace: istio-system}
+data: {ca.crt: ${b64}}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: uri-gateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-simple, protocol: HTTPS}
+    hosts: [simple.example.com]
+    tls: {mode: SIMPLE, credentialName: "kubernetes://shop-credential"}
+  - port: {number: 443, name: https-mutual, protocol: HTTPS}
+    hosts: [mutual.example.com]
+    tls: {mode: MUTUAL, credentialName: "kubernetes://istio-system/shop-credential"}
+  - port: {number: 443, name: https-other-ns, protocol: HTTPS}
+    hosts: [other.example.com]
+    tls: {mode: SIMPLE, credentialName: "kubernetes://default/default-credential"}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: istio-system}
+spec:
+  hosts: ["*.example.com"]
+  gateways: [uri-gateway]
+  http:
+  - route: [{destination: {host: web, port: {number: 80}}}]
+`,
+      );
+      const proxy = await startFileProxy([file], [443], [{ host: "web", ip: "127.0.0.1", port: web.port }]);
+      proxies.push(proxy);
+      port = proxy.boundPorts().get(443)!;
+    });
+
+    const https = (host: string, args: string[] = []) =>
+      curl([
+        "--resolve",
+        `${host}:${port}:127.0.0.1`,
+        "--cacert",
+        pki.ca.certPath,
+        ...args,
+        `https://${host}:${port}/status/200`,
+      ]);
+
+    it("serves kubernetes://name from the proxy's namespace", async () => {
+      const r = await https("simple.example.com");
+      assert.deepEqual([r.status, r.headers["x-backend"]], [200, "web"]);
+    });
+
+    it("serves kubernetes://namespace/name with the CA of its -cacert companion", async () => {
+      const r = await https("mutual.example.com", ["--cert", client.certPath, "--key", client.keyPath]);
+      assert.deepEqual([r.status, r.headers["x-backend"]], [200, "web"]);
+      await assert.rejects(https("mutual.example.com"));
+    });
+
+    it("fails handshakes for a Secret of another namespace", async () => {
+      const out = await sClient(["-connect", `127.0.0.1:${port}`, "-servername", "other.example.com"]);
+      assert.match(out, /no peer certificate available/);
+    });
   });
 
   describe("a credentialName whose Secret does not exist, beside a catch-all server", () => {

@@ -104,6 +104,19 @@ const cases: Array<[string, GatewaySpec | undefined, TLSCredential[], string[]]>
       `warning IGW7007 credentials[1].name: no server's tls.credentialName, credentialNames or caCertCredentialName names it (got "other")`,
     ],
   ],
+  [
+    "servers naming credentials as kubernetes://name and kubernetes://namespace/name",
+    server({
+      mode: "MUTUAL",
+      credentialName: "kubernetes://c",
+      caCertCredentialName: "kubernetes://istio-system/ca",
+    }),
+    [
+      { name: "c", ...PEM },
+      { name: "ca", namespace: "istio-system", caCertificates: "CA" },
+    ],
+    [],
+  ],
   ["servers not known yet: only the credentials' own rules", undefined, [{ name: "other", ...PEM }], []],
 ];
 

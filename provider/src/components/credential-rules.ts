@@ -8,6 +8,7 @@ import { TLSmode } from "../istio/model";
 import type { Issue, ResourceRef } from "../istio/validate/issue";
 import { defineCodes, Reporter } from "../istio/validate/issue";
 import { pathOf } from "../istio/validate/path";
+import { parseCredentialName } from "../istio/translate/credential-name";
 import type { TLSCredential } from "./tls-credential";
 
 /** Codes of the credential rules (the components' range, IGW7000-7099). */
@@ -26,6 +27,16 @@ export const credentialCodes = defineCodes({
   IGW7006: { severity: "error", summary: "separateCaSecret is set without caCertificates" },
   IGW7007: { severity: "warning", summary: "no server names a credential, so its Secret is never read" },
 });
+
+/**
+ * Whether a server's `credentialName` names the credential `name` of `namespace` ("" when the
+ * gateway pods' namespace): `name`, `kubernetes://name`, or `kubernetes://namespace/name`, as
+ * Istio resolves them.
+ */
+function namesCredential(credentialName: string, name: string, namespace: string): boolean {
+  const ref = parseCredentialName(credentialName, namespace);
+  return ref.kind === "secret" && ref.name === name && (namespace === "" || ref.namespace === namespace);
+}
 
 /** The modes that terminate TLS with the server's own certificate. */
 const terminating: ReadonlySet<string> = new Set([TLSmode.SIMPLE, TLSmode.MUTUAL, TLSmode.OPTIONAL_MUTUAL]);
@@ -79,8 +90,9 @@ export function validateCredentials(
       const tls = server?.tls;
       if (tls === undefined) return;
       const names = [tls.credentialName, ...(tls.credentialNames ?? [])];
-      if (tls.caCertCredentialName === name) used = true;
-      if (!names.includes(name)) return;
+      const namesIt = (n: string | undefined) => n !== undefined && namesCredential(n, name, namespace);
+      if (namesIt(tls.caCertCredentialName)) used = true;
+      if (!names.some(namesIt)) return;
       used = true;
       const mode = tls.mode ?? TLSmode.PASSTHROUGH;
       const where = pathOf("spec", "servers", s, "tls");

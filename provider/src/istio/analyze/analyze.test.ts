@@ -241,6 +241,35 @@ describe("analyzeResources", () => {
     assert.deepEqual(run([gw]), []);
   });
 
+  it("IGW4005: kubernetes:// credential names are looked up as Istio resolves them", () => {
+    const cert = { "tls.crt": certPem, "tls.key": keyPem };
+    const secrets = [secret("a-cert", "istio-system", cert), secret("b-cert", "default", cert)];
+    const gw = gateway("tls-gw", [
+      https443(["a.example.com"], { mode: "SIMPLE", credentialName: "kubernetes://a-cert" }),
+      https443(["b.example.com"], { mode: "SIMPLE", credentialName: "kubernetes://istio-system/a-cert" }),
+      https443(["c.example.com"], { mode: "SIMPLE", credentialName: "kubernetes://default/b-cert" }),
+      https443(["d.example.com"], { mode: "SIMPLE", credentialName: "kubernetes://istio-system/b-cert" }),
+    ]);
+    assert.deepEqual(run([gw, ...secrets]), [
+      [
+        "error",
+        "IGW4005",
+        "IST0101",
+        "Gateway istio-system/tls-gw",
+        "spec.servers[2].tls.credentialName",
+        'names Secret default/b-cert, which is not in the namespace of the gateway pods (istio-system): Istio gives a gateway only its own namespace\'s Secrets (got "kubernetes://default/b-cert")',
+      ],
+      [
+        "error",
+        "IGW4005",
+        "IST0101",
+        "Gateway istio-system/tls-gw",
+        "spec.servers[3].tls.credentialName",
+        'names Secret istio-system/b-cert, which does not exist in the namespace of the gateway pods (got "kubernetes://istio-system/b-cert")',
+      ],
+    ]);
+  });
+
   it("IGW4006: the credential Secret is unusable", () => {
     const gw = gateway("tls-gw", [https443(["a.example.com"], { mode: "SIMPLE", credentialName: "a-cert" })]);
     const cases: Array<[Record<string, string>, AnalyzeOptions, string | undefined]> = [

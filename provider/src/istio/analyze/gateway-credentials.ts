@@ -5,6 +5,7 @@
  */
 import { listOf } from "../binding/list";
 import { namespaceOf } from "../binding";
+import { parseCredentialName } from "../translate/credential-name";
 import type { AnalysisContext } from "./context";
 import { checkCredential } from "./credential";
 import type { CredentialProblem } from "./credential";
@@ -31,16 +32,29 @@ export function analyzeGatewayCredentials(ctx: AnalysisContext): void {
     const namespaces = ctx.podNamespacesOf(gateway);
     listOf(gateway.spec?.servers).forEach((server, i) => {
       const name = server?.tls?.credentialName;
-      if (name === undefined || name === "") return;
+      if (typeof name !== "string" || name === "") return;
       const path = `spec.servers[${i}].tls.credentialName`;
       for (const ns of namespaces) {
-        const secret = ctx.secretsByKey.get(`${ns}/${name}`);
+        // `kubernetes://name` and `kubernetes://namespace/name` as Istio's SDS resolves them.
+        const ref = parseCredentialName(name, ns);
+        if (ref.kind !== "secret") continue;
+        const key = `${ref.namespace}/${ref.name}`;
+        if (ref.namespace !== ns) {
+          ctx.findings.report(
+            gateway,
+            "IGW4005",
+            path,
+            `names Secret ${key}, which is not in the namespace of the gateway pods (${ns}): Istio gives a gateway only its own namespace's Secrets (got ${JSON.stringify(name)})`,
+          );
+          continue;
+        }
+        const secret = ctx.secretsByKey.get(key);
         if (secret === undefined) {
           ctx.findings.report(
             gateway,
             "IGW4005",
             path,
-            `names Secret ${ns}/${name}, which does not exist in the namespace of the gateway pods (got ${JSON.stringify(name)})`,
+            `names Secret ${key}, which does not exist in the namespace of the gateway pods (got ${JSON.stringify(name)})`,
           );
           continue;
         }
@@ -50,7 +64,7 @@ export function analyzeGatewayCredentials(ctx: AnalysisContext): void {
             gateway,
             "IGW4006",
             path,
-            `names Secret ${namespaceOf(secret)}/${name}, which ${describeProblem(problem)} (got ${JSON.stringify(name)})`,
+            `names Secret ${namespaceOf(secret)}/${ref.name}, which ${describeProblem(problem)} (got ${JSON.stringify(name)})`,
           );
         }
       }

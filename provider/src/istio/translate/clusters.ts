@@ -341,18 +341,18 @@ export class ClusterRegistry {
       alpn: [],
     };
     if (tls.credentialName) {
-      const secret = this.secrets.get(tls.credentialName);
+      const { ref, secret } = this.secrets.credential(tls.credentialName);
       if (secret === undefined) {
         this.ctx.report(
           rule,
           "IGW6016",
           below(tlsPath, "credentialName"),
-          `must name a Secret in the proxy's namespace ${JSON.stringify(this.secrets.namespace)} (got ${JSON.stringify(tls.credentialName)})`,
+          this.secrets.whyMissing(tls.credentialName, ref),
         );
       } else {
         const pair = secretKeyPair(secret);
         if (pair !== undefined && tls.mode === "MUTUAL") out.certificate = pair;
-        const caSecret = this.secrets.get(tls.credentialName + CA_SECRET_SUFFIX) ?? secret;
+        const caSecret = this.secrets.credential(tls.credentialName + CA_SECRET_SUFFIX).secret ?? secret;
         const ca = secretCaBundle(caSecret)?.ca;
         if (ca !== undefined) out.caCertificates = ca;
       }

@@ -3,6 +3,7 @@
  * {@link DownstreamTlsContext}: certificates from `credentialName(s)` Secrets or file paths, the
  * client CA for the mutual modes, and protocol parameters with Istio's gateway defaults.
  */
+import { namespaceOf } from "../binding";
 import { below } from "./field-path";
 import type { Gateway, Server, TLSProtocol } from "../model";
 import { isValidCipherSuite } from "../validate/gateway";
@@ -54,14 +55,9 @@ export function buildDownstreamTls(
       credentialField === "credentialName"
         ? below(tlsPath, "credentialName")
         : below(tlsPath, "credentialNames", i);
-    const secret = secrets.get(name);
+    const { ref, secret } = secrets.credential(name);
     if (secret === undefined) {
-      ctx.report(
-        gateway,
-        "IGW6004",
-        at,
-        `must name a Secret in the proxy's namespace ${JSON.stringify(secrets.namespace)} (got ${JSON.stringify(name)})`,
-      );
+      ctx.report(gateway, "IGW6004", at, secrets.whyMissing(name, ref));
       return undefined;
     }
     const pair = secretKeyPair(secret);
@@ -75,10 +71,11 @@ export function buildDownstreamTls(
       return undefined;
     }
     certificates.push(pair);
-    credentialName ??= `${secrets.namespace}/${name}`;
+    credentialName ??= `${namespaceOf(secret)}/${secret.metadata.name}`;
     if (mutual && caCertificates === undefined) {
-      // Istio's SDS reads the CA from a `<name>-cacert` Secret when one exists, else from the credential.
-      const companion = secrets.get(name + CA_SECRET_SUFFIX);
+      // Istio's SDS reads the CA from a `<name>-cacert` Secret when one exists, else from the credential
+      // (the suffix goes on the whole name: `kubernetes://ns/name-cacert`).
+      const companion = secrets.credential(name + CA_SECRET_SUFFIX).secret;
       const caSecret = companion ?? secret;
       const bundle = secretCaBundle(caSecret);
       caCertificates = bundle?.ca;
@@ -86,13 +83,13 @@ export function buildDownstreamTls(
     }
   }
   if (tls.caCertCredentialName) {
-    const secret = secrets.get(tls.caCertCredentialName);
+    const { ref, secret } = secrets.credential(tls.caCertCredentialName);
     if (secret === undefined) {
       ctx.report(
         gateway,
         "IGW6004",
         below(tlsPath, "caCertCredentialName"),
-        `must name a Secret in the proxy's namespace ${JSON.stringify(secrets.namespace)} (got ${JSON.stringify(tls.caCertCredentialName)})`,
+        secrets.whyMissing(tls.caCertCredentialName, ref),
       );
       return undefined;
     }

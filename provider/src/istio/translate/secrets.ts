@@ -5,6 +5,8 @@
  */
 import type { Secret } from "../model";
 import { namespaceOf } from "../binding";
+import type { CredentialReference } from "./credential-name";
+import { parseCredentialName } from "./credential-name";
 import type { DataSource } from "./proxy-config";
 
 /**
@@ -46,6 +48,46 @@ export class SecretStore {
   get(name: string): Secret | undefined {
     return this.byName.get(name);
   }
+
+  /**
+   * The Secret a `credentialName` (or `<credentialName>-cacert`) names, as Istio's SDS serves it to
+   * a gateway: `name`, `kubernetes://name` or `kubernetes://namespace/name`, in the proxy's own
+   * namespace only (Istio refuses a Secret of another namespace, and the server then never gets
+   * its certificate).
+   */
+  credential(credentialName: string): CredentialLookup {
+    const ref = parseCredentialName(credentialName, this.namespace);
+    if (ref.kind !== "secret" || ref.namespace !== this.namespace) return { ref };
+    const secret = this.byName.get(ref.name);
+    return secret === undefined ? { ref } : { ref, secret };
+  }
+
+  /**
+   * Why `credentialName` gave no Secret, as a finding's message: `must name a Secret in the proxy's
+   * namespace "istio-system" (got "...")`, with the reason when it is not simply missing.
+   */
+  whyMissing(credentialName: string, ref: CredentialReference): string {
+    const got = `(got ${JSON.stringify(credentialName)})`;
+    const rule = `must name a Secret in the proxy's namespace ${JSON.stringify(this.namespace)}`;
+    switch (ref.kind) {
+      case "builtin":
+        return `${rule}: "builtin://" is the workload's mesh certificate, which this proxy does not have ${got}`;
+      case "other":
+        return `${rule}: ${JSON.stringify(ref.scheme)} credentials are not read by this proxy ${got}`;
+      case "secret":
+        return ref.namespace === this.namespace
+          ? `${rule} ${got}`
+          : `${rule}: Istio does not give a gateway the Secrets of other namespaces (${JSON.stringify(`${ref.namespace}/${ref.name}`)}) ${got}`;
+    }
+  }
+}
+
+/** The outcome of {@link SecretStore.credential}: what the name refers to, and the Secret if usable. */
+export interface CredentialLookup {
+  /** What the `credentialName` refers to. */
+  readonly ref: CredentialReference;
+  /** The Secret, when it is in the proxy's namespace and exists. */
+  readonly secret?: Secret;
 }
 
 /** The decoded value of `key`, or undefined when absent or empty (`stringData` wins over `data`). */

@@ -333,3 +333,67 @@ spec:
     ],
   );
 });
+
+test("credentialName forms Istio resolves: kubernetes://name, kubernetes://namespace/name, -cacert companions", () => {
+  const { config, issues } = build(`${secrets}${vs}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-a, protocol: HTTPS}
+    hosts: [a.com]
+    tls: {mode: SIMPLE, credentialName: "kubernetes://cred"}
+  - port: {number: 443, name: https-m, protocol: HTTPS}
+    hosts: [m.example.com]
+    tls: {mode: MUTUAL, credentialName: "kubernetes://istio-system/mtls"}
+  - port: {number: 443, name: https-s, protocol: HTTPS}
+    hosts: [s.example.com]
+    tls: {mode: SIMPLE, credentialNames: ["sds://cred"]}
+  - port: {number: 443, name: https-x, protocol: HTTPS}
+    hosts: [x.example.com]
+    tls: {mode: SIMPLE, credentialName: "kubernetes://default/elsewhere"}
+  - port: {number: 443, name: https-b, protocol: HTTPS}
+    hosts: [b.example.com]
+    tls: {mode: SIMPLE, credentialName: "builtin://"}
+  - port: {number: 443, name: https-c, protocol: HTTPS}
+    hosts: [c.example.com]
+    tls: {mode: MUTUAL, credentialName: cred, caCertCredentialName: "kubernetes://mtls-cacert"}
+`);
+  assert.deepEqual(issueLines(issues), [
+    'error IGW6004 Gateway istio-system/gw spec.servers[3].tls.credentialName: must name a Secret in the proxy\'s namespace "istio-system": Istio does not give a gateway the Secrets of other namespaces ("default/elsewhere") (got "kubernetes://default/elsewhere")',
+    'error IGW6004 Gateway istio-system/gw spec.servers[4].tls.credentialName: must name a Secret in the proxy\'s namespace "istio-system": "builtin://" is the workload\'s mesh certificate, which this proxy does not have (got "builtin://")',
+  ]);
+  const https = config.listeners[0].filterChains;
+  assert.deepEqual(chains(https), [
+    "https.443.https-a.gw.istio-system https sni=a.com SIMPLE",
+    "https.443.https-m.gw.istio-system https sni=m.example.com MUTUAL",
+    "https.443.https-s.gw.istio-system https sni=s.example.com SIMPLE",
+    "https.443.https-x.gw.istio-system tls-unavailable sni=x.example.com",
+    "https.443.https-b.gw.istio-system tls-unavailable sni=b.example.com",
+    "https.443.https-c.gw.istio-system https sni=c.example.com MUTUAL",
+  ]);
+  assert.deepEqual(
+    [0, 1, 2, 5].map((i) => [
+      https[i].tls?.credentialName,
+      https[i].tls?.certificates[0].certificateChain,
+      https[i].tls?.caCertificates,
+    ]),
+    [
+      ["istio-system/cred", { inline: "CERT", origin: 'Secret istio-system/cred["tls.crt"]' }, undefined],
+      [
+        "istio-system/mtls",
+        { inline: "CERT2", origin: 'Secret istio-system/mtls["cert"]' },
+        // The companion of kubernetes://istio-system/mtls is kubernetes://istio-system/mtls-cacert.
+        { inline: "CA-COMPANION", origin: 'Secret istio-system/mtls-cacert["ca.crt"]' },
+      ],
+      ["istio-system/cred", { inline: "CERT", origin: 'Secret istio-system/cred["tls.crt"]' }, undefined],
+      [
+        "istio-system/cred",
+        { inline: "CERT", origin: 'Secret istio-system/cred["tls.crt"]' },
+        { inline: "CA-COMPANION", origin: 'Secret istio-system/mtls-cacert["ca.crt"]' },
+      ],
+    ],
+  );
+});

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection, Resource } from "../model";
 import { buildProxyConfig } from "./build-proxy-config";
-import type { Cluster } from "./proxy-config";
+import type { Cluster, DataSource } from "./proxy-config";
 import {
   circuitBreakersOf,
   consistentHashOf,
@@ -319,6 +319,9 @@ describe("consistentHashOf", () => {
 });
 
 /** The clusters built for a Gateway on port 80, a VirtualService with `http` rules, and `destinationRule`. */
+/** Where an inline data source came from (`Secret ns/name["key"]`). */
+const originOf = (d: DataSource | undefined) => (d !== undefined && "origin" in d ? d.origin : undefined);
+
 function clustersFor(http: string, destinationRule: string): readonly Cluster[] {
   const docs = parseAllDocuments(`apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -559,6 +562,59 @@ spec:
           upstreamProtocol: "HTTP/1.1",
           sni: undefined,
         },
+      ],
+    );
+  });
+
+  it("upstream tls.credentialName as kubernetes://name and kubernetes://namespace/name, with the -cacert companion", () => {
+    const clusters = clustersFor(
+      `
+  - match: [{uri: {prefix: /a}}]
+    route: [{destination: {host: web, subset: a}}]
+  - route: [{destination: {host: web, port: {number: 80}}}]
+`,
+      `
+apiVersion: v1
+kind: Secret
+metadata: {name: client, namespace: istio-system}
+stringData: {tls.crt: CERT, tls.key: KEY}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: client-cacert, namespace: istio-system}
+stringData: {ca.crt: CA}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: istio-system}
+spec:
+  host: web
+  trafficPolicy:
+    tls: {mode: MUTUAL, credentialName: "kubernetes://istio-system/client"}
+  subsets:
+  - name: a
+    labels: {version: a}
+    trafficPolicy:
+      tls: {mode: SIMPLE, credentialName: "kubernetes://client"}
+`,
+    );
+    assert.deepEqual(
+      clusters.map((c) => [
+        c.name,
+        originOf(c.tls?.certificate?.certificateChain),
+        originOf(c.tls?.caCertificates),
+      ]),
+      [
+        [
+          "outbound|80|a|web.istio-system.svc.cluster.local",
+          undefined,
+          'Secret istio-system/client-cacert["ca.crt"]',
+        ],
+        [
+          "outbound|80||web.istio-system.svc.cluster.local",
+          'Secret istio-system/client["tls.crt"]',
+          'Secret istio-system/client-cacert["ca.crt"]',
+        ],
       ],
     );
   });

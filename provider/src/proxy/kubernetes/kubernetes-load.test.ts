@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Secret } from "../../istio/model";
+import type { DataSource } from "../../istio/translate/proxy-config";
 import { formatIssueLine, validateObject } from "../../istio/validate";
 import type { WatchedObjects } from "./kubernetes-load";
 import { buildKubernetesLoad } from "./kubernetes-load";
@@ -55,6 +56,9 @@ function virtualService(
     },
   };
 }
+
+/** Where an inline data source came from (`Secret ns/name["key"]`). */
+const originOf = (d: DataSource | undefined) => (d !== undefined && "origin" in d ? d.origin : undefined);
 
 function secret(name: string, data: Record<string, string>, namespace = "istio-system"): Secret {
   return {
@@ -231,6 +235,58 @@ describe("buildKubernetesLoad", () => {
       );
       const chain = summary(load).listeners[0]?.chains[0];
       assert.deepEqual({ certificates: chain?.certificates, ca: chain?.ca }, want, name);
+      assert.deepEqual(
+        load.resources
+          .filter((r) => r.kind === "Secret")
+          .map((r) => `${r.metadata.namespace}/${r.metadata.name}`),
+        secrets.map((s) => `istio-system/${s.metadata.name}`),
+        name,
+      );
+    }
+  });
+
+  it("reads the Secrets of kubernetes:// credential names, their -cacert companions and caCertCredentialName", () => {
+    const origin = (name: string, k: string) => `Secret istio-system/${name}[${JSON.stringify(k)}]`;
+    const mutual = (tls: Record<string, unknown>) => ({
+      ...https443("x", "MUTUAL"),
+      tls: { mode: "MUTUAL", ...tls },
+    });
+    const cases: [string, Record<string, unknown>, Secret[], unknown][] = [
+      [
+        "kubernetes://namespace/name with its companion",
+        { credentialName: "kubernetes://istio-system/cred" },
+        [secret("cred", { "tls.crt": certChain, "tls.key": key }), secret("cred-cacert", { "ca.crt": ca })],
+        { certificate: origin("cred", "tls.crt"), ca: origin("cred-cacert", "ca.crt") },
+      ],
+      [
+        "kubernetes://name, and the CA of caCertCredentialName",
+        { credentialName: "kubernetes://cred", caCertCredentialName: "kubernetes://client-ca" },
+        [secret("client-ca", { "ca.crt": ca }), secret("cred", { cert: certChain, key })],
+        { certificate: origin("cred", "cert"), ca: origin("client-ca", "ca.crt") },
+      ],
+    ];
+    for (const [name, tls, secrets, want] of cases) {
+      const load = buildKubernetesLoad(
+        {
+          ...empty,
+          istio: [gateway("gw", { istio: "ingressgateway" }, [mutual(tls)])],
+          secrets: [
+            ...secrets,
+            secret("unrelated", { "tls.crt": "x" }),
+            secret("cred", { cert: "x" }, "default"),
+          ],
+        },
+        identity,
+      );
+      const chain = load.config?.listeners[0]?.filterChains[0]?.tls;
+      assert.deepEqual(
+        {
+          certificate: originOf(chain?.certificates[0]?.certificateChain),
+          ca: originOf(chain?.caCertificates),
+        },
+        want,
+        name,
+      );
       assert.deepEqual(
         load.resources
           .filter((r) => r.kind === "Secret")

@@ -98,7 +98,9 @@ export function buildKubernetesLoad(watched: WatchedObjects, proxy: ProxyIdentit
   const destinationRules: DestinationRule[] = ofKind(accepted, "DestinationRule");
   const serviceEntries: ServiceEntry[] = ofKind(accepted, "ServiceEntry");
 
-  const secretNames = new Set(credentialSecretNames(gateways, destinationRules, proxy.labels));
+  const secretNames = new Set(
+    credentialSecretNames(gateways, destinationRules, proxy.labels, proxy.namespace),
+  );
   const secrets = watched.secrets
     .filter((s) => namespaceOf(s) === proxy.namespace && secretNames.has(s.metadata?.name ?? ""))
     .sort((a, b) => ((a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1));
