@@ -5,14 +5,24 @@
  * validation error refuses the whole change (the caller keeps the previous configuration);
  * warnings and translation notes (such as Gateways skipped by selector) are reported and the
  * configuration is taken.
+ *
+ * Kubernetes Services in the files (Istio's samples put them beside the Gateway) stand for the
+ * destinations they name, as in `--kubernetes` mode for a Service without EndpointSlices: their
+ * ports give a destination without `port.number` its port when there is only one (pilot's rule)
+ * and give each port its protocol, and the host is still reached by DNS or `--resolve`.
  */
 import { readFile } from "node:fs/promises";
+import { namespaceOf, resolveShortHost } from "../../istio/binding";
 import { loadDocuments } from "../../istio/load";
-import type { Resource } from "../../istio/model";
+import type { Resource, ServiceEntry, VirtualService } from "../../istio/model";
 import { buildProxyConfig } from "../../istio/translate/build-proxy-config";
 import type { ProxyConfig } from "../../istio/translate/proxy-config";
 import { formatIssueLine, isCheckedKind, validateObject } from "../../istio/validate";
 import type { Issue } from "../../istio/validate";
+import { destinationServices } from "../kubernetes/destination-services";
+import { buildEndpointEntries } from "../kubernetes/endpoint-entries";
+import type { ServiceInfo } from "../kubernetes/kubernetes-objects";
+import { toServiceInfo } from "../kubernetes/kubernetes-objects";
 import { listConfigFiles } from "./config-files";
 import type { ConfigLoadResult } from "./config-load-result";
 
@@ -46,6 +56,7 @@ export async function loadProxyConfig(
     return { messages: [`cannot read configuration: ${(err as Error).message}`] };
   }
   const resources: Resource[] = [];
+  const services: ServiceInfo[] = [];
   let errors = 0;
   for (const file of files) {
     let text: string;
@@ -70,13 +81,18 @@ export async function loadProxyConfig(
         messages.push(formatIssueLine(issue, `${o.source}:${at.line}`));
         if (issue.severity === "error") errors++;
       }
-      if (v.resource !== undefined) resources.push(v.resource);
+      if (v.resource === undefined) continue;
+      resources.push(v.resource);
+      // The raw object: the model leaves out `appProtocol`, which decides a port's protocol.
+      if (v.resource.kind === "Service")
+        services.push({ ...toServiceInfo(o.object), namespace: namespaceOf(v.resource) });
     }
   }
   if (errors > 0) {
     messages.push(`${errors} error${errors === 1 ? "" : "s"} in the configuration`);
     return { messages };
   }
+  resources.push(...serviceEntriesOf(resources, services, proxy.namespace));
   const built = buildProxyConfig(resources, {
     namespace: proxy.namespace,
     labels: { ...proxy.labels },
@@ -102,4 +118,28 @@ export async function loadProxyConfig(
  */
 export function servesNothing(config: ProxyConfig): boolean {
   return config.listeners.every((l) => l.filterChains.every((c) => c.transport === "tls-unavailable"));
+}
+
+/**
+ * ServiceEntries (resolution DNS, no endpoints) for the Services of the files that destinations
+ * name, as `--kubernetes` mode makes for a Service without EndpointSlices; a user's ServiceEntry
+ * for the same host wins.
+ */
+function serviceEntriesOf(
+  resources: readonly Resource[],
+  services: readonly ServiceInfo[],
+  proxyNamespace: string,
+): ServiceEntry[] {
+  if (services.length === 0) return [];
+  const virtualServices = resources.filter((r): r is VirtualService => r.kind === "VirtualService");
+  const userHosts = new Set(
+    resources
+      .filter((r): r is ServiceEntry => r.kind === "ServiceEntry")
+      .flatMap((se) => (se.spec?.hosts ?? []).map((h) => resolveShortHost(h, namespaceOf(se)))),
+  );
+  return buildEndpointEntries(
+    destinationServices(virtualServices, proxyNamespace),
+    { services, endpointSlices: [], pods: [] },
+    userHosts,
+  );
 }
