@@ -160,3 +160,83 @@ spec:
     assert.equal(e["upstream_cluster"], "outbound|50051||greeter.default.svc.cluster.local");
   });
 });
+
+// Istio's samples define some objects twice (bookinfo's destination-rule-all.yaml and
+// destination-rule-all-mtls.yaml both hold DestinationRule productpage): applied together, the
+// later definition is what the cluster keeps.
+describe("an object defined again in a later file", () => {
+  const dir = new ConfigDir();
+  const logs: string[] = [];
+  let backend: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+
+  before(async () => {
+    backend = await startEchoBackend("httpbin");
+    dir.write(
+      "a-gateway.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin}
+spec:
+  hosts: ["*"]
+  gateways: [httpbin-gateway]
+  http:
+  - route: [{destination: {host: httpbin, port: {number: 8000}}}]
+`,
+    );
+    dir.write(
+      "b-destination-rule-tls.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin}
+spec:
+  host: httpbin
+  trafficPolicy: {tls: {mode: SIMPLE}}
+`,
+    );
+    dir.write(
+      "c-destination-rule.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin}
+spec:
+  host: httpbin
+  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+`,
+    );
+    proxy = await startFileProxy(
+      [dir.dir],
+      [80],
+      [{ host: "httpbin", ip: "127.0.0.1", port: backend.port }],
+      logs,
+    );
+    port = proxy.boundPorts().get(80)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await backend.close();
+    dir.dispose();
+  });
+
+  it("uses the later definition, and says so", async () => {
+    // With the earlier rule's upstream TLS, the plain-text backend would fail the handshake (503 UF).
+    const r = await curl([`http://127.0.0.1:${port}/get`]);
+    assert.deepEqual([r.status, r.headers["x-backend"]], [200, "httpbin"]);
+    assert.deepEqual(
+      logs.filter((l) => l.includes("IGW0101")),
+      [
+        `Warning [IGW0101] (DestinationRule default/httpbin ${dir.dir}/b-destination-rule-tls.yaml:3) metadata.name: defined again at ${dir.dir}/c-destination-rule.yaml:1; the later definition is used`,
+      ],
+    );
+  });
+});

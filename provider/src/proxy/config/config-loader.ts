@@ -14,11 +14,12 @@
 import { readFile } from "node:fs/promises";
 import { namespaceOf, resolveShortHost } from "../../istio/binding";
 import { loadDocuments } from "../../istio/load";
+import type { LoadedObject } from "../../istio/load";
 import type { Resource, ServiceEntry, VirtualService } from "../../istio/model";
 import { buildProxyConfig } from "../../istio/translate/build-proxy-config";
 import type { ProxyConfig } from "../../istio/translate/proxy-config";
-import { formatIssueLine, isCheckedKind, validateObject } from "../../istio/validate";
-import type { Issue } from "../../istio/validate";
+import { formatIssueLine, inputCodes, isCheckedKind, Reporter, validateObject } from "../../istio/validate";
+import type { Issue, ResourceRef } from "../../istio/validate";
 import { destinationServices } from "../kubernetes/destination-services";
 import { buildEndpointEntries } from "../kubernetes/endpoint-entries";
 import type { ServiceInfo } from "../kubernetes/kubernetes-objects";
@@ -55,8 +56,9 @@ export async function loadProxyConfig(
   } catch (err) {
     return { messages: [`cannot read configuration: ${(err as Error).message}`] };
   }
-  const resources: Resource[] = [];
-  const services: ServiceInfo[] = [];
+  // By kind, namespace and name: a later definition replaces an earlier one where it stands, as
+  // `kubectl apply` of the files in order updates the object (and as `validate` says with IGW0101).
+  const latest = new Map<string, { ref: ResourceRef; resource: Resource; loaded: LoadedObject }>();
   let errors = 0;
   for (const file of files) {
     let text: string;
@@ -82,11 +84,31 @@ export async function loadProxyConfig(
         if (issue.severity === "error") errors++;
       }
       if (v.resource === undefined) continue;
-      resources.push(v.resource);
-      // The raw object: the model leaves out `appProtocol`, which decides a port's protocol.
-      if (v.resource.kind === "Service")
-        services.push({ ...toServiceInfo(o.object), namespace: namespaceOf(v.resource) });
+      const key = `${v.ref.kind}/${v.ref.namespace}/${v.ref.name}`;
+      const earlier = latest.get(key);
+      if (earlier !== undefined) {
+        const reporter = new Reporter(earlier.ref, inputCodes);
+        const again = `${o.source}:${o.position.line}`;
+        reporter.report(
+          "IGW0101",
+          "metadata.name",
+          `defined again at ${again}; the later definition is used`,
+        );
+        for (const issue of reporter.issues) {
+          const at = earlier.loaded.locate(issue.path) ?? earlier.loaded.position;
+          messages.push(formatIssueLine(issue, `${earlier.loaded.source}:${at.line}`));
+        }
+      }
+      latest.set(key, { ref: v.ref, resource: v.resource, loaded: o });
     }
+  }
+  const resources: Resource[] = [];
+  const services: ServiceInfo[] = [];
+  for (const { resource, loaded } of latest.values()) {
+    resources.push(resource);
+    // The raw object: the model leaves out `appProtocol`, which decides a port's protocol.
+    if (resource.kind === "Service")
+      services.push({ ...toServiceInfo(loaded.object), namespace: namespaceOf(resource) });
   }
   if (errors > 0) {
     messages.push(`${errors} error${errors === 1 ? "" : "s"} in the configuration`);
