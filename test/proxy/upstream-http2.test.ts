@@ -231,7 +231,8 @@ metadata: {name: h2-tls, namespace: istio-system}
 spec:
   host: h2.test
   trafficPolicy:
-    tls: {mode: SIMPLE, caCertificates: ${dir.dir}/ca.crt}
+    # Without sni, Istio's auto_sni would send the request's authority (shop.example).
+    tls: {mode: SIMPLE, caCertificates: ${dir.dir}/ca.crt, sni: h2.test}
 `,
     );
     proxy = await startFileProxy([dir.dir], [8080, 8081], []);

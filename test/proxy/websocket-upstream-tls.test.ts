@@ -94,6 +94,9 @@ spec:
   gateways: [gw]
   http:
   - match: [{uri: {prefix: /verified/}}]
+    rewrite: {authority: chat.test}
+    route: [{destination: {host: chat.test, port: {number: 443}}}]
+  - match: [{uri: {prefix: /by-authority/}}]
     route: [{destination: {host: chat.test, port: {number: 443}}}]
   - match: [{uri: {prefix: /named/}}]
     route: [{destination: {host: chat-by-san.test, port: {number: 443}}}]
@@ -138,11 +141,13 @@ spec:
     otherPki.dispose();
   });
 
-  it("tunnels over TLS with the destination host as SNI, verified against the DestinationRule's CA", async () => {
+  // Without a DestinationRule sni, Istio sets Envoy's auto_sni and auto_san_validation: the SNI and
+  // the name the certificate must hold are the upstream request's authority (after rewrites).
+  it("tunnels over TLS with the request's authority as SNI, verified against the DestinationRule's CA", async () => {
     const before = backend.handshakes.length;
     assert.equal(await echo(`ws://127.0.0.1:${port}/verified/room`, "over tls"), "over tls");
     assert.deepEqual(backend.handshakes.slice(before), [
-      { path: "/verified/room", host: `127.0.0.1:${port}`, servername: "chat.test" },
+      { path: "/verified/room", host: "chat.test", servername: "chat.test" },
     ]);
   });
 
@@ -157,6 +162,8 @@ spec:
   for (const [what, path] of [
     ["whose certificate the DestinationRule's CA does not sign", "/untrusted/room"],
     ["whose certificate has none of the DestinationRule's subjectAltNames", "/misnamed/room"],
+    // The authority is gw.example (curl's 127.0.0.1), which the certificate does not name.
+    ["whose certificate does not name the request's authority", "/by-authority/room"],
   ]) {
     it(`refuses an endpoint ${what} with 503 UF, as an ordinary request to it`, async () => {
       const before = backend.handshakes.length;

@@ -146,9 +146,10 @@ spec:
       ],
     ],
   );
+  // No sni in the rule: Istio's auto_sni and auto_san_validation (the request's authority).
   assert.deepEqual(config.clusters[0].tls, {
     mode: "SIMPLE",
-    sni: "api.internal",
+    autoSanValidation: true,
     subjectAltNames: [],
     insecureSkipVerify: false,
     alpn: [],

@@ -145,8 +145,7 @@ export class ClusterRegistry {
     const { type, endpoints } = missingSubset
       ? { type: "STRICT_DNS" as const, endpoints: [] }
       : this.endpoints(entry, host, port, subsetLabels, vs, path);
-    const tls =
-      rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, policy.tlsPath, host);
+    const tls = rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, policy.tlsPath);
     const consistentHash = consistentHashOf(policy.loadBalancer);
     const circuitBreakers = circuitBreakersOf(policy.connectionPool);
     const httpProtocolOptions = httpProtocolOptionsOf(policy.connectionPool);
@@ -319,7 +318,6 @@ export class ClusterRegistry {
     rule: DestinationRule,
     tls: ClientTLSSettings | undefined,
     tlsPath: string,
-    host: string,
   ): UpstreamTlsContext | undefined {
     if (tls === undefined || tls.mode === undefined || tls.mode === "DISABLE") return undefined;
     if (tls.mode === "ISTIO_MUTUAL") {
@@ -335,7 +333,10 @@ export class ClusterRegistry {
       -readonly [K in keyof UpstreamTlsContext]: UpstreamTlsContext[K];
     } = {
       mode: tls.mode,
-      sni: tls.sni ?? host,
+      // Istio's setAutoSniAndAutoSanValidation: without `sni`, Envoy takes the request's authority.
+      ...(tls.sni ? { sni: tls.sni } : {}),
+      autoSanValidation:
+        !tls.sni && (tls.subjectAltNames ?? []).length === 0 && tls.insecureSkipVerify !== true,
       subjectAltNames: [...(tls.subjectAltNames ?? [])],
       insecureSkipVerify: tls.insecureSkipVerify === true,
       alpn: [],

@@ -514,13 +514,23 @@ export interface Endpoint {
 export interface UpstreamTlsContext {
   /** `SIMPLE`: verify the server; `MUTUAL`: also present a client certificate. */
   readonly mode: "SIMPLE" | "MUTUAL";
-  /** SNI sent: the DestinationRule's `sni`, else the cluster's host. */
-  readonly sni: string;
+  /**
+   * SNI sent: the DestinationRule's `sni`. Without it Istio turns on Envoy's `auto_sni`: an HTTP
+   * request (or WebSocket upgrade) sends the host of its upstream authority (after any
+   * `rewrite.authority`; none when it is an IP address), and TCP proxying sends none.
+   */
+  readonly sni?: string;
+  /**
+   * Istio's `auto_san_validation` (no `sni`, no `subjectAltNames`, verification on): the upstream
+   * certificate must name that authority host. Otherwise, with no `subjectAltNames`, only the
+   * chain is verified, as in Envoy.
+   */
+  readonly autoSanValidation: boolean;
   /** CA bundle the upstream certificate is verified against; absent = the system's roots. */
   readonly caCertificates?: DataSource;
   /** Client certificate (`MUTUAL`). */
   readonly certificate?: TlsCertificate;
-  /** Names accepted in the upstream certificate (empty = the SNI name as usual). */
+  /** Names accepted in the upstream certificate (empty: see {@link autoSanValidation}). */
   readonly subjectAltNames: readonly string[];
   /** Do not verify the upstream certificate. */
   readonly insecureSkipVerify: boolean;

@@ -27,6 +27,7 @@ import { expectedTimeoutMs, isRetriable, retryBackoffMs } from "../router/retry-
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
+import { hostOfAuthority } from "../router/virtual-host";
 import type { Exchange } from "./exchange";
 import type { Http1Response } from "../http1/downstream-response";
 import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw } from "./headers";
@@ -136,8 +137,14 @@ export class Forward {
     this.attempt++;
     this.current = undefined;
     if (this.attempt > 1) this.headers = this.retryHeaders();
-    if (this.target.h2) this.sendH2(ep);
-    else this.sendH1(ep);
+    // Connections by the upstream authority when the cluster's TLS has no `sni` (Envoy's auto_sni).
+    const authority = this.headers["host"];
+    const conn =
+      ep.tls === undefined
+        ? ep
+        : ep.forAuthority(hostOfAuthority(typeof authority === "string" ? authority : ""));
+    if (this.target.h2) this.sendH2(conn);
+    else this.sendH1(conn);
   }
 
   /**

@@ -35,6 +35,7 @@ import { redirectLocation } from "../router/redirect";
 import type { ForwardAction } from "../../istio/translate/proxy-config";
 import type { RouteRequest } from "../router/request";
 import { splitPathAndQuery } from "../router/request";
+import { hostOfAuthority } from "../router/virtual-host";
 import type { RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, toRetryPolicy } from "../router/retry-policy";
 import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
@@ -324,6 +325,8 @@ export class HttpConnectionManager implements ForwardHost {
       headers["x-envoy-attempt-count"] = "1";
       const expected = expectedTimeoutMs(action.timeoutMs, undefined, 0);
       if (expected !== undefined) headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
+      // Connections by the upstream authority when the cluster's TLS has no `sni` (Envoy's auto_sni).
+      const conn = ep.tls === undefined ? ep : ep.forAuthority(hostOfAuthority(headers["host"]));
       let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
       for (const k in headers) {
         const v = headers[k]!;
@@ -333,7 +336,7 @@ export class HttpConnectionManager implements ForwardHost {
       if (connection !== undefined) text += `connection: ${connection}\r\n`;
       const tunnel: UpgradeTunnel = new UpgradeTunnel(
         socket,
-        ep,
+        conn,
         cluster.config.connectTimeoutMs,
         Buffer.from(text + "\r\n", "latin1"),
         head,
@@ -584,12 +587,13 @@ export class HttpConnectionManager implements ForwardHost {
     const copy = ep === undefined ? undefined : body?.tap();
     if (ep === undefined || (body !== undefined && copy === undefined)) return slot?.release();
     const outlier = cluster.outlier;
+    const shadowHost = shadowAuthority(authority);
     sendShadowRequest(
-      ep,
+      ep.tls === undefined ? ep : ep.forAuthority(hostOfAuthority(shadowHost)),
       cluster.config.upstreamProtocol,
       x.routeReq.method,
       path,
-      { ...headers, host: shadowAuthority(authority) },
+      { ...headers, host: shadowHost },
       copy,
       slot === undefined && outlier === undefined
         ? undefined

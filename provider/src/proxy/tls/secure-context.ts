@@ -6,6 +6,7 @@
  * handshakes later.
  */
 import { readFile } from "node:fs/promises";
+import net from "node:net";
 import tls from "node:tls";
 import type {
   DataSource,
@@ -109,8 +110,11 @@ export async function buildUpstreamTls(
   where: string,
 ): Promise<tls.ConnectionOptions> {
   const options: tls.ConnectionOptions = {
-    servername: context.sni,
+    ...(context.sni === undefined ? {} : { servername: context.sni }),
     rejectUnauthorized: !context.insecureSkipVerify,
+    // Envoy verifies names only when told which (subjectAltNames, or auto_san_validation per
+    // request: upstreamTlsForAuthority); otherwise the chain alone, whatever the SNI.
+    checkServerIdentity: () => undefined,
   };
   if (context.caCertificates !== undefined)
     options.ca = await readPem(context.caCertificates, where, "CA certificates");
@@ -143,4 +147,27 @@ async function readPem(source: DataSource, where: string, what: string): Promise
       `${where}: cannot read ${what} ${JSON.stringify(name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+}
+
+/**
+ * The TLS options of one HTTP request to a cluster without a DestinationRule `sni`, as Envoy's
+ * `auto_sni` and `auto_san_validation` make them from the request's upstream authority: the SNI
+ * is its host (none for an IP address), and with `autoSanValidation` the certificate must name
+ * that host. `key` tells connections of different names apart; undefined when `context` has `sni`
+ * (the cluster's options serve every request).
+ */
+export function upstreamTlsForAuthority(
+  base: tls.ConnectionOptions,
+  context: UpstreamTlsContext,
+  authorityHost: string,
+): { options: tls.ConnectionOptions; key: string } | undefined {
+  if (context.sni !== undefined) return undefined;
+  const bracketed = authorityHost.startsWith("[") && authorityHost.endsWith("]");
+  const host = bracketed ? authorityHost.slice(1, -1) : authorityHost;
+  const ip = net.isIP(host) !== 0;
+  const options: tls.ConnectionOptions = { ...base };
+  if (!ip && host !== "") options.servername = host;
+  if (context.autoSanValidation)
+    options.checkServerIdentity = (_name, cert) => tls.checkServerIdentity(host, cert);
+  return { options, key: `${ip ? "" : host}|${context.autoSanValidation ? host : ""}` };
 }

@@ -7,9 +7,14 @@
  */
 import { performance } from "node:perf_hooks";
 import type tls from "node:tls";
-import type { Cluster, Http2KeepaliveSettings, TcpKeepalive } from "../../istio/translate/proxy-config";
+import type {
+  Cluster,
+  Http2KeepaliveSettings,
+  TcpKeepalive,
+  UpstreamTlsContext,
+} from "../../istio/translate/proxy-config";
 import type { HttpStats, MetricsDestination, ProxyMetrics, TcpStats } from "../observability/metrics";
-import { buildUpstreamTls } from "../tls/secure-context";
+import { buildUpstreamTls, upstreamTlsForAuthority } from "../tls/secure-context";
 import { CircuitBreaker } from "./circuit-breaker";
 import { carriedState } from "./cluster-state";
 import type { EndpointResolver } from "./endpoint-resolver";
@@ -37,9 +42,20 @@ export interface UpstreamEndpoint {
   readonly pool: Http1Pool;
   /** The HTTP/2 sessions (h2c, or h2 over TLS), opened as streams need them. */
   readonly h2: Http2Sessions;
+  /**
+   * The endpoint as one request reaches it: itself, or, when the cluster originates TLS without a
+   * DestinationRule `sni`, a copy with its own connections whose SNI (and, with Istio's
+   * `auto_san_validation`, verified name) is `authorityHost`, the host of the request's upstream
+   * authority, as Envoy's `auto_sni` keeps such connections apart. Outlier detection and the
+   * access log still see the endpoint itself.
+   */
+  forAuthority(authorityHost: string): UpstreamEndpoint;
   /** The endpoint left the configuration: its connections close once idle ({@link UpstreamPools.retain}). */
   retire(): void;
 }
+
+/** Connections kept apart by authority per endpoint, at most; the oldest are retired past it. */
+const MAX_AUTHORITY_VARIANTS = 64;
 
 /** A cluster ready to serve. */
 export interface ClusterRuntime {
@@ -101,46 +117,73 @@ export class UpstreamPools {
     options: PoolOptions,
     tlsOptions: tls.ConnectionOptions | undefined,
     tlsKey: string,
+    tlsContext?: UpstreamTlsContext,
   ): UpstreamEndpoint {
     const hostPort = socketAddress(ip, port);
     const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection, maxConnectionDurationMs } = options;
     const { tcpKeepalive, http2Keepalive, maxConcurrentStreams } = options;
     const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConcurrentStreams}|${maxConnectionDurationMs}|${tlsKey}|${tcpKeepaliveKey(tcpKeepalive)}|${http2KeepaliveKey(http2Keepalive)}`;
-    let ep = this.pools.get(key);
-    if (ep !== undefined) return ep;
+    const existing = this.pools.get(key);
+    if (existing !== undefined) return existing;
     const scheme = tlsOptions === undefined ? "http" : "https";
     const origin = `${scheme}://${hostPort}`;
-    const pool = new Http1Pool(ip, port, {
-      connectTimeoutMs,
-      idleTimeoutMs,
-      maxRequestsPerConnection,
-      maxConnectionDurationMs,
-      tls: tlsOptions,
-      ...(tcpKeepalive === undefined ? {} : { tcpKeepalive }),
-    });
-    const h2 = new Http2Sessions({
-      origin,
-      tls: tlsOptions,
-      idleTimeoutMs,
-      maxRequestsPerConnection,
-      maxConcurrentStreams,
-      maxConnectionDurationMs,
-      tcpKeepalive,
-      http2Keepalive,
-    });
-    ep = {
-      hostPort,
-      ip,
-      port,
-      tls: tlsOptions,
-      tcpKeepalive,
-      pool,
-      h2,
-      retire() {
-        pool.retire();
-        h2.retire();
-      },
+    /** The endpoint's connections with `connectionTls`; `variants` as {@link UpstreamEndpoint.forAuthority}. */
+    const make = (
+      connectionTls: tls.ConnectionOptions | undefined,
+      variants: Map<string, UpstreamEndpoint> | undefined,
+    ): UpstreamEndpoint => {
+      const pool = new Http1Pool(ip, port, {
+        connectTimeoutMs,
+        idleTimeoutMs,
+        maxRequestsPerConnection,
+        maxConnectionDurationMs,
+        tls: connectionTls,
+        ...(tcpKeepalive === undefined ? {} : { tcpKeepalive }),
+      });
+      const h2 = new Http2Sessions({
+        origin,
+        tls: connectionTls,
+        idleTimeoutMs,
+        maxRequestsPerConnection,
+        maxConcurrentStreams,
+        maxConnectionDurationMs,
+        tcpKeepalive,
+        http2Keepalive,
+      });
+      const ep: UpstreamEndpoint = {
+        hostPort,
+        ip,
+        port,
+        tls: connectionTls,
+        tcpKeepalive,
+        pool,
+        h2,
+        forAuthority(authorityHost) {
+          if (variants === undefined || tlsOptions === undefined || tlsContext === undefined) return ep;
+          const auto = upstreamTlsForAuthority(tlsOptions, tlsContext, authorityHost);
+          if (auto === undefined) return ep;
+          let variant = variants.get(auto.key);
+          if (variant === undefined) {
+            if (variants.size >= MAX_AUTHORITY_VARIANTS) {
+              const [oldestKey, oldest] = variants.entries().next().value!;
+              variants.delete(oldestKey);
+              oldest.retire();
+            }
+            variant = make(auto.options, undefined);
+            variants.set(auto.key, variant);
+          }
+          return variant;
+        },
+        retire() {
+          pool.retire();
+          h2.retire();
+          for (const v of variants?.values() ?? []) v.retire();
+          variants?.clear();
+        },
+      };
+      return ep;
     };
+    const ep = make(tlsOptions, tlsContext?.sni === undefined ? new Map() : undefined);
     this.pools.set(key, ep);
     return ep;
   }
@@ -168,6 +211,7 @@ export class UpstreamPools {
     for (const ep of all) {
       ep.pool.destroy();
       ep.h2.close();
+      ep.retire();
     }
   }
 }
@@ -204,7 +248,7 @@ export async function buildClusters(
       };
       for (const e of c.endpoints) {
         for (const addr of await resolver.resolve(e.address, e.port)) {
-          const ep = pools.endpoint(addr.ip, addr.port, poolOptions, tlsOptions, tlsKey);
+          const ep = pools.endpoint(addr.ip, addr.port, poolOptions, tlsOptions, tlsKey, c.tls);
           const copies = Math.max(1, Math.min(e.weight, 100));
           for (let i = 0; i < copies; i++) endpoints.push(ep);
         }

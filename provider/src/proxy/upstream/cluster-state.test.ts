@@ -80,6 +80,7 @@ describe("samePolicy", () => {
         tls: {
           mode: "SIMPLE",
           sni: "reviews.test",
+          autoSanValidation: false,
           subjectAltNames: [],
           insecureSkipVerify: false,
           alpn: [],
