@@ -6,7 +6,9 @@ import http2 from "node:http2";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { refusingPort } from "./support/backends";
 import { TestPki } from "./support/certs";
+import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** What the HTTP/2 backend answers about a request. */
@@ -151,6 +153,7 @@ describe("upstream HTTP/2 for destinations that speak it", () => {
     h2c = await startH2Backend("h2c");
     const cert = pki.issue("h2.test", ["DNS:h2.test"]);
     h2tls = await startH2Backend("h2tls", cert);
+    const refused = await refusingPort();
     dir.write("ca.crt", pki.ca.cert);
     dir.write(
       "gateway.yaml",
@@ -187,6 +190,36 @@ spec:
     route: [{destination: {host: plain.internal, port: {number: 80}}}]
   - match: [{uri: {prefix: /tls/}}]
     route: [{destination: {host: h2.test, port: {number: 443}}}]
+  - match: [{uri: {prefix: /refused/}}]
+    route: [{destination: {host: refused.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /misnamed/}}]
+    route: [{destination: {host: h2-by-authority.test, port: {number: 443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: refused, namespace: istio-system}
+spec:
+  hosts: [refused.internal]
+  ports: [{number: 80, name: web, protocol: HTTP2, targetPort: ${refused}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: h2-by-authority, namespace: istio-system}
+spec:
+  hosts: [h2-by-authority.test]
+  ports: [{number: 443, name: web, protocol: HTTP2, targetPort: ${h2tls.port}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: h2-by-authority, namespace: istio-system}
+spec:
+  host: h2-by-authority.test
+  trafficPolicy:
+    tls: {mode: SIMPLE, caCertificates: ${dir.dir}/ca.crt}
 ---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -299,6 +332,26 @@ spec:
       [200, "h2c", sha256(body), sha256(body)],
     );
   });
+
+  // A connection that fails is Envoy's connection failure on HTTP/2 as on HTTP/1.1 (503 UF, and
+  // retried by Istio's default connect-failure retries): a refused connect, or a certificate that
+  // does not name the request's authority (auto_san_validation, the rule having no sni).
+  for (const [what, path] of [
+    ["is refused", "/refused/a"],
+    ["fails TLS verification", "/misnamed/a"],
+  ]) {
+    it(`answers 503 UF when the connection to an HTTP/2 endpoint ${what}`, async () => {
+      const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}${path}`]);
+      assert.deepEqual(
+        [r.status, r.headers["x-igw-error-code"], r.body],
+        [
+          503,
+          "IGW_ERR_UPSTREAM_CONNECT",
+          "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+        ],
+      );
+    });
+  }
 
   it("mirrors a POST to an HTTP/2 cluster over HTTP/2, body whole", async () => {
     const body = crypto.randomBytes(100_000);

@@ -17,6 +17,26 @@ test("Node's upstream failures map to Envoy's statuses and flags", () => {
     [failure("UNABLE_TO_VERIFY_LEAF_SIGNATURE"), "IGW_ERR_UPSTREAM_CONNECT", 503, "UF"],
     [failure("ERR_TLS_CERT_ALTNAME_INVALID"), "IGW_ERR_UPSTREAM_CONNECT", 503, "UF"],
     [failure("ERR_SSL_WRONG_VERSION_NUMBER"), "IGW_ERR_UPSTREAM_CONNECT", 503, "UF"],
+    // node:http2 cancels the streams of a session that could not connect: the cause decides.
+    [
+      Object.assign(failure("ERR_HTTP2_STREAM_CANCEL"), { cause: failure("ECONNREFUSED") }),
+      "IGW_ERR_UPSTREAM_CONNECT",
+      503,
+      "UF",
+    ],
+    [
+      Object.assign(failure("ERR_HTTP2_STREAM_CANCEL"), { cause: failure("ERR_TLS_CERT_ALTNAME_INVALID") }),
+      "IGW_ERR_UPSTREAM_CONNECT",
+      503,
+      "UF",
+    ],
+    [
+      Object.assign(failure("ERR_HTTP2_STREAM_CANCEL"), { cause: failure("ECONNRESET") }),
+      "IGW_ERR_UPSTREAM_RESET",
+      502,
+      "UC",
+    ],
+    [failure("ERR_HTTP2_STREAM_CANCEL"), "IGW_ERR_UPSTREAM_RESET", 502, "UC"],
     // The proxy's own errors pass through as they are.
     [new UpstreamTimeoutError(), "IGW_ERR_UPSTREAM_TIMEOUT", 504, "UT"],
     [new Error("something else"), "IGW_ERR_INTERNAL", 500, "-"],

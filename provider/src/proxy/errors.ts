@@ -235,11 +235,18 @@ export function toProxyError(err: unknown): ProxyError {
     case "ENETUNREACH":
     case "ETIMEDOUT":
       return new UpstreamConnectError(`upstream connect error: ${String(code)}`, err);
+    case "ERR_HTTP2_STREAM_CANCEL": {
+      // node:http2 cancels the streams of a session that failed, with why as the cause: a refused
+      // connect or a failed TLS handshake is Envoy's connection failure (503 UF), not a reset.
+      const cause = (err as { cause?: unknown }).cause;
+      const inner = cause === undefined || cause === null ? undefined : toProxyError(cause);
+      if (inner instanceof UpstreamConnectError) return inner;
+      return new UpstreamResetError(`upstream reset: ${String(code)}`, err);
+    }
     case "ECONNRESET":
     case "EPIPE":
     case "ERR_STREAM_PREMATURE_CLOSE":
     case "ERR_HTTP2_STREAM_ERROR":
-    case "ERR_HTTP2_STREAM_CANCEL":
     case "ERR_HTTP2_GOAWAY_SESSION":
     case "ERR_HTTP2_SESSION_ERROR":
       return new UpstreamResetError(`upstream reset: ${String(code)}`, err);

@@ -350,6 +350,8 @@ export class Forward {
         return;
       }
       const err = toProxyError(error);
+      // The attempt is over: the "close" that follows must not count it a second time.
+      retired = true;
       this.attemptFailed(err, attemptOutcomeOf(err));
     });
     stream.on("close", () => {
