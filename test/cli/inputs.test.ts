@@ -64,12 +64,19 @@ describe("istio-gateway inputs and exit codes", () => {
     const r = await runCli(["validate", "-"], { stdin: `${gateway("ok")}---\nkind: Gateway\nspec: [1,\n` });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^-:15:1: flow sequence in block collection must be sufficiently indented/);
-    assert.equal(r.stdout, "\u2714 No validation issues found in 1 resource.\n");
+    assert.equal(
+      r.stdout,
+      "0 errors and 0 warnings in 1 resource; 1 input error, on stderr: what they hold was not checked.\n",
+    );
   });
 
   it("reports an unreadable input and exits 2", async () => {
     const r = await runCli(["analyze", join(dir, "missing.yaml")]);
     assert.equal(r.code, 2);
+    assert.equal(
+      r.stdout,
+      "0 errors and 0 warnings in 0 resources; 1 input error, on stderr: what they hold was not checked.\n",
+    );
     assert.equal(
       r.stderr,
       `istio-gateway: cannot read ${JSON.stringify(join(dir, "missing.yaml"))}: no such file or directory\n`,

@@ -81,7 +81,8 @@ async function runCheck(
   const { inputs, errors: inputErrors } = await readInputs(paths, io.stdin);
   const report = checkInputs(inputs, { analyze, strict: flags.strict === true });
   io.stderr(formatErrors(report, inputErrors));
-  io.stdout(flags.format === "json" ? formatJson(report) : formatText(report));
-  if (inputErrors.length > 0 || report.syntaxErrors.length > 0) return ExitCode.USAGE;
+  const unread = inputErrors.length + report.syntaxErrors.length;
+  io.stdout(flags.format === "json" ? formatJson(report) : formatText(report, unread));
+  if (unread > 0) return ExitCode.USAGE;
   return countBySeverity(report.findings.map((f) => f.issue)).errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }

@@ -24,13 +24,21 @@ export function countBySeverity(issues: readonly Issue[]): {
   return { errors, warnings, infos };
 }
 
-/** Text: one istioctl-style line per finding, then a summary line. */
-export function formatText(report: CheckReport): string {
+/**
+ * Text: one istioctl-style line per finding, then a summary line. `unread` inputs could not be
+ * read or parsed (their errors go to stderr): then no summary says all is well.
+ */
+export function formatText(report: CheckReport, unread = 0): string {
   const lines = report.findings.map((f) => formatIssueLine(f.issue, f.origin));
   const { errors, warnings } = countBySeverity(report.findings.map((f) => f.issue));
   const checked = Object.values(report.checked).reduce((a, b) => a + b, 0);
   const scope = `${checked} ${checked === 1 ? "resource" : "resources"}${describeSkipped(report.skipped)}`;
-  if (errors === 0 && warnings === 0 && report.findings.length === 0) {
+  if (unread > 0) {
+    lines.push(
+      `${plural(errors, "error")} and ${plural(warnings, "warning")} in ${scope}; ` +
+        `${plural(unread, "input error")}, on stderr: what they hold was not checked.`,
+    );
+  } else if (errors === 0 && warnings === 0 && report.findings.length === 0) {
     lines.push(`\u2714 No validation issues found in ${scope}.`);
   } else {
     lines.push(`${plural(errors, "error")} and ${plural(warnings, "warning")} in ${scope}.`);
