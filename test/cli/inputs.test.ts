@@ -70,6 +70,15 @@ describe("istio-gateway inputs and exit codes", () => {
     );
   });
 
+  it("names a document without kind or name as such", async () => {
+    const r = await runCli(["validate", "-"], { stdin: "apiVersion: v1\nmetadata: {}\n" });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stdout.split("\n")[0],
+      "Error [IGW0102] (<no kind> default/<no name> -:1) apiVersion and kind are required: not a Kubernetes object",
+    );
+  });
+
   it("reports an unreadable input and exits 2", async () => {
     const r = await runCli(["analyze", join(dir, "missing.yaml")]);
     assert.equal(r.code, 2);

@@ -4,7 +4,8 @@ import type { Issue, ResourceRef } from "./issue";
 
 /** `Gateway istio-system/public-gw`. */
 export function formatResource(ref: ResourceRef): string {
-  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+  // A document without kind or name still reads as a thing and a place.
+  return `${ref.kind === "" ? "<no kind>" : ref.kind} ${ref.namespace}/${ref.name === "" ? "<no name>" : ref.name}`;
 }
 
 /** `spec.servers[0].tls.privateKey: required when ...`: one finding, without its resource. */
