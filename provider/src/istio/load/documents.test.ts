@@ -47,6 +47,32 @@ describe("loadDocuments", () => {
     assert.match(errors[0].message, /^flow sequence in block collection must be sufficiently indented/);
   });
 
+  it("reports the first error of a document and counts the ones after it", () => {
+    const template = [
+      "kind: Gateway",
+      "metadata:",
+      "  labels:",
+      '{{ include "labels" . | indent 4 }}',
+      "spec:",
+      "  selector:",
+      "    {{- range $k, $v := .Values.selector }}",
+      "    {{ $k }}: {{ $v }}",
+      "    {{- end }}",
+      "",
+    ].join("\n");
+    const { objects, errors } = loadDocuments(`${template}---\nkind: B\n`, "chart.yaml");
+    assert.deepEqual(
+      objects.map((o) => o.object),
+      [{ kind: "B" }],
+    );
+    assert.equal(errors.length, 1);
+    assert.deepEqual(errors[0].position, { line: 4, column: 1 });
+    assert.equal(
+      errors[0].message,
+      "implicit map keys need to be followed by map values (10 more errors follow in this document)",
+    );
+  });
+
   it("rejects duplicate keys, as the API server does", () => {
     const { errors } = loadDocuments("kind: A\nkind: B\n", "dup.yaml");
     assert.deepEqual(

@@ -44,7 +44,7 @@ export interface LoadError {
 export interface LoadResult {
   /** Every object found, in order, with `kind: List` items expanded. */
   objects: LoadedObject[];
-  /** Every syntax error found; documents with errors yield no objects. */
+  /** The first syntax error of each document that has any; such documents yield no objects. */
   errors: LoadError[];
 }
 
@@ -76,9 +76,19 @@ export function loadDocuments(text: string, source: string): LoadResult {
   // parseAllDocuments returns an EmptyStream (an array with extra fields) for empty input.
   for (const doc of Array.from(documents)) {
     if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
-        result.errors.push({ source, position: positionAt(err.pos[0]), message: cleanMessage(err.message) });
-      }
+      // The first error is the one to fix: the parser's later ones mostly follow from it (a Helm
+      // template gives one per token), so they are counted, not listed.
+      const first = doc.errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+      const more = doc.errors.length - 1;
+      const after =
+        more === 0
+          ? ""
+          : ` (${more} more ${more === 1 ? "error follows" : "errors follow"} in this document)`;
+      result.errors.push({
+        source,
+        position: positionAt(first.pos[0]),
+        message: cleanMessage(first.message) + after,
+      });
       continue;
     }
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
