@@ -36,8 +36,8 @@ import { appendSetCookie, requestHash } from "./request-hash";
 
 /** What a forwarded request needs from the connection manager. */
 export interface ForwardHost {
-  /** Writes the response head downstream (header operations, CORS, drain). */
-  writeHead(x: Exchange, status: number, headers: HeaderMap): void;
+  /** Writes the response head downstream (header operations, CORS, drain); `endStream` ends the response too. */
+  writeHead(x: Exchange, status: number, headers: HeaderMap, endStream?: boolean): void;
   /** Answers a failure downstream (or resets the stream when the head was sent). */
   replyError(x: Exchange, err: ProxyError): void;
 }
@@ -225,14 +225,17 @@ export class Forward {
     return this.retry?.perTryTimeoutMs;
   }
 
-  /** Commits the upstream's response head downstream (`headers`: hop-by-hop headers removed). */
-  commit(status: number, headers: HeaderMap): void {
+  /**
+   * Commits the upstream's response head downstream (`headers`: hop-by-hop headers removed);
+   * `endStream` when the head is the whole response (a trailers-only gRPC answer).
+   */
+  commit(status: number, headers: HeaderMap, endStream = false): void {
     this.committed = true;
     this.body?.release();
     this.x.upstreamServiceTime = Math.round(performance.now() - this.attemptStart);
     headers["x-envoy-upstream-service-time"] = String(this.x.upstreamServiceTime);
     if (this.setCookie !== undefined) appendSetCookie(headers, this.setCookie);
-    this.host.writeHead(this.x, status, headers);
+    this.host.writeHead(this.x, status, headers, endStream);
   }
 
   /** The response is complete (or given up on): no timers, no more attempts. */
@@ -315,11 +318,13 @@ export class Forward {
         const v = headers[k];
         if (v !== undefined) out[k] = v as string | string[];
       }
-      this.commit(status, downstreamResponseHeaders(out, x.h2));
       if ((flags & http2Constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+        // A header-only answer stays one (gRPC's trailers-only responses must).
+        this.commit(status, downstreamResponseHeaders(out, x.h2), true);
         this.done();
-        res.end();
+        return;
       }
+      this.commit(status, downstreamResponseHeaders(out, x.h2));
     });
     stream.on("trailers", (trailers) => {
       // HTTP/1.1 carries trailers only in a chunked body.

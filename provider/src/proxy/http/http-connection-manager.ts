@@ -55,7 +55,7 @@ import { UpgradeTunnel } from "./upgrade-tunnel";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
-import { errorReply } from "./local-reply";
+import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-reply";
 import { Http1Request } from "../http1/downstream-request";
 import { Http1Response } from "../http1/downstream-response";
 
@@ -451,25 +451,15 @@ export class HttpConnectionManager implements ForwardHost {
     if (abort === undefined) return this.act(x);
     x.flags = "FI";
     x.errorCode = "IGW_ERR_FAULT_ABORT";
-    if (abort.kind === "http") {
-      const body = "fault filter abort";
-      return this.replyLocal(
-        x,
-        abort.status,
-        { "content-type": "text/plain", "content-length": String(body.length) },
-        body,
-      );
-    }
+    // Envoy's fault filter answers a gRPC abort as status 200 with the gRPC status to send: a gRPC
+    // request gets it as `grpc-status`, any other request a plain 200 with the abort's text.
+    const body = "fault filter abort";
     return this.replyLocal(
       x,
-      200,
-      {
-        "content-type": "application/grpc",
-        "grpc-status": String(abort.grpcStatus),
-        "grpc-message": "fault filter abort",
-        "content-length": "0",
-      },
-      "",
+      abort.kind === "http" ? abort.status : 200,
+      { "content-type": "text/plain", "content-length": String(body.length) },
+      body,
+      abort.kind === "grpc" ? abort.grpcStatus : undefined,
     );
   }
 
@@ -619,10 +609,15 @@ export class HttpConnectionManager implements ForwardHost {
     };
   }
 
-  /** Writes response headers after header operations and CORS; the one place responses start. */
-  writeHead(x: Exchange, status: number, headers: HeaderMap): void {
+  /**
+   * Writes response headers after header operations and CORS; the one place responses start.
+   * `endStream` ends the response with them (an upstream's header-only answer, such as gRPC's
+   * trailers-only responses).
+   */
+  writeHead(x: Exchange, status: number, headers: HeaderMap, endStream = false): void {
     const out = this.responseHeaders(x, status, headers);
     x.status = status;
+    if (endStream) return endWithHead(x, status, out);
     // The HTTP/2 compatibility response has the same writing methods.
     (x.res as Http1Response).writeHead(status, out);
   }
@@ -648,8 +643,30 @@ export class HttpConnectionManager implements ForwardHost {
     return out;
   }
 
-  replyLocal(x: Exchange, status: number, headers: HeaderMap, body: string | Buffer): void {
+  /**
+   * Answers the request from the proxy itself. A gRPC request gets it as Envoy's local replies
+   * reach gRPC clients: a trailers-only response with `grpc-status` (`grpcStatus`, else the one
+   * `status` maps to) and the body as `grpc-message` ({@link grpcLocalReplyHeaders}).
+   */
+  replyLocal(
+    x: Exchange,
+    status: number,
+    headers: HeaderMap,
+    body: string | Buffer,
+    grpcStatus?: number,
+  ): void {
     if (x.done || x.res.headersSent) return;
+    if (isGrpcContentType(x.routeReq.headers["content-type"])) {
+      const out = grpcLocalReplyHeaders(
+        this.responseHeaders(x, status, headers),
+        status,
+        body,
+        grpcStatus,
+        !x.h2,
+      );
+      x.status = 200;
+      return endWithHead(x, 200, out);
+    }
     this.writeHead(x, status, headers);
     x.bytesSent += typeof body === "string" ? Buffer.byteLength(body) : body.length;
     (x.res as Http1Response).end(body);
@@ -757,6 +774,24 @@ export class HttpConnectionManager implements ForwardHost {
 /** Whether an `Upgrade` header asks for WebSocket (the upgrade type compared case-insensitively, as Envoy does). */
 function isWebSocketUpgrade(upgrade: string | undefined): boolean {
   return upgrade !== undefined && upgrade.trim().toLowerCase() === "websocket";
+}
+
+/**
+ * Sends a response that is only its head: on HTTP/2 one HEADERS frame that ends the stream, as
+ * gRPC's trailers-only responses must be (node's compatibility response ends the stream with its
+ * headers only when they were not sent before `end`); on HTTP/1.1 the head, then the end.
+ */
+function endWithHead(x: Exchange, status: number, headers: HeaderMap): void {
+  const res = x.res;
+  if (x.h2) {
+    const h2res = res as http2.Http2ServerResponse;
+    h2res.statusCode = status;
+    for (const name in headers) h2res.setHeader(name, headers[name]!);
+    h2res.end();
+    return;
+  }
+  (res as Http1Response).writeHead(status, headers);
+  (res as Http1Response).end();
 }
 
 function isGrpc(x: Exchange): boolean {

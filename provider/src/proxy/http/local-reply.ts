@@ -37,3 +37,77 @@ export function errorReply(err: ProxyError): { status: number; headers: HeaderMa
   }
   return { status: err.status, headers, body };
 }
+
+/**
+ * Whether a request's `content-type` makes it gRPC, as Envoy's `Grpc::Common::hasGrpcContentType`
+ * decides: `application/grpc` exactly or `application/grpc+<codec>`. gRPC-Web
+ * (`application/grpc-web`) is not gRPC.
+ */
+export function isGrpcContentType(contentType: string | readonly string[] | undefined): boolean {
+  if (typeof contentType !== "string" || !contentType.startsWith("application/grpc")) return false;
+  return contentType.length === 16 || contentType.charCodeAt(16) === 43; // "+"
+}
+
+/**
+ * The gRPC status of an HTTP status, as Envoy's `Grpc::Utility::httpToGrpcStatus` maps it (after
+ * gRPC's http-grpc-status-mapping.md): 400 INTERNAL, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED,
+ * 404 UNIMPLEMENTED, 429 and 502 to 504 UNAVAILABLE, anything else UNKNOWN (200 included).
+ */
+export function httpToGrpcStatus(status: number): number {
+  switch (status) {
+    case 400:
+      return 13;
+    case 401:
+      return 16;
+    case 403:
+      return 7;
+    case 404:
+      return 12;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14;
+    default:
+      return 2;
+  }
+}
+
+/**
+ * `grpc-message` text as Envoy's `PercentEncoding::encode` writes it: `%`, controls and bytes
+ * outside printable ASCII percent-encoded (a string as its UTF-8 bytes), everything else as it is.
+ */
+export function percentEncodeGrpcMessage(text: string | Buffer): string {
+  let out = "";
+  for (const byte of typeof text === "string" ? Buffer.from(text, "utf8") : text) {
+    out +=
+      byte < 0x20 || byte > 0x7e || byte === 0x25
+        ? `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+        : String.fromCharCode(byte);
+  }
+  return out;
+}
+
+/**
+ * The headers of a local reply to a gRPC request, as Envoy's `Utility::prepareLocalReply` turns
+ * any local reply into one: a trailers-only response (status 200, sent as one header block that
+ * ends the stream) with `content-type: application/grpc`, the `grpc-status` given (else the one
+ * the HTTP status maps to), unless the route's header operations set one, and the body text as
+ * `grpc-message`. The body itself is dropped. `headers` are the reply's after header operations;
+ * `http1` keeps `content-length: 0`, which Envoy's HTTP/1.1 codec writes on a header-only answer.
+ */
+export function grpcLocalReplyHeaders(
+  headers: HeaderMap,
+  status: number,
+  body: string | Buffer,
+  grpcStatus: number | undefined,
+  http1: boolean,
+): HeaderMap {
+  const out = headers;
+  out["content-type"] = "application/grpc";
+  if (out["grpc-status"] === undefined) out["grpc-status"] = String(grpcStatus ?? httpToGrpcStatus(status));
+  if (body.length > 0) out["grpc-message"] = percentEncodeGrpcMessage(body);
+  if (http1) out["content-length"] = "0";
+  else delete out["content-length"];
+  return out;
+}

@@ -1,0 +1,387 @@
+/**
+ * gRPC through the gateway, from Istio YAML, with gRPC's own framing on node:http2, checked
+ * against what Istio's Envoy does: its local replies reach gRPC clients as trailers-only
+ * responses (`Utility::prepareLocalReply`), an upstream's trailers-only answer stays one, retry
+ * conditions read `grpc-status`, and `grpc-timeout` sets the deadline within the route's timeout.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import http2 from "node:http2";
+import type net from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { jsonLinesSink } from "./support/access-log-sinks";
+import { refusingPort } from "./support/backends";
+import { TestPki } from "./support/certs";
+import { curl } from "./support/curl";
+import { ConfigDir, startFileProxy } from "./support/samples";
+
+/** One gRPC message (uncompressed), as gRPC frames it on the wire. */
+function grpcFrame(message: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(message.length, 1);
+  return Buffer.concat([head, message]);
+}
+
+/** What a gRPC client sees of one call. */
+interface GrpcAnswer {
+  /** The response headers, pseudo-headers included. */
+  readonly headers: http2.IncomingHttpHeaders;
+  /** True when the headers ended the stream (a trailers-only response). */
+  readonly trailersOnly: boolean;
+  /** The trailers, when a header block followed the body. */
+  readonly trailers: http2.IncomingHttpHeaders | undefined;
+  /** The body bytes. */
+  readonly body: Buffer;
+}
+
+/** Makes one unary call on `session`: `path`, the headers gRPC clients send, plus `extra`. */
+async function grpcCall(
+  session: http2.ClientHttp2Session,
+  path: string,
+  extra: http2.OutgoingHttpHeaders = {},
+): Promise<GrpcAnswer> {
+  const stream = session.request({
+    ":method": "POST",
+    ":path": path,
+    "content-type": "application/grpc",
+    te: "trailers",
+    ...extra,
+  });
+  let headers: http2.IncomingHttpHeaders = {};
+  let trailersOnly = false;
+  let trailers: http2.IncomingHttpHeaders | undefined;
+  const chunks: Buffer[] = [];
+  stream.on("response", (h, flags) => {
+    headers = h;
+    trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+  });
+  stream.on("trailers", (t) => (trailers = t));
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  stream.end(grpcFrame(Buffer.from("hello")));
+  await once(stream, "close");
+  return { headers, trailersOnly, trailers, body: Buffer.concat(chunks) };
+}
+
+/** The parts of an answer the tables compare. */
+function summary(a: GrpcAnswer): unknown[] {
+  return [
+    a.headers[":status"],
+    a.headers["content-type"],
+    a.headers["grpc-status"],
+    a.headers["grpc-message"],
+    a.trailersOnly,
+    a.body.length,
+  ];
+}
+
+/**
+ * An h2c gRPC server. By path: `/Slow` answers after 2 s; `/Unavailable` answers trailers-only
+ * UNAVAILABLE; `/Flaky` answers UNAVAILABLE twice, then OK; anything else echoes the request body
+ * and the `grpc-timeout` and `x-envoy-expected-rq-timeout-ms` it got, with `grpc-status: 0` in
+ * trailers.
+ */
+async function startGreeter(): Promise<{ port: number; hits: Map<string, number>; close(): Promise<void> }> {
+  const hits = new Map<string, number>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const timers = new Set<NodeJS.Timeout>();
+  const server = http2.createServer();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("error", () => {});
+    s.on("close", () => sessions.delete(s));
+  });
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => {});
+    const path = String(headers[":path"]);
+    const method = path.slice(path.lastIndexOf("/"));
+    const n = (hits.get(path) ?? 0) + 1;
+    hits.set(path, n);
+    const ok = (body: Buffer): void => {
+      stream.respond(
+        {
+          ":status": 200,
+          "content-type": "application/grpc",
+          "x-grpc-timeout": String(headers["grpc-timeout"]),
+          "x-expected-timeout": String(headers["x-envoy-expected-rq-timeout-ms"]),
+        },
+        { waitForTrailers: true },
+      );
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(body);
+    };
+    const unavailable = (): void =>
+      stream.respond(
+        { ":status": 200, "content-type": "application/grpc", "grpc-status": "14", "grpc-message": "busy" },
+        { endStream: true },
+      );
+    if (method === "/Unavailable" || (method === "/Flaky" && n <= 2)) return unavailable();
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("end", () => {
+      if (method !== "/Slow") return ok(Buffer.concat(chunks));
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!stream.destroyed) ok(Buffer.concat(chunks));
+      }, 2000);
+      timers.add(t);
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hits,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const t of timers) clearTimeout(t);
+        for (const s of sessions) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A Kubernetes Secret of type kubernetes.io/tls in istio-system. */
+function tlsSecret(name: string, cert: string, key: string): string {
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  return `apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: istio-system}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64(cert)}
+  tls.key: ${b64(key)}
+`;
+}
+
+describe("gRPC through the gateway, as Istio's Envoy serves it", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki();
+  const access: Record<string, unknown>[] = [];
+  let greeter: Awaited<ReturnType<typeof startGreeter>>;
+  let proxy: GatewayProxy;
+  let port: number;
+  let tlsPort: number;
+  let session: http2.ClientHttp2Session;
+
+  before(async () => {
+    greeter = await startGreeter();
+    const refusing = await refusingPort();
+    const server = pki.issue("grpc.example.com", ["DNS:grpc.example.com"]);
+    const file = dir.write(
+      "grpc.yaml",
+      `${tlsSecret("grpc-credential", server.cert, server.key)}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [grpc.example.com]
+    tls: {mode: SIMPLE, credentialName: grpc-credential}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: greeter, namespace: istio-system}
+spec:
+  ports:
+  - {port: 50051, name: grpc}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: greeter, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [grpc-gateway]
+  http:
+  - match: [{uri: {prefix: /abort.Http/}}]
+    fault: {abort: {httpStatus: 503, percentage: {value: 100}}}
+    route: [{destination: {host: greeter}}]
+    headers: {response: {set: {x-route: abort}}}
+  - match: [{uri: {prefix: /abort.Grpc/}}]
+    fault: {abort: {grpcStatus: RESOURCE_EXHAUSTED, percentage: {value: 100}}}
+    route: [{destination: {host: greeter}}]
+  - match: [{uri: {prefix: /maintenance.Svc/}}]
+    directResponse: {status: 503, body: {string: "down 100% for maintenance"}}
+  - match: [{uri: {prefix: /timeout.Svc/}}]
+    timeout: 0.3s
+    route: [{destination: {host: greeter}}]
+  - match: [{uri: {prefix: /retry.Svc/}}]
+    retries: {attempts: 3, retryOn: "unavailable,cancelled,resource-exhausted,deadline-exceeded"}
+    route: [{destination: {host: greeter}}]
+  - match: [{uri: {prefix: /refused.Svc/}}]
+    route: [{destination: {host: refused, port: {number: 50051}}}]
+  - match: [{uri: {prefix: /unresolved.Svc/}}]
+    route: [{destination: {host: unresolved.invalid, port: {number: 50051}}}]
+  - match: [{uri: {prefix: /helloworld.}}]
+    route: [{destination: {host: greeter}}]
+`,
+    );
+    proxy = await startFileProxy(
+      [file],
+      [80, 443],
+      [
+        { host: "greeter", ip: "127.0.0.1", port: greeter.port },
+        { host: "refused", ip: "127.0.0.1", port: refusing },
+      ],
+      [],
+      jsonLinesSink(access),
+    );
+    port = proxy.boundPorts().get(80)!;
+    tlsPort = proxy.boundPorts().get(443)!;
+    session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+  });
+  after(async () => {
+    session.close();
+    await proxy.close();
+    await greeter.close();
+    dir.dispose();
+  });
+
+  // [path, status, content-type, grpc-status, grpc-message, trailers-only, body bytes, error code]
+  const localReplies: [string, string, ...unknown[]][] = [
+    ["no route", "/unknown.Svc/Call", 200, "application/grpc", "12", undefined, true, 0, "IGW_ERR_NO_ROUTE"],
+    [
+      "a fault abort's httpStatus",
+      "/abort.Http/Call",
+      200,
+      "application/grpc",
+      "14",
+      "fault filter abort",
+      true,
+      0,
+      undefined,
+    ],
+    [
+      "a fault abort's grpcStatus",
+      "/abort.Grpc/Call",
+      200,
+      "application/grpc",
+      "8",
+      "fault filter abort",
+      true,
+      0,
+      undefined,
+    ],
+    [
+      "a directResponse",
+      "/maintenance.Svc/Call",
+      200,
+      "application/grpc",
+      "14",
+      "down 100%25 for maintenance",
+      true,
+      0,
+      undefined,
+    ],
+    [
+      "a refused connection",
+      "/refused.Svc/Call",
+      200,
+      "application/grpc",
+      "14",
+      "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+      true,
+      0,
+      "IGW_ERR_UPSTREAM_CONNECT",
+    ],
+    [
+      "no endpoint",
+      "/unresolved.Svc/Call",
+      200,
+      "application/grpc",
+      "14",
+      "no healthy upstream",
+      true,
+      0,
+      "IGW_ERR_NO_HEALTHY_UPSTREAM",
+    ],
+    [
+      "the route's timeout",
+      "/timeout.Svc/Slow",
+      200,
+      "application/grpc",
+      "14",
+      "upstream request timeout",
+      true,
+      0,
+      "IGW_ERR_UPSTREAM_TIMEOUT",
+    ],
+  ];
+  for (const [name, path, ...want] of localReplies) {
+    it(`answers ${name} to a gRPC client as a trailers-only response`, async () => {
+      const a = await grpcCall(session, path);
+      assert.deepEqual([...summary(a), a.headers["x-igw-error-code"]], want);
+    });
+  }
+
+  it("applies the route's response headers to a gRPC local reply, and logs it as status 200", async () => {
+    const a = await grpcCall(session, "/abort.Http/Logged");
+    assert.deepEqual([a.headers["x-route"], a.headers["server"]], ["abort", "istio-envoy"]);
+    // Lines are written in batches, at most 100 ms after the first.
+    const until = Date.now() + 2000;
+    let line: Record<string, unknown> | undefined;
+    while (
+      (line = access.find((l) => l["path"] === "/abort.Http/Logged")) === undefined &&
+      Date.now() < until
+    )
+      await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual([line?.["response_code"], line?.["response_flags"]], [200, "FI"]);
+  });
+
+  it("answers a gRPC client over TLS (ALPN h2) the same way", async () => {
+    const tlsSession = http2.connect(`https://grpc.example.com:${tlsPort}`, {
+      host: "127.0.0.1",
+      servername: "grpc.example.com",
+      ca: pki.ca.cert,
+    });
+    tlsSession.on("error", () => {});
+    try {
+      const a = await grpcCall(tlsSession, "/unknown.Svc/Call");
+      assert.deepEqual(summary(a), [200, "application/grpc", "12", undefined, true, 0]);
+    } finally {
+      tlsSession.close();
+    }
+  });
+
+  it("answers an HTTP/1.1 gRPC request with content-length 0, as Envoy's HTTP/1.1 codec", async () => {
+    const r = await curl([
+      "-H",
+      "content-type: application/grpc",
+      "--data-binary",
+      "x",
+      `http://127.0.0.1:${port}/unknown.Svc/Call`,
+    ]);
+    assert.deepEqual(
+      [r.status, r.headers["content-type"], r.headers["grpc-status"], r.headers["content-length"], r.body],
+      [200, "application/grpc", "12", "0", ""],
+    );
+  });
+
+  // Envoy's fault filter answers 200 with the gRPC status aside; only gRPC requests get it.
+  it("answers a grpcStatus abort to a request that is not gRPC as a plain 200", async () => {
+    const r = await curl([`http://127.0.0.1:${port}/abort.Grpc/Call`]);
+    assert.deepEqual(
+      [r.status, r.headers["content-type"], r.headers["grpc-status"], r.body],
+      [200, "text/plain", undefined, "fault filter abort"],
+    );
+  });
+
+  it("does not take gRPC-Web for gRPC", async () => {
+    const r = await curl([
+      "-H",
+      "content-type: application/grpc-web",
+      `http://127.0.0.1:${port}/unknown.Svc/Call`,
+    ]);
+    assert.deepEqual([r.status, r.headers["grpc-status"]], [404, undefined]);
+  });
+
+  it("passes an upstream's trailers-only answer on as one header block that ends the stream", async () => {
+    const a = await grpcCall(session, "/helloworld.Greeter/Unavailable");
+    assert.deepEqual(summary(a), [200, "application/grpc", "14", "busy", true, 0]);
+  });
+});
