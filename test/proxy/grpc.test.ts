@@ -384,4 +384,41 @@ spec:
     const a = await grpcCall(session, "/helloworld.Greeter/Unavailable");
     assert.deepEqual(summary(a), [200, "application/grpc", "14", "busy", true, 0]);
   });
+
+  it("retries on the grpc-status of the response headers (retryOn unavailable)", async () => {
+    const flaky = await grpcCall(session, "/retry.Svc/Flaky");
+    assert.deepEqual(
+      [flaky.headers[":status"], flaky.trailers?.["grpc-status"], greeter.hits.get("/retry.Svc/Flaky")],
+      [200, "0", 3],
+    );
+    const down = await grpcCall(session, "/retry.Svc/Unavailable");
+    assert.deepEqual(
+      [down.headers["grpc-status"], down.trailersOnly, greeter.hits.get("/retry.Svc/Unavailable")],
+      ["14", true, 4],
+    );
+  });
+
+  it("times a call out at its grpc-timeout when the route has no timeout", async () => {
+    const start = performance.now();
+    const a = await grpcCall(session, "/helloworld.Greeter/Slow", { "grpc-timeout": "200m" });
+    const took = performance.now() - start;
+    assert.deepEqual(summary(a), [200, "application/grpc", "14", "upstream request timeout", true, 0]);
+    assert.ok(took >= 190 && took < 1500, `took ${took} ms`);
+  });
+
+  it("sends the deadline upstream in grpc-timeout, within the route's timeout", async () => {
+    const within = await grpcCall(session, "/timeout.Svc/Call", { "grpc-timeout": "100S" });
+    const shorter = await grpcCall(session, "/timeout.Svc/Call", { "grpc-timeout": "150000u" });
+    const none = await grpcCall(session, "/helloworld.Greeter/Call");
+    const own = await grpcCall(session, "/helloworld.Greeter/Call", { "grpc-timeout": "5S" });
+    assert.deepEqual(
+      [within, shorter, none, own].map((a) => [a.headers["x-grpc-timeout"], a.headers["x-expected-timeout"]]),
+      [
+        ["300m", "300"],
+        ["150m", "150"],
+        ["undefined", "undefined"],
+        ["5000m", "5000"],
+      ],
+    );
+  });
 });

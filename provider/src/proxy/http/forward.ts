@@ -24,6 +24,7 @@ import {
 import type { HeaderMap } from "../router/header-operations";
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, isRetriable, retryBackoffMs } from "../router/retry-policy";
+import { toGrpcTimeout } from "../router/grpc-timeout";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
@@ -58,6 +59,11 @@ export interface ForwardTarget {
   readonly timeoutMs: number | undefined;
   /** The route's retry policy. */
   readonly retry: RetryPolicy | undefined;
+  /**
+   * The request is gRPC: each attempt's `grpc-timeout` says what is left of the timeout, and a
+   * retry policy's gRPC conditions read the `grpc-status` of the response headers.
+   */
+  readonly grpc: boolean;
 }
 
 export class Forward {
@@ -87,7 +93,8 @@ export class Forward {
     private readonly host: ForwardHost,
     /** The exchange being forwarded. */
     readonly x: Exchange,
-    private readonly target: ForwardTarget,
+    /** Where and how the request goes. */
+    readonly target: ForwardTarget,
   ) {
     this.body = target.body;
     this.retry = target.retry;
@@ -158,7 +165,10 @@ export class Forward {
       this.retry?.perTryTimeoutMs,
       performance.now() - this.attemptStart,
     );
-    if (expected !== undefined) headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
+    if (expected !== undefined) {
+      headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
+      if (this.target.grpc) headers["grpc-timeout"] = toGrpcTimeout(expected);
+    }
     return headers;
   }
 
@@ -306,7 +316,8 @@ export class Forward {
       if (tryTimer !== undefined) clearTimeout(tryTimer);
       if (this.finished || retired) return;
       const status = Number(headers[":status"] ?? 502);
-      if (this.canRetry({ kind: "response", status })) {
+      const grpcStatus = this.target.grpc ? grpcStatusOf(headers["grpc-status"]) : undefined;
+      if (this.canRetry({ kind: "response", status, grpcStatus })) {
         retired = true;
         stream.close(http2Constants.NGHTTP2_CANCEL);
         this.scheduleRetry();
@@ -410,7 +421,8 @@ class H1Attempt implements Http1Handler {
       this.abortRequest!(new Error("finished"));
       return false;
     }
-    if (forward.canRetry({ kind: "response", status: statusCode })) {
+    const grpcStatus = forward.target.grpc ? grpcStatusOf(rawHeaderOf(rawHeaders, "grpc-status")) : undefined;
+    if (forward.canRetry({ kind: "response", status: statusCode, grpcStatus })) {
       this.clearTimer();
       // The abort surfaces as this attempt's error, which must not count as another failure.
       this.aborted = true;
@@ -472,6 +484,21 @@ class H1Attempt implements Http1Handler {
 }
 
 const http2Constants = http2.constants;
+
+/**
+ * A `grpc-status` header's code, as Envoy's `Grpc::Common::getGrpcStatus` reads it for retries:
+ * undefined when absent; -1 (no condition names it) when not a number.
+ */
+function grpcStatusOf(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === "string" && /^[0-9]{1,9}$/.test(value) ? Number(value) : -1;
+}
+
+/** The first value of `name` (lower case) among raw header pairs, as the HTTP/1.1 parser gives them. */
+function rawHeaderOf(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1];
+  return undefined;
+}
 
 /** A retry was started for a body that was not kept: {@link Forward.canRetry} rules it out. */
 const BODY_NOT_KEPT = new ProxyError("IGW_ERR_INTERNAL", "request body not kept for another attempt");

@@ -38,6 +38,7 @@ import { splitPathAndQuery } from "../router/request";
 import { hostOfAuthority } from "../router/virtual-host";
 import type { RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, toRetryPolicy } from "../router/retry-policy";
+import { grpcRequestTimeoutMs, toGrpcTimeout } from "../router/grpc-timeout";
 import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
 import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
@@ -525,8 +526,16 @@ export class HttpConnectionManager implements ForwardHost {
         x.routeReq.query === "" ? x.routeReq.path : `${x.routeReq.path}?${x.routeReq.query}`;
     }
     headers["x-envoy-attempt-count"] = "1";
-    const expected = expectedTimeoutMs(action.timeoutMs, retry?.perTryTimeoutMs, 0);
-    if (expected !== undefined) headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
+    // A gRPC request's deadline is its own `grpc-timeout`, within the route's (see grpc-timeout.ts).
+    const grpc = isGrpcContentType(x.routeReq.headers["content-type"]);
+    const timeoutMs = grpc
+      ? grpcRequestTimeoutMs(action.timeoutMs, headers["grpc-timeout"])
+      : action.timeoutMs;
+    const expected = expectedTimeoutMs(timeoutMs, retry?.perTryTimeoutMs, 0);
+    if (expected !== undefined) {
+      headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
+      if (grpc) headers["grpc-timeout"] = toGrpcTimeout(expected);
+    }
     let body: ReplayableBody | undefined;
     if (requestHasBody(x.req, x.h2)) {
       // Kept only when a retry or a mirror may send it again: other bodies just stream.
@@ -544,8 +553,9 @@ export class HttpConnectionManager implements ForwardHost {
       h2:
         cluster.config.upstreamProtocol === "HTTP/2" ||
         (x.h2 && (cluster.config.useClientProtocol === true || isGrpc(x))),
-      timeoutMs: action.timeoutMs,
+      timeoutMs,
       retry,
+      grpc,
     }).start();
   }
 
