@@ -6,9 +6,8 @@ import { analyzeResources } from "../istio/analyze";
 import { loadDocuments } from "../istio/load";
 import type { LoadError, LoadedObject } from "../istio/load";
 import type { Resource } from "../istio/model";
-import { inputCodes, isCheckedKind, validateObject } from "../istio/validate";
+import { isCheckedKind, objectKey, redefinedIssue, validateObject } from "../istio/validate";
 import type { Issue, ResourceRef } from "../istio/validate/issue";
-import { Reporter } from "../istio/validate/issue";
 import type { InputText } from "./inputs";
 
 /** What to check. */
@@ -80,7 +79,7 @@ export function checkInputs(inputs: readonly InputText[], options: CheckOptions)
     const resources = [...latest.values()].flatMap((c) => (c.resource === undefined ? [] : [c.resource]));
     const origins = new Map([...latest.entries()].map(([key, c]) => [key, c.object]));
     for (const issue of analyzeResources(resources, { strict: options.strict })) {
-      const object = origins.get(refKey(issue.resource));
+      const object = origins.get(objectKey(issue.resource));
       report.findings.push(object === undefined ? { issue } : place(object, issue));
     }
   }
@@ -114,21 +113,15 @@ function reportDuplicates(
 ): Map<string, Checked> {
   const latest = new Map<string, Checked>();
   for (const c of checked) {
-    const key = refKey(c.ref);
+    const key = objectKey(c.ref);
     const earlier = latest.get(key);
     if (earlier !== undefined) {
-      const reporter = new Reporter(earlier.ref, inputCodes);
       const at = `${c.object.source}:${c.object.position.line}`;
-      reporter.report("IGW0101", "metadata.name", `defined again at ${at}; the later definition is used`);
-      report.findings.push(...reporter.issues.map((i) => place(earlier.object, i)));
+      report.findings.push(place(earlier.object, redefinedIssue(earlier.ref, at)));
     }
     latest.set(key, c);
   }
   return latest;
-}
-
-function refKey(ref: ResourceRef): string {
-  return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
 function kindOf(object: unknown): string {

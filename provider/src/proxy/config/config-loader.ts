@@ -18,7 +18,13 @@ import type { LoadedObject } from "../../istio/load";
 import type { Resource, ServiceEntry, VirtualService } from "../../istio/model";
 import { buildProxyConfig } from "../../istio/translate/build-proxy-config";
 import type { ProxyConfig } from "../../istio/translate/proxy-config";
-import { formatIssueLine, inputCodes, isCheckedKind, Reporter, validateObject } from "../../istio/validate";
+import {
+  formatIssueLine,
+  isCheckedKind,
+  objectKey,
+  redefinedIssue,
+  validateObject,
+} from "../../istio/validate";
 import type { Issue, ResourceRef } from "../../istio/validate";
 import { destinationServices } from "../kubernetes/destination-services";
 import { buildEndpointEntries } from "../kubernetes/endpoint-entries";
@@ -84,20 +90,12 @@ export async function loadProxyConfig(
         if (issue.severity === "error") errors++;
       }
       if (v.resource === undefined) continue;
-      const key = `${v.ref.kind}/${v.ref.namespace}/${v.ref.name}`;
+      const key = objectKey(v.ref);
       const earlier = latest.get(key);
       if (earlier !== undefined) {
-        const reporter = new Reporter(earlier.ref, inputCodes);
-        const again = `${o.source}:${o.position.line}`;
-        reporter.report(
-          "IGW0101",
-          "metadata.name",
-          `defined again at ${again}; the later definition is used`,
-        );
-        for (const issue of reporter.issues) {
-          const at = earlier.loaded.locate(issue.path) ?? earlier.loaded.position;
-          messages.push(formatIssueLine(issue, `${earlier.loaded.source}:${at.line}`));
-        }
+        const issue = redefinedIssue(earlier.ref, `${o.source}:${o.position.line}`);
+        const at = earlier.loaded.locate(issue.path) ?? earlier.loaded.position;
+        messages.push(formatIssueLine(issue, `${earlier.loaded.source}:${at.line}`));
       }
       latest.set(key, { ref: v.ref, resource: v.resource, loaded: o });
     }

@@ -24,14 +24,13 @@ import {
 import type { HeaderMap } from "../router/header-operations";
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, isRetriable, retryBackoffMs } from "../router/retry-policy";
-import { toGrpcTimeout } from "../router/grpc-timeout";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
 import { hostOfAuthority } from "../router/virtual-host";
 import type { Exchange } from "./exchange";
 import type { Http1Response } from "../http1/downstream-response";
-import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw } from "./headers";
+import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw, setAttemptHeaders } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
 import { appendSetCookie, requestHash } from "./request-hash";
 
@@ -159,16 +158,10 @@ export class Forward {
    * `x-envoy-expected-rq-timeout-ms` no longer than what is left of the route's timeout.
    */
   private retryHeaders(): HeaderMap {
-    const headers: HeaderMap = { ...this.target.headers, "x-envoy-attempt-count": String(this.attempt) };
-    const expected = expectedTimeoutMs(
-      this.target.timeoutMs,
-      this.retry?.perTryTimeoutMs,
-      performance.now() - this.attemptStart,
-    );
-    if (expected !== undefined) {
-      headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
-      if (this.target.grpc) headers["grpc-timeout"] = toGrpcTimeout(expected);
-    }
+    const headers: HeaderMap = { ...this.target.headers };
+    const elapsed = performance.now() - this.attemptStart;
+    const expected = expectedTimeoutMs(this.target.timeoutMs, this.retry?.perTryTimeoutMs, elapsed);
+    setAttemptHeaders(headers, this.attempt, expected, this.target.grpc);
     return headers;
   }
 

@@ -18,6 +18,7 @@
  * the rest of the routing decision (about 5 µs against 0.3 µs per request, measured).
  */
 import type { HeaderMap } from "../router/header-operations";
+import { toGrpcTimeout } from "../router/grpc-timeout";
 import { headerOf, setHeader } from "../router/header-map";
 import type { RequestHeaders } from "../router/request";
 import { requestId } from "./request-id";
@@ -70,6 +71,23 @@ function isEnvoyEdgeRemoved(name: string): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * What Envoy's router writes on each attempt it sends upstream (Istio leaves its Envoy headers
+ * on): `x-envoy-attempt-count`, and when a timeout applies `x-envoy-expected-rq-timeout-ms`
+ * (`expectedMs`), which a gRPC request also gets as its `grpc-timeout`.
+ */
+export function setAttemptHeaders(
+  headers: HeaderMap,
+  attempt: number,
+  expectedMs: number | undefined,
+  grpc: boolean,
+): void {
+  headers["x-envoy-attempt-count"] = String(attempt);
+  if (expectedMs === undefined) return;
+  headers["x-envoy-expected-rq-timeout-ms"] = String(expectedMs);
+  if (grpc) headers["grpc-timeout"] = toGrpcTimeout(expectedMs);
 }
 
 /** The extra headers a `Connection` header names (`Connection: close, x-foo` names `x-foo`), or undefined. */

@@ -38,7 +38,7 @@ import { splitPathAndQuery } from "../router/request";
 import { hostOfAuthority } from "../router/virtual-host";
 import type { RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, toRetryPolicy } from "../router/retry-policy";
-import { grpcRequestTimeoutMs, toGrpcTimeout } from "../router/grpc-timeout";
+import { grpcRequestTimeoutMs } from "../router/grpc-timeout";
 import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
 import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
@@ -49,7 +49,7 @@ import type { DownstreamRequest, DownstreamResponse } from "./exchange";
 import { Exchange } from "./exchange";
 import { Forward } from "./forward";
 import type { ForwardHost } from "./forward";
-import { upstreamRequestHeaders } from "./headers";
+import { setAttemptHeaders, upstreamRequestHeaders } from "./headers";
 import { appendSetCookie, requestHash } from "./request-hash";
 import { serializeResponseHead } from "./response-head";
 import { UpgradeTunnel } from "./upgrade-tunnel";
@@ -323,9 +323,7 @@ export class HttpConnectionManager implements ForwardHost {
       if (rewritesPath(route)) {
         headers["x-envoy-original-path"] = query === "" ? routeReq.path : `${routeReq.path}?${query}`;
       }
-      headers["x-envoy-attempt-count"] = "1";
-      const expected = expectedTimeoutMs(action.timeoutMs, undefined, 0);
-      if (expected !== undefined) headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
+      setAttemptHeaders(headers, 1, expectedTimeoutMs(action.timeoutMs, undefined, 0), false);
       // Connections by the upstream authority when the cluster's TLS has no `sni` (Envoy's auto_sni).
       const conn = ep.tls === undefined ? ep : ep.forAuthority(hostOfAuthority(headers["host"]));
       let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
@@ -525,17 +523,12 @@ export class HttpConnectionManager implements ForwardHost {
       headers["x-envoy-original-path"] =
         x.routeReq.query === "" ? x.routeReq.path : `${x.routeReq.path}?${x.routeReq.query}`;
     }
-    headers["x-envoy-attempt-count"] = "1";
     // A gRPC request's deadline is its own `grpc-timeout`, within the route's (see grpc-timeout.ts).
     const grpc = isGrpcContentType(x.routeReq.headers["content-type"]);
     const timeoutMs = grpc
       ? grpcRequestTimeoutMs(action.timeoutMs, headers["grpc-timeout"])
       : action.timeoutMs;
-    const expected = expectedTimeoutMs(timeoutMs, retry?.perTryTimeoutMs, 0);
-    if (expected !== undefined) {
-      headers["x-envoy-expected-rq-timeout-ms"] = String(expected);
-      if (grpc) headers["grpc-timeout"] = toGrpcTimeout(expected);
-    }
+    setAttemptHeaders(headers, 1, expectedTimeoutMs(timeoutMs, retry?.perTryTimeoutMs, 0), grpc);
     let body: ReplayableBody | undefined;
     if (requestHasBody(x.req, x.h2)) {
       // Kept only when a retry or a mirror may send it again: other bodies just stream.
@@ -804,6 +797,11 @@ function endWithHead(x: Exchange, status: number, headers: HeaderMap): void {
   (res as Http1Response).end();
 }
 
+/**
+ * Whether the request's content type is of the gRPC family, gRPC-Web included: such a request from
+ * an HTTP/2 client goes upstream over HTTP/2. What Envoy treats as gRPC proper (deadlines, local
+ * replies) is {@link isGrpcContentType}'s narrower test.
+ */
 function isGrpc(x: Exchange): boolean {
   return String(x.req.headers["content-type"] ?? "").startsWith("application/grpc");
 }
