@@ -113,7 +113,7 @@ export async function buildUpstreamTls(
     ...(context.sni === undefined ? {} : { servername: context.sni }),
     rejectUnauthorized: !context.insecureSkipVerify,
     // Envoy verifies names only when told which (subjectAltNames, or auto_san_validation per
-    // request: upstreamTlsForAuthority); otherwise the chain alone, whatever the SNI.
+    // request: autoSniOptions); otherwise the chain alone, whatever the SNI.
     checkServerIdentity: () => undefined,
   };
   if (context.caCertificates !== undefined)
@@ -149,25 +149,39 @@ async function readPem(source: DataSource, where: string, what: string): Promise
   }
 }
 
+/** An upstream authority's host without the brackets of an IPv6 literal, and whether it is an IP. */
+function authorityName(authorityHost: string): { host: string; ip: boolean } {
+  const bracketed = authorityHost.startsWith("[") && authorityHost.endsWith("]");
+  const host = bracketed ? authorityHost.slice(1, -1) : authorityHost;
+  return { host, ip: net.isIP(host) !== 0 };
+}
+
 /**
- * The TLS options of one HTTP request to a cluster without a DestinationRule `sni`, as Envoy's
- * `auto_sni` and `auto_san_validation` make them from the request's upstream authority: the SNI
- * is its host (none for an IP address), and with `autoSanValidation` the certificate must name
- * that host. `key` tells connections of different names apart; undefined when `context` has `sni`
- * (the cluster's options serve every request).
+ * What tells apart the connections of HTTP requests to a cluster without a DestinationRule `sni`,
+ * as Envoy's `auto_sni` and `auto_san_validation` key them on the request's upstream authority:
+ * the SNI it gives (none for an IP address) and, with `autoSanValidation`, the name the
+ * certificate must have. Undefined when `context` has `sni`: the cluster's options serve every
+ * request.
  */
-export function upstreamTlsForAuthority(
+export function autoSniKey(context: UpstreamTlsContext, authorityHost: string): string | undefined {
+  if (context.sni !== undefined) return undefined;
+  const { host, ip } = authorityName(authorityHost);
+  return `${ip ? "" : host}|${context.autoSanValidation ? host : ""}`;
+}
+
+/**
+ * The TLS options of the connections for one {@link autoSniKey}: the SNI is the authority's host
+ * (none for an IP address), and with `autoSanValidation` the certificate must name that host.
+ */
+export function autoSniOptions(
   base: tls.ConnectionOptions,
   context: UpstreamTlsContext,
   authorityHost: string,
-): { options: tls.ConnectionOptions; key: string } | undefined {
-  if (context.sni !== undefined) return undefined;
-  const bracketed = authorityHost.startsWith("[") && authorityHost.endsWith("]");
-  const host = bracketed ? authorityHost.slice(1, -1) : authorityHost;
-  const ip = net.isIP(host) !== 0;
+): tls.ConnectionOptions {
+  const { host, ip } = authorityName(authorityHost);
   const options: tls.ConnectionOptions = { ...base };
   if (!ip && host !== "") options.servername = host;
   if (context.autoSanValidation)
     options.checkServerIdentity = (_name, cert) => tls.checkServerIdentity(host, cert);
-  return { options, key: `${ip ? "" : host}|${context.autoSanValidation ? host : ""}` };
+  return options;
 }

@@ -14,7 +14,7 @@ import type {
   UpstreamTlsContext,
 } from "../../istio/translate/proxy-config";
 import type { HttpStats, MetricsDestination, ProxyMetrics, TcpStats } from "../observability/metrics";
-import { buildUpstreamTls, upstreamTlsForAuthority } from "../tls/secure-context";
+import { autoSniKey, autoSniOptions, buildUpstreamTls } from "../tls/secure-context";
 import { CircuitBreaker } from "./circuit-breaker";
 import { carriedState } from "./cluster-state";
 import type { EndpointResolver } from "./endpoint-resolver";
@@ -160,17 +160,17 @@ export class UpstreamPools {
         h2,
         forAuthority(authorityHost) {
           if (variants === undefined || tlsOptions === undefined || tlsContext === undefined) return ep;
-          const auto = upstreamTlsForAuthority(tlsOptions, tlsContext, authorityHost);
-          if (auto === undefined) return ep;
-          let variant = variants.get(auto.key);
+          const key = autoSniKey(tlsContext, authorityHost);
+          if (key === undefined) return ep;
+          let variant = variants.get(key);
           if (variant === undefined) {
             if (variants.size >= MAX_AUTHORITY_VARIANTS) {
               const [oldestKey, oldest] = variants.entries().next().value!;
               variants.delete(oldestKey);
               oldest.retire();
             }
-            variant = make(auto.options, undefined);
-            variants.set(auto.key, variant);
+            variant = make(autoSniOptions(tlsOptions, tlsContext, authorityHost), undefined);
+            variants.set(key, variant);
           }
           return variant;
         },
