@@ -143,12 +143,7 @@ export class Forward {
     this.attempt++;
     this.current = undefined;
     if (this.attempt > 1) this.headers = this.retryHeaders();
-    // Connections by the upstream authority when the cluster's TLS has no `sni` (Envoy's auto_sni).
-    const authority = this.headers["host"];
-    const conn =
-      ep.tls === undefined
-        ? ep
-        : ep.forAuthority(hostOfAuthority(typeof authority === "string" ? authority : ""));
+    const conn = endpointForAuthority(ep, this.headers["host"]);
     if (this.target.h2) this.sendH2(conn);
     else this.sendH1(conn);
   }
@@ -477,6 +472,19 @@ class H1Attempt implements Http1Handler {
 }
 
 const http2Constants = http2.constants;
+
+/**
+ * The endpoint as a request with upstream `authority` reaches it: over TLS without a
+ * DestinationRule `sni`, the connections of the authority's host (Envoy's auto_sni, see
+ * {@link UpstreamEndpoint.forAuthority}); otherwise the endpoint itself.
+ */
+export function endpointForAuthority(
+  ep: UpstreamEndpoint,
+  authority: string | readonly string[] | undefined,
+): UpstreamEndpoint {
+  if (ep.tls === undefined) return ep;
+  return ep.forAuthority(hostOfAuthority(typeof authority === "string" ? authority : ""));
+}
 
 /**
  * A `grpc-status` header's code, as Envoy's `Grpc::Common::getGrpcStatus` reads it for retries:

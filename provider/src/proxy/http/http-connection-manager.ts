@@ -35,7 +35,6 @@ import { redirectLocation } from "../router/redirect";
 import type { ForwardAction } from "../../istio/translate/proxy-config";
 import type { RouteRequest } from "../router/request";
 import { splitPathAndQuery } from "../router/request";
-import { hostOfAuthority } from "../router/virtual-host";
 import type { RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, toRetryPolicy } from "../router/retry-policy";
 import { grpcRequestTimeoutMs } from "../router/grpc-timeout";
@@ -47,7 +46,7 @@ import type { ConnectionState } from "./connection-state";
 import { connectionStateOf } from "./connection-state";
 import type { DownstreamRequest, DownstreamResponse } from "./exchange";
 import { Exchange } from "./exchange";
-import { Forward } from "./forward";
+import { endpointForAuthority, Forward } from "./forward";
 import type { ForwardHost } from "./forward";
 import { setAttemptHeaders, upstreamRequestHeaders } from "./headers";
 import { appendSetCookie, requestHash } from "./request-hash";
@@ -324,8 +323,7 @@ export class HttpConnectionManager implements ForwardHost {
         headers["x-envoy-original-path"] = query === "" ? routeReq.path : `${routeReq.path}?${query}`;
       }
       setAttemptHeaders(headers, 1, expectedTimeoutMs(action.timeoutMs, undefined, 0), false);
-      // Connections by the upstream authority when the cluster's TLS has no `sni` (Envoy's auto_sni).
-      const conn = ep.tls === undefined ? ep : ep.forAuthority(hostOfAuthority(headers["host"]));
+      const conn = endpointForAuthority(ep, headers["host"]);
       let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
       for (const k in headers) {
         const v = headers[k]!;
@@ -582,7 +580,7 @@ export class HttpConnectionManager implements ForwardHost {
     const outlier = cluster.outlier;
     const shadowHost = shadowAuthority(authority);
     sendShadowRequest(
-      ep.tls === undefined ? ep : ep.forAuthority(hostOfAuthority(shadowHost)),
+      endpointForAuthority(ep, shadowHost),
       cluster.config.upstreamProtocol,
       x.routeReq.method,
       path,
