@@ -218,6 +218,8 @@ spec:
     route: [{destination: {host: unresolved.invalid, port: {number: 50051}}}]
   - match: [{uri: {prefix: /helloworld.}}]
     route: [{destination: {host: greeter}}]
+  - match: [{uri: {prefix: /metrics.Svc/}}]
+    route: [{destination: {host: greeter}}]
 `,
     );
     proxy = await startFileProxy(
@@ -420,5 +422,60 @@ spec:
         ["5000m", "5000"],
       ],
     );
+  });
+
+  it("counts each call under the grpc_response_status its answer carried, as Istio's stats do", async () => {
+    const series: Record<string, string[]> = {
+      ok: ['request_protocol="grpc"', 'destination_service_name="greeter"', 'grpc_response_status="0"'],
+      unavailable: [
+        'request_protocol="grpc"',
+        'destination_service_name="greeter"',
+        'grpc_response_status="14"',
+      ],
+      noRoute: [
+        'request_protocol="grpc"',
+        'destination_service="unknown"',
+        'response_code="200"',
+        'response_flags="NR"',
+        'grpc_response_status="12"',
+      ],
+      grpcWeb: ['request_protocol="http"', 'destination_service_name="greeter"', 'grpc_response_status=""'],
+    };
+    const counts = async (): Promise<Record<string, number>> => {
+      const lines = (await proxy.metrics.registry.metrics())
+        .split("\n")
+        .filter((l) => l.startsWith("istio_requests_total{"));
+      const out: Record<string, number> = {};
+      for (const [name, labels] of Object.entries(series)) {
+        out[name] = lines
+          .filter((l) => labels.every((label) => l.includes(label)))
+          .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+      }
+      return out;
+    };
+    const before = await counts();
+    await grpcCall(session, "/metrics.Svc/Call");
+    await grpcCall(session, "/metrics.Svc/Unavailable");
+    await grpcCall(session, "/unknown.Svc/Metrics");
+    await grpcCall(session, "/metrics.Svc/Call", { "content-type": "application/grpc-web" });
+    // gRPC over HTTP/1.1 counts as gRPC too: Istio goes by the content type alone.
+    const h1 = await curl([
+      "-H",
+      "content-type: application/grpc",
+      "--data-binary",
+      "x",
+      `http://127.0.0.1:${port}/metrics.Svc/Call`,
+    ]);
+    assert.equal(h1.status, 200);
+    const want = { ok: 2, unavailable: 1, noRoute: 1, grpcWeb: 1 };
+    const until = Date.now() + 2000;
+    let delta: Record<string, number> = {};
+    do {
+      const now = await counts();
+      delta = Object.fromEntries(Object.keys(series).map((k) => [k, now[k]! - before[k]!]));
+      if (JSON.stringify(delta) === JSON.stringify(want)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    } while (Date.now() < until);
+    assert.deepEqual(delta, want);
   });
 });

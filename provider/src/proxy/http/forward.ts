@@ -29,6 +29,7 @@ import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manag
 import type { Http1Handler } from "../upstream/http1-pool";
 import { hostOfAuthority } from "../router/virtual-host";
 import type { Exchange } from "./exchange";
+import { grpcStatusOf } from "./grpc-status";
 import type { Http1Response } from "../http1/downstream-response";
 import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw, setAttemptHeaders } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
@@ -329,6 +330,8 @@ export class Forward {
       // HTTP/1.1 carries trailers only in a chunked body.
       if (this.committed && !this.finished && !retired && (x.h2 || res.chunkedEncoding)) {
         res.addTrailers(trailers as http.OutgoingHttpHeaders);
+        const grpcStatus = trailers["grpc-status"];
+        if (typeof grpcStatus === "string") x.grpcStatus = grpcStatus;
       }
     });
     stream.on("data", (chunk: Buffer) => {
@@ -448,6 +451,7 @@ class H1Attempt implements Http1Handler {
         trailers[name] = trailers[name] === undefined ? value : `${trailers[name]}, ${value}`;
       }
       res.addTrailers(trailers);
+      if (trailers["grpc-status"] !== undefined) forward.x.grpcStatus = trailers["grpc-status"];
     }
     res.end();
   }
@@ -484,15 +488,6 @@ export function endpointForAuthority(
 ): UpstreamEndpoint {
   if (ep.tls === undefined) return ep;
   return ep.forAuthority(hostOfAuthority(typeof authority === "string" ? authority : ""));
-}
-
-/**
- * A `grpc-status` header's code, as Envoy's `Grpc::Common::getGrpcStatus` reads it for retries:
- * undefined when absent; -1 (no condition names it) when not a number.
- */
-function grpcStatusOf(value: string | string[] | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === "string" && /^[0-9]{1,9}$/.test(value) ? Number(value) : -1;
 }
 
 /** The first value of `name` (lower case) among raw header pairs, as the HTTP/1.1 parser gives them. */

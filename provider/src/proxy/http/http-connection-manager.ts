@@ -56,6 +56,7 @@ import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
 import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-reply";
+import { grpcResponseStatus } from "./grpc-status";
 import { Http1Request } from "../http1/downstream-request";
 import { Http1Response } from "../http1/downstream-response";
 
@@ -618,6 +619,7 @@ export class HttpConnectionManager implements ForwardHost {
   writeHead(x: Exchange, status: number, headers: HeaderMap, endStream = false): void {
     const out = this.responseHeaders(x, status, headers);
     x.status = status;
+    if (out["grpc-status"] !== undefined) x.grpcStatus = firstValue(out["grpc-status"]);
     if (endStream) return endWithHead(x, status, out);
     // The HTTP/2 compatibility response has the same writing methods.
     (x.res as Http1Response).writeHead(status, out);
@@ -666,6 +668,7 @@ export class HttpConnectionManager implements ForwardHost {
         !x.h2,
       );
       x.status = 200;
+      x.grpcStatus = firstValue(out["grpc-status"]);
       return endWithHead(x, 200, out);
     }
     this.writeHead(x, status, headers);
@@ -701,7 +704,8 @@ export class HttpConnectionManager implements ForwardHost {
   /** Counts an exchange in the cluster's metrics and writes its access-log line. */
   private record(x: Exchange, duration: number): void {
     const cluster = x.cluster;
-    const grpc = x.h2 && isGrpc(x);
+    // Istio's stats filter counts a request as gRPC by its content type alone, on either protocol.
+    const grpc = isGrpcContentType(x.routeReq.headers["content-type"]);
     const stats: HttpStats =
       cluster === undefined
         ? grpc
@@ -712,7 +716,14 @@ export class HttpConnectionManager implements ForwardHost {
           : x.h2
             ? cluster.http2Stats
             : cluster.httpStats;
-    stats.record(x.status, x.flags, duration, x.bytesReceived, x.bytesSent);
+    stats.record(
+      x.status,
+      x.flags,
+      grpc ? grpcResponseStatus(x.grpcStatus, x.status) : "",
+      duration,
+      x.bytesReceived,
+      x.bytesSent,
+    );
     const accessLog = this.ctx.accessLog;
     if (!accessLog.active) return;
     const req = x.req;
@@ -793,6 +804,11 @@ function endWithHead(x: Exchange, status: number, headers: HeaderMap): void {
   }
   (res as Http1Response).writeHead(status, headers);
   (res as Http1Response).end();
+}
+
+/** A header's value, the first of several. */
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return typeof value === "object" ? value[0] : value;
 }
 
 /**

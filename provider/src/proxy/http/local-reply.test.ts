@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  grpcLocalReplyHeaders,
-  httpToGrpcStatus,
-  isGrpcContentType,
-  percentEncodeGrpcMessage,
-} from "./local-reply";
+import { grpcLocalReplyHeaders, isGrpcContentType, percentEncodeGrpcMessage } from "./local-reply";
 
 test("gRPC content types are Envoy's: application/grpc and application/grpc+codec, not gRPC-Web", () => {
   const cases: [string | undefined, boolean][] = [
@@ -21,14 +16,6 @@ test("gRPC content types are Envoy's: application/grpc and application/grpc+code
   assert.deepEqual(
     cases.map(([ct]) => isGrpcContentType(ct)),
     cases.map(([, grpc]) => grpc),
-  );
-});
-
-test("HTTP statuses map to gRPC statuses as Envoy's httpToGrpcStatus maps them", () => {
-  const statuses = [200, 400, 401, 403, 404, 408, 429, 500, 502, 503, 504];
-  assert.deepEqual(
-    statuses.map((s) => httpToGrpcStatus(s)),
-    [2, 13, 16, 7, 12, 2, 14, 2, 14, 14, 14],
   );
 });
 

@@ -4,6 +4,7 @@
  */
 import type { ProxyError } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
+import { httpToGrpcStatus } from "./grpc-status";
 
 /** Envoy's body texts for the failures it answers, so clients and scripts see familiar words. */
 const BODY: Partial<Record<ProxyError["code"], string>> = {
@@ -46,31 +47,6 @@ export function errorReply(err: ProxyError): { status: number; headers: HeaderMa
 export function isGrpcContentType(contentType: string | readonly string[] | undefined): boolean {
   if (typeof contentType !== "string" || !contentType.startsWith("application/grpc")) return false;
   return contentType.length === 16 || contentType.charCodeAt(16) === 43; // "+"
-}
-
-/**
- * The gRPC status of an HTTP status, as Envoy's `Grpc::Utility::httpToGrpcStatus` maps it (after
- * gRPC's http-grpc-status-mapping.md): 400 INTERNAL, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED,
- * 404 UNIMPLEMENTED, 429 and 502 to 504 UNAVAILABLE, anything else UNKNOWN (200 included).
- */
-export function httpToGrpcStatus(status: number): number {
-  switch (status) {
-    case 400:
-      return 13;
-    case 401:
-      return 16;
-    case 403:
-      return 7;
-    case 404:
-      return 12;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return 14;
-    default:
-      return 2;
-  }
 }
 
 /**

@@ -71,6 +71,8 @@ export interface HttpStats {
   record(
     responseCode: number,
     responseFlags: string,
+    /** The `grpc_response_status` label: empty for a request that is not gRPC. */
+    grpcResponseStatus: string,
     durationMs: number,
     requestBytes: number,
     responseBytes: number,
@@ -233,16 +235,15 @@ export class ProxyMetrics {
     }
     // Keyed by the status code alone in the common case (no response flags): a small-integer key.
     const bySeries = new Map<string | number, Series>();
-    const grpc = protocol === "grpc";
     return {
-      record: (code, flags, durationMs, reqBytes, resBytes) => {
-        const key = flags === "-" ? code : `${code}|${flags}`;
+      record: (code, flags, grpcStatus, durationMs, reqBytes, resBytes) => {
+        const key = flags === "-" && grpcStatus === "" ? code : `${code}|${flags}|${grpcStatus}`;
         let c = bySeries.get(key);
         if (c === undefined) {
           const labels = {
             ...this.base(destination, protocol, flags),
             response_code: String(code),
-            grpc_response_status: grpc ? "0" : "",
+            grpc_response_status: grpcStatus,
           };
           c = {
             requests: this.requests.with(labels),
