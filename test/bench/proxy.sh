@@ -8,11 +8,14 @@
 # per request to a file; the Node anchors log nothing, as the issue measured them. The gateways
 # under test run on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
 #
-# All gateways run at once, each on its own ports, and the load figures are taken in rounds that
-# visit every gateway in turn; each figure is the median of its rounds. While one gateway is
+# All gateways run at once, each on its own ports, and the load figures are taken in rounds; a
+# round takes one figure (HTTP, then HTTPS, then handshakes) from every gateway in turn, nginx
+# first, before the next figure. Each figure is the median of its rounds. While one gateway is
 # measured the others are stopped (SIGSTOP), so that no idle gateway's background work shares its
 # core. On a shared machine whose speed drifts, that compares the gateways under the same
-# conditions instead of at different moments.
+# conditions instead of at different moments; and since the speed also drifts between rounds, a
+# target's ratio to nginx is judged round by round too: the proxy's figure over nginx's of the same
+# round, taken seconds before it, and the median of those ratios (report.mjs prints both readings).
 #
 # The Node anchors' npm packages (fastify, @fastify/http-proxy, http-proxy, at the versions pinned
 # below) are not project dependencies: the first run installs them with npm into
@@ -20,7 +23,7 @@
 # reuse that directory while it holds those versions.
 #
 # Usage: test/bench/proxy.sh      (as root when nginx, haproxy, caddy or wrk must be installed)
-# Settings (environment): BENCH_ROUNDS=3, BENCH_DURATION=5 BENCH_WARMUP=2 (seconds per measurement
+# Settings (environment): BENCH_ROUNDS=5, BENCH_DURATION=4 BENCH_WARMUP=2 (seconds per measurement
 #   and warm-up), BENCH_CONNECTIONS=64, BENCH_HANDSHAKE_CONNECTIONS=16, BENCH_IDLE_CONNECTIONS=1000,
 #   BENCH_WORKERS=2 (the extra unpinned `--workers N` row; 0 skips it), BENCH_BARE=1 (the
 #   reference row of a bare node:http + undici proxy, as in the issue; 0 skips it), BENCH_CADDY=1
@@ -30,8 +33,8 @@
 #   BENCH_KEEP=1 keeps the temporary directory (logs, wrk outputs) for reading.
 set -euo pipefail
 
-ROUNDS=${BENCH_ROUNDS:-3}
-DURATION=${BENCH_DURATION:-5}
+ROUNDS=${BENCH_ROUNDS:-5}
+DURATION=${BENCH_DURATION:-4}
 WARMUP=${BENCH_WARMUP:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 HANDSHAKE_CONNECTIONS=${BENCH_HANDSHAKE_CONNECTIONS:-16}
@@ -361,29 +364,33 @@ thaw() {
   for pgid in "${MEASURED_PGIDS[@]}"; do kill -CONT -- "-$pgid" 2>/dev/null || true; done
 }
 
-# load NAME PGID ROUND: the three load figures of one gateway in one round, the others frozen.
-load() {
-  local name=$1 pgid=$2 round=$3 n rps p50 p99 bad cpu http_url https_url
+# measure NAME PGID ROUND KIND: one load figure (http, https or handshake) of one gateway in one
+# round, the others frozen.
+measure() {
+  local name=$1 pgid=$2 round=$3 kind=$4 n rps p50 p99 bad cpu
   freeze_others "$pgid"
   n=$(number_of "$name")
-  http_url="http://127.0.0.1:$(http_port "$n")/api/bench"
-  https_url="https://127.0.0.1:$(https_port "$n")/api/bench"
-  read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" http "$http_url" "$CONNECTIONS")"
-  record "$name" http_rps "$rps"
-  record "$name" http_cpu "$cpu"
-  record "$name" http_p50 "$p50"
-  record "$name" http_p99 "$p99"
-  say "round $round, $name: HTTP keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
-  read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" https "$https_url" "$CONNECTIONS")"
-  record "$name" https_rps "$rps"
-  record "$name" https_cpu "$cpu"
-  record "$name" https_p50 "$p50"
-  record "$name" https_p99 "$p99"
-  say "round $round, $name: HTTPS keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
-  read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" handshake "$https_url" "$HANDSHAKE_CONNECTIONS" -H "Connection: close")"
-  record "$name" handshake_rps "$rps"
-  record "$name" handshake_cpu "$cpu"
-  say "round $round, $name: new TLS handshakes $rps/s, $cpu us CPU per handshake, $bad bad answers or socket errors"
+  case $kind in
+    http)
+      read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" http "http://127.0.0.1:$(http_port "$n")/api/bench" "$CONNECTIONS")"
+      say "round $round, $name: HTTP keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
+      ;;
+    https)
+      read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" https "https://127.0.0.1:$(https_port "$n")/api/bench" "$CONNECTIONS")"
+      say "round $round, $name: HTTPS keep-alive $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
+      ;;
+    handshake)
+      read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" handshake "https://127.0.0.1:$(https_port "$n")/api/bench" \
+        "$HANDSHAKE_CONNECTIONS" -H "Connection: close")"
+      say "round $round, $name: new TLS handshakes $rps/s, $cpu us CPU per handshake, $bad bad answers or socket errors"
+      ;;
+  esac
+  record "$name" "${kind}_rps" "$rps"
+  record "$name" "${kind}_cpu" "$cpu"
+  if [[ $kind != handshake ]]; then
+    record "$name" "${kind}_p50" "$p50"
+    record "$name" "${kind}_p99" "$p99"
+  fi
   thaw
 }
 
@@ -402,8 +409,12 @@ for i in "${!NAMES[@]}"; do
 done
 sleep 1
 for i in "${!MEASURED[@]}"; do memory "${MEASURED[$i]}" "${MEASURED_PGIDS[$i]}"; done
+# A round takes one figure from every gateway, nginx first, then the next figure: the runs a ratio
+# to nginx compares are taken one after the other, seconds apart.
 for round in $(seq 1 "$ROUNDS"); do
-  for i in "${!MEASURED[@]}"; do load "${MEASURED[$i]}" "${MEASURED_PGIDS[$i]}" "$round"; done
+  for kind in http https handshake; do
+    for i in "${!MEASURED[@]}"; do measure "${MEASURED[$i]}" "${MEASURED_PGIDS[$i]}" "$round" "$kind"; done
+  done
 done
 for name in "${MEASURED[@]}"; do
   if [[ $name == istio-gateway* ]]; then
