@@ -478,4 +478,53 @@ spec:
     } while (Date.now() < until);
     assert.deepEqual(delta, want);
   });
+
+  it("counts the gRPC messages each way in istio_request_messages_total and istio_response_messages_total", async () => {
+    const total = async (name: string): Promise<number> =>
+      (await proxy.metrics.registry.metrics())
+        .split("\n")
+        .filter((l) => l.startsWith(`${name}{`) && l.includes('destination_service_name="greeter"'))
+        .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+    const before = [
+      await total("istio_request_messages_total"),
+      await total("istio_response_messages_total"),
+    ];
+    // Three messages, the second cut in two writes; the greeter echoes the body, so three come back.
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/metrics.Svc/Stream",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    const second = grpcFrame(Buffer.from("second message"));
+    stream.write(grpcFrame(Buffer.from("first")));
+    stream.write(second.subarray(0, 3));
+    stream.write(second.subarray(3));
+    stream.end(grpcFrame(Buffer.alloc(0)));
+    await once(stream, "close");
+    assert.equal(Buffer.concat(chunks).length, 10 + 19 + 5);
+    const until = Date.now() + 2000;
+    let after: number[] = [];
+    do {
+      after = [await total("istio_request_messages_total"), await total("istio_response_messages_total")];
+      if (after[0]! - before[0]! === 3 && after[1]! - before[1]! === 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+    } while (Date.now() < until);
+    assert.deepEqual([after[0]! - before[0]!, after[1]! - before[1]!], [3, 3]);
+    // Istio reports them with the peers' labels only, not a request's own.
+    const line = (await proxy.metrics.registry.metrics())
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("istio_request_messages_total{") && l.includes('destination_service_name="greeter"'),
+      );
+    assert.ok(line !== undefined);
+    assert.ok(
+      line.includes('reporter="source"') && line.includes('destination_service_namespace="istio-system"'),
+      line,
+    );
+    assert.ok(!/request_protocol|response_code|response_flags|grpc_response_status/.test(line), line);
+  });
 });

@@ -2,6 +2,7 @@
  * One downstream request and what happened to it: the routing and forwarding steps fill it in, and
  * the access log and the metrics read it when the response is over.
  */
+import type { GrpcMessageCounter } from "./grpc-messages";
 import type http2 from "node:http2";
 import type { Http1Request } from "../http1/downstream-request";
 import type { Http1Response } from "../http1/downstream-response";
@@ -64,6 +65,10 @@ export class Exchange {
   corsHeaders: readonly (readonly [string, string])[] | undefined;
   /** Told once when the downstream response closes, before the exchange is logged. */
   closeListener: { downstreamClosed(): void } | undefined;
+  /** Counts the gRPC messages of the request body, for a gRPC request that was forwarded. */
+  requestMessages: GrpcMessageCounter | undefined;
+  /** Counts the gRPC messages of the response body, likewise. */
+  responseMessages: GrpcMessageCounter | undefined;
   /** True once the exchange is over and logged. */
   done = false;
 

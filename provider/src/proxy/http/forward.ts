@@ -337,6 +337,7 @@ export class Forward {
     stream.on("data", (chunk: Buffer) => {
       if (!this.committed || this.finished || retired) return;
       x.bytesSent += chunk.length;
+      x.responseMessages?.observe(chunk);
       if (!res.write(chunk)) {
         stream.pause();
         res.once("drain", () => stream.resume());
@@ -430,6 +431,7 @@ class H1Attempt implements Http1Handler {
     const forward = this.forward;
     if (!forward.committed || forward.finished) return true;
     forward.x.bytesSent += chunk.length;
+    forward.x.responseMessages?.observe(chunk);
     if (this.res.write(chunk)) return true;
     this.res.once("drain", this.resumeResponse!);
     return false;

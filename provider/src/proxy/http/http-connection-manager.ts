@@ -56,6 +56,7 @@ import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
 import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-reply";
+import { GrpcMessageCounter } from "./grpc-messages";
 import { grpcResponseStatus } from "./grpc-status";
 import { Http1Request } from "../http1/downstream-request";
 import { Http1Response } from "../http1/downstream-response";
@@ -528,6 +529,11 @@ export class HttpConnectionManager implements ForwardHost {
       ? grpcRequestTimeoutMs(action.timeoutMs, headers["grpc-timeout"])
       : action.timeoutMs;
     setAttemptHeaders(headers, 1, expectedTimeoutMs(timeoutMs, retry?.perTryTimeoutMs, 0), grpc);
+    if (grpc) {
+      const messages = cluster.grpcStats.messages();
+      x.requestMessages = new GrpcMessageCounter(messages.request);
+      x.responseMessages = new GrpcMessageCounter(messages.response);
+    }
     let body: ReplayableBody | undefined;
     if (requestHasBody(x.req, x.h2)) {
       // Kept only when a retry or a mirror may send it again: other bodies just stream.

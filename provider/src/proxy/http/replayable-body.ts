@@ -28,6 +28,8 @@ function ignore(): void {}
 export interface BodyObserver {
   /** Counts bytes read from the downstream (once each, whatever the attempts). */
   bytesReceived: number;
+  /** Counts the gRPC messages read from the downstream, likewise, when the request is gRPC. */
+  readonly requestMessages?: { observe(chunk: Buffer): void } | undefined;
 }
 
 /** The stream one attempt reads the body from. */
@@ -156,6 +158,7 @@ export class ReplayableBody {
 
   private onData(chunk: Buffer): void {
     this.observer.bytesReceived += chunk.length;
+    this.observer.requestMessages?.observe(chunk);
     this.chunks.push(chunk);
     const taps = this.taps;
     if (this.keeping || taps !== undefined) {

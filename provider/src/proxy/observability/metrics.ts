@@ -8,8 +8,11 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import type { CounterSeries, HistogramSeries } from "./metric-family";
 import { CounterFamily, HistogramFamily } from "./metric-family";
 
-/** Labels every HTTP and TCP metric carries, as Istio's telemetry names them. */
-const STANDARD_LABELS = [
+/**
+ * Who reported, and between which peers: the labels of every metric, and all those of the gRPC
+ * message counters, which Istio's stats filter reports before it adds a request's own.
+ */
+const PEER_LABELS = [
   "reporter",
   "source_workload",
   "source_workload_namespace",
@@ -30,6 +33,11 @@ const STANDARD_LABELS = [
   "destination_cluster",
   "destination_canonical_service",
   "destination_canonical_revision",
+] as const;
+
+/** Labels every HTTP and TCP metric carries, as Istio's telemetry names them. */
+const STANDARD_LABELS = [
+  ...PEER_LABELS,
   "request_protocol",
   "response_flags",
   "connection_security_policy",
@@ -77,6 +85,19 @@ export interface HttpStats {
     requestBytes: number,
     responseBytes: number,
   ): void;
+  /**
+   * The destination's gRPC message counters, made on first use: only gRPC streams count messages,
+   * and a destination no gRPC stream reached shows none.
+   */
+  messages(): GrpcMessageStats;
+}
+
+/** The gRPC message counters of one destination. */
+export interface GrpcMessageStats {
+  /** `istio_request_messages_total`: messages the clients sent. */
+  readonly request: CounterSeries;
+  /** `istio_response_messages_total`: messages sent back to the clients. */
+  readonly response: CounterSeries;
 }
 
 /** Per-destination TCP counters. */
@@ -111,6 +132,8 @@ export class ProxyMetrics {
   private readonly duration: HistogramFamily;
   private readonly requestBytes: HistogramFamily;
   private readonly responseBytes: HistogramFamily;
+  private readonly requestMessages: CounterFamily;
+  private readonly responseMessages: CounterFamily;
   private readonly tcpOpened: CounterFamily;
   private readonly tcpClosed: CounterFamily;
   private readonly tcpSent: CounterFamily;
@@ -138,6 +161,16 @@ export class ProxyMetrics {
     );
     this.requestBytes = histogram("istio_request_bytes", "Request body sizes in bytes", SIZE_BUCKETS);
     this.responseBytes = histogram("istio_response_bytes", "Response body sizes in bytes", SIZE_BUCKETS);
+    this.requestMessages = new CounterFamily(
+      "istio_request_messages_total",
+      "gRPC messages sent by clients",
+      PEER_LABELS,
+    ).registerWith(registry);
+    this.responseMessages = new CounterFamily(
+      "istio_response_messages_total",
+      "gRPC messages sent to clients",
+      PEER_LABELS,
+    ).registerWith(registry);
     const tcp = (name: string, help: string) =>
       new CounterFamily(name, help, STANDARD_LABELS).registerWith(registry);
     this.tcpOpened = tcp("istio_tcp_connections_opened_total", "TCP connections opened");
@@ -235,7 +268,18 @@ export class ProxyMetrics {
     }
     // Keyed by the status code alone in the common case (no response flags): a small-integer key.
     const bySeries = new Map<string | number, Series>();
+    let messages: GrpcMessageStats | undefined;
     return {
+      messages: () => {
+        if (messages === undefined) {
+          const labels = this.base(destination, protocol, "-");
+          messages = {
+            request: this.requestMessages.with(labels),
+            response: this.responseMessages.with(labels),
+          };
+        }
+        return messages;
+      },
       record: (code, flags, grpcStatus, durationMs, reqBytes, resBytes) => {
         const key = flags === "-" && grpcStatus === "" ? code : `${code}|${flags}|${grpcStatus}`;
         let c = bySeries.get(key);
