@@ -2,7 +2,6 @@
  * One downstream request and what happened to it: the routing and forwarding steps fill it in, and
  * the access log and the metrics read it when the response is over.
  */
-import type { GrpcMessageCounter } from "./grpc-messages";
 import type http2 from "node:http2";
 import type { Http1Request } from "../http1/downstream-request";
 import type { Http1Response } from "../http1/downstream-response";
@@ -13,6 +12,7 @@ import type { RouteRequest } from "../router/request";
 import type { CompiledRoute, CompiledVirtualHost } from "../router/route-config";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import type { ConnectionState } from "./connection-state";
+import type { GrpcMessageCounter } from "./grpc-messages";
 
 /** A downstream request: HTTP/1.1 (the proxy's codec) or HTTP/2 (node:http2's compatibility API). */
 export type DownstreamRequest = Http1Request | http2.Http2ServerRequest;

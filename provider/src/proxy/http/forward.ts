@@ -101,12 +101,9 @@ export class Forward {
     this.headers = target.headers;
   }
 
-  /** Sends the first attempt and arms the route timeout. */
+  /** Sends the first attempt, and arms the route timeout for when the request has been sent. */
   start(): void {
-    const timeoutMs = this.target.timeoutMs;
-    if (timeoutMs !== undefined && timeoutMs > 0) {
-      this.routeTimer = setTimeout(() => this.fail(new UpstreamTimeoutError(), true), timeoutMs);
-    }
+    this.afterRequest(() => this.armRouteTimer());
     this.x.closeListener = this;
     const hashKey = this.target.cluster.config.consistentHash?.key;
     if (hashKey !== undefined) {
@@ -115,6 +112,23 @@ export class Forward {
       this.setCookie = h.setCookie;
     }
     this.send();
+  }
+
+  /**
+   * Runs `arm` once the downstream has sent the whole request: Envoy's route and per-try timeouts
+   * start there (its router's `onRequestComplete`), so they time the upstream's answer, not an
+   * upload, however long that takes. Without a body that is now.
+   */
+  private afterRequest(arm: () => void): void {
+    if (this.body === undefined) arm();
+    else this.body.whenEnded(arm);
+  }
+
+  /** Starts the route's timeout, once: answered 504 UT, with the attempt aborted, when it elapses. */
+  private armRouteTimer(): void {
+    const timeoutMs = this.target.timeoutMs;
+    if (this.finished || this.routeTimer !== undefined || timeoutMs === undefined || timeoutMs <= 0) return;
+    this.routeTimer = setTimeout(() => this.fail(new UpstreamTimeoutError(), true), timeoutMs);
   }
 
   /** The downstream response closed: stop whatever attempt is running. */
@@ -135,7 +149,13 @@ export class Forward {
       this.slot ??= new BreakerSlot(cluster.breaker, () => this.send());
       const admission = this.slot.admit(!this.target.h2);
       if (admission === "overflow") return this.fail(new UpstreamOverflowError(), true);
-      if (admission === "queued") return;
+      if (admission === "queued") {
+        // Envoy reads the body of a request waiting for a connection into its buffer, so the
+        // request ends, and its timeout starts, while it waits. Here the body is read only once an
+        // attempt starts: the wait is timed from now.
+        this.armRouteTimer();
+        return;
+      }
     }
     const ep = cluster.pick(this.hash);
     if (ep === undefined) return this.fail(new NoHealthyUpstreamError(), true);
@@ -213,15 +233,22 @@ export class Forward {
     this.host.replyError(this.x, err);
   }
 
-  /** Arms the per-try timeout of the retry policy, if it has one. */
-  perTryTimer(onTimeout: () => void): NodeJS.Timeout | undefined {
-    const ms = this.perTryTimeoutMs;
-    return ms === undefined ? undefined : setTimeout(onTimeout, ms);
-  }
-
-  /** The per-try timeout of the retry policy, in milliseconds, if it has one. */
-  get perTryTimeoutMs(): number | undefined {
-    return this.retry?.perTryTimeoutMs;
+  /**
+   * Arms the per-try timeout of the retry policy, if it has one, for an attempt starting now: it
+   * runs from now, or from the end of the request if that is still being sent. Returns what cancels it.
+   */
+  perTryTimer(onTimeout: () => void): (() => void) | undefined {
+    const ms = this.retry?.perTryTimeoutMs;
+    if (ms === undefined) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let cancelled = false;
+    this.afterRequest(() => {
+      if (!cancelled) timer = setTimeout(onTimeout, ms);
+    });
+    return () => {
+      cancelled = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }
 
   /**
@@ -287,7 +314,7 @@ export class Forward {
     // Set once this attempt was given up on for a retry: its late events change nothing.
     let retired = false;
     this.current = { abort: () => stream.close(http2Constants.NGHTTP2_CANCEL) };
-    const tryTimer = this.perTryTimer(() => {
+    const cancelTryTimer = this.perTryTimer(() => {
       retired = true;
       stream.close(http2Constants.NGHTTP2_CANCEL);
       this.attemptFailed(new UpstreamTimeoutError(), { kind: "per-try-timeout" });
@@ -302,7 +329,7 @@ export class Forward {
     }
     stream.on("response", (headers, flags) => {
       gotResponse = true;
-      if (tryTimer !== undefined) clearTimeout(tryTimer);
+      cancelTryTimer?.();
       if (this.finished || retired) return;
       const status = Number(headers[":status"] ?? 502);
       const grpcStatus = this.target.grpc ? grpcStatusOf(headers["grpc-status"]) : undefined;
@@ -349,7 +376,7 @@ export class Forward {
       res.end();
     });
     stream.on("error", (error) => {
-      if (tryTimer !== undefined) clearTimeout(tryTimer);
+      cancelTryTimer?.();
       if (this.finished || retired) return;
       if (this.committed) {
         this.done();
@@ -363,7 +390,7 @@ export class Forward {
       this.attemptFailed(err, attemptOutcomeOf(err));
     });
     stream.on("close", () => {
-      if (tryTimer !== undefined) clearTimeout(tryTimer);
+      cancelTryTimer?.();
       if (!this.finished && !retired && !gotResponse && !this.committed) {
         const refused = stream.rstCode === http2Constants.NGHTTP2_REFUSED_STREAM;
         const err = toProxyError(
@@ -386,7 +413,7 @@ export class Forward {
 class H1Attempt implements Http1Handler {
   private abortRequest: ((err: Error) => void) | undefined;
   private resumeResponse: (() => void) | undefined;
-  private tryTimer: NodeJS.Timeout | undefined;
+  private cancelTryTimer: (() => void) | undefined;
   private aborted = false;
 
   constructor(
@@ -403,8 +430,7 @@ class H1Attempt implements Http1Handler {
   onConnect(abort: (err: Error) => void): void {
     this.abortRequest = abort;
     if (this.aborted) return abort(new Error("aborted"));
-    const ms = this.forward.perTryTimeoutMs;
-    if (ms !== undefined) this.tryTimer = setTimeout(() => abort(new UpstreamTimeoutError()), ms);
+    this.cancelTryTimer = this.forward.perTryTimer(() => abort(new UpstreamTimeoutError()));
   }
 
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void): boolean {
@@ -473,7 +499,7 @@ class H1Attempt implements Http1Handler {
   }
 
   private clearTimer(): void {
-    if (this.tryTimer !== undefined) clearTimeout(this.tryTimer);
+    this.cancelTryTimer?.();
   }
 }
 

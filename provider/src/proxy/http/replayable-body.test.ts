@@ -162,3 +162,27 @@ test("the source waits while the attempt's stream is full (backpressure)", async
   assert.equal(source.isPaused(), false);
   reader.destroy();
 });
+
+test("whenEnded tells once the downstream sent the whole body: later, at once after it, never after a failure", async () => {
+  const told: string[] = [];
+  const source = new PassThrough();
+  const body = new ReplayableBody(source, { bytesReceived: 0 }, 0);
+  body.whenEnded(() => told.push("before open"));
+  const read = collect(body.open()!);
+  source.write("abc");
+  await tick();
+  assert.deepEqual(told, []);
+  source.end("def");
+  assert.equal(await read, "abcdef");
+  body.whenEnded(() => told.push("after the end"));
+  assert.deepEqual(told, ["before open", "after the end"]);
+
+  const failing = new PassThrough();
+  const failed = new ReplayableBody(failing, { bytesReceived: 0 }, 0);
+  failed.whenEnded(() => told.push("failed"));
+  const failedRead = collect(failed.open()!);
+  failing.destroy(new Error("client left"));
+  assert.equal(await failedRead, "error: client left");
+  failed.whenEnded(() => told.push("failed, asked later"));
+  assert.deepEqual(told, ["before open", "after the end"]);
+});

@@ -62,6 +62,8 @@ export class ReplayableBody {
   private keeping: boolean;
   private taps: Readable[] | undefined;
   private watchingClose = false;
+  /** Told once the downstream has sent the whole body ({@link whenEnded}). */
+  private endWaiters: (() => void)[] | undefined;
 
   constructor(
     private readonly source: Readable,
@@ -132,6 +134,16 @@ export class ReplayableBody {
     return tap;
   }
 
+  /**
+   * Calls `then` once the downstream has sent the whole body, as the attempts read it: at once if
+   * it has, never if it fails first.
+   */
+  whenEnded(then: () => void): void {
+    if (this.ended) return then();
+    if (this.failed !== undefined) return;
+    (this.endWaiters ??= []).push(then);
+  }
+
   /** Stops keeping the body once no new attempt will need it (the response was committed). */
   release(): void {
     this.stopKeeping();
@@ -188,11 +200,15 @@ export class ReplayableBody {
     const taps = this.taps;
     this.taps = undefined;
     if (taps !== undefined) for (const tap of taps) tap.push(null);
+    const waiters = this.endWaiters;
+    this.endWaiters = undefined;
+    if (waiters !== undefined) for (const then of waiters) then();
   }
 
   private onError(err: Error): void {
     if (this.failed !== undefined || this.ended) return;
     this.failed = err;
+    this.endWaiters = undefined;
     this.stopKeeping();
     this.abandonTaps(err);
     this.reader?.destroy(err);
