@@ -171,7 +171,7 @@ test("whenEnded tells once the downstream sent the whole body: later, at once af
   const read = collect(body.open()!);
   source.write("abc");
   await tick();
-  assert.deepEqual(told, []);
+  assert.equal(told.length, 0);
   source.end("def");
   assert.equal(await read, "abcdef");
   body.whenEnded(() => told.push("after the end"));
