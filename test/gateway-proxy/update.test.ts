@@ -327,6 +327,7 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
       serviceType: "ClusterIP",
       serviceAnnotations: { "example.com/team": "edge" },
       replicas: 3,
+      numTrustedProxies: 1,
       image: pulumi.output("registry.example.com/istio-gateway:0.1.0"),
       requests: { cpu: "250m", memory: "256Mi" },
       limits: { memory: "1Gi" },
@@ -343,6 +344,7 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
         serviceType: "ClusterIP",
         serviceAnnotations: { "example.com/team": "edge" },
         replicas: 3,
+        numTrustedProxies: 1,
         image: "registry.example.com/istio-gateway:0.1.0",
         bundle: undefined,
         requests: { cpu: "250m", memory: "256Mi" },
@@ -355,6 +357,8 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
     const container = deployment.spec.template.spec.containers[0];
     assert.equal(container.image, "registry.example.com/istio-gateway:0.1.0");
     assert.equal(container.command, undefined);
+    // The load balancer in front is trusted to tell the client and the scheme.
+    assert.deepEqual(container.args.slice(-4, -2), ["--num-trusted-proxies", "1"]);
     assert.deepEqual(deployment.spec.template.spec.volumes, [
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
     ]);
@@ -370,14 +374,20 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
 
   const invalid: [string, string, Record<string, unknown>, string][] = [
     [
-      "ports, serviceType and replicas",
+      "ports, serviceType, replicas and numTrustedProxies",
       "bad",
-      { ports: [{ number: 70000, name: "x", protocol: "HTTP" }], serviceType: "Ingress", replicas: -1 },
+      {
+        ports: [{ number: 70000, name: "x", protocol: "HTTP" }],
+        serviceType: "Ingress",
+        replicas: -1,
+        numTrustedProxies: 1.5,
+      },
       [
-        'GatewayProxy "bad" has 3 invalid properties:',
+        'GatewayProxy "bad" has 4 invalid properties:',
         "  ports[0].number: must be an integer from 1 to 65535 (got 70000)",
         '  serviceType: must be one of "LoadBalancer", "NodePort", "ClusterIP" (got "Ingress")',
         "  replicas: must be a non-negative integer (got -1)",
+        "  numTrustedProxies: must be an integer from 0 to 64 (got 1.5)",
       ].join("\n"),
     ],
     [

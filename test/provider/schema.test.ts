@@ -66,6 +66,7 @@ describe("sdk/schema.json", () => {
           "limits",
           "name",
           "namespace",
+          "numTrustedProxies",
           "ports",
           "replicas",
           "requests",

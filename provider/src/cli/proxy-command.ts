@@ -40,6 +40,8 @@ export interface ProxyFlags {
   acceptsPerEvent?: number;
   /** Drain deadline, seconds. */
   drainTimeout: number;
+  /** Proxies in front whose `x-forwarded-for` and `x-forwarded-proto` are trusted (default 0). */
+  numTrustedProxies?: number;
   /** Access log on stdout. */
   accessLog: boolean;
   /** Take the configuration from the Kubernetes API instead of files. */
@@ -160,6 +162,14 @@ export function registerProxyCommand(program: Command): void {
         .default(30)
         .argParser(parseCount(0, 3600)),
     )
+    .addOption(
+      new Option(
+        "--num-trusted-proxies <n>",
+        "proxies in front whose x-forwarded-for and x-forwarded-proto are trusted (Istio's gatewayTopology.numTrustedProxies)",
+      )
+        .default(0)
+        .argParser(parseCount(0, 64)),
+    )
     .option("--no-access-log", "do not write the JSON access log to stdout")
     .action(async (flags: ProxyFlags, command: Command) => {
       if ((flags.config.length === 0) === !flags.kubernetes) {
@@ -211,6 +221,7 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     // A worker's listening socket is the primary's, shared: it cannot be copied, and the workers
     // together accept one connection each per turn already.
     acceptsPerEvent: cluster.isWorker ? 1 : (flags.acceptsPerEvent ?? DEFAULT_ACCEPTS_PER_EVENT),
+    numTrustedProxies: flags.numTrustedProxies ?? 0,
     log,
   });
   if (cluster.isWorker) {

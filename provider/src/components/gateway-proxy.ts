@@ -64,6 +64,14 @@ export interface GatewayProxyArgs {
   /** Number of proxy pods. Default: 2 (the PodDisruptionBudget keeps one up during a drain). */
   replicas?: pulumi.Input<number>;
   /**
+   * Proxies in front of the gateway (a cloud load balancer, a CDN) whose `X-Forwarded-For` and
+   * `X-Forwarded-Proto` are trusted, as Istio's `gatewayTopology.numTrustedProxies`: the client is
+   * the N-th address from the right of the `X-Forwarded-For` a request arrives with, and the
+   * scheme the `X-Forwarded-Proto` it arrives with (so `httpsRedirect` lets through what the load
+   * balancer received over HTTPS). Default: 0, trust nothing a client sends.
+   */
+  numTrustedProxies?: pulumi.Input<number>;
+  /**
    * A custom image whose entry point is the `istio-gateway` command (provider/Dockerfile builds
    * one). When given, no ConfigMap is made. Default: the official Node.js image running the
    * proxy bundled from this package.
@@ -120,6 +128,7 @@ export class GatewayProxy extends pulumi.ComponentResource {
         serviceType: given.serviceType ?? "LoadBalancer",
         serviceAnnotations: given.serviceAnnotations ?? {},
         replicas: given.replicas ?? 2,
+        numTrustedProxies: given.numTrustedProxies ?? 0,
         image: given.image,
         requests: given.requests ?? DEFAULT_REQUESTS,
         limits: given.limits ?? DEFAULT_LIMITS,

@@ -55,6 +55,11 @@ export interface GatewayProxyOptions {
   readonly acceptsPerEvent?: number;
   /** Debounce of file changes, ms. Default 200. */
   readonly debounceMs?: number;
+  /**
+   * Proxies in front of the gateway whose `x-forwarded-for` and `x-forwarded-proto` are trusted:
+   * Istio's `gatewayTopology.numTrustedProxies` (see http/trusted-client.ts). Default 0.
+   */
+  readonly numTrustedProxies?: number;
 }
 
 /** The running proxy. */
@@ -92,6 +97,7 @@ export class GatewayProxy {
       requestStarted: () => this.inflight++,
       requestEnded: () => this.inflight--,
       hostname: hostname(),
+      numTrustedProxies: options.numTrustedProxies ?? 0,
     });
     this.listeners = new ListenerManager({
       current: () => this.snapshot,

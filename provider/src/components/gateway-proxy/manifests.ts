@@ -39,6 +39,8 @@ export interface ProxySettings {
   serviceAnnotations: Record<string, string>;
   /** Pods. */
   replicas: number;
+  /** Proxies in front whose forwarding headers are trusted (`--num-trusted-proxies`); 0 leaves it out. */
+  numTrustedProxies: number;
   /** A custom image whose entry point is `istio-gateway`; when absent, the Node.js image runs the bundle. */
   image?: string;
   /** Hex SHA-256 and Brotli-compressed base64 of the bundle; required when `image` is absent. */
@@ -122,6 +124,7 @@ export function proxyArgs(s: ProxySettings): string[] {
     "--drain-timeout",
     String(DRAIN_SECONDS),
   ];
+  if (s.numTrustedProxies > 0) args.push("--num-trusted-proxies", String(s.numTrustedProxies));
   for (const p of s.ports) args.push("--port", `${p.port}=${p.targetPort}`);
   return args;
 }

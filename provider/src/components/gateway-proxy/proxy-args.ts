@@ -27,6 +27,7 @@ export interface ResolvedProxyArgs {
   serviceType: string;
   serviceAnnotations: Record<string, string>;
   replicas: number;
+  numTrustedProxies: number;
   image?: string;
   requests: Record<string, string>;
   limits: Record<string, string>;
@@ -102,6 +103,10 @@ export function proxyArgProblems(args: Partial<ResolvedProxyArgs>): ArgProblem[]
   }
   if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 0)) {
     add("replicas", `must be a non-negative integer (got ${q(args.replicas)})`);
+  }
+  const trusted = args.numTrustedProxies;
+  if (trusted !== undefined && (!Number.isInteger(trusted) || trusted < 0 || trusted > 64)) {
+    add("numTrustedProxies", `must be an integer from 0 to 64 (got ${q(trusted)})`);
   }
   if (args.image !== undefined && (typeof args.image !== "string" || args.image.trim() === "")) {
     add("image", `must be an image reference (got ${q(args.image)})`);

@@ -65,6 +65,11 @@ export class Exchange {
   corsHeaders: readonly (readonly [string, string])[] | undefined;
   /** Told once when the downstream response closes, before the exchange is logged. */
   closeListener: { downstreamClosed(): void } | undefined;
+  /**
+   * The client's address as told by trusted proxies in front (`x-forwarded-for`, see
+   * trusted-client.ts); undefined when the connection's peer is the client.
+   */
+  forwardedClient: string | undefined;
   /** Counts the gRPC messages of the request body, for a gRPC request that was forwarded. */
   requestMessages: GrpcMessageCounter | undefined;
   /** Counts the gRPC messages of the response body, likewise. */

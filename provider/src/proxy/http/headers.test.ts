@@ -6,7 +6,7 @@ import {
   upstreamRequestHeaders,
 } from "./headers";
 
-const how = { clientIp: "10.0.0.7", scheme: "https", keepTeTrailers: true };
+const how = { clientIp: "10.0.0.7", externalAddress: "10.0.0.7", scheme: "https", keepTeTrailers: true };
 
 test("a request upstream loses hop-by-hop, Connection-named and pseudo-headers, and gains forwarding headers", () => {
   const out = upstreamRequestHeaders(
@@ -156,7 +156,7 @@ test("headers named like object properties are headers both ways, never the obje
   ]);
   const request = upstreamRequestHeaders(
     Object.defineProperty({ host: "a.test" }, "__proto__", { value: "p", enumerable: true }),
-    { clientIp: "10.0.0.1", scheme: "http", keepTeTrailers: false },
+    { clientIp: "10.0.0.1", externalAddress: "10.0.0.1", scheme: "http", keepTeTrailers: false },
   );
   assert.equal(Object.getPrototypeOf(request), Object.prototype);
   assert.deepEqual(

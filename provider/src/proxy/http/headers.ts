@@ -105,8 +105,13 @@ function namedByConnection(connection: string | readonly string[] | undefined): 
 
 /** How a request crosses the proxy. */
 export interface ForwardedRequest {
-  /** The client's address (the downstream socket's remote address). */
+  /** The address of the connection's peer (the downstream socket's remote address). */
   readonly clientIp: string;
+  /**
+   * The client's address as the gateway trusts it, for `x-envoy-external-address`: `clientIp`,
+   * unless trusted proxies in front told of another (trusted-client.ts).
+   */
+  readonly externalAddress: string;
   /** `http` or `https`: the scheme the request arrived with. */
   readonly scheme: string;
   /** Keep `te: trailers` (gRPC needs it end to end on HTTP/2). */
@@ -136,7 +141,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
     xff === undefined ? how.clientIp : `${typeof xff === "string" ? xff : xff.join(",")},${how.clientIp}`;
   out["x-forwarded-proto"] = how.scheme;
   out["x-request-id"] = requestId();
-  out["x-envoy-external-address"] = how.clientIp;
+  out["x-envoy-external-address"] = how.externalAddress;
   return out;
 }
 

@@ -58,6 +58,8 @@ import { sendShadowRequest } from "./shadow-request";
 import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-reply";
 import { GrpcMessageCounter } from "./grpc-messages";
 import { grpcResponseStatus } from "./grpc-status";
+import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
+import { socketAddress } from "../socket-address";
 import { Http1Request } from "../http1/downstream-request";
 import { Http1Response } from "../http1/downstream-response";
 
@@ -82,6 +84,11 @@ export interface HcmContext {
   requestEnded(): void;
   /** The proxy's host name, for `%HOSTNAME%`. */
   readonly hostname: string;
+  /**
+   * Proxies in front of the gateway whose `x-forwarded-for` and `x-forwarded-proto` are trusted
+   * (Istio's `gatewayTopology.numTrustedProxies`; 0: none, the connection's peer is the client).
+   */
+  readonly numTrustedProxies: number;
 }
 
 /** Retry policies parsed once per route action (configurations are frozen, so identity is a safe key). */
@@ -150,8 +157,13 @@ export class HttpConnectionManager implements ForwardHost {
     }
     const { chain, snapshot } = resolved;
     const h2 = req.httpVersionMajor === 2;
-    const scheme = chain.config.httpConnectionManager?.scheme ?? "http";
     const headers = req.headers;
+    const trusted = this.ctx.numTrustedProxies;
+    const scheme = trustedScheme(
+      headers["x-forwarded-proto"],
+      trusted,
+      chain.config.httpConnectionManager?.scheme ?? "http",
+    );
     const authority = (h2 ? (headers[":authority"] as string | undefined) : undefined) ?? headers.host ?? "";
     const target = req.url ?? "/";
     const { path: rawPath, query } = splitPathAndQuery(target);
@@ -166,6 +178,7 @@ export class HttpConnectionManager implements ForwardHost {
       port: chain.listener.config.port,
     };
     const x = new Exchange(req, res, state, chain, snapshot, routeReq, h2);
+    if (trusted > 0) x.forwardedClient = clientFromForwardedFor(headers["x-forwarded-for"], trusted);
     this.ctx.requestStarted();
     // A response closes once (`finish` ignores a second call anyway): `on` spares the wrapper
     // `once` makes for every request.
@@ -246,7 +259,12 @@ export class HttpConnectionManager implements ForwardHost {
     this.ctx.requestStarted();
     socket.once("close", () => this.ctx.requestEnded());
     const { chain, snapshot } = resolved;
-    const scheme = chain.config.httpConnectionManager?.scheme ?? "http";
+    const trusted = this.ctx.numTrustedProxies;
+    const scheme = trustedScheme(
+      req.headers["x-forwarded-proto"],
+      trusted,
+      chain.config.httpConnectionManager?.scheme ?? "http",
+    );
     const { path: rawPath, query } = splitPathAndQuery(req.url ?? "/");
     const path = normalizePath(rawPath);
     const routeReq: RouteRequest = {
@@ -268,6 +286,7 @@ export class HttpConnectionManager implements ForwardHost {
       routeReq,
       false,
     );
+    if (trusted > 0) x.forwardedClient = clientFromForwardedFor(req.headers["x-forwarded-for"], trusted);
     if (path === undefined) return this.upgradeFailed(x, socket, BAD_TARGET);
     const decision = routeRequest(chain.routes!, routeReq);
     if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
@@ -308,6 +327,7 @@ export class HttpConnectionManager implements ForwardHost {
       x.upstreamHost = ep.hostPort;
       x.forwardedHeaders = upstreamRequestHeaders(req.headers as RouteRequest["headers"], {
         clientIp: clientIp(x.state, req),
+        externalAddress: x.forwardedClient ?? clientIp(x.state, req),
         scheme,
         keepTeTrailers: false,
       });
@@ -496,6 +516,7 @@ export class HttpConnectionManager implements ForwardHost {
     // after the connection manager set x-forwarded-proto and the rest: a route can set those too.
     let headers = upstreamRequestHeaders(x.routeReq.headers, {
       clientIp: clientIp(x.state, x.req),
+      externalAddress: x.forwardedClient ?? clientIp(x.state, x.req),
       scheme: x.routeReq.scheme,
       keepTeTrailers: true,
     });
@@ -605,8 +626,9 @@ export class HttpConnectionManager implements ForwardHost {
   formatterContext(x: Exchange): FormatterContext {
     const s = x.state;
     return {
-      downstreamRemoteAddress: s?.remoteAddress,
-      downstreamRemotePort: s?.remotePort,
+      // Envoy's downstream remote address is the client trusted proxies told of, with port 0.
+      downstreamRemoteAddress: x.forwardedClient ?? s?.remoteAddress,
+      downstreamRemotePort: x.forwardedClient === undefined ? s?.remotePort : 0,
       downstreamLocalPort: s?.localPort,
       requestedServerName: s?.serverName,
       protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
@@ -749,7 +771,10 @@ export class HttpConnectionManager implements ForwardHost {
         duration: Math.round(duration),
         upstream_service_time: x.upstreamServiceTime,
         authority: x.routeReq.authority,
-        downstream_remote_address: state?.remoteSocketAddress ?? "",
+        downstream_remote_address:
+          x.forwardedClient === undefined
+            ? (state?.remoteSocketAddress ?? "")
+            : socketAddress(x.forwardedClient, 0),
         user_agent: req.headers["user-agent"],
         request_id: x.requestId ?? (req.headers["x-request-id"] as string | undefined),
         requested_server_name: state?.serverName,

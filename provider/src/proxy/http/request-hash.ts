@@ -33,7 +33,8 @@ export function requestHash(key: HashKey, x: Exchange): RequestHash {
       return value === undefined ? NO_HASH : { hash: hashString(value) };
     }
     case "source-ip": {
-      const ip = x.state?.remoteAddress ?? x.req.socket?.remoteAddress;
+      // The client trusted proxies told of, when they did: Envoy hashes its downstream remote address.
+      const ip = x.forwardedClient ?? x.state?.remoteAddress ?? x.req.socket?.remoteAddress;
       return ip === undefined ? NO_HASH : { hash: hashString(ip) };
     }
     case "cookie": {
