@@ -41,6 +41,14 @@ describe("client certificate pinning", () => {
       "spiffe://cluster.local/ns/default/sa/sleep",
       "client.test",
     ]);
+    assert.deepEqual(
+      [
+        subjectAltNamesOf(new X509Certificate(client.cert), "URI"),
+        subjectAltNamesOf(new X509Certificate(client.cert), "DNS"),
+        subjectAltNamesOf(new X509Certificate(client.cert), "IP Address"),
+      ],
+      [["spiffe://cluster.local/ns/default/sa/sleep"], ["client.test"], []],
+    );
   });
 
   const spki = spkiHash(new X509Certificate(client.cert));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
 import { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -60,6 +60,12 @@ describe("TLS on real sockets", () => {
   const client = pki.issue("client", ["URI:spiffe://cluster.local/ns/default/sa/client"], "client");
   const stranger = otherPki.issue("stranger", ["DNS:stranger.test"], "client");
   const wrongSan = pki.issue("wrong", ["DNS:wrong.test"], "client");
+  const described = pki.issue(
+    "client",
+    ["URI:spiffe://cluster.local/ns/default/sa/client", "DNS:client.example.com", "DNS:alt.example.com"],
+    "client",
+    "/C=US/O=Acme, Inc./CN=client",
+  );
 
   before(async () => {
     web = await startEchoBackend("web");
@@ -168,6 +174,45 @@ describe("TLS on real sockets", () => {
   it("MUTUAL: accepts a client certificate from the CA with an allowed SAN", async () => {
     const r = await https("mutual.test", ["--cert", client.certPath, "--key", client.keyPath]);
     assert.equal(r.status, 200);
+  });
+
+  it("MUTUAL: describes the client's certificate upstream in x-forwarded-client-cert, as Istio's SANITIZE_SET", async () => {
+    const r = await https("mutual.test", [
+      "--cert",
+      described.certPath,
+      "--key",
+      described.keyPath,
+      "-H",
+      "X-Forwarded-Client-Cert: By=spiffe://forged;Hash=00",
+    ]);
+    const xfcc = String(JSON.parse(r.body).headers["x-forwarded-client-cert"]);
+    const parts = xfcc.split(";");
+    const hash = createHash("sha256").update(new X509Certificate(described.cert).raw).digest("hex");
+    assert.deepEqual(
+      [parts[0], parts.slice(2)],
+      [
+        `Hash=${hash}`,
+        [
+          'Subject="CN=client,O=Acme\\, Inc.,C=US"',
+          "URI=spiffe://cluster.local/ns/default/sa/client",
+          "DNS=client.example.com",
+          "DNS=alt.example.com",
+        ],
+      ],
+    );
+    // The whole certificate, as the PEM the client holds, URL-encoded and quoted.
+    assert.match(
+      parts[1]!,
+      /^Cert="-----BEGIN%20CERTIFICATE-----%0A[^"]+%0A-----END%20CERTIFICATE-----%0A"$/,
+    );
+    assert.equal(decodeURIComponent(parts[1]!.slice(6, -1)), described.cert);
+  });
+
+  it("drops a client's own x-forwarded-client-cert where no client certificate was presented", async () => {
+    for (const host of ["simple.test", "pinned.test"]) {
+      const r = await https(host, ["-H", "X-Forwarded-Client-Cert: By=spiffe://forged;Hash=00"]);
+      assert.equal(JSON.parse(r.body).headers["x-forwarded-client-cert"], undefined, host);
+    }
   });
 
   const refused: [string, string[]][] = [

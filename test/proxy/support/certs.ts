@@ -53,15 +53,18 @@ export class TestPki {
     this.ca = { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8"), certPath, keyPath };
   }
 
-  /** Issues a certificate for `cn` with `sans` (`DNS:x`, `URI:spiffe://…`, `IP:127.0.0.1`). */
-  issue(cn: string, sans: string[], usage: "server" | "client" = "server"): Issued {
+  /**
+   * Issues a certificate for `cn` with `sans` (`DNS:x`, `URI:spiffe://…`, `IP:127.0.0.1`), its
+   * subject `/CN=<cn>` unless `subject` (openssl's `-subj` form) says otherwise.
+   */
+  issue(cn: string, sans: string[], usage: "server" | "client" = "server", subject = `/CN=${cn}`): Issued {
     const n = this.serial++;
     const keyPath = join(this.dir, `${n}.key`);
     const csrPath = join(this.dir, `${n}.csr`);
     const certPath = join(this.dir, `${n}.crt`);
     const extPath = join(this.dir, `${n}.ext`);
     this.openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", keyPath]);
-    this.openssl(["req", "-new", "-key", keyPath, "-subj", `/CN=${cn}`, "-out", csrPath]);
+    this.openssl(["req", "-new", "-key", keyPath, "-subj", subject, "-out", csrPath]);
     const lines = [
       "basicConstraints=CA:FALSE",
       `extendedKeyUsage=${usage === "server" ? "serverAuth" : "clientAuth"}`,

@@ -41,13 +41,16 @@ function isHopByHop(name: string): boolean {
 }
 
 /**
- * Whether `name` (lower case) is one of the `x-envoy-*` headers Envoy removes from an edge
- * request: `x-envoy-internal`, which only Envoy may set, and those of `cleanInternalHeaders`,
- * which would steer Envoys further on (retries, timeouts, tracing).
+ * Whether `name` (lower case) is one of the headers Envoy removes from an edge request at an Istio
+ * gateway: `x-envoy-internal`, which only Envoy may set, those of `cleanInternalHeaders`, which
+ * would steer Envoys further on (retries, timeouts, tracing), and `x-forwarded-client-cert`, which
+ * only the gateway may set (client-cert-header.ts).
  */
 function isEnvoyEdgeRemoved(name: string): boolean {
   // Most names are not x-envoy-* at all: look no further than their first letters.
-  if (name.length < 10 || name.charCodeAt(0) !== 120 || !name.startsWith("x-envoy-")) return false;
+  if (name.length < 10 || name.charCodeAt(0) !== 120) return false;
+  // Istio's SANITIZE_SET: a client's own client-certificate header never goes further.
+  if (!name.startsWith("x-envoy-")) return name === "x-forwarded-client-cert";
   switch (name) {
     case "x-envoy-internal":
     case "x-envoy-decorator-operation":
@@ -114,6 +117,8 @@ export interface ForwardedRequest {
   readonly externalAddress: string;
   /** `http` or `https`: the scheme the request arrived with. */
   readonly scheme: string;
+  /** The `x-forwarded-client-cert` describing the client's certificate, when it presented one. */
+  readonly clientCert?: string | undefined;
   /** Keep `te: trailers` (gRPC needs it end to end on HTTP/2). */
   readonly keepTeTrailers: boolean;
 }
@@ -142,6 +147,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
   out["x-forwarded-proto"] = how.scheme;
   out["x-request-id"] = requestId();
   out["x-envoy-external-address"] = how.externalAddress;
+  if (how.clientCert !== undefined) out["x-forwarded-client-cert"] = how.clientCert;
   return out;
 }
 

@@ -59,6 +59,7 @@ import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-re
 import { GrpcMessageCounter } from "./grpc-messages";
 import { grpcResponseStatus } from "./grpc-status";
 import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
+import { clientCertHeader } from "./client-cert-header";
 import { socketAddress } from "../socket-address";
 import { Http1Request } from "../http1/downstream-request";
 import { Http1Response } from "../http1/downstream-response";
@@ -135,6 +136,15 @@ export const SERVER_NAME = "istio-envoy";
  */
 function clientIp(state: ConnectionState | undefined, req: DownstreamRequest): string {
   return state?.remoteAddress ?? req.socket.remoteAddress ?? "";
+}
+
+/**
+ * The `x-forwarded-client-cert` of a connection whose client presented a certificate to a server
+ * that terminated its TLS (client-cert-header.ts); undefined otherwise.
+ */
+function tlsClientCert(state: ConnectionState | undefined): string | undefined {
+  const socket = state?.socket as (Socket & { encrypted?: boolean }) | undefined;
+  return socket?.encrypted === true ? clientCertHeader(socket) : undefined;
 }
 
 /** The error listener of requests and responses: their failures are handled by their close. */
@@ -328,6 +338,7 @@ export class HttpConnectionManager implements ForwardHost {
       x.forwardedHeaders = upstreamRequestHeaders(req.headers as RouteRequest["headers"], {
         clientIp: clientIp(x.state, req),
         externalAddress: x.forwardedClient ?? clientIp(x.state, req),
+        clientCert: tlsClientCert(x.state),
         scheme,
         keepTeTrailers: false,
       });
@@ -517,6 +528,7 @@ export class HttpConnectionManager implements ForwardHost {
     let headers = upstreamRequestHeaders(x.routeReq.headers, {
       clientIp: clientIp(x.state, x.req),
       externalAddress: x.forwardedClient ?? clientIp(x.state, x.req),
+      clientCert: tlsClientCert(x.state),
       scheme: x.routeReq.scheme,
       keepTeTrailers: true,
     });

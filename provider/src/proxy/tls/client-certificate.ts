@@ -25,19 +25,21 @@ export function hasPinning(policy: ClientCertificatePolicy): boolean {
   );
 }
 
-/** The subject alternative names of a certificate, without their type prefixes. */
-export function subjectAltNamesOf(cert: X509Certificate): string[] {
-  const text = cert.subjectAltName;
+/**
+ * The subject alternative names of a certificate, without their type prefixes; only those of
+ * `kind` (`DNS`, `URI`, `IP Address`, `email`) when given. Node lists them as
+ * `DNS:a.example.com, URI:spiffe://...`, a value with a comma in JSON quotes.
+ */
+export function subjectAltNamesOf(cert: X509Certificate | undefined, kind?: string): string[] {
+  const text = cert?.subjectAltName;
   if (text === undefined) return [];
-  return text
-    .split(/,\s*/)
-    .map((entry) => {
-      const colon = entry.indexOf(":");
-      let value = colon < 0 ? entry : entry.slice(colon + 1);
-      if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-      return value;
-    })
-    .filter((v) => v.length > 0);
+  const out: string[] = [];
+  for (const m of text.matchAll(/([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, *|$)/g)) {
+    if (kind !== undefined && m[1] !== kind) continue;
+    const value = m[2]!;
+    if (value.length > 0) out.push(value.startsWith('"') ? (JSON.parse(value) as string) : value);
+  }
+  return out;
 }
 
 /** Base64 SHA-256 of the certificate's SubjectPublicKeyInfo DER, as `verifyCertificateSpki` pins it. */
