@@ -169,11 +169,7 @@ export class HttpConnectionManager implements ForwardHost {
     const h2 = req.httpVersionMajor === 2;
     const headers = req.headers;
     const trusted = this.ctx.numTrustedProxies;
-    const scheme = trustedScheme(
-      headers["x-forwarded-proto"],
-      trusted,
-      chain.config.httpConnectionManager?.scheme ?? "http",
-    );
+    const scheme = trustedScheme(headers, trusted, chain.config.httpConnectionManager?.scheme ?? "http");
     const authority = (h2 ? (headers[":authority"] as string | undefined) : undefined) ?? headers.host ?? "";
     const target = req.url ?? "/";
     const { path: rawPath, query } = splitPathAndQuery(target);
@@ -270,11 +266,7 @@ export class HttpConnectionManager implements ForwardHost {
     socket.once("close", () => this.ctx.requestEnded());
     const { chain, snapshot } = resolved;
     const trusted = this.ctx.numTrustedProxies;
-    const scheme = trustedScheme(
-      req.headers["x-forwarded-proto"],
-      trusted,
-      chain.config.httpConnectionManager?.scheme ?? "http",
-    );
+    const scheme = trustedScheme(req.headers, trusted, chain.config.httpConnectionManager?.scheme ?? "http");
     const { path: rawPath, query } = splitPathAndQuery(req.url ?? "/");
     const path = normalizePath(rawPath);
     const routeReq: RouteRequest = {

@@ -26,11 +26,11 @@ test("the client is the N-th address from the right of x-forwarded-for, as Envoy
 test("the scheme is the x-forwarded-proto a trusted proxy set, else the listener's", () => {
   assert.deepEqual(
     [
-      trustedScheme("https", 1, "http"),
-      trustedScheme("https", 0, "http"),
-      trustedScheme(undefined, 1, "http"),
-      trustedScheme(["https", "http"], 1, "http"),
-      trustedScheme("", 1, "https"),
+      trustedScheme({ "x-forwarded-proto": "https" }, 1, "http"),
+      trustedScheme({ "x-forwarded-proto": "https" }, 0, "http"),
+      trustedScheme({}, 1, "http"),
+      trustedScheme({ "x-forwarded-proto": ["https", "http"] }, 1, "http"),
+      trustedScheme({ "x-forwarded-proto": "" }, 1, "https"),
     ],
     ["https", "http", "http", "https", "https"],
   );

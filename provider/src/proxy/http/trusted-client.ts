@@ -27,16 +27,17 @@ export function clientFromForwardedFor(
 }
 
 /**
- * The request's scheme: the `x-forwarded-proto` it arrived with when trusted proxies sit in front
- * and it has one (Envoy keeps it then, and its TLS requirement and redirects read it), else the
- * listener's.
+ * The request's scheme: the `x-forwarded-proto` among its `headers` when trusted proxies sit in
+ * front and it has one (Envoy keeps it then, and its TLS requirement and redirects read it), else
+ * the listener's. Without trusted proxies the headers are not looked at.
  */
 export function trustedScheme(
-  xfp: string | readonly string[] | undefined,
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
   numTrustedProxies: number,
   listenerScheme: string,
 ): string {
-  if (numTrustedProxies <= 0 || xfp === undefined) return listenerScheme;
-  const value = typeof xfp === "string" ? xfp : xfp[0];
+  if (numTrustedProxies <= 0) return listenerScheme;
+  const xfp = headers["x-forwarded-proto"];
+  const value = typeof xfp === "string" ? xfp : xfp?.[0];
   return value === undefined || value === "" ? listenerScheme : value;
 }
