@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
 import http2 from "node:http2";
-import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { listenOnLoopback } from "./support/backends";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,18 +43,7 @@ async function startUploadBackend(): Promise<{
       timers.add(t);
     });
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    seen,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const t of timers) clearTimeout(t);
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { ...(await listenOnLoopback(server, () => timers.forEach(clearTimeout))), seen };
 }
 
 /** What a client saw of one request: status, body, and milliseconds from its last body byte. */

@@ -33,6 +33,27 @@ export interface Echo {
   bodyLength: number;
 }
 
+/**
+ * Starts `server` on a free loopback port: its port, and what stops it (open connections first,
+ * so keep-alive clients do not hold the close up), running `beforeClose` (timers to clear) first.
+ */
+export async function listenOnLoopback(
+  server: http.Server,
+  beforeClose: () => void = () => {},
+): Promise<{ port: number; close(): Promise<void> }> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        beforeClose();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
 /** An HTTP/1.1 echo server named `name`. `/status/<n>` answers n; `/delay/<ms>` waits first. */
 export async function startEchoBackend(name: string): Promise<Backend> {
   const hits = { count: 0 };
@@ -64,17 +85,7 @@ export async function startEchoBackend(name: string): Promise<Backend> {
     });
   });
   server.keepAliveTimeout = 5000;
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    hits,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), hits };
 }
 
 /** Runs the server `create` makes, answering each socket with `<prefix>` and what it reads. */
