@@ -103,7 +103,8 @@ export class Forward {
 
   /** Sends the first attempt, and arms the route timeout for when the request has been sent. */
   start(): void {
-    this.afterRequest(() => this.armRouteTimer());
+    const timeoutMs = this.target.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs > 0) this.afterRequest(() => this.armRouteTimer());
     this.x.closeListener = this;
     const hashKey = this.target.cluster.config.consistentHash?.key;
     if (hashKey !== undefined) {
