@@ -48,6 +48,7 @@ import type { DownstreamRequest, DownstreamResponse } from "./exchange";
 import { Exchange } from "./exchange";
 import { endpointForAuthority, Forward } from "./forward";
 import type { ForwardHost } from "./forward";
+import type { ForwardedRequest } from "./headers";
 import { setAttemptHeaders, upstreamRequestHeaders } from "./headers";
 import { appendSetCookie, requestHash } from "./request-hash";
 import { serializeResponseHead } from "./response-head";
@@ -139,12 +140,19 @@ function clientIp(state: ConnectionState | undefined, req: DownstreamRequest): s
 }
 
 /**
- * The `x-forwarded-client-cert` of a connection whose client presented a certificate to a server
- * that terminated its TLS (client-cert-header.ts); undefined otherwise.
+ * The request's client as the upstream is told of it: the connection's peer (appended to
+ * `x-forwarded-for`), the client trusted proxies in front told of, else that peer
+ * (`x-envoy-external-address`), and the certificate it presented to a server that terminated its
+ * TLS (`x-forwarded-client-cert`, client-cert-header.ts).
  */
-function tlsClientCert(state: ConnectionState | undefined): string | undefined {
-  const socket = state?.socket as (Socket & { encrypted?: boolean }) | undefined;
-  return socket?.encrypted === true ? clientCertHeader(socket) : undefined;
+function clientOf(x: Exchange): Pick<ForwardedRequest, "clientIp" | "externalAddress" | "clientCert"> {
+  const peer = clientIp(x.state, x.req);
+  const socket = x.state?.socket as (Socket & { encrypted?: boolean }) | undefined;
+  return {
+    clientIp: peer,
+    externalAddress: x.forwardedClient ?? peer,
+    clientCert: socket?.encrypted === true ? clientCertHeader(socket) : undefined,
+  };
 }
 
 /** The error listener of requests and responses: their failures are handled by their close. */
@@ -328,9 +336,7 @@ export class HttpConnectionManager implements ForwardHost {
       }
       x.upstreamHost = ep.hostPort;
       x.forwardedHeaders = upstreamRequestHeaders(req.headers as RouteRequest["headers"], {
-        clientIp: clientIp(x.state, req),
-        externalAddress: x.forwardedClient ?? clientIp(x.state, req),
-        clientCert: tlsClientCert(x.state),
+        ...clientOf(x),
         scheme,
         keepTeTrailers: false,
       });
@@ -518,9 +524,7 @@ export class HttpConnectionManager implements ForwardHost {
     // The route's operations apply to the headers as forwarded, as Envoy's router applies them
     // after the connection manager set x-forwarded-proto and the rest: a route can set those too.
     let headers = upstreamRequestHeaders(x.routeReq.headers, {
-      clientIp: clientIp(x.state, x.req),
-      externalAddress: x.forwardedClient ?? clientIp(x.state, x.req),
-      clientCert: tlsClientCert(x.state),
+      ...clientOf(x),
       scheme: x.routeReq.scheme,
       keepTeTrailers: true,
     });
