@@ -30,6 +30,7 @@ export function bookinfoSettings(overrides: Partial<ProxySettings> = {}): ProxyS
     serviceAnnotations: {},
     replicas: 2,
     numTrustedProxies: 0,
+    forwardClientCertDetails: "SANITIZE_SET",
     bundle: { sha256: "ab".repeat(32), base64: Buffer.from("not a real bundle").toString("base64") },
     requests: { cpu: "100m", memory: "128Mi" },
     limits: { memory: "512Mi" },

@@ -328,6 +328,7 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
       serviceAnnotations: { "example.com/team": "edge" },
       replicas: 3,
       numTrustedProxies: 1,
+      forwardClientCertDetails: "APPEND_FORWARD",
       image: pulumi.output("registry.example.com/istio-gateway:0.1.0"),
       requests: { cpu: "250m", memory: "256Mi" },
       limits: { memory: "1Gi" },
@@ -345,6 +346,7 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
         serviceAnnotations: { "example.com/team": "edge" },
         replicas: 3,
         numTrustedProxies: 1,
+        forwardClientCertDetails: "APPEND_FORWARD",
         image: "registry.example.com/istio-gateway:0.1.0",
         bundle: undefined,
         requests: { cpu: "250m", memory: "256Mi" },
@@ -358,7 +360,12 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
     assert.equal(container.image, "registry.example.com/istio-gateway:0.1.0");
     assert.equal(container.command, undefined);
     // The load balancer in front is trusted to tell the client and the scheme.
-    assert.deepEqual(container.args.slice(-4, -2), ["--num-trusted-proxies", "1"]);
+    assert.deepEqual(container.args.slice(-6, -2), [
+      "--num-trusted-proxies",
+      "1",
+      "--forward-client-cert-details",
+      "APPEND_FORWARD",
+    ]);
     assert.deepEqual(deployment.spec.template.spec.volumes, [
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
     ]);
@@ -374,20 +381,22 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
 
   const invalid: [string, string, Record<string, unknown>, string][] = [
     [
-      "ports, serviceType, replicas and numTrustedProxies",
+      "ports, serviceType, replicas, numTrustedProxies and forwardClientCertDetails",
       "bad",
       {
         ports: [{ number: 70000, name: "x", protocol: "HTTP" }],
         serviceType: "Ingress",
         replicas: -1,
         numTrustedProxies: 1.5,
+        forwardClientCertDetails: "SANITISE",
       },
       [
-        'GatewayProxy "bad" has 4 invalid properties:',
+        'GatewayProxy "bad" has 5 invalid properties:',
         "  ports[0].number: must be an integer from 1 to 65535 (got 70000)",
         '  serviceType: must be one of "LoadBalancer", "NodePort", "ClusterIP" (got "Ingress")',
         "  replicas: must be a non-negative integer (got -1)",
         "  numTrustedProxies: must be an integer from 0 to 64 (got 1.5)",
+        '  forwardClientCertDetails: must be one of "SANITIZE", "FORWARD_ONLY", "APPEND_FORWARD", "SANITIZE_SET", "ALWAYS_FORWARD_ONLY" (got "SANITISE")',
       ].join("\n"),
     ],
     [

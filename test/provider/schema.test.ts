@@ -61,6 +61,7 @@ describe("sdk/schema.json", () => {
       "istio-gateway:index:GatewayProxy": {
         isComponent: true,
         inputs: [
+          "forwardClientCertDetails",
           "image",
           "labels",
           "limits",

@@ -57,6 +57,8 @@ describe("TLS on real sockets", () => {
   let echo: Backend;
   let proxy: GatewayProxy;
   let port: number;
+  /** The same gateway with forwardClientCertDetails APPEND_FORWARD. */
+  let appending: GatewayProxy;
   const client = pki.issue("client", ["URI:spiffe://cluster.local/ns/default/sa/client"], "client");
   const stranger = otherPki.issue("stranger", ["DNS:stranger.test"], "client");
   const wrongSan = pki.issue("wrong", ["DNS:wrong.test"], "client");
@@ -139,9 +141,18 @@ describe("TLS on real sockets", () => {
     });
     await proxy.start();
     port = proxy.boundPorts().get(443)!;
+    appending = new GatewayProxy({
+      load: async () => ({ config, messages: [] }),
+      watchPaths: [],
+      namespace: "istio-system",
+      log: () => {},
+      forwardClientCertDetails: "APPEND_FORWARD",
+    });
+    await appending.start();
   });
   after(async () => {
     await proxy.close();
+    await appending.close();
     await web.close();
     await echo.close();
     pki.dispose();
@@ -206,6 +217,28 @@ describe("TLS on real sockets", () => {
       /^Cert="-----BEGIN%20CERTIFICATE-----%0A[^"]+%0A-----END%20CERTIFICATE-----%0A"$/,
     );
     assert.equal(decodeURIComponent(parts[1]!.slice(6, -1)), described.cert);
+  });
+
+  it("APPEND_FORWARD: passes a client's header on with its certificate appended, and drops it without one", async () => {
+    const at = (host: string, extra: string[]) =>
+      curl([
+        ...extra,
+        "-H",
+        "X-Forwarded-Client-Cert: By=spiffe://edge;Hash=00",
+        "--resolve",
+        `${host}:${appending.boundPorts().get(443)!}:127.0.0.1`,
+        "--cacert",
+        pki.ca.certPath,
+        `https://${host}:${appending.boundPorts().get(443)!}/hello`,
+      ]);
+    const mutual = await at("mutual.test", ["--cert", described.certPath, "--key", described.keyPath]);
+    const hash = createHash("sha256").update(new X509Certificate(described.cert).raw).digest("hex");
+    assert.match(
+      String(JSON.parse(mutual.body).headers["x-forwarded-client-cert"]),
+      new RegExp(`^By=spiffe://edge;Hash=00,Hash=${hash};Cert="[^"]+";Subject="CN=client,`),
+    );
+    const plain = await at("simple.test", []);
+    assert.equal(JSON.parse(plain.body).headers["x-forwarded-client-cert"], undefined);
   });
 
   it("drops a client's own x-forwarded-client-cert where no client certificate was presented", async () => {

@@ -14,6 +14,8 @@ import type * as PromClient from "prom-client";
 import type * as ConfigLoader from "../proxy/config/config-loader";
 import type * as GatewayProxyModule from "../proxy/gateway-proxy";
 import type * as Kubernetes from "../proxy/kubernetes";
+import type { ForwardClientCertDetails } from "../proxy/http/forward-client-cert-details";
+import { FORWARD_CLIENT_CERT_DETAILS } from "../proxy/http/forward-client-cert-details";
 import type { ResolveOverride } from "../proxy/upstream/endpoint-resolver";
 import { parseResolveOverride } from "../proxy/upstream/endpoint-resolver";
 import { applyGcSettings } from "./gc-settings";
@@ -42,6 +44,8 @@ export interface ProxyFlags {
   drainTimeout: number;
   /** Proxies in front whose `x-forwarded-for` and `x-forwarded-proto` are trusted (default 0). */
   numTrustedProxies?: number;
+  /** What becomes of `x-forwarded-client-cert` (default `SANITIZE_SET`). */
+  forwardClientCertDetails?: ForwardClientCertDetails;
   /** Access log on stdout. */
   accessLog: boolean;
   /** Take the configuration from the Kubernetes API instead of files. */
@@ -170,6 +174,14 @@ export function registerProxyCommand(program: Command): void {
         .default(0)
         .argParser(parseCount(0, 64)),
     )
+    .addOption(
+      new Option(
+        "--forward-client-cert-details <mode>",
+        "what becomes of x-forwarded-client-cert (Istio's gatewayTopology.forwardClientCertDetails)",
+      )
+        .choices(FORWARD_CLIENT_CERT_DETAILS)
+        .default("SANITIZE_SET"),
+    )
     .option("--no-access-log", "do not write the JSON access log to stdout")
     .action(async (flags: ProxyFlags, command: Command) => {
       if ((flags.config.length === 0) === !flags.kubernetes) {
@@ -222,6 +234,7 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     // together accept one connection each per turn already.
     acceptsPerEvent: cluster.isWorker ? 1 : (flags.acceptsPerEvent ?? DEFAULT_ACCEPTS_PER_EVENT),
     numTrustedProxies: flags.numTrustedProxies ?? 0,
+    forwardClientCertDetails: flags.forwardClientCertDetails ?? "SANITIZE_SET",
     log,
   });
   if (cluster.isWorker) {

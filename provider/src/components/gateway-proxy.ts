@@ -72,6 +72,14 @@ export interface GatewayProxyArgs {
    */
   numTrustedProxies?: pulumi.Input<number>;
   /**
+   * What becomes of a request's `X-Forwarded-Client-Cert`, as Istio's
+   * `gatewayTopology.forwardClientCertDetails`: `SANITIZE_SET` (the default) replaces it with the
+   * certificate the client presented to a `MUTUAL` or `OPTIONAL_MUTUAL` server, or drops it;
+   * `SANITIZE` drops it; `FORWARD_ONLY` passes it on from clients with a certificate;
+   * `APPEND_FORWARD` passes it on with theirs appended; `ALWAYS_FORWARD_ONLY` always passes it on.
+   */
+  forwardClientCertDetails?: pulumi.Input<string>;
+  /**
    * A custom image whose entry point is the `istio-gateway` command (provider/Dockerfile builds
    * one). When given, no ConfigMap is made. Default: the official Node.js image running the
    * proxy bundled from this package.
@@ -129,6 +137,7 @@ export class GatewayProxy extends pulumi.ComponentResource {
         serviceAnnotations: given.serviceAnnotations ?? {},
         replicas: given.replicas ?? 2,
         numTrustedProxies: given.numTrustedProxies ?? 0,
+        forwardClientCertDetails: given.forwardClientCertDetails ?? "SANITIZE_SET",
         image: given.image,
         requests: given.requests ?? DEFAULT_REQUESTS,
         limits: given.limits ?? DEFAULT_LIMITS,

@@ -4,6 +4,7 @@
  * drains gracefully. A configuration that fails anywhere — YAML, validation, translation, TLS
  * material, a port that cannot be bound — is refused and the last good one keeps serving.
  */
+import type { ForwardClientCertDetails } from "./http/forward-client-cert-details";
 import { hostname } from "node:os";
 import type http from "node:http";
 import { redactProxyConfig } from "../istio/translate/redact";
@@ -60,6 +61,11 @@ export interface GatewayProxyOptions {
    * Istio's `gatewayTopology.numTrustedProxies` (see http/trusted-client.ts). Default 0.
    */
   readonly numTrustedProxies?: number;
+  /**
+   * What becomes of `x-forwarded-client-cert`: Istio's `gatewayTopology.forwardClientCertDetails`
+   * (see http/client-cert-header.ts). Default `SANITIZE_SET`, as Istio's gateways.
+   */
+  readonly forwardClientCertDetails?: ForwardClientCertDetails;
 }
 
 /** The running proxy. */
@@ -98,6 +104,7 @@ export class GatewayProxy {
       requestEnded: () => this.inflight--,
       hostname: hostname(),
       numTrustedProxies: options.numTrustedProxies ?? 0,
+      forwardClientCertDetails: options.forwardClientCertDetails ?? "SANITIZE_SET",
     });
     this.listeners = new ListenerManager({
       current: () => this.snapshot,

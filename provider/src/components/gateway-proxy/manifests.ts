@@ -41,6 +41,8 @@ export interface ProxySettings {
   replicas: number;
   /** Proxies in front whose forwarding headers are trusted (`--num-trusted-proxies`); 0 leaves it out. */
   numTrustedProxies: number;
+  /** What becomes of `x-forwarded-client-cert` (`--forward-client-cert-details`); `SANITIZE_SET` leaves it out. */
+  forwardClientCertDetails: string;
   /** A custom image whose entry point is `istio-gateway`; when absent, the Node.js image runs the bundle. */
   image?: string;
   /** Hex SHA-256 and Brotli-compressed base64 of the bundle; required when `image` is absent. */
@@ -125,6 +127,9 @@ export function proxyArgs(s: ProxySettings): string[] {
     String(DRAIN_SECONDS),
   ];
   if (s.numTrustedProxies > 0) args.push("--num-trusted-proxies", String(s.numTrustedProxies));
+  if (s.forwardClientCertDetails !== "SANITIZE_SET") {
+    args.push("--forward-client-cert-details", s.forwardClientCertDetails);
+  }
   for (const p of s.ports) args.push("--port", `${p.port}=${p.targetPort}`);
   return args;
 }

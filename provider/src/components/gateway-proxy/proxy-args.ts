@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Port } from "../../istio/model";
+import { FORWARD_CLIENT_CERT_DETAILS } from "../../proxy/http/forward-client-cert-details";
 
 /** The Service types a proxy can have. */
 export const ServiceType = {
@@ -28,6 +29,7 @@ export interface ResolvedProxyArgs {
   serviceAnnotations: Record<string, string>;
   replicas: number;
   numTrustedProxies: number;
+  forwardClientCertDetails: string;
   image?: string;
   requests: Record<string, string>;
   limits: Record<string, string>;
@@ -107,6 +109,13 @@ export function proxyArgProblems(args: Partial<ResolvedProxyArgs>): ArgProblem[]
   const trusted = args.numTrustedProxies;
   if (trusted !== undefined && (!Number.isInteger(trusted) || trusted < 0 || trusted > 64)) {
     add("numTrustedProxies", `must be an integer from 0 to 64 (got ${q(trusted)})`);
+  }
+  const xfcc = args.forwardClientCertDetails;
+  if (xfcc !== undefined && !(FORWARD_CLIENT_CERT_DETAILS as readonly unknown[]).includes(xfcc)) {
+    add(
+      "forwardClientCertDetails",
+      `must be one of ${FORWARD_CLIENT_CERT_DETAILS.map(q).join(", ")} (got ${q(xfcc)})`,
+    );
   }
   if (args.image !== undefined && (typeof args.image !== "string" || args.image.trim() === "")) {
     add("image", `must be an image reference (got ${q(args.image)})`);

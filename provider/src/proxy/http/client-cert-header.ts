@@ -10,10 +10,14 @@
  *
  * `By` appears once per URI SAN of the gateway's own certificate (none for most), `URI` always
  * (empty without one), `DNS` once per DNS SAN. The header is made once per connection.
+ *
+ * `gatewayTopology.forwardClientCertDetails` chooses another of Envoy's behaviours
+ * ({@link forwardedClientCert}).
  */
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { certificateHash, subjectAltNamesOf } from "../tls/client-certificate";
+import type { ForwardClientCertDetails } from "./forward-client-cert-details";
 
 /** Each connection's header, `null` when its client presented no certificate. */
 const headers = new WeakMap<Socket, string | null>();
@@ -54,4 +58,32 @@ export function rfc2253(subject: string): string {
     .filter((line) => line !== "")
     .reverse()
     .join(",");
+}
+
+/**
+ * The `x-forwarded-client-cert` sent upstream under `mode`, from the client's own header (`theirs`)
+ * and the description of the certificate it presented (`ours`, {@link clientCertHeader}; undefined
+ * when it presented none, which Envoy calls a connection without mutual TLS): `SANITIZE` sends
+ * none; `FORWARD_ONLY` theirs, with mutual TLS; `APPEND_FORWARD` theirs and ours after a comma,
+ * with mutual TLS; `SANITIZE_SET` ours, with mutual TLS; `ALWAYS_FORWARD_ONLY` theirs, always.
+ */
+export function forwardedClientCert(
+  mode: ForwardClientCertDetails,
+  theirs: string | readonly string[] | undefined,
+  ours: string | undefined,
+): string | undefined {
+  const forwarded = typeof theirs === "string" ? theirs : theirs?.join(",");
+  switch (mode) {
+    case "SANITIZE":
+      return undefined;
+    case "FORWARD_ONLY":
+      return ours === undefined ? undefined : forwarded;
+    case "APPEND_FORWARD":
+      if (ours === undefined) return undefined;
+      return forwarded === undefined || forwarded === "" ? ours : `${forwarded},${ours}`;
+    case "SANITIZE_SET":
+      return ours;
+    case "ALWAYS_FORWARD_ONLY":
+      return forwarded;
+  }
 }

@@ -60,7 +60,8 @@ import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-re
 import { GrpcMessageCounter } from "./grpc-messages";
 import { grpcResponseStatus } from "./grpc-status";
 import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
-import { clientCertHeader } from "./client-cert-header";
+import type { ForwardClientCertDetails } from "./forward-client-cert-details";
+import { clientCertHeader, forwardedClientCert } from "./client-cert-header";
 import { socketAddress } from "../socket-address";
 import { Http1Request } from "../http1/downstream-request";
 import { Http1Response } from "../http1/downstream-response";
@@ -91,6 +92,8 @@ export interface HcmContext {
    * (Istio's `gatewayTopology.numTrustedProxies`; 0: none, the connection's peer is the client).
    */
   readonly numTrustedProxies: number;
+  /** What becomes of `x-forwarded-client-cert` (client-cert-header.ts); Istio's default is `SANITIZE_SET`. */
+  readonly forwardClientCertDetails: ForwardClientCertDetails;
 }
 
 /** Retry policies parsed once per route action (configurations are frozen, so identity is a safe key). */
@@ -142,16 +145,23 @@ function clientIp(state: ConnectionState | undefined, req: DownstreamRequest): s
 /**
  * The request's client as the upstream is told of it: the connection's peer (appended to
  * `x-forwarded-for`), the client trusted proxies in front told of, else that peer
- * (`x-envoy-external-address`), and the certificate it presented to a server that terminated its
- * TLS (`x-forwarded-client-cert`, client-cert-header.ts).
+ * (`x-envoy-external-address`), and, as `mode` says, the certificate it presented to a server that
+ * terminated its TLS (`x-forwarded-client-cert`, client-cert-header.ts).
  */
-function clientOf(x: Exchange): Pick<ForwardedRequest, "clientIp" | "externalAddress" | "clientCert"> {
+function clientOf(
+  x: Exchange,
+  mode: ForwardClientCertDetails,
+): Pick<ForwardedRequest, "clientIp" | "externalAddress" | "clientCert"> {
   const peer = clientIp(x.state, x.req);
   const socket = x.state?.socket as (Socket & { encrypted?: boolean }) | undefined;
+  const ours = socket?.encrypted === true ? clientCertHeader(socket) : undefined;
   return {
     clientIp: peer,
     externalAddress: x.forwardedClient ?? peer,
-    clientCert: socket?.encrypted === true ? clientCertHeader(socket) : undefined,
+    clientCert:
+      mode === "SANITIZE_SET"
+        ? ours
+        : forwardedClientCert(mode, x.routeReq.headers["x-forwarded-client-cert"], ours),
   };
 }
 
@@ -336,7 +346,7 @@ export class HttpConnectionManager implements ForwardHost {
       }
       x.upstreamHost = ep.hostPort;
       x.forwardedHeaders = upstreamRequestHeaders(req.headers as RouteRequest["headers"], {
-        ...clientOf(x),
+        ...clientOf(x, this.ctx.forwardClientCertDetails),
         scheme,
         keepTeTrailers: false,
       });
@@ -524,7 +534,7 @@ export class HttpConnectionManager implements ForwardHost {
     // The route's operations apply to the headers as forwarded, as Envoy's router applies them
     // after the connection manager set x-forwarded-proto and the rest: a route can set those too.
     let headers = upstreamRequestHeaders(x.routeReq.headers, {
-      ...clientOf(x),
+      ...clientOf(x, this.ctx.forwardClientCertDetails),
       scheme: x.routeReq.scheme,
       keepTeTrailers: true,
     });
