@@ -4,7 +4,7 @@
  * drains gracefully. A configuration that fails anywhere — YAML, validation, translation, TLS
  * material, a port that cannot be bound — is refused and the last good one keeps serving.
  */
-import type { ForwardClientCertDetails } from "./http/forward-client-cert-details";
+import type { ForwardClientCertDetails } from "../istio/model/gateway-topology";
 import { hostname } from "node:os";
 import type http from "node:http";
 import { redactProxyConfig } from "../istio/translate/redact";

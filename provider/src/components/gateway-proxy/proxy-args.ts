@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Port } from "../../istio/model";
-import { FORWARD_CLIENT_CERT_DETAILS } from "../../proxy/http/forward-client-cert-details";
+import { FORWARD_CLIENT_CERT_DETAILS } from "../../istio/model/gateway-topology";
 
 /** The Service types a proxy can have. */
 export const ServiceType = {

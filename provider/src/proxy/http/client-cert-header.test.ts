@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { forwardedClientCert, rfc2253 } from "./client-cert-header";
-import { FORWARD_CLIENT_CERT_DETAILS } from "./forward-client-cert-details";
+import { FORWARD_CLIENT_CERT_DETAILS } from "../../istio/model/gateway-topology";
 
 test("each forwardClientCertDetails does with the header what Envoy's forward_client_cert_details does", () => {
   const theirs = "By=spiffe://edge;Hash=00";

@@ -17,7 +17,7 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { certificateHash, subjectAltNamesOf } from "../tls/client-certificate";
-import type { ForwardClientCertDetails } from "./forward-client-cert-details";
+import type { ForwardClientCertDetails } from "../../istio/model/gateway-topology";
 
 /** Each connection's header, `null` when its client presented no certificate. */
 const headers = new WeakMap<Socket, string | null>();

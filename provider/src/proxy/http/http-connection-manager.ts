@@ -60,7 +60,7 @@ import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-re
 import { GrpcMessageCounter } from "./grpc-messages";
 import { grpcResponseStatus } from "./grpc-status";
 import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
-import type { ForwardClientCertDetails } from "./forward-client-cert-details";
+import type { ForwardClientCertDetails } from "../../istio/model/gateway-topology";
 import { clientCertHeader, forwardedClientCert } from "./client-cert-header";
 import { socketAddress } from "../socket-address";
 import { Http1Request } from "../http1/downstream-request";
