@@ -33,8 +33,7 @@ export function clientCertHeader(socket: Socket): string | undefined {
 }
 
 function describe(socket: TLSSocket): string | null {
-  const peer =
-    typeof socket.getPeerX509Certificate === "function" ? socket.getPeerX509Certificate() : undefined;
+  const peer = socket.getPeerX509Certificate();
   if (peer === undefined) return null;
   const parts: string[] = [];
   for (const uri of subjectAltNamesOf(socket.getX509Certificate(), "URI")) parts.push(`By=${uri}`);

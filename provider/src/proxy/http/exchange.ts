@@ -35,7 +35,7 @@ export class Exchange {
    * The `grpc-status` the response carried downstream, as sent: its trailers' when it had any, else
    * its head's. What `grpc_response_status` is made from for a gRPC request.
    */
-  grpcStatus: string | undefined;
+  grpcStatus: string | readonly string[] | undefined;
   /** Our error code when the proxy answered a failure. */
   errorCode: string | undefined;
   /** Request body bytes received. */

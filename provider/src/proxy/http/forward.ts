@@ -358,8 +358,7 @@ export class Forward {
       // HTTP/1.1 carries trailers only in a chunked body.
       if (this.committed && !this.finished && !retired && (x.h2 || res.chunkedEncoding)) {
         res.addTrailers(trailers as http.OutgoingHttpHeaders);
-        const grpcStatus = trailers["grpc-status"];
-        if (typeof grpcStatus === "string") x.grpcStatus = grpcStatus;
+        if (trailers["grpc-status"] !== undefined) x.grpcStatus = trailers["grpc-status"];
       }
     });
     stream.on("data", (chunk: Buffer) => {

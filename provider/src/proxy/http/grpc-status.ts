@@ -52,7 +52,10 @@ export function httpToGrpcStatus(status: number): number {
  * one, the status `httpStatus` maps to (a gRPC server that failed before its trailers counts as
  * UNKNOWN); without a response at all (`httpStatus` 0), empty.
  */
-export function grpcResponseStatus(grpcStatus: string | undefined, httpStatus: number): string {
+export function grpcResponseStatus(
+  grpcStatus: string | readonly string[] | undefined,
+  httpStatus: number,
+): string {
   const status = grpcStatusOf(grpcStatus);
   if (status !== undefined) return String(status);
   return httpStatus === 0 ? "" : String(httpToGrpcStatus(httpStatus));

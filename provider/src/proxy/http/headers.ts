@@ -49,7 +49,7 @@ function isHopByHop(name: string): boolean {
 function isEnvoyEdgeRemoved(name: string): boolean {
   // Most names are not x-envoy-* at all: look no further than their first letters.
   if (name.length < 10 || name.charCodeAt(0) !== 120) return false;
-  // Istio's SANITIZE_SET: a client's own client-certificate header never goes further.
+  // The gateway decides what goes on as x-forwarded-client-cert (client-cert-header.ts), never the client.
   if (!name.startsWith("x-envoy-")) return name === "x-forwarded-client-cert";
   switch (name) {
     case "x-envoy-internal":

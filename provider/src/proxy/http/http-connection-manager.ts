@@ -158,10 +158,7 @@ function clientOf(
   return {
     clientIp: peer,
     externalAddress: x.forwardedClient ?? peer,
-    clientCert:
-      mode === "SANITIZE_SET"
-        ? ours
-        : forwardedClientCert(mode, x.routeReq.headers["x-forwarded-client-cert"], ours),
+    clientCert: forwardedClientCert(mode, x.routeReq.headers["x-forwarded-client-cert"], ours),
   };
 }
 
@@ -202,7 +199,7 @@ export class HttpConnectionManager implements ForwardHost {
       port: chain.listener.config.port,
     };
     const x = new Exchange(req, res, state, chain, snapshot, routeReq, h2);
-    if (trusted > 0) x.forwardedClient = clientFromForwardedFor(headers["x-forwarded-for"], trusted);
+    x.forwardedClient = clientFromForwardedFor(headers, trusted);
     this.ctx.requestStarted();
     // A response closes once (`finish` ignores a second call anyway): `on` spares the wrapper
     // `once` makes for every request.
@@ -306,7 +303,7 @@ export class HttpConnectionManager implements ForwardHost {
       routeReq,
       false,
     );
-    if (trusted > 0) x.forwardedClient = clientFromForwardedFor(req.headers["x-forwarded-for"], trusted);
+    x.forwardedClient = clientFromForwardedFor(req.headers, trusted);
     if (path === undefined) return this.upgradeFailed(x, socket, BAD_TARGET);
     const decision = routeRequest(chain.routes!, routeReq);
     if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
@@ -665,7 +662,7 @@ export class HttpConnectionManager implements ForwardHost {
   writeHead(x: Exchange, status: number, headers: HeaderMap, endStream = false): void {
     const out = this.responseHeaders(x, status, headers);
     x.status = status;
-    if (out["grpc-status"] !== undefined) x.grpcStatus = firstValue(out["grpc-status"]);
+    if (out["grpc-status"] !== undefined) x.grpcStatus = out["grpc-status"];
     if (endStream) return endWithHead(x, status, out);
     // The HTTP/2 compatibility response has the same writing methods.
     (x.res as Http1Response).writeHead(status, out);
@@ -714,7 +711,7 @@ export class HttpConnectionManager implements ForwardHost {
         !x.h2,
       );
       x.status = 200;
-      x.grpcStatus = firstValue(out["grpc-status"]);
+      x.grpcStatus = out["grpc-status"];
       return endWithHead(x, 200, out);
     }
     this.writeHead(x, status, headers);
@@ -853,11 +850,6 @@ function endWithHead(x: Exchange, status: number, headers: HeaderMap): void {
   }
   (res as Http1Response).writeHead(status, headers);
   (res as Http1Response).end();
-}
-
-/** A header's value, the first of several. */
-function firstValue(value: string | string[] | undefined): string | undefined {
-  return typeof value === "object" ? value[0] : value;
 }
 
 /**

@@ -18,7 +18,9 @@ test("the client is the N-th address from the right of x-forwarded-for, as Envoy
     [undefined, 1, undefined],
   ];
   assert.deepEqual(
-    cases.map(([value, n]) => clientFromForwardedFor(value, n)),
+    cases.map(([value, n]) =>
+      clientFromForwardedFor(value === undefined ? {} : { "x-forwarded-for": value }, n),
+    ),
     cases.map(([, , client]) => client),
   );
 });

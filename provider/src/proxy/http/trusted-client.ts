@@ -10,16 +10,19 @@
  */
 import { isIP } from "node:net";
 
+/** Request headers, as both functions read them. */
+type Headers = Readonly<Record<string, string | readonly string[] | undefined>>;
+
 /**
- * The client's address from `xff` (the request's `x-forwarded-for`, several headers joined) with
+ * The client's address from the `x-forwarded-for` among `headers` (several headers joined) with
  * `numTrustedProxies` proxies in front, as Envoy's `getLastAddressFromXFF` picks it; undefined
- * when there is none to trust (then the connection's peer is the client).
+ * when there is none to trust (then the connection's peer is the client). Without trusted proxies
+ * the headers are not looked at.
  */
-export function clientFromForwardedFor(
-  xff: string | readonly string[] | undefined,
-  numTrustedProxies: number,
-): string | undefined {
-  if (numTrustedProxies <= 0 || xff === undefined) return undefined;
+export function clientFromForwardedFor(headers: Headers, numTrustedProxies: number): string | undefined {
+  if (numTrustedProxies <= 0) return undefined;
+  const xff = headers["x-forwarded-for"];
+  if (xff === undefined) return undefined;
   const addresses = (typeof xff === "string" ? xff : xff.join(",")).split(",");
   if (addresses.length < numTrustedProxies) return undefined;
   const candidate = addresses[addresses.length - numTrustedProxies]!.trim();
@@ -31,11 +34,7 @@ export function clientFromForwardedFor(
  * front and it has one (Envoy keeps it then, and its TLS requirement and redirects read it), else
  * the listener's. Without trusted proxies the headers are not looked at.
  */
-export function trustedScheme(
-  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
-  numTrustedProxies: number,
-  listenerScheme: string,
-): string {
+export function trustedScheme(headers: Headers, numTrustedProxies: number, listenerScheme: string): string {
   if (numTrustedProxies <= 0) return listenerScheme;
   const xfp = headers["x-forwarded-proto"];
   const value = typeof xfp === "string" ? xfp : xfp?.[0];
