@@ -82,6 +82,7 @@ spec:
       response:
         set:
           x-seen-proto: "%REQ(x-forwarded-proto)%"
+          x-seen-answer: "%RESPONSE_CODE% %RESP(content-type)% from %UPSTREAM_REMOTE_ADDRESS% of %UPSTREAM_CLUSTER%"
     route:
     - destination: {host: httpbin, port: {number: 8000}}
       headers:
@@ -198,6 +199,11 @@ describe("forwarded request headers on real sockets", () => {
     );
     // Response header formatters read the request as it was sent upstream.
     assert.deepEqual([r.headers["x-seen-proto"], r.headers["x-seen-id"]], ["https", "chosen-by-route"]);
+    // ... and the answer as the upstream gave it.
+    assert.equal(
+      r.headers["x-seen-answer"],
+      `200 application/json from 127.0.0.1:${httpbin.port} of outbound|8000||httpbin.default.svc.cluster.local`,
+    );
   });
 
   it("gives each request its own x-request-id", async () => {

