@@ -629,12 +629,15 @@ export class HttpConnectionManager implements ForwardHost {
     if (ep === undefined || (body !== undefined && copy === undefined)) return slot?.release();
     const outlier = cluster.outlier;
     const shadowHost = shadowAuthority(authority);
+    // A copy whose existing `host` is replaced keeps the copy's map (a new property would not).
+    const shadowHeaders = { ...headers };
+    shadowHeaders["host"] = shadowHost;
     sendShadowRequest(
       endpointForAuthority(ep, shadowHost),
       cluster.config.upstreamProtocol,
       x.routeReq.method,
       path,
-      { ...headers, host: shadowHost },
+      shadowHeaders,
       copy,
       slot === undefined && outlier === undefined
         ? undefined
