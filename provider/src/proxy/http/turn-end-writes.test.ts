@@ -38,6 +38,16 @@ describe("holdUntilTurnEnd", () => {
     assert.equal(log.length, 5);
   });
 
+  it("flushes the writers to upstreams first, then those to clients, each in the order held", async () => {
+    const log: string[] = [];
+    holdUntilTurnEnd(writer(log, "response 1"));
+    holdUntilTurnEnd(writer(log, "request 1"), "upstream");
+    holdUntilTurnEnd(writer(log, "response 2"), "downstream");
+    holdUntilTurnEnd(writer(log, "request 2"), "upstream");
+    await nextImmediate();
+    assert.deepEqual(log, ["request 1", "request 2", "response 1", "response 2"]);
+  });
+
   it("holds a writer asked for during a flush until the next turn", async () => {
     const log: string[] = [];
     const later = writer(log, "later");
@@ -66,13 +76,23 @@ describe("holdUntilTurnEnd", () => {
       holdUntilTurnEnd(writer(log, "c"));
       await nextImmediate();
       await nextImmediate();
+      // A writer to an upstream that throws leaves the rest of its list and every writer to a
+      // client, in their order.
+      holdUntilTurnEnd(writer(log, "response"));
+      holdUntilTurnEnd(writer(log, "request 1", true), "upstream");
+      holdUntilTurnEnd(writer(log, "request 2"), "upstream");
+      await nextImmediate();
+      assert.deepEqual(log.slice(3), ["request 1"]);
+      await nextImmediate();
     } finally {
       process.off("uncaughtException", onError);
       for (const l of listeners) process.on("uncaughtException", l);
     }
-    assert.deepEqual(log, ["a", "b", "c"]);
-    assert.equal(errors.length, 1);
-    assert.equal((errors[0] as Error).message, "b failed");
+    assert.deepEqual(log, ["a", "b", "c", "request 1", "request 2", "response"]);
+    assert.deepEqual(
+      errors.map((e) => (e as Error).message),
+      ["b failed", "request 1 failed"],
+    );
   });
 
   it("keeps a corked socket's writes until the end of the turn, then sends them together", async () => {

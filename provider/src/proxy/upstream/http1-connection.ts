@@ -200,13 +200,14 @@ export class Http1Connection implements TurnEndWriter {
   }
 
   /**
-   * Corks the socket until the end of this turn of the event loop, so that the request's pieces
-   * leave in one write, together with the turn's other writes ({@link holdUntilTurnEnd} says why).
+   * Holds the request's writes until the end of this turn of the event loop, so that its pieces
+   * leave in one write, together with the turn's other writes ({@link holdUntilTurnEnd} says why),
+   * ahead of the turn's responses to clients.
    */
   private holdWrites(): void {
     if (this.holding) return;
     this.holding = true;
-    holdUntilTurnEnd(this);
+    holdUntilTurnEnd(this, "upstream");
   }
 
   /** The turn is over: what it wrote goes to the socket. */
