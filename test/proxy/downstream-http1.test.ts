@@ -8,12 +8,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import crypto from "node:crypto";
-import { once } from "node:events";
 import http from "node:http";
-import type net from "node:net";
 import type tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { listenOnLoopback } from "./support/backends";
 import { startConfigProxy } from "./support/config-proxy";
 import { TestPki } from "./support/certs";
 import {
@@ -127,16 +126,7 @@ async function startUpstream(): Promise<{ port: number; close(): Promise<void> }
     });
   });
   server.keepAliveTimeout = 10_000;
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return listenOnLoopback(server);
 }
 
 /** The upstream's {@link Seen} in a response. */

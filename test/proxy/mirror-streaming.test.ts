@@ -3,13 +3,11 @@
 // nothing for the main request.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { once } from "node:events";
 import http from "node:http";
-import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
-import { startEchoBackend } from "./support/backends";
+import { listenOnLoopback, startEchoBackend } from "./support/backends";
 import { startConfigProxy } from "./support/config-proxy";
 import {
   cluster,
@@ -52,32 +50,12 @@ async function startShadowBackend(): Promise<{
     req.on("end", () => res.end("shadow"));
     requests.set(req.url ?? "", { firstChunk, ended });
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    requests,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), requests };
 }
 
 /** A backend that accepts requests and never reads their bodies nor answers: the slowest mirror. */
 async function startStalledBackend(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer((req) => req.pause());
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return listenOnLoopback(http.createServer((req) => req.pause()));
 }
 
 /** A POST whose body is written by the caller; resolves with the response once it is read. */
