@@ -332,6 +332,11 @@ describe("Http1Pool: response framing", () => {
           return socket.write(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n",
           );
+        case "/not-modified":
+          return socket.write("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n");
+        case "/extra":
+          // One write, so one read: a second response after the body, which no request asked for.
+          return socket.write(OK + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
         case "/big-head":
           return socket.write(`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`);
         default:
@@ -355,6 +360,33 @@ describe("Http1Pool: response framing", () => {
     const opened = server.opened;
     assert.equal((await send(p).done).body, "ok");
     assert.equal(server.opened, opened);
+  });
+
+  it("reads no body after a 304's head whatever its content-length, and the connection carries the next request", async () => {
+    assert.deepEqual(await send(p, "/not-modified").done, {
+      status: 304,
+      headers: ["Content-Length", "5"],
+      body: "",
+      trailers: null,
+    });
+    const opened = server.opened;
+    assert.equal((await send(p).done).body, "ok");
+    assert.equal(server.opened, opened);
+  });
+
+  it("completes an exchange whose body is followed by bytes no request asked for, then drops the connection", async () => {
+    const closed = server.closed;
+    assert.deepEqual(await send(p, "/extra").done, {
+      status: 200,
+      headers: ["Content-Length", "2"],
+      body: "ok",
+      trailers: null,
+    });
+    await sleep(20);
+    assert.equal(server.closed, closed + 1);
+    const opened = server.opened;
+    assert.equal((await send(p).done).body, "ok");
+    assert.equal(server.opened, opened + 1);
   });
 
   it("skips 1xx responses and hands over the final one", async () => {

@@ -106,7 +106,19 @@ function strict(
   native[HTTPParser.kOnMessageComplete] = events.onMessageComplete;
 }
 
-/** What a {@link ResponseParser} reports; the return of `onHeadersComplete` is llhttp's (1: no body). */
+/** `onHeadersComplete`'s answer: a body follows, and llhttp reports it (`onBody`) and its end. */
+export const BODY_PARSED = 0;
+/** `onHeadersComplete`'s answer: no body follows, whatever the head says (a response to HEAD). */
+export const NO_BODY = 1;
+/**
+ * `onHeadersComplete`'s answer: the caller reads the body from the bytes after the head. llhttp
+ * stops there (it takes the rest for another protocol, as after an upgrade) and reports the
+ * message complete at once; `execute` returns where the head ended, and the parser must
+ * {@link ResponseParser.restart} before the next response.
+ */
+export const BODY_READ_BY_CALLER = 2;
+
+/** What a {@link ResponseParser} reports; `onHeadersComplete` answers with what follows the head. */
 export interface ResponseParserEvents {
   onHeaders: OnHeaders;
   onHeadersComplete: OnHeadersComplete;
@@ -208,17 +220,32 @@ function closeNative(native: NativeParser): void {
   native.close();
 }
 
-/** A strict (no leniency flags) response parser for one connection, with `events` as its callbacks. */
+/**
+ * A strict (no leniency flags) response parser for one connection, with `events` as its callbacks.
+ * `onHeadersComplete` answers llhttp with what follows the head: {@link BODY_PARSED} (the body, as
+ * llhttp finds its end), {@link NO_BODY}, or {@link BODY_READ_BY_CALLER}.
+ */
 export class ResponseParser extends NativeReader {
-  constructor(events: ResponseParserEvents, maxHeaderSize: number) {
+  constructor(
+    events: ResponseParserEvents,
+    private readonly maxHeaderSize: number,
+  ) {
     super();
     strict(this.native, HTTPParser.RESPONSE, maxHeaderSize, events);
   }
 
-  /** Parses the next bytes; a returned error (code `HPE_*`) ends the connection. */
-  execute(data: Buffer): Error | undefined {
-    const r = this.native.execute(data);
-    return typeof r === "number" ? undefined : r;
+  /**
+   * Parses the next bytes. Returns the bytes consumed: all of them, except after a head answered
+   * with {@link BODY_READ_BY_CALLER}, where llhttp stopped (the body starts at that offset). Or
+   * the parse error (code `HPE_*`), which ends the connection.
+   */
+  execute(data: Buffer): number | ParseError {
+    return this.native.execute(data);
+  }
+
+  /** Forgets the message in progress: the next byte parsed begins a response. */
+  restart(): void {
+    this.native.initialize(HTTPParser.RESPONSE, {}, this.maxHeaderSize, 0);
   }
 
   /** The connection ended; an error when a response was cut short. */

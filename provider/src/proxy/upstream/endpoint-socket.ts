@@ -20,15 +20,66 @@ export interface SocketTarget {
   readonly tcpKeepalive: TcpKeepalive | undefined;
 }
 
-/** Opens a socket to `target`; `tlsExtra` adds to its TLS options (ALPN, a session to resume). */
-export function connectEndpoint(target: SocketTarget, tlsExtra: tls.ConnectionOptions = {}): net.Socket {
-  const socket =
-    target.tls === undefined
-      ? net.connect({ host: target.ip, port: target.port })
-      : tls.connect({ ...target.tls, ...tlsExtra, host: target.ip, port: target.port });
+/**
+ * Where a socket's reads land when its owner reads them itself (`onRead`): the bytes are in
+ * `buffer` from 0 to `nread`, until the callback returns; then the memory takes the next read.
+ */
+export type OnRead = (nread: number, buffer: Buffer) => void;
+
+/**
+ * The memory every plain socket with an {@link OnRead} reads into, one read at a time. A TCP
+ * socket's reads come only from the event loop, each handed over before the next is taken, so
+ * one buffer serves them all. A TLS socket's do not: node decrypts and delivers bytes from inside
+ * JavaScript calls too (an empty write, the handshake's start), possibly while another
+ * connection's read is still being parsed from this memory, so each TLS socket reads into its
+ * own (a TLS record is 16 KiB at most).
+ */
+const TCP_READS = Buffer.allocUnsafeSlow(64 * 1024);
+const TLS_READ_BYTES = 16 * 1024;
+
+/**
+ * Opens a socket to `target`; `tlsExtra` adds to its TLS options (ALPN, a session to resume).
+ * With `onRead`, each read goes to it in reused memory rather than out as a `data` event in a
+ * Buffer of its own (the socket still emits `end`, once flowing); `socket.pause()` and
+ * `socket.resume()` stop and restart the reads.
+ */
+export function connectEndpoint(
+  target: SocketTarget,
+  tlsExtra: tls.ConnectionOptions = {},
+  onRead?: OnRead,
+): net.Socket {
+  const onread = onRead === undefined ? undefined : readInto(onRead, target.tls === undefined);
+  let socket: net.Socket;
+  if (target.tls === undefined) {
+    socket = net.connect({ host: target.ip, port: target.port, onread });
+  } else {
+    // tls.connect takes `onread` as net.connect does (node's documentation lists it); the type
+    // declarations leave it out.
+    const options: tls.ConnectionOptions & { onread?: net.OnReadOpts | undefined } = {
+      ...target.tls,
+      ...tlsExtra,
+      host: target.ip,
+      port: target.port,
+      onread,
+    };
+    socket = tls.connect(options);
+  }
   socket.setNoDelay(true);
   applyTcpKeepalive(socket, target.tcpKeepalive);
   return socket;
+}
+
+/** node's `onread` option for {@link OnRead}: a reused buffer, and a callback that never pauses. */
+function readInto(onRead: OnRead, plain: boolean): net.OnReadOpts {
+  const buffer = plain ? TCP_READS : Buffer.allocUnsafeSlow(TLS_READ_BYTES);
+  return {
+    buffer,
+    callback: (nread) => {
+      onRead(nread, buffer);
+      // Pausing is the owner's, through `socket.pause()`; false here would pause it behind its back.
+      return true;
+    },
+  };
 }
 
 /** The event a socket from {@link connectEndpoint} emits once it can carry data: after the TLS handshake, if any. */
