@@ -6,14 +6,14 @@ import { after, before, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { startCluster, type LocalCluster } from "./support/cluster";
-import { noControllersTransform } from "./support/program";
+import { registerNoControllers } from "./support/program";
 import { createTestStack, stepRecorder, type TestStack } from "./support/stack";
 import { e2eSuite } from "./support/toolchain";
 
 /** The program: a CRD, a custom resource of it, a ConfigMap and a Deployment nothing will run. */
 function program(cluster: LocalCluster, size: number) {
   return async () => {
-    pulumi.runtime.registerResourceTransform(noControllersTransform);
+    await registerNoControllers();
     const provider = new k8s.Provider("local", { kubeconfig: cluster.kubeconfig });
     const opts = { provider };
     const crd = new k8s.apiextensions.v1.CustomResourceDefinition(

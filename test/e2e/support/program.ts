@@ -37,7 +37,7 @@ const providerDir = resolve(__dirname, "../../../provider");
 
 /** Options for {@link programOf}. */
 export interface ProgramOptions {
-  /** Registers {@link noControllersTransform} before the program runs. */
+  /** Registers {@link noControllersTransform} before the program runs ({@link registerNoControllers}). */
   readonly noControllers?: boolean;
 }
 
@@ -47,7 +47,7 @@ export function programOf(
   options: ProgramOptions = {},
 ): () => Promise<Record<string, unknown>> {
   return async () => {
-    if (options.noControllers) pulumi.runtime.registerResourceTransform(noControllersTransform);
+    if (options.noControllers) await registerNoControllers();
     // The program's modules and this repository's provider package are evaluated again, as in
     // the fresh process the CLI would start for each run: the components keep per-stack module
     // state. Installed packages (@pulumi/* above all, whose runtime the Automation API shares)
@@ -74,6 +74,18 @@ export const noControllersAnnotations: Readonly<Record<string, string>> = {
   "pulumi.com/skipAwait": "true",
   "pulumi.com/deletionPropagationPolicy": "background",
 };
+
+/**
+ * Registers {@link noControllersTransform} for the running program, and waits until the engine has
+ * it. The registration is a call to the engine that Pulumi's runtime does not await: a program
+ * that fails before its first resource (which would wait for it) lets the engine end the run with
+ * the call in flight, and the failed call then rejects a promise of the runtime with no reason and
+ * no handler, which the test runner blames on the test file after its tests have ended.
+ */
+export async function registerNoControllers(): Promise<void> {
+  pulumi.runtime.registerResourceTransform(noControllersTransform);
+  await pulumi.runtime.awaitStackRegistrations();
+}
 
 /** Adds {@link noControllersAnnotations} to every Kubernetes resource (not to components or providers). */
 export const noControllersTransform: pulumi.ResourceTransform = (args) => {
