@@ -129,7 +129,8 @@ export interface ResponseParserEvents {
 /**
  * What both parsers share: the native parser, and reading a socket with it in C++
  * ({@link consume}) as node:http's server reads its clients, with no Buffer and no stream event per
- * read.
+ * read. The proxy reads its clients that way; it reads upstreams itself, into reused memory, and
+ * hands the reads to {@link ResponseParser.execute} (upstream/http1-connection.ts says why).
  */
 abstract class NativeReader {
   protected readonly native = new HTTPParser();
