@@ -244,7 +244,12 @@ export class ResponseParser extends NativeReader {
     return this.native.execute(data);
   }
 
-  /** Forgets the message in progress: the next byte parsed begins a response. */
+  /**
+   * Forgets the message in progress: the next byte parsed begins a response. Needed after a head
+   * answered {@link BODY_READ_BY_CALLER}: llhttp would go on to the next response by itself, but
+   * node's binding keeps the upgrade flag set until the parser is initialized again, and with it
+   * set reports a later parse error as a count of bytes parsed instead of the error.
+   */
   restart(): void {
     this.native.initialize(HTTPParser.RESPONSE, {}, this.maxHeaderSize, 0);
   }
