@@ -341,8 +341,8 @@ export class Http1Connection implements TurnEndWriter {
     if (keepAlive) this.readKeepAliveHint(lines);
     if (!handler.onHeaders(status, lines, this.resume) && this.handler === handler) this.pause();
     if (this.isHead) return NO_BODY;
-    // 204 and 304 have no body whatever their head says; llhttp knows, and takes them as they are.
-    // So does a response whose exchange the handler has just ended.
+    // 204 and 304 have no body whatever their head says, which llhttp knows: they stay its own, as
+    // does a response whose exchange the handler has just ended (the connection is closing).
     if (status === 204 || status === 304 || this.handler !== handler) return BODY_PARSED;
     const length = contentLengthFraming(lines);
     if (length === undefined || length === 0) return BODY_PARSED;
