@@ -5,20 +5,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import http from "node:http";
-import net from "node:net";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { freePort } from "../../provider/src/local/free-port";
 import { repoRoot } from "./run-cli";
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => done(port));
-    });
-    server.on("error", fail);
-  });
-}
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { test } from "node:test";
+import { freePort } from "../../provider/src/local/free-port";
 import { repoRoot, samplesDir } from "./run-cli";
 
 const preload = resolve(__dirname, "report-loaded-modules.cjs");
@@ -15,14 +15,6 @@ const bin = resolve(repoRoot, "provider/bin/istio-gateway.js");
 interface Loaded {
   proxyRuntime: boolean;
   kubernetesClient: boolean;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  return port;
 }
 
 /** Runs the command with the preload; `until` (a stderr pattern) makes it send SIGTERM when seen. */

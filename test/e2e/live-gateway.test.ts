@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { after, before, it } from "node:test";
 import tls from "node:tls";
 import { brotliDecompressSync } from "node:zlib";
+import { freePort } from "../../provider/src/local/free-port";
 import { LOADER_SOURCE } from "../../provider/src/components/gateway-proxy/proxy-bundle";
 import { kubeconfigText, startCluster, type LocalCluster } from "./support/cluster";
 import { programOf, readProgramDir } from "./support/program";
@@ -35,15 +36,6 @@ const LOAD_MAX_REQUESTS = 20_000;
 const LOAD_CONNECTIONS = 4;
 /** The longest any change may take to reach the proxy before the test gives up waiting. */
 const CHANGE_WAIT_MS = 10_000;
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 

@@ -8,6 +8,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
+import { freePort } from "../../../provider/src/local/free-port";
 
 /** A started server and how to stop it. */
 export interface Backend {
@@ -161,12 +162,10 @@ export function startTlsEcho(prefix: string, cert: string, key: string): Promise
   return startEchoServer(prefix, (onSocket) => tls.createServer({ cert, key }, onSocket));
 }
 
-/** A loopback port nothing listens on (bound once, then closed): connecting to it is refused. */
+/**
+ * A loopback port nothing listens on: connecting to it is refused. It is taken below the kernel's
+ * ephemeral range, so that no other test's `listen(0)` is given it while this test relies on it.
+ */
 export async function refusingPort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+  return await freePort();
 }
