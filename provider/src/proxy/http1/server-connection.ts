@@ -119,6 +119,12 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   private closed = false;
   /** The connection is ending: what the client still sends is read and dropped. */
   private closing = false;
+  /**
+   * Ends an ending connection the client has not closed ({@link endGracefully}). Cleared when the
+   * socket closes first: a pending timer holds the socket, and through it the connection and its
+   * last request, for the whole delay.
+   */
+  private delayedClose: NodeJS.Timeout | undefined;
   /** When the request being read began. */
   private messageStart = 0;
   /** A request's head has begun and not ended. */
@@ -493,7 +499,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     const socket = this.socket;
     socket.end();
     this.readSocket();
-    setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS).unref();
+    this.delayedClose = setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS).unref();
   }
 
   /** Hands the connection to the upgrade's handler, with the bytes after the request head. */
@@ -592,6 +598,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   private readonly onClose = (): void => {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.delayedClose);
     this.arm(Wait.None, 0);
     this.parser.close();
     this.registry.forget(this);
