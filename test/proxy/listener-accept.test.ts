@@ -35,33 +35,11 @@ spec:
 }
 
 /**
- * Descriptors process `pid` holds on the IPv4 socket listening on `port`: the socket's inode is read
- * from /proc/net/tcp, and the process's descriptors pointing at it are counted.
+ * The sockets process `pid` listens on (IPv4 and IPv6), as the number of descriptors it holds on
+ * each, by port: each listening socket's inode is read from /proc/net/tcp and tcp6, and the
+ * process's descriptors pointing at it are counted. Throws once the process is gone.
  */
-function listeningDescriptors(pid: number | "self", port: number): number {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  const inodes = readFileSync("/proc/net/tcp", "utf8")
-    .split("\n")
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === "0A")
-    .map((f) => `socket:[${f[9]}]`);
-  let count = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (inodes.includes(readlinkSync(`/proc/${pid}/fd/${fd}`))) count++;
-    } catch {
-      // Closed between the listing and the read.
-    }
-  }
-  return count;
-}
-
-/**
- * The IPv4 and IPv6 sockets process `pid` listens on, as the number of descriptors it holds on each,
- * by port. Throws once the process is gone.
- */
-function listenersOf(pid: number): Map<number, number> {
+function listenersOf(pid: number | "self"): Map<number, number> {
   const portByInode = new Map<string, number>();
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
@@ -82,6 +60,11 @@ function listenersOf(pid: number): Map<number, number> {
     if (port !== undefined) counts.set(port, (counts.get(port) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Descriptors process `pid` holds on the socket listening on `port`. */
+function listeningDescriptors(pid: number | "self", port: number): number {
+  return listenersOf(pid).get(port) ?? 0;
 }
 
 async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
