@@ -2,8 +2,7 @@
 // (`Connection: close`, draining, an idle timeout) waits up to a second for the client to close
 // too; when the client closes first, that wait must not keep the socket, and with it the
 // connection and its last request, for the rest of the second. Under connection churn (every
-// request on a new TLS connection) those held connections outlived young collections by hundreds
-// and were copied and promoted to the old generation.
+// request on a new TLS connection) that kept hundreds of closed connections alive at a time.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import net from "node:net";
