@@ -1,15 +1,21 @@
-// What an HTTP/1.1 connection leaves behind once it has closed: nothing. A connection that ends
-// (`Connection: close`, draining, an idle timeout) waits up to a second for the client to close
-// too; when the client closes first, that wait must not keep the socket, and with it the
-// connection and its last request, for the rest of the second. Under connection churn (every
-// request on a new TLS connection) that kept hundreds of closed connections alive at a time.
+// What a connection leaves behind once it has closed: nothing.
+//
+// - A client's HTTP/1.1 connection that ends (`Connection: close`, draining, an idle timeout) waits
+//   up to a second for the client to close too; when the client closes first, that wait must not
+//   keep the socket, and with it the connection and its last request, for the rest of the second.
+//   Under connection churn (every request on a new TLS connection) that kept hundreds of closed
+//   connections alive at a time.
+// - An upstream HTTP/2 session that closes must not be kept by the pool's timers (its idle timeout,
+//   its maximum age) until they would have fired: a minute by default, an hour or more for an age.
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import http2 from "node:http2";
 import net from "node:net";
 import { describe, it } from "node:test";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Http1Server } from "../../provider/src/proxy/http1/http1-server";
+import { Http2Sessions } from "../../provider/src/proxy/upstream/http2-sessions";
 
 // A full collection on demand: the flag makes `gc` a global of contexts created after it.
 v8.setFlagsFromString("--expose-gc");
@@ -85,6 +91,55 @@ describe("a closed HTTP/1.1 connection", () => {
         "every server-side socket collected",
       );
     } finally {
+      server.close();
+    }
+  });
+});
+
+describe("a closed upstream HTTP/2 session", () => {
+  it("is held by none of the pool's timers, neither its idle timeout nor its maximum age", async () => {
+    const server = http2.createServer();
+    let closedAtServer = 0;
+    server.on("session", (session) => session.on("close", () => closedAtServer++));
+    server.on("stream", (stream) => stream.respond({ ":status": 200 }, { endStream: true }));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    // One stream per session, so that each closes (GOAWAY) once its stream ends, long before a
+    // minute of idleness or an hour of age.
+    const pool = new Http2Sessions({
+      origin: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      tls: undefined,
+      idleTimeoutMs: 60_000,
+      maxRequestsPerConnection: 1,
+      maxConcurrentStreams: 0,
+      maxConnectionDurationMs: 3_600_000,
+      tcpKeepalive: undefined,
+      http2Keepalive: undefined,
+    });
+    const sessions: WeakRef<http2.ClientHttp2Session>[] = [];
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const stream = pool.request({ ":method": "GET", ":path": `/${i}` }, { endStream: true });
+        sessions.push(new WeakRef(stream.session!));
+        const [headers] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
+        statuses.push(Number(headers[":status"]));
+        stream.resume();
+        await once(stream, "close");
+      }
+      assert.deepEqual(statuses, [200, 200, 200]);
+      const until = Date.now() + 5000;
+      while (closedAtServer < 3 && Date.now() < until) await sleep(10);
+      assert.equal(closedAtServer, 3, "each session closed after its one stream");
+      await sleep(50);
+      gc();
+      assert.deepEqual(
+        sessions.map((s) => s.deref() === undefined),
+        [true, true, true],
+        "every closed session collected",
+      );
+    } finally {
+      pool.close();
       server.close();
     }
   });

@@ -5,6 +5,7 @@ import http2 from "node:http2";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { Http2Sessions } from "../../provider/src/proxy/upstream/http2-sessions";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /**
@@ -211,5 +212,49 @@ spec:
     assert.deepEqual(sessions, [a, a, b, b, c]);
     await waitFor(() => backend.closed.includes(Number(a)) && backend.closed.includes(Number(b)), "GOAWAY");
     assert.ok(!backend.closed.includes(Number(c)), "the connection in use stays open");
+  });
+});
+
+describe("upstream HTTP/2 connections: idleTimeout", () => {
+  it("is time without streams, as Envoy's: a stream open past it keeps the session, which closes once idle that long", async () => {
+    const backend = await startHoldingBackend();
+    const pool = new Http2Sessions({
+      origin: `http://127.0.0.1:${backend.port}`,
+      tls: undefined,
+      idleTimeoutMs: 300,
+      maxRequestsPerConnection: 0,
+      maxConcurrentStreams: 0,
+      maxConnectionDurationMs: 0,
+      tcpKeepalive: undefined,
+      http2Keepalive: undefined,
+    });
+    /** One stream, answered when the test releases it: its status and the backend's session. */
+    const exchange = async (path: string, holdMs: number): Promise<string> => {
+      const stream = pool.request({ ":method": "GET", ":path": path }, { endStream: true });
+      const response = once(stream, "response") as Promise<[http2.IncomingHttpHeaders]>;
+      const held = backend.held.length + 1;
+      await waitFor(() => backend.held.length === held, `the stream to ${path}`);
+      await new Promise((r) => setTimeout(r, holdMs));
+      backend.release();
+      const [headers] = await response;
+      stream.resume();
+      await once(stream, "close");
+      return `${headers[":status"]} on session ${headers["x-session"]}`;
+    };
+    try {
+      // Held for more than twice the idle timeout without a byte either way: the stream is open,
+      // so the session is not idle, and the next stream finds it still taking streams.
+      assert.equal(await exchange("/slow", 700), "200 on session 1");
+      assert.equal(await exchange("/next", 0), "200 on session 1");
+      const idleFrom = Date.now();
+      await waitFor(() => backend.closed.includes(1), "the idle session to close");
+      const idleMs = Date.now() - idleFrom;
+      // Timers fire a little early or late; a session closed on the last stream's end would take
+      // a few milliseconds, and one never closed would time out above.
+      assert.ok(idleMs >= 250 && idleMs < 3000, `closed after ${idleMs} ms without streams`);
+    } finally {
+      pool.close();
+      await backend.close();
+    }
   });
 });

@@ -8,7 +8,11 @@
  *
  * A session takes no new stream once it has carried `maxRequestsPerConnection` of them or reached
  * `maxConnectionDurationMs`; it closes when its last stream ends (a GOAWAY, as Envoy drains it).
- * An idle session closes after `idleTimeoutMs`.
+ * A session with no stream open for `idleTimeoutMs` closes, Envoy's upstream idle timeout: time
+ * without streams, not without bytes (node:http2's `session.setTimeout` counts bytes, so PINGs
+ * would keep a session without streams open forever). The pool's timers go with the session when
+ * it closes: a timer left armed would hold the closed session, its socket and its buffers for the
+ * rest of the idle timeout or of the connection's age.
  */
 import http2 from "node:http2";
 import type net from "node:net";
@@ -23,7 +27,7 @@ export interface Http2SessionSettings {
   readonly origin: string;
   /** TLS towards the endpoint (ALPN `h2` is added); undefined for h2c. */
   readonly tls: tls.ConnectionOptions | undefined;
-  /** An idle session is closed after this long (ms). */
+  /** A session with no stream open for this long (ms) is closed; 0 = never. */
   readonly idleTimeoutMs: number;
   /** Streams a session carries before it takes no more; 0 = unlimited. */
   readonly maxRequestsPerConnection: number;
@@ -46,6 +50,12 @@ interface Session {
   started: number;
   /** Takes no new streams (retired, too old, or carried its share). */
   draining: boolean;
+  /** When its last stream ended (`performance.now()`), for the idle timeout. */
+  idleSince: number;
+  /** Looks for the idle timeout's end; armed from the first time the session has no stream. */
+  idleTimer: NodeJS.Timeout | undefined;
+  /** Drains the session at `maxConnectionDurationMs`. */
+  ageTimer: NodeJS.Timeout | undefined;
 }
 
 /** The HTTP/2 sessions of one endpoint. */
@@ -74,7 +84,9 @@ export class Http2Sessions {
     const max = this.settings.maxRequestsPerConnection;
     if (this.retired || (max > 0 && s.started >= max)) this.drain(s);
     stream.once("close", () => {
-      if (--s.active === 0 && s.draining) this.closeSession(s);
+      if (--s.active > 0) return;
+      if (s.draining) this.closeSession(s);
+      else this.becameIdle(s);
     });
     return stream;
   }
@@ -113,7 +125,15 @@ export class Http2Sessions {
       origin,
       tlsOptions === undefined ? {} : { ...tlsOptions, ALPNProtocols: ["h2"] },
     );
-    const s: Session = { session, active: 0, started: 0, draining: false };
+    const s: Session = {
+      session,
+      active: 0,
+      started: 0,
+      draining: false,
+      idleSince: 0,
+      idleTimer: undefined,
+      ageTimer: undefined,
+    };
     session.on("error", () => {}); // stream errors surface on the streams themselves
     if (tcpKeepalive !== undefined || http2Keepalive !== undefined) {
       // Once per session, on the socket node:http2 opened for it.
@@ -122,16 +142,40 @@ export class Http2Sessions {
         if (http2Keepalive !== undefined) keepSessionAlive(session, socket, http2Keepalive);
       });
     }
-    session.setTimeout(this.settings.idleTimeoutMs, () => this.drain(s));
     const age = this.settings.maxConnectionDurationMs;
-    if (age > 0) setTimeout(() => this.drain(s), age).unref();
+    if (age > 0) s.ageTimer = setTimeout(() => this.drain(s), age).unref();
     session.once("close", () => {
+      clearTimeout(s.idleTimer);
+      clearTimeout(s.ageTimer);
+      s.idleTimer = s.ageTimer = undefined;
       const i = this.sessions.indexOf(s);
       if (i !== -1) this.sessions.splice(i, 1);
     });
     session.unref();
     this.sessions.push(s);
     return s;
+  }
+
+  /**
+   * `s` has no stream open: it closes once it has had none for the idle timeout. One timer per
+   * session, not one per stream: armed the first time the session goes idle, it looks again when
+   * it fires, and sleeps until the idle time left when a stream came and went meanwhile, or stops
+   * while streams are open (the next idle moment arms it again).
+   */
+  private becameIdle(s: Session): void {
+    s.idleSince = performance.now();
+    if (s.idleTimer === undefined && this.settings.idleTimeoutMs > 0)
+      this.armIdleTimer(s, this.settings.idleTimeoutMs);
+  }
+
+  private armIdleTimer(s: Session, ms: number): void {
+    s.idleTimer = setTimeout(() => {
+      s.idleTimer = undefined;
+      if (s.active > 0 || s.draining) return;
+      const left = s.idleSince + this.settings.idleTimeoutMs - performance.now();
+      if (left > 0) this.armIdleTimer(s, left);
+      else this.drain(s);
+    }, ms).unref();
   }
 
   /**
