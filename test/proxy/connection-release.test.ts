@@ -116,7 +116,7 @@ describe("a closed upstream HTTP/2 session", () => {
       tcpKeepalive: undefined,
       http2Keepalive: undefined,
     });
-    const sessions: WeakRef<http2.ClientHttp2Session>[] = [];
+    const sessions: WeakRef<http2.Http2Session>[] = [];
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {

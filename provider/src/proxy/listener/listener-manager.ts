@@ -11,6 +11,7 @@ import tls from "node:tls";
 import type { TcpProxy } from "../../istio/translate/proxy-config";
 import type { ConnectionState, StatefulSocket } from "../http/connection-state";
 import { CONNECTION_STATE } from "../http/connection-state";
+import { ConnectionIdleTimer } from "../http/connection-idle-timer";
 import type { HttpConnectionManager } from "../http/http-connection-manager";
 import { SERVER_NAME } from "../http/http-connection-manager";
 import { Http1Server } from "../http1/http1-server";
@@ -117,12 +118,10 @@ export class RunningListener {
     this.h2c = http2.createServer(h2settings);
     this.h2c.on("request", ctx.hcm.handleRequest);
     this.h2c.on("session", (s: http2.ServerHttp2Session) => this.track(s));
-    this.h2c.setTimeout(limits.idleTimeoutMs);
     // Only connections that chose `h2` by ALPN reach it: HTTP/1.1 over TLS goes to the HTTP/1.1 server.
     this.tlsHttp = http2.createSecureServer(h2settings);
     this.tlsHttp.on("request", ctx.hcm.handleRequest);
     this.tlsHttp.on("session", (s: http2.ServerHttp2Session) => this.track(s));
-    this.tlsHttp.setTimeout(limits.idleTimeoutMs);
     this.server = this.tcpServer();
   }
 
@@ -177,10 +176,24 @@ export class RunningListener {
     return this.sockets.size;
   }
 
+  /**
+   * A client's HTTP/2 session: closed with the listener, and closed (GOAWAY) once it has had no
+   * stream open for the idle timeout, as Envoy's connection manager does. The idle timer is the
+   * proxy's own, not the server's `setTimeout`, which counts time without bytes and holds every
+   * closed session until it fires (connection-idle-timer.ts).
+   */
   private track(session: http2.ServerHttp2Session): void {
     this.sessions.add(session);
     session.on("error", () => {});
-    session.once("close", () => this.sessions.delete(session));
+    const idle = new ConnectionIdleTimer(this.ctx.limits.idleTimeoutMs, () => session.close());
+    session.on("stream", (stream: http2.ServerHttp2Stream) => {
+      idle.requestStarted();
+      stream.once("close", () => idle.requestEnded());
+    });
+    session.once("close", () => {
+      idle.stop();
+      this.sessions.delete(session);
+    });
     if (this.closing) session.close();
   }
 

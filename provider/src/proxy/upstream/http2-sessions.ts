@@ -8,16 +8,16 @@
  *
  * A session takes no new stream once it has carried `maxRequestsPerConnection` of them or reached
  * `maxConnectionDurationMs`; it closes when its last stream ends (a GOAWAY, as Envoy drains it).
- * A session with no stream open for `idleTimeoutMs` closes, Envoy's upstream idle timeout: time
- * without streams, not without bytes (node:http2's `session.setTimeout` counts bytes, so PINGs
- * would keep a session without streams open forever). The pool's timers go with the session when
- * it closes: a timer left armed would hold the closed session, its socket and its buffers for the
- * rest of the idle timeout or of the connection's age.
+ * A session with no stream open for `idleTimeoutMs` closes (Envoy's upstream idle timeout, see
+ * connection-idle-timer.ts). The pool's timers go with the session when it closes: a timer left
+ * armed would hold the closed session, its socket and its buffers for the rest of the idle timeout
+ * or of the connection's age.
  */
 import http2 from "node:http2";
 import type net from "node:net";
 import type tls from "node:tls";
 import type { Http2KeepaliveSettings, TcpKeepalive } from "../../istio/translate/proxy-config";
+import { ConnectionIdleTimer } from "../http/connection-idle-timer";
 import { keepSessionAlive } from "./http2-keepalive";
 import { applyTcpKeepalive } from "./tcp-keepalive";
 
@@ -50,10 +50,8 @@ interface Session {
   started: number;
   /** Takes no new streams (retired, too old, or carried its share). */
   draining: boolean;
-  /** When its last stream ended (`performance.now()`), for the idle timeout. */
-  idleSince: number;
-  /** Looks for the idle timeout's end; armed from the first time the session has no stream. */
-  idleTimer: NodeJS.Timeout | undefined;
+  /** Drains the session once it has had no stream for `idleTimeoutMs`. */
+  readonly idle: ConnectionIdleTimer;
   /** Drains the session at `maxConnectionDurationMs`. */
   ageTimer: NodeJS.Timeout | undefined;
 }
@@ -81,12 +79,12 @@ export class Http2Sessions {
     const stream = s.session.request(headers, options);
     s.active++;
     s.started++;
+    s.idle.requestStarted();
     const max = this.settings.maxRequestsPerConnection;
     if (this.retired || (max > 0 && s.started >= max)) this.drain(s);
     stream.once("close", () => {
-      if (--s.active > 0) return;
-      if (s.draining) this.closeSession(s);
-      else this.becameIdle(s);
+      s.idle.requestEnded();
+      if (--s.active === 0 && s.draining) this.closeSession(s);
     });
     return stream;
   }
@@ -130,8 +128,7 @@ export class Http2Sessions {
       active: 0,
       started: 0,
       draining: false,
-      idleSince: 0,
-      idleTimer: undefined,
+      idle: new ConnectionIdleTimer(this.settings.idleTimeoutMs, () => this.drain(s)),
       ageTimer: undefined,
     };
     session.on("error", () => {}); // stream errors surface on the streams themselves
@@ -145,37 +142,15 @@ export class Http2Sessions {
     const age = this.settings.maxConnectionDurationMs;
     if (age > 0) s.ageTimer = setTimeout(() => this.drain(s), age).unref();
     session.once("close", () => {
-      clearTimeout(s.idleTimer);
+      s.idle.stop();
       clearTimeout(s.ageTimer);
-      s.idleTimer = s.ageTimer = undefined;
+      s.ageTimer = undefined;
       const i = this.sessions.indexOf(s);
       if (i !== -1) this.sessions.splice(i, 1);
     });
     session.unref();
     this.sessions.push(s);
     return s;
-  }
-
-  /**
-   * `s` has no stream open: it closes once it has had none for the idle timeout. One timer per
-   * session, not one per stream: armed the first time the session goes idle, it looks again when
-   * it fires, and sleeps until the idle time left when a stream came and went meanwhile, or stops
-   * while streams are open (the next idle moment arms it again).
-   */
-  private becameIdle(s: Session): void {
-    s.idleSince = performance.now();
-    if (s.idleTimer === undefined && this.settings.idleTimeoutMs > 0)
-      this.armIdleTimer(s, this.settings.idleTimeoutMs);
-  }
-
-  private armIdleTimer(s: Session, ms: number): void {
-    s.idleTimer = setTimeout(() => {
-      s.idleTimer = undefined;
-      if (s.active > 0 || s.draining) return;
-      const left = s.idleSince + this.settings.idleTimeoutMs - performance.now();
-      if (left > 0) this.armIdleTimer(s, left);
-      else this.drain(s);
-    }, ms).unref();
   }
 
   /**
