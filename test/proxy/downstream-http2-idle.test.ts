@@ -1,6 +1,7 @@
-// A client's HTTP/2 connection and the idle timeout: as Envoy's connection manager, the proxy
-// closes one that has had no stream open for the timeout (a GOAWAY), whether or not bytes flowed,
-// and a session that closed leaves nothing behind.
+// A client's HTTP/2 connection and its timeouts, as Envoy's connection manager has them: a
+// connection that has had no stream open for the idle timeout gets a GOAWAY, whether or not bytes
+// flowed; a stream with no bytes either way for the request timeout is reset; and a session that
+// closed leaves nothing behind.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
@@ -59,7 +60,7 @@ async function serverSessionPrototype(): Promise<object> {
   return prototype;
 }
 
-describe("a client's HTTP/2 connection and the idle timeout", () => {
+describe("a client's HTTP/2 connection and its timeouts", () => {
   const dir = new ConfigDir();
   // Answers /slow after 700 ms of silence, anything else at once.
   const backend = http.createServer((req, res) => {
@@ -101,7 +102,9 @@ spec:
   endpoints: [{address: 127.0.0.1}]
 `,
     );
-    timed = await startFileProxy([dir.dir], [8080], [], [], undefined, { limits: { idleTimeoutMs: 300 } });
+    timed = await startFileProxy([dir.dir], [8080], [], [], undefined, {
+      limits: { idleTimeoutMs: 300, requestTimeoutMs: 1500 },
+    });
     untimed = await startFileProxy([dir.dir], [8080], []);
   });
   after(async () => {
@@ -145,6 +148,26 @@ spec:
       const idleMs = Date.now() - idleFrom;
       assert.equal(code, http2.constants.NGHTTP2_NO_ERROR);
       assert.ok(idleMs >= 250 && idleMs < 3000, `GOAWAY after ${idleMs} ms without streams`);
+      await once(client, "close");
+    },
+  );
+
+  it(
+    "resets a stream that sends nothing after its headers for the request timeout, and serves the next",
+    { timeout: 10_000 },
+    async () => {
+      const client = http2.connect(`http://127.0.0.1:${timed.boundPorts().get(8080)!}`);
+      client.on("error", () => {});
+      // A body announced and never sent: no byte either way once the headers are in.
+      const started = Date.now();
+      const stuck = client.request({ ":method": "POST", ":path": "/upload", ":authority": "shop.example" });
+      stuck.on("error", () => {});
+      await once(stuck, "close");
+      const stuckMs = Date.now() - started;
+      assert.equal(stuck.rstCode, http2.constants.NGHTTP2_CANCEL);
+      assert.ok(stuckMs >= 1400 && stuckMs < 5000, `reset after ${stuckMs} ms`);
+      assert.equal(await get(client, "/after"), "200 /after");
+      client.close();
       await once(client, "close");
     },
   );

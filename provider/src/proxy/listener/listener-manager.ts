@@ -181,14 +181,20 @@ export class RunningListener {
    * stream open for the idle timeout, as Envoy's connection manager does. The idle timer is the
    * proxy's own, not the server's `setTimeout`, which counts time without bytes and holds every
    * closed session until it fires (connection-idle-timer.ts).
+   *
+   * A stream with no bytes either way for the request timeout is reset, as Envoy's stream idle
+   * timeout does (5 minutes by default, as the request timeout here): a client that opens streams
+   * and sends nothing more cannot hold them for good.
    */
   private track(session: http2.ServerHttp2Session): void {
     this.sessions.add(session);
     session.on("error", () => {});
-    const idle = new ConnectionIdleTimer(this.ctx.limits.idleTimeoutMs, () => session.close());
+    const limits = this.ctx.limits;
+    const idle = new ConnectionIdleTimer(limits.idleTimeoutMs, () => session.close());
     session.on("stream", (stream: http2.ServerHttp2Stream) => {
       idle.requestStarted();
       stream.once("close", () => idle.requestEnded());
+      stream.setTimeout(limits.requestTimeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     });
     session.once("close", () => {
       idle.stop();
