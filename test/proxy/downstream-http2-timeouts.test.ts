@@ -1,7 +1,7 @@
 // A client's HTTP/2 connection and its timeouts, as Envoy's connection manager has them: a
 // connection that has had no stream open for the idle timeout gets a GOAWAY, whether or not bytes
-// flowed; a stream with no bytes either way for the request timeout is reset; and a session that
-// closed leaves nothing behind.
+// flowed; a stream with no bytes either way for the stream idle timeout gets 408 before its answer
+// begins and a reset after; and a session that closed leaves nothing behind.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
@@ -62,10 +62,13 @@ async function serverSessionPrototype(): Promise<object> {
 
 describe("a client's HTTP/2 connection and its timeouts", () => {
   const dir = new ConfigDir();
-  // Answers /slow after 700 ms of silence, anything else at once.
+  // Answers /slow after 700 ms of silence, /upload once its body has come, begins /stall and never
+  // ends it, and anything else at once.
   const backend = http.createServer((req, res) => {
     const answer = () => res.end(req.url);
     if (req.url === "/slow") setTimeout(answer, 700);
+    else if (req.url === "/upload") req.resume().on("end", answer);
+    else if (req.url === "/stall") res.write("partial");
     else answer();
   });
   let timed: GatewayProxy;
@@ -103,7 +106,7 @@ spec:
 `,
     );
     timed = await startFileProxy([dir.dir], [8080], [], [], undefined, {
-      limits: { idleTimeoutMs: 300, requestTimeoutMs: 1500 },
+      limits: { idleTimeoutMs: 300, streamIdleTimeoutMs: 1500 },
     });
     untimed = await startFileProxy([dir.dir], [8080], []);
   });
@@ -153,7 +156,7 @@ spec:
   );
 
   it(
-    "resets a stream that sends nothing after its headers for the request timeout, and serves the next",
+    "answers 408 to a stream silent both ways for the stream idle timeout, and serves the next",
     { timeout: 10_000 },
     async () => {
       const client = http2.connect(`http://127.0.0.1:${timed.boundPorts().get(8080)!}`);
@@ -162,11 +165,38 @@ spec:
       const started = Date.now();
       const stuck = client.request({ ":method": "POST", ":path": "/upload", ":authority": "shop.example" });
       stuck.on("error", () => {});
-      await once(stuck, "close");
-      const stuckMs = Date.now() - started;
-      assert.equal(stuck.rstCode, http2.constants.NGHTTP2_CANCEL);
-      assert.ok(stuckMs >= 1400 && stuckMs < 5000, `reset after ${stuckMs} ms`);
+      const [headers] = (await once(stuck, "response")) as [http2.IncomingHttpHeaders];
+      const waitedMs = Date.now() - started;
+      assert.deepEqual(
+        [headers[":status"], headers["x-igw-error-code"]],
+        [408, "IGW_ERR_STREAM_IDLE_TIMEOUT"],
+      );
+      assert.ok(waitedMs >= 1400 && waitedMs < 5000, `answered after ${waitedMs} ms`);
+      stuck.close();
       assert.equal(await get(client, "/after"), "200 /after");
+      client.close();
+      await once(client, "close");
+    },
+  );
+
+  it(
+    "resets a stream whose answer began and then went silent for the stream idle timeout",
+    { timeout: 10_000 },
+    async () => {
+      const client = http2.connect(`http://127.0.0.1:${timed.boundPorts().get(8080)!}`);
+      client.on("error", () => {});
+      const started = Date.now();
+      const stalled = client.request({ ":path": "/stall", ":authority": "shop.example" });
+      stalled.on("error", () => {});
+      let body = "";
+      stalled.setEncoding("utf8").on("data", (d: string) => (body += d));
+      const [headers] = (await once(stalled, "response")) as [http2.IncomingHttpHeaders];
+      // The reset carries NO_ERROR, as Envoy's codec resets a stream it gives up on; that it came is
+      // what ends the stream here, 1.5 s after its last byte, with the body cut where it stopped.
+      await once(stalled, "close");
+      const closedMs = Date.now() - started;
+      assert.deepEqual([headers[":status"], body], [200, "partial"]);
+      assert.ok(closedMs >= 1400 && closedMs < 5000, `reset after ${closedMs} ms`);
       client.close();
       await once(client, "close");
     },

@@ -71,6 +71,16 @@ export const ERROR_STATUS = {
     flag: "DT",
     summary: "the client did not send the request in time",
   },
+  /**
+   * An HTTP/2 stream carried no bytes either way for the stream idle timeout, before its response
+   * began (Envoy's `stream_idle_timeout`: 408 `stream timeout`, `SI`). Once the response has begun,
+   * the stream is reset instead.
+   */
+  IGW_ERR_STREAM_IDLE_TIMEOUT: {
+    status: 408,
+    flag: "SI",
+    summary: "an HTTP/2 stream was silent both ways for the stream idle timeout",
+  },
   /** The client closed the connection before the response was complete (Envoy `DC`). */
   IGW_ERR_DOWNSTREAM_RESET: {
     status: 499,

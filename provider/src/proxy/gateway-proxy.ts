@@ -92,6 +92,7 @@ export class GatewayProxy {
     this.accessLog = new AccessLog(options.accessLog, options.accessLog !== undefined, {
       warn: (m) => options.log(m),
     });
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const hcm = new HttpConnectionManager({
       current: () => this.snapshot,
       accessLog: this.accessLog,
@@ -105,12 +106,13 @@ export class GatewayProxy {
       hostname: hostname(),
       numTrustedProxies: options.numTrustedProxies ?? 0,
       forwardClientCertDetails: options.forwardClientCertDetails ?? "SANITIZE_SET",
+      streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
     });
     this.listeners = new ListenerManager({
       current: () => this.snapshot,
       hcm,
       accessLog: this.accessLog,
-      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      limits,
       draining: () => this.isDraining,
       warn: (m) => options.log(m),
       ...(options.acceptsPerEvent === undefined ? {} : { acceptsPerEvent: options.acceptsPerEvent }),

@@ -94,6 +94,8 @@ export interface HcmContext {
   readonly numTrustedProxies: number;
   /** What becomes of `x-forwarded-client-cert` (client-cert-header.ts); Istio's default is `SANITIZE_SET`. */
   readonly forwardClientCertDetails: ForwardClientCertDetails;
+  /** How long an HTTP/2 stream may carry no bytes either way (ms); 0 = no limit. */
+  readonly streamIdleTimeoutMs: number;
 }
 
 /** Retry policies parsed once per route action (configurations are frozen, so identity is a safe key). */
@@ -117,6 +119,7 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 }
 const NO_ROUTE = new NoRouteError();
 const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed: only websocket is allowed");
+const STREAM_IDLE_TIMEOUT = new ProxyError("IGW_ERR_STREAM_IDLE_TIMEOUT", "stream timeout");
 /** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
 const BAD_TARGET = new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path");
 
@@ -216,6 +219,11 @@ export class HttpConnectionManager implements ForwardHost {
     if (h2) {
       req.on("error", ignore);
       res.on("error", ignore);
+      // Envoy's stream idle timeout: a stream silent both ways (a body that never comes, an
+      // upstream that never answers) gets 408 before its response begins, a reset after. node:http2
+      // counts the stream's bytes, and clears the timer when the stream closes.
+      const idleMs = this.ctx.streamIdleTimeoutMs;
+      if (idleMs > 0) req.setTimeout(idleMs, () => this.replyError(x, STREAM_IDLE_TIMEOUT));
     } else {
       // The HTTP/1.1 codec's request and response never emit `error`: their failures end in `close`.
       (res as Http1Response).onRequestFailure = (code) =>

@@ -36,6 +36,11 @@ export interface ConnectionLimits {
   readonly requestTimeoutMs: number;
   /** Idle time before a keep-alive connection is closed, ms. */
   readonly idleTimeoutMs: number;
+  /**
+   * Time an HTTP/2 stream may carry no bytes either way, ms (Envoy's `stream_idle_timeout`, five
+   * minutes by default); 0 = none.
+   */
+  readonly streamIdleTimeoutMs: number;
   /** Time to complete a TLS handshake or send a ClientHello, ms. */
   readonly handshakeTimeoutMs: number;
 }
@@ -47,6 +52,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   headersTimeoutMs: 60_000,
   requestTimeoutMs: 300_000,
   idleTimeoutMs: 60_000,
+  streamIdleTimeoutMs: 300_000,
   handshakeTimeoutMs: 10_000,
 };
 
@@ -181,20 +187,15 @@ export class RunningListener {
    * stream open for the idle timeout, as Envoy's connection manager does. The idle timer is the
    * proxy's own, not the server's `setTimeout`, which counts time without bytes and holds every
    * closed session until it fires (connection-idle-timer.ts).
-   *
-   * A stream with no bytes either way for the request timeout is reset, as Envoy's stream idle
-   * timeout does (5 minutes by default, as the request timeout here): a client that opens streams
-   * and sends nothing more cannot hold them for good.
+   * Each stream has Envoy's stream idle timeout too, in the connection manager.
    */
   private track(session: http2.ServerHttp2Session): void {
     this.sessions.add(session);
     session.on("error", () => {});
-    const limits = this.ctx.limits;
-    const idle = new ConnectionIdleTimer(limits.idleTimeoutMs, () => session.close());
+    const idle = new ConnectionIdleTimer(this.ctx.limits.idleTimeoutMs, () => session.close());
     session.on("stream", (stream: http2.ServerHttp2Stream) => {
       idle.requestStarted();
       stream.once("close", () => idle.requestEnded());
-      stream.setTimeout(limits.requestTimeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     });
     session.once("close", () => {
       idle.stop();
