@@ -33,6 +33,11 @@ export class ConnectionIdleTimer {
     this.arm(timeoutMs);
   }
 
+  /** Requests open on the connection now. */
+  get open(): number {
+    return this.active;
+  }
+
   /** A request opened on the connection. */
   requestStarted(): void {
     this.active++;

@@ -44,16 +44,14 @@ export interface Http2SessionSettings {
 /** One session and what it carries. */
 interface Session {
   readonly session: http2.ClientHttp2Session;
-  /** Streams open on it now. */
-  active: number;
   /** Streams it has carried in all. */
   started: number;
   /** Takes no new streams (retired, too old, or carried its share). */
   draining: boolean;
-  /** Drains the session once it has had no stream for `idleTimeoutMs`. */
+  /** Counts its open streams (`idle.open`), and drains it after `idleTimeoutMs` without any. */
   readonly idle: ConnectionIdleTimer;
   /** Drains the session at `maxConnectionDurationMs`. */
-  ageTimer: NodeJS.Timeout | undefined;
+  readonly ageTimer: NodeJS.Timeout | undefined;
 }
 
 /** The HTTP/2 sessions of one endpoint. */
@@ -77,14 +75,13 @@ export class Http2Sessions {
     if (this.closed) throw new Error("upstream pools are closed");
     const s = this.withRoom() ?? this.open();
     const stream = s.session.request(headers, options);
-    s.active++;
     s.started++;
     s.idle.requestStarted();
     const max = this.settings.maxRequestsPerConnection;
     if (this.retired || (max > 0 && s.started >= max)) this.drain(s);
     stream.once("close", () => {
       s.idle.requestEnded();
-      if (--s.active === 0 && s.draining) this.closeSession(s);
+      if (s.idle.open === 0 && s.draining) this.closeSession(s);
     });
     return stream;
   }
@@ -112,7 +109,7 @@ export class Http2Sessions {
       // The server's own limit counts too once its SETTINGS came (node:http2 reports the
       // protocol's unlimited default before that).
       const peer = session.remoteSettings.maxConcurrentStreams ?? Infinity;
-      if (s.active < Math.min(limit, peer)) return s;
+      if (s.idle.open < Math.min(limit, peer)) return s;
     }
     return undefined;
   }
@@ -123,13 +120,13 @@ export class Http2Sessions {
       origin,
       tlsOptions === undefined ? {} : { ...tlsOptions, ALPNProtocols: ["h2"] },
     );
+    const age = this.settings.maxConnectionDurationMs;
     const s: Session = {
       session,
-      active: 0,
       started: 0,
       draining: false,
       idle: new ConnectionIdleTimer(this.settings.idleTimeoutMs, () => this.drain(s)),
-      ageTimer: undefined,
+      ageTimer: age > 0 ? setTimeout(() => this.drain(s), age).unref() : undefined,
     };
     session.on("error", () => {}); // stream errors surface on the streams themselves
     if (tcpKeepalive !== undefined || http2Keepalive !== undefined) {
@@ -139,12 +136,9 @@ export class Http2Sessions {
         if (http2Keepalive !== undefined) keepSessionAlive(session, socket, http2Keepalive);
       });
     }
-    const age = this.settings.maxConnectionDurationMs;
-    if (age > 0) s.ageTimer = setTimeout(() => this.drain(s), age).unref();
     session.once("close", () => {
       s.idle.stop();
       clearTimeout(s.ageTimer);
-      s.ageTimer = undefined;
       const i = this.sessions.indexOf(s);
       if (i !== -1) this.sessions.splice(i, 1);
     });
@@ -160,7 +154,7 @@ export class Http2Sessions {
   private drain(s: Session): void {
     if (s.draining) return;
     s.draining = true;
-    if (s.active === 0) this.closeSession(s);
+    if (s.idle.open === 0) this.closeSession(s);
   }
 
   private closeSession(s: Session): void {
