@@ -94,21 +94,15 @@ spec:
   gateways: [gw]
   http:
   - route: [{destination: {host: backend.internal}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: backend, namespace: istio-system}
-spec:
-  hosts: [backend.internal]
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${(backend.address() as net.AddressInfo).port}}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1}]
 `,
     );
-    timed = await startFileProxy([dir.dir], [8080], [], [], undefined, {
+    const resolve = [
+      { host: "backend.internal", ip: "127.0.0.1", port: (backend.address() as net.AddressInfo).port },
+    ];
+    timed = await startFileProxy([dir.dir], [8080], resolve, [], undefined, {
       limits: { idleTimeoutMs: 300, streamIdleTimeoutMs: 1500 },
     });
-    untimed = await startFileProxy([dir.dir], [8080], []);
+    untimed = await startFileProxy([dir.dir], [8080], resolve);
   });
   after(async () => {
     await timed.close();
