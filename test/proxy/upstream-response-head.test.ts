@@ -40,6 +40,43 @@ function startRawBackend(): Promise<net.Server> {
   return once(server, "listening").then(() => server);
 }
 
+/**
+ * A backend that answers with its head at once and its body only when told, as a stream of
+ * server-sent events does: `release` sends the body of the answer waiting.
+ */
+async function startHeadFirstBackend(): Promise<{ server: net.Server; release(): void }> {
+  let waiting: net.Socket | undefined;
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    let seen = "";
+    socket.on("data", (d: Buffer) => {
+      seen += d.toString("latin1");
+      if (!seen.includes("\r\n\r\n")) return;
+      seen = "";
+      socket.write(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
+      );
+      waiting = socket;
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { server, release: () => waiting?.write("d\r\ndata: hello\n\n\r\n0\r\n\r\n") };
+}
+
+/** `promise`, or a failure saying `what` when it takes more than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe("an HTTP/1.1 upstream's response head and trailers", () => {
   const dir = new ConfigDir();
   let backend: net.Server;
@@ -135,6 +172,102 @@ spec:
       assert.equal(headers["transfer-encoding"], undefined);
       assert.equal(body, "hello world");
       assert.equal(trailers["x-checksum"], "abc123");
+    } finally {
+      session.close();
+    }
+  });
+});
+
+describe("an upstream's head that comes before its body", () => {
+  const dir = new ConfigDir();
+  let backend: { server: net.Server; release(): void };
+  let proxy: GatewayProxy;
+  let port: number;
+  let h2Port: number;
+
+  before(async () => {
+    backend = await startHeadFirstBackend();
+    const backendPort = (backend.server.address() as net.AddressInfo).port;
+    dir.write(
+      "gateway.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ["*"]
+  - port: {number: 8081, name: http2, protocol: HTTP2}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - route: [{destination: {host: events.internal, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: events, namespace: istio-system}
+spec:
+  hosts: [events.internal]
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${backendPort}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+`,
+    );
+    proxy = await startFileProxy([dir.dir], [8080, 8081], []);
+    port = proxy.boundPorts().get(8080)!;
+    h2Port = proxy.boundPorts().get(8081)!;
+  });
+
+  after(async () => {
+    await proxy.close();
+    backend.server.close();
+    dir.dispose();
+  });
+
+  it("reaches an HTTP/1.1 client at once, not with the body, as Envoy sends it", async () => {
+    const req = http.get({
+      host: "127.0.0.1",
+      port,
+      path: "/events",
+      headers: { host: "shop.example" },
+      agent: false,
+    });
+    const [res] = (await within(once(req, "response"), 5000, "no head before the body")) as [
+      http.IncomingMessage,
+    ];
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers["content-type"], "text/event-stream");
+    assert.equal(res.headers["transfer-encoding"], "chunked");
+    backend.release();
+    let body = "";
+    res.setEncoding("latin1");
+    res.on("data", (c: string) => (body += c));
+    await once(res, "end");
+    assert.equal(body, "data: hello\n\n");
+  });
+
+  it("reaches an HTTP/2 client at once too", async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2Port}`);
+    try {
+      const stream = session.request({ ":path": "/events", ":authority": "shop.example" });
+      const [headers] = (await within(once(stream, "response"), 5000, "no head before the body")) as [
+        http2.IncomingHttpHeaders,
+      ];
+      assert.equal(headers[":status"], 200);
+      assert.equal(headers["content-type"], "text/event-stream");
+      backend.release();
+      let body = "";
+      stream.setEncoding("latin1");
+      stream.on("data", (c: string) => (body += c));
+      await once(stream, "end");
+      assert.equal(body, "data: hello\n\n");
     } finally {
       session.close();
     }

@@ -3,8 +3,10 @@
  * `ServerResponse` that the connection manager uses (`writeHead`, `write`, `addTrailers`, `end`,
  * `destroy`, and the `drain` and `close` events), over the client's socket directly.
  *
- * The head is kept until the first body bytes or the end, so a small response leaves in one write
- * (the pieces are joined at the end of the turn). Framing follows the head: its `content-length`,
+ * What a turn of the event loop writes leaves at its end, joined: a small response whose head and
+ * body come in one turn leaves in one write, and a head whose body comes later (a stream of
+ * server-sent events) leaves without waiting for it, as Envoy sends a head. Framing follows the
+ * head: its `content-length`,
  * none for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers included. A response that says
  * `connection: close`, or answers a request that did, ends the connection when it is done, as does
  * one that finishes before its request was read to the end (the rest of that request could not be
@@ -44,6 +46,19 @@ export function httpDate(): string {
   return dateText;
 }
 
+/** Status lines by code, each made once. */
+const statusLines: string[] = [];
+
+/** `HTTP/1.1 200 OK\r\n` for `status`. */
+function statusLine(status: number): string {
+  const known = statusLines[status];
+  if (known !== undefined) return known;
+  const line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+  // A code is three digits (the parser and validation see to it): the list stays small and dense.
+  if (Number.isInteger(status) && status >= 100 && status <= 999) statusLines[status] = line;
+  return line;
+}
+
 /** The response to one client request on an HTTP/1.1 connection. */
 export class Http1Response extends EventEmitter implements TurnEndWriter {
   /** True once `writeHead` was called (the head may still be waiting for the first body bytes). */
@@ -60,7 +75,6 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
    * which owns the response and logs the request.
    */
   onRequestFailure: ((code: ProxyErrorCode) => void) | undefined;
-  private head: string | undefined;
   private hasBody = true;
   private ended = false;
   private done = false;
@@ -86,10 +100,13 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     this.closeAfter = !keepAlive;
   }
 
-  /** Sets the status and headers; they leave with the first body bytes or the end. */
+  /**
+   * Sets the status and headers. They leave at the end of this turn, with the body bytes it writes.
+   * Throws, writing nothing, on a header that HTTP/1.1 cannot carry.
+   */
   writeHead(status: number, headers: HeaderMap): this {
     if (this.headersSent) throw new Error("the response head was already written");
-    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    let text = statusLine(status);
     let hasLength = false;
     let hasDate = false;
     let hasConnection = false;
@@ -112,8 +129,9 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
       text += "transfer-encoding: chunked\r\n";
     }
     if (this.closeAfter && !hasConnection) text += "connection: close\r\n";
-    this.head = text + "\r\n";
     this.headersSent = true;
+    this.hold();
+    this.writes.write(text + "\r\n");
     return this;
   }
 
@@ -123,11 +141,6 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     if (!this.headersSent) this.writeHead(200, {});
     this.hold();
     const writes = this.writes;
-    const head = this.head;
-    if (head !== undefined) {
-      this.head = undefined;
-      writes.write(head);
-    }
     const socket = this.socket;
     if (!this.hasBody || chunk.length === 0)
       return this.flowing(socket.writableLength < socket.writableHighWaterMark);
@@ -159,10 +172,6 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     if (chunk !== undefined && chunk.length > 0) this.write(chunk);
     this.hold();
     this.ended = true;
-    if (this.head !== undefined) {
-      this.writes.write(this.head);
-      this.head = undefined;
-    }
     if (this.chunkedEncoding) this.writes.write(this.lastChunk());
     return this;
   }
