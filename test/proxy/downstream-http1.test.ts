@@ -292,6 +292,41 @@ describe("downstream HTTP/1.1", () => {
     assert.equal(c.pending.length, 0);
   });
 
+  it("takes a target in absolute form as Envoy does: the URL's authority for Host, its path upstream", async () => {
+    const c = await connect();
+    await c.write(
+      "GET http://abs.test:8080/abs/path?q=1 HTTP/1.1\r\nHost: wrong.test\r\n\r\n" +
+        "GET HTTP://Bare.test HTTP/1.1\r\nHost: wrong.test\r\n\r\n",
+    );
+    const first = seen(await c.readResponse());
+    assert.equal(first.url, "/abs/path?q=1");
+    assert.deepEqual(rawValues(first.rawHeaders, "host"), ["abs.test:8080"]);
+    const second = seen(await c.readResponse());
+    assert.equal(second.url, "/");
+    assert.deepEqual(rawValues(second.rawHeaders, "host"), ["Bare.test"]);
+    const line = await accessLine(access, "/abs/path?q=1");
+    assert.equal(line["authority"], "abs.test:8080");
+    assert.equal(line["response_code"], 200);
+  });
+
+  it("serves a client that uses it as its HTTP proxy (curl -x)", async () => {
+    const { stdout } = await runCurl(["-x", `http://127.0.0.1:${port}`, "http://via-proxy.test/through?x=1"]);
+    const through = JSON.parse(stdout) as Seen;
+    assert.equal(through.url, "/through?x=1");
+    assert.deepEqual(rawValues(through.rawHeaders, "host"), ["via-proxy.test"]);
+    // curl's Proxy-Connection is hop-by-hop.
+    assert.deepEqual(rawValues(through.rawHeaders, "proxy-connection"), []);
+  });
+
+  it("refuses a target that is neither a path nor an http or https URL with a host", async () => {
+    for (const target of ["ftp://abs.test/x", "http:///no-host", "abs.test/x", "http://user@/x"]) {
+      const c = await connect();
+      await c.write(`GET ${target} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+      const r = await c.readResponse();
+      assert.equal(r.status, 400, target);
+    }
+  });
+
   it("answers a pipelined Content-Length POST and a GET in order, the body whole", async () => {
     const c = await connect();
     const body = "0123456789abcdefghij";

@@ -26,6 +26,7 @@ import type { ResponseOwner } from "./downstream-response";
 import type { ConsumableSocket, ParseError } from "./llhttp";
 import { methodName, RequestParser } from "./llhttp";
 import { requestHeaders } from "./request-headers";
+import { absoluteTarget, isOriginForm } from "./request-target";
 import { HeldWrites } from "../http/held-writes";
 
 /** What the connections of one {@link Http1Server} share. */
@@ -337,7 +338,17 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     }
     const name = methodName(method);
     const headers = requestHeaders(raw);
-    const req = new Http1Request(this.socket, name, url, headers ?? {}, minor, this);
+    // A target in absolute form is taken as Envoy takes it: its authority for the Host header, its
+    // path for the request's (request-target.ts). CONNECT's target is an authority, routed as it is.
+    let requestTarget = url;
+    if (headers !== undefined && name !== "CONNECT" && !isOriginForm(name, url)) {
+      const absolute = absoluteTarget(url);
+      if (absolute !== undefined) {
+        headers.host = absolute.authority;
+        requestTarget = absolute.path;
+      }
+    }
+    const req = new Http1Request(this.socket, name, requestTarget, headers ?? {}, minor, this);
     if (major !== 1 || minor !== 1) return (this.refuse("IGW_ERR_HTTP_VERSION", req), 0);
     if (raw.length > this.settings.maxHeadersCount * 2)
       return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);

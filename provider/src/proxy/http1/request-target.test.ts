@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { absoluteTarget, isOriginForm } from "./request-target";
+
+test("a path, and the asterisk of OPTIONS, are in origin form; nothing else is", () => {
+  assert.equal(isOriginForm("GET", "/a?b=1"), true);
+  assert.equal(isOriginForm("OPTIONS", "*"), true);
+  assert.equal(isOriginForm("GET", "*"), false);
+  assert.equal(isOriginForm("GET", "http://a.test/"), false);
+  assert.equal(isOriginForm("GET", ""), false);
+});
+
+test("an absolute http or https URL gives its authority and its path with the query", () => {
+  const cases: [string, { authority: string; path: string } | undefined][] = [
+    ["http://shop.example.com/cart?id=1", { authority: "shop.example.com", path: "/cart?id=1" }],
+    ["HTTPS://Shop.Example.com:8443/a", { authority: "Shop.Example.com:8443", path: "/a" }],
+    ["http://shop.example.com", { authority: "shop.example.com", path: "/" }],
+    // A query without a path stays as it is: not a path, the request is refused later, as Envoy does.
+    ["http://shop.example.com?x=1", { authority: "shop.example.com", path: "?x=1" }],
+    ["http://user:secret@shop.example.com/a", { authority: "shop.example.com", path: "/a" }],
+    ["http://[::1]:8080/a", { authority: "[::1]:8080", path: "/a" }],
+    ["ftp://shop.example.com/a", undefined],
+    ["http:///a", undefined],
+    ["http://user@/a", undefined],
+    ["shop.example.com/a", undefined],
+    ["//shop.example.com/a", undefined],
+    ["http:/shop.example.com/a", undefined],
+  ];
+  for (const [target, expected] of cases) assert.deepEqual(absoluteTarget(target), expected, target);
+});
