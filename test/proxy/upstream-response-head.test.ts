@@ -7,11 +7,8 @@ import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
-/**
- * An HTTP/1.1 backend writing its response head byte for byte: mixed-case and repeated names,
- * hop-by-hop headers, a header a `Connection` header names, and a chunked body with trailers.
- */
-function startRawBackend(): Promise<net.Server> {
+/** A backend on the loopback that calls `onRequest` each time a request's head (no body) has come. */
+async function rawBackend(onRequest: (socket: net.Socket) => void): Promise<net.Server> {
   const server = net.createServer((socket) => {
     socket.on("error", () => {});
     let seen = "";
@@ -19,25 +16,36 @@ function startRawBackend(): Promise<net.Server> {
       seen += d.toString("latin1");
       if (!seen.includes("\r\n\r\n")) return;
       seen = "";
-      socket.write(
-        "HTTP/1.1 200 OK\r\n" +
-          "Content-Type: text/plain\r\n" +
-          "Set-Cookie: a=1\r\n" +
-          "set-cookie: b=2\r\n" +
-          "Connection: keep-alive, X-Hop\r\n" +
-          "X-Hop: dropped\r\n" +
-          "Keep-Alive: timeout=5\r\n" +
-          "X-Kept: caf\xe9\r\n" +
-          "Server: upstream/1.0\r\n" +
-          "Trailer: X-Checksum\r\n" +
-          "Transfer-Encoding: chunked\r\n\r\n" +
-          "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc123\r\n\r\n",
-        "latin1",
-      );
+      onRequest(socket);
     });
   });
   server.listen(0, "127.0.0.1");
-  return once(server, "listening").then(() => server);
+  await once(server, "listening");
+  return server;
+}
+
+/**
+ * An HTTP/1.1 backend writing its response head byte for byte: mixed-case and repeated names,
+ * hop-by-hop headers, a header a `Connection` header names, and a chunked body with trailers.
+ */
+function startRawBackend(): Promise<net.Server> {
+  return rawBackend((socket) =>
+    socket.write(
+      "HTTP/1.1 200 OK\r\n" +
+        "Content-Type: text/plain\r\n" +
+        "Set-Cookie: a=1\r\n" +
+        "set-cookie: b=2\r\n" +
+        "Connection: keep-alive, X-Hop\r\n" +
+        "X-Hop: dropped\r\n" +
+        "Keep-Alive: timeout=5\r\n" +
+        "X-Kept: caf\xe9\r\n" +
+        "Server: upstream/1.0\r\n" +
+        "Trailer: X-Checksum\r\n" +
+        "Transfer-Encoding: chunked\r\n\r\n" +
+        "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc123\r\n\r\n",
+      "latin1",
+    ),
+  );
 }
 
 /**
@@ -46,21 +54,10 @@ function startRawBackend(): Promise<net.Server> {
  */
 async function startHeadFirstBackend(): Promise<{ server: net.Server; release(): void }> {
   let waiting: net.Socket | undefined;
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    let seen = "";
-    socket.on("data", (d: Buffer) => {
-      seen += d.toString("latin1");
-      if (!seen.includes("\r\n\r\n")) return;
-      seen = "";
-      socket.write(
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
-      );
-      waiting = socket;
-    });
+  const server = await rawBackend((socket) => {
+    socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
+    waiting = socket;
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
   return { server, release: () => waiting?.write("d\r\ndata: hello\n\n\r\n0\r\n\r\n") };
 }
 
@@ -77,19 +74,14 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-describe("an HTTP/1.1 upstream's response head and trailers", () => {
-  const dir = new ConfigDir();
-  let backend: net.Server;
-  let proxy: GatewayProxy;
-  let port: number;
-  let h2Port: number;
-
-  before(async () => {
-    backend = await startRawBackend();
-    const backendPort = (backend.address() as net.AddressInfo).port;
-    dir.write(
-      "gateway.yaml",
-      `apiVersion: networking.istio.io/v1
+/**
+ * A Gateway with an HTTP server on port 8080 and an HTTP2 one on 8081, for any host, and a
+ * VirtualService sending everything to the backend on `backendPort` (through a ServiceEntry), with
+ * the route's `headers` (YAML) when given.
+ */
+function gatewayTo(backendPort: number, routeHeaders?: string): string {
+  const headers = routeHeaders === undefined ? "" : `\n    headers: ${routeHeaders}`;
+  return `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: istio-system}
 spec:
@@ -107,8 +99,7 @@ spec:
   hosts: ["*"]
   gateways: [gw]
   http:
-  - route: [{destination: {host: raw.internal, port: {number: 80}}}]
-    headers: {response: {set: {server: set-by-route}}}
+  - route: [{destination: {host: raw.internal, port: {number: 80}}}]${headers}
 ---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -118,8 +109,20 @@ spec:
   ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${backendPort}}]
   resolution: STATIC
   endpoints: [{address: 127.0.0.1}]
-`,
-    );
+`;
+}
+
+describe("an HTTP/1.1 upstream's response head and trailers", () => {
+  const dir = new ConfigDir();
+  let backend: net.Server;
+  let proxy: GatewayProxy;
+  let port: number;
+  let h2Port: number;
+
+  before(async () => {
+    backend = await startRawBackend();
+    const backendPort = (backend.address() as net.AddressInfo).port;
+    dir.write("gateway.yaml", gatewayTo(backendPort, "{response: {set: {server: set-by-route}}}"));
     proxy = await startFileProxy([dir.dir], [8080, 8081], []);
     port = proxy.boundPorts().get(8080)!;
     h2Port = proxy.boundPorts().get(8081)!;
@@ -188,38 +191,7 @@ describe("an upstream's head that comes before its body", () => {
   before(async () => {
     backend = await startHeadFirstBackend();
     const backendPort = (backend.server.address() as net.AddressInfo).port;
-    dir.write(
-      "gateway.yaml",
-      `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 8080, name: http, protocol: HTTP}
-    hosts: ["*"]
-  - port: {number: 8081, name: http2, protocol: HTTP2}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
-  - route: [{destination: {host: events.internal, port: {number: 80}}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: events, namespace: istio-system}
-spec:
-  hosts: [events.internal]
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${backendPort}}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1}]
-`,
-    );
+    dir.write("gateway.yaml", gatewayTo(backendPort));
     proxy = await startFileProxy([dir.dir], [8080, 8081], []);
     port = proxy.boundPorts().get(8080)!;
     h2Port = proxy.boundPorts().get(8081)!;
