@@ -286,7 +286,7 @@ spec:
       200,
       "application/grpc",
       "14",
-      "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+      "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused",
       true,
       0,
       "IGW_ERR_UPSTREAM_CONNECT",

@@ -164,7 +164,7 @@ describe("HTTP routing on real sockets", () => {
       path: "/down",
       status: 503,
       code: "IGW_ERR_UPSTREAM_CONNECT",
-      body: "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+      body: "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused",
     },
     {
       name: "no endpoints",

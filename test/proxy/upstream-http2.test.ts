@@ -336,9 +336,13 @@ spec:
   // A connection that fails is Envoy's connection failure on HTTP/2 as on HTTP/1.1 (503 UF, and
   // retried by Istio's default connect-failure retries): a refused connect, or a certificate that
   // does not name the request's authority (auto_san_validation, the rule having no sni).
-  for (const [what, path] of [
-    ["is refused", "/refused/a"],
-    ["fails TLS verification", "/misnamed/a"],
+  for (const [what, path, reason] of [
+    ["is refused", "/refused/a", "delayed connect error: Connection refused"],
+    [
+      "fails TLS verification",
+      "/misnamed/a",
+      "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end",
+    ],
   ]) {
     it(`answers 503 UF when the connection to an HTTP/2 endpoint ${what}`, async () => {
       const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}${path}`]);
@@ -347,7 +351,8 @@ spec:
         [
           503,
           "IGW_ERR_UPSTREAM_CONNECT",
-          "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+          "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: " +
+            `remote connection failure, transport failure reason: ${reason}`,
         ],
       );
     });

@@ -205,7 +205,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
     s.write(HANDSHAKE("/refused"));
     const answer = await readAtLeast(s, 1_000_000);
     const body =
-      "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+      "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused";
     assert.equal(
       answer.toString("latin1"),
       `HTTP/1.1 503 Service Unavailable\r\nx-igw-error-code: IGW_ERR_UPSTREAM_CONNECT\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\nx-gateway: igw\r\nserver: istio-envoy\r\n\r\n${body}`,

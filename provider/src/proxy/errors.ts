@@ -191,7 +191,7 @@ export class FaultAbortError extends ProxyError {
  * names, and Node's own for a name mismatch): the TLS handshake failed, so the connection did,
  * as Envoy reports it (503 UF).
  */
-const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
+export const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
   "UNABLE_TO_GET_ISSUER_CERT",
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",

@@ -29,8 +29,13 @@ export class Exchange {
   readonly startTime = Date.now();
   /** The status sent downstream, 0 until one is. */
   status = 0;
-  /** Envoy's response flags (`-` when none). */
+  /** Envoy's response flags (`-` when none), in the order they were set, as Envoy lists them. */
   flags = "-";
+  /**
+   * True once a retry was sent: Envoy's local reply for a failure then says "retried and the
+   * latest reset reason".
+   */
+  retried = false;
   /**
    * The `grpc-status` the response carried downstream, as sent: its trailers' when it had any, else
    * its head's. What `grpc_response_status` is made from for a gRPC request.
@@ -93,4 +98,9 @@ export class Exchange {
     /** Whether the downstream speaks HTTP/2. */
     readonly h2: boolean,
   ) {}
+
+  /** Sets response flag `flag` after those set before it. */
+  addFlag(flag: string): void {
+    this.flags = this.flags === "-" ? flag : `${this.flags},${flag}`;
+  }
 }

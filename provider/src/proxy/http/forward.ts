@@ -201,25 +201,29 @@ export class Forward {
       cluster.outlier.observe(this.endpoint, outcome);
     }
     const r = this.retry;
-    return (
-      r !== undefined &&
-      this.attempt <= r.attempts &&
-      (this.body === undefined || this.body.replayable) &&
-      isRetriable(r.conditions, outcome) &&
-      (cluster.breaker === undefined || cluster.breaker.tryRetry())
-    );
+    if (r === undefined || (this.body !== undefined && !this.body.replayable)) return false;
+    if (!isRetriable(r.conditions, outcome)) return false;
+    // A retry the policy wanted but could not have, flagged as Envoy's router flags it.
+    if (this.attempt > r.attempts) {
+      this.x.addFlag("URX");
+      return false;
+    }
+    if (cluster.breaker !== undefined && !cluster.breaker.tryRetry()) {
+      this.x.addFlag("UO");
+      return false;
+    }
+    return true;
   }
 
   /** Sends the next attempt after the policy's backoff. */
   scheduleRetry(): void {
     const wait = retryBackoffMs(this.retry!, this.attempt - 1);
-    this.x.flags = "URX";
     const breaker = this.target.cluster.breaker;
     // The attempt's connection is free again; the retry queues for one like a new request.
     this.slot?.release();
     setTimeout(() => {
       breaker?.retryDone();
-      this.x.flags = "-";
+      this.x.retried = true;
       this.send();
     }, wait);
   }

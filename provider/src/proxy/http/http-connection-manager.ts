@@ -121,6 +121,9 @@ const NO_ROUTE = new NoRouteError();
 const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed: only websocket is allowed");
 const STREAM_IDLE_TIMEOUT = new ProxyError("IGW_ERR_STREAM_IDLE_TIMEOUT", "stream timeout");
 /** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
+/** Flags set on the way to an exchange's outcome: an injected delay, a retry that could not be had. */
+const FLAGS_BEFORE_OUTCOME = /^(?:DI|URX|UO)(?:,(?:DI|URX|UO))*$/;
+
 const BAD_TARGET = new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path");
 
 /** How a client broke a request it had started (the codec tells which): the reply's text. */
@@ -743,13 +746,14 @@ export class HttpConnectionManager implements ForwardHost {
     if (err.code === "IGW_ERR_INTERNAL")
       console.error(`istio-gateway proxy: internal error: ${err.stack ?? err.message}`);
     x.errorCode = err.code;
-    if (x.flags === "-" || x.flags === "DI")
-      x.flags = x.flags === "DI" ? `DI,${err.responseFlag}` : err.responseFlag;
+    // The failure's flag follows those set on the way to it (a delay, a retry the policy could not
+    // have), unless the exchange already ended another way.
+    if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
     if (x.res.headersSent) {
       x.res.destroy();
       return;
     }
-    const reply = errorReply(err);
+    const reply = errorReply(err, x.retried);
     // Error replies carry the route's response header operations as Envoy's local replies do.
     this.replyLocal(x, reply.status, reply.headers, reply.body);
   }

@@ -3,6 +3,7 @@
  * `x-igw-error-code`, Envoy's body text), redirects and direct responses.
  */
 import type { ProxyError } from "../errors";
+import { TLS_VERIFY_CODES } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import { httpToGrpcStatus } from "./grpc-status";
 
@@ -11,22 +12,72 @@ const BODY: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_NO_ROUTE: "",
   IGW_ERR_UPGRADE_FAILED: "",
   IGW_ERR_NO_HEALTHY_UPSTREAM: "no healthy upstream",
-  IGW_ERR_UPSTREAM_OVERFLOW:
-    "upstream connect error or disconnect/reset before headers. reset reason: overflow",
-  IGW_ERR_UPSTREAM_CONNECT:
-    "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
-  IGW_ERR_UPSTREAM_RESET:
-    "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
-  IGW_ERR_UPSTREAM_PROTOCOL:
-    "upstream connect error or disconnect/reset before headers. reset reason: protocol error",
   IGW_ERR_UPSTREAM_TIMEOUT: "upstream request timeout",
   IGW_ERR_FAULT_ABORT: "fault filter abort",
   IGW_ERR_DRAINING: "the proxy is shutting down",
 };
 
-/** Status, headers and body of the local reply for `err`. */
-export function errorReply(err: ProxyError): { status: number; headers: HeaderMap; body: string } {
-  const body = BODY[err.code] ?? err.message;
+/** The reset reasons of Envoy's router (`resetReasonToString`) for the upstream failures. */
+const RESET_REASON: Partial<Record<ProxyError["code"], string>> = {
+  IGW_ERR_UPSTREAM_OVERFLOW: "overflow",
+  IGW_ERR_UPSTREAM_CONNECT: "remote connection failure",
+  IGW_ERR_UPSTREAM_RESET: "connection termination",
+  IGW_ERR_UPSTREAM_PROTOCOL: "protocol error",
+};
+
+/**
+ * Why a connection failed, as Envoy's connection reports it after the reset reason ("transport
+ * failure reason"): the system's words for a refused or unreachable connect, BoringSSL's error for
+ * a certificate that failed verification.
+ */
+const TRANSPORT_FAILURE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "delayed connect error: Connection refused",
+  EHOSTUNREACH: "delayed connect error: No route to host",
+  ENETUNREACH: "delayed connect error: Network is unreachable",
+};
+/** BoringSSL's error for a certificate that failed verification, as Envoy's TLS socket reports it. */
+const CERTIFICATE_VERIFY_FAILED =
+  "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end";
+
+/**
+ * The body of Envoy's router for an attempt that failed before the upstream answered: the reset
+ * reason, with the transport's when it has one, after "retried and the latest" when the request
+ * was retried. A connect that timed out is Envoy's `connection timeout`, with no transport reason.
+ */
+function upstreamFailureBody(err: ProxyError, reason: string, retried: boolean): string {
+  let why = reason;
+  if (err.code === "IGW_ERR_UPSTREAM_CONNECT") {
+    const code = causeCode(err);
+    if (code === "ETIMEDOUT" || err.message.endsWith("connect timeout")) why = "connection timeout";
+    else if (code !== undefined && TRANSPORT_FAILURE[code] !== undefined)
+      why = `${reason}, transport failure reason: ${TRANSPORT_FAILURE[code]}`;
+    else if (code !== undefined && TLS_VERIFY_CODES.has(code))
+      why = `${reason}, transport failure reason: ${CERTIFICATE_VERIFY_FAILED}`;
+  }
+  return `upstream connect error or disconnect/reset before headers. ${retried ? "retried and the latest " : ""}reset reason: ${why}`;
+}
+
+/** The `code` of the first error in `err`'s chain of causes that has one. */
+function causeCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e !== null && typeof e === "object" && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && !code.startsWith("IGW_")) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Status, headers and body of the local reply for `err`; `retried` when the request was retried
+ * before it (Envoy's body says so).
+ */
+export function errorReply(
+  err: ProxyError,
+  retried = false,
+): { status: number; headers: HeaderMap; body: string } {
+  const reason = RESET_REASON[err.code];
+  const body =
+    reason !== undefined ? upstreamFailureBody(err, reason, retried) : (BODY[err.code] ?? err.message);
   const headers: HeaderMap = { "x-igw-error-code": err.code };
   // Envoy marks a circuit breaker's answer so clients can tell it from the upstream's own 503.
   if (err.code === "IGW_ERR_UPSTREAM_OVERFLOW") headers["x-envoy-overloaded"] = "true";

@@ -1,0 +1,146 @@
+/**
+ * What a request whose retries run out looks like, as Envoy shows it: the router's body says
+ * "retried and the latest reset reason", and the access log's flags put `URX` (the retry limit
+ * was reached) before the failure's own (`UF`). A retriable answer that is still the last one is
+ * passed on, flagged `URX`. Without a retry, neither.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
+import net from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { jsonLinesSink } from "./support/access-log-sinks";
+import { curl } from "./support/curl";
+import { ConfigDir, startFileProxy } from "./support/samples";
+
+/** A loopback port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** The access-log line of `path`, waiting for its batch to be written (bounded). */
+async function lineOf(access: Record<string, unknown>[], path: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 150; i++) {
+    const line = access.find((l) => l["path"] === path);
+    if (line !== undefined) return line;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no access-log line for ${path}`);
+}
+
+describe("a request whose retries run out", () => {
+  const dir = new ConfigDir();
+  const access: Record<string, unknown>[] = [];
+  let unavailable: http.Server;
+  let answered = 0;
+  let proxy: GatewayProxy;
+  let port: number;
+
+  before(async () => {
+    unavailable = http.createServer((_req, res) => {
+      answered++;
+      res.writeHead(503, { "content-type": "text/plain" }).end("busy\n");
+    });
+    unavailable.listen(0, "127.0.0.1");
+    await once(unavailable, "listening");
+    const busyPort = (unavailable.address() as net.AddressInfo).port;
+    const refusedPort = await closedPort();
+    dir.write(
+      "gateway.yaml",
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /refused-once}}]
+    retries: {attempts: 0}
+    route: [{destination: {host: refused.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /refused}}]
+    route: [{destination: {host: refused.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /busy}}]
+    retries: {attempts: 2, retryOn: 5xx}
+    route: [{destination: {host: busy.internal, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: refused, namespace: istio-system}
+spec:
+  hosts: [refused.internal]
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${refusedPort}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: busy, namespace: istio-system}
+spec:
+  hosts: [busy.internal]
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${busyPort}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+`,
+    );
+    proxy = await startFileProxy([dir.dir], [8080], [], [], jsonLinesSink(access));
+    port = proxy.boundPorts().get(8080)!;
+  });
+
+  after(async () => {
+    await proxy.close();
+    unavailable.close();
+    dir.dispose();
+  });
+
+  it("answers a refused connection, retried by Istio's default policy, as Envoy does: URX,UF", async () => {
+    const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/refused`]);
+    assert.deepEqual(
+      [r.status, r.body],
+      [
+        503,
+        "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: " +
+          "remote connection failure, transport failure reason: delayed connect error: Connection refused",
+      ],
+    );
+    const line = await lineOf(access, "/refused");
+    assert.deepEqual([line["response_code"], line["response_flags"]], [503, "URX,UF"]);
+  });
+
+  it("says nothing of retries when the route has none", async () => {
+    const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/refused-once`]);
+    assert.deepEqual(
+      [r.status, r.body],
+      [
+        503,
+        "upstream connect error or disconnect/reset before headers. reset reason: " +
+          "remote connection failure, transport failure reason: delayed connect error: Connection refused",
+      ],
+    );
+    const line = await lineOf(access, "/refused-once");
+    assert.deepEqual([line["response_code"], line["response_flags"]], [503, "UF"]);
+  });
+
+  it("passes on the last retriable answer, flagged URX, after every attempt", async () => {
+    const before = answered;
+    const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/busy`]);
+    assert.deepEqual([r.status, r.body], [503, "busy\n"]);
+    assert.equal(answered - before, 3);
+    const line = await lineOf(access, "/busy");
+    assert.deepEqual([line["response_code"], line["response_flags"]], [503, "URX"]);
+  });
+});
