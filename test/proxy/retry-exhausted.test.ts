@@ -7,22 +7,13 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
-import net from "node:net";
+import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { jsonLinesSink } from "./support/access-log-sinks";
+import { refusingPort } from "./support/backends";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
-
-/** A loopback port nothing listens on: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 /** The access-log line of `path`, waiting for its batch to be written (bounded). */
 async function lineOf(access: Record<string, unknown>[], path: string): Promise<Record<string, unknown>> {
@@ -50,7 +41,7 @@ describe("a request whose retries run out", () => {
     unavailable.listen(0, "127.0.0.1");
     await once(unavailable, "listening");
     const busyPort = (unavailable.address() as net.AddressInfo).port;
-    const refusedPort = await closedPort();
+    const refusedPort = await refusingPort();
     dir.write(
       "gateway.yaml",
       `apiVersion: networking.istio.io/v1
