@@ -120,10 +120,9 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 const NO_ROUTE = new NoRouteError();
 const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed: only websocket is allowed");
 const STREAM_IDLE_TIMEOUT = new ProxyError("IGW_ERR_STREAM_IDLE_TIMEOUT", "stream timeout");
-/** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
 /** Flags set on the way to an exchange's outcome: an injected delay, a retry that could not be had. */
 const FLAGS_BEFORE_OUTCOME = /^(?:DI|URX|UO)(?:,(?:DI|URX|UO))*$/;
-
+/** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
 const BAD_TARGET = new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path");
 
 /** How a client broke a request it had started (the codec tells which): the reply's text. */

@@ -54,7 +54,8 @@ function upstreamFailureBody(err: ProxyError, reason: string, retried: boolean):
     else if (code !== undefined && TLS_VERIFY_CODES.has(code))
       why = `${reason}, transport failure reason: ${CERTIFICATE_VERIFY_FAILED}`;
   }
-  return `upstream connect error or disconnect/reset before headers. ${retried ? "retried and the latest " : ""}reset reason: ${why}`;
+  const latest = retried ? "retried and the latest " : "";
+  return `upstream connect error or disconnect/reset before headers. ${latest}reset reason: ${why}`;
 }
 
 /** The `code` of the first error in `err`'s chain of causes that has one. */

@@ -6,11 +6,10 @@
  * What a turn of the event loop writes leaves at its end, joined: a small response whose head and
  * body come in one turn leaves in one write, and a head whose body comes later (a stream of
  * server-sent events) leaves without waiting for it, as Envoy sends a head. Framing follows the
- * head: its `content-length`,
- * none for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers included. A response that says
- * `connection: close`, or answers a request that did, ends the connection when it is done, as does
- * one that finishes before its request was read to the end (the rest of that request could not be
- * told from the next one).
+ * head: its `content-length`, none for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers
+ * included. A response that says `connection: close`, or answers a request that did, ends the
+ * connection when it is done, as does one that finishes before its request was read to the end
+ * (the rest of that request could not be told from the next one).
  */
 import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
@@ -61,7 +60,7 @@ function statusLine(status: number): string {
 
 /** The response to one client request on an HTTP/1.1 connection. */
 export class Http1Response extends EventEmitter implements TurnEndWriter {
-  /** True once `writeHead` was called (the head may still be waiting for the first body bytes). */
+  /** True once `writeHead` was called (the head leaves at the end of that turn of the event loop). */
   headersSent = false;
   /** True when the body is sent chunked (then trailers can follow it). */
   chunkedEncoding = false;
