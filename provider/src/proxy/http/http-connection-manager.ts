@@ -502,7 +502,8 @@ export class HttpConnectionManager implements ForwardHost {
   private afterFault(x: Exchange, abort: ReturnType<typeof decideFault>["abort"]): void {
     if (x.done) return;
     if (abort === undefined) return this.act(x);
-    x.flags = "FI";
+    // After a delay's DI, as Envoy's fault filter sets the two.
+    x.addFlag("FI");
     x.errorCode = "IGW_ERR_FAULT_ABORT";
     // Envoy's fault filter answers a gRPC abort as status 200 with the gRPC status to send: a gRPC
     // request gets it as `grpc-status`, any other request a plain 200 with the abort's text.

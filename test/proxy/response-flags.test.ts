@@ -1,8 +1,9 @@
 /**
- * What a request whose retries run out looks like, as Envoy shows it: the router's body says
- * "retried and the latest reset reason", and the access log's flags put `URX` (the retry limit
- * was reached) before the failure's own (`UF`). A retriable answer that is still the last one is
- * passed on, flagged `URX`. Without a retry, neither.
+ * Failures as Envoy shows them, in the router's body and the access log's flags, which it lists in
+ * the order they were set. A request whose retries run out: the body says "retried and the latest
+ * reset reason", and `URX` (the retry limit was reached) comes before the failure's own flag
+ * (`UF`); a retriable answer that is still the last one is passed on, flagged `URX`; without a
+ * retry, neither. A fault that delays and then aborts: `DI,FI`.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -25,7 +26,7 @@ async function lineOf(access: Record<string, unknown>[], path: string): Promise<
   throw new Error(`no access-log line for ${path}`);
 }
 
-describe("a request whose retries run out", () => {
+describe("failures, as Envoy's router and fault filter show them", () => {
   const dir = new ConfigDir();
   const access: Record<string, unknown>[] = [];
   let unavailable: http.Server;
@@ -65,6 +66,11 @@ spec:
     route: [{destination: {host: refused.internal, port: {number: 80}}}]
   - match: [{uri: {prefix: /refused}}]
     route: [{destination: {host: refused.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /delayed-abort}}]
+    fault:
+      delay: {fixedDelay: 0.05s, percentage: {value: 100}}
+      abort: {httpStatus: 418, percentage: {value: 100}}
+    route: [{destination: {host: busy.internal, port: {number: 80}}}]
   - match: [{uri: {prefix: /busy}}]
     retries: {attempts: 2, retryOn: 5xx}
     route: [{destination: {host: busy.internal, port: {number: 80}}}]
@@ -133,5 +139,14 @@ spec:
     assert.equal(answered - before, 3);
     const line = await lineOf(access, "/busy");
     assert.deepEqual([line["response_code"], line["response_flags"]], [503, "URX"]);
+  });
+
+  it("flags a fault that delays and then aborts DI,FI, the order Envoy sets them in", async () => {
+    const before = answered;
+    const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/delayed-abort`]);
+    assert.deepEqual([r.status, r.body], [418, "fault filter abort"]);
+    assert.equal(answered, before);
+    const line = await lineOf(access, "/delayed-abort");
+    assert.deepEqual([line["response_code"], line["response_flags"]], [418, "DI,FI"]);
   });
 });
