@@ -13,6 +13,7 @@ import type tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { listenOnLoopback } from "./support/backends";
+import { loggedLine } from "./support/access-log-sinks";
 import { startConfigProxy } from "./support/config-proxy";
 import { TestPki } from "./support/certs";
 import {
@@ -149,20 +150,6 @@ const VOLATILE = new Set(["date", "x-envoy-upstream-service-time", "connection",
 /** A response's end-to-end header fields in order, without those whose values vary. */
 function endToEnd(r: RawResponse): [string, string][] {
   return r.headers.filter(([k]) => !VOLATILE.has(k)).map(([k, v]) => [k, v]);
-}
-
-/** The access-log line whose path is `path`, waiting for the batch to be written (bounded). */
-async function accessLine(access: Record<string, unknown>[], path: string): Promise<Record<string, unknown>> {
-  const until = Date.now() + 3000;
-  for (;;) {
-    const line = access.find((l) => l["path"] === path);
-    if (line !== undefined) return line;
-    if (Date.now() > until)
-      throw new Error(
-        `no access-log line for ${path}; lines: ${JSON.stringify(access.map((l) => [l["path"], l["response_code"]]))}`,
-      );
-    await sleep(20);
-  }
 }
 
 /** Runs curl; resolves with stdout and stderr. */
@@ -304,7 +291,7 @@ describe("downstream HTTP/1.1", () => {
     const second = seen(await c.readResponse());
     assert.equal(second.url, "/");
     assert.deepEqual(rawValues(second.rawHeaders, "host"), ["Bare.test"]);
-    const line = await accessLine(access, "/abs/path?q=1");
+    const line = await loggedLine(access, "/abs/path?q=1");
     assert.equal(line["authority"], "abs.test:8080");
     assert.equal(line["response_code"], 200);
   });
@@ -476,7 +463,7 @@ describe("downstream HTTP/1.1", () => {
       [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection"), r.body.length],
       [403, "IGW_ERR_UPGRADE_FAILED", "close", 0],
     );
-    const line = await accessLine(access, "/irc");
+    const line = await loggedLine(access, "/irc");
     assert.deepEqual([line["response_code"], line["error_code"]], [403, "IGW_ERR_UPGRADE_FAILED"]);
   });
 
@@ -505,7 +492,7 @@ describe("downstream HTTP/1.1", () => {
       ["HTTP/1.1", 426, "Upgrade Required", "0", "close", 0],
     );
     await c.waitClosed(3000);
-    assert.equal((await accessLine(access, "/http10"))["response_code"], 426);
+    assert.equal((await loggedLine(access, "/http10"))["response_code"], 426);
   });
 
   it("refuses more than 100 request headers with 431, and serves exactly 100", async () => {
@@ -566,7 +553,7 @@ describe("downstream HTTP/1.1", () => {
     await c.readBytes(1);
     await sleep(150);
     c.destroy();
-    const line = await accessLine(access, "/stream");
+    const line = await loggedLine(access, "/stream");
     assert.deepEqual([line["response_code"], line["response_flags"]], [200, "DC"]);
   });
 
@@ -579,7 +566,7 @@ describe("downstream HTTP/1.1", () => {
       await c.write("POST /abandoned-body HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
       await sleep(100);
       c.destroy();
-      const line = await accessLine(access, "/abandoned-body");
+      const line = await loggedLine(access, "/abandoned-body");
       await sleep(50);
       assert.deepEqual([line["response_flags"], uncaught], ["DC", []]);
     } finally {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { loggedLine } from "./support/access-log-sinks";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
 import { startConfigProxy } from "./support/config-proxy";
@@ -44,12 +45,7 @@ describe("a client on IPv6 loopback", () => {
     const echo = JSON.parse(r.body) as Echo;
     assert.equal(echo.headers["x-forwarded-for"], "::1");
     assert.equal(echo.headers["x-envoy-external-address"], "::1");
-    const until = Date.now() + 3000;
-    while (!access.some((l) => l["path"] === "/hello") && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const line = access.find((l) => l["path"] === "/hello");
-    assert.ok(line !== undefined, "no access-log line for /hello");
+    const line = await loggedLine(access, "/hello");
     assert.match(String(line["downstream_remote_address"]), /^\[::1\]:\d+$/);
     assert.equal(line["upstream_host"], `127.0.0.1:${backend.port}`);
   });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
-import { jsonLinesSink } from "./support/access-log-sinks";
+import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import type { Backend } from "./support/backends";
 import { startEchoBackend, startGrpcBackend } from "./support/backends";
 import { curl } from "./support/curl";
@@ -127,21 +127,11 @@ spec:
     dir.dispose();
   });
 
-  /** The access-log line of the request whose path is `path`, once written. */
-  async function logged(path: string): Promise<Record<string, unknown>> {
-    for (let i = 0; i < 50; i++) {
-      const e = entries.find((x) => x["path"] === path);
-      if (e !== undefined) return e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no access-log line for ${path}`);
-  }
-
   // Pilot routes a destination without port.number to the Service's port when it has only one.
   it("sends a destination without port to the one port of its Service", async () => {
     const r = await curl([`http://127.0.0.1:${port}/hello`]);
     assert.deepEqual([r.status, r.headers["x-backend"]], [200, "helloworld"]);
-    const e = await logged("/hello");
+    const e = await loggedLine(entries, "/hello");
     assert.equal(e["upstream_cluster"], "outbound|5000||helloworld.default.svc.cluster.local");
   });
 
@@ -156,7 +146,7 @@ spec:
       `http://127.0.0.1:${port}/greeter.Greeter/SayHello`,
     ]);
     assert.deepEqual([r.status, r.headers["x-path"]], [200, "/greeter.Greeter/SayHello"]);
-    const e = await logged("/greeter.Greeter/SayHello");
+    const e = await loggedLine(entries, "/greeter.Greeter/SayHello");
     assert.equal(e["upstream_cluster"], "outbound|50051||greeter.default.svc.cluster.local");
   });
 });

@@ -11,20 +11,10 @@ import http from "node:http";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
-import { jsonLinesSink } from "./support/access-log-sinks";
+import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import { refusingPort } from "./support/backends";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
-
-/** The access-log line of `path`, waiting for its batch to be written (bounded). */
-async function lineOf(access: Record<string, unknown>[], path: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 150; i++) {
-    const line = access.find((l) => l["path"] === path);
-    if (line !== undefined) return line;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no access-log line for ${path}`);
-}
 
 describe("failures, as Envoy's router and fault filter show them", () => {
   const dir = new ConfigDir();
@@ -114,7 +104,7 @@ spec:
           "remote connection failure, transport failure reason: delayed connect error: Connection refused",
       ],
     );
-    const line = await lineOf(access, "/refused");
+    const line = await loggedLine(access, "/refused");
     assert.deepEqual([line["response_code"], line["response_flags"]], [503, "URX,UF"]);
   });
 
@@ -128,7 +118,7 @@ spec:
           "remote connection failure, transport failure reason: delayed connect error: Connection refused",
       ],
     );
-    const line = await lineOf(access, "/refused-once");
+    const line = await loggedLine(access, "/refused-once");
     assert.deepEqual([line["response_code"], line["response_flags"]], [503, "UF"]);
   });
 
@@ -137,7 +127,7 @@ spec:
     const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/busy`]);
     assert.deepEqual([r.status, r.body], [503, "busy\n"]);
     assert.equal(answered - before, 3);
-    const line = await lineOf(access, "/busy");
+    const line = await loggedLine(access, "/busy");
     assert.deepEqual([line["response_code"], line["response_flags"]], [503, "URX"]);
   });
 
@@ -146,7 +136,7 @@ spec:
     const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/delayed-abort`]);
     assert.deepEqual([r.status, r.body], [418, "fault filter abort"]);
     assert.equal(answered, before);
-    const line = await lineOf(access, "/delayed-abort");
+    const line = await loggedLine(access, "/delayed-abort");
     assert.deepEqual([line["response_code"], line["response_flags"]], [418, "DI,FI"]);
   });
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
-import { jsonLinesSink } from "./support/access-log-sinks";
+import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
 import { curl } from "./support/curl";
@@ -35,17 +35,6 @@ spec:
   http:
   - route: [{destination: {host: web, port: {number: 8080}}}]
 `;
-
-/** Waits for the access-log line of `path` (lines are written in batches). */
-async function logLine(access: Record<string, unknown>[], path: string): Promise<Record<string, unknown>> {
-  const until = Date.now() + 2000;
-  for (;;) {
-    const line = access.find((l) => l["path"] === path);
-    if (line !== undefined) return line;
-    if (Date.now() > until) throw new Error(`no access-log line for ${path}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("numTrustedProxies: the client and scheme trusted proxies in front tell of", () => {
   const dir = new ConfigDir();
@@ -94,7 +83,7 @@ describe("numTrustedProxies: the client and scheme trusted proxies in front tell
       [h?.["x-envoy-external-address"], h?.["x-forwarded-for"]],
       ["203.0.113.10", "203.0.113.128, 203.0.113.10, 203.0.113.1,127.0.0.1"],
     );
-    assert.equal((await logLine(access, "/example-5"))["downstream_remote_address"], "203.0.113.10:0");
+    assert.equal((await loggedLine(access, "/example-5"))["downstream_remote_address"], "203.0.113.10:0");
   });
 
   it("keeps to the connection's peer when x-forwarded-for has too few addresses, or not an address", async () => {
@@ -104,7 +93,10 @@ describe("numTrustedProxies: the client and scheme trusted proxies in front tell
     ] as const) {
       const r = await send(trusting, "app.example.com", path, [`X-Forwarded-For: ${xff}`]);
       assert.equal(r.echo?.headers["x-envoy-external-address"], "127.0.0.1", path);
-      assert.match(String((await logLine(access, path))["downstream_remote_address"]), /^127\.0\.0\.1:\d+$/);
+      assert.match(
+        String((await loggedLine(access, path))["downstream_remote_address"]),
+        /^127\.0\.0\.1:\d+$/,
+      );
     }
   });
 

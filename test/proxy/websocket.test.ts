@@ -4,6 +4,7 @@ import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { loggedLine } from "./support/access-log-sinks";
 import { startConfigProxy } from "./support/config-proxy";
 import { curl } from "./support/curl";
 import type { WebSocketBackend } from "./support/websocket-backend";
@@ -89,12 +90,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
 
   /** The access-log line of `path`, without the fields that differ between runs. */
   async function logLine(path: string): Promise<Record<string, unknown>> {
-    const until = Date.now() + 3000;
-    while (!access.some((l) => l["path"] === path)) {
-      if (Date.now() > until) throw new Error(`no access-log line for ${path}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const line = { ...access.find((l) => l["path"] === path)! };
+    const line = { ...(await loggedLine(access, path)) };
     assert.deepEqual([typeof line["start_time"], typeof line["duration"]], ["string", "number"]);
     assert.match(String(line["downstream_remote_address"]), /^127\.0\.0\.1:\d+$/);
     for (const k of ["start_time", "duration", "upstream_service_time", "downstream_remote_address"]) {

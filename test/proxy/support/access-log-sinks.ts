@@ -15,3 +15,24 @@ export function jsonLinesSink(entries: Record<string, unknown>[]): LogSink {
     },
   };
 }
+
+/**
+ * The first line of `entries` whose path is `path`, waiting up to `ms` for its batch to be written
+ * (the access log writes in batches); fails naming the paths it has seen when none comes.
+ */
+export async function loggedLine(
+  entries: readonly Record<string, unknown>[],
+  path: string,
+  ms = 3000,
+): Promise<Record<string, unknown>> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const line = entries.find((l) => l["path"] === path);
+    if (line !== undefined) return line;
+    if (Date.now() > until) {
+      const seen = JSON.stringify(entries.map((l) => [l["path"], l["response_code"]]));
+      throw new Error(`no access-log line for ${path}; lines: ${seen}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
