@@ -150,6 +150,13 @@ export class UpstreamConnectError extends ProxyError {
   }
 }
 
+/** The connect to the upstream did not finish within the cluster's `connectTimeout`. */
+export class UpstreamConnectTimeoutError extends UpstreamConnectError {
+  constructor(message = "upstream connect error: connect timeout") {
+    super(message);
+  }
+}
+
 /** The upstream reset the connection after the request was sent. */
 export class UpstreamResetError extends ProxyError {
   constructor(message = "upstream reset", cause?: unknown) {

@@ -1,6 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { grpcLocalReplyHeaders, isGrpcContentType, percentEncodeGrpcMessage } from "./local-reply";
+import type { ProxyError } from "../errors";
+import {
+  toProxyError,
+  UpstreamConnectTimeoutError,
+  UpstreamOverflowError,
+  UpstreamResetError,
+} from "../errors";
+import {
+  errorReply,
+  grpcLocalReplyHeaders,
+  isGrpcContentType,
+  percentEncodeGrpcMessage,
+} from "./local-reply";
 
 test("gRPC content types are Envoy's: application/grpc and application/grpc+codec, not gRPC-Web", () => {
   const cases: [string | undefined, boolean][] = [
@@ -67,4 +79,48 @@ test("a local reply to a gRPC request becomes a trailers-only response", () => {
       { "grpc-status": "3", "content-type": "application/grpc" },
     ],
   );
+});
+
+test("a failure before the upstream answered reads as Envoy's router words it, retried or not", () => {
+  const prefix = "upstream connect error or disconnect/reset before headers. ";
+  const coded = (code: string): ProxyError => toProxyError(Object.assign(new Error(code), { code }));
+  const cases: [string, ProxyError, boolean, string][] = [
+    [
+      "a refused connect",
+      coded("ECONNREFUSED"),
+      false,
+      "reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused",
+    ],
+    [
+      "an unreachable host, retried",
+      coded("EHOSTUNREACH"),
+      true,
+      "retried and the latest reset reason: remote connection failure, transport failure reason: " +
+        "delayed connect error: No route to host",
+    ],
+    [
+      "a certificate that failed verification",
+      coded("CERT_HAS_EXPIRED"),
+      false,
+      "reset reason: remote connection failure, transport failure reason: " +
+        "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end",
+    ],
+    [
+      "the cluster's connect timeout",
+      new UpstreamConnectTimeoutError(),
+      false,
+      "reset reason: connection timeout",
+    ],
+    [
+      "the system's connect timeout",
+      coded("ETIMEDOUT"),
+      true,
+      "retried and the latest reset reason: connection timeout",
+    ],
+    ["a reset", new UpstreamResetError(), false, "reset reason: connection termination"],
+    ["a circuit breaker", new UpstreamOverflowError(), false, "reset reason: overflow"],
+  ];
+  for (const [what, err, retried, rest] of cases)
+    assert.equal(errorReply(err, retried).body, prefix + rest, what);
+  assert.equal(errorReply(new UpstreamConnectTimeoutError()).headers["content-type"], "text/plain");
 });

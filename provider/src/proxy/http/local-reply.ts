@@ -3,7 +3,7 @@
  * `x-igw-error-code`, Envoy's body text), redirects and direct responses.
  */
 import type { ProxyError } from "../errors";
-import { TLS_VERIFY_CODES } from "../errors";
+import { TLS_VERIFY_CODES, UpstreamConnectTimeoutError } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import { httpToGrpcStatus } from "./grpc-status";
 
@@ -48,7 +48,7 @@ function upstreamFailureBody(err: ProxyError, reason: string, retried: boolean):
   let why = reason;
   if (err.code === "IGW_ERR_UPSTREAM_CONNECT") {
     const code = causeCode(err);
-    if (code === "ETIMEDOUT" || err.message.endsWith("connect timeout")) why = "connection timeout";
+    if (code === "ETIMEDOUT" || err instanceof UpstreamConnectTimeoutError) why = "connection timeout";
     else if (code !== undefined && TRANSPORT_FAILURE[code] !== undefined)
       why = `${reason}, transport failure reason: ${TRANSPORT_FAILURE[code]}`;
     else if (code !== undefined && TLS_VERIFY_CODES.has(code))

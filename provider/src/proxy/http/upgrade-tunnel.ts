@@ -6,7 +6,13 @@
  */
 import type net from "node:net";
 import type { Duplex } from "node:stream";
-import { ProxyError, UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
+import {
+  ProxyError,
+  UpstreamConnectError,
+  UpstreamConnectTimeoutError,
+  UpstreamProtocolError,
+  UpstreamResetError,
+} from "../errors";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
 import { connectEndpoint, readyEvent } from "../upstream/endpoint-socket";
 import type { ResponseHead } from "./response-head";
@@ -47,7 +53,7 @@ export class UpgradeTunnel {
     const upstream = connectEndpoint(ep, { ALPNProtocols: ["http/1.1"] });
     this.upstream = upstream;
     this.connectTimer = setTimeout(
-      () => upstream.destroy(new UpstreamConnectError("connect timeout")),
+      () => upstream.destroy(new UpstreamConnectTimeoutError("connect timeout")),
       connectTimeoutMs,
     );
     upstream.once(readyEvent(ep), () => {

@@ -20,7 +20,12 @@ import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type tls from "node:tls";
 import type { TcpKeepalive } from "../../istio/translate/proxy-config";
-import { UpstreamConnectError, UpstreamProtocolError, UpstreamResetError } from "../errors";
+import {
+  UpstreamConnectError,
+  UpstreamConnectTimeoutError,
+  UpstreamProtocolError,
+  UpstreamResetError,
+} from "../errors";
 import type { RequestHead } from "./http1-request-head";
 import type { OnRead } from "./endpoint-socket";
 import { connectEndpoint, readyEvent } from "./endpoint-socket";
@@ -151,7 +156,7 @@ export class Http1Connection implements TurnEndWriter {
     this.socket = socket;
     this.writes = new HeldWrites(socket);
     this.connectTimer = setTimeout(
-      () => this.fail(new UpstreamConnectError("upstream connect error: connect timeout")),
+      () => this.fail(new UpstreamConnectTimeoutError()),
       target.connectTimeoutMs,
     );
     socket.once(readyEvent(target), () => {
