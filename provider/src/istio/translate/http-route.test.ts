@@ -83,7 +83,7 @@ test("forward: weights, rewrites, authority from headers, header operations, tim
     - destination: {host: api, subset: v2}
       weight: 10
     timeout: 5s
-    retries: {attempts: 3, retryOn: "5xx,503", perTryTimeout: 1500ms, backoff: 100ms}
+    retries: {attempts: 3, retryOn: "5xx,503", perTryTimeout: 1500ms, backoff: 100ms, retryIgnorePreviousHosts: false}
     fault:
       delay: {fixedDelay: 2s, percentage: {value: 10}}
       abort: {httpStatus: 503}
@@ -135,7 +135,13 @@ test("forward: weights, rewrites, authority from headers, header operations, tim
       ],
       rewrite: { uri: "/v2", authority: "rewritten.com" },
       timeoutMs: 5000,
-      retries: { attempts: 3, retryOn: "5xx,503", backoffMs: 100, perTryTimeoutMs: 1500 },
+      retries: {
+        attempts: 3,
+        retryOn: "5xx,503",
+        backoffMs: 100,
+        perTryTimeoutMs: 1500,
+        retryIgnorePreviousHosts: false,
+      },
       mirrors: [{ cluster: "outbound|80||shadow.default.svc.cluster.local", percentage: 25.5 }],
     },
     headers: {

@@ -254,6 +254,9 @@ function translateRetries(rule: HTTPRoute): RetryPolicyConfig | undefined {
     retryOn: r.retryOn !== undefined && r.retryOn !== "" ? r.retryOn : DEFAULT_RETRY.retryOn,
     backoffMs: parseDurationMs(r.backoff) ?? DEFAULT_RETRY.backoffMs,
     ...(perTryTimeoutMs === undefined || perTryTimeoutMs === 0 ? {} : { perTryTimeoutMs }),
+    ...(r.retryIgnorePreviousHosts === undefined
+      ? {}
+      : { retryIgnorePreviousHosts: r.retryIgnorePreviousHosts }),
   };
 }
 

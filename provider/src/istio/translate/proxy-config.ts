@@ -397,6 +397,12 @@ export interface RetryPolicyConfig {
   readonly retryOn: string;
   /** Base interval between retries in ms (Envoy's default 25). */
   readonly backoffMs: number;
+  /**
+   * The VirtualService's `retryIgnorePreviousHosts`, when it sets it: whether a retry avoids the
+   * endpoints already tried. Absent, Istio avoids them unless the destination hashes requests to
+   * endpoints (`consistentHash`), which is the proxy's default too.
+   */
+  readonly retryIgnorePreviousHosts?: boolean;
 }
 
 /** A copy of the request sent to another cluster. */

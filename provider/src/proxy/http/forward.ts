@@ -81,6 +81,8 @@ export class Forward {
   private readonly retry: RetryPolicy | undefined;
   /** The endpoint of the attempt in flight, for outlier detection. */
   private endpoint: UpstreamEndpoint | undefined;
+  /** The endpoints of failed attempts, which retries avoid; undefined until one is retried. */
+  private tried: UpstreamEndpoint[] | undefined;
   /** Its hold on the cluster's circuit breaker, when the cluster has one. */
   private slot: BreakerSlot | undefined;
   /** The request's consistent hash, for `RING_HASH` clusters. */
@@ -159,7 +161,7 @@ export class Forward {
         return;
       }
     }
-    const ep = cluster.pick(this.hash);
+    const ep = cluster.pick(this.hash, this.tried);
     if (ep === undefined) return this.fail(new NoHealthyUpstreamError(), true);
     this.endpoint = ep;
     this.x.upstreamHost = ep.hostPort;
@@ -217,7 +219,16 @@ export class Forward {
 
   /** Sends the next attempt after the policy's backoff. */
   scheduleRetry(): void {
-    const wait = retryBackoffMs(this.retry!, this.attempt - 1);
+    const retry = this.retry!;
+    // Istio's retries go to other endpoints than those tried (Envoy's previous_hosts predicate),
+    // unless the destination hashes requests: then a retry keeps to the request's endpoint.
+    if (
+      this.endpoint !== undefined &&
+      (retry.ignorePreviousHosts ?? this.target.cluster.config.consistentHash === undefined)
+    ) {
+      (this.tried ??= []).push(this.endpoint);
+    }
+    const wait = retryBackoffMs(retry, this.attempt - 1);
     const breaker = this.target.cluster.breaker;
     // The attempt's connection is free again; the retry queues for one like a new request.
     this.slot?.release();

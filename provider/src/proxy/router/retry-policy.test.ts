@@ -92,6 +92,10 @@ test("toRetryPolicy and retryBackoffMs", () => {
     [0, 1, 2, 5].map((n) => retryBackoffMs(p, n, () => 0.999999)),
     [24, 74, 174, 249],
   );
+  // Whether retries avoid endpoints tried is the cluster's to decide unless the rule says.
+  assert.equal(p.ignorePreviousHosts, undefined);
+  const keep = { attempts: 1, retryOn: "5xx", backoffMs: 25, retryIgnorePreviousHosts: false };
+  assert.equal(toRetryPolicy(keep).ignorePreviousHosts, false);
 });
 
 test("expectedTimeoutMs: Envoy's x-envoy-expected-rq-timeout-ms", () => {

@@ -117,6 +117,8 @@ export interface RetryPolicy {
   readonly backoffMaxMs: number;
   /** When to retry. */
   readonly conditions: RetryConditions;
+  /** Whether retries avoid endpoints already tried; undefined = unless the cluster hashes requests. */
+  readonly ignorePreviousHosts?: boolean;
 }
 
 /** Builds the policy of a route's retry configuration. */
@@ -127,9 +129,13 @@ export function toRetryPolicy(config: RetryPolicyConfig): RetryPolicy {
     backoffMaxMs: config.backoffMs * 10,
     conditions: parseRetryOn(config.retryOn),
   };
-  return config.perTryTimeoutMs === undefined
-    ? policy
-    : { ...policy, perTryTimeoutMs: config.perTryTimeoutMs };
+  return {
+    ...policy,
+    ...(config.perTryTimeoutMs === undefined ? {} : { perTryTimeoutMs: config.perTryTimeoutMs }),
+    ...(config.retryIgnorePreviousHosts === undefined
+      ? {}
+      : { ignorePreviousHosts: config.retryIgnorePreviousHosts }),
+  };
 }
 
 /** How an attempt ended, as far as retrying is concerned. */

@@ -80,9 +80,11 @@ export interface ClusterRuntime {
   /**
    * Picks an endpoint by the cluster's policy, leaving out ejected endpoints (unless too few are
    * left: Envoy's panic mode); undefined when there is none. `hash` is the request's consistent
-   * hash, for `RING_HASH` clusters (without it they pick at random).
+   * hash, for `RING_HASH` clusters (without it they pick at random). A retry passes the endpoints
+   * it already `tried`: a pick among them is made again, up to {@link HOST_RESELECTIONS} times
+   * (on a ring, the next entries along it), as Envoy's `previous_hosts` retry predicate does.
    */
-  pick(hash?: number): UpstreamEndpoint | undefined;
+  pick(hash?: number, tried?: readonly UpstreamEndpoint[]): UpstreamEndpoint | undefined;
 }
 
 /** Settings of an endpoint's connection pool that come from the cluster. */
@@ -300,17 +302,40 @@ function freshState(
   return { breaker, outlier };
 }
 
+/**
+ * How many times a retry picks again when it picked an endpoint already tried: Envoy's
+ * `host_selection_retry_max_attempts`, which Istio sets to 5. The last pick then stands, tried
+ * or not (with fewer endpoints than attempts, some are tried twice).
+ */
+export const HOST_RESELECTIONS = 5;
+
 /** Round robin (or random) over `endpoints`: the pick of clusters without health or hashing. */
 function simplePick(endpoints: readonly UpstreamEndpoint[], random: boolean): ClusterRuntime["pick"] {
   let rr = 0;
-  return () => {
+  return (_hash, tried) => {
     const n = endpoints.length;
     if (n === 0) return undefined;
     if (n === 1) return endpoints[0];
-    if (random) return endpoints[Math.floor(Math.random() * n)];
-    rr = rr + 1 >= n ? 0 : rr + 1;
-    return endpoints[rr];
+    if (random) return randomPick(endpoints, tried);
+    for (let i = 0; ; i++) {
+      rr = rr + 1 >= n ? 0 : rr + 1;
+      const ep = endpoints[rr]!;
+      if (tried === undefined || i === HOST_RESELECTIONS || !tried.includes(ep)) return ep;
+    }
   };
+}
+
+/** An endpoint drawn at random, drawn again (as often as allowed) while it is one already `tried`. */
+function randomPick(
+  endpoints: readonly UpstreamEndpoint[],
+  tried: readonly UpstreamEndpoint[] | undefined,
+): UpstreamEndpoint | undefined {
+  const n = endpoints.length;
+  if (n === 0) return undefined;
+  for (let i = 0; ; i++) {
+    const ep = endpoints[Math.floor(Math.random() * n)]!;
+    if (tried === undefined || i === HOST_RESELECTIONS || !tried.includes(ep)) return ep;
+  }
 }
 
 /**
@@ -328,7 +353,7 @@ function policyPick(
   let rotate = simplePick(usable, c.lbPolicy === "RANDOM");
   const hashing = c.consistentHash;
   let ring: HashRing<UpstreamEndpoint> | undefined;
-  return (hash) => {
+  return (hash, tried) => {
     if (outlier !== undefined) {
       outlier.maybeReview();
       if (outlier.version !== version) {
@@ -343,11 +368,15 @@ function policyPick(
         ring = undefined;
       }
     }
-    if (hashing === undefined) return rotate();
+    if (hashing === undefined) return rotate(undefined, tried);
     if (usable.length === 0) return undefined;
-    if (hash === undefined) return usable[Math.floor(Math.random() * usable.length)];
+    if (hash === undefined) return randomPick(usable, tried);
     ring ??= new HashRing(usable, hashing.minimumRingSize);
-    return ring.pick(hash);
+    let ep = ring.pick(hash);
+    for (let i = 1; i <= HOST_RESELECTIONS && tried !== undefined && tried.includes(ep!); i++) {
+      ep = ring.pick(hash, i);
+    }
+    return ep;
   };
 }
 

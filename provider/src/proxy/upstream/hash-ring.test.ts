@@ -54,6 +54,26 @@ describe("HashRing", () => {
     assert.ok(kept / others > 0.8, `${kept} of ${others} kept`);
   });
 
+  it("skips along the ring for a retry avoiding endpoints tried, as Envoy's ring does", () => {
+    const ring = new HashRing([a, b, b, c], 1024);
+    for (const key of ["user-1", "user-2"]) {
+      const h = hashString(key);
+      assert.equal(ring.pick(h, 0), ring.pick(h));
+      // Skipping 0 to size - 1 entries visits every entry once, wrapping past the end: each
+      // endpoint as often as its weight gave it entries.
+      const counts = new Map<unknown, number>();
+      for (let skip = 0; skip < ring.size; skip++) {
+        const e = ring.pick(h, skip);
+        counts.set(e, (counts.get(e) ?? 0) + 1);
+      }
+      assert.deepEqual(
+        [a, b, c].map((e) => counts.get(e)),
+        [256, 512, 256],
+      );
+      assert.equal(ring.pick(h, ring.size), ring.pick(h));
+    }
+  });
+
   it("hashString is stable: every proxy process (and --workers) agrees on the ring", () => {
     assert.deepEqual(
       ["", "a", "user-1"].map((s) => hashString(s)),

@@ -51,8 +51,12 @@ export class HashRing<T extends { readonly hostPort: string }> {
     return this.points.length;
   }
 
-  /** The endpoint owning `hash`; undefined on an empty ring. */
-  pick(hash: number): T | undefined {
+  /**
+   * The endpoint owning `hash`; undefined on an empty ring. A retry avoiding endpoints already
+   * tried asks again with `skip` 1, 2, ...: the owner of the entry that many places further on
+   * (which may be the same endpoint again, as on Envoy's ring).
+   */
+  pick(hash: number, skip = 0): T | undefined {
     const points = this.points;
     const n = points.length;
     if (n === 0) return undefined;
@@ -63,6 +67,6 @@ export class HashRing<T extends { readonly hostPort: string }> {
       if (points[mid]! < hash) lo = mid + 1;
       else hi = mid;
     }
-    return this.owners[lo === n ? 0 : lo];
+    return this.owners[((lo === n ? 0 : lo) + skip) % n];
   }
 }
