@@ -485,7 +485,7 @@ ${rule("sticky", "{loadBalancer: {consistentHash: {httpCookie: {name: session, p
         conn.holdRequests = true;
         const r = await request(`${http}/pinged/3`, {});
         const waited = performance.now() - conn.pings.at(-1)!;
-        assert.equal(r.status, 502);
+        assert.equal(r.status, 503);
         assert.equal(r.headers["x-igw-error-code"], "IGW_ERR_UPSTREAM_RESET");
         assert.ok(waited >= TIMEOUT_MS - 5, `answered ${waited} ms after the unanswered PING`);
         await conn.closed;

@@ -8,9 +8,11 @@ test("Node's upstream failures map to Envoy's statuses and flags", () => {
   const cases: [unknown, string, number, string][] = [
     [failure("ECONNREFUSED"), "IGW_ERR_UPSTREAM_CONNECT", 503, "UF"],
     [failure("EHOSTUNREACH"), "IGW_ERR_UPSTREAM_CONNECT", 503, "UF"],
-    [failure("ECONNRESET"), "IGW_ERR_UPSTREAM_RESET", 502, "UC"],
-    [failure("EPIPE"), "IGW_ERR_UPSTREAM_RESET", 502, "UC"],
-    [failure("ERR_HTTP2_STREAM_ERROR"), "IGW_ERR_UPSTREAM_RESET", 502, "UC"],
+    // Envoy's router answers 503 for every reset but a protocol error (502).
+    [failure("ECONNRESET"), "IGW_ERR_UPSTREAM_RESET", 503, "UC"],
+    [failure("EPIPE"), "IGW_ERR_UPSTREAM_RESET", 503, "UC"],
+    // A RST_STREAM from the upstream is its remote reset.
+    [failure("ERR_HTTP2_STREAM_ERROR"), "IGW_ERR_UPSTREAM_REMOTE_RESET", 503, "UR"],
     [failure("HPE_INVALID_STATUS"), "IGW_ERR_UPSTREAM_PROTOCOL", 502, "UPE"],
     [failure("HPE_SOMETHING_NEW"), "IGW_ERR_UPSTREAM_PROTOCOL", 502, "UPE"],
     // An upstream certificate that fails verification fails the connection (503 UF), as in Envoy.
@@ -33,10 +35,10 @@ test("Node's upstream failures map to Envoy's statuses and flags", () => {
     [
       Object.assign(failure("ERR_HTTP2_STREAM_CANCEL"), { cause: failure("ECONNRESET") }),
       "IGW_ERR_UPSTREAM_RESET",
-      502,
+      503,
       "UC",
     ],
-    [failure("ERR_HTTP2_STREAM_CANCEL"), "IGW_ERR_UPSTREAM_RESET", 502, "UC"],
+    [failure("ERR_HTTP2_STREAM_CANCEL"), "IGW_ERR_UPSTREAM_RESET", 503, "UC"],
     // The proxy's own errors pass through as they are.
     [new UpstreamTimeoutError(), "IGW_ERR_UPSTREAM_TIMEOUT", 504, "UT"],
     [new Error("something else"), "IGW_ERR_INTERNAL", 500, "-"],

@@ -19,11 +19,20 @@ export const ERROR_STATUS = {
   },
   /** The upstream refused or reset the connection before answering (Envoy `UF`). */
   IGW_ERR_UPSTREAM_CONNECT: { status: 503, flag: "UF", summary: "connecting to the upstream failed" },
-  /** The upstream closed or reset the connection after the request was sent (Envoy `UC`). */
+  /**
+   * The upstream closed or reset the connection after the request was sent (Envoy `UC`): 503, as
+   * Envoy's router answers every reset but a protocol error.
+   */
   IGW_ERR_UPSTREAM_RESET: {
-    status: 502,
+    status: 503,
     flag: "UC",
-    summary: "the upstream reset the connection mid-request",
+    summary: "the upstream closed the connection before answering",
+  },
+  /** The upstream reset the request's HTTP/2 stream (`RST_STREAM`), refusing it or not (Envoy `UR`). */
+  IGW_ERR_UPSTREAM_REMOTE_RESET: {
+    status: 503,
+    flag: "UR",
+    summary: "the upstream reset the request's HTTP/2 stream",
   },
   /** The upstream answered something that is not valid HTTP (Envoy `UPE`). */
   IGW_ERR_UPSTREAM_PROTOCOL: { status: 502, flag: "UPE", summary: "the upstream answered invalid HTTP" },
@@ -164,6 +173,17 @@ export class UpstreamResetError extends ProxyError {
   }
 }
 
+/** The upstream reset the request's HTTP/2 stream; `refused` when with `REFUSED_STREAM`. */
+export class UpstreamRemoteResetError extends ProxyError {
+  constructor(
+    /** The stream was refused: the upstream did not start on the request, so any retry is safe. */
+    readonly refused: boolean,
+    message = refused ? "upstream refused the stream" : "upstream reset the stream",
+  ) {
+    super("IGW_ERR_UPSTREAM_REMOTE_RESET", message);
+  }
+}
+
 /** The upstream spoke invalid HTTP. */
 export class UpstreamProtocolError extends ProxyError {
   constructor(message = "upstream protocol error", cause?: unknown) {
@@ -232,6 +252,10 @@ export function attemptOutcomeOf(err: ProxyError): AttemptOutcome {
       return { kind: "connect-failure" };
     case "IGW_ERR_UPSTREAM_TIMEOUT":
       return { kind: "per-try-timeout" };
+    case "IGW_ERR_UPSTREAM_REMOTE_RESET":
+      return (err as UpstreamRemoteResetError).refused
+        ? { kind: "refused-stream" }
+        : { kind: "reset", beforeRequest: false };
     default:
       return { kind: "reset", beforeRequest: false };
   }
@@ -260,10 +284,12 @@ export function toProxyError(err: unknown): ProxyError {
       if (inner instanceof UpstreamConnectError) return inner;
       return new UpstreamResetError(`upstream reset: ${String(code)}`, err);
     }
+    case "ERR_HTTP2_STREAM_ERROR":
+      // node:http2's error for a stream closed with a RST_STREAM code other than CANCEL.
+      return new UpstreamRemoteResetError(/REFUSED_STREAM/.test((err as Error).message));
     case "ECONNRESET":
     case "EPIPE":
     case "ERR_STREAM_PREMATURE_CLOSE":
-    case "ERR_HTTP2_STREAM_ERROR":
     case "ERR_HTTP2_GOAWAY_SESSION":
     case "ERR_HTTP2_SESSION_ERROR":
       return new UpstreamResetError(`upstream reset: ${String(code)}`, err);

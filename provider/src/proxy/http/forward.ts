@@ -17,6 +17,8 @@ import {
   ProxyError,
   UpstreamConnectError,
   UpstreamOverflowError,
+  UpstreamRemoteResetError,
+  UpstreamResetError,
   UpstreamTimeoutError,
   attemptOutcomeOf,
   toProxyError,
@@ -400,7 +402,12 @@ export class Forward {
         res.destroy();
         return;
       }
-      const err = toProxyError(error);
+      // A RST_STREAM from the upstream (its code in `rstCode`) is Envoy's remote reset, a refused
+      // stream among them; other failures are the connection's.
+      const err =
+        (error as { code?: unknown }).code === "ERR_HTTP2_STREAM_ERROR"
+          ? new UpstreamRemoteResetError(stream.rstCode === http2Constants.NGHTTP2_REFUSED_STREAM)
+          : toProxyError(error);
       // The attempt is over: the "close" that follows must not count it a second time.
       retired = true;
       this.attemptFailed(err, attemptOutcomeOf(err));
@@ -408,13 +415,11 @@ export class Forward {
     stream.on("close", () => {
       cancelTryTimer?.();
       if (!this.finished && !retired && !gotResponse && !this.committed) {
-        const refused = stream.rstCode === http2Constants.NGHTTP2_REFUSED_STREAM;
-        const err = toProxyError(
-          Object.assign(new Error("upstream stream closed"), {
-            code: refused ? "ECONNREFUSED" : "ECONNRESET",
-          }),
-        );
-        this.attemptFailed(err, refused ? { kind: "refused-stream" } : attemptOutcomeOf(err));
+        const err =
+          stream.rstCode === http2Constants.NGHTTP2_REFUSED_STREAM
+            ? new UpstreamRemoteResetError(true)
+            : new UpstreamResetError("upstream reset: stream closed without a response");
+        this.attemptFailed(err, attemptOutcomeOf(err));
       }
     });
   }

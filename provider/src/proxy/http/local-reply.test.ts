@@ -5,6 +5,7 @@ import {
   toProxyError,
   UpstreamConnectTimeoutError,
   UpstreamOverflowError,
+  UpstreamRemoteResetError,
   UpstreamResetError,
 } from "../errors";
 import {
@@ -118,6 +119,13 @@ test("a failure before the upstream answered reads as Envoy's router words it, r
       "retried and the latest reset reason: connection timeout",
     ],
     ["a reset", new UpstreamResetError(), false, "reset reason: connection termination"],
+    ["a stream the upstream reset", new UpstreamRemoteResetError(false), false, "reset reason: remote reset"],
+    [
+      "a stream the upstream refused, retried",
+      new UpstreamRemoteResetError(true),
+      true,
+      "retried and the latest reset reason: remote refused stream reset",
+    ],
     ["a circuit breaker", new UpstreamOverflowError(), false, "reset reason: overflow"],
   ];
   for (const [what, err, retried, rest] of cases)

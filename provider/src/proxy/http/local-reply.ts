@@ -3,7 +3,7 @@
  * `x-igw-error-code`, Envoy's body text), redirects and direct responses.
  */
 import type { ProxyError } from "../errors";
-import { TLS_VERIFY_CODES, UpstreamConnectTimeoutError } from "../errors";
+import { TLS_VERIFY_CODES, UpstreamConnectTimeoutError, UpstreamRemoteResetError } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import { httpToGrpcStatus } from "./grpc-status";
 
@@ -22,6 +22,7 @@ const RESET_REASON: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_UPSTREAM_OVERFLOW: "overflow",
   IGW_ERR_UPSTREAM_CONNECT: "remote connection failure",
   IGW_ERR_UPSTREAM_RESET: "connection termination",
+  IGW_ERR_UPSTREAM_REMOTE_RESET: "remote reset",
   IGW_ERR_UPSTREAM_PROTOCOL: "protocol error",
 };
 
@@ -46,7 +47,8 @@ const CERTIFICATE_VERIFY_FAILED =
  */
 function upstreamFailureBody(err: ProxyError, reason: string, retried: boolean): string {
   let why = reason;
-  if (err.code === "IGW_ERR_UPSTREAM_CONNECT") {
+  if (err instanceof UpstreamRemoteResetError && err.refused) why = "remote refused stream reset";
+  else if (err.code === "IGW_ERR_UPSTREAM_CONNECT") {
     const code = causeCode(err);
     if (code === "ETIMEDOUT" || err instanceof UpstreamConnectTimeoutError) why = "connection timeout";
     else if (code !== undefined && TRANSPORT_FAILURE[code] !== undefined)

@@ -100,8 +100,11 @@ export function proxyTcp(
   }
   let connected = false;
   const outlier = cluster.outlier;
+  // A connect that fails or times out is Envoy's `UF`, then `URX`: its TCP proxy makes one
+  // attempt (`max_connect_attempts`, which Istio leaves at 1) and flags the limit as reached.
+  const CONNECT_FAILED = "UF,URX";
   const connectTimer = setTimeout(() => {
-    flags = "UF";
+    flags = CONNECT_FAILED;
     outlier?.observeConnect(endpoint, "timeout");
     upstream.destroy();
     downstream.destroy();
@@ -122,7 +125,7 @@ export function proxyTcp(
   });
   upstream.on("error", () => {
     if (!connected) {
-      flags = "UF";
+      flags = CONNECT_FAILED;
       outlier?.observeConnect(endpoint, "failure");
     } else if (flags === "-") flags = "UC";
   });
