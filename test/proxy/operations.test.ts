@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import http from "node:http";
 import { once } from "node:events";
-import { resolve } from "node:path";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
@@ -96,6 +97,36 @@ describe("live configuration and operability", () => {
     );
     assert.equal((await curl([`${base}/b`])).status, 200);
     dir.write("gw.yaml", gatewayYaml(["/a", "/b"]));
+  });
+
+  it("takes every save of a file replaced by rename, and files in directories made later", async () => {
+    // Editors and `sed -i` save by writing a new file and renaming it over the old one.
+    const replace = (text: string) => {
+      writeFileSync(join(dir.dir, "gw.yaml.tmp"), text);
+      renameSync(join(dir.dir, "gw.yaml.tmp"), join(dir.dir, "gw.yaml"));
+    };
+    const serves = (path: string, code: number) => async () =>
+      (await curl([`${base}${path}`])).status === code;
+    replace(gatewayYaml(["/a", "/b", "/c"]));
+    await waitFor(serves("/c/1", 200));
+    replace(gatewayYaml(["/a", "/b", "/d"]));
+    await waitFor(serves("/d/1", 200));
+    assert.equal((await curl([`${base}/c/2`])).status, 404);
+    // And written in place after those renames.
+    dir.write("gw.yaml", gatewayYaml(["/a", "/b", "/e"]));
+    await waitFor(serves("/e/1", 200));
+    // A directory made after the start, and a file written into it later.
+    mkdirSync(join(dir.dir, "more", "routes"), { recursive: true });
+    await new Promise((r) => setTimeout(r, 300));
+    dir.write(
+      "more/routes/vs-f.yaml",
+      gatewayYaml(["/f"]).split("---\n")[1]!.replace("name: vs,", "name: vs-f,"),
+    );
+    await waitFor(serves("/f/1", 200));
+    rmSync(join(dir.dir, "more"), { recursive: true });
+    dir.write("gw.yaml", gatewayYaml(["/a", "/b"]));
+    await waitFor(serves("/f/2", 404));
+    assert.equal((await curl([`${base}/b/1`])).status, 200);
   });
 
   it("serves Istio's metric names and labels", async () => {

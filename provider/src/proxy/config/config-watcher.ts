@@ -1,17 +1,23 @@
 /**
  * Watches configuration files and directories and calls back once per burst of changes
  * (debounced), as editors and `kubectl`-style tools write files in several steps. A file is
- * watched through its directory, so a file replaced by rename (how most editors save) is still
- * seen; directories are watched recursively.
+ * watched through its directory, so a file replaced by rename (how most editors and `sed -i` save)
+ * is still seen. A directory is watched with every directory below it, each on its own watcher.
+ *
+ * Why not `fs.watch(dir, { recursive: true })`: on Linux, Node.js 20 builds it in JavaScript over a
+ * watch per file, and a file replaced by rename drops out of it: the first such save is seen, the
+ * next changes to that file are not.
  */
-import { existsSync, statSync, watch } from "node:fs";
+import { existsSync, readdirSync, statSync, watch } from "node:fs";
 import type { FSWatcher } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
-import { isConfigFile } from "./config-files";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /** Debounced watcher over configuration paths. */
 export class ConfigWatcher {
-  private readonly watchers: FSWatcher[] = [];
+  /** One watcher per directory of a watched tree, by absolute path. */
+  private readonly watchers = new Map<string, FSWatcher>();
+  /** The watchers of the directories of watched files. */
+  private readonly fileDirs: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -19,16 +25,21 @@ export class ConfigWatcher {
     paths: readonly string[],
     private readonly debounceMs: number,
     private readonly onChange: () => void,
-    log: (line: string) => void,
+    private readonly log: (line: string) => void,
   ) {
     for (const p of paths) {
       const abs = resolve(p);
       try {
-        if (existsSync(abs) && statSync(abs).isDirectory()) {
-          this.add(abs, true, (name) => name === null || isConfigFile(name) || !name.includes("."));
-        } else {
+        if (existsSync(abs) && statSync(abs).isDirectory()) this.watchTree(abs);
+        else {
+          // The file itself, or Kubernetes' atomic writer swapping the `..data` link a mounted
+          // ConfigMap's files point through.
           const file = basename(abs);
-          this.add(dirname(abs), false, (name) => name === null || name === file);
+          const w = this.watchDir(
+            dirname(abs),
+            (name) => name === null || name === file || name.startsWith(".."),
+          );
+          if (w !== undefined) this.fileDirs.push(w);
         }
       } catch (err) {
         log(`cannot watch ${JSON.stringify(p)}: ${(err as Error).message}`);
@@ -36,12 +47,67 @@ export class ConfigWatcher {
     }
   }
 
-  private add(dir: string, recursive: boolean, relevant: (name: string | null) => boolean): void {
-    const w = watch(dir, { recursive, persistent: false }, (_event, name) => {
-      if (relevant(name === null ? null : basename(String(name)))) this.schedule();
-    });
-    w.on("error", () => {});
-    this.watchers.push(w);
+  /**
+   * Watches `root` and the directories below it. Any change in them may change the configuration
+   * (a file, a directory of files, a link swapped); one that leaves it as it was is a reload that
+   * changes nothing. Directories that come or go are found on the next change.
+   */
+  private watchTree(root: string): void {
+    const sync = (): void => {
+      const present = new Set<string>();
+      const walk = (dir: string): void => {
+        present.add(dir);
+        let entries;
+        try {
+          entries = readdirSync(dir, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
+      };
+      walk(root);
+      for (const [dir, w] of this.watchers) {
+        if (!present.has(dir) && isWithin(root, dir)) {
+          w.close();
+          this.watchers.delete(dir);
+        }
+      }
+      for (const dir of present) {
+        if (this.watchers.has(dir)) continue;
+        const w = this.watchDir(dir, () => true, sync);
+        if (w === undefined) continue;
+        this.watchers.set(dir, w);
+        w.on("error", () => {
+          if (this.watchers.get(dir) === w) this.watchers.delete(dir);
+        });
+      }
+    };
+    sync();
+  }
+
+  /** A watcher of `dir` that schedules a reload for changes to `relevant` names; undefined if `dir` is gone. */
+  private watchDir(
+    dir: string,
+    relevant: (name: string | null) => boolean,
+    onEvent?: () => void,
+  ): FSWatcher | undefined {
+    let w: FSWatcher;
+    try {
+      w = watch(dir, { persistent: false }, (_event, name) => {
+        if (this.closed) return;
+        onEvent?.();
+        if (relevant(name === null ? null : basename(String(name)))) this.schedule();
+      });
+    } catch (err) {
+      // A directory that went away between listing and watching: the next change finds it gone.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+        this.log(`cannot watch ${JSON.stringify(dir)}: ${(err as Error).message}`);
+      }
+      return undefined;
+    }
+    // A watched directory that is removed ends its watcher with an error.
+    w.on("error", () => w.close());
+    return w;
   }
 
   private schedule(): void {
@@ -57,6 +123,14 @@ export class ConfigWatcher {
   close(): void {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    for (const w of this.watchers) w.close();
+    for (const w of this.watchers.values()) w.close();
+    for (const w of this.fileDirs) w.close();
+    this.watchers.clear();
   }
+}
+
+/** Whether `path` is `root` or below it (a directory named `..2024_01_01` is below it). */
+function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
