@@ -52,6 +52,10 @@ describe("HTTP routing on real sockets", () => {
               route("empty", forward("outbound|9||empty.default.svc.cluster.local"), {
                 match: match({ uri: { kind: "prefix", value: "/empty" } }),
               }),
+              // A subset no DestinationRule defines: Istio makes no cluster of it.
+              route("undefined-subset", forward("outbound|9|v9|empty.default.svc.cluster.local"), {
+                match: match({ uri: { kind: "prefix", value: "/undefined-subset" } }),
+              }),
               route(
                 "slow",
                 forward("outbound|9080||productpage.default.svc.cluster.local", { timeoutMs: 100 }),
@@ -173,6 +177,14 @@ describe("HTTP routing on real sockets", () => {
       status: 503,
       code: "IGW_ERR_NO_HEALTHY_UPSTREAM",
       body: "no healthy upstream",
+    },
+    {
+      name: "a cluster that does not exist (Envoy's NC, with no body)",
+      args: ["-H", "Host: bookinfo.com"],
+      path: "/undefined-subset",
+      status: 503,
+      code: "IGW_ERR_NO_CLUSTER",
+      body: "",
     },
     {
       name: "route timeout",

@@ -9,6 +9,15 @@ import type { AttemptOutcome } from "./router/retry-policy";
 export const ERROR_STATUS = {
   /** No virtual host or route matched the request (Envoy `NR`). */
   IGW_ERR_NO_ROUTE: { status: 404, flag: "NR", summary: "no virtual host or route matched the request" },
+  /**
+   * The route names a cluster the proxy does not have: a destination subset no DestinationRule
+   * defines (Envoy `NC`, "cluster not found", answered with an empty body).
+   */
+  IGW_ERR_NO_CLUSTER: {
+    status: 503,
+    flag: "NC",
+    summary: "the route's cluster does not exist (undefined subset)",
+  },
   /** The route's cluster has no endpoint (unresolved host, empty subset) (Envoy `UH`). */
   IGW_ERR_NO_HEALTHY_UPSTREAM: { status: 503, flag: "UH", summary: "the cluster has no endpoint to send to" },
   /** A circuit breaker of the cluster (DestinationRule `connectionPool`) refused the request (Envoy `UO`). */
@@ -135,6 +144,13 @@ export class ProxyError extends Error {
 export class NoRouteError extends ProxyError {
   constructor(message = "no route matched") {
     super("IGW_ERR_NO_ROUTE", message);
+  }
+}
+
+/** The route's cluster does not exist. */
+export class NoClusterError extends ProxyError {
+  constructor(message = "cluster not found") {
+    super("IGW_ERR_NO_CLUSTER", message);
   }
 }
 

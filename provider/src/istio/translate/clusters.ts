@@ -131,6 +131,9 @@ export class ClusterRegistry {
         );
       }
     }
+    // Istio makes clusters of the subsets DestinationRules define only: a route to another names a
+    // cluster Envoy does not have, and gets 503 NC.
+    if (subsetName !== "" && subset === undefined) return name;
     const existing = this.built.get(name);
     if (existing !== undefined) return name;
     const sources: string[] = [];
@@ -141,10 +144,7 @@ export class ClusterRegistry {
     const subsetLabels = { ...(subset?.labels ?? {}) };
     const subsetIndex = subset === undefined ? -1 : (rule?.resource.spec.subsets ?? []).indexOf(subset);
     const policy = this.policy(rule?.resource.spec.trafficPolicy, subset?.trafficPolicy, subsetIndex, port);
-    const missingSubset = subsetName !== "" && subset === undefined;
-    const { type, endpoints } = missingSubset
-      ? { type: "STRICT_DNS" as const, endpoints: [] }
-      : this.endpoints(entry, host, port, subsetLabels, vs, path);
+    const { type, endpoints } = this.endpoints(entry, host, port, subsetLabels, vs, path);
     const tls = rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, policy.tlsPath);
     const consistentHash = consistentHashOf(policy.loadBalancer);
     const circuitBreakers = circuitBreakersOf(policy.connectionPool);

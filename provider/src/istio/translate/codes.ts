@@ -76,7 +76,7 @@ export const translateCodes = defineCodes({
     severity: Severity.Warning,
     strict: true,
     summary:
-      "the destination subset is not defined by any DestinationRule visible to the proxy: requests get 503",
+      "the destination subset is not defined by any DestinationRule visible to the proxy: requests get 503 NC",
   },
   IGW6015: {
     severity: Severity.Error,

@@ -348,7 +348,10 @@ export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
 
 /** One destination of a forwarding route. */
 export interface WeightedCluster {
-  /** The cluster's name (present in `ProxyConfig.clusters`). */
+  /**
+   * The cluster's name: in `ProxyConfig.clusters`, unless the destination names a subset no
+   * DestinationRule defines (then, as in Istio, there is no such cluster).
+   */
   readonly cluster: string;
   /** Relative weight, > 0 (destinations with weight 0 are dropped, as Istio does). */
   readonly weight: number;
@@ -407,7 +410,10 @@ export interface RetryPolicyConfig {
 
 /** A copy of the request sent to another cluster. */
 export interface MirrorPolicy {
-  /** The cluster's name (present in `ProxyConfig.clusters`). */
+  /**
+   * The cluster's name: in `ProxyConfig.clusters`, unless the destination names a subset no
+   * DestinationRule defines (then, as in Istio, there is no such cluster).
+   */
   readonly cluster: string;
   /** Percentage of requests mirrored, 0 to 100. */
   readonly percentage: number;
@@ -488,7 +494,10 @@ export interface TcpProxy {
 
 /** One destination of a TCP proxy. */
 export interface TcpWeightedCluster {
-  /** The cluster's name (present in `ProxyConfig.clusters`). */
+  /**
+   * The cluster's name: in `ProxyConfig.clusters`, unless the destination names a subset no
+   * DestinationRule defines (then, as in Istio, there is no such cluster).
+   */
   readonly cluster: string;
   /** Relative weight, > 0. */
   readonly weight: number;

@@ -17,6 +17,7 @@ import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
 import {
   attemptOutcomeOf,
+  NoClusterError,
   NoHealthyUpstreamError,
   NoRouteError,
   ProxyError,
@@ -118,6 +119,7 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
   return true;
 }
 const NO_ROUTE = new NoRouteError();
+const NO_CLUSTER = new NoClusterError();
 const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed: only websocket is allowed");
 const STREAM_IDLE_TIMEOUT = new ProxyError("IGW_ERR_STREAM_IDLE_TIMEOUT", "stream timeout");
 /** Flags set on the way to an exchange's outcome: an injected delay, a retry that could not be had. */
@@ -338,10 +340,9 @@ export class HttpConnectionManager implements ForwardHost {
     x.route = route;
     x.responseOps = [route.responseHeaders];
     const wc = pickWeightedCluster(route);
-    const cluster = wc === undefined ? undefined : snapshot.clusters.get(wc.cluster.cluster);
-    if (wc === undefined || cluster === undefined) {
-      return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
-    }
+    if (wc === undefined) return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
+    const cluster = snapshot.clusters.get(wc.cluster.cluster);
+    if (cluster === undefined) return this.upgradeFailed(x, socket, NO_CLUSTER);
     x.cluster = cluster;
     x.responseOps = [wc.responseHeaders, route.responseHeaders];
     // The upgrade is a request to the cluster like any other: its circuit breaker admits it (and
@@ -542,8 +543,9 @@ export class HttpConnectionManager implements ForwardHost {
       return this.replyLocal(x, action.status, h, body);
     }
     const wc = pickWeightedCluster(route);
-    const cluster = wc === undefined ? undefined : x.snapshot.clusters.get(wc.cluster.cluster);
-    if (wc === undefined || cluster === undefined) return this.replyError(x, new NoHealthyUpstreamError());
+    if (wc === undefined) return this.replyError(x, new NoHealthyUpstreamError());
+    const cluster = x.snapshot.clusters.get(wc.cluster.cluster);
+    if (cluster === undefined) return this.replyError(x, NO_CLUSTER);
     x.cluster = cluster;
     x.responseOps = [wc.responseHeaders, route.responseHeaders];
     const levels = [wc.requestHeaders, route.requestHeaders];

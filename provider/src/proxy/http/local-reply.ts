@@ -10,6 +10,7 @@ import { httpToGrpcStatus } from "./grpc-status";
 /** Envoy's body texts for the failures it answers, so clients and scripts see familiar words. */
 const BODY: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_NO_ROUTE: "",
+  IGW_ERR_NO_CLUSTER: "",
   IGW_ERR_UPGRADE_FAILED: "",
   IGW_ERR_NO_HEALTHY_UPSTREAM: "no healthy upstream",
   IGW_ERR_UPSTREAM_TIMEOUT: "upstream request timeout",

@@ -329,8 +329,14 @@ export class RunningListener {
     };
   }
 
-  /** Picks a TCP proxy's cluster by connection weight. */
-  private tcpCluster(tcpProxy: TcpProxy | undefined, snapshot: ProxySnapshot): ClusterRuntime | undefined {
+  /**
+   * Picks a TCP proxy's cluster by connection weight: undefined without a route, null when the
+   * route's cluster does not exist (a subset no DestinationRule defines).
+   */
+  private tcpCluster(
+    tcpProxy: TcpProxy | undefined,
+    snapshot: ProxySnapshot,
+  ): ClusterRuntime | null | undefined {
     if (tcpProxy === undefined || tcpProxy.clusters.length === 0) return undefined;
     let chosen = tcpProxy.clusters[0]!;
     if (tcpProxy.clusters.length > 1) {
@@ -344,7 +350,7 @@ export class RunningListener {
         }
       }
     }
-    return snapshot.clusters.get(chosen.cluster);
+    return snapshot.clusters.get(chosen.cluster) ?? null;
   }
 
   /** Plain-text connections on `auto` codecs: the HTTP/2 preface means h2c, anything else HTTP/1.1. */

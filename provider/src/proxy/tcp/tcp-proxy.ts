@@ -21,11 +21,14 @@ export interface TcpConnectionInfo {
   readonly remoteAddress: string;
 }
 
-/** Forwards `downstream` to `cluster`; `head` holds bytes already read from the client. */
+/**
+ * Forwards `downstream` to `cluster`; `head` holds bytes already read from the client. `cluster`
+ * is undefined when no route matched, null when the route's cluster does not exist.
+ */
 export function proxyTcp(
   downstream: Duplex,
   head: Buffer | undefined,
-  cluster: ClusterRuntime | undefined,
+  cluster: ClusterRuntime | null | undefined,
   info: TcpConnectionInfo,
   accessLog: AccessLog,
   onClose?: () => void,
@@ -60,7 +63,7 @@ export function proxyTcp(
       ...(info.serverName === undefined ? {} : { requested_server_name: info.serverName }),
       listener: info.listener,
       filter_chain: info.filterChain,
-      ...(cluster === undefined ? {} : { upstream_cluster: cluster.config.name }),
+      ...(cluster === undefined || cluster === null ? {} : { upstream_cluster: cluster.config.name }),
       ...(upstreamHost === undefined ? {} : { upstream_host: upstreamHost }),
     });
     onClose?.();
@@ -72,8 +75,8 @@ export function proxyTcp(
   // end of its stream is passed upstream instead of closing the connection both ways.
   downstream.allowHalfOpen = true;
   const endpoint = cluster?.pick();
-  if (cluster === undefined || endpoint === undefined) {
-    flags = cluster === undefined ? "NR" : "UH";
+  if (cluster === undefined || cluster === null || endpoint === undefined) {
+    flags = cluster === undefined ? "NR" : cluster === null ? "NC" : "UH";
     downstream.destroy();
     return;
   }
