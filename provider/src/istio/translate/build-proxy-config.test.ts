@@ -144,6 +144,7 @@ spec:
         backoffMs: 25,
       },
       mirrors: [],
+      destinationHeadersLast: true,
     },
     headers: { request: none, response: none },
     metadata: { virtualService: "default/bookinfo", ruleIndex: 0, matchIndex: 0 },

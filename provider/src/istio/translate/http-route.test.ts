@@ -178,6 +178,7 @@ test("forward: weights, rewrites, authority from headers, header operations, tim
     ],
     rewrite: { uriRegex: { pattern: "/re/(.*)", substitution: "/\\1" }, authority: "x.com" },
     mirrors: [],
+    destinationHeadersLast: true,
   });
 });
 
@@ -368,4 +369,45 @@ spec:
       ],
     ],
   );
+});
+
+test("a lone destination's header operations: its removals go first with the route's, its authority yields to the route's", () => {
+  const { routes: r } = routes(`
+  - match: [{uri: {prefix: /one}}]
+    headers: {request: {set: {x-b: r}, remove: [x-q]}}
+    rewrite: {authority: route.com}
+    route:
+    - destination: {host: api}
+      headers: {request: {set: {host: dest.com, x-a: d}, remove: [x-r]}, response: {remove: [x-s]}}
+  - match: [{uri: {prefix: /two}}]
+    headers: {request: {remove: [x-q]}}
+    route:
+    - destination: {host: api}
+      weight: 50
+      headers: {request: {set: {host: dest.com}, remove: [x-r]}}
+    - destination: {host: web}
+      weight: 50
+`);
+  const [one, two] = r;
+  assert.deepEqual(one!.headers, {
+    request: { set: [["x-b", "r"]], add: [], remove: ["x-q", "x-r"] },
+    response: { set: [], add: [], remove: ["x-s"] },
+  });
+  assert.ok(one!.action.kind === "route");
+  assert.deepEqual(one!.action.clusters[0]!.headers, {
+    request: { set: [["x-a", "d"]], add: [], remove: [] },
+    response: none,
+  });
+  assert.deepEqual(
+    [one!.action.clusters[0]!.authority, one!.action.destinationHeadersLast],
+    [undefined, true],
+  );
+  // Among several, a destination keeps its own operations and authority.
+  assert.ok(two!.action.kind === "route");
+  assert.deepEqual(two!.headers.request, { set: [], add: [], remove: ["x-q"] });
+  assert.deepEqual(
+    [two!.action.clusters[0]!.headers.request.remove, two!.action.clusters[0]!.authority],
+    [["x-r"], "dest.com"],
+  );
+  assert.equal(two!.action.destinationHeadersLast, undefined);
 });

@@ -101,6 +101,16 @@ function headerOperations(ops: Headers["request"] | undefined): {
   return authority === undefined || authority === "" ? { operations } : { operations, authority };
 }
 
+/** `ops` with `removals` after its own. */
+function withRemovals(ops: HeaderOperations, removals: readonly string[]): HeaderOperations {
+  return removals.length === 0 ? ops : { ...ops, remove: [...ops.remove, ...removals] };
+}
+
+/** `ops` without its removals (made elsewhere). */
+function withoutRemovals(ops: HeaderOperations): HeaderOperations {
+  return ops.remove.length === 0 ? ops : { ...ops, remove: [] };
+}
+
 function headerPair(
   ctx: TranslateContext,
   vs: VirtualService,
@@ -285,6 +295,7 @@ export function translateRoute(
   if (m?.name) name = `${name}.${m.name}`;
   if (name === "") name = `${namespaceOf(root)}.${root.metadata?.name ?? ""}.${ruleIndex}.${matchIndex}`;
   const headers = headerPair(ctx, vs, rule.headers, below(rulePath, "headers"));
+  let routeHeaders = headers.pair;
 
   let action: RouteAction;
   if (rule.redirect !== undefined) {
@@ -317,6 +328,10 @@ export function translateRoute(
     };
   } else {
     const destinations = rule.route ?? [];
+    // Istio merges a lone destination's header operations into the route's (`processDestination`):
+    // one list, every removal first, then the route's `set`s and `add`s, then the destination's;
+    // and the route's authority rewrite, when it has one, wins over the destination's.
+    const merged = destinations.length === 1;
     const weighted: WeightedCluster[] = [];
     destinations.forEach((d, i) => {
       if (!hasHost(d?.destination)) return;
@@ -326,11 +341,24 @@ export function translateRoute(
       const destPath = below(rulePath, "route", i, "destination");
       const cluster = clusters.clusterFor(d.destination, vs, destPath, site.port);
       const own = headerPair(ctx, vs, d.headers, below(rulePath, "route", i, "headers"));
+      let destHeaders = own.pair;
+      let destAuthority = own.authority;
+      if (merged) {
+        routeHeaders = {
+          request: withRemovals(routeHeaders.request, own.pair.request.remove),
+          response: withRemovals(routeHeaders.response, own.pair.response.remove),
+        };
+        destHeaders = {
+          request: withoutRemovals(own.pair.request),
+          response: withoutRemovals(own.pair.response),
+        };
+        if (rule.rewrite?.authority || headers.authority) destAuthority = undefined;
+      }
       weighted.push({
         cluster,
         weight,
-        headers: own.pair,
-        ...(own.authority === undefined ? {} : { authority: own.authority }),
+        headers: destHeaders,
+        ...(destAuthority === undefined ? {} : { authority: destAuthority }),
       });
     });
     const rewrite: { -readonly [K in keyof RewritePolicy]: RewritePolicy[K] } = {};
@@ -387,6 +415,7 @@ export function translateRoute(
       ...(timeoutMs === undefined || timeoutMs === 0 ? {} : { timeoutMs }),
       ...(retries === undefined ? {} : { retries }),
       mirrors,
+      ...(merged ? { destinationHeadersLast: true } : {}),
     };
     if (weighted.length === 0) return undefined;
   }
@@ -396,7 +425,7 @@ export function translateRoute(
     name,
     match,
     action,
-    headers: headers.pair,
+    headers: routeHeaders,
     ...(fault === undefined || action.kind !== "route" ? {} : { fault }),
     ...(cors === undefined ? {} : { cors }),
     metadata: {

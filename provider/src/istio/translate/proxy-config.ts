@@ -375,6 +375,12 @@ export interface ForwardAction {
   readonly retries?: RetryPolicyConfig;
   /** Copies of the request sent fire-and-forget. */
   readonly mirrors: readonly MirrorPolicy[];
+  /**
+   * The lone destination's header operations apply after the route's (its removals already among
+   * the route's, which go first): Istio appends a single destination's operations to the route's
+   * own. Absent, each destination's apply before the route's, as Envoy's weighted clusters do.
+   */
+  readonly destinationHeadersLast?: boolean;
 }
 
 /** Path and authority rewrite. */

@@ -344,7 +344,7 @@ export class HttpConnectionManager implements ForwardHost {
     const cluster = snapshot.clusters.get(wc.cluster.cluster);
     if (cluster === undefined) return this.upgradeFailed(x, socket, NO_CLUSTER);
     x.cluster = cluster;
-    x.responseOps = [wc.responseHeaders, route.responseHeaders];
+    x.responseOps = wc.responseLevels;
     // The upgrade is a request to the cluster like any other: its circuit breaker admits it (and
     // holds the slot until the tunnel closes), its consistent hash picks the endpoint, and the
     // answer or the failure feeds outlier detection.
@@ -366,11 +366,7 @@ export class HttpConnectionManager implements ForwardHost {
         req.headers as RouteRequest["headers"],
         forwardedRequestOf(x, this.ctx.forwardClientCertDetails, scheme, false),
       );
-      const headers = applyHeaderOperations(
-        x.forwardedHeaders,
-        [wc.requestHeaders, route.requestHeaders],
-        this.formatterContext(x),
-      );
+      const headers = applyHeaderOperations(x.forwardedHeaders, wc.requestLevels, this.formatterContext(x));
       x.forwardedHeaders = headers;
       const upgrade = req.headers.upgrade;
       const connection = req.headers.connection;
@@ -547,8 +543,8 @@ export class HttpConnectionManager implements ForwardHost {
     const cluster = x.snapshot.clusters.get(wc.cluster.cluster);
     if (cluster === undefined) return this.replyError(x, NO_CLUSTER);
     x.cluster = cluster;
-    x.responseOps = [wc.responseHeaders, route.responseHeaders];
-    const levels = [wc.requestHeaders, route.requestHeaders];
+    x.responseOps = wc.responseLevels;
+    const levels = wc.requestLevels;
     // The route's operations apply to the headers as forwarded, as Envoy's router applies them
     // after the connection manager set x-forwarded-proto and the rest: a route can set those too.
     let headers = upstreamRequestHeaders(

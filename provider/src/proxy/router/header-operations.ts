@@ -1,7 +1,7 @@
 /**
  * Header operations (`set`, `add`, `remove`) on requests and responses, in Envoy's order: for
- * each level — the chosen destination first, then the route — removals, then `set`s, then
- * `add`s. A value that formats to the empty string is not written (Envoy's default
+ * each level (the chosen destination's and the route's, in the order `CompiledWeightedCluster`
+ * gives them) removals, then `set`s, then `add`s. A value that formats to the empty string is not written (Envoy's default
  * `keep_empty_value: false`).
  */
 import type { HeaderOperations } from "../../istio/translate/proxy-config";

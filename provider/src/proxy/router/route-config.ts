@@ -46,6 +46,14 @@ export interface CompiledWeightedCluster {
   readonly requestHeaders: CompiledHeaderOperations;
   /** Its response header operations. */
   readonly responseHeaders: CompiledHeaderOperations;
+  /**
+   * The request header operations of a request sent here, level by level in the order they
+   * apply: this destination's then the route's, or the route's then this lone destination's
+   * (`destinationHeadersLast`).
+   */
+  readonly requestLevels: readonly CompiledHeaderOperations[];
+  /** The response header operations of its answers, in the same order. */
+  readonly responseLevels: readonly CompiledHeaderOperations[];
 }
 
 /** A virtual host with its routes compiled. */
@@ -130,13 +138,22 @@ function compileCorsOrigins(cors: CorsPolicyConfig | undefined): ValuePredicate[
 /** Compiles one route. */
 export function compileRoute(route: Route): CompiledRoute {
   const action = route.action;
+  const routeRequest = compileHeaderOperations(route.headers.request);
+  const routeResponse = compileHeaderOperations(route.headers.response);
+  const last = action.kind === "route" && action.destinationHeadersLast === true;
   const clusters =
     action.kind === "route"
-      ? action.clusters.map((c) => ({
-          cluster: c,
-          requestHeaders: compileHeaderOperations(c.headers.request),
-          responseHeaders: compileHeaderOperations(c.headers.response),
-        }))
+      ? action.clusters.map((c): CompiledWeightedCluster => {
+          const requestHeaders = compileHeaderOperations(c.headers.request);
+          const responseHeaders = compileHeaderOperations(c.headers.response);
+          return {
+            cluster: c,
+            requestHeaders,
+            responseHeaders,
+            requestLevels: last ? [routeRequest, requestHeaders] : [requestHeaders, routeRequest],
+            responseLevels: last ? [routeResponse, responseHeaders] : [responseHeaders, routeResponse],
+          };
+        })
       : [];
   const regexRewrite =
     action.kind === "route" && action.rewrite?.uriRegex !== undefined
@@ -145,8 +162,8 @@ export function compileRoute(route: Route): CompiledRoute {
   const compiled: CompiledRoute = {
     route,
     matches: compileMatch(route.match),
-    requestHeaders: compileHeaderOperations(route.headers.request),
-    responseHeaders: compileHeaderOperations(route.headers.response),
+    requestHeaders: routeRequest,
+    responseHeaders: routeResponse,
     clusters,
     corsOrigins: compileCorsOrigins(route.cors),
   };
