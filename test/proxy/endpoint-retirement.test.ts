@@ -40,6 +40,13 @@ spec:
   ports: [{number: 80, name: http, protocol: HTTP}]
   endpoints:
 ${endpoints.map((b) => `  - {address: 127.0.0.1, ports: {http: ${b.port}}}`).join("\n")}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: app, namespace: istio-system}
+spec:
+  host: app.test
+  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
 `;
 }
 

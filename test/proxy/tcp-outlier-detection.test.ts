@@ -42,6 +42,7 @@ metadata: {name: ${name}, namespace: istio-system}
 spec:
   host: ${name}.test
   trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
     outlierDetection: {${outlier}, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}
 `;
 }

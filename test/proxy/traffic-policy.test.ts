@@ -172,7 +172,9 @@ describe("DestinationRule traffic policies through the proxy", () => {
     gate = await startGateBackend(2);
     backends.push(gate);
     hashed.push(await b("h1"), await b("h2"), await b("h3"));
+    // Round robin (not Istio's default, least request) makes which endpoint gets a request exact.
     const outlier = (consecutive5xxErrors: number, fields: Record<string, string | number>) =>
+      "    loadBalancer:\n      simple: ROUND_ROBIN\n" +
       `    outlierDetection:\n      consecutive5xxErrors: ${consecutive5xxErrors}\n` +
       Object.entries(fields)
         .map(([k, v]) => `      ${k}: ${v}`)

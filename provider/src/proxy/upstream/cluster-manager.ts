@@ -52,6 +52,11 @@ export interface UpstreamEndpoint {
   forAuthority(authorityHost: string): UpstreamEndpoint;
   /** The endpoint left the configuration: its connections close once idle ({@link UpstreamPools.retain}). */
   retire(): void;
+  /**
+   * Requests in flight to it now (Envoy's `rq_active`, which `LEAST_REQUEST` compares): HTTP/1.1
+   * connections carrying one and HTTP/2 streams open, over its connections kept apart by authority.
+   */
+  activeRequests(): number;
 }
 
 /** Connections kept apart by authority per endpoint, at most; the oldest are retired past it. */
@@ -176,6 +181,11 @@ export class UpstreamPools {
           }
           return variant;
         },
+        activeRequests() {
+          let n = pool.busy + h2.activeStreams;
+          if (variants !== undefined) for (const v of variants.values()) n += v.activeRequests();
+          return n;
+        },
         retire() {
           pool.retire();
           h2.retire();
@@ -271,7 +281,7 @@ export async function buildClusters(
         c.consistentHash === undefined
       ) {
         // Every runtime has the same fields, so the request path's reads of them stay monomorphic.
-        const pick = simplePick(endpoints, c.lbPolicy === "RANDOM");
+        const pick = simplePick(endpoints, c.lbPolicy);
         out.set(c.name, { ...base, breaker: undefined, outlier: undefined, pick });
         return;
       }
@@ -309,13 +319,22 @@ function freshState(
  */
 export const HOST_RESELECTIONS = 5;
 
-/** Round robin (or random) over `endpoints`: the pick of clusters without health or hashing. */
-function simplePick(endpoints: readonly UpstreamEndpoint[], random: boolean): ClusterRuntime["pick"] {
+/**
+ * The pick over `endpoints` by `policy` without hashing: round robin, random, or least request.
+ * An endpoint's weight is its number of copies in the list.
+ */
+function simplePick(
+  endpoints: readonly UpstreamEndpoint[],
+  policy: Cluster["lbPolicy"],
+): ClusterRuntime["pick"] {
   let rr = 0;
+  const random = policy === "RANDOM";
+  const leastRequest = policy === "LEAST_REQUEST";
   return (_hash, tried) => {
     const n = endpoints.length;
     if (n === 0) return undefined;
     if (n === 1) return endpoints[0];
+    if (leastRequest) return leastRequestPick(endpoints, tried);
     if (random) return randomPick(endpoints, tried);
     for (let i = 0; ; i++) {
       rr = rr + 1 >= n ? 0 : rr + 1;
@@ -323,6 +342,27 @@ function simplePick(endpoints: readonly UpstreamEndpoint[], random: boolean): Cl
       if (tried === undefined || i === HOST_RESELECTIONS || !tried.includes(ep)) return ep;
     }
   };
+}
+
+/**
+ * Envoy's least request balancer (Istio's default): of two endpoints drawn at random, the one with
+ * fewer requests in flight, the first on a tie ("power of two choices"); drawn again, as often as
+ * allowed, while it is one already `tried`. Envoy draws by weight otherwise when endpoints' weights
+ * differ; here a heavier endpoint is drawn more often by its copies in the list.
+ */
+export function leastRequestPick(
+  endpoints: readonly UpstreamEndpoint[],
+  tried: readonly UpstreamEndpoint[] | undefined,
+  random: () => number = Math.random,
+): UpstreamEndpoint | undefined {
+  const n = endpoints.length;
+  if (n === 0) return undefined;
+  for (let i = 0; ; i++) {
+    const first = endpoints[Math.floor(random() * n)]!;
+    const second = endpoints[Math.floor(random() * n)]!;
+    const ep = second.activeRequests() < first.activeRequests() ? second : first;
+    if (tried === undefined || i === HOST_RESELECTIONS || !tried.includes(ep)) return ep;
+  }
 }
 
 /** An endpoint drawn at random, drawn again (as often as allowed) while it is one already `tried`. */
@@ -350,7 +390,7 @@ function policyPick(
 ): ClusterRuntime["pick"] {
   let usable: readonly UpstreamEndpoint[] = endpoints;
   let version = 0;
-  let rotate = simplePick(usable, c.lbPolicy === "RANDOM");
+  let rotate = simplePick(usable, c.lbPolicy);
   const hashing = c.consistentHash;
   let ring: HashRing<UpstreamEndpoint> | undefined;
   return (hash, tried) => {
@@ -364,7 +404,7 @@ function policyPick(
           outlier.ejectedCount === 0 || healthyPercent < outlier.config.healthyPanicThreshold
             ? endpoints
             : endpoints.filter((e) => !outlier.isEjected(e));
-        rotate = simplePick(usable, c.lbPolicy === "RANDOM");
+        rotate = simplePick(usable, c.lbPolicy);
         ring = undefined;
       }
     }

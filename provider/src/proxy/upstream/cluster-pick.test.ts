@@ -3,7 +3,7 @@ import { after, describe, it } from "node:test";
 import type { Cluster } from "../../istio/translate/proxy-config";
 import { ProxyMetrics } from "../observability/metrics";
 import type { UpstreamEndpoint } from "./cluster-manager";
-import { HOST_RESELECTIONS, UpstreamPools, buildClusters } from "./cluster-manager";
+import { HOST_RESELECTIONS, UpstreamPools, buildClusters, leastRequestPick } from "./cluster-manager";
 import { EndpointResolver } from "./endpoint-resolver";
 import { HashRing, hashString } from "./hash-ring";
 
@@ -109,5 +109,36 @@ describe("a retry's pick avoids the endpoints tried (Envoy's previous_hosts pred
       if (retry !== first) moved++;
     }
     assert.ok(moved >= 40, `${moved} of 50 moved`);
+  });
+});
+
+describe("least request (Istio's default): the less busy of two endpoints drawn at random", () => {
+  /** An endpoint with `active` requests in flight. */
+  const endpoint = (name: string, active: number) =>
+    ({ hostPort: name, activeRequests: () => active }) as unknown as UpstreamEndpoint;
+  const [idle, busy, busier] = [endpoint("idle", 0), endpoint("busy", 3), endpoint("busier", 5)];
+  /** A random source giving `draws` in turn, as indexes into a list of `n`. */
+  const drawing = (n: number, draws: number[]) => {
+    let i = 0;
+    return () => (draws[i++]! + 0.5) / n;
+  };
+
+  it("takes the one with fewer requests in flight, the first drawn on a tie", () => {
+    const list = [idle, busy, busier];
+    assert.equal(leastRequestPick(list, undefined, drawing(3, [1, 0])), idle);
+    assert.equal(leastRequestPick(list, undefined, drawing(3, [0, 2])), idle);
+    assert.equal(leastRequestPick(list, undefined, drawing(3, [2, 1])), busy);
+    assert.equal(leastRequestPick(list, undefined, drawing(3, [1, 1])), busy);
+    const twin = endpoint("twin", 0);
+    assert.equal(leastRequestPick([idle, twin], undefined, drawing(2, [1, 0])), twin);
+  });
+
+  it("draws again while the pick is an endpoint already tried, up to the limit", () => {
+    const list = [idle, busy, busier];
+    // idle (tried) wins the first pair; the second pair gives busy.
+    assert.equal(leastRequestPick(list, [idle], drawing(3, [0, 2, 1, 2])), busy);
+    // Every pick is idle: after the picks again the last stands.
+    const always = Array.from({ length: 2 * (HOST_RESELECTIONS + 1) }, () => 0);
+    assert.equal(leastRequestPick(list, [idle], drawing(3, always)), idle);
   });
 });

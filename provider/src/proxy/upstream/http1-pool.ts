@@ -89,6 +89,11 @@ export class Http1Pool implements ConnectionOwner {
     return this.open.size;
   }
 
+  /** Connections carrying a request now: each carries one, so the requests in flight. */
+  get busy(): number {
+    return this.open.size - this.idle.length;
+  }
+
   /**
    * Sends `req` on an idle connection or a new one; `handler` hears how it goes. Throws, sending
    * nothing, when the request cannot be written as HTTP/1.1 (a header value with a line break).

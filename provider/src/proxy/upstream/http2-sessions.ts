@@ -61,6 +61,8 @@ export class Http2Sessions {
   /** Retired ({@link retire}): a stream still asked for gets a session of its own, closed after it. */
   private retired = false;
   private closed = false;
+  /** Streams open now, over every session. */
+  activeStreams = 0;
 
   constructor(private readonly settings: Http2SessionSettings) {}
 
@@ -77,9 +79,11 @@ export class Http2Sessions {
     const stream = s.session.request(headers, options);
     s.started++;
     s.idle.requestStarted();
+    this.activeStreams++;
     const max = this.settings.maxRequestsPerConnection;
     if (this.retired || (max > 0 && s.started >= max)) this.drain(s);
     stream.once("close", () => {
+      this.activeStreams--;
       s.idle.requestEnded();
       if (s.idle.open === 0 && s.draining) this.closeSession(s);
     });
