@@ -7,7 +7,10 @@
  *   `-Allow-Methods`, `-Allow-Headers`, `-Max-Age`, `-Allow-Credentials`; any other request is
  *   forwarded and its response gets `-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`;
  * - origin not allowed: forwarded without CORS headers, except a preflight under
- *   `unmatchedPreflights: IGNORE`, which is answered 200 without CORS headers.
+ *   `unmatchedPreflights: IGNORE`, which is answered 200 with the policy's headers but
+ *   `-Allow-Origin`;
+ * - `allowMethods: ["*"]` and `allowHeaders: ["*"]` answer a preflight with the method and headers
+ *   it asked for (`Access-Control-Request-Method`, `-Request-Headers`).
  */
 import type { CompiledRoute } from "./route-config";
 import type { RouteRequest } from "./request";
@@ -35,22 +38,26 @@ export function evaluateCors(route: CompiledRoute, request: RouteRequest): CorsD
   const requestMethod = headerValue(request, "access-control-request-method");
   const preflight = request.method === "OPTIONS" && requestMethod !== undefined && requestMethod !== "";
   const allowed = route.corsOrigins.some((p) => p("*") || p(origin));
-  if (!allowed) {
-    if (preflight && policy.unmatchedPreflights === "IGNORE")
-      return { kind: "preflight", status: 200, headers: [] };
-    return { kind: "forward", responseHeaders: [] };
-  }
-  if (preflight) {
-    const headers: [string, string][] = [["access-control-allow-origin", origin]];
+  if (preflight && (allowed || policy.unmatchedPreflights === "IGNORE")) {
+    // Envoy answers a preflight it does not forward with every header the policy gives but the
+    // origin, which only an allowed origin gets.
+    const headers: [string, string][] = allowed ? [["access-control-allow-origin", origin]] : [];
     if (policy.allowCredentials) headers.push(["access-control-allow-credentials", "true"]);
-    if (policy.allowMethods.length > 0)
-      headers.push(["access-control-allow-methods", policy.allowMethods.join(",")]);
-    if (policy.allowHeaders.length > 0)
-      headers.push(["access-control-allow-headers", policy.allowHeaders.join(",")]);
+    const methods = policy.allowMethods.join(",");
+    // A lone `*` allows whatever the preflight asks for, named back to the browser (which takes a
+    // literal `*` as no method at all when credentials are allowed).
+    if (methods !== "")
+      headers.push(["access-control-allow-methods", methods === "*" ? requestMethod : methods]);
+    const allowHeaders = policy.allowHeaders.join(",");
+    if (allowHeaders !== "") {
+      const asked = headerValue(request, "access-control-request-headers") ?? "";
+      headers.push(["access-control-allow-headers", allowHeaders === "*" ? asked : allowHeaders]);
+    }
     if (policy.maxAgeSeconds !== undefined)
       headers.push(["access-control-max-age", String(policy.maxAgeSeconds)]);
     return { kind: "preflight", status: 200, headers };
   }
+  if (!allowed) return { kind: "forward", responseHeaders: [] };
   const responseHeaders: [string, string][] = [["access-control-allow-origin", origin]];
   if (policy.allowCredentials) responseHeaders.push(["access-control-allow-credentials", "true"]);
   if (policy.exposeHeaders.length > 0) {

@@ -163,10 +163,57 @@ const corsCases: [string, CorsPolicyConfig, ReturnType<typeof request>, ReturnTy
     { kind: "forward", responseHeaders: [] },
   ],
   [
-    "preflight from another origin, IGNORE",
+    "preflight from another origin, IGNORE: answered with the policy's headers but the origin",
     { ...cors, unmatchedPreflights: "IGNORE" },
     preflight("https://evil.com"),
-    { kind: "preflight", status: 200, headers: [] },
+    {
+      kind: "preflight",
+      status: 200,
+      headers: [
+        ["access-control-allow-credentials", "true"],
+        ["access-control-allow-methods", "GET,POST"],
+        ["access-control-allow-headers", "x-token"],
+        ["access-control-max-age", "86400"],
+      ],
+    },
+  ],
+  [
+    "allowMethods and allowHeaders of * name back what the preflight asked for",
+    { ...cors, allowMethods: ["*"], allowHeaders: ["*"] },
+    request("/", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://a.com",
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "x-custom,content-type",
+      },
+    }),
+    {
+      kind: "preflight",
+      status: 200,
+      headers: [
+        ["access-control-allow-origin", "https://a.com"],
+        ["access-control-allow-credentials", "true"],
+        ["access-control-allow-methods", "PUT"],
+        ["access-control-allow-headers", "x-custom,content-type"],
+        ["access-control-max-age", "86400"],
+      ],
+    },
+  ],
+  [
+    "a * among other methods is written as it is",
+    { ...cors, allowMethods: ["GET", "*"], allowHeaders: [] },
+    preflight("https://a.com"),
+    {
+      kind: "preflight",
+      status: 200,
+      headers: [
+        ["access-control-allow-origin", "https://a.com"],
+        ["access-control-allow-credentials", "true"],
+        ["access-control-allow-methods", "GET,*"],
+        ["access-control-max-age", "86400"],
+      ],
+    },
   ],
   [
     "OPTIONS without Access-Control-Request-Method is not a preflight",
