@@ -204,6 +204,18 @@ describe("protocols, faults, retries and hardening", () => {
     assert.deepEqual([r.status, r.httpVersion, r.headers["x-backend"]], [200, "2", "web"]);
   });
 
+  it("keeps the upstream's content-length for HTTP/2 clients, as Envoy does, on GET and HEAD", async () => {
+    const get = await curl(["--http2-prior-knowledge", `http://127.0.0.1:${port}/plain/length`]);
+    assert.deepEqual(
+      [get.status, get.httpVersion, get.headers["content-length"]],
+      [200, "2", String(Buffer.byteLength(get.body))],
+    );
+    const head = await curl(["--http2-prior-knowledge", "-I", `http://127.0.0.1:${port}/plain/length`]);
+    // The echo describes the request, so its length for HEAD is that of the GET's with "HEAD".
+    const headLength = Buffer.byteLength(get.body.replace('"method":"GET"', '"method":"HEAD"'));
+    assert.deepEqual([head.status, head.headers["content-length"], head.body], [200, String(headLength), ""]);
+  });
+
   it("tunnels a WebSocket upgrade", async () => {
     const s = net.connect(port, "127.0.0.1");
     await once(s, "connect");

@@ -366,11 +366,11 @@ export class Forward {
       }
       if ((flags & http2Constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
         // A header-only answer stays one (gRPC's trailers-only responses must).
-        this.commit(status, downstreamResponseHeaders(out, x.h2), true);
+        this.commit(status, downstreamResponseHeaders(out), true);
         this.done();
         return;
       }
-      this.commit(status, downstreamResponseHeaders(out, x.h2));
+      this.commit(status, downstreamResponseHeaders(out));
     });
     stream.on("trailers", (trailers) => {
       // HTTP/1.1 carries trailers only in a chunked body.
@@ -470,7 +470,7 @@ class H1Attempt implements Http1Handler {
       return false;
     }
     this.resumeResponse = resume;
-    forward.commit(statusCode, downstreamResponseHeadersFromRaw(rawHeaders, forward.x.h2));
+    forward.commit(statusCode, downstreamResponseHeadersFromRaw(rawHeaders));
     return true;
   }
 

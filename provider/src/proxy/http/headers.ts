@@ -157,7 +157,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
  * hop-by-hop headers happen in the same pass, rather than building a header object first and then
  * filtering it.
  */
-export function downstreamResponseHeadersFromRaw(raw: readonly string[], dropLength: boolean): HeaderMap {
+export function downstreamResponseHeadersFromRaw(raw: readonly string[]): HeaderMap {
   const out: HeaderMap = {};
   let connection: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -167,7 +167,6 @@ export function downstreamResponseHeadersFromRaw(raw: readonly string[], dropLen
         connection = connection === undefined ? raw[i + 1]! : `${connection},${raw[i + 1]!}`;
       continue;
     }
-    if (dropLength && name === "content-length") continue;
     const value = raw[i + 1]!;
     const seen = headerOf(out, name);
     if (seen === undefined) setHeader<string | string[]>(out, name, value);
@@ -181,18 +180,16 @@ export function downstreamResponseHeadersFromRaw(raw: readonly string[], dropLen
 
 /**
  * The headers sent downstream for an upstream response with `source` headers: everything but
- * hop-by-hop headers, and `content-length` too when `dropLength` (a downstream HTTP/2 stream
- * frames the body itself).
+ * hop-by-hop headers. `content-length` stays, to HTTP/2 clients too, as Envoy keeps it: a browser
+ * shows a download's progress by it, and a `HEAD` says a size with it.
  */
 export function downstreamResponseHeaders(
   source: Readonly<Record<string, string | readonly string[] | undefined>>,
-  dropLength: boolean,
 ): HeaderMap {
   const dropped = namedByConnection(source["connection"]);
   const out: HeaderMap = {};
   for (const name in source) {
     if (isHopByHop(name) || dropped?.has(name) === true) continue;
-    if (dropLength && name === "content-length") continue;
     const value = source[name];
     if (value !== undefined) setHeader(out, name, typeof value === "string" ? value : [...value]);
   }
