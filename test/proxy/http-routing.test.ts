@@ -42,6 +42,11 @@ describe("HTTP routing on real sockets", () => {
                 { match: match({ uri: { kind: "exact", value: "/teapot" } }) },
               ),
               route(
+                "direct-bytes",
+                { kind: "directResponse", status: 200, body: { inlineBytes: "aGVsbG8=" } },
+                { match: match({ uri: { kind: "exact", value: "/hello-bytes" } }) },
+              ),
+              route(
                 "redirect",
                 { kind: "redirect", uri: "/new", responseCode: 302 },
                 { match: match({ uri: { kind: "exact", value: "/old" } }) },
@@ -203,6 +208,19 @@ describe("HTTP routing on real sockets", () => {
       assert.equal(r.body, c.body);
     });
   }
+
+  it("types a direct response's body as text/plain, bytes as well as a string, as Envoy's local reply", async () => {
+    for (const [path, body] of [
+      ["/teapot", "teapot"],
+      ["/hello-bytes", "hello"],
+    ]) {
+      const r = await curl(["-H", "Host: bookinfo.com", `${base}${path}`]);
+      assert.deepEqual(
+        [r.body, r.headers["content-type"], r.headers["content-length"]],
+        [body, "text/plain", String(body!.length)],
+      );
+    }
+  });
 
   it("redirects", async () => {
     const r = await curl(["-H", "Host: bookinfo.com", `${base}/old?q=1`]);

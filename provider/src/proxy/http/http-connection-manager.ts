@@ -535,7 +535,8 @@ export class HttpConnectionManager implements ForwardHost {
       const h: HeaderMap = {
         "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : body.length),
       };
-      if (typeof body === "string" && body.length > 0) h["content-type"] = "text/plain";
+      // Envoy's local reply types any body it sends, text or bytes.
+      if (body.length > 0) h["content-type"] = "text/plain";
       return this.replyLocal(x, action.status, h, body);
     }
     const wc = pickWeightedCluster(route);
