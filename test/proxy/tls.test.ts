@@ -282,6 +282,31 @@ describe("TLS on real sockets", () => {
     assert.doesNotMatch(tls13, /Cipher is TLS_/);
   });
 
+  it("offers Envoy's key exchange groups only, X25519 and P-256", async () => {
+    const group = async (name: string) =>
+      (
+        await sClient(
+          [
+            "-connect",
+            `127.0.0.1:${port}`,
+            "-servername",
+            "simple.test",
+            "-groups",
+            name,
+            "-CAfile",
+            pki.ca.certPath,
+          ],
+          "",
+        )
+      ).match(/(?:Server Temp Key|Negotiated TLS1\.3 group): (\S+)/)?.[1] ?? "none";
+    assert.deepEqual(await Promise.all(["X25519", "P-256", "P-384", "X448"].map(group)), [
+      "X25519,",
+      "ECDH,",
+      "none",
+      "none",
+    ]);
+  });
+
   it("passes TLS through by SNI without terminating it", async () => {
     // The backend terminates TLS with a certificate the proxy never had: s_client seeing it, and
     // the backend's answer, prove the bytes went through untouched.

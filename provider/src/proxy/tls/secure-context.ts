@@ -37,6 +37,9 @@ export interface DownstreamTls {
 }
 
 /** Builds the TLS of one filter chain; rejects with a readable reason when material is missing or invalid. */
+/** Envoy's default ECDH groups for TLS servers. */
+export const ENVOY_ECDH_CURVES = "X25519:P-256";
+
 export async function buildDownstreamTls(
   context: DownstreamTlsContext,
   where: string,
@@ -53,6 +56,9 @@ export async function buildDownstreamTls(
     key: keys,
     minVersion: context.minVersion,
     maxVersion: context.maxVersion,
+    // Envoy's key exchange groups when the server sets none (Istio's `tlsDefaults.ecdhCurves` is
+    // unset): a client offering only P-384 or X448 fails its handshake there too.
+    ecdhCurve: ENVOY_ECDH_CURVES,
   };
   options.ciphers = cipherList(context);
   if (context.caCertificates !== undefined)
