@@ -139,4 +139,33 @@ spec:
     const line = await loggedLine(access, "/delayed-abort");
     assert.deepEqual([line["response_code"], line["response_flags"]], [418, "DI,FI"]);
   });
+
+  it("counts and logs an aborted request against the route's cluster, with its request id, as Envoy", async () => {
+    // Envoy's connection manager resolves the route's cluster and makes the x-request-id before the
+    // fault filter runs: Istio's metrics and log name the destination the request never reached.
+    const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/delayed-abort/counted`]);
+    assert.equal(r.status, 418);
+    const line = await loggedLine(access, "/delayed-abort/counted");
+    assert.equal(line["upstream_cluster"], "outbound|80||busy.internal");
+    assert.match(
+      String(line["request_id"]),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    const metrics = (await curl([`http://127.0.0.1:${proxy.statusPort}/metrics`])).body;
+    const counted = metrics
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("istio_requests_total{") &&
+          l.includes('response_flags="DI,FI"') &&
+          l.includes('destination_service="busy.internal"'),
+      );
+    assert.ok(
+      counted !== undefined,
+      metrics
+        .split("\n")
+        .filter((l) => l.includes("FI"))
+        .join("\n"),
+    );
+  });
 });

@@ -144,12 +144,17 @@ function stableLine(lines: Record<string, unknown>[], path: string): Record<stri
   const found = lines.filter((l) => l["path"] === path);
   assert.equal(found.length, 1, JSON.stringify(lines));
   const line = { ...found[0]! };
+  assert.match(
+    String(line["request_id"]),
+    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+  );
   for (const k of [
     "start_time",
     "duration",
     "upstream_service_time",
     "downstream_remote_address",
     "upstream_host",
+    "request_id",
   ])
     delete line[k];
   return line;

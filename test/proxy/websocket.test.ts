@@ -93,7 +93,18 @@ describe("WebSocket upgrades, observed like other requests", () => {
     const line = { ...(await loggedLine(access, path)) };
     assert.deepEqual([typeof line["start_time"], typeof line["duration"]], ["string", "number"]);
     assert.match(String(line["downstream_remote_address"]), /^127\.0\.0\.1:\d+$/);
-    for (const k of ["start_time", "duration", "upstream_service_time", "downstream_remote_address"]) {
+    // Made for every request, upgrades too, as Envoy's connection manager makes one.
+    assert.match(
+      String(line["request_id"]),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    for (const k of [
+      "start_time",
+      "duration",
+      "upstream_service_time",
+      "downstream_remote_address",
+      "request_id",
+    ]) {
       delete line[k];
     }
     return line;

@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
 import type { CompiledHeaderOperations, HeaderMap } from "../router/header-operations";
 import type { RouteRequest } from "../router/request";
-import type { CompiledRoute, CompiledVirtualHost } from "../router/route-config";
+import type { CompiledRoute, CompiledVirtualHost, CompiledWeightedCluster } from "../router/route-config";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import type { ConnectionState } from "./connection-state";
 import type { GrpcMessageCounter } from "./grpc-messages";
@@ -53,9 +53,18 @@ export class Exchange {
   virtualHost: CompiledVirtualHost | undefined;
   /** The route matched. */
   route: CompiledRoute | undefined;
-  /** The cluster the request was sent to. */
+  /**
+   * The destination the route chose, with the cluster it names: chosen when the route matched, as
+   * Envoy's connection manager does, so that a request a fault or CORS answers is logged and
+   * counted against it too.
+   */
+  destination: CompiledWeightedCluster | undefined;
+  /** The route's cluster (undefined when it does not exist, or the route does not forward). */
   cluster: ClusterRuntime | undefined;
-  /** The `x-request-id` sent upstream (the one the proxy made, unless a route set its own). */
+  /**
+   * The request's `x-request-id`: made when it is routed, as Envoy's connection manager makes one
+   * for every request, and sent upstream (unless a route's header operations set their own).
+   */
   requestId: string | undefined;
   /**
    * The request's headers as sent upstream, once the proxy built them: what `%REQ(...)%` reads

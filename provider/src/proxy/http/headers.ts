@@ -21,7 +21,6 @@ import type { HeaderMap } from "../router/header-operations";
 import { toGrpcTimeout } from "../router/grpc-timeout";
 import { headerOf, setHeader } from "../router/header-map";
 import type { RequestHeaders } from "../router/request";
-import { requestId } from "./request-id";
 
 /** Whether `name` (lower case) is a connection-specific header, removed in both directions. */
 function isHopByHop(name: string): boolean {
@@ -110,6 +109,8 @@ function namedByConnection(connection: string | readonly string[] | undefined): 
 export interface ForwardedRequest {
   /** The address of the connection's peer (the downstream socket's remote address). */
   readonly clientIp: string;
+  /** The request's `x-request-id`, made when it was routed. */
+  readonly requestId: string;
   /**
    * The client's address as the gateway trusts it, for `x-envoy-external-address`: `clientIp`,
    * unless trusted proxies in front told of another (trusted-client.ts).
@@ -145,7 +146,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
   out["x-forwarded-for"] =
     xff === undefined ? how.clientIp : `${typeof xff === "string" ? xff : xff.join(",")},${how.clientIp}`;
   out["x-forwarded-proto"] = how.scheme;
-  out["x-request-id"] = requestId();
+  out["x-request-id"] = how.requestId;
   out["x-envoy-external-address"] = how.externalAddress;
   if (how.clientCert !== undefined) out["x-forwarded-client-cert"] = how.clientCert;
   return out;

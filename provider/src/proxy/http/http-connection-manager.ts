@@ -43,6 +43,7 @@ import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
 import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
 import { pickWeightedCluster } from "../router/weighted-cluster";
+import { requestId } from "./request-id";
 import type { ConnectionState } from "./connection-state";
 import { connectionStateOf } from "./connection-state";
 import type { DownstreamRequest, DownstreamResponse } from "./exchange";
@@ -171,6 +172,7 @@ function forwardedRequestOf(
   const ours = socket?.encrypted === true ? clientCertHeader(socket) : undefined;
   return {
     clientIp: peer,
+    requestId: (x.requestId ??= requestId()),
     externalAddress: x.forwardedClient ?? peer,
     scheme,
     clientCert: forwardedClientCert(mode, x.routeReq.headers["x-forwarded-client-cert"], ours),
@@ -325,6 +327,7 @@ export class HttpConnectionManager implements ForwardHost {
       false,
     );
     x.forwardedClient = clientFromForwardedFor(req.headers, trusted);
+    x.requestId = requestId();
     if (path === undefined) return this.upgradeFailed(x, socket, BAD_TARGET);
     const decision = routeRequest(chain.routes!, routeReq);
     if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
@@ -459,6 +462,7 @@ export class HttpConnectionManager implements ForwardHost {
   }
 
   private route(x: Exchange): void {
+    x.requestId = requestId();
     const decision = routeRequest(x.chain.routes!, x.routeReq);
     switch (decision.kind) {
       case "no-virtual-host":
@@ -474,6 +478,15 @@ export class HttpConnectionManager implements ForwardHost {
     x.virtualHost = decision.virtualHost;
     x.route = route;
     x.responseOps = [route.responseHeaders];
+    // Envoy's connection manager resolves the route's cluster (a weighted one drawn) before its
+    // filters run: a request the CORS or fault filter answers is logged and counted against it.
+    if (route.route.action.kind === "route") {
+      const wc = pickWeightedCluster(route);
+      if (wc !== undefined) {
+        x.destination = wc;
+        x.cluster = x.snapshot.clusters.get(wc.cluster.cluster);
+      }
+    }
     if (route.route.cors !== undefined) {
       const cors = evaluateCors(route, x.routeReq);
       if (cors.kind === "preflight") {
@@ -539,11 +552,10 @@ export class HttpConnectionManager implements ForwardHost {
       if (body.length > 0) h["content-type"] = "text/plain";
       return this.replyLocal(x, action.status, h, body);
     }
-    const wc = pickWeightedCluster(route);
+    const wc = x.destination;
     if (wc === undefined) return this.replyError(x, new NoHealthyUpstreamError());
-    const cluster = x.snapshot.clusters.get(wc.cluster.cluster);
+    const cluster = x.cluster;
     if (cluster === undefined) return this.replyError(x, NO_CLUSTER);
-    x.cluster = cluster;
     x.responseOps = wc.responseLevels;
     const levels = wc.requestLevels;
     // The route's operations apply to the headers as forwarded, as Envoy's router applies them
