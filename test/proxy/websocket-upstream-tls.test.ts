@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { WebSocket } from "undici";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { TestPki } from "./support/certs";
+import { undated } from "./support/http1-response-parser";
 import { curl } from "./support/curl";
 import { ConfigDir, startFileProxy } from "./support/samples";
 import type { WebSocketBackend } from "./support/websocket-backend";
@@ -170,7 +171,7 @@ spec:
       const body =
         "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end";
       assert.equal(
-        await rawUpgrade(port, path),
+        undated(await rawUpgrade(port, path)),
         `HTTP/1.1 503 Service Unavailable\r\nx-igw-error-code: IGW_ERR_UPSTREAM_CONNECT\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: istio-envoy\r\n\r\n${body}`,
       );
       // The ordinary request is retried (Istio's default connect-failure retries); the upgrade is

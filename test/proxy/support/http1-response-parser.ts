@@ -224,3 +224,17 @@ export class Http1ResponseParser {
     });
   }
 }
+
+/** An HTTP date (IMF-fixdate) header line, as every response the proxy sends carries one. */
+const DATE_LINE = /\r\ndate: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT(?=\r\n)/g;
+
+/**
+ * `head` (a raw response, head first) without its `date` line, which differs from run to run;
+ * throws unless the head has exactly one.
+ */
+export function undated(head: string): string {
+  const end = head.indexOf("\r\n\r\n");
+  const dates = head.slice(0, end + 2).match(DATE_LINE) ?? [];
+  if (dates.length !== 1) throw new Error(`expected one date line in ${JSON.stringify(head.slice(0, end))}`);
+  return head.slice(0, end + 2).replace(DATE_LINE, "") + head.slice(end + 2);
+}

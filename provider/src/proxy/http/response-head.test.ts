@@ -42,7 +42,13 @@ test("serializeResponseHead: one line per value, values with line breaks dropped
       upgrade: "websocket",
       "set-cookie": ["a=1", "b=2"],
       "x-bad": "v\r\nx-injected: 1",
+      date: "Fri, 27 Nov 2026 12:00:00 GMT",
     }).toString("latin1"),
-    "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n\r\n",
+    "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nset-cookie: a=1\r\nset-cookie: b=2\r\ndate: Fri, 27 Nov 2026 12:00:00 GMT\r\n\r\n",
+  );
+  // Without one, the head is dated now.
+  assert.match(
+    serializeResponseHead(101, "Switching Protocols", {}).toString("latin1"),
+    /^HTTP\/1\.1 101 Switching Protocols\r\ndate: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n\r\n$/,
   );
 });

@@ -4,6 +4,7 @@
  * gets the route's response header operations before the connection becomes a tunnel.
  */
 import type { HeaderMap } from "../router/header-operations";
+import { httpDate } from "./http-date";
 
 /** The most bytes a response head may take (Envoy's default `max_request_headers_kb` is 60). */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -60,5 +61,7 @@ export function serializeResponseHead(status: number, reason: string, headers: H
       text += `${name}: ${v}\r\n`;
     }
   }
+  // Dated like every response, a tunnel's 101 among them, unless the upstream dated it.
+  if (headers["date"] === undefined) text += `date: ${httpDate()}\r\n`;
   return Buffer.from(text + "\r\n", "latin1");
 }

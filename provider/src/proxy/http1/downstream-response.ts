@@ -21,6 +21,7 @@ import type { HeaderMap } from "../router/header-operations";
 import type { TurnEndWriter } from "../http/turn-end-writes";
 import { holdUntilTurnEnd } from "../http/turn-end-writes";
 import { HeldWrites } from "../http/held-writes";
+import { httpDate } from "../http/http-date";
 
 /** Trailer fields by name (node:http's form: numbers are written as text). */
 export type Trailers = Readonly<Record<string, string | readonly string[] | number | undefined>>;
@@ -29,20 +30,6 @@ export type Trailers = Readonly<Record<string, string | readonly string[] | numb
 export interface ResponseOwner {
   /** The response is written (`finished`) or will never be (the connection closed); called once. */
   responseDone(res: Http1Response, finished: boolean): void;
-}
-
-let dateSecond = 0;
-let dateText = "";
-
-/** The `date` header's value, made once a second (every response carries it, as Envoy's do). */
-export function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
 }
 
 /** Status lines by code, each made once. */
