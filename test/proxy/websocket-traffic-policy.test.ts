@@ -3,6 +3,7 @@ import { once } from "node:events";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import { refusingPort } from "./support/backends";
 import { ConfigDir, startFileProxy } from "./support/samples";
 import type { WebSocketBackend } from "./support/websocket-backend";
@@ -42,6 +43,7 @@ describe("WebSocket upgrades under a DestinationRule's traffic policy", () => {
   let b: WebSocketBackend;
   let proxy: GatewayProxy;
   let port: number;
+  const access: Record<string, unknown>[] = [];
 
   before(async () => {
     a = await startWebSocketBackend();
@@ -80,11 +82,27 @@ spec:
   - match: [{uri: {prefix: /sticky}}]
     route: [{destination: {host: sticky.internal}}]
   - match: [{uri: {prefix: /eject}}]
+    retries: {attempts: 0}
     route: [{destination: {host: ejecting.internal}}]
+  - match: [{uri: {prefix: /retried}}]
+    route: [{destination: {host: retrying.internal}}]
+  - match: [{uri: {prefix: /patient}}]
+    retries: {attempts: 2, retryOn: connect-failure, backoff: 10s}
+    route: [{destination: {host: refusing.internal}}]
 ---
 ${entry("limited", [a.port])}---
 ${entry("sticky", [a.port, b.port])}---
 ${entry("ejecting", [a.port, refusing])}---
+${entry("retrying", [refusing, b.port])}---
+${entry("refusing", [refusing])}---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: retrying, namespace: istio-system}
+spec:
+  host: retrying.internal
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: limited, namespace: istio-system}
@@ -111,7 +129,7 @@ spec:
     outlierDetection: {consecutiveGatewayErrors: 1, interval: 60s, baseEjectionTime: 60s, maxEjectionPercent: 100}
 `,
     );
-    proxy = await startFileProxy([dir.dir], [8080], []);
+    proxy = await startFileProxy([dir.dir], [8080], [], [], jsonLinesSink(access));
     port = proxy.boundPorts().get(8080)!;
   });
 
@@ -157,6 +175,28 @@ spec:
     }
     for (const [user, backends] of seen) assert.equal(backends.size, 1, `${user} went to ${[...backends]}`);
     assert.deepEqual(new Set([...seen.values()].flatMap((s) => [...s])), new Set(["a", "b"]));
+  });
+
+  it("retries an upgrade the endpoint refused on another, as Istio's default policy retries any request", async () => {
+    const before = b.handshakes.length;
+    const answers: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const u = upgrade(port, `/retried/${i}`);
+      answers.push((await u.head).split("\r\n")[0]!);
+      await closeAndWait(u.socket);
+    }
+    // Round robin gives every other upgrade to the refusing endpoint first: each is retried.
+    assert.deepEqual(new Set(answers), new Set(["HTTP/1.1 101 Switching Protocols"]));
+    assert.equal(b.handshakes.length - before, 10);
+  });
+
+  it("logs an upgrade whose client left while its retry waited out the backoff, flagged DC", async () => {
+    const u = upgrade(port, "/patient/left");
+    // The first connect is refused at once; the retry waits up to 10 s.
+    await new Promise((r) => setTimeout(r, 200));
+    await closeAndWait(u.socket);
+    const line = await loggedLine(access, "/patient/left");
+    assert.deepEqual([line["response_code"], line["response_flags"]], [0, "DC"]);
   });
 
   it("feeds outlier detection: the endpoint that refused is ejected after one failure", async () => {

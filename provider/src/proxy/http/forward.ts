@@ -25,7 +25,8 @@ import {
 } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
-import { expectedTimeoutMs, isRetriable, retryBackoffMs } from "../router/retry-policy";
+import { expectedTimeoutMs, retryBackoffMs } from "../router/retry-policy";
+import { admitRetry, retriesAvoidTried } from "./retry-admission";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { Http1Handler } from "../upstream/http1-pool";
@@ -204,30 +205,14 @@ export class Forward {
     if (cluster.outlier !== undefined && this.endpoint !== undefined) {
       cluster.outlier.observe(this.endpoint, outcome);
     }
-    const r = this.retry;
-    if (r === undefined || (this.body !== undefined && !this.body.replayable)) return false;
-    if (!isRetriable(r.conditions, outcome)) return false;
-    // A retry the policy wanted but could not have, flagged as Envoy's router flags it.
-    if (this.attempt > r.attempts) {
-      this.x.addFlag("URX");
-      return false;
-    }
-    if (cluster.breaker !== undefined && !cluster.breaker.tryRetry()) {
-      this.x.addFlag("UO");
-      return false;
-    }
-    return true;
+    if (this.body !== undefined && !this.body.replayable) return false;
+    return admitRetry(this.retry, outcome, this.attempt, this.x, cluster.breaker);
   }
 
   /** Sends the next attempt after the policy's backoff. */
   scheduleRetry(): void {
     const retry = this.retry!;
-    // Istio's retries go to other endpoints than those tried (Envoy's previous_hosts predicate),
-    // unless the destination hashes requests: then a retry keeps to the request's endpoint.
-    if (
-      this.endpoint !== undefined &&
-      (retry.ignorePreviousHosts ?? this.target.cluster.config.consistentHash === undefined)
-    ) {
+    if (this.endpoint !== undefined && retriesAvoidTried(retry, this.target.cluster)) {
       (this.tried ??= []).push(this.endpoint);
     }
     const wait = retryBackoffMs(retry, this.attempt - 1);

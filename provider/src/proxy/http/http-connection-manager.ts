@@ -37,13 +37,15 @@ import type { ForwardAction } from "../../istio/translate/proxy-config";
 import type { RouteRequest } from "../router/request";
 import { splitPathAndQuery } from "../router/request";
 import type { RetryPolicy } from "../router/retry-policy";
-import { expectedTimeoutMs, toRetryPolicy } from "../router/retry-policy";
+import { expectedTimeoutMs, retryBackoffMs, toRetryPolicy } from "../router/retry-policy";
+import type { UpstreamEndpoint } from "../upstream/cluster-manager";
 import { grpcRequestTimeoutMs } from "../router/grpc-timeout";
 import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
 import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
 import { pickWeightedCluster } from "../router/weighted-cluster";
 import { requestId } from "./request-id";
+import { admitRetry, retriesAvoidTried } from "./retry-admission";
 import type { ConnectionState } from "./connection-state";
 import { connectionStateOf } from "./connection-state";
 import type { DownstreamRequest, DownstreamResponse } from "./exchange";
@@ -357,13 +359,21 @@ export class HttpConnectionManager implements ForwardHost {
     const hashed = hashKey === undefined ? undefined : requestHash(hashKey, x);
     const slot = breaker === undefined ? undefined : new BreakerSlot(breaker, () => open());
     const releaseSlot = (): void => slot?.release();
+    // An upgrade is retried as any request is, on a failure before the upstream answered (Envoy's
+    // router treats it as one): to another endpoint, after the policy's backoff, with the bytes
+    // that came with its head. Not once the client has sent more to an upstream that failed.
+    const action = route.route.action as ForwardAction;
+    const retry = action.retries === undefined ? undefined : retryPolicyOf(action.retries);
+    let attempt = 0;
+    let tried: UpstreamEndpoint[] | undefined;
     const open = (): void => {
       if (socket.destroyed) return releaseSlot();
-      const ep = cluster.pick(hashed?.hash);
+      const ep = cluster.pick(hashed?.hash, tried);
       if (ep === undefined) {
         releaseSlot();
         return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
       }
+      attempt++;
       x.upstreamHost = ep.hostPort;
       x.forwardedHeaders = upstreamRequestHeaders(
         req.headers as RouteRequest["headers"],
@@ -374,11 +384,10 @@ export class HttpConnectionManager implements ForwardHost {
       const upgrade = req.headers.upgrade;
       const connection = req.headers.connection;
       headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
-      const action = route.route.action as ForwardAction;
       if (rewritesPath(route)) {
         headers["x-envoy-original-path"] = query === "" ? routeReq.path : `${routeReq.path}?${query}`;
       }
-      setAttemptHeaders(headers, 1, expectedTimeoutMs(action.timeoutMs, undefined, 0), false);
+      setAttemptHeaders(headers, attempt, expectedTimeoutMs(action.timeoutMs, undefined, 0), false);
       const conn = endpointForAuthority(ep, headers["host"]);
       let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
       for (const k in headers) {
@@ -403,13 +412,37 @@ export class HttpConnectionManager implements ForwardHost {
             return serializeResponseHead(response.status, response.reason, out);
           },
           failed: (err) => {
-            outlier?.observe(ep, attemptOutcomeOf(err));
+            const outcome = attemptOutcomeOf(err);
+            outlier?.observe(ep, outcome);
+            if (!tunnel.clientSent && !socket.destroyed && admitRetry(retry, outcome, attempt, x, breaker)) {
+              tunnel.release();
+              if (retriesAvoidTried(retry!, cluster)) (tried ??= []).push(ep);
+              // A client that leaves during the backoff ends the exchange there.
+              const left = (): void => {
+                clearTimeout(backoff);
+                breaker?.retryDone();
+                releaseSlot();
+                x.addFlag("DC");
+                this.record(x, performance.now() - x.start);
+              };
+              const backoff = setTimeout(
+                () => {
+                  socket.removeListener("close", left);
+                  breaker?.retryDone();
+                  x.retried = true;
+                  open();
+                },
+                retryBackoffMs(retry!, attempt - 1),
+              );
+              socket.once("close", left);
+              return;
+            }
             releaseSlot();
             this.upgradeFailed(x, socket, err, false);
           },
           closed: () => {
             releaseSlot();
-            x.bytesReceived = tunnel.bytesReceived;
+            x.bytesReceived = head.length + tunnel.bytesReceived;
             x.bytesSent += tunnel.bytesSent;
             if (tunnel.upstreamReset && x.flags === "-") x.flags = "UC";
             this.record(x, performance.now() - x.start);
@@ -431,9 +464,10 @@ export class HttpConnectionManager implements ForwardHost {
    */
   private upgradeFailed(x: Exchange, socket: Duplex, err: ProxyError, logOnClose = true): void {
     x.errorCode = err.code;
-    x.flags = err.responseFlag;
+    // After the flags of a retry the policy could not have (URX, UO), as for other requests.
+    if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
     x.status = err.status;
-    const reply = errorReply(err);
+    const reply = errorReply(err, x.retried);
     reply.headers["connection"] = "close";
     const headers = this.responseHeaders(x, err.status, reply.headers);
     x.bytesSent = Buffer.byteLength(reply.body);

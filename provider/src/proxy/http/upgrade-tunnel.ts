@@ -30,7 +30,7 @@ export interface TunnelObserver {
 
 /** One tunnelled upgrade. */
 export class UpgradeTunnel {
-  /** Bytes from the client after its request head. */
+  /** Bytes the client sent this tunnel after its request head (not counting those read with it). */
   bytesReceived = 0;
   /** Bytes to the client after the response head. */
   bytesSent = 0;
@@ -38,6 +38,8 @@ export class UpgradeTunnel {
   upstreamReset = false;
   private answered = false;
   private connected = false;
+  /** The downstream went to another attempt ({@link release}): nothing here touches it again. */
+  private released = false;
   private pending: Buffer = Buffer.alloc(0);
   private readonly upstream: net.Socket;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -64,23 +66,43 @@ export class UpgradeTunnel {
     upstream.on("error", (err) => this.upstreamError(err));
     upstream.once("close", () => this.upstreamClosed());
     upstream.on("data", this.onHeadData);
-    downstream.once("close", () => {
-      // Whatever the upstream does next, the exchange is over and logged.
-      this.answered = true;
-      clearTimeout(this.connectTimer);
-      upstream.destroy();
-      this.observer.closed();
-    });
+    downstream.once("close", this.onDownstreamClose);
     upstream.write(requestHead);
-    if (head.length > 0) {
-      this.bytesReceived += head.length;
-      upstream.write(head);
-    }
-    downstream.on("data", (chunk: Buffer) => {
-      this.bytesReceived += chunk.length;
-    });
+    if (head.length > 0) upstream.write(head);
+    downstream.on("data", this.onDownstreamData);
     downstream.pipe(upstream);
   }
+
+  /** Whether the client sent bytes after its request head that went to this tunnel's upstream. */
+  get clientSent(): boolean {
+    return this.bytesReceived > 0;
+  }
+
+  /**
+   * Lets the downstream go after a failure before any answer, for another attempt to take it: the
+   * tunnel stops reading it and will not report its close.
+   */
+  release(): void {
+    this.released = true;
+    clearTimeout(this.connectTimer);
+    const downstream = this.downstream;
+    downstream.unpipe(this.upstream);
+    downstream.removeListener("close", this.onDownstreamClose);
+    downstream.removeListener("data", this.onDownstreamData);
+    this.upstream.destroy();
+  }
+
+  private readonly onDownstreamClose = (): void => {
+    // Whatever the upstream does next, the exchange is over and logged.
+    this.answered = true;
+    clearTimeout(this.connectTimer);
+    this.upstream.destroy();
+    this.observer.closed();
+  };
+
+  private readonly onDownstreamData = (chunk: Buffer): void => {
+    this.bytesReceived += chunk.length;
+  };
 
   private readonly onHeadData = (chunk: Buffer): void => {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -122,6 +144,7 @@ export class UpgradeTunnel {
   }
 
   private upstreamClosed(): void {
+    if (this.released) return;
     if (!this.answered) return this.fail(new UpstreamResetError("upstream closed before answering"));
     const downstream = this.downstream;
     if (this.upstreamReset || downstream.writableFinished) downstream.destroy();
