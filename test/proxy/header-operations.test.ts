@@ -11,6 +11,7 @@ import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
 import { request } from "./support/curl";
+import { documents, httpGateway, staticServiceEntry, virtualServiceHead } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** The same operations on the route and on each of its destinations. */
@@ -31,55 +32,35 @@ describe("route and destination header operations, in Istio's order", () => {
     web = await startEchoBackend("web");
     dir.write(
       "gateway.yaml",
-      `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 8080, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
-  - match: [{uri: {prefix: /single}}]
+      documents(
+        httpGateway(),
+        virtualServiceHead() +
+          `  - match: [{uri: {prefix: /single}}]
     ${ROUTE_HEADERS}
     route:
-    - destination: {host: web}
+    - destination: {host: web.internal}
       ${DESTINATION_HEADERS}
   - match: [{uri: {prefix: /weighted}}]
     ${ROUTE_HEADERS}
     route:
-    - destination: {host: web}
+    - destination: {host: web.internal}
       weight: 50
       ${DESTINATION_HEADERS}
-    - destination: {host: web}
+    - destination: {host: web.internal}
       weight: 50
       ${DESTINATION_HEADERS}
   - match: [{uri: {prefix: /authority}}]
     rewrite: {authority: route.example.com}
     route:
-    - destination: {host: web}
+    - destination: {host: web.internal}
       headers: {request: {set: {host: dest.example.com}}}
   - match: [{uri: {prefix: /destination-authority}}]
     route:
-    - destination: {host: web}
+    - destination: {host: web.internal}
       headers: {request: {set: {host: dest.example.com}}}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: istio-system}
-spec:
-  hosts: [web]
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${web.port}}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1}]
 `,
+        staticServiceEntry("web", [{ port: web.port }]),
+      ),
     );
     proxy = await startFileProxy([dir.dir], [8080], []);
     base = `http://127.0.0.1:${proxy.boundPorts().get(8080)}`;

@@ -12,6 +12,7 @@ import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
 import { listenOnLoopback, startEchoBackend } from "./support/backends";
 import { request } from "./support/curl";
+import { documents, httpGateway, staticServiceEntry, virtualServiceHead } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** Requests sent one after another, each once the previous one has reached an endpoint. */
@@ -42,35 +43,14 @@ describe("least request, Istio's default load balancer", () => {
     const ports = [server.port, ...fast.map((b) => b.port)];
     dir.write(
       "gateway.yaml",
-      `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 8080, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
-  - route: [{destination: {host: app.test}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: app, namespace: istio-system}
-spec:
-  hosts: [app.test]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints:
-${ports.map((p) => `  - {address: 127.0.0.1, ports: {http: ${p}}}`).join("\n")}
-`,
+      documents(
+        httpGateway(),
+        virtualServiceHead() + "  - route: [{destination: {host: app.internal}}]\n",
+        staticServiceEntry(
+          "app",
+          ports.map((port) => ({ port })),
+        ),
+      ),
     );
     proxy = await startFileProxy([dir.dir], [8080], []);
     base = `http://127.0.0.1:${proxy.boundPorts().get(8080)}`;

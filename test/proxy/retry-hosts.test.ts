@@ -13,6 +13,7 @@ import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import type { Backend, Echo } from "./support/backends";
 import { refusingPort, startEchoBackend } from "./support/backends";
 import { request } from "./support/curl";
+import { documents, httpGateway, staticServiceEntry, virtualServiceHead } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** Requests per case: with a retry as likely to draw the refusing endpoint, 1 - (7/8)^40 of runs would fail. */
@@ -30,17 +31,7 @@ describe("retries go to endpoints not tried yet, as Istio's retry host predicate
     live = await startEchoBackend("live");
     livePort = live.port;
     const refused = await refusingPort();
-    const serviceEntry = (name: string) => `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  hosts: [${name}.internal]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  resolution: STATIC
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: ${refused}}}
-  - {address: 127.0.0.1, ports: {http: ${livePort}}}
-`;
+    const endpoints = [{ port: refused }, { port: livePort }];
     const destinationRule = (name: string, loadBalancer: string) => `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: ${name}, namespace: istio-system}
@@ -50,24 +41,10 @@ spec:
 `;
     dir.write(
       "gateway.yaml",
-      [
-        `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 8080, name: http, protocol: HTTP}
-    hosts: ["*"]
-`,
-        `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
-  - match: [{uri: {prefix: /random}}]
+      documents(
+        httpGateway(),
+        virtualServiceHead() +
+          `  - match: [{uri: {prefix: /random}}]
     route: [{destination: {host: random.internal}}]
   - match: [{uri: {prefix: /hashed-moving}}]
     retries: {attempts: 2, retryOn: connect-failure, retryIgnorePreviousHosts: true}
@@ -75,11 +52,11 @@ spec:
   - match: [{uri: {prefix: /hashed}}]
     route: [{destination: {host: hashed.internal}}]
 `,
-        serviceEntry("random"),
-        serviceEntry("hashed"),
+        staticServiceEntry("random", endpoints),
+        staticServiceEntry("hashed", endpoints),
         destinationRule("random", "{simple: RANDOM}"),
         destinationRule("hashed", "{consistentHash: {httpHeaderName: x-user}}"),
-      ].join("---\n"),
+      ),
     );
     proxy = await startFileProxy([dir.dir], [8080], [], [], jsonLinesSink(access));
     port = proxy.boundPorts().get(8080)!;

@@ -13,6 +13,7 @@ import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import { listenOnLoopback } from "./support/backends";
 import { request } from "./support/curl";
+import { documents, httpGateway, staticServiceEntry, virtualServiceHead } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 const PREFIX = "upstream connect error or disconnect/reset before headers. ";
@@ -54,44 +55,16 @@ describe("upstream resets, as Envoy's router answers them", () => {
     const h2Port = (h2.address() as { port: number }).port;
     dir.write(
       "gateway.yaml",
-      `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 8080, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
-  - match: [{uri: {prefix: /closing/}}]
+      documents(
+        httpGateway(),
+        virtualServiceHead() +
+          `  - match: [{uri: {prefix: /closing/}}]
     route: [{destination: {host: closing.internal}}]
   - route: [{destination: {host: h2.internal}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: closing, namespace: istio-system}
-spec:
-  hosts: [closing.internal]
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${h1.port}}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: h2, namespace: istio-system}
-spec:
-  hosts: [h2.internal]
-  ports: [{number: 80, name: http2, protocol: HTTP2, targetPort: ${h2Port}}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1}]
 `,
+        staticServiceEntry("closing", [{ port: h1.port }]),
+        staticServiceEntry("h2", [{ port: h2Port }], "HTTP2"),
+      ),
     );
     proxy = await startFileProxy([dir.dir], [8080], [], [], jsonLinesSink(access));
     port = proxy.boundPorts().get(8080)!;

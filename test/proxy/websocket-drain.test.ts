@@ -2,6 +2,7 @@
 // in flight, so the proxy stops accepting but lets it exchange frames until the client closes it,
 // and cuts it at the drain deadline. The client is undici's WebSocket, a complete implementation.
 import assert from "node:assert/strict";
+import { REQUEST_ID } from "./support/access-log-sinks";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -144,10 +145,7 @@ function stableLine(lines: Record<string, unknown>[], path: string): Record<stri
   const found = lines.filter((l) => l["path"] === path);
   assert.equal(found.length, 1, JSON.stringify(lines));
   const line = { ...found[0]! };
-  assert.match(
-    String(line["request_id"]),
-    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-  );
+  assert.match(String(line["request_id"]), REQUEST_ID);
   for (const k of [
     "start_time",
     "duration",

@@ -36,3 +36,6 @@ export async function loggedLine(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A request id as the proxy makes one: a version 4 UUID. */
+export const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,0 +1,73 @@
+/**
+ * Istio YAML the proxy's tests share: a Gateway serving every host on one HTTP port, the head of a
+ * VirtualService bound to it (its `http:` rules follow), and a ServiceEntry of static endpoints.
+ */
+
+/** A Gateway `gw` in istio-system serving every host over HTTP on `port`. */
+export function httpGateway(port = 8080): string {
+  return `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${port}, name: http, protocol: HTTP}
+    hosts: ["*"]
+`;
+}
+
+/** A VirtualService `vs` for every host, bound to `gw`, up to its `http:` key. */
+export function virtualServiceHead(): string {
+  return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+`;
+}
+
+/** One endpoint of {@link staticServiceEntry}: a port on 127.0.0.1. */
+export interface LoopbackEndpoint {
+  /** Its port. */
+  readonly port: number;
+  /** Its labels, for DestinationRule subsets. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A ServiceEntry `name` for host `<name>.internal`, port 80 of `protocol`, with each endpoint on
+ * 127.0.0.1 at its own port.
+ */
+export function staticServiceEntry(
+  name: string,
+  endpoints: readonly LoopbackEndpoint[],
+  protocol = "HTTP",
+): string {
+  const lines = endpoints.map((e) => {
+    const labels =
+      e.labels === undefined
+        ? ""
+        : `, labels: {${Object.entries(e.labels)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", ")}}`;
+    return `  - {address: 127.0.0.1, ports: {web: ${e.port}}${labels}}`;
+  });
+  return `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  hosts: [${name}.internal]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 80, name: web, protocol: ${protocol}}]
+  endpoints:
+${lines.join("\n")}
+`;
+}
+
+/** Istio YAML documents as one file. */
+export function documents(...docs: readonly string[]): string {
+  return docs.join("---\n");
+}
