@@ -73,7 +73,7 @@ export class Exchange {
   forwardedHeaders: HeaderMap | undefined;
   /** `ip:port` of the endpoint of the last attempt. */
   upstreamHost: string | undefined;
-  /** Response header operations to apply, destination level first. */
+  /** Response header operations to apply, level by level in the order they apply. */
   responseOps: readonly CompiledHeaderOperations[] = EMPTY_OPS;
   /** CORS headers to add to the response. */
   corsHeaders: readonly (readonly [string, string])[] | undefined;
