@@ -135,6 +135,8 @@ metadata: {name: od, namespace: istio-system}
 spec:
   host: od.test
   trafficPolicy:
+    # Round robin (not Istio's default, least request): which endpoint a request reaches is exact.
+    loadBalancer: {simple: ROUND_ROBIN}
     outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}
 `,
   ].join("\n---\n");
