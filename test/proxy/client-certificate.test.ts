@@ -5,6 +5,7 @@ import { after, describe, it } from "node:test";
 import {
   certificateHash,
   checkClientCertificate,
+  dnsNameMatch,
   spkiHash,
   subjectAltNamesOf,
 } from "../../provider/src/proxy/tls/client-certificate";
@@ -92,4 +93,39 @@ describe("client certificate pinning", () => {
   }
   it("rejects garbage", () =>
     assert.equal(checkClientCertificate(Buffer.from("x"), {}), "client certificate cannot be parsed"));
+
+  // Envoy matches a DNS SAN against an exact subjectAltNames entry as a DNS name.
+  const wild = new X509Certificate(pki.issue("wild", ["DNS:*.example.com"], "client").cert).raw;
+  for (const [names, accepted] of [
+    [["a.example.com"], true],
+    [["A.Example.COM"], true],
+    [["a.b.example.com"], false],
+    [["example.com"], false],
+    [[".example.com"], false],
+  ] as const) {
+    it(`a wildcard DNS SAN ${accepted ? "covers" : "does not cover"} ${names[0]}`, () =>
+      assert.equal(checkClientCertificate(wild, { subjectAltNames: [...names] }) === undefined, accepted));
+  }
+
+  it("a DNS SAN matches whatever its case; a URI SAN only exactly", () => {
+    assert.equal(checkClientCertificate(der, { subjectAltNames: ["CLIENT.test"] }), undefined);
+    assert.notEqual(
+      checkClientCertificate(der, { subjectAltNames: ["SPIFFE://cluster.local/ns/default/sa/sleep"] }),
+      undefined,
+    );
+  });
+
+  it("dnsNameMatch takes a wildcard for exactly one label, as Envoy's does", () => {
+    assert.deepEqual(
+      [
+        ["api.example.com", "*.example.com"],
+        ["x.api.example.com", "*.example.com"],
+        ["example.com", "*.example.com"],
+        ["api.example.com", "api.example.com"],
+        ["api.example.com", "*.com"],
+        ["api.example.com", "a*.example.com"],
+      ].map(([name, pattern]) => dnsNameMatch(name!, pattern!)),
+      [true, false, false, true, false, false],
+    );
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * Checks a verified client certificate against a server's `subjectAltNames`,
  * `verifyCertificateSpki` and `verifyCertificateHash`, with Envoy's semantics: SANs match exactly
- * (any of DNS, URI, IP, email); SPKI pins and certificate hashes are alternatives (a certificate
- * matching either list is accepted when both are given).
+ * (any of DNS, URI, IP, email), a DNS SAN as a DNS name (case-insensitive, and a certificate's
+ * `*.example.com` covering one label of `a.example.com`); SPKI pins and certificate hashes are
+ * alternatives (a certificate matching either list is accepted when both are given).
  */
 import { X509Certificate, createHash } from "node:crypto";
 
@@ -80,9 +81,27 @@ export function checkClientCertificate(der: Buffer, policy: ClientCertificatePol
   const sans = policy.subjectAltNames ?? [];
   if (sans.length > 0) {
     const have = subjectAltNamesOf(cert);
-    if (!have.some((n) => sans.includes(n))) {
+    const dns = subjectAltNamesOf(cert, "DNS");
+    const matched =
+      have.some((n) => sans.includes(n)) ||
+      dns.some((pattern) => sans.some((name) => dnsNameMatch(name, pattern)));
+    if (!matched) {
       return `client certificate subject alternative names ${JSON.stringify(have)} match none of subjectAltNames`;
     }
   }
   return undefined;
+}
+
+/**
+ * Whether DNS name `name` is what a certificate's DNS SAN `pattern` names, as Envoy's
+ * `dnsNameMatch` decides: equal but for case, or `pattern` a wildcard `*.<suffix>` standing for
+ * exactly one label before `.<suffix>`.
+ */
+export function dnsNameMatch(name: string, pattern: string): boolean {
+  const n = name.toLowerCase();
+  const p = pattern.toLowerCase();
+  if (n === p) return true;
+  if (!p.startsWith("*.") || n.length <= p.length - 1) return false;
+  const label = n.slice(0, n.length - (p.length - 1));
+  return !label.includes(".") && n.endsWith(p.slice(1));
 }
