@@ -320,27 +320,52 @@ function freshState(
 export const HOST_RESELECTIONS = 5;
 
 /**
- * The pick over `endpoints` by `policy` without hashing: round robin, random, or least request.
- * An endpoint's weight is its number of copies in the list.
+ * Envoy's `previous_hosts` retry predicate over a pick: `first`, or while the pick is an endpoint
+ * already `tried`, `again(i)` for the i-th pick again, up to {@link HOST_RESELECTIONS} times; the
+ * last pick stands. Only retries call it, so a first attempt's pick stays one call.
+ */
+function avoidingTried(
+  first: UpstreamEndpoint | undefined,
+  tried: readonly UpstreamEndpoint[],
+  again: (i: number) => UpstreamEndpoint | undefined,
+): UpstreamEndpoint | undefined {
+  let ep = first;
+  for (let i = 1; i <= HOST_RESELECTIONS && ep !== undefined && tried.includes(ep); i++) ep = again(i);
+  return ep;
+}
+
+/**
+ * The pick over `endpoints` by `policy` without a hash: round robin, random (a ring hash's pick
+ * when the request has no hash key), or least request. An endpoint's weight is its number of
+ * copies in the list.
  */
 function simplePick(
   endpoints: readonly UpstreamEndpoint[],
   policy: Cluster["lbPolicy"],
 ): ClusterRuntime["pick"] {
-  let rr = 0;
-  const random = policy === "RANDOM";
-  const leastRequest = policy === "LEAST_REQUEST";
+  const n = endpoints.length;
+  const once = drawOne(endpoints, policy);
   return (_hash, tried) => {
-    const n = endpoints.length;
     if (n === 0) return undefined;
     if (n === 1) return endpoints[0];
-    if (leastRequest) return leastRequestPick(endpoints, tried);
-    if (random) return randomPick(endpoints, tried);
-    for (let i = 0; ; i++) {
-      rr = rr + 1 >= n ? 0 : rr + 1;
-      const ep = endpoints[rr]!;
-      if (tried === undefined || i === HOST_RESELECTIONS || !tried.includes(ep)) return ep;
-    }
+    const ep = once();
+    return tried === undefined ? ep : avoidingTried(ep, tried, once);
+  };
+}
+
+/** One pick over a list of two endpoints or more by `policy`, each call the next. */
+function drawOne(
+  endpoints: readonly UpstreamEndpoint[],
+  policy: Cluster["lbPolicy"],
+): () => UpstreamEndpoint {
+  const n = endpoints.length;
+  if (policy === "LEAST_REQUEST") return () => leastRequestOnce(endpoints, Math.random);
+  // A hashing cluster's request without a hash key is drawn at random, as Envoy's ring draws it.
+  if (policy === "RANDOM" || policy === "RING_HASH") return () => endpoints[Math.floor(Math.random() * n)]!;
+  let rr = 0;
+  return () => {
+    rr = rr + 1 >= n ? 0 : rr + 1;
+    return endpoints[rr]!;
   };
 }
 
@@ -355,27 +380,17 @@ export function leastRequestPick(
   tried: readonly UpstreamEndpoint[] | undefined,
   random: () => number = Math.random,
 ): UpstreamEndpoint | undefined {
-  const n = endpoints.length;
-  if (n === 0) return undefined;
-  for (let i = 0; ; i++) {
-    const first = endpoints[Math.floor(random() * n)]!;
-    const second = endpoints[Math.floor(random() * n)]!;
-    const ep = second.activeRequests() < first.activeRequests() ? second : first;
-    if (tried === undefined || i === HOST_RESELECTIONS || !tried.includes(ep)) return ep;
-  }
+  if (endpoints.length === 0) return undefined;
+  const ep = leastRequestOnce(endpoints, random);
+  return tried === undefined ? ep : avoidingTried(ep, tried, () => leastRequestOnce(endpoints, random));
 }
 
-/** An endpoint drawn at random, drawn again (as often as allowed) while it is one already `tried`. */
-function randomPick(
-  endpoints: readonly UpstreamEndpoint[],
-  tried: readonly UpstreamEndpoint[] | undefined,
-): UpstreamEndpoint | undefined {
+/** One power-of-two-choices draw over a non-empty `endpoints`. */
+function leastRequestOnce(endpoints: readonly UpstreamEndpoint[], random: () => number): UpstreamEndpoint {
   const n = endpoints.length;
-  if (n === 0) return undefined;
-  for (let i = 0; ; i++) {
-    const ep = endpoints[Math.floor(Math.random() * n)]!;
-    if (tried === undefined || i === HOST_RESELECTIONS || !tried.includes(ep)) return ep;
-  }
+  const first = endpoints[Math.floor(random() * n)]!;
+  const second = endpoints[Math.floor(random() * n)]!;
+  return second.activeRequests() < first.activeRequests() ? second : first;
 }
 
 /**
@@ -408,15 +423,11 @@ function policyPick(
         ring = undefined;
       }
     }
-    if (hashing === undefined) return rotate(undefined, tried);
+    if (hashing === undefined || hash === undefined) return rotate(undefined, tried);
     if (usable.length === 0) return undefined;
-    if (hash === undefined) return randomPick(usable, tried);
-    ring ??= new HashRing(usable, hashing.minimumRingSize);
-    let ep = ring.pick(hash);
-    for (let i = 1; i <= HOST_RESELECTIONS && tried !== undefined && tried.includes(ep!); i++) {
-      ep = ring.pick(hash, i);
-    }
-    return ep;
+    const r = (ring ??= new HashRing(usable, hashing.minimumRingSize));
+    const ep = r.pick(hash);
+    return tried === undefined ? ep : avoidingTried(ep, tried, (i) => r.pick(hash, i));
   };
 }
 
