@@ -16,6 +16,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 export class ConfigWatcher {
   /** One watcher per directory of a watched tree, by absolute path. */
   private readonly watchers = new Map<string, FSWatcher>();
+  /** The watched directories given as paths, whose trees are listed again as changes are taken. */
+  private readonly roots: string[] = [];
   /** The watchers of the directories of watched files. */
   private readonly fileDirs: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -50,53 +52,46 @@ export class ConfigWatcher {
   /**
    * Watches `root` and the directories below it. Any change in them may change the configuration
    * (a file, a directory of files, a link swapped); one that leaves it as it was is a reload that
-   * changes nothing. Directories that come or go are found on the next change.
+   * changes nothing. Directories that come or go are found when the change is taken, once per burst.
    */
   private watchTree(root: string): void {
-    const sync = (): void => {
-      const present = new Set<string>();
-      const walk = (dir: string): void => {
-        present.add(dir);
-        let entries;
-        try {
-          entries = readdirSync(dir, { withFileTypes: true });
-        } catch {
-          return;
-        }
-        for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
-      };
-      walk(root);
-      for (const [dir, w] of this.watchers) {
-        if (!present.has(dir) && isWithin(root, dir)) {
-          w.close();
-          this.watchers.delete(dir);
-        }
+    this.roots.push(root);
+    this.syncTree(root);
+  }
+
+  /** Watches every directory below `root` not yet watched, and stops watching those gone. */
+  private syncTree(root: string): void {
+    const present = new Set<string>();
+    const walk = (dir: string): void => {
+      present.add(dir);
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
       }
-      for (const dir of present) {
-        if (this.watchers.has(dir)) continue;
-        const w = this.watchDir(dir, () => true, sync);
-        if (w === undefined) continue;
-        this.watchers.set(dir, w);
-        w.on("error", () => {
-          if (this.watchers.get(dir) === w) this.watchers.delete(dir);
-        });
-      }
+      for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
     };
-    sync();
+    walk(root);
+    for (const [dir, w] of this.watchers) {
+      if (!present.has(dir) && isWithin(root, dir)) {
+        w.close();
+        this.watchers.delete(dir);
+      }
+    }
+    for (const dir of present) {
+      if (this.watchers.has(dir)) continue;
+      const w = this.watchDir(dir, () => true);
+      if (w !== undefined) this.watchers.set(dir, w);
+    }
   }
 
   /** A watcher of `dir` that schedules a reload for changes to `relevant` names; undefined if `dir` is gone. */
-  private watchDir(
-    dir: string,
-    relevant: (name: string | null) => boolean,
-    onEvent?: () => void,
-  ): FSWatcher | undefined {
+  private watchDir(dir: string, relevant: (name: string | null) => boolean): FSWatcher | undefined {
     let w: FSWatcher;
     try {
       w = watch(dir, { persistent: false }, (_event, name) => {
-        if (this.closed) return;
-        onEvent?.();
-        if (relevant(name === null ? null : basename(String(name)))) this.schedule();
+        if (!this.closed && relevant(name === null ? null : basename(String(name)))) this.schedule();
       });
     } catch (err) {
       // A directory that went away between listing and watching: the next change finds it gone.
@@ -105,7 +100,7 @@ export class ConfigWatcher {
       }
       return undefined;
     }
-    // A watched directory that is removed ends its watcher with an error.
+    // A watched directory that is removed ends its watcher with an error; the next sync forgets it.
     w.on("error", () => w.close());
     return w;
   }
@@ -115,7 +110,9 @@ export class ConfigWatcher {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.closed) this.onChange();
+      if (this.closed) return;
+      for (const root of this.roots) this.syncTree(root);
+      this.onChange();
     }, this.debounceMs);
   }
 
