@@ -127,6 +127,14 @@ const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed:
 const STREAM_IDLE_TIMEOUT = new ProxyError("IGW_ERR_STREAM_IDLE_TIMEOUT", "stream timeout");
 /** Flags set on the way to an exchange's outcome: an injected delay, a retry that could not be had. */
 const FLAGS_BEFORE_OUTCOME = /^(?:DI|URX|UO)(?:,(?:DI|URX|UO))*$/;
+
+/**
+ * Flags `x` with the failure `err` ends it in, after the flags set on the way to it (a delay, a
+ * retry the policy could not have), unless the exchange already ended another way.
+ */
+function flagFailure(x: Exchange, err: ProxyError): void {
+  if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
+}
 /** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
 const BAD_TARGET = new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path");
 
@@ -464,8 +472,7 @@ export class HttpConnectionManager implements ForwardHost {
    */
   private upgradeFailed(x: Exchange, socket: Duplex, err: ProxyError, logOnClose = true): void {
     x.errorCode = err.code;
-    // After the flags of a retry the policy could not have (URX, UO), as for other requests.
-    if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
+    flagFailure(x, err);
     x.status = err.status;
     const reply = errorReply(err, x.retried);
     reply.headers["connection"] = "close";
@@ -791,9 +798,7 @@ export class HttpConnectionManager implements ForwardHost {
     if (err.code === "IGW_ERR_INTERNAL")
       console.error(`istio-gateway proxy: internal error: ${err.stack ?? err.message}`);
     x.errorCode = err.code;
-    // The failure's flag follows those set on the way to it (a delay, a retry the policy could not
-    // have), unless the exchange already ended another way.
-    if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
+    flagFailure(x, err);
     if (x.res.headersSent) {
       x.res.destroy();
       return;

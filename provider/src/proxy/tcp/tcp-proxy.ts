@@ -9,6 +9,12 @@ import type { AccessLog } from "../observability/access-log";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import { connectEndpoint } from "../upstream/endpoint-socket";
 
+/**
+ * The flags of a connect that fails or times out: Envoy's `UF`, then `URX`, since its TCP proxy
+ * makes one attempt (`max_connect_attempts`, which Istio leaves at 1) and flags the limit reached.
+ */
+const CONNECT_FAILED = "UF,URX";
+
 /** Where a connection came in and what it matched, for the access log. */
 export interface TcpConnectionInfo {
   /** Listener name. */
@@ -103,9 +109,6 @@ export function proxyTcp(
   }
   let connected = false;
   const outlier = cluster.outlier;
-  // A connect that fails or times out is Envoy's `UF`, then `URX`: its TCP proxy makes one
-  // attempt (`max_connect_attempts`, which Istio leaves at 1) and flags the limit as reached.
-  const CONNECT_FAILED = "UF,URX";
   const connectTimer = setTimeout(() => {
     flags = CONNECT_FAILED;
     outlier?.observeConnect(endpoint, "timeout");
