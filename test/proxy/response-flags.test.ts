@@ -14,6 +14,7 @@ import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { jsonLinesSink, loggedLine, REQUEST_ID } from "./support/access-log-sinks";
 import { refusingPort } from "./support/backends";
 import { curl } from "./support/curl";
+import { documents, httpGateway, staticServiceEntry, virtualServiceHead } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 describe("failures, as Envoy's router and fault filter show them", () => {
@@ -35,23 +36,10 @@ describe("failures, as Envoy's router and fault filter show them", () => {
     const refusedPort = await refusingPort();
     dir.write(
       "gateway.yaml",
-      `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 8080, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
-  - match: [{uri: {prefix: /refused-once}}]
+      documents(
+        httpGateway(),
+        virtualServiceHead() +
+          `  - match: [{uri: {prefix: /refused-once}}]
     retries: {attempts: 0}
     route: [{destination: {host: refused.internal, port: {number: 80}}}]
   - match: [{uri: {prefix: /refused}}]
@@ -64,25 +52,10 @@ spec:
   - match: [{uri: {prefix: /busy}}]
     retries: {attempts: 2, retryOn: 5xx}
     route: [{destination: {host: busy.internal, port: {number: 80}}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: refused, namespace: istio-system}
-spec:
-  hosts: [refused.internal]
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${refusedPort}}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: busy, namespace: istio-system}
-spec:
-  hosts: [busy.internal]
-  ports: [{number: 80, name: http, protocol: HTTP, targetPort: ${busyPort}}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1}]
 `,
+        staticServiceEntry("refused", [{ port: refusedPort }]),
+        staticServiceEntry("busy", [{ port: busyPort }]),
+      ),
     );
     proxy = await startFileProxy([dir.dir], [8080], [], [], jsonLinesSink(access));
     port = proxy.boundPorts().get(8080)!;
