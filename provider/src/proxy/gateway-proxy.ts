@@ -25,6 +25,13 @@ import { activateClusters } from "./upstream/cluster-state";
 import type { ResolveOverride } from "./upstream/endpoint-resolver";
 import { EndpointResolver } from "./upstream/endpoint-resolver";
 
+const DEFAULT_DEBOUNCE_MS = 200;
+/**
+ * Reads of a reload found unsettled (their files changed meanwhile) before the next read is taken
+ * as it is: files rewritten without pause for this long are taken as they are read.
+ */
+const MAX_UNSETTLED_READS = 10;
+
 /** Options of a {@link GatewayProxy}. */
 export interface GatewayProxyOptions {
   /** Loads and translates the configuration (files, in the CLI). */
@@ -147,8 +154,7 @@ export class GatewayProxy {
       this.statusServer = s.server;
       this.statusPort = s.port;
     }
-    const ok = await this.apply();
-    if (!ok) {
+    if ((await this.apply()) !== true) {
       await this.close();
       throw new Error("the configuration was refused; nothing to serve");
     }
@@ -156,7 +162,7 @@ export class GatewayProxy {
     if (this.options.watchPaths.length > 0) {
       this.watcher = new ConfigWatcher(
         this.options.watchPaths,
-        this.options.debounceMs ?? 200,
+        this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
         () => void this.reload(),
         this.options.log,
       );
@@ -171,9 +177,17 @@ export class GatewayProxy {
     }
     this.reloading = (async () => {
       let ok = false;
+      let unsettled = 0;
       do {
         this.reloadAgain = false;
-        ok = await this.apply();
+        const outcome = await this.apply(unsettled < MAX_UNSETTLED_READS);
+        if (outcome === "unsettled") {
+          // Files changed while they were read: read them again once the writer has had the time
+          // the watcher gives a burst of changes.
+          unsettled++;
+          this.reloadAgain = true;
+          await new Promise((r) => setTimeout(r, this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS));
+        } else ok = outcome;
       } while (this.reloadAgain && !this.isDraining);
       this.reloading = undefined;
       return ok;
@@ -181,15 +195,26 @@ export class GatewayProxy {
     return this.reloading;
   }
 
-  private async apply(): Promise<boolean> {
+  /**
+   * Loads the configuration and takes it, or refuses it; with `settledOnly`, a configuration whose
+   * files the watcher saw change while they were read is neither ("unsettled"). A file is read while
+   * its writer is between truncating and writing it, as a reload already under way can be: taken,
+   * an empty read would stop every listener until the next reload.
+   */
+  private async apply(settledOnly = false): Promise<boolean | "unsettled"> {
     const log = this.options.log;
+    const changes = this.watcher?.changes;
     let result: ConfigLoadResult;
     try {
       result = await this.options.load();
+      // A change made during the read is reported by the event loop's poll, which may run the
+      // read's last callback first: the check waits until that poll is over.
+      if (settledOnly && changes !== undefined) await new Promise((r) => setImmediate(r));
     } catch (err) {
       log(`configuration refused: ${(err as Error).message}`);
       return false;
     }
+    if (settledOnly && changes !== undefined && this.watcher?.changes !== changes) return "unsettled";
     for (const line of result.messages) log(line);
     if (result.config === undefined) {
       log(

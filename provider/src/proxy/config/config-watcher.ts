@@ -22,6 +22,7 @@ export class ConfigWatcher {
   private readonly fileDirs: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private seen = 0;
 
   constructor(
     paths: readonly string[],
@@ -47,6 +48,14 @@ export class ConfigWatcher {
         log(`cannot watch ${JSON.stringify(p)}: ${(err as Error).message}`);
       }
     }
+  }
+
+  /**
+   * How many changes have been seen so far, counted as they happen rather than debounced. A reader
+   * that finds it grown while it read the files knows it may have read one half written.
+   */
+  get changes(): number {
+    return this.seen;
   }
 
   /**
@@ -91,7 +100,9 @@ export class ConfigWatcher {
     let w: FSWatcher;
     try {
       w = watch(dir, { persistent: false }, (_event, name) => {
-        if (!this.closed && relevant(name === null ? null : basename(String(name)))) this.schedule();
+        if (this.closed || !relevant(name === null ? null : basename(String(name)))) return;
+        this.seen++;
+        this.schedule();
       });
     } catch (err) {
       // A directory that went away between listing and watching: the next change finds it gone.
