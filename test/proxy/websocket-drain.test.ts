@@ -165,6 +165,8 @@ const COMMON = {
   protocol: "HTTP/1.1",
   response_code: 101,
   response_flags: "-",
+  response_code_details: "via_upstream",
+  x_forwarded_for: "127.0.0.1",
   listener: "0.0.0.0_8080",
   filter_chain: "http.8080",
   route_config: "http.8080",
@@ -219,6 +221,7 @@ describe("WebSocket tunnels across a drain (SIGTERM)", { timeout: 60_000 }, () =
         ...COMMON,
         path: "/chat",
         authority: `127.0.0.1:${proxy.port}`,
+        downstream_local_address: `127.0.0.1:${proxy.port}`,
         bytes_received: 6 + 6 + 3 * (6 + 8) + (6 + 2),
         bytes_sent: 2 + 6 + 3 * (2 + 8) + (2 + 2),
       });
@@ -250,6 +253,7 @@ describe("WebSocket tunnels across a drain (SIGTERM)", { timeout: 60_000 }, () =
         ...COMMON,
         path: "/held",
         authority: `127.0.0.1:${proxy.port}`,
+        downstream_local_address: `127.0.0.1:${proxy.port}`,
         bytes_received: 6 + 10,
         bytes_sent: 2 + 10,
       });

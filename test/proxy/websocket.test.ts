@@ -94,6 +94,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
     const line = { ...(await loggedLine(access, path)) };
     assert.deepEqual([typeof line["start_time"], typeof line["duration"]], ["string", "number"]);
     assert.match(String(line["downstream_remote_address"]), /^127\.0\.0\.1:\d+$/);
+    assert.equal(line["downstream_local_address"], `127.0.0.1:${port}`);
     // Made for every request, upgrades too, as Envoy's connection manager makes one.
     assert.match(String(line["request_id"]), REQUEST_ID);
     for (const k of [
@@ -101,6 +102,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
       "duration",
       "upstream_service_time",
       "downstream_remote_address",
+      "downstream_local_address",
       "request_id",
     ]) {
       delete line[k];
@@ -113,6 +115,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
     protocol: "HTTP/1.1",
     authority: "chat.example",
     user_agent: "ws-test",
+    x_forwarded_for: "127.0.0.1",
     listener: "127.0.0.1_8080",
     filter_chain: "http.8080",
     route_config: "http.8080",
@@ -139,6 +142,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
       path: "/ws/echo",
       response_code: 101,
       response_flags: "-",
+      response_code_details: "via_upstream",
       bytes_received: sent.length,
       bytes_sent: 7,
       route_name: "ws",
@@ -196,6 +200,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
       path: "/ws/reset",
       response_code: 101,
       response_flags: "UC",
+      response_code_details: "via_upstream",
       bytes_received: sent.length,
       bytes_sent: 0,
       route_name: "ws",
@@ -220,12 +225,15 @@ describe("WebSocket upgrades, observed like other requests", () => {
       path: "/refused",
       response_code: 503,
       response_flags: "UF",
+      response_code_details:
+        "upstream_reset_before_response_started{remote_connection_failure,delayed_connect_error:_Connection_refused}",
       error_code: "IGW_ERR_UPSTREAM_CONNECT",
       bytes_received: 0,
       bytes_sent: body.length,
       route_name: "refused",
       upstream_cluster: "outbound|80||refused",
       upstream_host: "127.0.0.1:1",
+      upstream_transport_failure_reason: "delayed connect error: Connection refused",
     });
   });
 
@@ -244,6 +252,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
       path: "/elsewhere",
       response_code: 404,
       response_flags: "NR",
+      response_code_details: "route_not_found",
       error_code: "IGW_ERR_NO_ROUTE",
       bytes_received: 0,
       bytes_sent: 0,

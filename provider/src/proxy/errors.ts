@@ -207,9 +207,13 @@ export class UpstreamProtocolError extends ProxyError {
   }
 }
 
-/** The route timeout elapsed. */
+/** The route timeout elapsed, or the try's own (`perTryTimeout`). */
 export class UpstreamTimeoutError extends ProxyError {
-  constructor(message = "upstream request timeout") {
+  constructor(
+    /** The try's own timeout fired (`retries.perTryTimeout`), not the route's. */
+    readonly perTry = false,
+    message = perTry ? "upstream per-try timeout" : "upstream request timeout",
+  ) {
     super("IGW_ERR_UPSTREAM_TIMEOUT", message);
   }
 }

@@ -25,6 +25,8 @@ export interface ConnectionState {
    * made once for the connection's requests.
    */
   readonly remoteSocketAddress: string;
+  /** The address and port the client connected to, written as {@link remoteSocketAddress}. */
+  readonly localSocketAddress: string;
   /** The local port. */
   readonly localPort: number;
   /** The socket HTTP is spoken on (raw or TLS). */

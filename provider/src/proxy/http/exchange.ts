@@ -43,6 +43,13 @@ export class Exchange {
   grpcStatus: string | readonly string[] | undefined;
   /** Our error code when the proxy answered a failure. */
   errorCode: string | undefined;
+  /**
+   * Envoy's response code details when the proxy made the response or the upstream cut it
+   * (response-code-details.ts); undefined for a response the upstream made.
+   */
+  details: string | undefined;
+  /** Why the upstream connection failed, as Envoy's `%UPSTREAM_TRANSPORT_FAILURE_REASON%`. */
+  transportFailureReason: string | undefined;
   /** Request body bytes received. */
   bytesReceived = 0;
   /** Response body bytes sent. */

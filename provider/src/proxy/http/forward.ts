@@ -38,6 +38,7 @@ import type { Http1Response } from "../http1/downstream-response";
 import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw, setAttemptHeaders } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
 import { appendSetCookie, requestHash } from "./request-hash";
+import { LATE_CONNECTION_TERMINATION } from "./response-code-details";
 
 /** What a forwarded request needs from the connection manager. */
 export interface ForwardHost {
@@ -321,7 +322,7 @@ export class Forward {
     const cancelTryTimer = this.perTryTimer(() => {
       retired = true;
       stream.close(http2Constants.NGHTTP2_CANCEL);
-      this.attemptFailed(new UpstreamTimeoutError(), { kind: "per-try-timeout" });
+      this.attemptFailed(new UpstreamTimeoutError(true), { kind: "per-try-timeout" });
     });
     if (this.body !== undefined) {
       const body = this.body.open();
@@ -384,6 +385,7 @@ export class Forward {
       if (this.committed) {
         this.done();
         x.flags = "UC";
+        x.details = LATE_CONNECTION_TERMINATION;
         res.destroy();
         return;
       }
@@ -436,7 +438,7 @@ class H1Attempt implements Http1Handler {
   onConnect(abort: (err: Error) => void): void {
     this.abortRequest = abort;
     if (this.aborted) return abort(new Error("aborted"));
-    this.cancelTryTimer = this.forward.perTryTimer(() => abort(new UpstreamTimeoutError()));
+    this.cancelTryTimer = this.forward.perTryTimer(() => abort(new UpstreamTimeoutError(true)));
   }
 
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void): boolean {
@@ -497,6 +499,7 @@ class H1Attempt implements Http1Handler {
     if (forward.committed) {
       forward.done();
       forward.x.flags = "UC";
+      forward.x.details = LATE_CONNECTION_TERMINATION;
       this.res.destroy();
       return;
     }

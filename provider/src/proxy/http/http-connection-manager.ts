@@ -61,6 +61,15 @@ import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
 import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-reply";
+import {
+  CORS_RESPONSE,
+  DIRECT_RESPONSE,
+  DOWNSTREAM_REMOTE_DISCONNECT,
+  FAULT_ABORT,
+  failureDetails,
+  lateFailureDetails,
+  VIA_UPSTREAM,
+} from "./response-code-details";
 import { GrpcMessageCounter } from "./grpc-messages";
 import { grpcResponseStatus } from "./grpc-status";
 import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
@@ -135,6 +144,30 @@ const FLAGS_BEFORE_OUTCOME = /^(?:DI|URX|UO)(?:,(?:DI|URX|UO))*$/;
 function flagFailure(x: Exchange, err: ProxyError): void {
   if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
 }
+/**
+ * What the access log says made `x`'s response: the proxy's own words when it made it or the
+ * upstream cut it, else the upstream (`via_upstream`); nothing when no response was sent (the
+ * client left first: `downstream_remote_disconnect`).
+ */
+function responseCodeDetails(x: Exchange): string | undefined {
+  if (x.details !== undefined) return x.details;
+  if (x.status !== 0) return VIA_UPSTREAM;
+  return x.flags.includes("DC") ? DOWNSTREAM_REMOTE_DISCONNECT : undefined;
+}
+
+/**
+ * The `x-forwarded-for` of `x` as Envoy's access log reads it: the request's after the connection
+ * manager appended the peer, whether or not the request went upstream.
+ */
+function forwardedFor(x: Exchange): string | undefined {
+  const sent = x.forwardedHeaders?.["x-forwarded-for"];
+  if (sent !== undefined) return typeof sent === "string" ? sent : sent.join(",");
+  const peer = clientIp(x.state, x.req);
+  const received = x.routeReq.headers["x-forwarded-for"];
+  if (received === undefined) return peer;
+  return `${typeof received === "string" ? received : received.join(",")},${peer}`;
+}
+
 /** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
 const BAD_TARGET = new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path");
 
@@ -283,6 +316,7 @@ export class HttpConnectionManager implements ForwardHost {
     x.status = err.status;
     x.flags = err.responseFlag;
     x.errorCode = code;
+    x.details = failureDetails(err, false);
     this.record(x, performance.now() - x.start);
   };
 
@@ -475,6 +509,8 @@ export class HttpConnectionManager implements ForwardHost {
     flagFailure(x, err);
     x.status = err.status;
     const reply = errorReply(err, x.retried);
+    x.details = reply.details;
+    x.transportFailureReason = reply.transportFailureReason;
     reply.headers["connection"] = "close";
     const headers = this.responseHeaders(x, err.status, reply.headers);
     x.bytesSent = Buffer.byteLength(reply.body);
@@ -513,6 +549,7 @@ export class HttpConnectionManager implements ForwardHost {
         return this.replyError(x, NO_ROUTE);
       case "require-tls":
         x.virtualHost = decision.virtualHost;
+        x.details = DIRECT_RESPONSE;
         return this.replyLocal(x, 301, { location: decision.location, "content-length": "0" }, "");
     }
     const route = decision.route;
@@ -531,6 +568,7 @@ export class HttpConnectionManager implements ForwardHost {
     if (route.route.cors !== undefined) {
       const cors = evaluateCors(route, x.routeReq);
       if (cors.kind === "preflight") {
+        x.details = CORS_RESPONSE;
         const h: HeaderMap = { "content-length": "0" };
         for (const [k, v] of cors.headers) h[k] = v;
         return this.replyLocal(x, cors.status, h, "");
@@ -556,6 +594,7 @@ export class HttpConnectionManager implements ForwardHost {
     // After a delay's DI, as Envoy's fault filter sets the two.
     x.addFlag("FI");
     x.errorCode = "IGW_ERR_FAULT_ABORT";
+    x.details = FAULT_ABORT;
     // Envoy's fault filter answers a gRPC abort as status 200 with the gRPC status to send: a gRPC
     // request gets it as `grpc-status`, any other request a plain 200 with the abort's text.
     const body = "fault filter abort";
@@ -572,6 +611,7 @@ export class HttpConnectionManager implements ForwardHost {
     const route = x.route!;
     const action = route.route.action;
     if (action.kind === "redirect") {
+      x.details = DIRECT_RESPONSE;
       return this.replyLocal(
         x,
         action.responseCode,
@@ -591,6 +631,7 @@ export class HttpConnectionManager implements ForwardHost {
       };
       // Envoy's local reply types any body it sends, text or bytes.
       if (body.length > 0) h["content-type"] = "text/plain";
+      x.details = DIRECT_RESPONSE;
       return this.replyLocal(x, action.status, h, body);
     }
     const wc = x.destination;
@@ -800,10 +841,13 @@ export class HttpConnectionManager implements ForwardHost {
     x.errorCode = err.code;
     flagFailure(x, err);
     if (x.res.headersSent) {
+      x.details = lateFailureDetails(err, x.h2);
       x.res.destroy();
       return;
     }
-    const reply = errorReply(err, x.retried);
+    const reply = errorReply(err, x.retried, x.h2);
+    x.details = reply.details;
+    x.transportFailureReason = reply.transportFailureReason;
     // Error replies carry the route's response header operations as Envoy's local replies do.
     this.replyLocal(x, reply.status, reply.headers, reply.body);
   }
@@ -854,20 +898,24 @@ export class HttpConnectionManager implements ForwardHost {
         protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
         response_code: x.status,
         response_flags: x.flags,
+        response_code_details: responseCodeDetails(x),
         error_code: x.errorCode,
         bytes_received: x.bytesReceived,
         bytes_sent: x.bytesSent,
         duration: Math.round(duration),
         upstream_service_time: x.upstreamServiceTime,
         authority: x.routeReq.authority,
+        x_forwarded_for: forwardedFor(x),
         downstream_remote_address:
           x.forwardedClient === undefined
             ? (state?.remoteSocketAddress ?? "")
             : socketAddress(x.forwardedClient, 0),
+        downstream_local_address: state?.localSocketAddress,
         user_agent: req.headers["user-agent"],
         request_id: x.requestId ?? (req.headers["x-request-id"] as string | undefined),
         requested_server_name: state?.serverName,
         upstream_host: x.upstreamHost,
+        upstream_transport_failure_reason: x.transportFailureReason,
       },
       this.routeLogFields(x),
     );

@@ -6,6 +6,7 @@ import type { ProxyError } from "../errors";
 import { TLS_VERIFY_CODES, UpstreamConnectTimeoutError, UpstreamRemoteResetError } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import { httpToGrpcStatus } from "./grpc-status";
+import { failureDetails, UPSTREAM_RESET_REASON, upstreamResetDetails } from "./response-code-details";
 
 /** Envoy's body texts for the failures it answers, so clients and scripts see familiar words. */
 const BODY: Partial<Record<ProxyError["code"], string>> = {
@@ -16,15 +17,6 @@ const BODY: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_UPSTREAM_TIMEOUT: "upstream request timeout",
   IGW_ERR_FAULT_ABORT: "fault filter abort",
   IGW_ERR_DRAINING: "the proxy is shutting down",
-};
-
-/** The reset reasons of Envoy's router (`resetReasonToString`) for the upstream failures. */
-const RESET_REASON: Partial<Record<ProxyError["code"], string>> = {
-  IGW_ERR_UPSTREAM_OVERFLOW: "overflow",
-  IGW_ERR_UPSTREAM_CONNECT: "remote connection failure",
-  IGW_ERR_UPSTREAM_RESET: "connection termination",
-  IGW_ERR_UPSTREAM_REMOTE_RESET: "remote reset",
-  IGW_ERR_UPSTREAM_PROTOCOL: "protocol error",
 };
 
 /**
@@ -42,23 +34,21 @@ const CERTIFICATE_VERIFY_FAILED =
   "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end";
 
 /**
- * The body of Envoy's router for an attempt that failed before the upstream answered: the reset
- * reason, with the transport's when it has one, after "retried and the latest" when the request
- * was retried. A connect that timed out is Envoy's `connection timeout`, with no transport reason.
+ * Why an attempt failed before the upstream answered, as Envoy's router words it: the reset reason
+ * and, when the connection has one, the transport's reason. A connect that timed out is Envoy's
+ * `connection timeout`, with no transport reason.
  */
-function upstreamFailureBody(err: ProxyError, reason: string, retried: boolean): string {
-  let why = reason;
-  if (err instanceof UpstreamRemoteResetError && err.refused) why = "remote refused stream reset";
-  else if (err.code === "IGW_ERR_UPSTREAM_CONNECT") {
-    const code = causeCode(err);
-    if (code === "ETIMEDOUT" || err instanceof UpstreamConnectTimeoutError) why = "connection timeout";
-    else if (code !== undefined && TRANSPORT_FAILURE[code] !== undefined)
-      why = `${reason}, transport failure reason: ${TRANSPORT_FAILURE[code]}`;
-    else if (code !== undefined && TLS_VERIFY_CODES.has(code))
-      why = `${reason}, transport failure reason: ${CERTIFICATE_VERIFY_FAILED}`;
-  }
-  const latest = retried ? "retried and the latest " : "";
-  return `upstream connect error or disconnect/reset before headers. ${latest}reset reason: ${why}`;
+function upstreamFailure(err: ProxyError, reason: string): { reset: string; transport?: string } {
+  if (err instanceof UpstreamRemoteResetError && err.refused) return { reset: "remote refused stream reset" };
+  if (err.code !== "IGW_ERR_UPSTREAM_CONNECT") return { reset: reason };
+  const code = causeCode(err);
+  if (code === "ETIMEDOUT" || err instanceof UpstreamConnectTimeoutError)
+    return { reset: "connection timeout" };
+  if (code !== undefined && TRANSPORT_FAILURE[code] !== undefined)
+    return { reset: reason, transport: TRANSPORT_FAILURE[code] };
+  if (code !== undefined && TLS_VERIFY_CODES.has(code))
+    return { reset: reason, transport: CERTIFICATE_VERIFY_FAILED };
+  return { reset: reason };
 }
 
 /** The `code` of the first error in `err`'s chain of causes that has one. */
@@ -71,17 +61,42 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The local reply for a failure, and what the access log says of it. */
+export interface ErrorReply {
+  /** The status. */
+  readonly status: number;
+  /** The headers. */
+  readonly headers: HeaderMap;
+  /** The body text (Envoy's words). */
+  readonly body: string;
+  /** Envoy's `%RESPONSE_CODE_DETAILS%` for it (see {@link failureDetails}). */
+  readonly details: string;
+  /** Envoy's `%UPSTREAM_TRANSPORT_FAILURE_REASON%`: why the connection failed, when it says. */
+  readonly transportFailureReason: string | undefined;
+}
+
 /**
  * Status, headers and body of the local reply for `err`; `retried` when the request was retried
- * before it (Envoy's body says so).
+ * before it (Envoy's body says so); `h2` when the client speaks HTTP/2 (codec errors name it).
  */
-export function errorReply(
-  err: ProxyError,
-  retried = false,
-): { status: number; headers: HeaderMap; body: string } {
-  const reason = RESET_REASON[err.code];
-  const body =
-    reason !== undefined ? upstreamFailureBody(err, reason, retried) : (BODY[err.code] ?? err.message);
+export function errorReply(err: ProxyError, retried = false, h2 = false): ErrorReply {
+  const reason = (UPSTREAM_RESET_REASON as Partial<Record<ProxyError["code"], string>>)[err.code];
+  let body: string;
+  let details: string;
+  let transportFailureReason: string | undefined;
+  if (reason !== undefined) {
+    const failure = upstreamFailure(err, reason);
+    transportFailureReason = failure.transport;
+    const why =
+      failure.transport === undefined
+        ? failure.reset
+        : `${failure.reset}, transport failure reason: ${failure.transport}`;
+    body = `upstream connect error or disconnect/reset before headers. ${retried ? "retried and the latest " : ""}reset reason: ${why}`;
+    details = upstreamResetDetails(failure.reset, failure.transport);
+  } else {
+    body = BODY[err.code] ?? err.message;
+    details = failureDetails(err, h2);
+  }
   const headers: HeaderMap = { "x-igw-error-code": err.code };
   // Envoy marks a circuit breaker's answer so clients can tell it from the upstream's own 503.
   if (err.code === "IGW_ERR_UPSTREAM_OVERFLOW") headers["x-envoy-overloaded"] = "true";
@@ -91,7 +106,7 @@ export function errorReply(
   } else {
     headers["content-length"] = "0";
   }
-  return { status: err.status, headers, body };
+  return { status: err.status, headers, body, details, transportFailureReason };
 }
 
 /**

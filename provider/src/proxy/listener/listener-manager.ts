@@ -229,6 +229,7 @@ export class RunningListener {
           bytes_sent: 0,
           duration: 0,
           downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
+          downstream_local_address: socketAddress(raw.localAddress, raw.localPort),
           ...(serverName === undefined ? {} : { requested_server_name: serverName }),
           listener: listener.config.name,
         });
@@ -325,6 +326,7 @@ export class RunningListener {
       listener: listener.config.name,
       filterChain: chain.config.name,
       remoteAddress: socketAddress(raw.remoteAddress, raw.remotePort),
+      localAddress: socketAddress(raw.localAddress, raw.localPort),
       ...(serverName === undefined ? {} : { serverName }),
     };
   }
@@ -391,6 +393,7 @@ export class RunningListener {
       remoteAddress: raw.remoteAddress ?? "",
       remotePort: raw.remotePort ?? 0,
       remoteSocketAddress: socketAddress(raw.remoteAddress, raw.remotePort),
+      localSocketAddress: socketAddress(raw.localAddress, raw.localPort),
       localPort: raw.localPort ?? 0,
       socket,
       ...(serverName === undefined ? {} : { serverName }),
@@ -433,6 +436,7 @@ export class RunningListener {
           bytes_sent: 0,
           duration: 0,
           downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
+          downstream_local_address: socketAddress(raw.localAddress, raw.localPort),
           ...(serverName === undefined ? {} : { requested_server_name: serverName }),
           listener: listener.config.name,
           filter_chain: chain.config.name,

@@ -38,13 +38,16 @@ function entryOf(s: (i: number) => string | undefined, n: (i: number) => number 
     protocol: s(3) ?? "HTTP/1.1",
     response_code: n(0) ?? 200,
     response_flags: s(4) ?? "-",
+    response_code_details: s(18),
     error_code: s(5),
     bytes_received: n(1) ?? 0,
     bytes_sent: n(2) ?? 0,
     duration: n(3) ?? 0,
     upstream_service_time: n(4),
     authority: s(6),
+    x_forwarded_for: s(19),
     downstream_remote_address: s(7) ?? "",
+    downstream_local_address: s(20),
     user_agent: s(8),
     request_id: s(9),
     requested_server_name: s(10),
@@ -55,6 +58,7 @@ function entryOf(s: (i: number) => string | undefined, n: (i: number) => number 
     route_name: s(15),
     upstream_cluster: s(16),
     upstream_host: s(17),
+    upstream_transport_failure_reason: s(21),
   };
   return entry;
 }
@@ -81,6 +85,10 @@ test("a typical request's line is exactly JSON.stringify's", () => {
         "api",
         "outbound|80||upstream.bench.svc.cluster.local",
         "127.0.0.1:24100",
+        "via_upstream",
+        "203.0.113.7,127.0.0.1",
+        "127.0.0.1:80",
+        undefined,
       ][i],
     (i) => [200, 0, 612, 3, 2][i],
   );
@@ -111,7 +119,7 @@ test("any entry gives JSON.stringify's text (property)", () => {
   const num = fc.option(fc.oneof(fc.integer(), fc.double()), { nil: undefined });
   fc.assert(
     fc.property(
-      fc.array(str, { minLength: 18, maxLength: 18 }),
+      fc.array(str, { minLength: 22, maxLength: 22 }),
       fc.array(num, { minLength: 5, maxLength: 5 }),
       (s, n) => {
         const entry = entryOf(

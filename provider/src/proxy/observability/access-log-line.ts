@@ -67,17 +67,21 @@ export function writeRequestLine(batch: LogBatch, f: RequestLogFields, route: Ui
   stringField(batch, ',"protocol":', f.protocol);
   numberField(batch, ',"response_code":', f.response_code);
   stringField(batch, ',"response_flags":', f.response_flags);
+  stringField(batch, ',"response_code_details":', f.response_code_details);
   stringField(batch, ',"error_code":', f.error_code);
   numberField(batch, ',"bytes_received":', f.bytes_received);
   numberField(batch, ',"bytes_sent":', f.bytes_sent);
   numberField(batch, ',"duration":', f.duration);
   numberField(batch, ',"upstream_service_time":', f.upstream_service_time);
   stringField(batch, ',"authority":', f.authority);
+  stringField(batch, ',"x_forwarded_for":', f.x_forwarded_for);
   stringField(batch, ',"downstream_remote_address":', f.downstream_remote_address);
+  stringField(batch, ',"downstream_local_address":', f.downstream_local_address);
   stringField(batch, ',"user_agent":', f.user_agent);
   stringField(batch, ',"request_id":', f.request_id);
   stringField(batch, ',"requested_server_name":', f.requested_server_name);
   batch.raw(route);
   stringField(batch, ',"upstream_host":', f.upstream_host);
+  stringField(batch, ',"upstream_transport_failure_reason":', f.upstream_transport_failure_reason);
   batch.ascii("}\n");
 }

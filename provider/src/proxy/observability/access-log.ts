@@ -30,6 +30,11 @@ export interface AccessLogEntry {
   response_code: number;
   /** Envoy response flags (`NR`, `UF`, `UT`, …), `-` when none. */
   response_flags: string;
+  /**
+   * Who made the response and why, in Envoy's words (`via_upstream`, `route_not_found`,
+   * `upstream_reset_before_response_started{connection_termination}`, …); HTTP only.
+   */
+  response_code_details?: string;
   /** Our error code when the proxy answered the failure, else undefined. */
   error_code?: string;
   /** Request body bytes received. */
@@ -42,8 +47,12 @@ export interface AccessLogEntry {
   upstream_service_time?: number;
   /** The `Host` / `:authority`. */
   authority?: string;
+  /** The `x-forwarded-for` as sent upstream (the client's address appended), else as received. */
+  x_forwarded_for?: string;
   /** The client address. */
   downstream_remote_address: string;
+  /** The address and port the client connected to (`ip:port`). */
+  downstream_local_address?: string;
   /** The `user-agent`. */
   user_agent?: string;
   /** The `x-request-id`. */
@@ -64,6 +73,11 @@ export interface AccessLogEntry {
   upstream_cluster?: string;
   /** `ip:port` of the endpoint used. */
   upstream_host?: string;
+  /**
+   * Why the connection to the upstream failed, when the transport says (`delayed connect error:
+   * Connection refused`, BoringSSL's words for a certificate that failed verification).
+   */
+  upstream_transport_failure_reason?: string;
 }
 
 let lastMs = Number.NaN;

@@ -25,6 +25,8 @@ export interface TcpConnectionInfo {
   readonly serverName?: string;
   /** Client address. */
   readonly remoteAddress: string;
+  /** The address the client connected to. */
+  readonly localAddress: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export function proxyTcp(
       bytes_sent: sent,
       duration: Date.now() - start,
       downstream_remote_address: info.remoteAddress,
+      downstream_local_address: info.localAddress,
       ...(info.serverName === undefined ? {} : { requested_server_name: info.serverName }),
       listener: info.listener,
       filter_chain: info.filterChain,

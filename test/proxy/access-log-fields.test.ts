@@ -1,0 +1,184 @@
+/**
+ * The access log's fields from Istio's default JSON format that say who made a response and where
+ * the request came from: `response_code_details` in Envoy's words for every kind of answer,
+ * `upstream_transport_failure_reason` for a refused connect, `x_forwarded_for` as sent upstream
+ * (the peer appended) and `downstream_local_address`. Real sockets, curl as the client.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
+import type net from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
+import { refusingPort } from "./support/backends";
+import { curl } from "./support/curl";
+import { documents, httpGateway, staticServiceEntry, virtualServiceHead } from "./support/istio-yaml";
+import { ConfigDir, startFileProxy } from "./support/samples";
+
+/** What the backend does for a path: answer, answer late, close before answering, or cut its answer. */
+function backend(req: http.IncomingMessage, res: http.ServerResponse): void {
+  req.resume();
+  const path = req.url ?? "";
+  if (path.startsWith("/busy")) return void res.writeHead(503).end("busy");
+  if (path.startsWith("/slow") || path.startsWith("/per-try")) {
+    const timer = setTimeout(() => res.writeHead(200).end("late"), 2000);
+    res.once("close", () => clearTimeout(timer));
+    return;
+  }
+  if (path.startsWith("/close")) return void req.socket.destroy();
+  if (path.startsWith("/cut")) {
+    res.writeHead(200, { "content-length": "100" });
+    res.write("part");
+    setTimeout(() => req.socket.destroy(), 50);
+    return;
+  }
+  res.writeHead(200).end("ok");
+}
+
+describe("Istio's access-log fields", () => {
+  const dir = new ConfigDir();
+  const access: Record<string, unknown>[] = [];
+  let server: http.Server;
+  let proxy: GatewayProxy;
+  let base: string;
+  let port: number;
+
+  before(async () => {
+    server = http.createServer(backend);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const web = (server.address() as net.AddressInfo).port;
+    const to = (host: string) => `route: [{destination: {host: ${host}.internal, port: {number: 80}}}]`;
+    dir.write(
+      "gateway.yaml",
+      documents(
+        httpGateway(),
+        virtualServiceHead() +
+          `  - match: [{uri: {prefix: /direct}}]
+    directResponse: {status: 200, body: {string: hi}}
+  - match: [{uri: {prefix: /moved}}]
+    redirect: {uri: /elsewhere}
+  - match: [{uri: {prefix: /abort}}]
+    fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+    ${to("web")}
+  - match: [{uri: {prefix: /cors}}]
+    corsPolicy: {allowOrigins: [{exact: "https://app.example"}], allowMethods: [GET]}
+    ${to("web")}
+  - match: [{uri: {prefix: /refused}}]
+    retries: {attempts: 0}
+    ${to("refused")}
+  - match: [{uri: {prefix: /slow}}]
+    timeout: 0.2s
+    ${to("web")}
+  - match: [{uri: {prefix: /per-try}}]
+    retries: {attempts: 1, perTryTimeout: 0.1s, retryOn: 5xx}
+    ${to("web")}
+  - match: [{uri: {prefix: /close}}]
+    retries: {attempts: 0}
+    ${to("web")}
+  - match: [{uri: {prefix: /no-subset}}]
+    route: [{destination: {host: web.internal, subset: v9, port: {number: 80}}}]
+  - match: [{uri: {prefix: /}}]
+    ${to("web")}
+`,
+        staticServiceEntry("web", [{ port: web }]),
+        staticServiceEntry("refused", [{ port: await refusingPort() }]),
+      ),
+    );
+    proxy = await startFileProxy([dir.dir], [8080], [], [], jsonLinesSink(access));
+    port = proxy.boundPorts().get(8080)!;
+    base = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    await proxy.close();
+    server.close();
+    dir.dispose();
+  });
+
+  /** Requests `path` with curl (`args` before the URL) and returns its status and log line. */
+  async function exchange(path: string, ...args: string[]): Promise<[number, Record<string, unknown>]> {
+    const r = await curl([...args, `${base}${path}`]);
+    return [r.status, await loggedLine(access, path)];
+  }
+
+  it("says which answers the upstream made: its 200, and its own 503 too", async () => {
+    const [ok, okLine] = await exchange("/ok");
+    const [busy, busyLine] = await exchange("/busy");
+    assert.deepEqual(
+      [
+        ok,
+        okLine["response_code_details"],
+        busy,
+        busyLine["response_code_details"],
+        busyLine["response_flags"],
+      ],
+      [200, "via_upstream", 503, "via_upstream", "-"],
+    );
+  });
+
+  it("names the proxy's own answers as Envoy does", async () => {
+    const cases: [string, string[], number, string][] = [
+      ["/direct", [], 200, "direct_response"],
+      ["/moved", [], 301, "direct_response"],
+      ["/abort", [], 418, "fault_filter_abort"],
+      [
+        "/cors",
+        ["-X", "OPTIONS", "-H", "origin: https://app.example", "-H", "access-control-request-method: GET"],
+        200,
+        "cors_response",
+      ],
+      ["/no-subset", [], 503, "cluster_not_found"],
+    ];
+    for (const [path, args, status, details] of cases) {
+      const [got, line] = await exchange(path, ...args);
+      assert.deepEqual([got, line["response_code_details"]], [status, details], path);
+    }
+  });
+
+  it("words an upstream failure as Envoy's router: reset reason, then the transport's", async () => {
+    const [status, line] = await exchange("/refused");
+    assert.equal(status, 503);
+    assert.deepEqual(
+      [line["response_flags"], line["response_code_details"], line["upstream_transport_failure_reason"]],
+      [
+        "UF",
+        "upstream_reset_before_response_started{remote_connection_failure,delayed_connect_error:_Connection_refused}",
+        "delayed connect error: Connection refused",
+      ],
+    );
+    const [closed, closedLine] = await exchange("/close");
+    assert.deepEqual(
+      [closed, closedLine["response_flags"], closedLine["response_code_details"]],
+      [503, "UC", "upstream_reset_before_response_started{connection_termination}"],
+    );
+    assert.equal(closedLine["upstream_transport_failure_reason"], undefined);
+  });
+
+  it("tells the route's timeout from a try's own, and a response cut after its head", async () => {
+    const [slow, slowLine] = await exchange("/slow");
+    const [perTry, perTryLine] = await exchange("/per-try");
+    assert.deepEqual(
+      [slow, slowLine["response_code_details"], perTry, perTryLine["response_code_details"]],
+      [504, "response_timeout", 504, "upstream_per_try_timeout"],
+    );
+    const r = await curl([`${base}/cut`]);
+    assert.equal(r.status, 200);
+    const cut = await loggedLine(access, "/cut");
+    assert.deepEqual(
+      [cut["response_flags"], cut["response_code_details"]],
+      ["UC", "upstream_reset_after_response_started{connection_termination}"],
+    );
+  });
+
+  it("logs the x-forwarded-for sent upstream and the address the client reached", async () => {
+    const [, line] = await exchange("/ok/xff", "-H", "x-forwarded-for: 203.0.113.7");
+    const [, local] = await exchange("/direct/xff", "-H", "x-forwarded-for: 203.0.113.7, 198.51.100.2");
+    const [, bare] = await exchange("/ok/bare");
+    assert.deepEqual(
+      [line["x_forwarded_for"], local["x_forwarded_for"], bare["x_forwarded_for"]],
+      ["203.0.113.7,127.0.0.1", "203.0.113.7, 198.51.100.2,127.0.0.1", "127.0.0.1"],
+    );
+    assert.equal(line["downstream_local_address"], `127.0.0.1:${port}`);
+  });
+});
