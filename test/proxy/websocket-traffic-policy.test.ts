@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import http from "node:http";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -41,6 +42,11 @@ describe("WebSocket upgrades under a DestinationRule's traffic policy", () => {
   const dir = new ConfigDir();
   let a: WebSocketBackend;
   let b: WebSocketBackend;
+  /** An endpoint that answers every request 503, as a pod shutting down can. */
+  let unavailable: http.Server;
+  let unavailableRequests = 0;
+  /** The paths it was asked for, in order. */
+  const unavailablePaths: string[] = [];
   let proxy: GatewayProxy;
   let port: number;
   const access: Record<string, unknown>[] = [];
@@ -48,6 +54,14 @@ describe("WebSocket upgrades under a DestinationRule's traffic policy", () => {
   before(async () => {
     a = await startWebSocketBackend();
     b = await startWebSocketBackend();
+    unavailable = http.createServer((req, res) => {
+      unavailableRequests++;
+      unavailablePaths.push(req.url ?? "");
+      res.writeHead(503, { "content-type": "text/plain", "content-length": "11" }).end("unavailable");
+    });
+    unavailable.listen(0, "127.0.0.1");
+    await once(unavailable, "listening");
+    const unavailablePort = (unavailable.address() as net.AddressInfo).port;
     const refusing = await refusingPort();
     const entry = (name: string, ports: number[]) => `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -86,6 +100,14 @@ spec:
     route: [{destination: {host: ejecting.internal}}]
   - match: [{uri: {prefix: /retried}}]
     route: [{destination: {host: retrying.internal}}]
+  - match: [{uri: {prefix: /answered-503}}]
+    retries: {attempts: 2, retryOn: 5xx}
+    route: [{destination: {host: shutting-down.internal}}]
+  - match: [{uri: {prefix: /always-503}}]
+    retries: {attempts: 2, retryOn: 5xx}
+    route: [{destination: {host: unavailable.internal}}]
+  - match: [{uri: {prefix: /default-503}}]
+    route: [{destination: {host: unavailable.internal}}]
   - match: [{uri: {prefix: /patient}}]
     retries: {attempts: 2, retryOn: connect-failure, backoff: 10s}
     route: [{destination: {host: refusing.internal}}]
@@ -95,6 +117,16 @@ ${entry("sticky", [a.port, b.port])}---
 ${entry("ejecting", [a.port, refusing])}---
 ${entry("retrying", [refusing, b.port])}---
 ${entry("refusing", [refusing])}---
+${entry("shutting-down", [unavailablePort, b.port])}---
+${entry("unavailable", [unavailablePort])}---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: shutting-down, namespace: istio-system}
+spec:
+  host: shutting-down.internal
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: retrying, namespace: istio-system}
@@ -137,6 +169,7 @@ spec:
     await proxy.close();
     a.close();
     b.close();
+    unavailable.close();
     dir.dispose();
   });
 
@@ -188,6 +221,47 @@ spec:
     // Round robin gives every other upgrade to the refusing endpoint first: each is retried.
     assert.deepEqual(new Set(answers), new Set(["HTTP/1.1 101 Switching Protocols"]));
     assert.equal(b.handshakes.length - before, 10);
+  });
+
+  it("retries an upgrade an endpoint answered 503 on another when the route's policy retries 5xx, as any request", async () => {
+    const before = [b.handshakes.length, unavailablePaths.length];
+    const answers: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const u = upgrade(port, `/answered-503/${i}`);
+      answers.push((await u.head).split("\r\n")[0]!);
+      await closeAndWait(u.socket);
+    }
+    assert.deepEqual(new Set(answers), new Set(["HTTP/1.1 101 Switching Protocols"]));
+    assert.deepEqual(
+      b.handshakes.slice(before[0]).map((h) => h.path),
+      answers.map((_, i) => `/answered-503/${i}`),
+    );
+    // Round robin sends upgrades to the unavailable endpoint first; each retry goes to the other.
+    const answered503 = unavailablePaths.slice(before[1]);
+    assert.ok(answered503.length > 0, "no upgrade met the unavailable endpoint");
+    assert.equal(new Set(answered503).size, answered503.length, `asked twice: ${answered503.join(" ")}`);
+    const line = await loggedLine(access, answered503[0]!);
+    assert.deepEqual(
+      [line["response_code"], line["response_flags"], line["upstream_host"]],
+      [101, "-", `127.0.0.1:${b.port}`],
+    );
+  });
+
+  it("passes the last 503 on, flagged URX, once the retries are spent; Istio's default policy passes the first on", async () => {
+    const answer = async (path: string): Promise<[string, number, unknown]> => {
+      const before = unavailableRequests;
+      const u = upgrade(port, path);
+      const head = await u.head;
+      await closeAndWait(u.socket);
+      return [
+        head.split("\r\n")[0]!,
+        unavailableRequests - before,
+        (await loggedLine(access, path))["response_flags"],
+      ];
+    };
+    assert.deepEqual(await answer("/always-503"), ["HTTP/1.1 503 Service Unavailable", 3, "URX"]);
+    // Since Istio 1.24 the default policy names no status code (EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY).
+    assert.deepEqual(await answer("/default-503"), ["HTTP/1.1 503 Service Unavailable", 1, "-"]);
   });
 
   it("logs an upgrade whose client left while its retry waited out the backoff, flagged DC", async () => {

@@ -36,7 +36,7 @@ import { redirectLocation } from "../router/redirect";
 import type { ForwardAction } from "../../istio/translate/proxy-config";
 import type { RouteRequest } from "../router/request";
 import { splitPathAndQuery } from "../router/request";
-import type { RetryPolicy } from "../router/retry-policy";
+import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, retryBackoffMs, toRetryPolicy } from "../router/retry-policy";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
 import { grpcRequestTimeoutMs } from "../router/grpc-timeout";
@@ -401,9 +401,10 @@ export class HttpConnectionManager implements ForwardHost {
     const hashed = hashKey === undefined ? undefined : requestHash(hashKey, x);
     const slot = breaker === undefined ? undefined : new BreakerSlot(breaker, () => open());
     const releaseSlot = (): void => slot?.release();
-    // An upgrade is retried as any request is, on a failure before the upstream answered (Envoy's
-    // router treats it as one): to another endpoint, after the policy's backoff, with the bytes
-    // that came with its head. Not once the client has sent more to an upstream that failed.
+    // An upgrade is retried as any request is (Envoy's router treats it as one), on a failure before
+    // the upstream answered or on an answer the policy retries (a 503 under Istio's default):
+    // to another endpoint, after the policy's backoff, with the bytes that came with its head. Not
+    // once the client has sent more to the upstream it leaves.
     const action = route.route.action as ForwardAction;
     const retry = action.retries === undefined ? undefined : retryPolicyOf(action.retries);
     let attempt = 0;
@@ -438,6 +439,31 @@ export class HttpConnectionManager implements ForwardHost {
       }
       if (upgrade !== undefined) text += `upgrade: ${upgrade}\r\n`;
       if (connection !== undefined) text += `connection: ${connection}\r\n`;
+      /** Whether the client's upgrade can still go to another endpoint. */
+      const mayRetry = (): boolean => !tunnel.clientSent && !socket.destroyed;
+      /** Leaves this attempt's upstream and opens another after the policy's backoff. */
+      const retryLater = (): void => {
+        tunnel.release();
+        if (retriesAvoidTried(retry!, cluster)) (tried ??= []).push(ep);
+        // A client that leaves during the backoff ends the exchange there.
+        const left = (): void => {
+          clearTimeout(backoff);
+          breaker?.retryDone();
+          releaseSlot();
+          x.addFlag("DC");
+          this.record(x, performance.now() - x.start);
+        };
+        const backoff = setTimeout(
+          () => {
+            socket.removeListener("close", left);
+            breaker?.retryDone();
+            x.retried = true;
+            open();
+          },
+          retryBackoffMs(retry!, attempt - 1),
+        );
+        socket.once("close", left);
+      };
       const tunnel: UpgradeTunnel = new UpgradeTunnel(
         socket,
         conn,
@@ -446,9 +472,14 @@ export class HttpConnectionManager implements ForwardHost {
         head,
         {
           responseHead: (response) => {
+            const outcome: AttemptOutcome = { kind: "response", status: response.status };
+            outlier?.observe(ep, outcome);
+            if (response.status !== 101 && mayRetry() && admitRetry(retry, outcome, attempt, x, breaker)) {
+              retryLater();
+              return undefined;
+            }
             x.status = response.status;
             x.upstreamServiceTime = Math.round(performance.now() - x.start);
-            outlier?.observe(ep, { kind: "response", status: response.status });
             const out = this.responseHeaders(x, response.status, response.headers);
             if (hashed?.setCookie !== undefined) appendSetCookie(out, hashed.setCookie);
             return serializeResponseHead(response.status, response.reason, out);
@@ -456,29 +487,7 @@ export class HttpConnectionManager implements ForwardHost {
           failed: (err) => {
             const outcome = attemptOutcomeOf(err);
             outlier?.observe(ep, outcome);
-            if (!tunnel.clientSent && !socket.destroyed && admitRetry(retry, outcome, attempt, x, breaker)) {
-              tunnel.release();
-              if (retriesAvoidTried(retry!, cluster)) (tried ??= []).push(ep);
-              // A client that leaves during the backoff ends the exchange there.
-              const left = (): void => {
-                clearTimeout(backoff);
-                breaker?.retryDone();
-                releaseSlot();
-                x.addFlag("DC");
-                this.record(x, performance.now() - x.start);
-              };
-              const backoff = setTimeout(
-                () => {
-                  socket.removeListener("close", left);
-                  breaker?.retryDone();
-                  x.retried = true;
-                  open();
-                },
-                retryBackoffMs(retry!, attempt - 1),
-              );
-              socket.once("close", left);
-              return;
-            }
+            if (mayRetry() && admitRetry(retry, outcome, attempt, x, breaker)) return retryLater();
             releaseSlot();
             this.upgradeFailed(x, socket, err, false);
           },

@@ -20,8 +20,11 @@ import { parseResponseHead } from "./response-head";
 
 /** What the tunnel tells the connection manager. */
 export interface TunnelObserver {
-  /** The upstream answered: the bytes to send downstream in place of its head. */
-  responseHead(head: ResponseHead): Buffer;
+  /**
+   * The upstream answered: the bytes to send downstream in place of its head, or undefined when
+   * the answer is not passed on (the observer {@link UpgradeTunnel.release}d the tunnel to retry).
+   */
+  responseHead(head: ResponseHead): Buffer | undefined;
   /** The tunnel failed before a response head went downstream: answer `err` and end the connection. */
   failed(err: ProxyError): void;
   /** The downstream connection closed: the tunnel is over. */
@@ -79,8 +82,8 @@ export class UpgradeTunnel {
   }
 
   /**
-   * Lets the downstream go after a failure before any answer, for another attempt to take it: the
-   * tunnel stops reading it and will not report its close.
+   * Lets the downstream go after a failure, or an answer not passed on, for another attempt to
+   * take it: the tunnel stops reading it and will not report its close.
    */
   release(): void {
     this.released = true;
@@ -118,7 +121,9 @@ export class UpgradeTunnel {
     this.answered = true;
     const rest = this.pending.subarray(head.length);
     this.pending = Buffer.alloc(0);
-    this.downstream.write(this.observer.responseHead(head));
+    const out = this.observer.responseHead(head);
+    if (out === undefined) return;
+    this.downstream.write(out);
     if (rest.length > 0) {
       this.bytesSent += rest.length;
       this.downstream.write(rest);
