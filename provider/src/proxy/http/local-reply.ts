@@ -6,7 +6,7 @@ import type { ProxyError } from "../errors";
 import { TLS_VERIFY_CODES, UpstreamConnectTimeoutError, UpstreamRemoteResetError } from "../errors";
 import type { HeaderMap } from "../router/header-operations";
 import { httpToGrpcStatus } from "./grpc-status";
-import { failureDetails, UPSTREAM_RESET_REASON, upstreamResetDetails } from "./response-code-details";
+import { failureDetails, upstreamResetDetails, upstreamResetReason } from "./response-code-details";
 
 /** Envoy's body texts for the failures it answers, so clients and scripts see familiar words. */
 const BODY: Partial<Record<ProxyError["code"], string>> = {
@@ -80,7 +80,7 @@ export interface ErrorReply {
  * before it (Envoy's body says so); `h2` when the client speaks HTTP/2 (codec errors name it).
  */
 export function errorReply(err: ProxyError, retried = false, h2 = false): ErrorReply {
-  const reason = (UPSTREAM_RESET_REASON as Partial<Record<ProxyError["code"], string>>)[err.code];
+  const reason = upstreamResetReason(err.code);
   let body: string;
   let details: string;
   let transportFailureReason: string | undefined;

@@ -38,6 +38,11 @@ export const UPSTREAM_RESET_REASON: Readonly<Record<UpstreamResetCode, string>> 
   IGW_ERR_UPSTREAM_PROTOCOL: "protocol error",
 };
 
+/** The reset reason of a failure that is an upstream reset in Envoy's router; else undefined. */
+export function upstreamResetReason(code: ProxyErrorCode): string | undefined {
+  return (UPSTREAM_RESET_REASON as Partial<Record<ProxyErrorCode, string>>)[code];
+}
+
 /**
  * The details of an attempt that failed before the upstream answered (or after, when `late`):
  * the reset reason and the transport's reason, blanks written as `_`, as Envoy stores details.
@@ -94,6 +99,6 @@ export function failureDetails(err: ProxyError, h2: boolean): string {
  * reset (`upstream_reset_after_response_started{...}`), anything else as before the head.
  */
 export function lateFailureDetails(err: ProxyError, h2: boolean): string {
-  const reset = (UPSTREAM_RESET_REASON as Partial<Record<ProxyErrorCode, string>>)[err.code];
+  const reset = upstreamResetReason(err.code);
   return reset === undefined ? failureDetails(err, h2) : upstreamResetDetails(reset, undefined, true);
 }
