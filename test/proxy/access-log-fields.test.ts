@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
-import type net from "node:net";
+import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
@@ -33,13 +33,17 @@ function backend(req: http.IncomingMessage, res: http.ServerResponse): void {
     setTimeout(() => req.socket.destroy(), 50);
     return;
   }
-  res.writeHead(200).end("ok");
+  // The port the proxy's connection comes from, for the access log's upstream_local_address.
+  const peer = { "x-peer-port": String(req.socket.remotePort) };
+  res.writeHead(200, path.endsWith("/last") ? { ...peer, connection: "close" } : peer).end("ok");
 }
 
 describe("Istio's access-log fields", () => {
   const dir = new ConfigDir();
   const access: Record<string, unknown>[] = [];
   let server: http.Server;
+  /** A TCP backend that writes back the port the proxy's connection comes from, then closes. */
+  let tcpServer: net.Server;
   let proxy: GatewayProxy;
   let base: string;
   let port: number;
@@ -49,6 +53,10 @@ describe("Istio's access-log fields", () => {
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     const web = (server.address() as net.AddressInfo).port;
+    tcpServer = net.createServer((s) => s.end(String(s.remotePort)));
+    tcpServer.listen(0, "127.0.0.1");
+    await once(tcpServer, "listening");
+    const tcpPort = (tcpServer.address() as net.AddressInfo).port;
     const to = (host: string) => `route: [{destination: {host: ${host}.internal, port: {number: 80}}}]`;
     dir.write(
       "gateway.yaml",
@@ -82,17 +90,36 @@ describe("Istio's access-log fields", () => {
   - match: [{uri: {prefix: /}}]
     ${to("web")}
 `,
+        `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw-tcp, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - {port: {number: 31400, name: tcp, protocol: TCP}, hosts: ["*"]}
+`,
+        `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw-tcp]
+  tcp:
+  - route: [{destination: {host: echo.internal, port: {number: 80}}}]
+`,
+        staticServiceEntry("echo", [{ port: tcpPort }], "TCP"),
         staticServiceEntry("web", [{ port: web }]),
         staticServiceEntry("refused", [{ port: await refusingPort() }]),
       ),
     );
-    proxy = await startFileProxy([dir.dir], [8080], [], [], jsonLinesSink(access));
+    proxy = await startFileProxy([dir.dir], [8080, 31400], [], [], jsonLinesSink(access));
     port = proxy.boundPorts().get(8080)!;
     base = `http://127.0.0.1:${port}`;
   });
   after(async () => {
     await proxy.close();
     server.close();
+    tcpServer.close();
     dir.dispose();
   });
 
@@ -180,5 +207,32 @@ describe("Istio's access-log fields", () => {
       ["203.0.113.7,127.0.0.1", "203.0.113.7, 198.51.100.2,127.0.0.1", "127.0.0.1"],
     );
     assert.equal(line["downstream_local_address"], `127.0.0.1:${port}`);
+  });
+
+  it("logs the proxy's own address on the upstream connection, and none when it could not connect", async () => {
+    for (const path of ["/ok/local", "/ok/local/last"]) {
+      // The second connection closes with its response, before the line is written.
+      const r = await curl([`${base}${path}`]);
+      const line = await loggedLine(access, path);
+      assert.equal(line["upstream_local_address"], `127.0.0.1:${r.headers["x-peer-port"]}`, path);
+    }
+    await curl([`${base}/refused/local`]);
+    // A TCP connection's line has both addresses too.
+    const tcpPort = proxy.boundPorts().get(31400)!;
+    const socket = net.connect(tcpPort, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d: Buffer) => (answer += d.toString()));
+    await once(socket, "end");
+    socket.end();
+    await once(socket, "close");
+    for (let i = 0; i < 100 && !access.some((l) => l["protocol"] === "TCP"); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const tcp = access.find((l) => l["protocol"] === "TCP");
+    assert.deepEqual(
+      [tcp?.["downstream_local_address"], tcp?.["upstream_local_address"]],
+      [`127.0.0.1:${tcpPort}`, `127.0.0.1:${answer}`],
+    );
+    assert.equal((await loggedLine(access, "/refused/local"))["upstream_local_address"], undefined);
   });
 });

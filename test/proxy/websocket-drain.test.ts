@@ -152,6 +152,7 @@ function stableLine(lines: Record<string, unknown>[], path: string): Record<stri
     "upstream_service_time",
     "downstream_remote_address",
     "upstream_host",
+    "upstream_local_address",
     "request_id",
   ])
     delete line[k];

@@ -95,6 +95,9 @@ describe("WebSocket upgrades, observed like other requests", () => {
     assert.deepEqual([typeof line["start_time"], typeof line["duration"]], ["string", "number"]);
     assert.match(String(line["downstream_remote_address"]), /^127\.0\.0\.1:\d+$/);
     assert.equal(line["downstream_local_address"], `127.0.0.1:${port}`);
+    if (line["upstream_local_address"] !== undefined) {
+      assert.match(String(line["upstream_local_address"]), /^127\.0\.0\.1:\d+$/);
+    }
     // Made for every request, upgrades too, as Envoy's connection manager makes one.
     assert.match(String(line["request_id"]), REQUEST_ID);
     for (const k of [
@@ -103,6 +106,7 @@ describe("WebSocket upgrades, observed like other requests", () => {
       "upstream_service_time",
       "downstream_remote_address",
       "downstream_local_address",
+      "upstream_local_address",
       "request_id",
     ]) {
       delete line[k];

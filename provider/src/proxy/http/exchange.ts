@@ -11,6 +11,7 @@ import type { CompiledHeaderOperations, HeaderMap } from "../router/header-opera
 import type { RouteRequest } from "../router/request";
 import type { CompiledRoute, CompiledVirtualHost, CompiledWeightedCluster } from "../router/route-config";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
+import type { UpstreamConnectionInfo } from "../upstream/http1-connection";
 import type { ConnectionState } from "./connection-state";
 import type { GrpcMessageCounter } from "./grpc-messages";
 
@@ -80,6 +81,8 @@ export class Exchange {
   forwardedHeaders: HeaderMap | undefined;
   /** `ip:port` of the endpoint of the last attempt. */
   upstreamHost: string | undefined;
+  /** The upstream connection of the last attempt, once it had one. */
+  upstreamConnection: UpstreamConnectionInfo | undefined;
   /** Response header operations to apply, level by level in the order they apply. */
   responseOps: readonly CompiledHeaderOperations[] = EMPTY_OPS;
   /** CORS headers to add to the response. */

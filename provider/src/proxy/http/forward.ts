@@ -29,7 +29,9 @@ import { expectedTimeoutMs, retryBackoffMs } from "../router/retry-policy";
 import { admitRetry, retriesAvoidTried } from "./retry-admission";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
+import type { UpstreamConnectionInfo } from "../upstream/http1-connection";
 import type { Http1Handler } from "../upstream/http1-pool";
+import { socketAddress } from "../socket-address";
 import { http2RequestHead } from "../upstream/http2-request-head";
 import { hostOfAuthority } from "../router/virtual-host";
 import type { Exchange } from "./exchange";
@@ -169,6 +171,7 @@ export class Forward {
     if (ep === undefined) return this.fail(new NoHealthyUpstreamError(), true);
     this.endpoint = ep;
     this.x.upstreamHost = ep.hostPort;
+    this.x.upstreamConnection = undefined;
     this.attempt++;
     this.current = undefined;
     if (this.attempt > 1) this.headers = this.retryHeaders();
@@ -336,6 +339,11 @@ export class Forward {
       gotResponse = true;
       cancelTryTimer?.();
       if (this.finished || retired) return;
+      const socket = stream.session?.socket;
+      x.upstreamConnection = {
+        localSocketAddress:
+          socket === undefined ? undefined : socketAddress(socket.localAddress, socket.localPort),
+      };
       const status = Number(headers[":status"] ?? 502);
       const grpcStatus = this.target.grpc ? grpcStatusOf(headers["grpc-status"]) : undefined;
       if (this.canRetry({ kind: "response", status, grpcStatus })) {
@@ -435,8 +443,9 @@ class H1Attempt implements Http1Handler {
     this.abortRequest?.(err);
   }
 
-  onConnect(abort: (err: Error) => void): void {
+  onConnect(abort: (err: Error) => void, connection?: UpstreamConnectionInfo): void {
     this.abortRequest = abort;
+    this.forward.x.upstreamConnection = connection;
     if (this.aborted) return abort(new Error("aborted"));
     this.cancelTryTimer = this.forward.perTryTimer(() => abort(new UpstreamTimeoutError(true)));
   }

@@ -418,6 +418,7 @@ export class HttpConnectionManager implements ForwardHost {
       }
       attempt++;
       x.upstreamHost = ep.hostPort;
+      x.upstreamConnection = undefined;
       x.forwardedHeaders = upstreamRequestHeaders(
         req.headers as RouteRequest["headers"],
         forwardedRequestOf(x, this.ctx.forwardClientCertDetails, scheme, false),
@@ -500,6 +501,7 @@ export class HttpConnectionManager implements ForwardHost {
           },
         },
       );
+      x.upstreamConnection = tunnel;
     };
     if (slot === undefined) return open();
     const admission = slot.admit(true);
@@ -924,6 +926,7 @@ export class HttpConnectionManager implements ForwardHost {
         request_id: x.requestId ?? (req.headers["x-request-id"] as string | undefined),
         requested_server_name: state?.serverName,
         upstream_host: x.upstreamHost,
+        upstream_local_address: x.upstreamConnection?.localSocketAddress,
         upstream_transport_failure_reason: x.transportFailureReason,
       },
       this.routeLogFields(x),

@@ -14,6 +14,8 @@ import {
   UpstreamResetError,
 } from "../errors";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
+import type { UpstreamConnectionInfo } from "../upstream/http1-connection";
+import { socketAddress } from "../socket-address";
 import { connectEndpoint, readyEvent } from "../upstream/endpoint-socket";
 import type { ResponseHead } from "./response-head";
 import { parseResponseHead } from "./response-head";
@@ -32,13 +34,15 @@ export interface TunnelObserver {
 }
 
 /** One tunnelled upgrade. */
-export class UpgradeTunnel {
+export class UpgradeTunnel implements UpstreamConnectionInfo {
   /** Bytes the client sent this tunnel after its request head (not counting those read with it). */
   bytesReceived = 0;
   /** Bytes to the client after the response head. */
   bytesSent = 0;
   /** True when the upstream connection failed after the response head went downstream. */
   upstreamReset = false;
+  /** The upstream connection's own address and port, once it is connected (kept past its close). */
+  localSocketAddress: string | undefined;
   private answered = false;
   private connected = false;
   /** The downstream went to another attempt ({@link release}): nothing here touches it again. */
@@ -65,6 +69,7 @@ export class UpgradeTunnel {
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
       this.connected = true;
+      this.localSocketAddress = socketAddress(upstream.localAddress, upstream.localPort);
     });
     upstream.on("error", (err) => this.upstreamError(err));
     upstream.once("close", () => this.upstreamClosed());

@@ -58,6 +58,7 @@ function entryOf(s: (i: number) => string | undefined, n: (i: number) => number 
     route_name: s(15),
     upstream_cluster: s(16),
     upstream_host: s(17),
+    upstream_local_address: s(22),
     upstream_transport_failure_reason: s(21),
   };
   return entry;
@@ -89,6 +90,7 @@ test("a typical request's line is exactly JSON.stringify's", () => {
         "203.0.113.7,127.0.0.1",
         "127.0.0.1:80",
         undefined,
+        "127.0.0.1:51234",
       ][i],
     (i) => [200, 0, 612, 3, 2][i],
   );
@@ -119,7 +121,7 @@ test("any entry gives JSON.stringify's text (property)", () => {
   const num = fc.option(fc.oneof(fc.integer(), fc.double()), { nil: undefined });
   fc.assert(
     fc.property(
-      fc.array(str, { minLength: 22, maxLength: 22 }),
+      fc.array(str, { minLength: 23, maxLength: 23 }),
       fc.array(num, { minLength: 5, maxLength: 5 }),
       (s, n) => {
         const entry = entryOf(

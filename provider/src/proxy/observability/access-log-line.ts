@@ -82,6 +82,7 @@ export function writeRequestLine(batch: LogBatch, f: RequestLogFields, route: Ui
   stringField(batch, ',"requested_server_name":', f.requested_server_name);
   batch.raw(route);
   stringField(batch, ',"upstream_host":', f.upstream_host);
+  stringField(batch, ',"upstream_local_address":', f.upstream_local_address);
   stringField(batch, ',"upstream_transport_failure_reason":', f.upstream_transport_failure_reason);
   batch.ascii("}\n");
 }

@@ -73,6 +73,8 @@ export interface AccessLogEntry {
   upstream_cluster?: string;
   /** `ip:port` of the endpoint used. */
   upstream_host?: string;
+  /** The proxy's own address and port on the upstream connection. */
+  upstream_local_address?: string;
   /**
    * Why the connection to the upstream failed, when the transport says (`delayed connect error:
    * Connection refused`, BoringSSL's words for a certificate that failed verification).

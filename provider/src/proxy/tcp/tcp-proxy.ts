@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import type { AccessLog } from "../observability/access-log";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import { connectEndpoint } from "../upstream/endpoint-socket";
+import { socketAddress } from "../socket-address";
 
 /**
  * The flags of a connect that fails or times out: Envoy's `UF`, then `URX`, since its TCP proxy
@@ -45,6 +46,8 @@ export function proxyTcp(
   const startTime = new Date(start).toISOString();
   let flags = "-";
   let upstreamHost: string | undefined = undefined;
+  /** The proxy's own address on the upstream connection, once connected. */
+  let upstreamLocal: string | undefined = undefined;
   let sent = 0;
   let received = head?.length ?? 0;
   let finished = false;
@@ -74,6 +77,7 @@ export function proxyTcp(
       filter_chain: info.filterChain,
       ...(cluster === undefined || cluster === null ? {} : { upstream_cluster: cluster.config.name }),
       ...(upstreamHost === undefined ? {} : { upstream_host: upstreamHost }),
+      ...(upstreamLocal === undefined ? {} : { upstream_local_address: upstreamLocal }),
     });
     onClose?.();
   };
@@ -120,6 +124,7 @@ export function proxyTcp(
   }, cluster.config.connectTimeoutMs);
   upstream.once(endpoint.tls === undefined ? "connect" : "secureConnect", () => {
     connected = true;
+    upstreamLocal = socketAddress(upstream.localAddress, upstream.localPort);
     clearTimeout(connectTimer);
     outlier?.observeConnect(endpoint, "success");
     if (head !== undefined && head.length > 0) upstream.write(head);

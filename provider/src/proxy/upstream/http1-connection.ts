@@ -34,14 +34,18 @@ import { contentLengthFraming } from "./response-body-length";
 import type { TurnEndWriter } from "../http/turn-end-writes";
 import { holdUntilTurnEnd } from "../http/turn-end-writes";
 import { HeldWrites } from "../http/held-writes";
+import { socketAddress } from "../socket-address";
 
 /**
  * The receiver of one exchange's events, in undici's dispatcher vocabulary. After `onComplete` or
  * `onError` (exactly one of them, once) nothing more is called.
  */
 export interface Http1Handler {
-  /** The exchange started; `abort` ends it (with `onError(err)`) at any time before it completes. */
-  onConnect(abort: (err: Error) => void): void;
+  /**
+   * The exchange started on `connection`; `abort` ends it (with `onError(err)`) at any time before
+   * it completes.
+   */
+  onConnect(abort: (err: Error) => void, connection?: UpstreamConnectionInfo): void;
   /**
    * The final response head (1xx responses are skipped): names and values alternating, as sent.
    * Returning false pauses reading until `resume` is called.
@@ -53,6 +57,12 @@ export interface Http1Handler {
   onComplete(rawTrailers: string[] | null): void;
   /** The exchange failed: connecting, sending, or reading the response. */
   onError(err: Error): void;
+}
+
+/** What the access log reads of the upstream connection an exchange went on. */
+export interface UpstreamConnectionInfo {
+  /** The connection's own address and port (`ip:port`), once it is connected. */
+  readonly localSocketAddress: string | undefined;
 }
 
 /** Where a connection goes and how it is made. */
@@ -85,8 +95,10 @@ export interface ConnectionOwner {
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
 /** A connection of an {@link Http1Pool}'s endpoint: made at construction, then one exchange at a time. */
-export class Http1Connection implements TurnEndWriter {
+export class Http1Connection implements TurnEndWriter, UpstreamConnectionInfo {
   private readonly socket: net.Socket;
+  /** The connection's own address and port, once it is connected. */
+  localSocketAddress: string | undefined;
   /** The request's writes, held until the end of each turn. */
   private readonly writes: HeldWrites;
   private readonly parser: ResponseParser;
@@ -161,6 +173,8 @@ export class Http1Connection implements TurnEndWriter {
     );
     socket.once(readyEvent(target), () => {
       this.connected = true;
+      // Read now: a socket closed later no longer tells its address.
+      this.localSocketAddress = socketAddress(socket.localAddress, socket.localPort);
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     });
@@ -192,7 +206,7 @@ export class Http1Connection implements TurnEndWriter {
     this.status = 0;
     handler.onConnect((err) => {
       if (this.handler === handler) this.fail(err);
-    });
+    }, this);
     if (this.handler !== handler) return; // aborted at once
     this.holdWrites();
     this.writes.write(head.text);
