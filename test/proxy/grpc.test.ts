@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -159,6 +160,9 @@ describe("gRPC through the gateway, as Istio's Envoy serves it", () => {
   const pki = new TestPki();
   const access: Record<string, unknown>[] = [];
   let greeter: Awaited<ReturnType<typeof startGreeter>>;
+  /** An HTTP/1.1 and an h2c server, each naming the version it was asked in (`x-http-version`). */
+  let h1: http.Server;
+  let h2: http2.Http2Server;
   let proxy: GatewayProxy;
   let port: number;
   let tlsPort: number;
@@ -166,6 +170,17 @@ describe("gRPC through the gateway, as Istio's Envoy serves it", () => {
 
   before(async () => {
     greeter = await startGreeter();
+    const answer = (
+      req: http.IncomingMessage | http2.Http2ServerRequest,
+      res: http.ServerResponse | http2.Http2ServerResponse,
+    ): void => {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/grpc", "x-http-version": req.httpVersion });
+      res.end();
+    };
+    h1 = http.createServer(answer).listen(0, "127.0.0.1");
+    h2 = http2.createServer(answer).listen(0, "127.0.0.1");
+    await Promise.all([once(h1, "listening"), once(h2, "listening")]);
     const refusing = await refusingPort();
     const server = pki.issue("grpc.example.com", ["DNS:grpc.example.com"]);
     const file = dir.write(
@@ -220,6 +235,31 @@ spec:
     route: [{destination: {host: greeter}}]
   - match: [{uri: {prefix: /metrics.Svc/}}]
     route: [{destination: {host: greeter}}]
+  - match: [{uri: {prefix: /plain.Svc/}}]
+    route: [{destination: {host: plain-port}}]
+  - match: [{uri: {prefix: /client.Svc/}}]
+    route: [{destination: {host: client-protocol}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: plain-port, namespace: istio-system}
+spec:
+  ports:
+  - {port: 8080, name: http}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: client-protocol, namespace: istio-system}
+spec:
+  ports:
+  - {port: 8080, name: http}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: client-protocol, namespace: istio-system}
+spec:
+  host: client-protocol
+  trafficPolicy: {connectionPool: {http: {useClientProtocol: true}}}
 `,
     );
     proxy = await startFileProxy(
@@ -228,6 +268,8 @@ spec:
       [
         { host: "greeter", ip: "127.0.0.1", port: greeter.port },
         { host: "refused", ip: "127.0.0.1", port: refusing },
+        { host: "plain-port", ip: "127.0.0.1", port: (h1.address() as net.AddressInfo).port },
+        { host: "client-protocol", ip: "127.0.0.1", port: (h2.address() as net.AddressInfo).port },
       ],
       [],
       jsonLinesSink(access),
@@ -241,6 +283,8 @@ spec:
     session.close();
     await proxy.close();
     await greeter.close();
+    h1.close();
+    h2.close();
     dir.dispose();
   });
 
@@ -421,6 +465,15 @@ spec:
         ["undefined", "undefined"],
         ["5000m", "5000"],
       ],
+    );
+  });
+
+  it("sends gRPC to a port named http over HTTP/1.1, as Istio's gateway clusters do, unless useClientProtocol", async () => {
+    const plain = await grpcCall(session, "/plain.Svc/Call");
+    const client = await grpcCall(session, "/client.Svc/Call");
+    assert.deepEqual(
+      [plain.headers[":status"], plain.headers["x-http-version"], client.headers["x-http-version"]],
+      [200, "1.1", "2.0"],
     );
   });
 

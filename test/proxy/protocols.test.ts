@@ -147,7 +147,10 @@ describe("protocols, faults, retries and hardening", () => {
       [
         cluster("outbound|80||web", [{ address: "127.0.0.1", port: web.port }]),
         cluster("outbound|80||mirror", [{ address: "127.0.0.1", port: mirror.port }]),
-        cluster("outbound|50051||grpc", [{ address: "127.0.0.1", port: grpc.port }]),
+        // A `grpc` port: Istio gives its cluster HTTP/2.
+        cluster("outbound|50051||grpc", [{ address: "127.0.0.1", port: grpc.port }], {
+          upstreamProtocol: "HTTP/2",
+        }),
         cluster("outbound|80||ws", [{ address: "127.0.0.1", port: wsPort }]),
         // One endpoint that refuses connections and one that works: round robin plus retries.
         cluster("outbound|80||flaky", [

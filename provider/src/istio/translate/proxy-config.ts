@@ -767,7 +767,8 @@ export interface Cluster {
    * `HTTP/2` when the destination port's protocol is `HTTP2` or `GRPC` (ServiceEntry `protocol`,
    * or a Service port named `http2`/`grpc`/`grpc-...`) or the DestinationRule sets
    * `connectionPool.http.h2UpgradePolicy: UPGRADE`; h2c in plain text, ALPN `h2` with upstream
-   * TLS. Else `HTTP/1.1`, except that gRPC from HTTP/2 clients always goes upstream over HTTP/2.
+   * TLS. Else `HTTP/1.1`, gRPC included (Istio gives a gateway's clusters no `use_downstream_protocol`:
+   * a gRPC service behind a port named `http` needs `useClientProtocol`).
    */
   readonly upstreamProtocol: UpstreamProtocol;
   /** What the cluster was built from: `ServiceEntry ns/name`, `DestinationRule ns/name`. */

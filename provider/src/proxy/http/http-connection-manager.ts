@@ -706,9 +706,10 @@ export class HttpConnectionManager implements ForwardHost {
       path: fullPath,
       headers,
       body,
-      h2:
-        cluster.config.upstreamProtocol === "HTTP/2" ||
-        (x.h2 && (cluster.config.useClientProtocol === true || isGrpc(x))),
+      // The port's protocol decides, as Istio builds a gateway's clusters: gRPC to a port that is
+      // plain HTTP goes as HTTP/1.1 (and fails there as it does in Istio), unless the
+      // DestinationRule says `useClientProtocol`.
+      h2: cluster.config.upstreamProtocol === "HTTP/2" || (x.h2 && cluster.config.useClientProtocol === true),
       timeoutMs,
       retry,
       grpc,
@@ -984,15 +985,6 @@ function endWithHead(x: Exchange, status: number, headers: HeaderMap): void {
   }
   (res as Http1Response).writeHead(status, headers);
   (res as Http1Response).end();
-}
-
-/**
- * Whether the request's content type is of the gRPC family, gRPC-Web included: such a request from
- * an HTTP/2 client goes upstream over HTTP/2. What Envoy treats as gRPC proper (deadlines, local
- * replies) is {@link isGrpcContentType}'s narrower test.
- */
-function isGrpc(x: Exchange): boolean {
-  return String(x.req.headers["content-type"] ?? "").startsWith("application/grpc");
 }
 
 /** The request's body as a stream: node:http2's request is one; the HTTP/1.1 codec's has one. */
