@@ -652,16 +652,16 @@ describe("downstream HTTP/1.1", () => {
     assert.equal(c.pending.length, 0);
   });
 
-  it("passes upstream trailers to the client in the chunked body", async () => {
+  it("drops upstream trailers from the chunked body, as Istio's HTTP/1.1 codec (enable_trailers off)", async () => {
     const c = await connect();
     await c.write("GET /trailers HTTP/1.1\r\nHost: a.test\r\nTE: trailers\r\n\r\n");
     const r = await c.readResponse();
     assert.deepEqual(
       [r.status, r.chunked, r.body.toString(), r.trailers],
-      [200, true, "part one,part two", [["x-checksum", "sha1-abc123"]]],
+      [200, true, "part one,part two", []],
     );
     const raw = r.raw.toString("latin1");
-    assert.equal(raw.slice(raw.lastIndexOf("0\r\n")), "0\r\nx-checksum: sha1-abc123\r\n\r\n");
+    assert.equal(raw.slice(raw.lastIndexOf("0\r\n")), "0\r\n\r\n");
   });
 
   it("serves HTTP/1.1 over TLS with keep-alive to curl", async () => {

@@ -367,11 +367,11 @@ export class Forward {
       this.commit(status, downstreamResponseHeaders(out));
     });
     stream.on("trailers", (trailers) => {
-      // HTTP/1.1 carries trailers only in a chunked body.
-      if (this.committed && !this.finished && !retired && (x.h2 || res.chunkedEncoding)) {
-        res.addTrailers(trailers as http.OutgoingHttpHeaders);
-        if (trailers["grpc-status"] !== undefined) x.grpcStatus = trailers["grpc-status"];
-      }
+      if (!this.committed || this.finished || retired) return;
+      // Istio's gateways leave Envoy's HTTP/1.1 codec dropping trailers (`enable_trailers` off):
+      // only HTTP/2 clients get them; Istio's stats read the gRPC status either way.
+      if (x.h2) res.addTrailers(trailers as http.OutgoingHttpHeaders);
+      if (trailers["grpc-status"] !== undefined) x.grpcStatus = trailers["grpc-status"];
     });
     stream.on("data", (chunk: Buffer) => {
       if (!this.committed || this.finished || retired) return;
@@ -480,25 +480,17 @@ class H1Attempt implements Http1Handler {
     return false;
   }
 
-  onComplete(rawTrailers: string[] | null): void {
+  /**
+   * The response ended. Its trailers, if any, are dropped: Envoy's HTTP/1.1 codec, as Istio
+   * configures it for clusters too, drops those of a chunked response, so neither the client nor
+   * Istio's stats see them.
+   */
+  onComplete(): void {
     this.clearTimer();
     const forward = this.forward;
     if (!forward.committed || forward.finished) return;
     forward.done();
-    const res = this.res;
-    // HTTP/1.1 carries trailers only in a chunked body.
-    if (rawTrailers !== null && rawTrailers.length > 0 && (forward.x.h2 || res.chunkedEncoding)) {
-      // An object, not pairs: HTTP/2's compatibility response takes no other form.
-      const trailers: Record<string, string> = {};
-      for (let i = 0; i + 1 < rawTrailers.length; i += 2) {
-        const name = rawTrailers[i]!.toLowerCase();
-        const value = rawTrailers[i + 1]!;
-        trailers[name] = trailers[name] === undefined ? value : `${trailers[name]}, ${value}`;
-      }
-      res.addTrailers(trailers);
-      if (trailers["grpc-status"] !== undefined) forward.x.grpcStatus = trailers["grpc-status"];
-    }
-    res.end();
+    this.res.end();
   }
 
   onError(error: Error): void {
