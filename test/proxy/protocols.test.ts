@@ -207,6 +207,20 @@ describe("protocols, faults, retries and hardening", () => {
     assert.deepEqual([r.status, r.httpVersion, r.headers["x-backend"]], [200, "2", "web"]);
   });
 
+  it("forwards an HTTP/2 request's :authority, not a host header that came with it, as Envoy's codec drops it", async () => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const stream = session.request({ ":path": "/plain", ":authority": "a.example", host: "b.example" });
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      await once(stream, "end");
+      const echo = JSON.parse(Buffer.concat(chunks).toString()) as { headers: Record<string, string> };
+      assert.equal(echo.headers["host"], "a.example");
+    } finally {
+      session.close();
+    }
+  });
+
   it("keeps the upstream's content-length for HTTP/2 clients, as Envoy does, on GET and HEAD", async () => {
     const get = await curl(["--http2-prior-knowledge", `http://127.0.0.1:${port}/plain/length`]);
     assert.deepEqual(

@@ -246,7 +246,11 @@ export class HttpConnectionManager implements ForwardHost {
     const headers = req.headers;
     const trusted = this.ctx.numTrustedProxies;
     const scheme = trustedScheme(headers, trusted, chain.config.httpConnectionManager?.scheme ?? "http");
-    const authority = (h2 ? (headers[":authority"] as string | undefined) : undefined) ?? headers.host ?? "";
+    const h2Authority = h2 ? (headers[":authority"] as string | undefined) : undefined;
+    // Envoy's HTTP/2 codec drops a `host` header that comes with `:authority`, so that it is
+    // neither matched nor forwarded in place of it (`http2_discard_host_header`).
+    if (h2Authority !== undefined && headers.host !== undefined) delete headers.host;
+    const authority = h2Authority ?? headers.host ?? "";
     const target = req.url ?? "/";
     const { path: rawPath, query } = splitPathAndQuery(target);
     const path = normalizePath(rawPath);
