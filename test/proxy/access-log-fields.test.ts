@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
+import http2 from "node:http2";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -21,7 +22,7 @@ function backend(req: http.IncomingMessage, res: http.ServerResponse): void {
   req.resume();
   const path = req.url ?? "";
   if (path.startsWith("/busy")) return void res.writeHead(503).end("busy");
-  if (path.startsWith("/slow") || path.startsWith("/per-try")) {
+  if (path.startsWith("/slow") || path.startsWith("/per-try") || path.startsWith("/hold")) {
     const timer = setTimeout(() => res.writeHead(200).end("late"), 2000);
     res.once("close", () => clearTimeout(timer));
     return;
@@ -234,5 +235,32 @@ spec:
       [`127.0.0.1:${tcpPort}`, `127.0.0.1:${answer}`],
     );
     assert.equal((await loggedLine(access, "/refused/local"))["upstream_local_address"], undefined);
+  });
+
+  it("tells an HTTP/2 client's reset stream (DR) from its closed connection (DC)", async () => {
+    const left = async (
+      path: string,
+      how: (session: http2.ClientHttp2Session, stream: http2.ClientHttp2Stream) => void,
+    ) => {
+      const session = http2.connect(base);
+      session.on("error", () => {});
+      const stream = session.request({ ":path": path });
+      stream.on("error", () => {});
+      await once(stream, "ready");
+      await new Promise((r) => setTimeout(r, 100));
+      how(session, stream);
+      const line = await loggedLine(access, path);
+      session.destroy();
+      return [line["response_code"], line["response_flags"], line["response_code_details"]];
+    };
+    assert.deepEqual(
+      await left("/hold/reset", (_session, stream) => stream.close(http2.constants.NGHTTP2_CANCEL)),
+      [0, "DR", "http2.remote_reset"],
+    );
+    assert.deepEqual(await left("/hold/closed", (session) => session.destroy()), [
+      0,
+      "DC",
+      "downstream_remote_disconnect",
+    ]);
   });
 });

@@ -874,7 +874,19 @@ export class HttpConnectionManager implements ForwardHost {
     x.done = true;
     this.ctx.requestEnded();
     const res = x.res;
-    if (!res.writableFinished && x.flags === "-") x.flags = "DC";
+    // A client that left before the response was done: over HTTP/2, a stream the client reset on
+    // a connection still open is Envoy's `DR` (its codec's `http2.remote_reset`); a connection
+    // that closed is `DC`. (A reset HTTP/2 stream counts as finished writing: whether the response
+    // was ended tells instead.)
+    if (
+      x.flags === "-" &&
+      (x.h2 ? !(res as http2.Http2ServerResponse).writableEnded : !res.writableFinished)
+    ) {
+      if (x.h2 && x.state?.socket.destroyed === false) {
+        x.flags = "DR";
+        x.details ??= "http2.remote_reset";
+      } else x.flags = "DC";
+    }
     this.record(x, performance.now() - x.start);
   }
 
