@@ -190,7 +190,36 @@ describe("buildGatewayBindings", () => {
     ]);
   });
 
-  it("orders bindings of a server by creation time, then input order", () => {
+  it("lists a gateway pod's own namespace's VirtualServices first, then those exported to it, then public ones", () => {
+    const bound = (name: string, namespace: string, created: string, exportTo?: string[]) =>
+      vs(
+        name,
+        {
+          hosts: ["e.example.com"],
+          gateways: ["istio-system/public-gw"],
+          http: [route],
+          ...(exportTo === undefined ? {} : { exportTo }),
+        },
+        namespace,
+        created,
+      );
+    const bindings = buildGatewayBindings({
+      gateways: [public_],
+      virtualServices: [
+        bound("public-old", "team-a", "2024-01-01T00:00:00Z"),
+        bound("exported-new", "team-b", "2024-06-01T00:00:00Z", ["istio-system"]),
+        bound("private-newest", "istio-system", "2024-09-01T00:00:00Z", ["."]),
+        bound("public-star", "team-c", "2023-01-01T00:00:00Z", ["*", "istio-system"]),
+        bound("hidden", "team-d", "2020-01-01T00:00:00Z", ["team-d"]),
+      ],
+    }).bindingsFor("istio-system/public-gw", 0);
+    assert.deepEqual(
+      bindings.map((x) => x.virtualService.metadata.name),
+      ["private-newest", "exported-new", "public-star", "public-old"],
+    );
+  });
+
+  it("orders bindings of a server by creation time, then by name and namespace, as pilot sorts them", () => {
     const a = vs(
       "a",
       { hosts: ["a.example.com"], gateways: ["istio-system/public-gw"], http: [route] },
@@ -204,13 +233,26 @@ describe("buildGatewayBindings", () => {
       "2024-01-01T00:00:00Z",
     );
     const c = vs("c", { hosts: ["c.example.com"], gateways: ["istio-system/public-gw"], http: [route] });
-    const bindings = buildGatewayBindings({ gateways: [public_], virtualServices: [a, b, c] }).bindingsFor(
-      "istio-system/public-gw",
-      0,
+    // Tied with b to the second, and without a timestamp as c: the name decides, then the namespace.
+    const b2 = vs(
+      "b2",
+      { hosts: ["b.example.com"], gateways: ["istio-system/public-gw"], http: [route] },
+      "default",
+      "2024-01-01T00:00:00Z",
     );
+    const c2 = vs(
+      "c",
+      { hosts: ["c.example.com"], gateways: ["istio-system/public-gw"], http: [route] },
+      "apps",
+    );
+    const a0 = vs("a0", { hosts: ["a.example.com"], gateways: ["istio-system/public-gw"], http: [route] });
+    const bindings = buildGatewayBindings({
+      gateways: [public_],
+      virtualServices: [a, b2, c, b, c2, a0],
+    }).bindingsFor("istio-system/public-gw", 0);
     assert.deepEqual(
-      bindings.map((x) => x.virtualService.metadata.name),
-      ["c", "b", "a"],
+      bindings.map((x) => `${x.virtualService.metadata.namespace}/${x.virtualService.metadata.name}`),
+      ["default/a0", "apps/c", "default/c", "default/b", "default/b2", "default/a"],
     );
   });
 

@@ -23,7 +23,7 @@ import { MESH_GATEWAY, effectiveGateways, keyOf, namespaceOf, resolveGatewayName
 import { ServerHostIndex } from "./host-index";
 import type { IndexedServerHost } from "./host-index";
 import { resolveShortHost } from "./short-host";
-import { isExportedTo } from "./visibility";
+import { Visibility, visibilityFrom } from "./visibility";
 
 /** The VirtualService block a server is routed by. */
 export type RouteBlock = "http" | "tls" | "tcp";
@@ -127,7 +127,12 @@ interface GatewayEntry {
   readonly index: ServerHostIndex;
 }
 
-/** The VirtualServices in Istio's precedence: older `creationTimestamp` first, then input order. */
+/**
+ * The VirtualServices in Istio's precedence (pilot's `sortConfigByCreationTime`): older
+ * `creationTimestamp` first, then by name, then by namespace. Kubernetes keeps creation times to
+ * the second, so objects applied together often tie, and files rarely carry one at all: the name
+ * decides then, not the order of the files.
+ */
 function byCreation(virtualServices: readonly VirtualService[]): VirtualService[] {
   const time = (vs: VirtualService): number => {
     const t = vs.metadata?.creationTimestamp;
@@ -135,9 +140,21 @@ function byCreation(virtualServices: readonly VirtualService[]): VirtualService[
     // Without a timestamp an object counts as oldest, as Go's zero time does.
     return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
   };
-  const keyed = virtualServices.map((vs, i) => ({ vs, i, t: time(vs) }));
-  keyed.sort((a, b) => (a.t === b.t ? a.i - b.i : a.t < b.t ? -1 : 1));
+  const text = (s: string | undefined): string => s ?? "";
+  const keyed = virtualServices.map((vs) => ({ vs, t: time(vs) }));
+  keyed.sort((a, b) => {
+    if (a.t !== b.t) return a.t < b.t ? -1 : 1;
+    return (
+      compareText(text(a.vs.metadata?.name), text(b.vs.metadata?.name)) ||
+      compareText(namespaceOf(a.vs), namespaceOf(b.vs))
+    );
+  });
   return keyed.map((k) => k.vs);
+}
+
+/** Go's `cmp.Compare` on strings: by UTF-16 code units, which orders ASCII names as bytes do. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 type AnyMatch = HTTPMatchRequest | L4MatchAttributes | TLSMatchAttributes;
@@ -212,6 +229,7 @@ export class GatewayBindings {
   private readonly byServer = new Map<string, Binding[][]>();
   private readonly byVirtualService = new Map<VirtualService, GatewayAttachment[]>();
   private readonly attachmentList: GatewayAttachment[] = [];
+  private readonly visibility = new Map<Binding, Visibility>();
 
   /** @internal use {@link buildGatewayBindings}. */
   constructor(private readonly entries: ReadonlyMap<string, GatewayEntry>) {
@@ -252,15 +270,29 @@ export class GatewayBindings {
     return this.attachmentList;
   }
 
-  /** @internal */
-  add(attachment: GatewayAttachment): void {
+  /**
+   * @internal Attachments come in creation order; `visibility` is the VirtualService's from the
+   * gateway's pods ({@link visibilityFrom}), which orders bindings before creation does.
+   */
+  add(attachment: GatewayAttachment, visibility = Visibility.PUBLIC): void {
     this.attachmentList.push(attachment);
     const list = this.byVirtualService.get(attachment.virtualService);
     if (list === undefined) this.byVirtualService.set(attachment.virtualService, [attachment]);
     else list.push(attachment);
     const servers = this.byServer.get(attachment.gateway);
     if (servers === undefined) return;
-    for (const b of attachment.bindings) servers[b.serverIndex]!.push(b);
+    for (const b of attachment.bindings) {
+      servers[b.serverIndex]!.push(b);
+      this.visibility.set(b, visibility);
+    }
+  }
+
+  /** @internal Puts each server's bindings in pilot's order: by visibility, then as added. */
+  seal(): void {
+    const rank = (b: Binding): number => this.visibility.get(b) ?? Visibility.PUBLIC;
+    // Array.prototype.sort is stable: within a visibility, creation order stays.
+    for (const servers of this.byServer.values())
+      for (const list of servers) list.sort((a, b) => rank(a) - rank(b));
   }
 }
 
@@ -328,8 +360,12 @@ export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindin
         });
         continue;
       }
-      let exported = false;
-      for (const pns of entry.podNamespaces) if (isExportedTo(vs.spec?.exportTo, ns, pns)) exported = true;
+      let visibility: Visibility | undefined;
+      for (const pns of entry.podNamespaces) {
+        const v = visibilityFrom(vs.spec?.exportTo, ns, pns);
+        if (v !== undefined && (visibility === undefined || v < visibility)) visibility = v;
+      }
+      const exported = visibility !== undefined;
       const servers = matchServers(entry, vs, ns, hosts);
       let bindings: readonly Binding[] = NO_BINDINGS;
       if (exported && !duplicate && servers.length > 0) {
@@ -341,20 +377,24 @@ export function buildGatewayBindings(input: GatewayBindingsInput): GatewayBindin
           }
         }
       }
-      result.add({
-        virtualService: vs,
-        gatewayIndex,
-        reference,
-        gateway: key,
-        duplicate,
-        found: true,
-        exported,
-        servers,
-        bindings,
-        unbound: duplicate || bindings.length > 0 ? undefined : unboundReason(vs, exported, servers),
-      });
+      result.add(
+        {
+          virtualService: vs,
+          gatewayIndex,
+          reference,
+          gateway: key,
+          duplicate,
+          found: true,
+          exported,
+          servers,
+          bindings,
+          unbound: duplicate || bindings.length > 0 ? undefined : unboundReason(vs, exported, servers),
+        },
+        visibility,
+      );
     }
   }
+  result.seal();
   return result;
 }
 
