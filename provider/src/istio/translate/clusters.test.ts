@@ -241,3 +241,59 @@ spec:
     ],
   );
 });
+
+test("DestinationRule lookup follows pilot: the proxy's namespace, then the service's, then the root's", () => {
+  const rule = (name: string, namespace: string, host: string, extra = "") => `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  host: "${host}"
+  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 1s}}}
+${extra}`;
+  const yaml = (proxyNs: string) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ${proxyNs}}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: bookinfo}
+spec:
+  hosts: ["*"]
+  gateways: [${proxyNs}/gw]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    route: [{destination: {host: a, port: {number: 80}}}]
+  - match: [{uri: {prefix: /b}}]
+    route: [{destination: {host: b, port: {number: 80}}}]
+  - match: [{uri: {prefix: /c}}]
+    route: [{destination: {host: c, port: {number: 80}}}]
+  - route: [{destination: {host: d, port: {number: 80}}}]
+${rule("a-root", "istio-system", "a.bookinfo.svc.cluster.local")}${rule("a-svc", "bookinfo", "a.bookinfo.svc.cluster.local")}${rule("b-other", "other", "b.bookinfo.svc.cluster.local")}${rule("c-root-private", "istio-system", "c.bookinfo.svc.cluster.local", '  exportTo: ["."]\n')}${rule("c-svc", "bookinfo", "c.bookinfo.svc.cluster.local")}${rule("d-root", "istio-system", "d.bookinfo.svc.cluster.local")}${rule("any-ingress", "ingress", "*.bookinfo.svc.cluster.local")}`;
+  const sources = (proxyNs: string) =>
+    buildProxyConfig(
+      parseAllDocuments(yaml(proxyNs)).map((d) => d.toJSON() as Resource),
+      { namespace: proxyNs, labels: { istio: "ingressgateway" } },
+    ).config.clusters.map((c) => `${c.host}: ${c.sources.join("; ") || "-"}`);
+  // In the root namespace: its private rules first, then the service's namespace, then the root's
+  // exported ones; a rule in an unrelated namespace never applies.
+  assert.deepEqual(sources("istio-system"), [
+    "a.bookinfo.svc.cluster.local: DestinationRule bookinfo/a-svc",
+    "b.bookinfo.svc.cluster.local: -",
+    "c.bookinfo.svc.cluster.local: DestinationRule istio-system/c-root-private",
+    "d.bookinfo.svc.cluster.local: DestinationRule istio-system/d-root",
+  ]);
+  // In another namespace, its own rules win, a wildcard over an exact host elsewhere.
+  assert.deepEqual(sources("ingress"), [
+    "a.bookinfo.svc.cluster.local: DestinationRule ingress/any-ingress",
+    "b.bookinfo.svc.cluster.local: DestinationRule ingress/any-ingress",
+    "c.bookinfo.svc.cluster.local: DestinationRule ingress/any-ingress",
+    "d.bookinfo.svc.cluster.local: DestinationRule ingress/any-ingress",
+  ]);
+});

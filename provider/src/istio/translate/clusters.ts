@@ -53,6 +53,23 @@ interface Candidate<T> {
   readonly order: number;
 }
 
+/** A DestinationRule with the scopes pilot files it under (`setDestinationRules`). */
+interface RuleCandidate extends Candidate<DestinationRule> {
+  /** Seen by proxies of its own namespace (`namespaceLocal`): no `exportTo`, or `*`, `.`, its namespace. */
+  readonly local: boolean;
+  /** Exported beyond its namespace (`exportedByNamespace`): anything but `.` or its namespace alone. */
+  readonly exported: boolean;
+}
+
+/** Istio's `meshConfig.rootNamespace` by default: its exported DestinationRules apply mesh-wide. */
+const ROOT_NAMESPACE = "istio-system";
+
+/** The namespace of a Kubernetes Service's host (`name.namespace.svc.cluster.local`), if it is one. */
+function kubernetesServiceNamespace(host: string): string | undefined {
+  const labels = host.split(".");
+  return labels.length === 5 && host.endsWith(".svc.cluster.local") ? labels[1] : undefined;
+}
+
 function creationOrder<T extends { metadata?: { creationTimestamp?: string } }>(items: readonly T[]): T[] {
   const t = (x: T) => {
     const ms = Date.parse(x.metadata?.creationTimestamp ?? "");
@@ -72,7 +89,7 @@ export function hasHost(d: Destination | null | undefined): d is Destination {
 /** Builds clusters on demand and remembers them by name. */
 export class ClusterRegistry {
   private readonly built = new Map<string, Cluster>();
-  private readonly destinationRules: Candidate<DestinationRule>[];
+  private readonly destinationRules: RuleCandidate[];
   private readonly serviceEntries: Candidate<ServiceEntry>[];
 
   constructor(
@@ -83,13 +100,19 @@ export class ClusterRegistry {
   ) {
     const ns = ctx.proxyNamespace;
     this.destinationRules = creationOrder(destinationRules)
-      .filter((dr) => dr.spec?.host && isExportedTo(dr.spec.exportTo, namespaceOf(dr), ns))
-      .map((dr, order) => ({
-        resource: dr,
-        host: resolveShortHost(dr.spec.host, namespaceOf(dr)),
-        namespace: namespaceOf(dr),
-        order,
-      }));
+      .filter((dr) => dr.spec?.host)
+      .map((dr, order) => {
+        const own = namespaceOf(dr);
+        const exportTo = Array.isArray(dr.spec.exportTo) ? dr.spec.exportTo : [];
+        return {
+          resource: dr,
+          host: resolveShortHost(dr.spec.host, own),
+          namespace: own,
+          order,
+          local: exportTo.length === 0 || exportTo.some((e) => e === "*" || e === "." || e === own),
+          exported: !(exportTo.length === 1 && (exportTo[0] === "." || exportTo[0] === own)),
+        };
+      });
     this.serviceEntries = creationOrder(serviceEntries)
       .filter((se) => isExportedTo(se.spec?.exportTo, namespaceOf(se), ns))
       .flatMap((se, order) =>
@@ -118,7 +141,7 @@ export class ClusterRegistry {
     const port = destination.port?.number ?? (entryPorts.length === 1 ? entryPorts[0].number : defaultPort);
     const subsetName = destination.subset ?? "";
     const name = clusterName(port, subsetName, host);
-    const rule = this.best(this.destinationRules, host);
+    const rule = this.destinationRuleFor(host, entry?.namespace);
     let subset: Subset | undefined;
     if (subsetName !== "") {
       subset = rule?.resource.spec.subsets?.find((s) => s?.name === subsetName);
@@ -189,10 +212,38 @@ export class ClusterRegistry {
     return name;
   }
 
+  /**
+   * The DestinationRule for `host` (of a service in `serviceNamespace`, when known), looked up as
+   * pilot's `PushContext.destinationRule` does for a proxy in this namespace, each step taking the
+   * most specific host: the proxy's own namespace first (in the root namespace, only the rules
+   * private to it); then the rules the service's namespace exports to the proxy's; then those the
+   * root namespace does. Rules in any other namespace never apply.
+   */
+  private destinationRuleFor(host: string, serviceNamespace: string | undefined): RuleCandidate | undefined {
+    const proxyNs = this.ctx.proxyNamespace;
+    const rules = this.destinationRules;
+    const own =
+      proxyNs === ROOT_NAMESPACE
+        ? rules.filter((r) => r.namespace === ROOT_NAMESPACE && !r.exported)
+        : rules.filter((r) => r.namespace === proxyNs && r.local);
+    const first = this.best(own, host);
+    if (first !== undefined) return first;
+    const svcNs = serviceNamespace ?? kubernetesServiceNamespace(host);
+    for (const ns of svcNs === undefined ? [ROOT_NAMESPACE] : [svcNs, ROOT_NAMESPACE]) {
+      const match = this.best(
+        rules.filter((r) => r.namespace === ns && r.exported),
+        host,
+      );
+      // The most specific rule decides; one not exported to the proxy's namespace leaves the step empty.
+      if (match !== undefined && isExportedTo(match.resource.spec.exportTo, ns, proxyNs)) return match;
+    }
+    return undefined;
+  }
+
   /** The candidate for `host`: an exact host first, else the most specific wildcard; the proxy's namespace wins ties. */
-  private best<T>(candidates: readonly Candidate<T>[], host: string): Candidate<T> | undefined {
-    const rank = (c: Candidate<T>) => (c.namespace === this.ctx.proxyNamespace ? 0 : 1);
-    const pick = (list: Candidate<T>[]) =>
+  private best<C extends Candidate<unknown>>(candidates: readonly C[], host: string): C | undefined {
+    const rank = (c: C) => (c.namespace === this.ctx.proxyNamespace ? 0 : 1);
+    const pick = (list: C[]) =>
       list.sort((a, b) => b.host.length - a.host.length || rank(a) - rank(b) || a.order - b.order)[0];
     const exact = candidates.filter((c) => c.host === host);
     if (exact.length > 0) return pick(exact);
