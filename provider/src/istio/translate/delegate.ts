@@ -5,7 +5,7 @@
  * with the root's rewrite, timeout, retries, fault, mirrors, CORS and headers where it sets none.
  * The delegate must exist and be exported to the root's namespace.
  */
-import { isExportedTo, namespaceOf } from "../binding";
+import { isExportedTo, namespaceOf, resolveGatewayName } from "../binding";
 import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from "../model";
 import { pathOf } from "../validate/path";
 import type { TranslateContext } from "./context";
@@ -98,6 +98,24 @@ function mergeMatches(root: HTTPMatchRequest[], leaf: HTTPMatchRequest[]): HTTPM
   return out;
 }
 
+/**
+ * `rule` with the `gateways` of its matches written `namespace/name`, resolved in `namespace`: pilot
+ * resolves a VirtualService's short names in its own namespace before it merges a delegate into its
+ * root, so a delegate's `gw` is the delegate's namespace's Gateway, not the root's.
+ */
+function withQualifiedGateways(rule: HTTPRoute, namespace: string): HTTPRoute {
+  const matches = rule.match;
+  if (matches == null || !matches.some((m) => (m?.gateways ?? []).length > 0)) return rule;
+  return {
+    ...rule,
+    match: matches.map((m) =>
+      m?.gateways == null || m.gateways.length === 0
+        ? m
+        : { ...m, gateways: m.gateways.map((g) => resolveGatewayName(g, namespace)) },
+    ),
+  };
+}
+
 function mergeRule(root: HTTPRoute, leaf: HTTPRoute): HTTPRoute | undefined {
   const match = mergeMatches(
     (root.match ?? []).filter((m): m is HTTPMatchRequest => m != null),
@@ -171,9 +189,10 @@ export function expandDelegates(
         );
         return;
       }
+      const qualifiedRoot = withQualifiedGateways(rule, ns);
       (delegate.spec?.http ?? []).forEach((leaf, j) => {
         if (leaf == null) return;
-        const m = mergeRule(rule, leaf);
+        const m = mergeRule(qualifiedRoot, withQualifiedGateways(leaf, delegateNs));
         if (m === undefined) {
           ctx.report(
             delegate,

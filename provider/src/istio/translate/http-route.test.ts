@@ -371,6 +371,54 @@ spec:
   );
 });
 
+test("delegation: a delegate's match.gateways names Gateways of its own namespace, as pilot resolves them", () => {
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: root, namespace: istio-system}
+spec:
+  hosts: [dg.example.com]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /}}]
+    delegate: {name: leaf, namespace: bookinfo}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: leaf, namespace: bookinfo}
+spec:
+  http:
+  - name: own-gw
+    match: [{uri: {prefix: /g}, gateways: [gw]}]
+    route: [{destination: {host: a}}]
+  - name: root-gw
+    match: [{uri: {prefix: /g}, gateways: [istio-system/gw]}]
+    route: [{destination: {host: b}}]
+  - name: last
+    route: [{destination: {host: c}}]
+`;
+  const { config } = buildProxyConfig(
+    parseAllDocuments(yaml).map((d) => d.toJSON() as Resource),
+    { namespace: "istio-system", labels: { istio: "ingressgateway" } },
+  );
+  const routes =
+    config.listeners[0].filterChains[0].httpConnectionManager!.routeConfig.virtualHosts[0].routes;
+  // "gw" in the delegate is bookinfo/gw, which is not the Gateway served: that match never applies.
+  assert.deepEqual(
+    routes.map((r) => r.name),
+    ["root-gw", "last"],
+  );
+});
+
 test("a lone destination's header operations: its removals go first with the route's, its authority yields to the route's", () => {
   const { routes: r } = routes(`
   - match: [{uri: {prefix: /one}}]
