@@ -125,6 +125,18 @@ export interface ForwardedRequest {
 }
 
 /**
+ * `x-forwarded-for` with `clientIp` appended, as Envoy's connection manager appends the peer at a
+ * gateway (`use_remote_address`); repeated headers are joined first.
+ */
+export function appendForwardedFor(
+  received: string | readonly string[] | undefined,
+  clientIp: string,
+): string {
+  if (received === undefined) return clientIp;
+  return `${typeof received === "string" ? received : received.join(",")},${clientIp}`;
+}
+
+/**
  * The headers sent upstream for a request with `source` headers (the client's): everything but
  * hop-by-hop and pseudo-headers and the `x-envoy-*` headers Envoy removes at the edge, then the
  * forwarding headers (an existing `x-forwarded-for` gets the client appended; `x-request-id` is
@@ -142,9 +154,7 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
   if (how.keepTeTrailers && typeof te === "string" && te.toLowerCase().includes("trailers")) {
     out["te"] = "trailers";
   }
-  const xff = out["x-forwarded-for"];
-  out["x-forwarded-for"] =
-    xff === undefined ? how.clientIp : `${typeof xff === "string" ? xff : xff.join(",")},${how.clientIp}`;
+  out["x-forwarded-for"] = appendForwardedFor(out["x-forwarded-for"], how.clientIp);
   out["x-forwarded-proto"] = how.scheme;
   out["x-request-id"] = how.requestId;
   out["x-envoy-external-address"] = how.externalAddress;

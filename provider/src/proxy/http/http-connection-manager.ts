@@ -53,7 +53,7 @@ import { Exchange } from "./exchange";
 import { endpointForAuthority, Forward } from "./forward";
 import type { ForwardHost } from "./forward";
 import type { ForwardedRequest } from "./headers";
-import { setAttemptHeaders, upstreamRequestHeaders } from "./headers";
+import { appendForwardedFor, setAttemptHeaders, upstreamRequestHeaders } from "./headers";
 import { appendSetCookie, requestHash } from "./request-hash";
 import { serializeResponseHead } from "./response-head";
 import { UpgradeTunnel } from "./upgrade-tunnel";
@@ -162,10 +162,7 @@ function responseCodeDetails(x: Exchange): string | undefined {
 function forwardedFor(x: Exchange): string | undefined {
   const sent = x.forwardedHeaders?.["x-forwarded-for"];
   if (sent !== undefined) return typeof sent === "string" ? sent : sent.join(",");
-  const peer = clientIp(x.state, x.req);
-  const received = x.routeReq.headers["x-forwarded-for"];
-  if (received === undefined) return peer;
-  return `${typeof received === "string" ? received : received.join(",")},${peer}`;
+  return appendForwardedFor(x.routeReq.headers["x-forwarded-for"], clientIp(x.state, x.req));
 }
 
 /** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
