@@ -282,6 +282,38 @@ describe("TLS on real sockets", () => {
     assert.doesNotMatch(tls13, /Cipher is TLS_/);
   });
 
+  it("chooses a TLS 1.2 cipher by its own order, as Envoy's servers do", async () => {
+    const cipher = async (list: string) =>
+      (
+        await sClient(
+          [
+            "-connect",
+            `127.0.0.1:${port}`,
+            "-servername",
+            "simple.test",
+            "-tls1_2",
+            "-cipher",
+            list,
+            "-CAfile",
+            pki.ca.certPath,
+          ],
+          "",
+        )
+      ).match(/Cipher\s*: (\S+)/)?.[1] ?? "none";
+    assert.deepEqual(
+      await Promise.all(
+        [
+          // The client's first choice is the server's third: the server's first wins.
+          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256",
+          // ChaCha20 and AES-128-GCM are of equal preference in Envoy: the client's first wins.
+          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256",
+          "ECDHE-ECDSA-AES256-GCM-SHA384",
+        ].map(cipher),
+      ),
+      ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-AES256-GCM-SHA384"],
+    );
+  });
+
   it("offers Envoy's key exchange groups only, X25519 and P-256", async () => {
     const group = async (name: string) =>
       (

@@ -5,6 +5,7 @@
  * configuration is built, so a missing file refuses the configuration instead of failing
  * handshakes later.
  */
+import { constants } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
@@ -59,6 +60,12 @@ export async function buildDownstreamTls(
     // Envoy's key exchange groups when the server sets none (Istio's `tlsDefaults.ecdhCurves` is
     // unset): a client offering only P-384 or X448 fails its handshake there too.
     ecdhCurve: ENVOY_ECDH_CURVES,
+    // Envoy's servers choose by their own order (SSL_OP_CIPHER_SERVER_PREFERENCE), not the
+    // client's. Within the equal-preference pairs of its defaults (AES-GCM or ChaCha20), BoringSSL
+    // takes the client's choice: OpenSSL's PRIORITIZE_CHACHA does the same for a client that
+    // puts ChaCha20 first.
+    honorCipherOrder: true,
+    secureOptions: constants.SSL_OP_PRIORITIZE_CHACHA,
   };
   options.ciphers = cipherList(context);
   if (context.caCertificates !== undefined)
