@@ -130,7 +130,8 @@ export function buildPassthroughRoutes(
         if (weighted.length === 0) return;
         for (const h of names) knownHosts.add(h);
         out.push({
-          serverNames: names,
+          // Istio gives a match naming `*` a chain without server names: any SNI, or none.
+          serverNames: names.includes("*") ? [] : names,
           tcpProxy: {
             clusters: weighted,
             metadata: {
