@@ -486,10 +486,12 @@ describe("downstream HTTP/1.1", () => {
         r.status,
         r.reason,
         field(r.headers, "content-length"),
+        field(r.headers, "content-type"),
         field(r.headers, "connection"),
-        r.body.length,
+        r.body.toString(),
       ],
-      ["HTTP/1.1", 426, "Upgrade Required", "0", "close", 0],
+      // Envoy's codec errors are local replies whose body is the status's text.
+      ["HTTP/1.1", 426, "Upgrade Required", "16", "text/plain", "close", "Upgrade Required"],
     );
     await c.waitClosed(3000);
     assert.equal((await loggedLine(access, "/http10"))["response_code"], 426);
@@ -501,8 +503,8 @@ describe("downstream HTTP/1.1", () => {
     await over.write(`GET /headers-101 HTTP/1.1\r\nHost: a.test\r\n${many(100)}\r\n`);
     const refused = await over.readResponse();
     assert.deepEqual(
-      [refused.status, field(refused.headers, "x-igw-error-code")],
-      [431, "IGW_ERR_HEADERS_TOO_LARGE"],
+      [refused.status, field(refused.headers, "x-igw-error-code"), refused.body.toString()],
+      [431, "IGW_ERR_HEADERS_TOO_LARGE", "Request Header Fields Too Large"],
     );
     await over.waitClosed(3000);
     const exact = await connect();
@@ -516,9 +518,10 @@ describe("downstream HTTP/1.1", () => {
     const started = Date.now();
     await c.write("GET /slow-head HTTP/1.1\r\nHost: a.te");
     const r = await c.readResponse({ timeoutMs: 5000 });
+    // Envoy's request_headers_timeout reply has no body, unlike its codec errors.
     assert.deepEqual(
-      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection")],
-      [408, "IGW_ERR_REQUEST_TIMEOUT", "close"],
+      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection"), r.body.length],
+      [408, "IGW_ERR_REQUEST_TIMEOUT", "close", 0],
     );
     await c.waitClosed(3000);
     assert.ok(Date.now() - started >= 250, `answered after ${Date.now() - started} ms`);
@@ -543,7 +546,7 @@ describe("downstream HTTP/1.1", () => {
     assert.equal(seen(await c.readResponse()).url, "/before-idle");
     const idleSince = Date.now();
     await c.waitClosed(4000);
-    assert.deepEqual([c.pending.length], [0]);
+    assert.equal(c.pending.length, 0);
     assert.ok(Date.now() - idleSince >= 250, `closed after ${Date.now() - idleSince} ms`);
   });
 
@@ -616,10 +619,19 @@ describe("downstream HTTP/1.1", () => {
     await c.write("GET /two-hosts HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n");
     const r = await c.readResponse();
     assert.deepEqual(
-      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection")],
-      [400, "IGW_ERR_BAD_REQUEST", "close"],
+      [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection"), r.body.toString()],
+      [400, "IGW_ERR_BAD_REQUEST", "close", "Bad Request"],
     );
     await c.waitClosed(3000);
+  });
+
+  it("tells a HEAD request refused by the codec the reply's length, without its body", async () => {
+    const c = await connect();
+    await c.write("HEAD /two-hosts HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n");
+    const r = await c.readResponse({ head: true });
+    assert.deepEqual([r.status, field(r.headers, "content-length"), r.body.length], [400, "11", 0]);
+    await c.waitClosed(3000);
+    assert.equal(c.pending.length, 0);
   });
 
   it("sends an upstream body without a length chunked, and 204/304 without body or framing", async () => {

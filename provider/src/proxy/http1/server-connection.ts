@@ -488,9 +488,15 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     this.stop();
     this.settings.onRefusal(this.socket, code, req);
     const status = ERROR_STATUS[code].status;
+    const reason = STATUS_CODES[status] ?? "Unknown";
     if (this.socket.writable) {
+      // Envoy answers what its codec cannot read with a local reply whose body is the status's
+      // text (Bad Request, Request Header Fields Too Large, Upgrade Required); a head that did
+      // not arrive in time gets an empty one. A HEAD request is told the length, without the body.
+      const body = code === "IGW_ERR_REQUEST_TIMEOUT" ? "" : reason;
+      const typed = body === "" ? "" : "content-type: text/plain\r\n";
       this.socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\nx-igw-error-code: ${code}\r\ncontent-length: 0\r\nconnection: close\r\ndate: ${httpDate()}\r\nserver: ${this.settings.serverName}\r\n\r\n`,
+        `HTTP/1.1 ${status} ${reason}\r\nx-igw-error-code: ${code}\r\ncontent-length: ${body.length}\r\n${typed}connection: close\r\ndate: ${httpDate()}\r\nserver: ${this.settings.serverName}\r\n\r\n${req?.method === "HEAD" ? "" : body}`,
         "latin1",
       );
     }
