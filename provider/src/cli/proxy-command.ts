@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import type * as PromClient from "prom-client";
 import type * as ConfigLoader from "../proxy/config/config-loader";
+import type * as ServedSecretsModule from "../proxy/config/served-secrets";
 import type * as GatewayProxyModule from "../proxy/gateway-proxy";
 import type * as Kubernetes from "../proxy/kubernetes";
 import type { ForwardClientCertDetails } from "../istio/model/gateway-topology";
@@ -206,6 +207,7 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
   const { AggregatorRegistry } = require("prom-client") as typeof PromClient;
   const { defaultPortMap, loadProxyConfig } = require("../proxy/config/config-loader") as typeof ConfigLoader;
   const { GatewayProxy } = require("../proxy/gateway-proxy") as typeof GatewayProxyModule;
+  const { ServedSecrets } = require("../proxy/config/served-secrets") as typeof ServedSecretsModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const workers = flags.workers === 0 ? availableParallelism() : flags.workers;
   if (workers > 1 && cluster.isPrimary) return runPrimary(flags, workers);
@@ -220,8 +222,11 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
         if (serving) void proxy.reload();
       })
     : undefined;
+  // Credential Secrets keep serving their last certificates when they go, as Envoy keeps its
+  // SDS secrets (the Kubernetes source keeps its own).
+  const served = new ServedSecrets();
   const proxy = new GatewayProxy({
-    load: source !== undefined ? () => source.load() : () => loadProxyConfig(flags.config, identity),
+    load: source !== undefined ? () => source.load() : () => loadProxyConfig(flags.config, identity, served),
     watchPaths: source !== undefined ? [] : flags.config,
     namespace: flags.namespace,
     ...(flags.bind === undefined ? {} : { bind: flags.bind }),

@@ -119,4 +119,9 @@ export const translateCodes = defineCodes({
     summary:
       "a rewrite would put a space, a control character or a character beyond Latin-1 in the path, which no request line can carry: requests on the route get 500",
   },
+  IGW6023: {
+    severity: Severity.Warning,
+    summary:
+      "a credential Secret served before is missing or unusable now: the certificates last read from it are still served, as Envoy keeps the last secret SDS sent",
+  },
 });

@@ -110,6 +110,13 @@ export function secretSource(secret: Secret, key: string): DataSource | undefine
   };
 }
 
+/** The Secret (`namespace/name`) an inline data source was read from, or undefined for a file's. */
+export function secretOfSource(source: DataSource): string | undefined {
+  if (!("inline" in source)) return undefined;
+  const m = /^Secret ([^/]+\/[^[]+)\[/.exec(source.origin);
+  return m?.[1];
+}
+
 /** The certificate and key of a credential Secret: `cert`+`key`, else `tls.crt`+`tls.key`. */
 export function secretKeyPair(
   secret: Secret,

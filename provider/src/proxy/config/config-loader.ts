@@ -31,6 +31,7 @@ import { buildEndpointEntries } from "../kubernetes/endpoint-entries";
 import type { ServiceInfo } from "../kubernetes/kubernetes-objects";
 import { toServiceInfo } from "../kubernetes/kubernetes-objects";
 import { listConfigFiles } from "./config-files";
+import type { ServedSecrets } from "./served-secrets";
 import type { ConfigLoadResult } from "./config-load-result";
 
 export type { ConfigLoadResult } from "./config-load-result";
@@ -50,10 +51,15 @@ export function defaultPortMap(port: number): number {
   return port < 1024 ? port + 8000 : port;
 }
 
-/** Loads, validates and translates the configuration under `paths`. */
+/**
+ * Loads, validates and translates the configuration under `paths`. With `served`, credential
+ * Secrets the proxy served certificates from stand in for missing or unusable ones (see
+ * served-secrets.ts), and a configuration taken is remembered there.
+ */
 export async function loadProxyConfig(
   paths: readonly string[],
   proxy: ProxyIdentity,
+  served?: ServedSecrets,
 ): Promise<ConfigLoadResult> {
   const messages: string[] = [];
   let files: string[];
@@ -113,7 +119,8 @@ export async function loadProxyConfig(
     return { messages };
   }
   resources.push(...serviceEntriesOf(resources, services, proxy.namespace));
-  const built = buildProxyConfig(resources, {
+  const input = served?.standIn(resources) ?? { resources, standIns: new Set<string>() };
+  const built = buildProxyConfig(input.resources, {
     namespace: proxy.namespace,
     labels: { ...proxy.labels },
     portMap: proxy.portMap ?? defaultPortMap,
@@ -123,21 +130,21 @@ export async function loadProxyConfig(
     messages.push(formatIssueLine(issue));
     if (issue.severity === "error") translationErrors++;
   }
-  if (built.config === undefined) return { messages };
-  return translationErrors > 0 && servesNothing(built.config)
-    ? { messages }
-    : { config: built.config, messages };
+  if (built.config === undefined || (translationErrors > 0 && servesNothing(built.config))) {
+    return { messages };
+  }
+  if (served !== undefined) messages.push(...served.take(built.config, input).map((i) => formatIssueLine(i)));
+  return { config: built.config, messages };
 }
 
 /**
- * Whether `config` has no filter chain that can serve: no listener, or only chains whose
- * credential Secret is unusable and that fail every handshake. Errors that leave nothing to serve
- * refuse a change, so a configuration left with handshake failures alone does not replace the
- * last good one (nor start the proxy); beside a working chain, such a chain is served as Istio's
- * gateway serves it, until its Secret can be used.
+ * Whether `config` has no listener. Errors that leave nothing to serve refuse a change, so that
+ * the last good configuration keeps serving. A server whose credential Secret cannot be used (and
+ * was never served: see served-secrets.ts) still has its listener, whose handshakes on its names
+ * fail until the Secret comes, as Istio's gateway waits for a secret SDS does not have.
  */
 export function servesNothing(config: ProxyConfig): boolean {
-  return config.listeners.every((l) => l.filterChains.every((c) => c.transport === "tls-unavailable"));
+  return config.listeners.length === 0;
 }
 
 /**

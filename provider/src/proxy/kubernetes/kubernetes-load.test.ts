@@ -4,6 +4,7 @@ import type { Secret } from "../../istio/model";
 import type { DataSource } from "../../istio/translate/proxy-config";
 import { formatIssueLine, validateObject } from "../../istio/validate";
 import type { WatchedObjects } from "./kubernetes-load";
+import { ServedSecrets } from "../config/served-secrets";
 import { buildKubernetesLoad } from "./kubernetes-load";
 
 const identity = { namespace: "istio-system", labels: { istio: "ingressgateway" } };
@@ -350,14 +351,56 @@ describe("buildKubernetesLoad", () => {
     );
   });
 
-  it("refuses a change that leaves only errors and nothing to serve", () => {
+  it("serves a Gateway whose only server lacks its Secret: its handshakes fail until the Secret comes", () => {
     const load = buildKubernetesLoad(
       { ...empty, istio: [gateway("gw", { istio: "ingressgateway" }, [https443("missing")])] },
       identity,
     );
-    assert.equal(load.config, undefined);
+    assert.deepEqual(
+      load.config?.listeners.map((l) => [l.name, l.filterChains.map((c) => c.transport)]),
+      [["0.0.0.0_8443", ["tls-unavailable"]]],
+    );
     assert.deepEqual(load.messages, [
       `Error [IST0101] (Gateway istio-system/gw) spec.servers[0].tls.credentialName: must name a Secret in the proxy's namespace "istio-system" (got "missing")`,
     ]);
+  });
+
+  it("refuses a change that leaves only errors and nothing to serve", () => {
+    const auto = { ...https443("unused"), tls: { mode: "AUTO_PASSTHROUGH" } };
+    const load = buildKubernetesLoad(
+      { ...empty, istio: [gateway("gw", { istio: "ingressgateway" }, [auto])] },
+      identity,
+    );
+    assert.equal(load.config, undefined);
+    assert.equal(load.messages.length, 1);
+    assert.match(
+      load.messages[0]!,
+      /^Error \[IGW6003\] \(Gateway istio-system\/gw\) spec\.servers\[0\]\.tls\.mode/,
+    );
+  });
+
+  it("serves a served Secret's certificate when the Secret goes or breaks, until no server names it", () => {
+    const served = new ServedSecrets();
+    const istio = [gateway("gw", { istio: "ingressgateway" }, [https443("cred")])];
+    const good = secret("cred", { "tls.crt": certChain, "tls.key": key });
+    const load = (secrets: Secret[], objects = istio) =>
+      buildKubernetesLoad({ ...empty, istio: objects, secrets }, identity, served);
+    const certificateOf = (l: ReturnType<typeof load>) =>
+      l.config?.listeners.map((x) => x.filterChains.map((c) => c.tls?.certificates[0]?.certificateChain));
+    const kept = `Warning [IGW6023] (Secret istio-system/cred) is missing, or has no certificate and key or CA bundle: the certificates last read from it are still served, as Envoy keeps the last secret SDS sent until the gateway restarts`;
+    const served1 = [[{ inline: certChain, origin: 'Secret istio-system/cred["tls.crt"]' }]];
+
+    assert.deepEqual([certificateOf(load([good])), load([good]).messages], [served1, []]);
+    // Deleted, then left without its key: the certificate served before is served on.
+    assert.deepEqual([certificateOf(load([])), load([]).messages], [served1, [kept]]);
+    const broken = load([secret("cred", { "tls.crt": certChain })]);
+    assert.deepEqual([certificateOf(broken), broken.messages], [served1, [kept]]);
+    // No server names it any more: forgotten, so a server naming it again waits for it.
+    assert.deepEqual(load([], [gateway("gw", { istio: "ingressgateway" }, [http80])]).messages, []);
+    const again = load([]);
+    assert.deepEqual(
+      again.config?.listeners.map((l) => l.filterChains.map((c) => c.transport)),
+      [["tls-unavailable"]],
+    );
   });
 });

@@ -19,6 +19,7 @@ import type { Issue, ResourceRef } from "../../istio/validate";
 import { formatIssueLine, validateObject } from "../../istio/validate";
 import type { ProxyIdentity } from "../config/config-loader";
 import { defaultPortMap, servesNothing } from "../config/config-loader";
+import type { ServedSecrets } from "../config/served-secrets";
 import type { ConfigLoadResult } from "../config/config-load-result";
 import { credentialSecretNames } from "./credential-secrets";
 import type { ServiceRef } from "./destination-services";
@@ -72,8 +73,16 @@ function ofKind<K extends Resource["kind"]>(
   return resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
 }
 
-/** Builds the configuration for `proxy` from the watched objects. */
-export function buildKubernetesLoad(watched: WatchedObjects, proxy: ProxyIdentity): KubernetesLoad {
+/**
+ * Builds the configuration for `proxy` from the watched objects. With `served`, credential Secrets
+ * the proxy served certificates from stand in for missing or unusable ones (see
+ * served-secrets.ts), and a configuration built is remembered there.
+ */
+export function buildKubernetesLoad(
+  watched: WatchedObjects,
+  proxy: ProxyIdentity,
+  served?: ServedSecrets,
+): KubernetesLoad {
   const accepted: Resource[] = [];
   const skipped: SkippedResource[] = [];
   const warnings: Issue[] = [];
@@ -120,7 +129,8 @@ export function buildKubernetesLoad(watched: WatchedObjects, proxy: ProxyIdentit
       `skipped ${s.resource.kind} ${s.resource.namespace}/${s.resource.name}${s.resourceVersion === "" ? "" : ` (resourceVersion ${s.resourceVersion})`}: it fails validation; the rest of the configuration is served`,
     );
   }
-  const built = buildProxyConfig(resources, {
+  const input = served?.standIn(resources) ?? { resources, standIns: new Set<string>() };
+  const built = buildProxyConfig(input.resources, {
     namespace: proxy.namespace,
     labels: { ...proxy.labels },
     portMap: proxy.portMap ?? defaultPortMap,
@@ -133,5 +143,7 @@ export function buildKubernetesLoad(watched: WatchedObjects, proxy: ProxyIdentit
   const base = { messages, resources, skipped, destinationServices: wanted };
   // As the file source: errors that leave nothing to serve refuse the change (the last good
   // configuration keeps serving); errors beside working listeners are reported and the rest served.
-  return translationErrors > 0 && servesNothing(built.config) ? base : { ...base, config: built.config };
+  if (translationErrors > 0 && servesNothing(built.config)) return base;
+  if (served !== undefined) messages.push(...served.take(built.config, input).map((i) => formatIssueLine(i)));
+  return { ...base, config: built.config };
 }

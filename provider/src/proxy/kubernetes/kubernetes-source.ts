@@ -12,6 +12,7 @@ import type { ResourceRef } from "../../istio/validate";
 import type { Issue } from "../../istio/validate";
 import type { ProxyIdentity } from "../config/config-loader";
 import type { ConfigLoadResult } from "../config/config-load-result";
+import { ServedSecrets } from "../config/served-secrets";
 import type { BackoffPolicy } from "./backoff";
 import { DEFAULT_BACKOFF } from "./backoff";
 import type { KubernetesLoad } from "./kubernetes-load";
@@ -69,6 +70,8 @@ const ISTIO_RESOURCES = ["gateways", "virtualservices", "destinationrules", "ser
 export class KubernetesConfigSource {
   private readonly istio: Reflector[];
   private readonly secrets: Reflector;
+  /** The credential Secrets served, standing in when they go (as Envoy keeps its SDS secrets). */
+  private readonly served = new ServedSecrets();
   private readonly services = new Map<string, Reflector>();
   private readonly endpointSlices = new Map<string, Reflector>();
   private readonly pods = new Map<string, Reflector>();
@@ -197,6 +200,7 @@ export class KubernetesConfigSource {
         pods: [...this.pods.values()].flatMap((r) => r.list().map(toPodInfo)),
       },
       this.options.identity,
+      this.served,
     );
     this.watchNamespaces(new Set(next.destinationServices.map((s) => s.namespace)));
     const previous = this.current;
