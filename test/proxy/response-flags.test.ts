@@ -3,7 +3,8 @@
  * the order they were set. A request whose retries run out: the body says "retried and the latest
  * reset reason", and `URX` (the retry limit was reached) comes before the failure's own flag
  * (`UF`); a retriable answer that is still the last one is passed on, flagged `URX`; without a
- * retry, neither. A fault that delays and then aborts: `DI,FI`.
+ * retry, neither. A fault that delays and then aborts: `DI,FI`; a client that leaves during the
+ * delay: `DI,DC`.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -48,6 +49,9 @@ describe("failures, as Envoy's router and fault filter show them", () => {
     fault:
       delay: {fixedDelay: 0.05s, percentage: {value: 100}}
       abort: {httpStatus: 418, percentage: {value: 100}}
+    route: [{destination: {host: busy.internal, port: {number: 80}}}]
+  - match: [{uri: {prefix: /long-delay}}]
+    fault: {delay: {fixedDelay: 5s, percentage: {value: 100}}}
     route: [{destination: {host: busy.internal, port: {number: 80}}}]
   - match: [{uri: {prefix: /busy}}]
     retries: {attempts: 2, retryOn: 5xx}
@@ -111,6 +115,19 @@ describe("failures, as Envoy's router and fault filter show them", () => {
     assert.equal(answered, before);
     const line = await loggedLine(access, "/delayed-abort");
     assert.deepEqual([line["response_code"], line["response_flags"]], [418, "DI,FI"]);
+  });
+
+  it("flags a client that leaves during an injected delay DI,DC, and never calls the upstream", async () => {
+    const before = answered;
+    const req = http.get({ port, host: "127.0.0.1", path: "/long-delay", headers: { host: "shop.example" } });
+    req.on("error", () => {});
+    setTimeout(() => req.destroy(), 200);
+    const line = await loggedLine(access, "/long-delay");
+    assert.deepEqual(
+      [line["response_code"], line["response_flags"], line["response_code_details"]],
+      [0, "DI,DC", "downstream_remote_disconnect"],
+    );
+    assert.equal(answered, before);
   });
 
   it("counts and logs an aborted request against the route's cluster, with its request id, as Envoy", async () => {

@@ -875,14 +875,16 @@ export class HttpConnectionManager implements ForwardHost {
     // a connection still open is Envoy's `DR` (its codec's `http2.remote_reset`); a connection
     // that closed is `DC`. (A reset HTTP/2 stream counts as finished writing: whether the response
     // was ended tells instead.)
+    // Flags set on the way (an injected delay the client did not wait out: `DI,DC`) stay first, as
+    // Envoy keeps flags in the order they were set.
     if (
-      x.flags === "-" &&
+      (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) &&
       (x.h2 ? !(res as http2.Http2ServerResponse).writableEnded : !res.writableFinished)
     ) {
       if (x.h2 && x.state?.socket.destroyed === false) {
-        x.flags = "DR";
+        x.addFlag("DR");
         x.details ??= "http2.remote_reset";
-      } else x.flags = "DC";
+      } else x.addFlag("DC");
     }
     this.record(x, performance.now() - x.start);
   }
