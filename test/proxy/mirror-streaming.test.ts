@@ -25,6 +25,8 @@ interface Shadowed {
   readonly firstChunk: Promise<string>;
   /** Resolves with the body's length and hash once it ended. */
   readonly ended: Promise<{ length: number; sha256: string }>;
+  /** The request's headers. */
+  readonly headers: http.IncomingHttpHeaders;
 }
 
 /** A backend that reports each request's first body chunk as it arrives, and its whole body. */
@@ -48,7 +50,7 @@ async function startShadowBackend(): Promise<{
       hash.update(c);
     });
     req.on("end", () => res.end("shadow"));
-    requests.set(req.url ?? "", { firstChunk, ended });
+    requests.set(req.url ?? "", { firstChunk, ended, headers: req.headers });
   });
   return { ...(await listenOnLoopback(server)), requests };
 }
@@ -149,6 +151,27 @@ describe("mirrors of a request body, streamed alongside it", () => {
     await main.close();
     await shadow.close();
     await stalled.close();
+  });
+
+  it("marks a shadow internal and appends the gateway's address to its x-forwarded-for, as Envoy's async client", async () => {
+    const { req, response } = startPost(port, "/streamed/headers", 2);
+    req.setHeader("x-forwarded-for", "203.0.113.9");
+    req.end("hi");
+    const main = JSON.parse((await response).body) as Echo;
+    const until = Date.now() + 2000;
+    while (!shadow.requests.has("/streamed/headers") && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    const shadowed = shadow.requests.get("/streamed/headers")?.headers;
+    assert.deepEqual(
+      [
+        [main.headers["x-envoy-internal"], main.headers["x-forwarded-for"]],
+        [shadowed?.["x-envoy-internal"], shadowed?.["x-forwarded-for"], shadowed?.["host"]],
+      ],
+      [
+        [undefined, "203.0.113.9,127.0.0.1"],
+        ["true", "203.0.113.9,127.0.0.1,127.0.0.1", "shop.example-shadow"],
+      ],
+    );
   });
 
   for (const framing of ["content-length", "chunked"] as const) {

@@ -25,6 +25,8 @@ export interface ConnectionState {
    * made once for the connection's requests.
    */
   readonly remoteSocketAddress: string;
+  /** The address the client connected to: the gateway's own, as Envoy's local info gives it. */
+  readonly localAddress: string;
   /** The address and port the client connected to, written as {@link remoteSocketAddress}. */
   readonly localSocketAddress: string;
   /** The local port. */

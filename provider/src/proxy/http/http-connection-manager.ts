@@ -749,6 +749,12 @@ export class HttpConnectionManager implements ForwardHost {
     // A copy whose existing `host` is replaced keeps the copy's map (a new property would not).
     const shadowHeaders = { ...headers };
     shadowHeaders["host"] = shadowHost;
+    // Envoy sends a shadow through its async client, which marks it internal and appends the
+    // gateway's own address to x-forwarded-for, after the client's.
+    shadowHeaders["x-envoy-internal"] = "true";
+    if (x.state !== undefined) {
+      shadowHeaders["x-forwarded-for"] = appendForwardedFor(headers["x-forwarded-for"], x.state.localAddress);
+    }
     sendShadowRequest(
       endpointForAuthority(ep, shadowHost),
       cluster.config.upstreamProtocol,

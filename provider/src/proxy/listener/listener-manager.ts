@@ -393,6 +393,7 @@ export class RunningListener {
       remoteAddress: raw.remoteAddress ?? "",
       remotePort: raw.remotePort ?? 0,
       remoteSocketAddress: socketAddress(raw.remoteAddress, raw.remotePort),
+      localAddress: raw.localAddress ?? "",
       localSocketAddress: socketAddress(raw.localAddress, raw.localPort),
       localPort: raw.localPort ?? 0,
       socket,
