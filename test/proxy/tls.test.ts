@@ -8,6 +8,7 @@ import { spkiHash } from "../../provider/src/proxy/tls/client-certificate";
 import type { Backend } from "./support/backends";
 import { startEchoBackend, startTlsEcho } from "./support/backends";
 import { TestPki } from "./support/certs";
+import { jsonLinesSink } from "./support/access-log-sinks";
 import { curl } from "./support/curl";
 import {
   cluster,
@@ -57,6 +58,7 @@ describe("TLS on real sockets", () => {
   let echo: Backend;
   let proxy: GatewayProxy;
   let port: number;
+  const access: Record<string, unknown>[] = [];
   /** The same gateway with forwardClientCertDetails APPEND_FORWARD. */
   let appending: GatewayProxy;
   const client = pki.issue("client", ["URI:spiffe://cluster.local/ns/default/sa/client"], "client");
@@ -138,6 +140,9 @@ describe("TLS on real sockets", () => {
       watchPaths: [],
       namespace: "istio-system",
       log: () => {},
+      statusPort: 0,
+      statusHost: "127.0.0.1",
+      accessLog: jsonLinesSink(access),
     });
     await proxy.start();
     port = proxy.boundPorts().get(443)!;
@@ -258,6 +263,22 @@ describe("TLS on real sockets", () => {
       await assert.rejects(https("mutual.test", args));
     });
   }
+
+  it("counts refused client certificates by Envoy's listener TLS stats, with no access-log line", async () => {
+    const metrics = (await curl([`http://127.0.0.1:${proxy.statusPort}/metrics`])).body;
+    const count = (kind: string) =>
+      metrics
+        .split("\n")
+        .find((l) => l.startsWith(`envoy_listener_ssl_fail_verify_${kind}{`))
+        ?.replace(/^.*\} /, "");
+    // One of each refusal above; pinned.test's refusal below is counted after this.
+    assert.deepEqual(["no_cert", "error", "san", "cert_hash"].map(count), ["1", "1", "1", undefined]);
+    assert.match(metrics, /envoy_listener_ssl_fail_verify_san\{listener_address="127\.0\.0\.1_443"\} 1/);
+    assert.deepEqual(
+      access.filter((l) => l["protocol"] === "TLS"),
+      [],
+    );
+  });
 
   it("OPTIONAL_MUTUAL: serves without a certificate, and with the pinned SPKI; refuses other certificates", async () => {
     assert.equal((await https("pinned.test")).status, 200);

@@ -122,6 +122,7 @@ export class GatewayProxy {
       limits,
       draining: () => this.isDraining,
       warn: (m) => options.log(m),
+      clientCertificateRefused: (listener, kind) => this.metrics.clientCertificateRefused(listener, kind),
       ...(options.acceptsPerEvent === undefined ? {} : { acceptsPerEvent: options.acceptsPerEvent }),
     });
   }

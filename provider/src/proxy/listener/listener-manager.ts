@@ -16,11 +16,12 @@ import type { HttpConnectionManager } from "../http/http-connection-manager";
 import { SERVER_NAME } from "../http/http-connection-manager";
 import { Http1Server } from "../http1/http1-server";
 import type { AccessLog } from "../observability/access-log";
+import type { ClientCertificateFailure } from "../observability/metrics";
 import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { proxyTcp } from "../tcp/tcp-proxy";
 import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-socket-copies";
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
-import { checkClientCertificate, hasPinning } from "../tls/client-certificate";
+import { clientCertificateRefusal, hasPinning } from "../tls/client-certificate";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import { socketAddress } from "../socket-address";
 
@@ -70,6 +71,8 @@ export interface ListenerContext {
   draining(): boolean;
   /** Reports a problem that does not stop the proxy. */
   warn(message: string): void;
+  /** Counts a client certificate refused on the listener named `listener`. */
+  clientCertificateRefused?(listener: string, kind: ClientCertificateFailure): void;
   /**
    * Connections each listener accepts per turn of the event loop, at most (Envoy's
    * `max_connections_to_accept_per_socket_event`). Above 1, each listening socket gets that many
@@ -420,28 +423,21 @@ export class RunningListener {
       rejectUnauthorized: t.requireClientCertificate && t.verifyClientChain,
       ALPNProtocols: [...t.alpn],
     });
-    socket.on("error", () => socket.destroy());
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      // OpenSSL refused the handshake itself: MUTUAL and no certificate sent.
+      if (err.code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE")
+        this.ctx.clientCertificateRefused?.(listener.config.name, "no_cert");
+      socket.destroy();
+    });
     const timer = setTimeout(() => socket.destroy(), this.ctx.limits.handshakeTimeoutMs);
     socket.once("close", () => clearTimeout(timer));
     socket.once("secure", () => {
       clearTimeout(timer);
-      const reason = clientCertificateProblem(socket, chain);
-      if (reason !== undefined) {
-        this.ctx.accessLog.log({
-          start_time: new Date().toISOString(),
-          protocol: "TLS",
-          response_code: 0,
-          response_flags: "UAEX",
-          error_code: "IGW_ERR_CLIENT_CERTIFICATE",
-          bytes_received: 0,
-          bytes_sent: 0,
-          duration: 0,
-          downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
-          downstream_local_address: socketAddress(raw.localAddress, raw.localPort),
-          ...(serverName === undefined ? {} : { requested_server_name: serverName }),
-          listener: listener.config.name,
-          filter_chain: chain.config.name,
-        });
+      const refused = clientCertificateProblem(socket, chain);
+      if (refused !== undefined) {
+        // As Envoy: counted by the listener's TLS stats, with no access-log line (no request was
+        // made), and the connection closed.
+        this.ctx.clientCertificateRefused?.(listener.config.name, refused);
         return void socket.destroy();
       }
       if (chain.config.transport === "tls-terminated-tcp") {
@@ -497,19 +493,20 @@ export class RunningListener {
 }
 
 /** Why a terminated connection's client certificate is refused, or undefined. */
-function clientCertificateProblem(socket: tls.TLSSocket, chain: ChainRuntime): string | undefined {
+function clientCertificateProblem(
+  socket: tls.TLSSocket,
+  chain: ChainRuntime,
+): ClientCertificateFailure | undefined {
   const t = chain.tls!;
   if (!t.requestCert) return undefined;
   const cert = socket.getPeerCertificate();
   const presented = cert !== null && cert !== undefined && Object.keys(cert).length > 0;
-  if (!presented) return t.requireClientCertificate ? "client certificate required" : undefined;
+  if (!presented) return t.requireClientCertificate ? "no_cert" : undefined;
   // A TLS server sets `authorized` itself; for sockets made here the chain check is read directly.
   const handle = (socket as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
   const verifyError = handle?.verifyError?.() ?? null;
-  if (t.verifyClientChain && verifyError !== null) {
-    return `client certificate not trusted: ${(verifyError as NodeJS.ErrnoException).code ?? verifyError.message}`;
-  }
-  if (hasPinning(t.context)) return checkClientCertificate(cert.raw, t.context);
+  if (t.verifyClientChain && verifyError !== null) return "error";
+  if (hasPinning(t.context)) return clientCertificateRefusal(cert.raw, t.context)?.kind;
   return undefined;
 }
 

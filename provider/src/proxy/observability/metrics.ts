@@ -124,6 +124,21 @@ export interface ClusterStats {
   readonly connectionOverflow: CounterSeries;
 }
 
+/**
+ * Why a terminating listener refused a client's certificate, as Envoy's listener TLS counters tell
+ * the reasons apart (`envoy_listener_ssl_fail_verify_<kind>{listener_address="0.0.0.0_8443"}`):
+ * none sent where one is required, a chain the CA does not vouch for, no allowed subject
+ * alternative name, or neither an allowed SPKI nor an allowed hash.
+ */
+export type ClientCertificateFailure = "no_cert" | "error" | "san" | "cert_hash";
+
+const CLIENT_CERTIFICATE_FAILURES: Readonly<Record<ClientCertificateFailure, string>> = {
+  no_cert: "Handshakes refused because the client sent no certificate where one is required",
+  error: "Handshakes refused because the client's certificate chain did not verify",
+  san: "Handshakes refused because the client's certificate has none of the allowed names",
+  cert_hash: "Handshakes refused because the client's certificate matches no allowed SPKI or hash",
+};
+
 /** The proxy's Prometheus registry and Istio's standard metrics. */
 export class ProxyMetrics {
   /** The registry `/metrics` renders. */
@@ -144,6 +159,7 @@ export class ProxyMetrics {
   private readonly retryOverflow: CounterFamily;
   private readonly ejectionsEnforced: CounterFamily;
   private readonly connectionOverflow: CounterFamily;
+  private readonly clientCertificateFailures = new Map<ClientCertificateFailure, CounterFamily>();
 
   constructor(private readonly identity: MetricsIdentity) {
     const registry = this.registry;
@@ -198,7 +214,23 @@ export class ProxyMetrics {
       "outlier_detection_ejections_enforced_total",
       "Endpoints ejected by the cluster's outlier detection",
     );
+    for (const [kind, help] of Object.entries(CLIENT_CERTIFICATE_FAILURES) as [
+      ClientCertificateFailure,
+      string,
+    ][]) {
+      this.clientCertificateFailures.set(
+        kind,
+        new CounterFamily(`envoy_listener_ssl_fail_verify_${kind}`, help, ["listener_address"]).registerWith(
+          registry,
+        ),
+      );
+    }
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts a client certificate the listener named `listener` (`0.0.0.0_8443`) refused. */
+  clientCertificateRefused(listener: string, kind: ClientCertificateFailure): void {
+    this.clientCertificateFailures.get(kind)!.with({ listener_address: listener }).inc();
   }
 
   /** The traffic-policy counters of the cluster named `clusterName` (the same series on every call). */

@@ -6,6 +6,7 @@
  * alternatives (a certificate matching either list is accepted when both are given).
  */
 import { X509Certificate, createHash } from "node:crypto";
+import type { ClientCertificateFailure } from "../observability/metrics";
 
 /** What a server accepts beyond a chain that verifies. */
 export interface ClientCertificatePolicy {
@@ -63,11 +64,19 @@ function normalizeHash(h: string): string {
  * when it is accepted.
  */
 export function checkClientCertificate(der: Buffer, policy: ClientCertificatePolicy): string | undefined {
+  return clientCertificateRefusal(der, policy)?.reason;
+}
+
+/** {@link checkClientCertificate}'s reason, with the kind of refusal Envoy's listener counts it as. */
+export function clientCertificateRefusal(
+  der: Buffer,
+  policy: ClientCertificatePolicy,
+): { kind: Exclude<ClientCertificateFailure, "no_cert">; reason: string } | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(der);
   } catch {
-    return "client certificate cannot be parsed";
+    return { kind: "error", reason: "client certificate cannot be parsed" };
   }
   const spki = policy.verifyCertificateSpki ?? [];
   const hashes = policy.verifyCertificateHash ?? [];
@@ -75,8 +84,12 @@ export function checkClientCertificate(der: Buffer, policy: ClientCertificatePol
     const spkiOk = spki.length > 0 && spki.includes(spkiHash(cert));
     const hash = certificateHash(cert);
     const hashOk = hashes.length > 0 && hashes.some((h) => normalizeHash(h) === hash);
-    if (!spkiOk && !hashOk)
-      return "client certificate matches neither verifyCertificateSpki nor verifyCertificateHash";
+    if (!spkiOk && !hashOk) {
+      return {
+        kind: "cert_hash",
+        reason: "client certificate matches neither verifyCertificateSpki nor verifyCertificateHash",
+      };
+    }
   }
   const sans = policy.subjectAltNames ?? [];
   if (sans.length > 0) {
@@ -86,7 +99,10 @@ export function checkClientCertificate(der: Buffer, policy: ClientCertificatePol
       have.some((n) => sans.includes(n)) ||
       dns.some((pattern) => sans.some((name) => dnsNameMatch(name, pattern)));
     if (!matched) {
-      return `client certificate subject alternative names ${JSON.stringify(have)} match none of subjectAltNames`;
+      return {
+        kind: "san",
+        reason: `client certificate subject alternative names ${JSON.stringify(have)} match none of subjectAltNames`,
+      };
     }
   }
   return undefined;
