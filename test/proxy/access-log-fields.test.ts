@@ -64,7 +64,8 @@ describe("Istio's access-log fields", () => {
       documents(
         httpGateway(),
         virtualServiceHead() +
-          `  - match: [{uri: {prefix: /direct}}]
+          `  - name: direct
+    match: [{uri: {prefix: /direct}, name: hello}]
     directResponse: {status: 200, body: {string: hi}}
   - match: [{uri: {prefix: /moved}}]
     redirect: {uri: /elsewhere}
@@ -129,6 +130,12 @@ spec:
     const r = await curl([...args, `${base}${path}`]);
     return [r.status, await loggedLine(access, path)];
   }
+
+  it("names a route as Istio does: the rule's name and its match's, or none", async () => {
+    const [, direct] = await exchange("/direct/named");
+    const [, unnamed] = await exchange("/ok/unnamed");
+    assert.deepEqual([direct["route_name"], unnamed["route_name"]], ["direct.hello", undefined]);
+  });
 
   it("says which answers the upstream made: its 200, and its own 503 too", async () => {
     const [ok, okLine] = await exchange("/ok");

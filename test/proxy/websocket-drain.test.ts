@@ -172,7 +172,7 @@ const COMMON = {
   filter_chain: "http.8080",
   route_config: "http.8080",
   virtual_host: "*:8080",
-  route_name: "istio-system.chat.0.-1",
+  // The rule has no name, so neither has Envoy's route: no route_name.
   user_agent: "undici",
   upstream_cluster: "outbound|80||chat.istio-system.svc.cluster.local",
 };

@@ -293,7 +293,8 @@ export function translateRoute(
   const vsKey = `${namespaceOf(root)}/${root.metadata?.name ?? ""}`;
   let name = rule.name ?? "";
   if (m?.name) name = `${name}.${m.name}`;
-  if (name === "") name = `${namespaceOf(root)}.${root.metadata?.name ?? ""}.${ruleIndex}.${matchIndex}`;
+  const unnamed = name === "";
+  if (unnamed) name = `${namespaceOf(root)}.${root.metadata?.name ?? ""}.${ruleIndex}.${matchIndex}`;
   const headers = headerPair(ctx, vs, rule.headers, below(rulePath, "headers"));
   let routeHeaders = headers.pair;
 
@@ -423,6 +424,7 @@ export function translateRoute(
   const cors = translateCors(rule.corsPolicy);
   return {
     name,
+    ...(unnamed ? { unnamed } : {}),
     match,
     action,
     headers: routeHeaders,

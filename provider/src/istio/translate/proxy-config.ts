@@ -259,6 +259,11 @@ export interface Route {
    * the rule is unnamed, `<vs namespace>.<vs name>.<ruleIndex>.<matchIndex>`.
    */
   readonly name: string;
+  /**
+   * Set when Istio gives the route no name (neither the rule nor its match has one): `name` was
+   * made here, and the access log and `%ROUTE_NAME%` show none, as Envoy's do.
+   */
+  readonly unnamed?: true;
   /** The conditions; every one given must hold. */
   readonly match: RouteMatch;
   /** What happens to a matching request. */

@@ -144,6 +144,12 @@ const FLAGS_BEFORE_OUTCOME = /^(?:DI|URX|UO)(?:,(?:DI|URX|UO))*$/;
 function flagFailure(x: Exchange, err: ProxyError): void {
   if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
 }
+/** The name Istio gives `x`'s route, if it gives one (see `Route.unnamed`). */
+function istioRouteName(x: Exchange): string | undefined {
+  const route = x.route?.route;
+  return route === undefined || route.unnamed === true ? undefined : route.name;
+}
+
 /**
  * What the access log says made `x`'s response: the proxy's own words when it made it or the
  * upstream cut it, else the upstream (`via_upstream`); nothing when no response was sent (the
@@ -787,7 +793,7 @@ export class HttpConnectionManager implements ForwardHost {
       protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
       hostname: this.ctx.hostname,
       requestHeaders: x.forwardedHeaders ?? x.routeReq.headers,
-      routeName: x.route?.route.name,
+      routeName: istioRouteName(x),
       upstreamCluster: x.cluster?.config.name,
       responseHeaders: response?.headers,
       responseCode: response?.status,
@@ -976,7 +982,7 @@ export class HttpConnectionManager implements ForwardHost {
         filter_chain: x.chain.config.name,
         route_config: x.chain.routes?.routeConfig.name,
         virtual_host: x.virtualHost?.virtualHost.name,
-        route_name: x.route?.route.name,
+        route_name: istioRouteName(x),
         upstream_cluster: clusterName,
       });
       byCluster.set(key, text);
