@@ -92,7 +92,7 @@ spec:
   subsets: [{name: v9, labels: {v: "9"}}]
 `);
   assert.deepEqual(issueLines(issues), [
-    'error IGW6015 DestinationRule shop/api spec.subsets[1].trafficPolicy.tls.mode: must not be "ISTIO_MUTUAL": it needs Istio\'s mesh identity, which this proxy does not have (got "ISTIO_MUTUAL")',
+    'error IGW6015 DestinationRule shop/api spec.subsets[1].trafficPolicy.tls.mode: must not be "ISTIO_MUTUAL": it needs Istio\'s mesh identity, which this proxy does not have, so requests go to the destination in plain text (got "ISTIO_MUTUAL")',
     'warning IGW6014 VirtualService shop/vs spec.http[3].route[0].destination.subset: must name a subset of a DestinationRule for "cart.shop.svc.cluster.local" visible to namespace "istio-system" (got "v9")',
   ]);
   assert.deepEqual(

@@ -376,7 +376,7 @@ export class ClusterRegistry {
         rule,
         "IGW6015",
         below(tlsPath, "mode"),
-        `must not be "ISTIO_MUTUAL": it needs Istio's mesh identity, which this proxy does not have (got "ISTIO_MUTUAL")`,
+        `must not be "ISTIO_MUTUAL": it needs Istio's mesh identity, which this proxy does not have, so requests go to the destination in plain text (got "ISTIO_MUTUAL")`,
       );
       return undefined;
     }

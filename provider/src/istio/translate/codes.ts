@@ -80,7 +80,8 @@ export const translateCodes = defineCodes({
   },
   IGW6015: {
     severity: Severity.Error,
-    summary: "DestinationRule tls.mode ISTIO_MUTUAL needs Istio's mesh identity: upstream TLS is not used",
+    summary:
+      "DestinationRule tls.mode ISTIO_MUTUAL needs Istio's mesh identity: upstream TLS is not used, and requests go in plain text",
   },
   IGW6016: {
     severity: Severity.Error,
