@@ -41,6 +41,20 @@ describe("istio-gateway inputs and exit codes", () => {
     });
   });
 
+  it("names a skipped kind by its API group where an Istio or core kind has its name", async () => {
+    const stdin = [
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: {gatewayClassName: istio}",
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {}",
+    ].join("\n---\n");
+    const r = await runCli(["validate", "-"], { stdin });
+    assert.deepEqual(r, {
+      code: 0,
+      stdout:
+        "\u2714 No validation issues found in 0 resources; 2 objects of other kinds skipped (1 HTTPRoute, 1 gateway.networking.k8s.io/Gateway).\n",
+      stderr: "",
+    });
+  });
+
   it("reads standard input for -, with multiple documents and kind: List", async () => {
     const list = [
       "apiVersion: v1",

@@ -46,6 +46,27 @@ interface Checked {
   resource?: Resource;
 }
 
+/** Kinds that are also Istio's or Kubernetes core's, told apart from them by their API group. */
+const SHARED_KIND_NAMES = new Set([
+  "Gateway",
+  "VirtualService",
+  "DestinationRule",
+  "ServiceEntry",
+  "Secret",
+  "Service",
+]);
+
+/**
+ * How a skipped object's kind is named in the summary: with its API group when the kind's name is
+ * one this tool checks (a Gateway API `gateway.networking.k8s.io/Gateway` is not an Istio Gateway).
+ */
+function skippedKindName(object: unknown, kind: string): string {
+  if (!SHARED_KIND_NAMES.has(kind)) return kind;
+  const apiVersion = (object as { apiVersion?: unknown }).apiVersion;
+  if (typeof apiVersion !== "string" || !apiVersion.includes("/")) return kind;
+  return `${apiVersion.slice(0, apiVersion.indexOf("/"))}/${kind}`;
+}
+
 /** Checks every object of every input. */
 export function checkInputs(inputs: readonly InputText[], options: CheckOptions): CheckReport {
   const report: CheckReport = { findings: [], syntaxErrors: [], checked: {}, skipped: {} };
@@ -61,7 +82,8 @@ export function checkInputs(inputs: readonly InputText[], options: CheckOptions)
     for (const object of objects) {
       const kind = kindOf(object.object);
       if (!isCheckedKind(object.object)) {
-        report.skipped[kind] = (report.skipped[kind] ?? 0) + 1;
+        const named = skippedKindName(object.object, kind);
+        report.skipped[named] = (report.skipped[named] ?? 0) + 1;
         continue;
       }
       report.checked[kind] = (report.checked[kind] ?? 0) + 1;
