@@ -3,7 +3,8 @@
 // client-set x-envoy-* control headers), a route's header operations applied after that, so
 // that `set: {x-forwarded-proto: https}` reaches the upstream as Istio users expect, and what
 // Envoy's router adds to each attempt (x-envoy-attempt-count, x-envoy-expected-rq-timeout-ms,
-// x-envoy-original-path).
+// x-envoy-original-path), and the route's operation Istio's default tracing names
+// (x-envoy-decorator-operation).
 import assert from "node:assert/strict";
 import { REQUEST_ID } from "./support/access-log-sinks";
 import { once } from "node:events";
@@ -175,6 +176,8 @@ describe("forwarded request headers on real sockets", () => {
       "x-forwarded-proto": "http",
       "x-envoy-custom": "kept",
       "x-envoy-external-address": "127.0.0.1",
+      // The route's own operation, not the client's: Istio turns tracing on by default.
+      "x-envoy-decorator-operation": "httpbin.default.svc.cluster.local:8000/*",
       "x-envoy-attempt-count": "1",
     });
   });
@@ -225,10 +228,31 @@ describe("forwarded request headers on real sockets", () => {
       .slice(from)
       .map((h) =>
         Object.fromEntries(
-          Object.entries(h).filter(([k]) => k.startsWith("x-envoy-") && k !== "x-envoy-external-address"),
+          Object.entries(h).filter(
+            ([k]) =>
+              k.startsWith("x-envoy-") &&
+              k !== "x-envoy-external-address" &&
+              k !== "x-envoy-decorator-operation",
+          ),
         ),
       );
   }
+
+  it("names each route's operation in x-envoy-decorator-operation, as Istio decorates routes", async () => {
+    const operation = async (path: string) => {
+      const from = recorder.seen.length;
+      await curl(["-H", "Host: router.example.com", `${base}${path}`]);
+      return recorder.seen[from]?.["x-envoy-decorator-operation"];
+    };
+    assert.deepEqual(
+      [await operation("/timeout/x"), await operation("/api/v1/users"), await operation("/other")],
+      [
+        "recorder.default.svc.cluster.local:8000/timeout*",
+        "recorder.default.svc.cluster.local:8000/api/v1*",
+        "recorder.default.svc.cluster.local:8000/*",
+      ],
+    );
+  });
 
   it("sends the route timeout as x-envoy-expected-rq-timeout-ms, and nothing without one", async () => {
     assert.deepEqual(await envoyHeaders([`${base}/timeout`]), [

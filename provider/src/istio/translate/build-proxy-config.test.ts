@@ -124,6 +124,7 @@ spec:
     // Bookinfo's rules have no names: Istio's route name is empty, and this one made here.
     name: "default.bookinfo.0.0",
     unnamed: true,
+    decoratorOperation: "productpage.default.svc.cluster.local:9080/productpage",
     match: {
       ignoreUriCase: false,
       headers: [],

@@ -106,6 +106,8 @@ test("forward: weights, rewrites, authority from headers, header operations, tim
   ]);
   assert.deepEqual(r[0], {
     name: "main",
+    // Several destinations: the VirtualService's name and the server's port name the operation.
+    decoratorOperation: "vs:80/api*",
     match: {
       ignoreUriCase: true,
       uri: { kind: "prefix", value: "/api" },

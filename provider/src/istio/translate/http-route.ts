@@ -425,6 +425,16 @@ export function translateRoute(
   return {
     name,
     ...(unnamed ? { unnamed } : {}),
+    ...(action.kind === "route"
+      ? {
+          decoratorOperation: decoratorOperation(
+            match,
+            action.clusters,
+            root.metadata?.name ?? "",
+            site.port,
+          ),
+        }
+      : {}),
     match,
     action,
     headers: routeHeaders,
@@ -467,4 +477,26 @@ export function isCatchAllRoute(route: Route): boolean {
     m.withoutHeaders.length === 0 &&
     m.queryParams.length === 0
   );
+}
+
+/**
+ * Istio's operation name of a forwarding route (`GetRouteOperation`): where it goes (the lone
+ * destination's `host:port` from its cluster name, else the VirtualService's name and the server's
+ * port), then the path it matches.
+ */
+function decoratorOperation(
+  match: RouteMatch,
+  destinations: readonly WeightedCluster[],
+  vsName: string,
+  port: number,
+): string {
+  const uri = match.uri;
+  let path = "/*";
+  if (uri?.kind === "exact") path = uri.value;
+  else if (uri?.kind === "prefix") path = `${uri.value}*`;
+  else if (uri?.kind === "regex") path = uri.regex;
+  // outbound|<port>|<subset>|<host>, as Istio names the clusters of destinations.
+  const parts = destinations.length === 1 ? destinations[0]!.cluster.split("|") : [];
+  if (parts.length === 4 && parts[0] === "outbound") return `${parts[3]}:${parts[1]}${path}`;
+  return `${vsName}:${port}${path}`;
 }

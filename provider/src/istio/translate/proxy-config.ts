@@ -264,6 +264,14 @@ export interface Route {
    * made here, and the access log and `%ROUTE_NAME%` show none, as Envoy's do.
    */
   readonly unnamed?: true;
+  /**
+   * The route's operation, as Istio decorates routes for tracing (`GetRouteOperation`): the lone
+   * destination's `host:port`, or `<VirtualService name>:<server port>` for several, then the path
+   * matched (`/exact`, `/prefix*`, the regex, or `/*`). Envoy sends it upstream as
+   * `x-envoy-decorator-operation`, since Istio turns tracing on by default. Set on routes that
+   * forward.
+   */
+  readonly decoratorOperation?: string;
   /** The conditions; every one given must hold. */
   readonly match: RouteMatch;
   /** What happens to a matching request. */

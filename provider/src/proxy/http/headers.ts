@@ -122,6 +122,8 @@ export interface ForwardedRequest {
   readonly clientCert?: string | undefined;
   /** Keep `te: trailers` (gRPC needs it end to end on HTTP/2). */
   readonly keepTeTrailers: boolean;
+  /** The route's `x-envoy-decorator-operation` (see `Route.decoratorOperation`). */
+  readonly decoratorOperation?: string | undefined;
 }
 
 /**
@@ -159,6 +161,9 @@ export function upstreamRequestHeaders(source: RequestHeaders, how: ForwardedReq
   out["x-request-id"] = how.requestId;
   out["x-envoy-external-address"] = how.externalAddress;
   if (how.clientCert !== undefined) out["x-forwarded-client-cert"] = how.clientCert;
+  // Envoy's connection manager names the route's operation to the upstream when tracing is on,
+  // as Istio has it by default (`enableTracing`), before the route's header operations.
+  if (how.decoratorOperation !== undefined) out["x-envoy-decorator-operation"] = how.decoratorOperation;
   return out;
 }
 

@@ -223,6 +223,7 @@ function forwardedRequestOf(
     scheme,
     clientCert: forwardedClientCert(mode, x.routeReq.headers["x-forwarded-client-cert"], ours),
     keepTeTrailers,
+    decoratorOperation: x.route?.route.decoratorOperation,
   };
 }
 
