@@ -625,6 +625,15 @@ describe("downstream HTTP/1.1", () => {
     await c.waitClosed(3000);
   });
 
+  it("answers a head that does not parse with an empty body, right whatever its method", async () => {
+    // llhttp gives a head's method only once the head is whole, so this refusal cannot know
+    // whether it answers a HEAD request: an empty body fits either.
+    const c = await connect();
+    await c.write("GET /bad-value HTTP/1.1\r\nHost: a.test\r\nX-Bad: a\rb\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual([r.status, field(r.headers, "content-length"), r.body.length], [400, "0", 0]);
+  });
+
   it("tells a HEAD request refused by the codec the reply's length, without its body", async () => {
     const c = await connect();
     await c.write("HEAD /two-hosts HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n");

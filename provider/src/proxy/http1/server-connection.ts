@@ -83,6 +83,8 @@ interface Refusal {
   readonly code: ProxyErrorCode;
   /** The refused request, when its head was read. */
   readonly req?: Http1Request;
+  /** The refused request's method, when known (a HEAD request's answer has no body). */
+  readonly method?: string;
 }
 
 type Turn = Exchange | Upgrade | Refusal;
@@ -239,8 +241,12 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
    */
   private parsed(data: Buffer, result: number | ParseError): result is number {
     if (typeof result !== "number") {
+      // A request whose body broke has a known method; one whose head did not parse has none here
+      // (llhttp tells it with the whole head only, and the request line may have come in any read).
       this.refuse(
         result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",
+        undefined,
+        this.reading?.method,
       );
       return false;
     }
@@ -405,7 +411,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   /** Serves `turn` now; `from` is when its request began, for the request timeout. */
   private begin(turn: Turn, from: number): void {
     this.active = turn;
-    if (turn.kind === "refusal") return this.refuseNow(turn.code, turn.req);
+    if (turn.kind === "refusal") return this.refuseNow(turn.code, turn.req, turn.method);
     if (turn.kind === "upgrade") {
       // Taken over once the parser has handed back the bytes after the head.
       if (this.reading !== turn.req) this.takeOver(turn);
@@ -445,7 +451,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
    * Refuses what is being read (`refused`, when its head was read), after the responses owed
    * before it; nothing more is read.
    */
-  private refuse(code: ProxyErrorCode, refused?: Http1Request): void {
+  private refuse(code: ProxyErrorCode, refused?: Http1Request, method = refused?.method): void {
     const reading = this.reading;
     this.stop();
     this.reading = undefined;
@@ -470,7 +476,9 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       reading.abort();
     }
     const turn: Refusal =
-      refused === undefined ? { kind: "refusal", code } : { kind: "refusal", code, req: refused };
+      refused === undefined
+        ? { kind: "refusal", code, method }
+        : { kind: "refusal", code, req: refused, method };
     if (this.active === undefined) this.begin(turn, 0);
     else this.queue.push(turn);
   }
@@ -483,8 +491,11 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     else this.refuseNow(code);
   }
 
-  /** Writes the refusal for `code` and ends the connection; the refusal is reported with `req`, if read. */
-  private refuseNow(code: ProxyErrorCode, req?: Http1Request): void {
+  /**
+   * Writes the refusal for `code` and ends the connection; the refusal is reported with `req`, if
+   * read, and `method` is the refused request's, when known.
+   */
+  private refuseNow(code: ProxyErrorCode, req?: Http1Request, method = req?.method): void {
     this.stop();
     this.settings.onRefusal(this.socket, code, req);
     const status = ERROR_STATUS[code].status;
@@ -492,11 +503,13 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     if (this.socket.writable) {
       // Envoy answers what its codec cannot read with a local reply whose body is the status's
       // text (Bad Request, Request Header Fields Too Large, Upgrade Required); a head that did
-      // not arrive in time gets an empty one. A HEAD request is told the length, without the body.
-      const body = code === "IGW_ERR_REQUEST_TIMEOUT" ? "" : reason;
+      // not arrive in time gets an empty one. A HEAD request is told the length, without the body;
+      // a request whose method is not known (its head did not parse) gets an empty body, right
+      // whatever the method.
+      const body = code === "IGW_ERR_REQUEST_TIMEOUT" || method === undefined ? "" : reason;
       const typed = body === "" ? "" : "content-type: text/plain\r\n";
       this.socket.write(
-        `HTTP/1.1 ${status} ${reason}\r\nx-igw-error-code: ${code}\r\ncontent-length: ${body.length}\r\n${typed}connection: close\r\ndate: ${httpDate()}\r\nserver: ${this.settings.serverName}\r\n\r\n${req?.method === "HEAD" ? "" : body}`,
+        `HTTP/1.1 ${status} ${reason}\r\nx-igw-error-code: ${code}\r\ncontent-length: ${body.length}\r\n${typed}connection: close\r\ndate: ${httpDate()}\r\nserver: ${this.settings.serverName}\r\n\r\n${method === "HEAD" ? "" : body}`,
         "latin1",
       );
     }
