@@ -1,7 +1,8 @@
 /**
  * The files a `--config` argument names: a file as given, a directory walked recursively for
  * `*.yaml`, `*.yml` and `*.json` (hidden entries skipped, as kubectl does), sorted so a directory
- * always loads in the same order.
+ * always loads in the same order. Symbolic links are followed, as kubectl follows them: a mounted
+ * ConfigMap's files are links through its hidden `..data` directory, which is skipped itself.
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -32,8 +33,14 @@ async function walk(dir: string, depth: number): Promise<string[]> {
   for (const e of entries) {
     if (e.name.startsWith(".")) continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(path, depth + 1)));
-    else if (e.isFile() && isConfigFile(e.name)) out.push(path);
+    let kind: "dir" | "file" | undefined = e.isDirectory() ? "dir" : e.isFile() ? "file" : undefined;
+    if (e.isSymbolicLink()) {
+      // A link left dangling mid-swap names nothing yet: the swap's own event reloads again.
+      const target = await stat(path).catch(() => undefined);
+      kind = target?.isDirectory() ? "dir" : target?.isFile() ? "file" : undefined;
+    }
+    if (kind === "dir") out.push(...(await walk(path, depth + 1)));
+    else if (kind === "file" && isConfigFile(e.name)) out.push(path);
   }
   return out;
 }
