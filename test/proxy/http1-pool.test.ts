@@ -338,7 +338,18 @@ describe("Http1Pool: response framing", () => {
           // One write, so one read: a second response after the body, which no request asked for.
           return socket.write(OK + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
         case "/big-head":
-          return socket.write(`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`);
+          return socket.write(`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(90_000)}\r\nContent-Length: 0\r\n\r\n`);
+        case "/large-head":
+          // Envoy takes response heads up to 80 KiB: a large set-cookie or CSP passes.
+          return socket.write(`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(60_000)}\r\nContent-Length: 0\r\n\r\n`);
+        case "/too-many":
+          return socket.write(`HTTP/1.1 200 OK\r\n${"X-H: v\r\n".repeat(100)}Content-Length: 0\r\n\r\n`);
+        case "/no-content-body":
+          return socket.write("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello");
+        case "/no-content-chunked":
+          return socket.write("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        case "/no-content-zero":
+          return socket.write("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-Ok: 1\r\n\r\n");
         default:
           return socket.write(OK);
       }
@@ -403,6 +414,13 @@ describe("Http1Pool: response framing", () => {
     assert.deepEqual(o.headers, Array.from({ length: 40 }, (_, i) => [`X-${i}`, `v${i}`]).flat());
   });
 
+  it("takes a head up to Envoy's 80 KiB, and a 204's content-length: 0 without passing it on", async () => {
+    const large = await send(p, "/large-head").done;
+    assert.deepEqual([large.status, (large.headers[1] ?? "").length], [200, 60_000]);
+    const zero = await send(p, "/no-content-zero").done;
+    assert.deepEqual([zero.status, zero.headers], [204, ["X-Ok", "1"]]);
+  });
+
   it("completes a body delimited by the connection's close", async () => {
     assert.deepEqual((await send(p, "/until-close").done).body, "all of it");
   });
@@ -414,6 +432,10 @@ describe("Http1Pool: response framing", () => {
     ["/smuggle", "IGW_ERR_UPSTREAM_PROTOCOL"],
     ["/switch", "IGW_ERR_UPSTREAM_PROTOCOL"],
     ["/big-head", "IGW_ERR_UPSTREAM_PROTOCOL"],
+    // Envoy's codec: at most 100 headers, and a 204 that says it has a body is malformed.
+    ["/too-many", "IGW_ERR_UPSTREAM_PROTOCOL"],
+    ["/no-content-body", "IGW_ERR_UPSTREAM_PROTOCOL"],
+    ["/no-content-chunked", "IGW_ERR_UPSTREAM_PROTOCOL"],
   ];
   for (const [path, code] of failures) {
     it(`fails ${path} with ${code}`, async () => {

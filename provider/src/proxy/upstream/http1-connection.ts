@@ -355,6 +355,13 @@ export class Http1Connection implements TurnEndWriter, UpstreamConnectionInfo {
       this.status = status;
       return NO_BODY;
     }
+    const problem = responseHeadProblem(status, lines);
+    if (problem !== undefined) {
+      this.fail(new UpstreamProtocolError(`upstream protocol error: ${problem}`));
+      return NO_BODY;
+    }
+    // A 204 may say `content-length: 0`, which Envoy drops as it passes the head on.
+    if (status === 204) lines = withoutContentLength(lines);
     this.status = status;
     this.keepAlive = keepAlive;
     if (keepAlive) this.readKeepAliveHint(lines);
@@ -426,4 +433,38 @@ export class Http1Connection implements TurnEndWriter, UpstreamConnectionInfo {
 function codeOf(err: Error): string {
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" ? code : err.message;
+}
+
+/** Envoy's limit on the headers of an upstream response (its clusters' `max_headers_count`). */
+export const MAX_RESPONSE_HEADERS = 100;
+
+/**
+ * Why Envoy's HTTP/1.1 codec refuses a final response head (`lines`: names and values
+ * alternating), or undefined: more headers than {@link MAX_RESPONSE_HEADERS}, or a 204 that says it
+ * has a body (`transfer-encoding`, or a `content-length` other than 0), as its strict 1xx and 204
+ * rule has it.
+ */
+function responseHeadProblem(status: number, lines: readonly string[]): string | undefined {
+  if (lines.length / 2 > MAX_RESPONSE_HEADERS) {
+    return `the response has more than ${MAX_RESPONSE_HEADERS} headers`;
+  }
+  if (status !== 204) return undefined;
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const name = lines[i]!.toLowerCase();
+    if (name === "transfer-encoding") return "transfer-encoding is not allowed in a 204";
+    if (name === "content-length" && lines[i + 1]!.trim() !== "0") {
+      return "a content-length other than 0 is not allowed in a 204";
+    }
+  }
+  return undefined;
+}
+
+/** `lines` without their `content-length` (names and values alternating). */
+function withoutContentLength(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    if (lines[i]!.toLowerCase() === "content-length") continue;
+    out.push(lines[i]!, lines[i + 1]!);
+  }
+  return out;
 }

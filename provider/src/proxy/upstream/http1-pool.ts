@@ -9,7 +9,6 @@
  * It replaces undici's Pool on the proxy's hottest path: one exchange costs a string for the
  * request head, one write, and three calls out of Node's native parser.
  */
-import http from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type tls from "node:tls";
@@ -50,11 +49,17 @@ export interface Http1PoolOptions {
   readonly maxConnectionDurationMs?: number;
   /** TLS to originate, if any. */
   readonly tls: tls.ConnectionOptions | undefined;
-  /** Largest response head accepted, in bytes (node:http's default: 16 KiB). */
+  /** Largest response head accepted, in bytes (default: Envoy's 80 KiB). */
   readonly maxHeaderSize?: number;
   /** SO_KEEPALIVE on each connection; undefined = off. */
   readonly tcpKeepalive?: TcpKeepalive;
 }
+
+/**
+ * The largest upstream response head taken, as Envoy's HTTP/1.1 codec takes them
+ * (`MAX_RESPONSE_HEADERS_KB`): large `content-security-policy` or `set-cookie` headers pass.
+ */
+export const MAX_RESPONSE_HEAD_BYTES = 80 * 1024;
 
 /** The HTTP/1.1 connections to one endpoint with one set of settings (see the file's comment). */
 export class Http1Pool implements ConnectionOwner {
@@ -78,8 +83,7 @@ export class Http1Pool implements ConnectionOwner {
       port,
       tls: options.tls,
       connectTimeoutMs: options.connectTimeoutMs,
-      // node:http's own limit (16 KiB unless --max-http-header-size says otherwise).
-      maxHeaderSize: options.maxHeaderSize ?? http.maxHeaderSize,
+      maxHeaderSize: options.maxHeaderSize ?? MAX_RESPONSE_HEAD_BYTES,
       tcpKeepalive: options.tcpKeepalive,
     };
   }
