@@ -274,6 +274,39 @@ describe("the proxy command", () => {
     assert.equal(logged.find((l) => l["path"] === "/delay/500")?.["response_code"], 200);
   });
 
+  it("serves a request sent on an idle keep-alive connection during the drain, then closes it", async () => {
+    dir.write("gw.yaml", gatewayYaml(["/"]));
+    const child = spawnProxy("--drain-timeout", "10");
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    await waitFor(async () => /listeners \S+@127\.0\.0\.1:(\d+)/.test(stderr), 60_000);
+    const port = Number(/listeners \S+@127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = () =>
+      new Promise<{ status: number; connection: string | undefined }>((res, rej) => {
+        const req = http.request({ port, host: "127.0.0.1", path: "/posted", method: "POST", agent }, (r) => {
+          r.resume();
+          r.on("end", () => res({ status: r.statusCode ?? 0, connection: r.headers["connection"] }));
+        });
+        req.on("error", rej);
+        req.end("a body a client would not resend");
+      });
+    assert.deepEqual(await post(), { status: 200, connection: undefined });
+    const started = Date.now();
+    child.kill("SIGTERM");
+    await waitFor(async () => /SIGTERM: draining/.test(stderr), 5000);
+    // The connection sat idle when the drain began: the request on it is answered, and the
+    // connection closed after it.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await post(), { status: 200, connection: "close" });
+    const [code] = (await once(child, "exit")) as [number];
+    assert.equal(code, 0);
+    // With no connection left, the drain ends well before its deadline.
+    assert.ok(Date.now() - started < 5000, `drained in ${Date.now() - started} ms`);
+    agent.destroy();
+  });
+
   it("keeps serving with bounded memory when nobody reads its access log, and logs again once read", async () => {
     dir.write("gw.yaml", gatewayYaml(["/"]));
     const child = spawnProxy();

@@ -26,6 +26,12 @@ import type { ResolveOverride } from "./upstream/endpoint-resolver";
 import { EndpointResolver } from "./upstream/endpoint-resolver";
 
 const DEFAULT_DEBOUNCE_MS = 200;
+
+/**
+ * How long a drain keeps idle keep-alive connections open for one more request: Envoy's
+ * connection manager drain timeout (`drain_timeout`, 5 s by default, which Istio leaves).
+ */
+export const IDLE_DRAIN_MS = 5000;
 /**
  * Reads of a reload found unsettled (their files changed meanwhile) before the next read is taken
  * as it is: files rewritten without pause for this long are taken as they are read.
@@ -276,19 +282,25 @@ export class GatewayProxy {
   }
 
   /**
-   * Graceful drain: stop accepting and report not ready, let requests in flight finish (closing
-   * each connection as it goes idle) and upgraded connections (WebSocket tunnels) run until they
-   * close, and after `deadlineMs` close whatever is left.
+   * Graceful drain: stop accepting and report not ready, let requests in flight finish and
+   * upgraded connections (WebSocket tunnels) run until they close, and after `deadlineMs` close
+   * whatever is left. An idle keep-alive connection stays open for {@link IDLE_DRAIN_MS} (or the
+   * deadline, if sooner), as Envoy's connection manager drains: a request the client sends on it
+   * meanwhile (one it may already have written when the drain began) is served, with
+   * `Connection: close`, rather than dropped unanswered. After that, idle connections are closed
+   * as they go idle.
    */
   async drain(deadlineMs: number): Promise<void> {
     this.isDraining = true;
     this.watcher?.close();
     const running = this.listeners.all();
-    await this.listeners.stopAccepting();
-    const until = Date.now() + deadlineMs;
+    await this.listeners.stopAccepting(true);
+    const start = Date.now();
+    const until = start + deadlineMs;
+    const idleUntil = start + Math.min(deadlineMs, IDLE_DRAIN_MS);
     while (Date.now() < until && (this.inflight > 0 || running.some((l) => !l.idle))) {
       await new Promise((r) => setTimeout(r, 25));
-      for (const l of running) l.closeIdle();
+      if (Date.now() >= idleUntil) for (const l of running) l.closeIdle();
     }
     await this.close();
   }

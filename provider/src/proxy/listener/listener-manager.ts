@@ -461,17 +461,18 @@ export class RunningListener {
   }
 
   /**
-   * Stops accepting. Idle HTTP/1.1 connections and HTTP/2 sessions are closed now, gracefully;
+   * Stops accepting. HTTP/2 sessions are closed gracefully (GOAWAY), when their streams end;
    * HTTP/1.1 connections with requests in flight close when their responses end (marked
-   * `Connection: close`), and HTTP/2 sessions when their streams do.
+   * `Connection: close`). Idle HTTP/1.1 connections are closed now too, unless `keepIdle`: a
+   * drain lets them send one more request first (see {@link GatewayProxy.drain}).
    */
-  stopAccepting(): void {
+  stopAccepting(keepIdle = false): void {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
     for (const c of this.copies.splice(0)) c.close();
     for (const s of this.sessions) s.close();
-    this.closeIdle();
+    if (!keepIdle) this.closeIdle();
   }
 
   /** Ends idle HTTP/1.1 connections (after a request finishes while draining). */
@@ -556,9 +557,9 @@ export class ListenerManager {
    * Stops every listener accepting, and resolves once no descriptor of their sockets is left open
    * anywhere: copies still being made are cancelled, and their child process has exited.
    */
-  async stopAccepting(): Promise<void> {
+  async stopAccepting(keepIdle = false): Promise<void> {
     for (const work of this.copying) work.abort.abort();
-    for (const l of this.running.values()) l.stopAccepting();
+    for (const l of this.running.values()) l.stopAccepting(keepIdle);
     await Promise.all([...this.copying].map((w) => w.done));
   }
 
