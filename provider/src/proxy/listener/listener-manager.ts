@@ -35,7 +35,11 @@ export interface ConnectionLimits {
   readonly headersTimeoutMs: number;
   /** Time to receive the whole request, ms. */
   readonly requestTimeoutMs: number;
-  /** Idle time before a keep-alive connection is closed, ms. */
+  /**
+   * Idle time before a keep-alive connection is closed, ms. Default one hour, Envoy's, which Istio
+   * keeps: a gateway behind a load balancer must not close idle connections before the balancer
+   * does (AWS's ALB keeps them 60 s), or the balancer's next request on one races the close.
+   */
   readonly idleTimeoutMs: number;
   /**
    * Time an HTTP/2 stream may carry no bytes either way, ms (Envoy's `stream_idle_timeout`, five
@@ -52,7 +56,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxHeadersCount: 100,
   headersTimeoutMs: 60_000,
   requestTimeoutMs: 300_000,
-  idleTimeoutMs: 60_000,
+  idleTimeoutMs: 3_600_000,
   streamIdleTimeoutMs: 300_000,
   handshakeTimeoutMs: 10_000,
 };
