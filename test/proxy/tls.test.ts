@@ -303,24 +303,16 @@ describe("TLS on real sockets", () => {
     assert.doesNotMatch(tls13, /Cipher is TLS_/);
   });
 
+  /** s_client's report of a handshake with simple.test's server, with `args` added. */
+  const simpleHandshake = (args: string[]) =>
+    sClient(
+      ["-connect", `127.0.0.1:${port}`, "-servername", "simple.test", ...args, "-CAfile", pki.ca.certPath],
+      "",
+    );
+
   it("chooses a TLS 1.2 cipher by its own order, as Envoy's servers do", async () => {
     const cipher = async (list: string) =>
-      (
-        await sClient(
-          [
-            "-connect",
-            `127.0.0.1:${port}`,
-            "-servername",
-            "simple.test",
-            "-tls1_2",
-            "-cipher",
-            list,
-            "-CAfile",
-            pki.ca.certPath,
-          ],
-          "",
-        )
-      ).match(/Cipher\s*: (\S+)/)?.[1] ?? "none";
+      (await simpleHandshake(["-tls1_2", "-cipher", list])).match(/Cipher\s*: (\S+)/)?.[1] ?? "none";
     assert.deepEqual(
       await Promise.all(
         [
@@ -337,21 +329,9 @@ describe("TLS on real sockets", () => {
 
   it("offers Envoy's key exchange groups only, X25519 and P-256", async () => {
     const group = async (name: string) =>
-      (
-        await sClient(
-          [
-            "-connect",
-            `127.0.0.1:${port}`,
-            "-servername",
-            "simple.test",
-            "-groups",
-            name,
-            "-CAfile",
-            pki.ca.certPath,
-          ],
-          "",
-        )
-      ).match(/(?:Server Temp Key|Negotiated TLS1\.3 group): (\S+)/)?.[1] ?? "none";
+      (await simpleHandshake(["-groups", name])).match(
+        /(?:Server Temp Key|Negotiated TLS1\.3 group): (\S+)/,
+      )?.[1] ?? "none";
     assert.deepEqual(await Promise.all(["X25519", "P-256", "P-384", "X448"].map(group)), [
       "X25519,",
       "ECDH,",
