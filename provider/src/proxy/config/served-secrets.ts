@@ -4,10 +4,9 @@
  * certificate when it can read one; when the Secret is deleted, or loses its certificate and key,
  * it sends nothing, and Envoy goes on serving the certificate it has until the gateway restarts.
  * The proxy does the same: a Secret that a served certificate came from stands in for the Secret
- * of that name when it is gone or unusable, and a finding says so. Routes and every other change
- * still apply, as they do in Istio (before, the change was refused whole when nothing else could
- * be served). A Secret no served certificate comes from any more is forgotten, as Envoy drops an
- * SDS secret no listener uses.
+ * of that name when it is gone or unusable, and a finding says so, while routes and every other
+ * change still apply, as they do in Istio. A Secret no served certificate comes from any more is
+ * forgotten, as Envoy drops an SDS secret no listener uses.
  */
 import { namespaceOf } from "../../istio/binding";
 import type { Resource, Secret } from "../../istio/model";
