@@ -307,6 +307,54 @@ describe("the proxy command", () => {
     agent.destroy();
   });
 
+  it("takes --request-timeout: a slow upload gets 408 after it, and none with 0, as Istio leaves it", async () => {
+    dir.write("gw.yaml", gatewayYaml(["/"]));
+    /** A POST whose 4 bytes come one every 400 ms: its status. */
+    const slowUpload = (port: number) =>
+      new Promise<number>((res, rej) => {
+        const req = http.request(
+          {
+            port,
+            host: "127.0.0.1",
+            path: "/slow-upload",
+            method: "POST",
+            headers: { "content-length": "4" },
+          },
+          (r) => {
+            r.resume();
+            r.on("end", () => res(r.statusCode ?? 0));
+          },
+        );
+        req.on("error", rej);
+        let sent = 0;
+        const tick = setInterval(() => {
+          if (req.destroyed) return clearInterval(tick);
+          req.write("x");
+          if (++sent === 4) {
+            clearInterval(tick);
+            req.end();
+          }
+        }, 400);
+      });
+    for (const [limit, want] of [
+      ["1", 408],
+      ["0", 200],
+    ] as const) {
+      const child = spawnProxy("--request-timeout", limit);
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.stdout.resume();
+      try {
+        await waitFor(async () => /listeners \S+@127\.0\.0\.1:(\d+)/.test(stderr), 60_000);
+        const port = Number(/listeners \S+@127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+        assert.equal(await slowUpload(port), want, `--request-timeout ${limit}`);
+      } finally {
+        child.kill("SIGKILL");
+        await once(child, "exit");
+      }
+    }
+  });
+
   it("keeps serving with bounded memory when nobody reads its access log, and logs again once read", async () => {
     dir.write("gw.yaml", gatewayYaml(["/"]));
     const child = spawnProxy();

@@ -43,6 +43,10 @@ export interface ProxyFlags {
   acceptsPerEvent?: number;
   /** Drain deadline, seconds. */
   drainTimeout: number;
+  /** Time to receive a whole HTTP/1.1 request, seconds; 0 = none, as Istio leaves it (default 300). */
+  requestTimeout?: number;
+  /** Time an HTTP/2 stream may carry no bytes either way, seconds; 0 = none, as Istio (default 300). */
+  streamIdleTimeout?: number;
   /** Proxies in front whose `x-forwarded-for` and `x-forwarded-proto` are trusted (default 0). */
   numTrustedProxies?: number;
   /** What becomes of `x-forwarded-client-cert` (default `SANITIZE_SET`). */
@@ -169,6 +173,22 @@ export function registerProxyCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        "--request-timeout <seconds>",
+        "how long an HTTP/1.1 request may take to arrive whole (408 after); 0 = no limit, as Istio",
+      )
+        .default(300)
+        .argParser(parseCount(0, 86_400)),
+    )
+    .addOption(
+      new Option(
+        "--stream-idle-timeout <seconds>",
+        "how long an HTTP/2 stream may carry no bytes either way; 0 = no limit, as Istio",
+      )
+        .default(300)
+        .argParser(parseCount(0, 86_400)),
+    )
+    .addOption(
+      new Option(
         "--num-trusted-proxies <n>",
         "proxies in front whose x-forwarded-for and x-forwarded-proto are trusted (Istio's gatewayTopology.numTrustedProxies)",
       )
@@ -240,6 +260,10 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     acceptsPerEvent: cluster.isWorker ? 1 : (flags.acceptsPerEvent ?? DEFAULT_ACCEPTS_PER_EVENT),
     numTrustedProxies: flags.numTrustedProxies ?? 0,
     forwardClientCertDetails: flags.forwardClientCertDetails ?? "SANITIZE_SET",
+    limits: {
+      requestTimeoutMs: (flags.requestTimeout ?? 300) * 1000,
+      streamIdleTimeoutMs: (flags.streamIdleTimeout ?? 300) * 1000,
+    },
     log,
   });
   if (cluster.isWorker) {

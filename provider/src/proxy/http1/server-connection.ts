@@ -603,16 +603,17 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
 
   private arm(wait: Wait, from: number): void {
     const s = this.settings;
-    this.wait = wait;
-    this.deadline =
+    const ms =
       wait === Wait.None
         ? 0
-        : from +
-          (wait === Wait.Idle
-            ? s.idleTimeoutMs
-            : wait === Wait.Headers
-              ? s.headersTimeoutMs
-              : s.requestTimeoutMs);
+        : wait === Wait.Idle
+          ? s.idleTimeoutMs
+          : wait === Wait.Headers
+            ? s.headersTimeoutMs
+            : s.requestTimeoutMs;
+    // A limit of 0 is none (`--request-timeout 0`, as Istio leaves Envoy's).
+    this.wait = ms === 0 ? Wait.None : wait;
+    this.deadline = ms === 0 ? 0 : from + ms;
   }
 
   /** Lets go of the socket: no more reading, waiting or answering here. */
