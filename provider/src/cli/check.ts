@@ -6,7 +6,13 @@ import { analyzeResources } from "../istio/analyze";
 import { loadDocuments } from "../istio/load";
 import type { LoadError, LoadedObject } from "../istio/load";
 import type { Resource } from "../istio/model";
-import { isCheckedKind, objectKey, redefinedIssue, validateObject } from "../istio/validate";
+import {
+  isCheckedKind,
+  isCheckedKindName,
+  objectKey,
+  redefinedIssue,
+  validateObject,
+} from "../istio/validate";
 import type { Issue, ResourceRef } from "../istio/validate/issue";
 import type { InputText } from "./inputs";
 
@@ -46,22 +52,12 @@ interface Checked {
   resource?: Resource;
 }
 
-/** Kinds that are also Istio's or Kubernetes core's, told apart from them by their API group. */
-const SHARED_KIND_NAMES = new Set([
-  "Gateway",
-  "VirtualService",
-  "DestinationRule",
-  "ServiceEntry",
-  "Secret",
-  "Service",
-]);
-
 /**
  * How a skipped object's kind is named in the summary: with its API group when the kind's name is
  * one this tool checks (a Gateway API `gateway.networking.k8s.io/Gateway` is not an Istio Gateway).
  */
 function skippedKindName(object: unknown, kind: string): string {
-  if (!SHARED_KIND_NAMES.has(kind)) return kind;
+  if (!isCheckedKindName(kind)) return kind;
   const apiVersion = (object as { apiVersion?: unknown }).apiVersion;
   if (typeof apiVersion !== "string" || !apiVersion.includes("/")) return kind;
   return `${apiVersion.slice(0, apiVersion.indexOf("/"))}/${kind}`;

@@ -37,6 +37,11 @@ export interface ValidatedObject {
 const ISTIO_KINDS = new Set(["Gateway", "VirtualService", "DestinationRule", "ServiceEntry"]);
 const CORE_KINDS = new Set(["Secret", "Service", "Pod"]);
 
+/** Whether `kind` names a kind this project checks, in whatever API group it comes. */
+export function isCheckedKindName(kind: string): boolean {
+  return ISTIO_KINDS.has(kind) || CORE_KINDS.has(kind);
+}
+
 /**
  * Whether the object is one this project checks: an Istio networking kind it models (any version
  * of `networking.istio.io`, so a wrong version is reported rather than skipped), a core kind the
