@@ -12,6 +12,18 @@ function build(yaml: string) {
   );
 }
 
+/** Gateway `gw` of namespace `ns`, serving every host over HTTP on port 80, and a separator. */
+const gateway = (ns: string) => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ${ns}}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+`;
+
 const issueLines = (issues: readonly Issue[]) =>
   issues.map(
     (i) =>
@@ -20,16 +32,7 @@ const issueLines = (issues: readonly Issue[]) =>
 
 test("clusters: ServiceEntry endpoints by subset, DestinationRule policies, literal IPs, missing subsets", () => {
   const { config, issues } = build(`
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
+${gateway("istio-system")}apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: vs, namespace: shop}
 spec:
@@ -166,16 +169,7 @@ spec:
 
 test("clusters: upstream protocol from the ServiceEntry port and the DestinationRule's h2UpgradePolicy", () => {
   const { config, issues } = build(`
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
+${gateway("istio-system")}apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: vs, namespace: shop}
 spec:
@@ -252,16 +246,7 @@ spec:
   trafficPolicy: {connectionPool: {tcp: {connectTimeout: 1s}}}
 ${extra}`;
   const yaml = (proxyNs: string) => `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: ${proxyNs}}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
+${gateway(proxyNs)}apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: vs, namespace: bookinfo}
 spec:

@@ -38,6 +38,19 @@ ${http}`;
 
 const none = { set: [], add: [], remove: [] };
 
+/** Gateway `istio-system/gw`, serving every host over HTTP on port 80, and a document separator. */
+const GATEWAY = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+`;
+
 test("redirect: FROM_REQUEST_PORT becomes the server port; the scheme's default port is dropped; code defaults to 301", () => {
   const { routes: r } = routes(`
   - match: [{uri: {prefix: /a}}]
@@ -272,17 +285,7 @@ spec:
 });
 
 test("delegation: delegate rules narrowed by the root's matches, inheriting what they do not set", () => {
-  const yaml = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
+  const yaml = `${GATEWAY}apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: root, namespace: default}
 spec:
@@ -374,17 +377,7 @@ spec:
 });
 
 test("delegation: a delegate's match.gateways names Gateways of its own namespace, as pilot resolves them", () => {
-  const yaml = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
+  const yaml = `${GATEWAY}apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: root, namespace: istio-system}
 spec:
