@@ -9,7 +9,7 @@
 # under test run on CPU 0; wrk, the upstream and the idle-connection client on CPU 1.
 #
 # All gateways run at once, each on its own ports, and the load figures are taken in rounds; a
-# round takes one figure (HTTP, then HTTPS, then handshakes) from every gateway in turn, nginx
+# round takes one figure (HTTP, HTTPS, handshakes, then paced HTTP) from every gateway in turn, nginx
 # first, before the next figure. Each figure is the median of its rounds. While one gateway is
 # measured the others are stopped (SIGSTOP), so that no idle gateway's background work shares its
 # core. On a shared machine whose speed drifts, that compares the gateways under the same
@@ -28,7 +28,9 @@
 #   BENCH_HANDSHAKE_CONNECTIONS=16, BENCH_IDLE_CONNECTIONS=1000,
 #   BENCH_WORKERS=2 (the extra unpinned `--workers N` row; 0 skips it), BENCH_BARE=1 (the
 #   reference row of a bare node:http + undici proxy, as in the issue; 0 skips it), BENCH_CADDY=1
-#   (Caddy from Debian; 0 skips it), BENCH_NODE_ANCHORS=1 (the node:http + http.Agent, fastify and
+#   (Caddy from Debian; 0 skips it), BENCH_PACED_GAP_MS=16 (the paced HTTP figure's mean pause, in
+#   milliseconds, between an answer and the connection's next request, see paced.lua; 0 skips
+#   the figure), BENCH_NODE_ANCHORS=1 (the node:http + http.Agent, fastify and
 #   http-proxy rows, with their npm install; 0 skips them), BENCH_PORT_BASE=23100 (ports from here:
 #   the upstream, then ten per gateway number, 100 in all, kept below the ephemeral range),
 #   BENCH_KEEP=1 keeps the temporary directory (logs, wrk outputs) for reading.
@@ -43,6 +45,8 @@ IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-1000}
 WORKERS=${BENCH_WORKERS:-2}
 CADDY=${BENCH_CADDY:-1}
 NODE_ANCHORS=${BENCH_NODE_ANCHORS:-1}
+# Read by paced.lua, in wrk.
+export PACED_GAP_MS=${BENCH_PACED_GAP_MS:-16}
 PORT_BASE=${BENCH_PORT_BASE:-23100}
 UPSTREAM_PORT=$PORT_BASE
 # Every gateway has a fixed number, its place here, whether or not it runs (istio-gateway-w stands
@@ -377,8 +381,8 @@ thaw() {
   for pgid in "${MEASURED_PGIDS[@]}"; do kill -CONT -- "-$pgid" 2>/dev/null || true; done
 }
 
-# measure NAME PGID ROUND KIND: one load figure (http, https or handshake) of one gateway in one
-# round, the others frozen.
+# measure NAME PGID ROUND KIND: one load figure (http, https, handshake or paced) of one gateway in
+# one round, the others frozen.
 measure() {
   local name=$1 pgid=$2 round=$3 kind=$4 n rps p50 p99 bad cpu
   freeze_others "$pgid"
@@ -396,6 +400,11 @@ measure() {
       read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" handshake "https://127.0.0.1:$(https_port "$n")/api/bench" \
         "$HANDSHAKE_CONNECTIONS" -H "Connection: close")"
       say "round $round, $name: new TLS handshakes $rps/s, $cpu us CPU per handshake, $bad bad answers or socket errors"
+      ;;
+    paced)
+      read -r rps p50 p99 bad cpu <<<"$(wrk_run "$name" "$pgid" paced \
+        "http://127.0.0.1:$(http_port "$n")/api/bench" "$CONNECTIONS" -s "$HERE/paced.lua")"
+      say "round $round, $name: paced HTTP $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU per request, $bad bad answers or socket errors"
       ;;
   esac
   record "$name" "${kind}_rps" "$rps"
@@ -424,8 +433,10 @@ sleep 1
 for i in "${!MEASURED[@]}"; do memory "${MEASURED[$i]}" "${MEASURED_PGIDS[$i]}"; done
 # A round takes one figure from every gateway, nginx first, then the next figure: the runs a ratio
 # to nginx compares are taken one after the other, seconds apart.
+KINDS=(http https handshake)
+if ((PACED_GAP_MS > 0)); then KINDS+=(paced); fi
 for round in $(seq 1 "$ROUNDS"); do
-  for kind in http https handshake; do
+  for kind in "${KINDS[@]}"; do
     for i in "${!MEASURED[@]}"; do measure "${MEASURED[$i]}" "${MEASURED_PGIDS[$i]}" "$round" "$kind"; done
   done
 done
@@ -452,6 +463,10 @@ fi
 printf 'gateways pinned to CPU %s%s; wrk -t1, upstream, idle client on CPU %s; access logs to a file%s\n' \
   "$GATEWAY_CPU" "$( ((HAS_WORKERS && WORKERS > 0)) && echo " (istio-gateway-w$WORKERS: not pinned)")" "$LOAD_CPU" \
   "$([[ $NODE_ANCHORS == 1 || ${BENCH_BARE:-1} == 1 ]] && echo " (none from the Node anchors)")"
-printf 'median of %s rounds of %ss per figure after %ss warm-up (%s wrk runs); %s keep-alive connections; handshakes: wrk -c%s with Connection: close\n\n' \
+printf 'median of %s rounds of %ss per figure after %ss warm-up (%s wrk runs); %s keep-alive connections; handshakes: wrk -c%s with Connection: close\n' \
   "$ROUNDS" "$DURATION" "$WARMUP" "${#WARMUP_RUNS[@]}" "$CONNECTIONS" "$HANDSHAKE_CONNECTIONS"
-node "$HERE/report.mjs" table "$RESULTS" "$IDLE_CONNECTIONS"
+if ((PACED_GAP_MS > 0)); then
+  printf 'paced HTTP: the same connections, each pausing %s ms on average between an answer and its next request\n' "$PACED_GAP_MS"
+fi
+printf '\n'
+node "$HERE/report.mjs" table "$RESULTS" "$IDLE_CONNECTIONS" "$PACED_GAP_MS"

@@ -2,15 +2,19 @@
 //   node report.mjs wrk FILE CPU_US -> "RPS P50_MS P99_MS BAD CPU_US_PER_REQUEST" from one
 //                                    `wrk --latency` output and the gateway's CPU time over it, where
 //                                    BAD counts non-2xx/3xx answers plus socket errors
-//   node report.mjs table FILE N  -> the table, from lines "SERVER<TAB>METRIC<TAB>VALUE" (a metric
+//   node report.mjs table FILE N [GAP]
+//                                 -> the table, from lines "SERVER<TAB>METRIC<TAB>VALUE" (a metric
 //                                    given several times, once per round, shows its median), and a
 //                                    verdict per target, judged on the median of the round-by-round
-//                                    ratios to nginx
+//                                    ratios to nginx; N is the idle connections of the RSS figure,
+//                                    GAP the paced figure's mean pause in ms
 import { readFileSync } from "node:fs";
 
 const [command, file] = process.argv.slice(2);
 // For the table: how many idle connections the RSS figure was taken with.
 const idleConnections = Number(process.argv[4] ?? 1000).toLocaleString("en-US");
+// For the table: the paced HTTP figure's mean pause between an answer and the next request.
+const pacedGap = Number(process.argv[5] ?? 16);
 const text = readFileSync(file, "utf8");
 
 /** wrk prints durations as 812.00us, 1.23ms, 2.00s or 1.50m. */
@@ -92,6 +96,12 @@ if (command === "wrk") {
     ["https_p99", "  HTTPS p99 latency", "ms", 2, "lower"],
     ["https_cpu", "  HTTPS gateway CPU per request", "us", 0, "lower"],
     ["https_per_cpu", "  HTTPS requests per gateway CPU-second", "req", 0, "higher", 0.35],
+    // The same connections pausing between requests: a load every gateway serves with time to
+    // spare, so its latency is its own work; at saturation it is a queue (Little's law).
+    ["paced_rps", `HTTP paced (64 conns, ${pacedGap} ms mean pause)`, "req/s", 0, "higher"],
+    ["paced_p50", "  paced HTTP p50 latency", "ms", 2, "lower"],
+    ["paced_p99", "  paced HTTP p99 latency", "ms", 2, "lower", 3],
+    ["paced_cpu", "  paced HTTP gateway CPU per request", "us", 0, "lower"],
     ["handshake_rps", "new TLS 1.3 handshakes (Connection: close)", "/s", 0, "higher"],
     ["handshake_cpu", "  gateway CPU per handshake", "us", 0, "lower"],
     ["rss_idle", "RSS idle", "MiB", 1, "lower"],
@@ -202,6 +212,8 @@ if (command === "wrk") {
     }
   }
 } else {
-  process.stderr.write("usage: node report.mjs wrk FILE CPU_US | table FILE IDLE_CONNECTIONS\n");
+  process.stderr.write(
+    "usage: node report.mjs wrk FILE CPU_US | table FILE IDLE_CONNECTIONS [PACED_GAP_MS]\n",
+  );
   process.exit(2);
 }

@@ -78,6 +78,18 @@ describe("report.mjs table", () => {
       ["bare-undici", "http_cpu", 160],
       ["bare-undici", "https_rps", 4000],
       ["bare-undici", "https_cpu", 250],
+      // The paced figure over three rounds: p99 2x, 2x and 3.75x nginx's (median 2x), 2.4x from
+      // the medians (1.2 over 0.5).
+      ["nginx", "paced_rps", 3900],
+      ["nginx", "paced_p99", 0.5],
+      ["nginx", "paced_p99", 0.6],
+      ["nginx", "paced_p99", 0.4],
+      ["istio-gateway", "paced_rps", 3850],
+      ["istio-gateway", "paced_p50", 0.45],
+      ["istio-gateway", "paced_p99", 1],
+      ["istio-gateway", "paced_p99", 1.2],
+      ["istio-gateway", "paced_p99", 1.5],
+      ["istio-gateway", "paced_cpu", 120],
     ];
     const file = join(dir, "results.tsv");
     writeFileSync(file, results.map((r) => `${r.join("\t")}\n`).join(""));
@@ -97,6 +109,10 @@ describe("report.mjs table", () => {
       "  HTTPS p99 latency                         ms       n/a            n/a           n/a            n/a               n/a           n/a           n/a                  ",
       "  HTTPS gateway CPU per request             us       100            n/a           n/a    250 (2.50x)               n/a   250 (2.50x)   300 (3.00x)                  ",
       "  HTTPS requests per gateway CPU-second     req    10000            n/a           n/a   4000 (0.40x)               n/a  4000 (0.40x)  3333 (0.33x)           >= 0.35",
+      "HTTP paced (64 conns, 16 ms mean pause)     req/s   3900            n/a           n/a   3850 (0.99x)               n/a           n/a           n/a                  ",
+      "  paced HTTP p50 latency                    ms       n/a            n/a           n/a           0.45               n/a           n/a           n/a                  ",
+      "  paced HTTP p99 latency                    ms      0.50            n/a           n/a   1.20 (2.40x)               n/a           n/a           n/a              <= 3",
+      "  paced HTTP gateway CPU per request        us       n/a            n/a           n/a            120               n/a           n/a           n/a                  ",
       "new TLS 1.3 handshakes (Connection: close)  /s       n/a            n/a           n/a            n/a               n/a           n/a           n/a                  ",
       "  gateway CPU per handshake                 us       n/a            n/a           n/a            n/a               n/a           n/a           n/a                  ",
       "RSS idle                                    MiB      n/a            n/a           n/a            n/a               n/a           n/a           n/a                  ",
@@ -112,6 +128,8 @@ describe("report.mjs table", () => {
       "istio-gateway-w2: HTTPS keep-alive (TLS 1.3), 64 conns: target >= 0.35x: not measured",
       "istio-gateway: HTTPS requests per gateway CPU-second: 0.40x nginx round by round (0.40x), 0.40x from the medians; target >= 0.35x: met",
       "istio-gateway-w2: HTTPS requests per gateway CPU-second: target >= 0.35x: not measured",
+      "istio-gateway: paced HTTP p99 latency: 2.00x nginx round by round (2.00x, 2.00x, 3.75x), 2.40x from the medians; target <= 3x: met",
+      "istio-gateway-w2: paced HTTP p99 latency: target <= 3x: not measured",
       "",
       "istio-gateway: HTTP req/s: ahead of fastify (2.00x); behind caddy (0.50x), bare-undici (0.80x)",
       "istio-gateway: HTTP requests per CPU-second: ahead of fastify (2.00x); behind caddy (0.63x), bare-undici (0.80x)",
@@ -122,6 +140,6 @@ describe("report.mjs table", () => {
       "istio-gateway-w2: HTTPS req/s: not measured against caddy, bare-undici, fastify",
       "istio-gateway-w2: HTTPS requests per CPU-second: not measured against caddy, bare-undici, fastify",
     ];
-    assert.equal(run("table", file, "1000"), `${expected.join("\n")}\n`);
+    assert.equal(run("table", file, "1000", "16"), `${expected.join("\n")}\n`);
   });
 });
