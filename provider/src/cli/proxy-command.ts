@@ -6,6 +6,7 @@
  * workers' metrics aggregated.
  */
 import cluster from "node:cluster";
+import { EventEmitter } from "node:events";
 import http from "node:http";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
@@ -213,6 +214,9 @@ export function registerProxyCommand(program: Command): void {
     });
 }
 
+/** Emitted on `process` once the proxy serves, its modules all loaded. */
+export const SERVING_EVENT = "istio-gateway:serving";
+
 function log(line: string): void {
   process.stderr.write(
     `istio-gateway proxy${cluster.isWorker ? ` [worker ${cluster.worker?.id}]` : ""}: ${line}\n`,
@@ -284,6 +288,10 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     log((err as Error).message);
     return 1;
   }
+  // Every module the proxy runs on is loaded by now: its entry point may let go of what loading
+  // them took (bin/istio-gateway.js stops tsx's esbuild service).
+  // (Through EventEmitter's emit: the typings of process.emit know Node's own events only.)
+  EventEmitter.prototype.emit.call(process, SERVING_EVENT);
   if (cluster.isWorker) process.send?.({ igw: "ready" });
   else if (proxy.statusPort !== undefined)
     log(`status on :${proxy.statusPort} (/healthz/ready, /metrics, /config_dump)`);
