@@ -250,6 +250,7 @@ export class GatewayProxy {
       );
       return false;
     }
+    for (const warning of next.warnings) log(`warning: ${warning}`);
     const first = this.snapshot === undefined;
     this.snapshot = next;
     activateClusters(next.clusters);

@@ -3,7 +3,12 @@
  * contexts built, cluster endpoints resolved and lookup tables made. Built completely before it
  * is swapped in, and never changed afterwards, so a request that started on it finishes on it.
  */
-import type { FilterChain, Listener, ProxyConfig } from "../istio/translate/proxy-config";
+import type {
+  DownstreamTlsContext,
+  FilterChain,
+  Listener,
+  ProxyConfig,
+} from "../istio/translate/proxy-config";
 import type { ProxyMetrics } from "./observability/metrics";
 import type { CompiledRouteConfig } from "./router/route-config";
 import { compileRouteConfig } from "./router/route-config";
@@ -48,6 +53,8 @@ export interface ProxySnapshot {
   readonly listeners: ReadonlyMap<string, ListenerRuntime>;
   /** Clusters by name. */
   readonly clusters: ReadonlyMap<string, ClusterRuntime>;
+  /** What was served otherwise than configured, and why: one line each, for the log. */
+  readonly warnings: readonly string[];
 }
 
 /** The key of a listener's socket. */
@@ -74,15 +81,20 @@ export interface SnapshotDeps {
   readonly previous?: ProxySnapshot;
 }
 
-/** Builds a snapshot; rejects (with a readable reason) when TLS material or clusters cannot be built. */
+/**
+ * Builds a snapshot; rejects (with a readable reason) when TLS material read from files, or
+ * clusters, cannot be built. A credential Secret's material that TLS refuses does not: see
+ * {@link credentialTls}.
+ */
 export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Promise<ProxySnapshot> {
   const listeners = new Map<string, ListenerRuntime>();
+  const warnings: string[] = [];
   for (const l of config.listeners) {
     const listenPort = deps.listenPorts?.get(l.port) ?? l.listenPort;
     const address = deps.bind ?? l.address;
     const effective: Listener =
       listenPort === l.listenPort && address === l.address ? l : { ...l, listenPort, address };
-    const runtime = await buildListener(effective);
+    const runtime = await buildListener(effective, deps.previous, warnings);
     if (listeners.has(runtime.key)) {
       throw new Error(
         `listeners ${JSON.stringify(listeners.get(runtime.key)!.config.name)} and ${JSON.stringify(l.name)} both listen on ${runtime.key}`,
@@ -98,10 +110,14 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
     deps.namespace,
     deps.previous?.clusters,
   );
-  return { config, listeners, clusters };
+  return { config, listeners, clusters, warnings };
 }
 
-async function buildListener(config: Listener): Promise<ListenerRuntime> {
+async function buildListener(
+  config: Listener,
+  previous: ProxySnapshot | undefined,
+  warnings: string[],
+): Promise<ListenerRuntime> {
   const chains: ChainRuntime[] = [];
   const byName = new Map<string, ChainRuntime>();
   const listener: ListenerRuntime = {
@@ -114,9 +130,16 @@ async function buildListener(config: Listener): Promise<ListenerRuntime> {
       return fc === undefined ? undefined : byName.get(fc.name);
     },
   };
-  for (const fc of config.filterChains) {
-    const where = `listener ${JSON.stringify(config.name)} filter chain ${JSON.stringify(fc.name)}`;
-    const tls = fc.tls === undefined ? undefined : await buildDownstreamTls(fc.tls, where);
+  for (const configured of config.filterChains) {
+    const where = `listener ${JSON.stringify(config.name)} filter chain ${JSON.stringify(configured.name)}`;
+    let fc = configured;
+    let tls: DownstreamTls | undefined;
+    if (fc.tls !== undefined) {
+      const kept = previous?.listeners.get(listener.key)?.byName.get(fc.name)?.tls;
+      const built = await credentialTls(fc.tls, where, kept, warnings);
+      if (built === undefined) fc = unavailable(fc);
+      else tls = built;
+    }
     const routes =
       fc.httpConnectionManager === undefined
         ? undefined
@@ -131,4 +154,36 @@ async function buildListener(config: Listener): Promise<ListenerRuntime> {
     byName.set(fc.name, chain);
   }
   return listener;
+}
+
+/**
+ * A chain's TLS. Material from a credential Secret that TLS refuses (a key that is not one, a
+ * certificate that does not match its key) is what Envoy's SDS rejects: the chain keeps the
+ * certificate it served (`kept`, when it served this Secret), or has none and its handshakes
+ * fail, and every other chain is served as configured; undefined then, with a warning. Material
+ * read from files refuses the configuration, as before.
+ */
+async function credentialTls(
+  context: DownstreamTlsContext,
+  where: string,
+  kept: DownstreamTls | undefined,
+  warnings: string[],
+): Promise<DownstreamTls | undefined> {
+  try {
+    return await buildDownstreamTls(context, where);
+  } catch (err) {
+    if (context.credentialName === undefined) throw err;
+    const reason = `${(err as Error).message} (Secret ${context.credentialName})`;
+    if (kept !== undefined && kept.context.credentialName === context.credentialName) {
+      warnings.push(`${reason}; the chain keeps serving the certificate it had`);
+      return kept;
+    }
+    warnings.push(`${reason}; handshakes on the chain fail until the Secret is mended`);
+    return undefined;
+  }
+}
+
+/** A chain that cannot terminate TLS: its names stay, and its handshakes fail. */
+function unavailable(fc: FilterChain): FilterChain {
+  return { name: fc.name, serverNames: fc.serverNames, transport: "tls-unavailable", servers: fc.servers };
 }

@@ -72,9 +72,10 @@ export function buildDownstreamTls(
     }
     certificates.push(pair);
     credentialName ??= `${namespaceOf(secret)}/${secret.metadata.name}`;
-    if (mutual && caCertificates === undefined) {
+    if (mutual && i === 0 && !tls.caCertCredentialName) {
       // Istio's SDS reads the CA from a `<name>-cacert` Secret when one exists, else from the credential
-      // (the suffix goes on the whole name: `kubernetes://ns/name-cacert`).
+      // (the suffix goes on the whole name: `kubernetes://ns/name-cacert`). Of several credentials
+      // (an RSA and an ECDSA pair) only the first is asked for a CA: Istio has one for them all.
       const companion = secrets.credential(name + CA_SECRET_SUFFIX).secret;
       const caSecret = companion ?? secret;
       const bundle = secretCaBundle(caSecret);
@@ -93,11 +94,11 @@ export function buildDownstreamTls(
       );
       return undefined;
     }
+    // Istio asks for this Secret's CA alone: without one the server has no CA, whatever its
+    // credential holds.
     const bundle = secretCaBundle(secret);
-    if (bundle !== undefined) {
-      caCertificates = bundle.ca;
-      crl = bundle.crl;
-    }
+    caCertificates = bundle?.ca;
+    crl = bundle?.crl;
   }
   if (credentials.length === 0) {
     if (tls.serverCertificate && tls.privateKey) {
@@ -128,7 +129,11 @@ export function buildDownstreamTls(
     }
   }
   if (mutual && caCertificates === undefined) {
-    const where = credentials.length > 0 ? below(tlsPath, credentialField) : below(tlsPath, "caCertificates");
+    const where = tls.caCertCredentialName
+      ? below(tlsPath, "caCertCredentialName")
+      : credentials.length > 0
+        ? below(tlsPath, credentialField)
+        : below(tlsPath, "caCertificates");
     ctx.report(
       gateway,
       "IGW6006",

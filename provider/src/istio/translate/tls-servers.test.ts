@@ -397,3 +397,39 @@ spec:
     ],
   );
 });
+
+test("MUTUAL's CA as Istio asks for it: the first of credentialNames only, caCertCredentialName alone", () => {
+  const { config, issues } = build(`${secrets}${vs}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-first, protocol: HTTPS}
+    hosts: [first.example.com]
+    tls: {mode: MUTUAL, credentialNames: [mtls, cred]}
+  - port: {number: 443, name: https-second, protocol: HTTPS}
+    hosts: [second.example.com]
+    tls: {mode: MUTUAL, credentialNames: [cred, mtls]}
+  - port: {number: 443, name: https-ca, protocol: HTTPS}
+    hosts: [ca.example.com]
+    tls: {mode: MUTUAL, credentialName: mtls, caCertCredentialName: cred}
+`);
+  // Istio asks SDS for <first>-cacert alone, and for caCertCredentialName as it is: a CA that
+  // only a later credential, or only the credential beside caCertCredentialName, holds is none.
+  assert.deepEqual(issueLines(issues), [
+    'error IGW6006 Gateway istio-system/gw spec.servers[1].tls.credentialNames: must provide a CA bundle when tls.mode is "MUTUAL" (got none)',
+    'error IGW6006 Gateway istio-system/gw spec.servers[2].tls.caCertCredentialName: must provide a CA bundle when tls.mode is "MUTUAL" (got none)',
+  ]);
+  const https = config.listeners[0].filterChains;
+  assert.deepEqual(chains(https), [
+    "https.443.https-first.gw.istio-system https sni=first.example.com MUTUAL",
+    "https.443.https-second.gw.istio-system tls-unavailable sni=second.example.com",
+    "https.443.https-ca.gw.istio-system tls-unavailable sni=ca.example.com",
+  ]);
+  assert.deepEqual(https[0].tls?.caCertificates, {
+    inline: "CA-COMPANION",
+    origin: 'Secret istio-system/mtls-cacert["ca.crt"]',
+  });
+});
