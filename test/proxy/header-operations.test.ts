@@ -1,9 +1,9 @@
 /**
  * The order of a route's and a destination's header operations, as an Istio gateway applies them.
  * With one destination, Istio merges its operations into the route's: every removal first, then the
- * route's `set` and `add`, then the destination's, so the destination's win; and the route's
- * authority rewrite wins over the destination's. With several, each destination's are Envoy's
- * weighted cluster's, applied before the route's, so the route's win.
+ * route's `set` and `add`, then the destination's, so the destination's win. With several, each
+ * destination's are Envoy's weighted cluster's, applied before the route's, so the route's win.
+ * Either way the route's authority rewrite wins over a destination's Host.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -58,6 +58,31 @@ describe("route and destination header operations, in Istio's order", () => {
     route:
     - destination: {host: web.internal}
       headers: {request: {set: {host: dest.example.com}}}
+  - match: [{uri: {prefix: /several-authority}}]
+    headers: {request: {set: {":authority": route.example.com}}}
+    route:
+    - destination: {host: web.internal}
+      weight: 50
+      headers: {request: {set: {host: dest.example.com}}}
+    - destination: {host: web.internal}
+      weight: 50
+  - match: [{uri: {prefix: /several-rewrite}}]
+    rewrite: {authority: rewrite.example.com}
+    route:
+    - destination: {host: web.internal}
+      weight: 50
+      headers: {request: {set: {host: dest.example.com}}}
+    - destination: {host: web.internal}
+      weight: 50
+      headers: {request: {set: {host: dest.example.com}}}
+  - match: [{uri: {prefix: /several-destination-authority}}]
+    route:
+    - destination: {host: web.internal}
+      weight: 50
+      headers: {request: {set: {host: dest.example.com}}}
+    - destination: {host: web.internal}
+      weight: 50
+      headers: {request: {set: {host: dest.example.com}}}
 `,
         staticServiceEntry("web", [{ port: web.port }]),
       ),
@@ -102,5 +127,21 @@ describe("route and destination header operations, in Istio's order", () => {
     assert.equal((JSON.parse(r.body) as Echo).headers.host, "route.example.com");
     const d = await request(`${base}/destination-authority`, { host: "shop.example" });
     assert.equal((JSON.parse(d.body) as Echo).headers.host, "dest.example.com");
+  });
+
+  it("the route's authority wins over the Host of destinations among several", async () => {
+    // Istio's "set host header in route and multi destination" case: Envoy rewrites the host for
+    // the weighted cluster first, then for the route. Twenty requests meet both destinations.
+    const hosts = async (path: string) => {
+      const seen = new Set<unknown>();
+      for (let i = 0; i < 20; i++) {
+        const r = await request(`${base}${path}`, { host: "shop.example" });
+        seen.add((JSON.parse(r.body) as Echo).headers.host);
+      }
+      return [...seen];
+    };
+    assert.deepEqual(await hosts("/several-authority"), ["route.example.com"]);
+    assert.deepEqual(await hosts("/several-rewrite"), ["rewrite.example.com"]);
+    assert.deepEqual(await hosts("/several-destination-authority"), ["dest.example.com"]);
   });
 });

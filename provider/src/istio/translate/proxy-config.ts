@@ -370,7 +370,7 @@ export interface WeightedCluster {
   readonly weight: number;
   /** Header operations of this destination, applied before the route's. */
   readonly headers: HeaderOperationsPair;
-  /** Authority rewrite of this destination (its `headers.request.set` of `host`/`:authority`); wins over the route's. */
+  /** Authority rewrite of this destination (its `headers.request.set` of `host`/`:authority`); the route's wins over it. */
   readonly authority?: string;
 }
 

@@ -41,14 +41,15 @@ export function rewritesPath(route: CompiledRoute): boolean {
 }
 
 /**
- * The authority forwarded upstream: the destination's own authority header operation, else the
- * route's `rewrite.authority`, else undefined (keep the request's).
+ * The authority forwarded upstream: the route's (`rewrite.authority`, or its own authority header
+ * operation), else the destination's, else undefined (keep the request's). Envoy rewrites the
+ * host for a weighted cluster first and for its route after, so the route's wins.
  */
 export function rewriteAuthority(
   route: CompiledRoute,
   cluster?: CompiledWeightedCluster,
 ): string | undefined {
-  if (cluster?.cluster.authority !== undefined) return cluster.cluster.authority;
   const action = route.route.action;
-  return action.kind === "route" ? action.rewrite?.authority : undefined;
+  const own = action.kind === "route" ? action.rewrite?.authority : undefined;
+  return own ?? cluster?.cluster.authority;
 }
