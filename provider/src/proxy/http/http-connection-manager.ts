@@ -584,9 +584,13 @@ export class HttpConnectionManager implements ForwardHost {
         x.cluster = x.snapshot.clusters.get(wc.cluster.cluster);
       }
     }
-    if (route.route.cors !== undefined) {
+    // Envoy's cors filter passes over a route that answers itself (a redirect, a direct
+    // response): it has no route entry there. Its preflight answer is encoded through the
+    // filters, not the router, so the route's response header operations are not applied to it.
+    if (route.route.cors !== undefined && route.route.action.kind === "route") {
       const cors = evaluateCors(route, x.routeReq);
       if (cors.kind === "preflight") {
+        x.responseOps = [];
         x.details = CORS_RESPONSE;
         const h: HeaderMap = { "content-length": "0" };
         for (const [k, v] of cors.headers) h[k] = v;

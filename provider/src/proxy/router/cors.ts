@@ -4,8 +4,9 @@
  * - origin allowed (one `allowOrigins` condition matches it, or matches the literal `*`):
  *   a preflight (`OPTIONS` with `Origin` and a non-empty `Access-Control-Request-Method`) is
  *   answered 200 with `Access-Control-Allow-Origin: <origin>` and the configured
- *   `-Allow-Methods`, `-Allow-Headers`, `-Max-Age`, `-Allow-Credentials`; any other request is
- *   forwarded and its response gets `-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers`;
+ *   `-Allow-Methods`, `-Allow-Headers`, `-Max-Age`, `-Allow-Credentials`, `-Expose-Headers`;
+ *   any other request is forwarded and its response gets `-Allow-Origin`, `-Allow-Credentials`,
+ *   `-Expose-Headers`;
  * - origin not allowed: forwarded without CORS headers, except a preflight under
  *   `unmatchedPreflights: IGNORE`, which is answered 200 with the policy's headers but
  *   `-Allow-Origin`;
@@ -55,6 +56,10 @@ export function evaluateCors(route: CompiledRoute, request: RouteRequest): CorsD
     }
     if (policy.maxAgeSeconds !== undefined)
       headers.push(["access-control-max-age", String(policy.maxAgeSeconds)]);
+    // The answer passes Envoy's cors filter on its way out too, which adds what it adds to any
+    // response to an allowed origin: `-Expose-Headers` among it.
+    if (allowed && policy.exposeHeaders.length > 0)
+      headers.push(["access-control-expose-headers", policy.exposeHeaders.join(",")]);
     return { kind: "preflight", status: 200, headers };
   }
   if (!allowed) return { kind: "forward", responseHeaders: [] };
