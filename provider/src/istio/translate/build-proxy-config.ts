@@ -76,6 +76,11 @@ interface ListenerGroup {
   readonly listenPort: number;
   readonly family: Family;
   readonly servers: PlacedServer[];
+  /**
+   * Plain-text servers that came after the TLS ones on a `tls` group's port: Istio merges them
+   * into a server of their own, whose filter chain (matching no SNI) joins the listener's.
+   */
+  plain?: { readonly family: "http" | "tcp"; readonly servers: PlacedServer[] };
 }
 
 function ofKind<K extends Resource["kind"]>(
@@ -208,8 +213,19 @@ export function buildProxyConfig(
         groups.set(groupKey, { address, port: server.port.number, listenPort, family, servers: [placed] });
         return;
       }
-      if (group.family !== family || family === "tcp") {
-        const first = group.servers[0];
+      // Istio merges a plain-text server coming after TLS servers into one of its own (one per
+      // port: HTTP servers join it, any other is skipped); once there is one, a TLS server is
+      // skipped, as it is on a port a plain-text server took first.
+      if (group.family === "tls" && family !== "tls" && group.plain === undefined) {
+        group.plain = { family, servers: [placed] };
+        return;
+      }
+      if (group.plain !== undefined && group.plain.family === "http" && family === "http") {
+        group.plain.servers.push(placed);
+        return;
+      }
+      if (group.plain !== undefined || group.family !== family || family === "tcp") {
+        const first = group.plain?.servers[0] ?? group.servers[0];
         ctx.report(
           gateway,
           "IGW6008",
@@ -226,23 +242,27 @@ export function buildProxyConfig(
   const listeners: Listener[] = [];
   for (const group of groups.values()) {
     const chains: FilterChain[] = [];
-    if (group.family === "http") {
-      const name = `http.${group.port}${group.address === defaultBind ? "" : `.${group.address}`}`;
-      chains.push({
-        name,
-        serverNames: [],
-        transport: "http",
-        httpConnectionManager: {
-          scheme: "http",
-          // Istio gives every gateway HTTP connection manager Envoy's AUTO codec: a plain-text
-          // HTTP port takes h2c with prior knowledge too, not only HTTP2 and GRPC ports.
-          codec: "auto",
-          routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, origins, name, group.servers),
-        },
-        servers: group.servers.map(serverRef),
-      });
-    } else if (group.family === "tcp") {
-      const placed = group.servers[0];
+    // The filter chain of plain-text servers: a listener's only one, or the one after its TLS
+    // chains that takes connections not speaking TLS.
+    const plainChain = (family: "http" | "tcp", servers: PlacedServer[]): void => {
+      if (family === "http") {
+        const name = `http.${group.port}${group.address === defaultBind ? "" : `.${group.address}`}`;
+        chains.push({
+          name,
+          serverNames: [],
+          transport: "http",
+          httpConnectionManager: {
+            scheme: "http",
+            // Istio gives every gateway HTTP connection manager Envoy's AUTO codec: a plain-text
+            // HTTP port takes h2c with prior knowledge too, not only HTTP2 and GRPC ports.
+            codec: "auto",
+            routeConfig: buildHttpRouteConfig(ctx, clusters, bindings, origins, name, servers),
+          },
+          servers: servers.map(serverRef),
+        });
+        return;
+      }
+      const placed = servers[0]!;
       const tcpProxy = buildTcpProxy(clusters, bindings, placed);
       if (tcpProxy !== undefined) {
         chains.push({
@@ -253,7 +273,9 @@ export function buildProxyConfig(
           servers: [serverRef(placed)],
         });
       } else reportNoRoute(ctx, placed);
-    } else {
+    };
+    if (group.family !== "tls") plainChain(group.family, group.servers);
+    else {
       const knownSni = new Set<string>();
       for (const placed of group.servers) {
         const kind = serverKind(placed.server);
@@ -324,6 +346,7 @@ export function buildProxyConfig(
           }
         }
       }
+      if (group.plain !== undefined) plainChain(group.plain.family, group.plain.servers);
     }
     if (chains.length === 0) continue;
     listeners.push({

@@ -98,7 +98,7 @@ spec:
   - port: {number: 15443, name: tls-auto, protocol: TLS}
     hosts: ["*.local"]
     tls: {mode: AUTO_PASSTHROUGH}
-  - port: {number: 443, name: http-conflict, protocol: HTTP}
+  - port: {number: 443, name: http-after-tls, protocol: HTTP}
     hosts: [w.example.com]
   - port: {number: 80, name: http, protocol: HTTP}
     hosts: [a.com]
@@ -108,7 +108,6 @@ spec:
     'warning IGW6007 Gateway istio-system/gw spec.servers[2].hosts: must not repeat hosts a TLS server earlier on port 443 serves: the server is skipped (got "a.com")',
     'error IGW6002 Gateway istio-system/gw spec.servers[5].tls.mode: must not be "ISTIO_MUTUAL": it needs Istio\'s mesh identity, which this proxy does not have; the server is not served (got "ISTIO_MUTUAL")',
     'error IGW6003 Gateway istio-system/gw spec.servers[6].tls.mode: must not be "AUTO_PASSTHROUGH": it routes to Istio mesh services by SNI, which this proxy does not know; the server is not served (got "AUTO_PASSTHROUGH")',
-    'warning IGW6008 Gateway istio-system/gw spec.servers[7].port: must not share port 443 and bind "0.0.0.0" with server istio-system/gw spec.servers[0] (protocol "HTTPS"): the server is skipped (got protocol "HTTP")',
     'error IGW6004 Gateway istio-system/gw spec.servers[3].tls.credentialName: must name a Secret in the proxy\'s namespace "istio-system" (got "elsewhere")',
     'error IGW6005 Gateway istio-system/gw spec.servers[4].tls.credentialName: must name a Secret with non-empty "tls.crt" and "tls.key" (or "cert" and "key") (got "nokey")',
   ]);
@@ -126,6 +125,8 @@ spec:
     // Servers whose Secret cannot be used keep their SNI names: handshakes there fail, as in Envoy.
     "https.443.https-missing.gw.istio-system tls-unavailable sni=x.example.com",
     "https.443.https-nokey.gw.istio-system tls-unavailable sni=y.example.com",
+    // A plain-text server after the TLS ones: its chain takes what does not speak TLS.
+    "http.443 http sni=",
   ]);
   assert.deepEqual(https[0].tls, {
     mode: "SIMPLE",
@@ -432,4 +433,78 @@ spec:
     inline: "CA-COMPANION",
     origin: 'Secret istio-system/mtls-cacert["ca.crt"]',
   });
+});
+
+test("plain-text servers after TLS servers on one port: a chain of their own, as Istio merges them", () => {
+  const { config, issues } = build(`${secrets}${vs}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-a, protocol: HTTPS}
+    hosts: [a.com]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 443, name: http-one, protocol: HTTP}
+    hosts: [one.example.com]
+  - port: {number: 443, name: http-two, protocol: HTTP}
+    hosts: [two.example.com]
+  - port: {number: 443, name: https-later, protocol: HTTPS}
+    hosts: [later.example.com]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 443, name: tcp-later, protocol: TCP}
+    hosts: ["*"]
+  - port: {number: 9443, name: tls-p, protocol: TLS}
+    hosts: [p.example.com]
+    tls: {mode: PASSTHROUGH}
+  - port: {number: 9443, name: tcp, protocol: TCP}
+    hosts: ["*"]
+  - port: {number: 9443, name: tcp-again, protocol: TCP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  tls:
+  - match: [{port: 9443, sniHosts: [p.example.com]}]
+    route: [{destination: {host: passthrough}}]
+  tcp:
+  - match: [{port: 9443}]
+    route: [{destination: {host: db, port: {number: 5432}}}]
+`);
+  // HTTP servers join the first plain-text one; once it is there a TLS server is skipped, and so
+  // is a second plain-text server that is not HTTP.
+  assert.deepEqual(issueLines(issues), [
+    'warning IGW6008 Gateway istio-system/gw spec.servers[3].port: must not share port 443 and bind "0.0.0.0" with server istio-system/gw spec.servers[1] (protocol "HTTP"): the server is skipped (got protocol "HTTPS")',
+    'warning IGW6008 Gateway istio-system/gw spec.servers[4].port: must not share port 443 and bind "0.0.0.0" with server istio-system/gw spec.servers[1] (protocol "HTTP"): the server is skipped (got protocol "TCP")',
+    'warning IGW6008 Gateway istio-system/gw spec.servers[7].port: must not share port 9443 and bind "0.0.0.0" with server istio-system/gw spec.servers[6] (protocol "TCP"): the server is skipped (got protocol "TCP")',
+  ]);
+  assert.deepEqual(
+    config.listeners.map((l) => [l.name, l.tlsInspector, chains(l.filterChains)]),
+    [
+      [
+        "0.0.0.0_8443",
+        true,
+        ["https.443.https-a.gw.istio-system https sni=a.com SIMPLE", "http.443 http sni="],
+      ],
+      [
+        "0.0.0.0_9443",
+        true,
+        ["passthrough.9443.istio-system.tcp.0.0 tls-passthrough sni=p.example.com", "tcp.9443 tcp sni="],
+      ],
+    ],
+  );
+  const plain = config.listeners[0].filterChains[1];
+  assert.deepEqual(
+    plain.httpConnectionManager?.routeConfig.virtualHosts.map((v) => v.domains),
+    [["one.example.com"], ["two.example.com"]],
+  );
+  assert.deepEqual(
+    plain.servers.map((r) => r.serverIndex),
+    [1, 2],
+  );
 });

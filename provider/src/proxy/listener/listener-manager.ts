@@ -224,7 +224,16 @@ export class RunningListener {
       if (chain === undefined) return void raw.destroy();
       return this.dispatch(raw, listener, chain, snapshot, undefined, undefined);
     }
-    this.inspect(raw, (serverName, head) => {
+    this.inspect(raw, (tls, serverName, head) => {
+      // Bytes that are not TLS go to the plain-text servers' chain, when the port has one (Envoy's
+      // tls_inspector leaves them without SNI, which only that chain matches).
+      if (!tls) {
+        const plain = listener.chains.find(
+          (c) => c.config.transport === "http" || c.config.transport === "tcp",
+        );
+        if (plain === undefined) return void raw.destroy();
+        return this.dispatch(raw, listener, plain, snapshot, undefined, head);
+      }
       const chain = listener.selectChain(serverName);
       if (chain === undefined) {
         this.ctx.accessLog.log({
@@ -260,8 +269,14 @@ export class RunningListener {
     return new Promise((resolve) => (this.whenIdle ??= []).push(resolve));
   }
 
-  /** Reads the ClientHello (bounded in size and time) and calls back with its SNI and the bytes read. */
-  private inspect(raw: net.Socket, then: (serverName: string | undefined, head: Buffer) => void): void {
+  /**
+   * Reads the ClientHello (bounded in size and time) and calls back with its SNI and the bytes
+   * read; or, when the first bytes are not TLS, with `tls` false and those bytes.
+   */
+  private inspect(
+    raw: net.Socket,
+    then: (tls: boolean, serverName: string | undefined, head: Buffer) => void,
+  ): void {
     const chunks: Buffer[] = [];
     let length = 0;
     const timer = setTimeout(() => raw.destroy(), this.ctx.limits.handshakeTimeoutMs);
@@ -274,8 +289,9 @@ export class RunningListener {
       clearTimeout(timer);
       raw.removeListener("data", onData);
       raw.pause();
+      if (result.kind === "not-tls") return then(false, undefined, head);
       if (result.kind !== "client-hello") return void raw.destroy();
-      then(result.serverName, head);
+      then(true, result.serverName, head);
     };
     raw.on("data", onData);
     raw.once("close", () => clearTimeout(timer));
@@ -291,9 +307,14 @@ export class RunningListener {
   ): void {
     switch (chain.config.transport) {
       case "http": {
+        // Bytes a TLS listener read to tell plain text from TLS are the request's first.
+        if (head !== undefined) raw.unshift(head);
         this.attach(raw, raw, chain, snapshot, serverName);
         const codec = chain.config.httpConnectionManager?.codec ?? "http1";
-        if (codec === "http1") return this.h1.serve(raw);
+        if (codec === "http1") {
+          this.h1.serve(raw);
+          return void raw.resume();
+        }
         if (codec === "http2") return void this.h2c.emit("connection", raw);
         return this.sniffPreface(raw);
       }
@@ -315,7 +336,7 @@ export class RunningListener {
       case "tcp":
         return proxyTcp(
           raw,
-          undefined,
+          head,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
@@ -384,6 +405,8 @@ export class RunningListener {
       raw.resume();
     };
     raw.on("data", onData);
+    // A socket a TLS listener inspected first was paused there.
+    raw.resume();
   }
 
   private attach(
