@@ -309,7 +309,7 @@ describe("the proxy command", () => {
 
   it("takes --request-timeout: a slow upload gets 408 after it, and none with 0, as Istio leaves it", async () => {
     dir.write("gw.yaml", gatewayYaml(["/"]));
-    /** A POST whose 4 bytes come one every 400 ms: its status. */
+    /** A POST whose head goes at once and whose 5 bytes come one every 400 ms: its status. */
     const slowUpload = (port: number) =>
       new Promise<number>((res, rej) => {
         const req = http.request(
@@ -318,7 +318,7 @@ describe("the proxy command", () => {
             host: "127.0.0.1",
             path: "/slow-upload",
             method: "POST",
-            headers: { "content-length": "4" },
+            headers: { "content-length": "5" },
           },
           (r) => {
             r.resume();
@@ -326,11 +326,14 @@ describe("the proxy command", () => {
           },
         );
         req.on("error", rej);
+        // The head now, so that the request's time runs from the start: 2 s of upload against the
+        // 1 s limit, with room for a busy machine's late timers.
+        req.flushHeaders();
         let sent = 0;
         const tick = setInterval(() => {
           if (req.destroyed) return clearInterval(tick);
           req.write("x");
-          if (++sent === 4) {
+          if (++sent === 5) {
             clearInterval(tick);
             req.end();
           }

@@ -51,7 +51,7 @@ for (const [name, match, rewrite, path, want] of cases) {
   });
 }
 
-test("rewriteAuthority: the destination's own authority wins over the route's", () => {
+test("rewriteAuthority: the route's authority wins over a destination's, which stands alone", () => {
   const r = compileRoute(
     route("r", {
       action: {
@@ -65,7 +65,16 @@ test("rewriteAuthority: the destination's own authority wins over the route's", 
   );
   assert.deepEqual(
     [rewriteAuthority(r, r.clusters[0]), rewriteAuthority(r, r.clusters[1]), rewriteAuthority(r)],
-    ["dest.com", "route.com", "route.com"],
+    ["route.com", "route.com", "route.com"],
   );
+  const own = compileRoute(
+    route("own", {
+      action: {
+        ...forward([["c", 1]]),
+        clusters: [{ cluster: "a", weight: 1, headers: NO_HEADERS, authority: "dest.com" }],
+      },
+    }),
+  );
+  assert.equal(rewriteAuthority(own, own.clusters[0]), "dest.com");
   assert.equal(rewriteAuthority(compileRoute(route("plain"))), undefined);
 });
