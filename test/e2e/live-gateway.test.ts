@@ -327,6 +327,7 @@ e2eSuite("the bookinfo gateway, deployed and serving on a live control plane", (
         "--labels",
         "app.kubernetes.io/instance=ingressgateway,app.kubernetes.io/name=istio-gateway-proxy,istio=ingressgateway",
       ],
+      ...["--workload-name", "ingressgateway"],
       ...["--status-port", "15021", "--drain-timeout", "30", "--port", "443=8443"],
     ]);
     assert.deepEqual(

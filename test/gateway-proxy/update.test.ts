@@ -185,6 +185,8 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
       "gateways",
       "--labels",
       "app.kubernetes.io/instance=ingress,app.kubernetes.io/name=istio-gateway-proxy,istio=ingressgateway",
+      "--workload-name",
+      "ingress",
       "--status-port",
       "15021",
       "--drain-timeout",

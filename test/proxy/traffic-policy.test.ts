@@ -310,7 +310,7 @@ describe("DestinationRule traffic policies through the proxy", () => {
       assert.equal(
         await metric(
           "istio_requests_total",
-          'destination_service="cb.test",destination_service_name="cb.test",destination_service_namespace="istio-system",destination_cluster="unknown",destination_canonical_service="cb.test",destination_canonical_revision="unknown",request_protocol="http",response_flags="UO",connection_security_policy="unknown",response_code="503"',
+          'destination_service="cb.test",destination_service_name="cb.test",destination_service_namespace="istio-system",destination_cluster="unknown",destination_canonical_service="cb.test",destination_canonical_revision="latest",request_protocol="http",response_flags="UO",connection_security_policy="unknown",response_code="503"',
         ),
         3,
       );

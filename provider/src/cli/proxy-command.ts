@@ -38,6 +38,8 @@ export interface ProxyFlags {
   namespace: string;
   /** Labels of the stand-in pod. */
   labels: Record<string, string>;
+  /** `--workload-name`: `source_workload` in the metrics (`istio-ingressgateway` when absent). */
+  workloadName?: string;
   /** Worker processes. */
   workers: number;
   /** Connections each listener accepts per event-loop turn, at most (default 8). */
@@ -154,6 +156,11 @@ export function registerProxyCommand(program: Command): void {
     .option("--labels <k=v,...>", "labels of the gateway pod (Gateway selectors match them)", parseLabels, {
       istio: "ingressgateway",
     })
+    .option(
+      "--workload-name <name>",
+      "the gateway's workload (Deployment) name, source_workload in its metrics",
+      "istio-ingressgateway",
+    )
     .addOption(
       new Option("--workers <n>", "worker processes sharing the listeners (default 1; 0 = one per core)")
         .default(1)
@@ -253,6 +260,8 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     load: source !== undefined ? () => source.load() : () => loadProxyConfig(flags.config, identity, served),
     watchPaths: source !== undefined ? [] : flags.config,
     namespace: flags.namespace,
+    ...(flags.workloadName === undefined ? {} : { workloadName: flags.workloadName }),
+    labels: flags.labels,
     ...(flags.bind === undefined ? {} : { bind: flags.bind }),
     listenPorts,
     resolve: flags.resolve,

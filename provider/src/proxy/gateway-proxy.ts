@@ -26,6 +26,8 @@ import type { ResolveOverride } from "./upstream/endpoint-resolver";
 import { EndpointResolver } from "./upstream/endpoint-resolver";
 
 const DEFAULT_DEBOUNCE_MS = 200;
+/** The workload a stock Istio ingress gateway is, for `source_workload`. */
+export const DEFAULT_WORKLOAD_NAME = "istio-ingressgateway";
 
 /**
  * How long a drain keeps idle keep-alive connections open for one more request: Envoy's
@@ -46,6 +48,10 @@ export interface GatewayProxyOptions {
   readonly watchPaths: readonly string[];
   /** The proxy's namespace (metrics labels). */
   readonly namespace: string;
+  /** The gateway's workload (Deployment) name, for `source_workload`; `istio-ingressgateway` by default. */
+  readonly workloadName?: string;
+  /** The gateway pod's labels, for the other `source_*` labels (see `sourceLabels` in metrics). */
+  readonly labels?: Readonly<Record<string, string>>;
   /** Bind every listener to this address instead of the configured one. */
   readonly bind?: string;
   /** Listen ports by Gateway port (`--port 80=18080`); 0 = any free port. */
@@ -101,7 +107,11 @@ export class GatewayProxy {
 
   constructor(private readonly options: GatewayProxyOptions) {
     this.resolver = new EndpointResolver(options.resolve ?? []);
-    this.metrics = new ProxyMetrics({ namespace: options.namespace, workload: "istio-ingressgateway" });
+    this.metrics = new ProxyMetrics({
+      namespace: options.namespace,
+      workload: options.workloadName ?? DEFAULT_WORKLOAD_NAME,
+      labels: options.labels ?? {},
+    });
     this.accessLog = new AccessLog(options.accessLog, options.accessLog !== undefined, {
       warn: (m) => options.log(m),
     });

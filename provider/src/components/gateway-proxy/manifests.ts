@@ -121,6 +121,9 @@ export function proxyArgs(s: ProxySettings): string[] {
       .sort()
       .map((k) => `${k}=${labels[k]}`)
       .join(","),
+    // The Deployment is the workload Istio's metrics name as their source.
+    "--workload-name",
+    s.name,
     "--status-port",
     String(STATUS_PORT),
     "--drain-timeout",

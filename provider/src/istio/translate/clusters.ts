@@ -192,6 +192,7 @@ export class ClusterRegistry {
       port,
       subset: subsetName,
       subsetLabels,
+      ...(entry === undefined ? {} : { serviceNamespace: entry.namespace }),
       type,
       endpoints,
       ...(tls === undefined ? {} : { tls }),

@@ -732,6 +732,11 @@ export interface Cluster {
   /** The subset's labels from the DestinationRule; ServiceEntry endpoints are filtered by them. */
   readonly subsetLabels: Readonly<Record<string, string>>;
   /**
+   * The namespace of the ServiceEntry declaring the host, when one does: Istio's
+   * `destination_service_namespace` for a host outside `.svc.cluster.local`.
+   */
+  readonly serviceNamespace?: string;
+  /**
    * `STATIC`: endpoints are IP addresses; `STRICT_DNS`: endpoint addresses are DNS names resolved
    * by the runtime (which may override them, e.g. the CLI's `--resolve HOST=IP`).
    */

@@ -4,7 +4,7 @@
  * label sets (see metric-family.ts): the per-request cost is a lookup by status code and four
  * increments, and labels are only written out when `/metrics` is scraped.
  */
-import { Registry, collectDefaultMetrics } from "prom-client";
+import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { CounterSeries, HistogramSeries } from "./metric-family";
 import { CounterFamily, HistogramFamily } from "./metric-family";
 
@@ -50,15 +50,49 @@ const DURATION_BUCKETS = [
   0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
   3600000,
 ];
-/** Istio's buckets for request and response sizes in bytes. */
-const SIZE_BUCKETS = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+/**
+ * The buckets of request and response sizes: Envoy's defaults too, as a stock Istio gateway sets
+ * no buckets of its own (only the `sidecar.istio.io/statsHistogramBuckets` annotation would).
+ */
+const SIZE_BUCKETS = DURATION_BUCKETS;
+
+/** The version `istio_build` reports, as Istio's stats filter reports its proxy's: the package's. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const BUILD_TAG = (require("../../../package.json") as { version: string }).version;
 
 /** Who the proxy is, for the `source_*` labels. */
 export interface MetricsIdentity {
   /** The proxy's namespace. */
   namespace: string;
-  /** The workload name (`istio-ingressgateway`). */
+  /** The workload name: the gateway's Deployment (`istio-ingressgateway`). */
   workload: string;
+  /**
+   * The gateway pod's labels: `app` and `version` give `source_app` and `source_version`, and
+   * Istio's canonical labels `source_canonical_service` and `_revision`. None by default.
+   */
+  labels?: Readonly<Record<string, string>>;
+}
+
+/** The `source_*` label values of `identity`, derived from its labels as Istio derives them. */
+export function sourceLabels(identity: MetricsIdentity): Record<string, string> {
+  const labels = identity.labels ?? {};
+  // A stock gateway's pods carry `app: <deployment>`; without one, the workload name stands in.
+  const app = labels["app"] ?? identity.workload;
+  return {
+    source_workload: identity.workload,
+    source_workload_namespace: identity.namespace,
+    source_app: app,
+    source_version: labels["version"] ?? "unknown",
+    // Istio's canonical name: its own label, else the recommended Kubernetes label, else `app`;
+    // the revision: its own label, else `app.kubernetes.io/version`, else `version`, else latest.
+    source_canonical_service:
+      labels["service.istio.io/canonical-name"] ?? labels["app.kubernetes.io/name"] ?? app,
+    source_canonical_revision:
+      labels["service.istio.io/canonical-revision"] ??
+      labels["app.kubernetes.io/version"] ??
+      labels["version"] ??
+      "latest",
+  };
 }
 
 /** Where a request or connection went, for the `destination_*` labels. */
@@ -71,6 +105,8 @@ export interface MetricsDestination {
   serviceNamespace: string;
   /** The subset's `version` label, or `unknown`. */
   version: string;
+  /** The subset's `version` label, or `latest`: Istio's canonical revision never reads unknown. */
+  revision: string;
 }
 
 /** Per-destination counters and histograms for one request protocol. */
@@ -160,8 +196,10 @@ export class ProxyMetrics {
   private readonly ejectionsEnforced: CounterFamily;
   private readonly connectionOverflow: CounterFamily;
   private readonly clientCertificateFailures = new Map<ClientCertificateFailure, CounterFamily>();
+  private readonly source: Record<string, string>;
 
-  constructor(private readonly identity: MetricsIdentity) {
+  constructor(identity: MetricsIdentity) {
+    this.source = sourceLabels(identity);
     const registry = this.registry;
     this.requests = new CounterFamily(
       "istio_requests_total",
@@ -225,6 +263,15 @@ export class ProxyMetrics {
         ),
       );
     }
+    // Istio's stats filter reports the proxy's build, which Istio's dashboards list by version.
+    // Workers' registries are summed into one: each reports the same build, so the first is taken.
+    new Gauge({
+      name: "istio_build",
+      help: "Istio component build info",
+      labelNames: ["component", "tag"],
+      registers: [registry],
+      aggregator: "first",
+    }).set({ component: "proxy", tag: BUILD_TAG }, 1);
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -250,16 +297,17 @@ export class ProxyMetrics {
     flags: string,
   ): Record<string, string> {
     const d = destination;
+    const source = this.source;
     return {
       reporter: "source",
-      source_workload: this.identity.workload,
-      source_workload_namespace: this.identity.namespace,
+      source_workload: source["source_workload"]!,
+      source_workload_namespace: source["source_workload_namespace"]!,
       source_principal: "unknown",
-      source_app: this.identity.workload,
-      source_version: "unknown",
+      source_app: source["source_app"]!,
+      source_version: source["source_version"]!,
       source_cluster: "Kubernetes",
-      source_canonical_service: this.identity.workload,
-      source_canonical_revision: "latest",
+      source_canonical_service: source["source_canonical_service"]!,
+      source_canonical_revision: source["source_canonical_revision"]!,
       destination_workload: "unknown",
       destination_workload_namespace: "unknown",
       destination_principal: "unknown",
@@ -270,7 +318,7 @@ export class ProxyMetrics {
       destination_service_namespace: d?.serviceNamespace ?? "unknown",
       destination_cluster: "unknown",
       destination_canonical_service: d?.serviceName ?? "unknown",
-      destination_canonical_revision: d?.version ?? "latest",
+      destination_canonical_revision: d?.revision ?? "latest",
       request_protocol: protocol,
       response_flags: flags,
       connection_security_policy: "unknown",
@@ -330,7 +378,8 @@ export class ProxyMetrics {
           bySeries.set(key, c);
         }
         c.requests.value++;
-        c.duration.observe(durationMs);
+        // Whole milliseconds, as Istio's stats filter divides a duration by one.
+        c.duration.observe(Math.floor(durationMs));
         c.requestBytes.observe(reqBytes);
         c.responseBytes.observe(resBytes);
       },
@@ -343,13 +392,20 @@ export class ProxyMetrics {
     let stats = this.tcpCache.get(key);
     if (stats === undefined) {
       const labels = this.base(destination, "tcp", "-");
-      const opened = this.tcpOpened.with(labels);
+      // Made on the first connection, as Istio's stats filter makes a series when it first adds
+      // to it: a destination only HTTP reaches shows no TCP series.
+      let series: { opened: CounterSeries; sent: CounterSeries; received: CounterSeries } | undefined;
+      const made = () =>
+        (series ??= {
+          opened: this.tcpOpened.with(labels),
+          sent: this.tcpSent.with(labels),
+          received: this.tcpReceived.with(labels),
+        });
       const closedBy = new Map<string, CounterSeries>();
-      const sent = this.tcpSent.with(labels);
-      const received = this.tcpReceived.with(labels);
       stats = {
-        opened: () => opened.inc(),
+        opened: () => made().opened.inc(),
         closed: (flags, sentBytes, receivedBytes) => {
+          const { sent, received } = made();
           let c = closedBy.get(flags);
           if (c === undefined) {
             c = this.tcpClosed.with({ ...labels, response_flags: flags });

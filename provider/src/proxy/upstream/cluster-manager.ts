@@ -436,12 +436,19 @@ export function destinationOf(c: Cluster, proxyNamespace: string): MetricsDestin
   const host = c.host;
   const suffix = ".svc.cluster.local";
   let name = host;
-  let namespace = proxyNamespace;
+  // A ServiceEntry's host belongs to the ServiceEntry's namespace, as Istio's cluster metadata says.
+  let namespace = c.serviceNamespace ?? proxyNamespace;
   if (host.endsWith(suffix)) {
     const parts = host.slice(0, -suffix.length).split(".");
     name = parts[0] ?? host;
-    namespace = parts[1] ?? proxyNamespace;
+    namespace = parts[1] ?? namespace;
   }
-  const version = c.subsetLabels["version"] ?? (c.subset === "" ? "unknown" : c.subset);
-  return { service: host, serviceName: name, serviceNamespace: namespace, version };
+  const label = c.subsetLabels["version"] ?? (c.subset === "" ? undefined : c.subset);
+  return {
+    service: host,
+    serviceName: name,
+    serviceNamespace: namespace,
+    version: label ?? "unknown",
+    revision: label ?? "latest",
+  };
 }
