@@ -6,7 +6,9 @@
  * `istio_build`. Real sockets; curl as the client and the scraper.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -137,6 +139,33 @@ spec:
     }
     const [sum] = series("istio_request_duration_milliseconds_sum");
     assert.ok(Number.isInteger(Number(sum!.slice(sum!.lastIndexOf(" ") + 1))), sum);
+  });
+
+  it("sizes requests and responses by their bytes on the wire, heads included", async () => {
+    const request =
+      "POST /sized HTTP/1.1\r\nHost: sized.test\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+    /** The sum of a size histogram's series for the upstream, as `/metrics` has it now. */
+    const sums = async () => {
+      const text = (await curl([`http://127.0.0.1:${proxy.statusPort}/metrics`])).body;
+      return ["istio_request_bytes", "istio_response_bytes"].map((name) => {
+        const line = text
+          .split("\n")
+          .find((l) => l.startsWith(`${name}_sum{`) && l.includes("api.example.com"));
+        return Number(line?.slice(line.lastIndexOf(" ") + 1));
+      });
+    };
+    const before = await sums();
+    const socket = net.connect(proxy.boundPorts().get(8080)!, "127.0.0.1");
+    await once(socket, "connect");
+    // Written, not ended: the answer's `connection: close` ends the connection.
+    socket.write(request);
+    let received = 0;
+    for await (const chunk of socket) received += (chunk as Buffer).length;
+    const after = await sums();
+    assert.deepEqual(
+      [after[0]! - before[0]!, after[1]! - before[1]!],
+      [Buffer.byteLength(request), received],
+    );
   });
 
   it("has no TCP series for a destination only HTTP reached", () => {

@@ -921,13 +921,17 @@ export class HttpConnectionManager implements ForwardHost {
           : x.h2
             ? cluster.http2Stats
             : cluster.httpStats;
+    // Istio's sizes are the bytes on the wire, heads too (Envoy's wire byte meters); the access
+    // log's are the bodies'. Node's HTTP/2 stack shows neither frames nor header blocks: an
+    // HTTP/2 request counts its bodies alone.
+    const h1 = x.h2 ? undefined : (x.req as Http1Request);
     stats.record(
       x.status,
       x.flags,
       grpc ? grpcResponseStatus(x.grpcStatus, x.status) : "",
       duration,
-      x.bytesReceived,
-      x.bytesSent,
+      x.bytesReceived + (h1?.headBytes ?? 0),
+      x.bytesSent + (x.h2 ? 0 : (x.res as Http1Response).headBytes),
     );
     const accessLog = this.ctx.accessLog;
     if (!accessLog.active) return;

@@ -30,6 +30,8 @@ export class Http1Request {
   complete = false;
   /** True once the connection closed before the request was read to its end. */
   aborted = false;
+  /** The bytes of the request's head on the wire: request line, header lines, blank line. */
+  headBytes = 0;
   private stream: RequestBody | undefined;
 
   constructor(

@@ -49,6 +49,8 @@ function statusLine(status: number): string {
 export class Http1Response extends EventEmitter implements TurnEndWriter {
   /** True once `writeHead` was called (the head leaves at the end of that turn of the event loop). */
   headersSent = false;
+  /** The bytes of the head written (status line, header lines, blank line); 0 before it. */
+  headBytes = 0;
   /** True when the body is sent chunked (then trailers can follow it). */
   chunkedEncoding = false;
   /** True once the whole response was handed to the socket. */
@@ -117,7 +119,9 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     if (this.closeAfter && !hasConnection) text += "connection: close\r\n";
     this.headersSent = true;
     this.hold();
-    this.writes.write(text + "\r\n");
+    text += "\r\n";
+    this.headBytes = text.length;
+    this.writes.write(text);
     return this;
   }
 

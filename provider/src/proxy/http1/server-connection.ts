@@ -356,6 +356,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       }
     }
     const req = new Http1Request(this.socket, name, requestTarget, headers ?? {}, minor, this);
+    req.headBytes = headLength(name, url, raw);
     if (major !== 1 || minor !== 1) return (this.refuse("IGW_ERR_HTTP_VERSION", req), 0);
     if (raw.length > this.settings.maxHeadersCount * 2)
       return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);
@@ -667,4 +668,16 @@ function isH2c(upgrade: string | undefined): boolean {
 /** Whether an `Expect` header asks for `100-continue`. */
 function isContinue(expect: string | undefined): boolean {
   return expect !== undefined && expect.toLowerCase() === "100-continue";
+}
+
+/**
+ * The bytes a request head took on the wire, as written without optional whitespace: the request
+ * line, `name: value` lines and the blank line (Istio's `istio_request_bytes` counts them).
+ */
+function headLength(method: string, target: string, raw: readonly string[]): number {
+  // "METHOD SP target SP HTTP/1.1 CRLF" (12 besides the two) and the blank line's CRLF, then
+  // "name: value CRLF" each.
+  let n = method.length + target.length + 14;
+  for (let i = 0; i < raw.length; i += 2) n += raw[i]!.length + raw[i + 1]!.length + 4;
+  return n;
 }
