@@ -6,6 +6,7 @@
  * `istio_build`. Real sockets; curl as the client and the scraper.
  */
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import net from "node:net";
@@ -14,6 +15,7 @@ import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
+import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
 import { documents, httpGateway, virtualServiceHead } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
@@ -174,10 +176,60 @@ spec:
     }
   });
 
+  it("has Envoy's server gauges: live, uptime, and no certificate to expire", () => {
+    const value = (name: string) => {
+      const line = metrics.split("\n").find((l) => l.startsWith(`${name} `));
+      return Number(line?.slice(line.lastIndexOf(" ") + 1));
+    };
+    assert.equal(value("envoy_server_live"), 1);
+    assert.ok(value("envoy_server_uptime") >= 0 && value("envoy_server_uptime") < 600);
+    assert.equal(value("envoy_server_days_until_first_cert_expiring"), 4294967295);
+  });
+
   it("reports its build, as Istio's proxies report theirs", () => {
     const { version } = JSON.parse(
       readFileSync(resolve(__dirname, "../../provider/package.json"), "utf8"),
     ) as { version: string };
     assert.deepEqual(series("istio_build"), [`istio_build{component="proxy",tag="${version}"} 1`]);
+  });
+});
+
+describe("envoy_server_days_until_first_cert_expiring", () => {
+  const pki = new TestPki();
+  const dir = new ConfigDir();
+  let proxy: GatewayProxy;
+
+  after(async () => {
+    await proxy.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  it("counts the whole days until the first served certificate expires", async () => {
+    const cert = pki.issue("secure.test", ["DNS:secure.test"]);
+    dir.write(
+      "gateway.yaml",
+      documents(
+        `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [secure.test]
+    tls: {mode: SIMPLE, serverCertificate: ${cert.certPath}, privateKey: ${cert.keyPath}}
+`,
+        virtualServiceHead() +
+          `  - directResponse: {status: 200, body: {string: ok}}
+`,
+      ),
+    );
+    proxy = await startFileProxy([dir.dir], [443], []);
+    const text = (await curl([`http://127.0.0.1:${proxy.statusPort}/metrics`])).body;
+    const line = text.split("\n").find((l) => l.startsWith("envoy_server_days_until_first_cert_expiring "));
+    const days = Math.floor((Date.parse(new X509Certificate(cert.cert).validTo) - Date.now()) / 86_400_000);
+    assert.ok(days > 0, String(days));
+    assert.equal(line, `envoy_server_days_until_first_cert_expiring ${days}`);
   });
 });

@@ -112,6 +112,7 @@ export class GatewayProxy {
       workload: options.workloadName ?? DEFAULT_WORKLOAD_NAME,
       labels: options.labels ?? {},
     });
+    this.metrics.serverStats(Date.now(), () => firstExpiry(this.snapshot));
     this.accessLog = new AccessLog(options.accessLog, options.accessLog !== undefined, {
       warn: (m) => options.log(m),
     });
@@ -336,4 +337,16 @@ export class GatewayProxy {
     }
     this.accessLog.flush();
   }
+}
+
+/** The earliest certificate expiry of the snapshot's TLS chains (ms since the epoch), if any. */
+function firstExpiry(snapshot: ProxySnapshot | undefined): number | undefined {
+  let first: number | undefined;
+  for (const listener of snapshot?.listeners.values() ?? []) {
+    for (const chain of listener.chains) {
+      const at = chain.tls?.notAfter;
+      if (at !== undefined && (first === undefined || at < first)) first = at;
+    }
+  }
+  return first;
 }

@@ -56,6 +56,10 @@ const DURATION_BUCKETS = [
  */
 const SIZE_BUCKETS = DURATION_BUCKETS;
 
+/** `envoy_server_days_until_first_cert_expiring` with no certificate: Envoy's uint32 maximum. */
+const NO_CERTIFICATE_DAYS = 4294967295;
+const DAY_MS = 86_400_000;
+
 /** The version `istio_build` reports, as Istio's stats filter reports its proxy's: the package's. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const BUILD_TAG = (require("../../../package.json") as { version: string }).version;
@@ -273,6 +277,43 @@ export class ProxyMetrics {
       aggregator: "first",
     }).set({ component: "proxy", tag: BUILD_TAG }, 1);
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Envoy's server gauges an Istio gateway exports, which alerts watch: `envoy_server_live`,
+   * `envoy_server_uptime` (seconds) and `envoy_server_days_until_first_cert_expiring`, from
+   * `firstExpiry` (ms since the epoch of the earliest `notAfter` served, undefined for none).
+   */
+  serverStats(startedAt: number, firstExpiry: () => number | undefined): void {
+    const registry = this.registry;
+    new Gauge({
+      name: "envoy_server_live",
+      help: "1 while the server is live",
+      registers: [registry],
+      aggregator: "min",
+    }).set(1);
+    new Gauge({
+      name: "envoy_server_uptime",
+      help: "Seconds since the server started",
+      registers: [registry],
+      aggregator: "max",
+      collect() {
+        this.set(Math.floor((Date.now() - startedAt) / 1000));
+      },
+    });
+    new Gauge({
+      name: "envoy_server_days_until_first_cert_expiring",
+      help: "Days until the first certificate served expires",
+      registers: [registry],
+      aggregator: "min",
+      collect() {
+        const at = firstExpiry();
+        // Envoy's value with no certificate is the gauge's largest; an expired one is 0 days away.
+        this.set(
+          at === undefined ? NO_CERTIFICATE_DAYS : Math.max(0, Math.floor((at - Date.now()) / DAY_MS)),
+        );
+      },
+    });
   }
 
   /** Counts a client certificate the listener named `listener` (`0.0.0.0_8443`) refused. */

@@ -5,7 +5,7 @@
  * configuration is built, so a missing file refuses the configuration instead of failing
  * handshakes later.
  */
-import { constants } from "node:crypto";
+import { X509Certificate, constants } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
@@ -35,6 +35,11 @@ export interface DownstreamTls {
   readonly alpn: readonly string[];
   /** The context this was built from (for pinning checks). */
   readonly context: DownstreamTlsContext;
+  /**
+   * When the first of its certificates (served chains and CA bundle) expires, in ms since the
+   * epoch; undefined when none could be read as X.509 (Envoy's `days_until_first_cert_expiring`).
+   */
+  readonly notAfter?: number;
 }
 
 /** Builds the TLS of one filter chain; rejects with a readable reason when material is missing or invalid. */
@@ -77,6 +82,7 @@ export async function buildDownstreamTls(
   } catch (err) {
     throw new Error(`${where}: invalid TLS material: ${(err as Error).message}`);
   }
+  const notAfter = earliestExpiry([...certs, ...(typeof options.ca === "string" ? [options.ca] : [])]);
   return {
     secureContext,
     requestCert,
@@ -84,7 +90,27 @@ export async function buildDownstreamTls(
     verifyClientChain: !context.insecureSkipVerify,
     alpn: context.alpn,
     context,
+    ...(notAfter === undefined ? {} : { notAfter }),
   };
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** The earliest `notAfter` of the certificates in `pems` (ms since the epoch), if any parses. */
+function earliestExpiry(pems: readonly string[]): number | undefined {
+  let earliest: number | undefined;
+  for (const pem of pems) {
+    for (const block of pem.match(PEM_CERTIFICATE) ?? []) {
+      let at: number;
+      try {
+        at = Date.parse(new X509Certificate(block).validTo);
+      } catch {
+        continue; // TLS took the material; a block X.509 cannot read only goes uncounted
+      }
+      if (!Number.isNaN(at) && (earliest === undefined || at < earliest)) earliest = at;
+    }
+  }
+  return earliest;
 }
 
 /**
