@@ -11,6 +11,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { ACCESS_LOG_KEYS } from "../../provider/src/proxy/observability/access-log-line";
 import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import { refusingPort } from "./support/backends";
 import { curl } from "./support/curl";
@@ -134,7 +135,7 @@ spec:
   it("names a route as Istio does: the rule's name and its match's, or none", async () => {
     const [, direct] = await exchange("/direct/named");
     const [, unnamed] = await exchange("/ok/unnamed");
-    assert.deepEqual([direct["route_name"], unnamed["route_name"]], ["direct.hello", undefined]);
+    assert.deepEqual([direct["route_name"], unnamed["route_name"]], ["direct.hello", null]);
   });
 
   it("says which answers the upstream made: its 200, and its own 503 too", async () => {
@@ -187,7 +188,7 @@ spec:
       [closed, closedLine["response_flags"], closedLine["response_code_details"]],
       [503, "UC", "upstream_reset_before_response_started{connection_termination}"],
     );
-    assert.equal(closedLine["upstream_transport_failure_reason"], undefined);
+    assert.equal(closedLine["upstream_transport_failure_reason"], null);
   });
 
   it("tells the route's timeout from a try's own, and a response cut after its head", async () => {
@@ -233,15 +234,68 @@ spec:
     await once(socket, "end");
     socket.end();
     await once(socket, "close");
-    for (let i = 0; i < 100 && !access.some((l) => l["protocol"] === "TCP"); i++) {
+    for (let i = 0; i < 100 && !access.some((l) => l["listener"] === "0.0.0.0_31400"); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    const tcp = access.find((l) => l["protocol"] === "TCP");
+    const tcp = access.find((l) => l["listener"] === "0.0.0.0_31400");
     assert.deepEqual(
       [tcp?.["downstream_local_address"], tcp?.["upstream_local_address"]],
       [`127.0.0.1:${tcpPort}`, `127.0.0.1:${answer}`],
     );
-    assert.equal((await loggedLine(access, "/refused/local"))["upstream_local_address"], undefined);
+    // Its line has every key too; the HTTP ones are null, and so is the protocol, as Envoy's
+    // %PROTOCOL% has none for a connection.
+    assert.deepEqual(Object.keys(tcp ?? {}), ACCESS_LOG_KEYS);
+    assert.deepEqual(
+      ACCESS_LOG_KEYS.filter((k) => tcp?.[k] === null),
+      [
+        "authority",
+        "connection_termination_details",
+        "method",
+        "path",
+        "protocol",
+        "request_id",
+        "requested_server_name",
+        "response_code_details",
+        "route_name",
+        "upstream_service_time",
+        "upstream_transport_failure_reason",
+        "user_agent",
+        "x_forwarded_for",
+        "error_code",
+        "route_config",
+        "virtual_host",
+      ],
+    );
+    assert.equal((await loggedLine(access, "/refused/local"))["upstream_local_address"], null);
+  });
+
+  it("writes every key of Istio's format on every line, null where there is no value, typed as Envoy types them", async () => {
+    // A direct response: no cluster, no upstream host, no upstream service time.
+    const [, direct] = await exchange("/direct/shape");
+    const [, ok] = await exchange("/ok/shape");
+    for (const line of [direct, ok])
+      assert.deepEqual(Object.keys(line), ACCESS_LOG_KEYS, String(line["path"]));
+    assert.deepEqual(
+      [
+        direct["route_name"],
+        direct["upstream_cluster"],
+        direct["upstream_host"],
+        direct["upstream_service_time"],
+        direct["connection_termination_details"],
+        direct["requested_server_name"],
+        direct["error_code"],
+      ],
+      ["direct.hello", null, null, null, null, null, null],
+    );
+    // The upstream's time is the x-envoy-upstream-service-time header's text; counts are numbers.
+    assert.match(String(ok["upstream_service_time"]), /^\d+$/);
+    assert.deepEqual(
+      ["upstream_service_time", "response_code", "bytes_received", "bytes_sent", "duration"].map(
+        (k) => typeof ok[k],
+      ),
+      ["string", "number", "number", "number", "number"],
+    );
+    assert.ok(Number.isInteger(ok["duration"]));
   });
 
   it("tells an HTTP/2 client's reset stream (DR) from its closed connection (DC)", async () => {

@@ -172,9 +172,14 @@ const COMMON = {
   filter_chain: "http.8080",
   route_config: "http.8080",
   virtual_host: "*:8080",
-  // The rule has no name, so neither has Envoy's route: no route_name.
+  // The rule has no name, so neither has Envoy's route: route_name is null.
+  route_name: null,
   user_agent: "undici",
   upstream_cluster: "outbound|80||chat.istio-system.svc.cluster.local",
+  connection_termination_details: null,
+  requested_server_name: null,
+  error_code: null,
+  upstream_transport_failure_reason: null,
 };
 
 describe("WebSocket tunnels across a drain (SIGTERM)", { timeout: 60_000 }, () => {

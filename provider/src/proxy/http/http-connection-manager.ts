@@ -12,6 +12,7 @@ import type { Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import type { AccessLog } from "../observability/access-log";
 import { isoTime } from "../observability/access-log";
+import type { RouteLogFragments } from "../observability/access-log-line";
 import { formatRouteFields } from "../observability/access-log-line";
 import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
@@ -232,7 +233,7 @@ function ignore(): void {}
 
 /** Serves HTTP requests for every listener of the proxy. */
 export class HttpConnectionManager implements ForwardHost {
-  private readonly routeFragments = new WeakMap<object, Map<string, Buffer>>();
+  private readonly routeFragments = new WeakMap<object, Map<string, RouteLogFragments>>();
 
   constructor(private readonly ctx: HcmContext) {}
 
@@ -940,7 +941,7 @@ export class HttpConnectionManager implements ForwardHost {
     accessLog.logRequest(
       {
         start_time: isoTime(x.startTime),
-        // A request refused before its head was read has neither.
+        // A request refused before its head was read has no method, path or authority (null).
         method: x.routeReq.method === "" ? undefined : x.routeReq.method,
         path: req.url === "" ? undefined : req.url,
         protocol: x.h2 ? "HTTP/2" : "HTTP/1.1",
@@ -952,7 +953,7 @@ export class HttpConnectionManager implements ForwardHost {
         bytes_sent: x.bytesSent,
         duration: Math.round(duration),
         upstream_service_time: x.upstreamServiceTime,
-        authority: x.routeReq.authority,
+        authority: x.routeReq.authority === "" ? undefined : x.routeReq.authority,
         x_forwarded_for: forwardedFor(x),
         downstream_remote_address:
           x.forwardedClient === undefined
@@ -971,11 +972,11 @@ export class HttpConnectionManager implements ForwardHost {
   }
 
   /**
-   * The formatted route part of an exchange's log line, cached per route (or virtual host, or
+   * The formatted route parts of an exchange's log line, cached per route (or virtual host, or
    * filter chain, when the request got no further) and cluster. Compiled routes belong to one
    * configuration, so the cache empties itself as configurations are replaced.
    */
-  private routeLogFields(x: Exchange): Buffer {
+  private routeLogFields(x: Exchange): RouteLogFragments {
     const owner: object = x.route ?? x.virtualHost ?? x.chain;
     const clusterName = x.cluster?.config.name;
     let byCluster = this.routeFragments.get(owner);
@@ -984,9 +985,9 @@ export class HttpConnectionManager implements ForwardHost {
       this.routeFragments.set(owner, byCluster);
     }
     const key = clusterName ?? "";
-    let text = byCluster.get(key);
-    if (text === undefined) {
-      text = formatRouteFields({
+    let fragments = byCluster.get(key);
+    if (fragments === undefined) {
+      fragments = formatRouteFields({
         listener: x.chain.listener.config.name,
         filter_chain: x.chain.config.name,
         route_config: x.chain.routes?.routeConfig.name,
@@ -994,9 +995,9 @@ export class HttpConnectionManager implements ForwardHost {
         route_name: istioRouteName(x),
         upstream_cluster: clusterName,
       });
-      byCluster.set(key, text);
+      byCluster.set(key, fragments);
     }
-    return text;
+    return fragments;
   }
 }
 

@@ -238,7 +238,6 @@ export class RunningListener {
       if (chain === undefined) {
         this.ctx.accessLog.log({
           start_time: new Date().toISOString(),
-          protocol: "TLS",
           response_code: 0,
           response_flags: "NR",
           bytes_received: head.length,
@@ -246,7 +245,7 @@ export class RunningListener {
           duration: 0,
           downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
           downstream_local_address: socketAddress(raw.localAddress, raw.localPort),
-          ...(serverName === undefined ? {} : { requested_server_name: serverName }),
+          requested_server_name: serverName,
           listener: listener.config.name,
         });
         return void raw.destroy();

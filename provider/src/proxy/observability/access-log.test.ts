@@ -15,16 +15,52 @@ function sinkInto(writes: string[]) {
   return { write: (chunk: Uint8Array) => writes.push(Buffer.from(chunk).toString("utf8")) };
 }
 
-const tcpEntry = (n: number) => ({
+/** A TCP connection's entry. */
+const tcpEntry = (n: number, downstream = `10.0.0.${n}:1234`) => ({
   start_time: isoTime(0),
-  protocol: "TCP",
   response_code: 0,
   response_flags: "-",
   bytes_received: n,
   bytes_sent: n,
   duration: n,
-  downstream_remote_address: `10.0.0.${n}:1234`,
+  downstream_remote_address: downstream,
 });
+
+/** The record its line holds: every key, null where the entry has nothing, in the line's order. */
+const tcpRecord = (n: number, downstream = `10.0.0.${n}:1234`) => ({
+  authority: null,
+  bytes_received: n,
+  bytes_sent: n,
+  connection_termination_details: null,
+  downstream_local_address: null,
+  downstream_remote_address: downstream,
+  duration: n,
+  method: null,
+  path: null,
+  protocol: null,
+  request_id: null,
+  requested_server_name: null,
+  response_code: 0,
+  response_code_details: null,
+  response_flags: "-",
+  route_name: null,
+  start_time: isoTime(0),
+  upstream_cluster: null,
+  upstream_host: null,
+  upstream_local_address: null,
+  upstream_service_time: null,
+  upstream_transport_failure_reason: null,
+  user_agent: null,
+  x_forwarded_for: null,
+  error_code: null,
+  listener: null,
+  filter_chain: null,
+  route_config: null,
+  virtual_host: null,
+});
+
+/** Its line. */
+const tcpLine = (n: number, downstream?: string) => JSON.stringify(tcpRecord(n, downstream)) + "\n";
 
 test("lines are written together once the interval has passed, one JSON object per line", async () => {
   const writes: string[] = [];
@@ -40,13 +76,13 @@ test("lines are written together once the interval has passed, one JSON object p
       .trimEnd()
       .split("\n")
       .map((l: string) => JSON.parse(l) as unknown),
-    [tcpEntry(1), tcpEntry(2)],
+    [tcpRecord(1), tcpRecord(2)],
   );
 });
 
 test("a full batch is written at once, and flush writes the rest", () => {
   const writes: string[] = [];
-  const line = JSON.stringify(tcpEntry(1)) + "\n";
+  const line = tcpLine(1);
   const log = new AccessLog(sinkInto(writes), true, {
     flushBytes: line.length * 2,
     flushIntervalMs: 60_000,
@@ -57,7 +93,7 @@ test("a full batch is written at once, and flush writes the rest", () => {
   assert.deepEqual(writes, [line + line]);
   log.log(tcpEntry(3));
   log.flush();
-  assert.deepEqual(writes, [line + line, JSON.stringify(tcpEntry(3)) + "\n"]);
+  assert.deepEqual(writes, [line + line, tcpLine(3)]);
   log.flush();
   assert.equal(writes.length, 2, "an empty queue writes nothing");
 });
@@ -67,7 +103,6 @@ test("a disabled log writes nothing", async () => {
   const log = new AccessLog(sinkInto(writes), false);
   log.log({
     start_time: "",
-    protocol: "TCP",
     response_code: 0,
     response_flags: "-",
     bytes_received: 0,
@@ -83,7 +118,7 @@ test("a reader that stops costs lines, not memory: the sink's own queue counts, 
   // An unread PassThrough keeps what it is given, as stdout on a pipe does when its reader stalls.
   const sink = new PassThrough({ highWaterMark: 1024 });
   const warnings: string[] = [];
-  const line = JSON.stringify(tcpEntry(1)) + "\n";
+  const line = tcpLine(1);
   const log = new AccessLog(sink, true, {
     flushBytes: line.length * 10,
     flushIntervalMs: 60_000,
@@ -106,26 +141,26 @@ test("a reader that stops costs lines, not memory: the sink's own queue counts, 
   await new Promise((resolve) => setImmediate(resolve));
   const lines = Buffer.concat(received).toString().trimEnd().split("\n");
   assert.equal(lines.length, kept + 1);
-  assert.deepEqual(JSON.parse(lines.at(-1)!), tcpEntry(2));
+  assert.deepEqual(JSON.parse(lines.at(-1)!), tcpRecord(2));
   assert.equal(log.dropped, 1000 - kept);
   assert.deepEqual(warnings.slice(1), [`access log: writing again, after dropping ${1000 - kept} lines`]);
 });
 
 test("a line longer than a batch is written whole, on its own, after the lines before it", () => {
   const writes: string[] = [];
-  const small = JSON.stringify(tcpEntry(1)) + "\n";
+  const small = tcpLine(1);
   const log = new AccessLog(sinkInto(writes), true, { flushBytes: 256, flushIntervalMs: 60_000 });
-  const long = { ...tcpEntry(2), downstream_remote_address: "é".repeat(700) };
+  const long = tcpEntry(2, "é".repeat(700));
   log.log(tcpEntry(1));
   log.log(long);
   log.log(tcpEntry(1));
   log.flush();
-  assert.deepEqual(writes, [small, JSON.stringify(long) + "\n", small]);
+  assert.deepEqual(writes, [small, tcpLine(2, "é".repeat(700)), small]);
 });
 
 test("a chunk given to the sink is never written to again", () => {
   const chunks: Uint8Array[] = [];
-  const line = JSON.stringify(tcpEntry(1)) + "\n";
+  const line = tcpLine(1);
   const log = new AccessLog({ write: (chunk: Uint8Array) => chunks.push(chunk) }, true, {
     flushBytes: line.length,
     flushIntervalMs: 60_000,
@@ -135,6 +170,6 @@ test("a chunk given to the sink is never written to again", () => {
   log.log(tcpEntry(3));
   assert.deepEqual(
     chunks.map((c) => JSON.parse(Buffer.from(c).toString()) as unknown),
-    [tcpEntry(1), tcpEntry(2), tcpEntry(3)],
+    [tcpRecord(1), tcpRecord(2), tcpRecord(3)],
   );
 });

@@ -12,74 +12,81 @@
  * never the proxy's memory. Draining writes what is queued.
  */
 
-import type { RequestLogFields } from "./access-log-line";
-import { writeRequestLine } from "./access-log-line";
+import type { RequestLogFields, RouteLogFragments } from "./access-log-line";
+import { formatRouteFields, writeRequestLine } from "./access-log-line";
 import { formatBytes, LogBatch } from "./log-batch";
 
-/** One access-log record. Field names follow Envoy's access-log operators, in snake case. */
+/**
+ * One access-log record. Field names are those of Istio's default JSON access log (Envoy's
+ * command operators, in snake case), and the proxy's own after them; the line writes every field,
+ * `null` where it is undefined (access-log-line.ts).
+ */
 export interface AccessLogEntry {
-  /** ISO-8601 start time. */
-  start_time: string;
-  /** `GET`, … (HTTP), or undefined for TCP. */
-  method?: string;
+  /** The `Host` / `:authority`. */
+  authority?: string | undefined;
+  /** Request body bytes received (for TCP, bytes from the client). */
+  bytes_received: number;
+  /** Response body bytes sent (for TCP, bytes to the client). */
+  bytes_sent: number;
+  /** The address and port the client connected to (`ip:port`). */
+  downstream_local_address?: string | undefined;
+  /** The client address. */
+  downstream_remote_address: string;
+  /** Milliseconds from the first byte of the request to the last byte of the response. */
+  duration: number;
+  /** `GET`, … (HTTP), or undefined for a connection. */
+  method?: string | undefined;
   /** The original path with query. */
-  path?: string;
-  /** `HTTP/1.1`, `HTTP/2`, `TCP`. */
-  protocol: string;
+  path?: string | undefined;
+  /** `HTTP/1.1`, `HTTP/2`; undefined for a TCP or TLS connection, as Envoy's `%PROTOCOL%` has none. */
+  protocol?: string | undefined;
+  /** The `x-request-id`. */
+  request_id?: string | undefined;
+  /** The SNI the client sent. */
+  requested_server_name?: string | undefined;
   /** The status sent, 0 when none. */
   response_code: number;
-  /** Envoy response flags (`NR`, `UF`, `UT`, …), `-` when none. */
-  response_flags: string;
   /**
    * Who made the response and why, in Envoy's words (`via_upstream`, `route_not_found`,
    * `upstream_reset_before_response_started{connection_termination}`, …); HTTP only.
    */
-  response_code_details?: string;
-  /** Our error code when the proxy answered the failure, else undefined. */
-  error_code?: string;
-  /** Request body bytes received. */
-  bytes_received: number;
-  /** Response body bytes sent. */
-  bytes_sent: number;
-  /** Milliseconds from the first byte of the request to the last byte of the response. */
-  duration: number;
-  /** Milliseconds the upstream took to answer headers. */
-  upstream_service_time?: number;
-  /** The `Host` / `:authority`. */
-  authority?: string;
-  /** The `x-forwarded-for` as sent upstream (the client's address appended), else as received. */
-  x_forwarded_for?: string;
-  /** The client address. */
-  downstream_remote_address: string;
-  /** The address and port the client connected to (`ip:port`). */
-  downstream_local_address?: string;
-  /** The `user-agent`. */
-  user_agent?: string;
-  /** The `x-request-id`. */
-  request_id?: string;
-  /** The SNI the client sent. */
-  requested_server_name?: string;
-  /** The listener's name. */
-  listener?: string;
-  /** The filter chain's name. */
-  filter_chain?: string;
-  /** The route configuration's name. */
-  route_config?: string;
-  /** The virtual host's name. */
-  virtual_host?: string;
+  response_code_details?: string | undefined;
+  /** Envoy response flags (`NR`, `UF`, `UT`, …), `-` when none. */
+  response_flags: string;
   /** The route's name. */
-  route_name?: string;
+  route_name?: string | undefined;
+  /** ISO-8601 start time. */
+  start_time: string;
   /** The cluster's name. */
-  upstream_cluster?: string;
+  upstream_cluster?: string | undefined;
   /** `ip:port` of the endpoint used. */
-  upstream_host?: string;
+  upstream_host?: string | undefined;
   /** The proxy's own address and port on the upstream connection. */
-  upstream_local_address?: string;
+  upstream_local_address?: string | undefined;
+  /**
+   * Milliseconds the upstream took to answer headers: the `x-envoy-upstream-service-time` the
+   * response carried, which the line writes as that header's text (`"12"`), as Envoy logs it.
+   */
+  upstream_service_time?: number | undefined;
   /**
    * Why the connection to the upstream failed, when the transport says (`delayed connect error:
    * Connection refused`, BoringSSL's words for a certificate that failed verification).
    */
-  upstream_transport_failure_reason?: string;
+  upstream_transport_failure_reason?: string | undefined;
+  /** The `user-agent`. */
+  user_agent?: string | undefined;
+  /** The `x-forwarded-for` as sent upstream (the client's address appended), else as received. */
+  x_forwarded_for?: string | undefined;
+  /** Our error code when the proxy answered the failure, else undefined. */
+  error_code?: string | undefined;
+  /** The listener's name. */
+  listener?: string | undefined;
+  /** The filter chain's name. */
+  filter_chain?: string | undefined;
+  /** The route configuration's name. */
+  route_config?: string | undefined;
+  /** The virtual host's name. */
+  virtual_host?: string | undefined;
 }
 
 let lastMs = Number.NaN;
@@ -157,21 +164,20 @@ export class AccessLog {
     return this.enabled && this.sink !== undefined;
   }
 
-  /** Queues one entry. */
+  /**
+   * Queues one entry: a connection's (TCP, TLS), whose route fields are formatted for its line
+   * alone.
+   */
   log(entry: AccessLogEntry): void {
-    if (!this.admit()) return;
-    const line = JSON.stringify(entry) + "\n";
-    const start = this.batch.length;
-    this.batch.text(line);
-    if (this.batch.overflowed) this.retry(start, (batch) => batch.text(line));
-    this.queued();
+    if (!this.active) return;
+    this.logRequest(entry, formatRouteFields(entry));
   }
 
   /**
    * Queues an HTTP request's line: its own fields and its route's, as {@link formatRouteFields}
    * formatted them (the hot path: see access-log-line.ts).
    */
-  logRequest(fields: RequestLogFields, route: Uint8Array): void {
+  logRequest(fields: RequestLogFields, route: RouteLogFragments): void {
     if (!this.admit()) return;
     const start = this.batch.length;
     writeRequestLine(this.batch, fields, route);

@@ -64,7 +64,7 @@ export function proxyTcp(
     stats?.closed(flags, sent, received);
     accessLog.log({
       start_time: startTime,
-      protocol: "TCP",
+      // Envoy's %PROTOCOL% is an HTTP version: a connection has none.
       response_code: 0,
       response_flags: flags,
       bytes_received: received,
@@ -72,12 +72,12 @@ export function proxyTcp(
       duration: Date.now() - start,
       downstream_remote_address: info.remoteAddress,
       downstream_local_address: info.localAddress,
-      ...(info.serverName === undefined ? {} : { requested_server_name: info.serverName }),
+      requested_server_name: info.serverName,
       listener: info.listener,
       filter_chain: info.filterChain,
-      ...(cluster === undefined || cluster === null ? {} : { upstream_cluster: cluster.config.name }),
-      ...(upstreamHost === undefined ? {} : { upstream_host: upstreamHost }),
-      ...(upstreamLocal === undefined ? {} : { upstream_local_address: upstreamLocal }),
+      upstream_cluster: cluster?.config.name,
+      upstream_host: upstreamHost,
+      upstream_local_address: upstreamLocal,
     });
     onClose?.();
   };
