@@ -951,7 +951,7 @@ export class HttpConnectionManager implements ForwardHost {
         error_code: x.errorCode,
         bytes_received: x.bytesReceived,
         bytes_sent: x.bytesSent,
-        duration: Math.round(duration),
+        duration,
         upstream_service_time: x.upstreamServiceTime,
         authority: x.routeReq.authority === "" ? undefined : x.routeReq.authority,
         x_forwarded_for: forwardedFor(x),

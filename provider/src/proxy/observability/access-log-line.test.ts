@@ -45,6 +45,7 @@ function expected(entry: AccessLogEntry): string {
   const fields: Record<string, unknown> = entry as unknown as Record<string, unknown>;
   const shaped = Object.fromEntries(
     ACCESS_LOG_KEYS.map((key) => {
+      if (key === "duration") return [key, Math.trunc(entry.duration)];
       if (key === "upstream_service_time")
         return [key, entry.upstream_service_time === undefined ? null : String(entry.upstream_service_time)];
       return [key, fields[key] ?? null];
@@ -197,6 +198,14 @@ test("numbers are JSON numbers, and upstream_service_time the header's text", ()
     upstream_service_time: "string",
   });
   assert.equal(parsed["upstream_service_time"], "2");
+});
+
+test("the duration is whole milliseconds, truncated as Envoy's %DURATION% is", () => {
+  const durations = [0, 0.4, 2.5, 2.9, 1999.99, 61_000.5].map((duration) => {
+    const parsed = JSON.parse(line({ ...typical, duration })) as Record<string, unknown>;
+    return parsed["duration"];
+  });
+  assert.deepEqual(durations, [0, 0, 2, 2, 1999, 61_000]);
 });
 
 test("quotes, backslashes, control characters, non-ASCII and lone surrogates are escaped as JSON.stringify does", () => {

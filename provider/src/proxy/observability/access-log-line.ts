@@ -133,7 +133,8 @@ export function writeRequestLine(batch: LogBatch, f: RequestLogFields, route: Ro
     f.downstream_local_address,
   );
   stringField(batch, ',"downstream_remote_address":', f.downstream_remote_address);
-  numberField(batch, ',"duration":', f.duration);
+  // Whole milliseconds, truncated as Envoy's %DURATION% is.
+  numberField(batch, ',"duration":', Math.trunc(f.duration));
   stringField(batch, ',"method":', f.method);
   stringField(batch, ',"path":', f.path);
   stringField(batch, ',"protocol":', f.protocol);

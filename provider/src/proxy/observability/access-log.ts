@@ -32,7 +32,10 @@ export interface AccessLogEntry {
   downstream_local_address?: string | undefined;
   /** The client address. */
   downstream_remote_address: string;
-  /** Milliseconds from the first byte of the request to the last byte of the response. */
+  /**
+   * Milliseconds from the first byte of the request to the last byte of the response; the line
+   * has the whole milliseconds, truncated as Envoy's `%DURATION%` is.
+   */
   duration: number;
   /** `GET`, … (HTTP), or undefined for a connection. */
   method?: string | undefined;
