@@ -110,7 +110,12 @@ describe("protocols, faults, retries and hardening", () => {
                 route(
                   "retry",
                   forward("outbound|80||flaky", {
-                    retries: { attempts: 2, retryOn: "connect-failure,5xx", backoffMs: 5 },
+                    retries: {
+                      attempts: 2,
+                      retryOn: "connect-failure,5xx",
+                      backoffMs: 5,
+                      previousHosts: true,
+                    },
                   }),
                   {
                     match: match({ uri: { kind: "prefix", value: "/retry" } }),

@@ -186,7 +186,7 @@ describe("retries and mirrors of requests with a body", () => {
                 route(
                   "retried",
                   forward("outbound|80||main", {
-                    retries: { attempts: 2, retryOn: "5xx", backoffMs: 5 },
+                    retries: { attempts: 2, retryOn: "5xx", backoffMs: 5, previousHosts: true },
                   }),
                 ),
               ],

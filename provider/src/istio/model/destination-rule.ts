@@ -58,7 +58,11 @@ export interface TrafficPolicy {
 export interface PortTrafficPolicy {
   /** The port these settings apply to. */
   port?: PortSelector;
-  /** How an endpoint is chosen. */
+  /**
+   * How an endpoint is chosen. A `consistentHash` here makes the port's clusters ring hashes, but
+   * only routes whose destination names this `port` hash on its key (as Istio); others hash as the
+   * subset or the rule says, or pick at random.
+   */
   loadBalancer?: LoadBalancerSettings;
   /** Limits and timeouts of upstream connections. */
   connectionPool?: ConnectionPoolSettings;
@@ -93,7 +97,9 @@ export interface LoadBalancerSettings {
 
 /**
  * Consistent hashing (Envoy's ring hash). Exactly one hash key: `httpHeaderName`, `httpCookie`,
- * `useSourceIp` or `httpQueryParameterName`. A request without the key gets a random endpoint.
+ * `useSourceIp` or `httpQueryParameterName`. The key goes on the routes to the destination, as
+ * Istio puts it: a rule of several destinations hashes on every one's key, and its retries may go
+ * to other endpoints. A request without any key gets a random endpoint.
  */
 export interface ConsistentHashLB {
   /** Hash on the value of this request header (its first value when repeated). */

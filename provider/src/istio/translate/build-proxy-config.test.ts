@@ -145,6 +145,7 @@ spec:
         attempts: 2,
         retryOn: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
         backoffMs: 25,
+        previousHosts: true,
       },
       mirrors: [],
       destinationHeadersLast: true,

@@ -11,6 +11,7 @@ import { isIPAddress, isWildcard, subsetOf } from "../host";
 import type {
   ClientTLSSettings,
   ConnectionPoolSettings,
+  ConsistentHashLB,
   Destination,
   DestinationRule,
   H2UpgradePolicy,
@@ -24,16 +25,17 @@ import type {
 import { pathOf } from "../validate/path";
 import type { TranslateContext } from "./context";
 import { parseDurationMs } from "./duration";
-import type { Cluster, Endpoint, UpstreamTlsContext } from "./proxy-config";
+import type { Cluster, Endpoint, HashPolicy, UpstreamTlsContext } from "./proxy-config";
 import { destinationPortProtocol, upstreamProtocolOf } from "./upstream-protocol";
 import type { SecretStore } from "./secrets";
 import { CA_SECRET_SUFFIX, secretCaBundle, secretKeyPair } from "./secrets";
 import {
   circuitBreakersOf,
-  consistentHashOf,
+  hashPolicyOf,
   http2KeepaliveOf,
   httpProtocolOptionsOf,
   outlierDetectionOf,
+  ringHashOf,
   tcpKeepaliveOf,
   tcpProxySettingsOf,
 } from "./traffic-policy";
@@ -169,7 +171,7 @@ export class ClusterRegistry {
     const policy = this.policy(rule?.resource.spec.trafficPolicy, subset?.trafficPolicy, subsetIndex, port);
     const { type, endpoints } = this.endpoints(entry, host, port, subsetLabels, vs, path);
     const tls = rule === undefined ? undefined : this.upstreamTls(rule.resource, policy.tls, policy.tlsPath);
-    const consistentHash = consistentHashOf(policy.loadBalancer);
+    const ringHash = ringHashOf(policy.loadBalancer);
     const circuitBreakers = circuitBreakersOf(policy.connectionPool);
     const httpProtocolOptions = httpProtocolOptionsOf(policy.connectionPool);
     const outlierDetection = outlierDetectionOf(policy.outlierDetection);
@@ -197,8 +199,8 @@ export class ClusterRegistry {
       endpoints,
       ...(tls === undefined ? {} : { tls }),
       connectTimeoutMs: parseDurationMs(policy.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      lbPolicy: consistentHash === undefined ? policy.lbPolicy : "RING_HASH",
-      ...(consistentHash === undefined ? {} : { consistentHash }),
+      lbPolicy: ringHash === undefined ? policy.lbPolicy : "RING_HASH",
+      ...(ringHash === undefined ? {} : { ringHash }),
       ...(circuitBreakers === undefined ? {} : { circuitBreakers }),
       ...(httpProtocolOptions === undefined ? {} : { httpProtocolOptions }),
       ...(outlierDetection === undefined ? {} : { outlierDetection }),
@@ -211,6 +213,41 @@ export class ClusterRegistry {
     };
     this.built.set(name, cluster);
     return name;
+  }
+
+  /**
+   * The consistent hash of `destination` written in `vs` (Istio's `HashForHTTPDestination`), read
+   * from the DestinationRule its cluster takes its policy from: the subset's `portLevelSettings`
+   * entry for the destination's `port`, else the subset's, else the rule's `portLevelSettings`
+   * entry for that port, else the rule's. Port-level settings count only when the destination
+   * names its `port` (without it, Istio hashes as the rule or subset says, while the destination's
+   * cluster still takes its load balancer from its port's settings). Undefined when none of them
+   * has a `consistentHash`; `policy` is undefined when it names no key.
+   */
+  hashFor(destination: Destination, vs: VirtualService): { policy?: HashPolicy } | undefined {
+    const host = resolveShortHost(destination.host, namespaceOf(vs));
+    const entry = this.best(this.serviceEntries, host);
+    const spec = this.destinationRuleFor(host, entry?.namespace)?.resource.spec;
+    if (spec === undefined) return undefined;
+    const port = destination.port?.number;
+    const atPort = (p: TrafficPolicy | null | undefined): ConsistentHashLB | undefined =>
+      port === undefined
+        ? undefined
+        : (p?.portLevelSettings?.find((s) => s?.port?.number === port)?.loadBalancer?.consistentHash ??
+          undefined);
+    const subset =
+      destination.subset === undefined
+        ? undefined
+        : spec.subsets?.find((s) => s?.name === destination.subset)?.trafficPolicy;
+    const hash =
+      atPort(subset) ??
+      subset?.loadBalancer?.consistentHash ??
+      atPort(spec.trafficPolicy) ??
+      spec.trafficPolicy?.loadBalancer?.consistentHash ??
+      undefined;
+    if (hash === undefined || hash === null) return undefined;
+    const policy = hashPolicyOf(hash);
+    return policy === undefined ? {} : { policy };
   }
 
   /**

@@ -4,9 +4,13 @@ import { parseAllDocuments } from "yaml";
 import type { Resource } from "../model";
 import type { Issue } from "../validate/issue";
 import { buildProxyConfig } from "./build-proxy-config";
-import type { Route } from "./proxy-config";
+import type { Cluster, HashPolicy, Route } from "./proxy-config";
 
-function routes(http: string, serverExtra = ""): { routes: readonly Route[]; issues: string[] } {
+function routes(
+  http: string,
+  serverExtra = "",
+  documents = "",
+): { routes: readonly Route[]; clusters: readonly Cluster[]; issues: string[] } {
   const yaml = `
 apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -24,7 +28,7 @@ spec:
   hosts: [a.com]
   gateways: [istio-system/gw]
   http:
-${http}`;
+${http}${documents === "" ? "" : `---\n${documents}`}`;
   const { config, issues } = buildProxyConfig(
     parseAllDocuments(yaml).map((d) => d.toJSON() as Resource),
     { namespace: "istio-system", labels: { istio: "ingressgateway", version: "v1" } },
@@ -32,6 +36,7 @@ ${http}`;
   const vhosts = config.listeners[0]?.filterChains[0]?.httpConnectionManager?.routeConfig.virtualHosts ?? [];
   return {
     routes: vhosts.find((v) => v.domains[0] === "a.com")?.routes ?? [],
+    clusters: config.clusters,
     issues: issues.map((i: Issue) => `${i.severity} ${i.code} ${i.path}: ${i.message}`),
   };
 }
@@ -155,7 +160,7 @@ test("forward: weights, rewrites, authority from headers, header operations, tim
         retryOn: "5xx,503",
         backoffMs: 100,
         perTryTimeoutMs: 1500,
-        retryIgnorePreviousHosts: false,
+        previousHosts: false,
       },
       mirrors: [{ cluster: "outbound|80||shadow.default.svc.cluster.local", percentage: 25.5 }],
     },
@@ -453,4 +458,184 @@ test("a lone destination's header operations: its removals go first with the rou
     [["x-r"], "dest.com"],
   );
   assert.equal(two!.action.destinationHeadersLast, undefined);
+});
+
+/** DestinationRules in `default` for the hash policy cases: hosts `svc<x>`, keys named for where they are written. */
+const HASHING_RULES = [
+  ["a", "trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-a}}}"],
+  ["b", "trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {name: cb, ttl: 10s}}}}"],
+  [
+    "p",
+    "trafficPolicy: {portLevelSettings: [{port: {number: 80}, loadBalancer: {consistentHash: {httpHeaderName: x-port}}}]}",
+  ],
+  [
+    "s",
+    `trafficPolicy:
+    loadBalancer: {consistentHash: {httpHeaderName: x-top}}
+    portLevelSettings: [{port: {number: 80}, loadBalancer: {consistentHash: {httpHeaderName: x-port}}}]
+  subsets:
+  - name: plain
+    labels: {v: plain}
+  - name: hashed
+    labels: {v: hashed}
+    trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-subset}}}
+  - name: ported
+    labels: {v: ported}
+    trafficPolicy:
+      loadBalancer: {consistentHash: {httpHeaderName: x-subset}}
+      portLevelSettings: [{port: {number: 80}, loadBalancer: {consistentHash: {httpHeaderName: x-subset-port}}}]
+  - name: round
+    labels: {v: round}
+    trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}`,
+  ],
+  ["k", "trafficPolicy: {loadBalancer: {consistentHash: {ringHash: {minimumRingSize: 2048}}}}"],
+  ["n", "trafficPolicy: {loadBalancer: {simple: RANDOM}}"],
+]
+  .map(
+    ([x, spec]) => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: svc${x}, namespace: default}
+spec:
+  host: svc${x}
+  ${spec}
+`,
+  )
+  .join("---\n");
+
+const header = (name: string): HashPolicy => ({ kind: "header", name });
+
+test("hash policies: each destination's consistentHash on the route, by Istio's precedence; retries keep to a lone hashed destination's endpoint", () => {
+  const cases: [string, string, readonly HashPolicy[] | undefined, boolean][] = [
+    ["a lone hashed destination", "[{destination: {host: svca}}]", [header("x-a")], false],
+    [
+      "several destinations: every one's policy, in the rule's order, and retries go to other endpoints",
+      "[{destination: {host: svca}, weight: 50}, {destination: {host: svcb}, weight: 50}]",
+      [header("x-a"), { kind: "cookie", name: "cb", ttlSeconds: 10 }],
+      true,
+    ],
+    [
+      "a destination of weight 0 among several adds nothing",
+      "[{destination: {host: svca}, weight: 100}, {destination: {host: svcb}, weight: 0}]",
+      [header("x-a")],
+      true,
+    ],
+    [
+      "a destination whose rule does not hash adds nothing",
+      "[{destination: {host: svcn}, weight: 50}, {destination: {host: svca}, weight: 50}]",
+      [header("x-a")],
+      true,
+    ],
+    [
+      "port-level settings without the destination's port: no hash",
+      "[{destination: {host: svcp}}]",
+      undefined,
+      true,
+    ],
+    [
+      "port-level settings for the destination's port",
+      "[{destination: {host: svcp, port: {number: 80}}}]",
+      [header("x-port")],
+      false,
+    ],
+    ["the rule's, without a port", "[{destination: {host: svcs}}]", [header("x-top")], false],
+    [
+      "the rule's port-level over the rule's",
+      "[{destination: {host: svcs, port: {number: 80}}}]",
+      [header("x-port")],
+      false,
+    ],
+    [
+      "the subset's over the rule's port-level",
+      "[{destination: {host: svcs, subset: hashed, port: {number: 80}}}]",
+      [header("x-subset")],
+      false,
+    ],
+    [
+      "the subset's port-level over the subset's",
+      "[{destination: {host: svcs, subset: ported, port: {number: 80}}}]",
+      [header("x-subset-port")],
+      false,
+    ],
+    [
+      "the subset's, without a port",
+      "[{destination: {host: svcs, subset: ported}}]",
+      [header("x-subset")],
+      false,
+    ],
+    [
+      "a subset without a hash of its own: the rule's, whatever the subset's load balancer",
+      "[{destination: {host: svcs, subset: round}}]",
+      [header("x-top")],
+      false,
+    ],
+    [
+      "a consistent hash without a key: no policy, but still a hashed destination",
+      "[{destination: {host: svck}}]",
+      undefined,
+      false,
+    ],
+  ];
+  const http = cases
+    .map(([, route], i) => `  - match: [{uri: {prefix: /${i}/}}]\n    route: ${route}\n`)
+    .join("");
+  const { routes: r, issues } = routes(http, "", HASHING_RULES);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(
+    r.map((route) =>
+      route.action.kind === "route" ? [route.action.hashPolicy, route.action.retries?.previousHosts] : [],
+    ),
+    cases.map(([, , policy, previousHosts]) => [policy, previousHosts]),
+  );
+  assert.deepEqual(
+    r.map((route) => route.name),
+    cases.map((_, i) => `default.vs.${i}.0`),
+  );
+});
+
+test("hash policies: retryIgnorePreviousHosts decides over the hash; retries of 0 attempts stay off", () => {
+  const { routes: r } = routes(
+    `
+  - match: [{uri: {prefix: /moving}}]
+    retries: {attempts: 3, retryIgnorePreviousHosts: true}
+    route: [{destination: {host: svca}}]
+  - match: [{uri: {prefix: /kept}}]
+    retries: {attempts: 3}
+    route: [{destination: {host: svca}}]
+  - match: [{uri: {prefix: /staying}}]
+    retries: {attempts: 3, retryIgnorePreviousHosts: false}
+    route: [{destination: {host: svca}, weight: 50}, {destination: {host: svcb}, weight: 50}]
+  - match: [{uri: {prefix: /none}}]
+    retries: {attempts: 0}
+    route: [{destination: {host: svca}}]
+`,
+    "",
+    HASHING_RULES,
+  );
+  assert.deepEqual(
+    r.map((route) => (route.action.kind === "route" ? route.action.retries?.previousHosts : "?")),
+    [true, false, false, undefined],
+  );
+});
+
+test("hash policies: the cluster keeps its load balancer, from its port's settings, whatever the route hashes on", () => {
+  const { clusters } = routes(
+    `
+  - match: [{uri: {prefix: /p}}]
+    route: [{destination: {host: svcp}}]
+  - match: [{uri: {prefix: /k}}]
+    route: [{destination: {host: svck}}]
+  - match: [{uri: {prefix: /r}}]
+    route: [{destination: {host: svcs, subset: round}}]
+`,
+    "",
+    HASHING_RULES,
+  );
+  assert.deepEqual(
+    clusters.map((c) => [c.name, c.lbPolicy, c.ringHash]),
+    [
+      ["outbound|80|round|svcs.default.svc.cluster.local", "ROUND_ROBIN", undefined],
+      ["outbound|80||svck.default.svc.cluster.local", "RING_HASH", { minimumRingSize: 2048 }],
+      ["outbound|80||svcp.default.svc.cluster.local", "RING_HASH", { minimumRingSize: 1024 }],
+    ],
+  );
 });

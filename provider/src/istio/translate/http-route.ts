@@ -1,8 +1,8 @@
 /**
  * One VirtualService HTTP rule and one of its matches as an Envoy route, as Istio's
  * `TranslateRoute` does: the match normalized, header operations split from the authority
- * rewrite, the action (forward, redirect, direct response), retries with Istio's defaults,
- * fault, mirrors and CORS.
+ * rewrite, the action (forward, redirect, direct response), the destinations' hash policies,
+ * retries with Istio's defaults, fault, mirrors and CORS.
  */
 import { below } from "./field-path";
 import { validateRegex } from "../validate/virtual-service/regex";
@@ -18,6 +18,7 @@ import { isRequestTargetText } from "./wire-text";
 import type {
   CorsPolicyConfig,
   FaultPolicy,
+  HashPolicy,
   HeaderOperations,
   HeaderOperationsPair,
   KeyValueMatcher,
@@ -31,11 +32,12 @@ import type {
   WeightedCluster,
 } from "./proxy-config";
 
-/** Istio's retry policy when a rule sets none. */
+/** Istio's retry policy when a rule sets none (and its destinations do not hash). */
 export const DEFAULT_RETRY: RetryPolicyConfig = {
   attempts: 2,
   retryOn: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
   backoffMs: 25,
+  previousHosts: true,
 };
 
 /** Where a rule that a root VirtualService delegated really lives. */
@@ -254,9 +256,14 @@ function translateCors(cors: CorsPolicy | undefined): CorsPolicyConfig | undefin
   };
 }
 
-function translateRetries(rule: HTTPRoute): RetryPolicyConfig | undefined {
+/**
+ * The retry policy of `rule` (Istio's `ConvertPolicy`). `consistentHash`: the rule has a single
+ * destination, and it hashes; then Istio leaves Envoy's `previous_hosts` predicate out, unless
+ * the rule's `retryIgnorePreviousHosts` asks for it.
+ */
+function translateRetries(rule: HTTPRoute, consistentHash: boolean): RetryPolicyConfig | undefined {
   const r = rule.retries;
-  if (r === undefined) return DEFAULT_RETRY;
+  if (r === undefined) return consistentHash ? { ...DEFAULT_RETRY, previousHosts: false } : DEFAULT_RETRY;
   if ((r.attempts ?? 0) <= 0) return undefined;
   const perTryTimeoutMs = parseDurationMs(r.perTryTimeout);
   return {
@@ -264,9 +271,7 @@ function translateRetries(rule: HTTPRoute): RetryPolicyConfig | undefined {
     retryOn: r.retryOn !== undefined && r.retryOn !== "" ? r.retryOn : DEFAULT_RETRY.retryOn,
     backoffMs: parseDurationMs(r.backoff) ?? DEFAULT_RETRY.backoffMs,
     ...(perTryTimeoutMs === undefined || perTryTimeoutMs === 0 ? {} : { perTryTimeoutMs }),
-    ...(r.retryIgnorePreviousHosts === undefined
-      ? {}
-      : { retryIgnorePreviousHosts: r.retryIgnorePreviousHosts }),
+    previousHosts: r.retryIgnorePreviousHosts ?? !consistentHash,
   };
 }
 
@@ -334,6 +339,10 @@ export function translateRoute(
     // and the route's authority rewrite, when it has one, wins over the destination's.
     const merged = destinations.length === 1;
     const weighted: WeightedCluster[] = [];
+    // Istio appends each destination's hash policy to the route's (`processDestination`,
+    // `processWeightedDestination`), so a ring-hash cluster hashes on every destination's key.
+    const hashPolicy: HashPolicy[] = [];
+    let consistentHash = false;
     destinations.forEach((d, i) => {
       if (!hasHost(d?.destination)) return;
       // With several destinations a weight of 0 gets no traffic; a single one always gets it all.
@@ -341,6 +350,10 @@ export function translateRoute(
       if (weight <= 0) return;
       const destPath = below(rulePath, "route", i, "destination");
       const cluster = clusters.clusterFor(d.destination, vs, destPath, site.port);
+      const hash = clusters.hashFor(d.destination, vs);
+      if (hash?.policy !== undefined) hashPolicy.push(hash.policy);
+      // A lone destination with a consistent hash, even one naming no key, keeps retries on its endpoint.
+      if (merged && hash !== undefined) consistentHash = true;
       const own = headerPair(ctx, vs, d.headers, below(rulePath, "route", i, "headers"));
       let destHeaders = own.pair;
       let destAuthority = own.authority;
@@ -408,13 +421,14 @@ export function translateRoute(
       });
     });
     const timeoutMs = parseDurationMs(rule.timeout);
-    const retries = translateRetries(rule);
+    const retries = translateRetries(rule, consistentHash);
     action = {
       kind: "route",
       clusters: weighted,
       ...(Object.keys(rewrite).length === 0 ? {} : { rewrite }),
       ...(timeoutMs === undefined || timeoutMs === 0 ? {} : { timeoutMs }),
       ...(retries === undefined ? {} : { retries }),
+      ...(hashPolicy.length === 0 ? {} : { hashPolicy }),
       mirrors,
       ...(merged ? { destinationHeadersLast: true } : {}),
     };

@@ -386,6 +386,17 @@ export interface ForwardAction {
   readonly timeoutMs?: number;
   /** Retries; absent when `attempts` is 0. */
   readonly retries?: RetryPolicyConfig;
+  /**
+   * How a request is hashed to an endpoint (Envoy's `RouteAction.hash_policy`): as Istio writes
+   * it, each destination's DestinationRule `consistentHash` in the order of the rule's
+   * destinations (those of weight 0 among several left out), chosen as `HashForHTTPDestination`
+   * chooses it: the subset's `portLevelSettings` for the destination's `port`, the subset's, the
+   * rule's `portLevelSettings` for that port, the rule's; port-level settings only when the
+   * destination names its `port`. A ring-hash cluster, whichever destination was drawn, hashes on
+   * them all (Envoy's `HashPolicyImpl::generateHash`); other clusters ignore them. Absent = none:
+   * a ring-hash cluster then picks at random.
+   */
+  readonly hashPolicy?: readonly HashPolicy[];
   /** Copies of the request sent fire-and-forget. */
   readonly mirrors: readonly MirrorPolicy[];
   /**
@@ -420,11 +431,12 @@ export interface RetryPolicyConfig {
   /** Base interval between retries in ms (Envoy's default 25). */
   readonly backoffMs: number;
   /**
-   * The VirtualService's `retryIgnorePreviousHosts`, when it sets it: whether a retry avoids the
-   * endpoints already tried. Absent, Istio avoids them unless the destination hashes requests to
-   * endpoints (`consistentHash`), which is the proxy's default too.
+   * Envoy's `previous_hosts` retry host predicate: a retry picks again (up to five times) while it
+   * picks an endpoint already tried. The rule's `retryIgnorePreviousHosts` when it sets it; else,
+   * as Istio's `ConvertPolicy`, on unless the rule has exactly one destination and its
+   * DestinationRule gives it a `consistentHash` (a retry then keeps to the request's endpoint).
    */
-  readonly retryIgnorePreviousHosts?: boolean;
+  readonly previousHosts: boolean;
 }
 
 /** A copy of the request sent to another cluster. */
@@ -691,8 +703,11 @@ export interface CookieAttribute {
   readonly value: string;
 }
 
-/** What a consistent hash hashes. */
-export type HashKey =
+/**
+ * What a request is hashed on (one of Envoy's route `hash_policy` entries, as Istio's
+ * `ConsistentHashToHashPolicy` makes it from a `consistentHash`).
+ */
+export type HashPolicy =
   /** A request header's first value. */
   | { readonly kind: "header"; readonly name: string }
   /**
@@ -711,10 +726,11 @@ export type HashKey =
   /** A query parameter's first value. */
   | { readonly kind: "query"; readonly name: string };
 
-/** Consistent hashing over a ring (Envoy's `RING_HASH`; Istio's `maglev` is served by a ring too). */
-export interface ConsistentHashConfig {
-  /** The key. */
-  readonly key: HashKey;
+/**
+ * The ring of a consistent-hash cluster (Envoy's `ring_hash_lb_config`; Istio's `maglev` is served
+ * by a ring too). What a request hashes on is the route's (`ForwardAction.hashPolicy`).
+ */
+export interface RingHashConfig {
   /** Ring entries, at least (`ringHash.minimumRingSize`, `maglev.tableSize`, `minimumRingSize`; 1024). */
   readonly minimumRingSize: number;
 }
@@ -752,12 +768,17 @@ export interface Cluster {
   /** Connect timeout in ms (DestinationRule `connectionPool.tcp.connectTimeout`; default 10000). */
   readonly connectTimeoutMs: number;
   /**
-   * From the DestinationRule's `loadBalancer.simple`: `ROUND_ROBIN` (also for `PASSTHROUGH`),
-   * `RANDOM`, else `LEAST_REQUEST` (Envoy's and Istio's default, also for `LEAST_CONN`).
+   * From the DestinationRule's `loadBalancer`: `RING_HASH` with a `consistentHash` (whatever it
+   * hashes on, as Istio's `ApplyRingHashLoadBalancer`); else from `simple`: `ROUND_ROBIN` (also
+   * for `PASSTHROUGH`), `RANDOM`, else `LEAST_REQUEST` (Envoy's and Istio's default, also for
+   * `LEAST_CONN`).
    */
   readonly lbPolicy: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" | "RING_HASH";
-  /** Consistent hashing; set exactly when `lbPolicy` is `RING_HASH`. */
-  readonly consistentHash?: ConsistentHashConfig;
+  /**
+   * The ring; set exactly when `lbPolicy` is `RING_HASH`. A request is hashed by its route's
+   * `hashPolicy` (or a TCP proxy's); without a hash it goes to a random endpoint.
+   */
+  readonly ringHash?: RingHashConfig;
   /** Circuit-breaker thresholds; absent when the DestinationRule has no `connectionPool` (no limits). */
   readonly circuitBreakers?: CircuitBreakers;
   /** Upstream HTTP connection settings; absent = idle 1h, no request limit per connection. */

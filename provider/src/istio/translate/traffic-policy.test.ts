@@ -1,15 +1,22 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection, Resource } from "../model";
+import type {
+  ConnectionPoolSettings,
+  ConsistentHashLB,
+  LoadBalancerSettings,
+  OutlierDetection,
+  Resource,
+} from "../model";
 import { buildProxyConfig } from "./build-proxy-config";
 import type { Cluster, DataSource } from "./proxy-config";
 import {
   circuitBreakersOf,
-  consistentHashOf,
+  hashPolicyOf,
   http2KeepaliveOf,
   httpProtocolOptionsOf,
   outlierDetectionOf,
+  ringHashOf,
   tcpKeepaliveOf,
   tcpProxySettingsOf,
   UNLIMITED,
@@ -229,93 +236,91 @@ describe("outlierDetectionOf", () => {
   for (const [name, od, want] of cases) it(name, () => assert.deepEqual(outlierDetectionOf(od), want));
 });
 
-describe("consistentHashOf", () => {
-  const cases: [string, LoadBalancerSettings | undefined, ReturnType<typeof consistentHashOf>][] = [
+describe("ringHashOf", () => {
+  const cases: [string, LoadBalancerSettings | undefined, ReturnType<typeof ringHashOf>][] = [
     ["simple only", { simple: "RANDOM" }, undefined],
+    ["Envoy's default size", { consistentHash: { httpHeaderName: "x-user" } }, { minimumRingSize: 1024 }],
     [
-      "header, lower-cased",
-      { consistentHash: { httpHeaderName: "X-User" } },
-      { key: { kind: "header", name: "x-user" }, minimumRingSize: 1024 },
+      "ringHash.minimumRingSize",
+      { consistentHash: { ringHash: { minimumRingSize: 4096 } } },
+      { minimumRingSize: 4096 },
     ],
     [
+      "maglev table size as the ring size",
+      { consistentHash: { maglev: { tableSize: 65537 } } },
+      { minimumRingSize: 65537 },
+    ],
+    ["deprecated minimumRingSize", { consistentHash: { minimumRingSize: 2048 } }, { minimumRingSize: 2048 }],
+    // Istio's ApplyRingHashLoadBalancer looks at the ring settings only, never at the key.
+    ["no key: a ring all the same", { consistentHash: {} }, { minimumRingSize: 1024 }],
+    [
+      "a ring larger than Envoy's maximum is capped",
+      { consistentHash: { useSourceIp: true, ringHash: { minimumRingSize: 100_000_000 } } },
+      { minimumRingSize: 8388608 },
+    ],
+  ];
+  for (const [name, lb, want] of cases) it(name, () => assert.deepEqual(ringHashOf(lb), want));
+});
+
+describe("hashPolicyOf", () => {
+  const cases: [string, ConsistentHashLB | undefined, ReturnType<typeof hashPolicyOf>][] = [
+    ["none", undefined, undefined],
+    ["header, lower-cased", { httpHeaderName: "X-User" }, { kind: "header", name: "x-user" }],
+    [
       "cookie with path and ttl",
-      {
-        consistentHash: {
-          httpCookie: { name: "user", path: "/", ttl: "1h" },
-          ringHash: { minimumRingSize: 4096 },
-        },
-      },
-      { key: { kind: "cookie", name: "user", path: "/", ttlSeconds: 3600 }, minimumRingSize: 4096 },
+      { httpCookie: { name: "user", path: "/", ttl: "1h" }, ringHash: { minimumRingSize: 4096 } },
+      { kind: "cookie", name: "user", path: "/", ttlSeconds: 3600 },
     ],
     [
       "cookie attributes in order; an empty or missing value stays empty",
       {
-        consistentHash: {
-          httpCookie: {
-            name: "user",
-            ttl: "60s",
-            attributes: [
-              { name: "SameSite", value: "Strict" },
-              { name: "Secure", value: "" },
-              { name: "Partitioned" },
-            ],
-          },
-        },
-      },
-      {
-        key: {
-          kind: "cookie",
+        httpCookie: {
           name: "user",
-          ttlSeconds: 60,
+          ttl: "60s",
           attributes: [
             { name: "SameSite", value: "Strict" },
             { name: "Secure", value: "" },
-            { name: "Partitioned", value: "" },
+            { name: "Partitioned" },
           ],
         },
-        minimumRingSize: 1024,
+      },
+      {
+        kind: "cookie",
+        name: "user",
+        ttlSeconds: 60,
+        attributes: [
+          { name: "SameSite", value: "Strict" },
+          { name: "Secure", value: "" },
+          { name: "Partitioned", value: "" },
+        ],
       },
     ],
     [
       "cookie attributes a header cannot carry, or without a name, are left out",
       {
-        consistentHash: {
-          httpCookie: {
-            name: "user",
-            ttl: "60s",
-            attributes: [
-              { name: "", value: "x" },
-              { name: "Domain", value: "a\r\nb" },
-              { name: "Max\u0000" },
-            ],
-          },
+        httpCookie: {
+          name: "user",
+          ttl: "60s",
+          attributes: [{ name: "", value: "x" }, { name: "Domain", value: "a\r\nb" }, { name: "Max\u0000" }],
         },
       },
-      { key: { kind: "cookie", name: "user", ttlSeconds: 60 }, minimumRingSize: 1024 },
+      { kind: "cookie", name: "user", ttlSeconds: 60 },
     ],
     [
       "cookie without ttl: never set by the proxy",
-      { consistentHash: { httpCookie: { name: "user" } } },
-      { key: { kind: "cookie", name: "user" }, minimumRingSize: 1024 },
+      { httpCookie: { name: "user" } },
+      { kind: "cookie", name: "user" },
     ],
+    ["source IP", { useSourceIp: true, maglev: { tableSize: 65537 } }, { kind: "source-ip" }],
+    ["query parameter", { httpQueryParameterName: "u", minimumRingSize: 2048 }, { kind: "query", name: "u" }],
+    ["no key", {}, undefined],
     [
-      "source IP, maglev table size as the ring size",
-      { consistentHash: { useSourceIp: true, maglev: { tableSize: 65537 } } },
-      { key: { kind: "source-ip" }, minimumRingSize: 65537 },
-    ],
-    [
-      "query parameter, deprecated minimumRingSize",
-      { consistentHash: { httpQueryParameterName: "u", minimumRingSize: 2048 } },
-      { key: { kind: "query", name: "u" }, minimumRingSize: 2048 },
-    ],
-    ["no key", { consistentHash: {} }, undefined],
-    [
-      "a ring larger than Envoy's maximum is capped",
-      { consistentHash: { useSourceIp: true, ringHash: { minimumRingSize: 100_000_000 } } },
-      { key: { kind: "source-ip" }, minimumRingSize: 8388608 },
+      "useSourceIp false hashes on nothing, as Envoy's connection properties without source_ip",
+      { useSourceIp: false },
+      undefined,
     ],
   ];
-  for (const [name, lb, want] of cases) it(name, () => assert.deepEqual(consistentHashOf(lb), want));
+  for (const [name, ch, want] of cases) it(name, () => assert.deepEqual(hashPolicyOf(ch), want));
 });
 
 /** The clusters built for a Gateway on port 80, a VirtualService with `http` rules, and `destinationRule`. */
@@ -385,7 +390,7 @@ spec:
     const summary = clusters.map((c) => ({
       name: c.name,
       lbPolicy: c.lbPolicy,
-      hash: c.consistentHash?.key.kind,
+      ring: c.ringHash?.minimumRingSize,
       breakers: c.circuitBreakers,
       perConnection: c.httpProtocolOptions?.maxRequestsPerConnection,
       consecutive5xx: c.outlierDetection?.consecutive5xx,
@@ -397,7 +402,7 @@ spec:
       {
         name: "outbound|80|a|web.istio-system.svc.cluster.local",
         lbPolicy: "RING_HASH",
-        hash: "header",
+        ring: 1024,
         breakers: { maxConnections: U, maxPendingRequests: 3, maxRequests: U, maxRetries: U },
         perConnection: undefined,
         consecutive5xx: 7,
@@ -407,7 +412,7 @@ spec:
       {
         name: "outbound|80|b|web.istio-system.svc.cluster.local",
         lbPolicy: "RANDOM",
-        hash: undefined,
+        ring: undefined,
         breakers: { maxConnections: 5, maxPendingRequests: U, maxRequests: 50, maxRetries: U },
         perConnection: undefined,
         consecutive5xx: 5,
@@ -417,7 +422,7 @@ spec:
       {
         name: "outbound|80||web.istio-system.svc.cluster.local",
         lbPolicy: "RING_HASH",
-        hash: "header",
+        ring: 1024,
         breakers: { maxConnections: 5, maxPendingRequests: U, maxRequests: 50, maxRetries: U },
         perConnection: undefined,
         consecutive5xx: 7,
@@ -427,7 +432,7 @@ spec:
       {
         name: "outbound|9090||web.istio-system.svc.cluster.local",
         lbPolicy: "LEAST_REQUEST",
-        hash: undefined,
+        ring: undefined,
         breakers: { maxConnections: U, maxPendingRequests: U, maxRequests: U, maxRetries: U },
         perConnection: 1,
         consecutive5xx: undefined,

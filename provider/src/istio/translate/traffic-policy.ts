@@ -4,19 +4,25 @@
  * HTTP protocol options (`applyConnectionPool`), `tcp.tcpKeepalive` to upstream socket options
  * (`applyTCPKeepalive`), `http.http2KeepAlive` to HTTP/2 PINGs, `outlierDetection` to Envoy's outlier detection
  * and healthy panic threshold (`applyOutlierDetection`), `loadBalancer.consistentHash` to a ring
- * hash. Zero and unset are alike, as in Istio (proto3 cannot tell them apart).
+ * hash on the cluster and a hash policy on the routes to it. Zero and unset are alike, as in Istio
+ * (proto3 cannot tell them apart).
  */
-import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection } from "../model";
+import type {
+  ConnectionPoolSettings,
+  ConsistentHashLB,
+  LoadBalancerSettings,
+  OutlierDetection,
+} from "../model";
 import { parseDurationMs } from "./duration";
 import { isHeaderValueText } from "./wire-text";
 import type {
   CircuitBreakers,
-  ConsistentHashConfig,
   CookieAttribute,
-  HashKey,
+  HashPolicy,
   Http2KeepaliveSettings,
   HttpProtocolOptions,
   OutlierDetectionConfig,
+  RingHashConfig,
   TcpKeepalive,
   TcpProxySettings,
 } from "./proxy-config";
@@ -155,33 +161,44 @@ export function outlierDetectionOf(od: OutlierDetection | undefined): OutlierDet
   };
 }
 
-/** The consistent hash of `lb`; undefined when it has none or names no key. */
-export function consistentHashOf(lb: LoadBalancerSettings | undefined): ConsistentHashConfig | undefined {
+/**
+ * The ring of a cluster whose `lb` has a `consistentHash` (Istio's `ApplyRingHashLoadBalancer`:
+ * whatever it hashes on, even nothing); undefined without one.
+ */
+export function ringHashOf(lb: LoadBalancerSettings | undefined): RingHashConfig | undefined {
   const ch = lb?.consistentHash;
-  if (ch === undefined) return undefined;
-  let key: HashKey | undefined;
+  if (ch === undefined || ch === null) return undefined;
+  const size =
+    positive(ch.ringHash?.minimumRingSize) ??
+    positive(ch.maglev?.tableSize) ??
+    positive(ch.minimumRingSize) ??
+    DEFAULT_MINIMUM_RING_SIZE;
+  return { minimumRingSize: Math.min(size, MAXIMUM_RING_SIZE) };
+}
+
+/**
+ * The route hash policy of a `consistentHash` (Istio's `ConsistentHashToHashPolicy`); undefined
+ * when it names no key.
+ */
+export function hashPolicyOf(ch: ConsistentHashLB | undefined): HashPolicy | undefined {
+  if (ch === undefined || ch === null) return undefined;
   if (ch.httpHeaderName !== undefined && ch.httpHeaderName !== "") {
-    key = { kind: "header", name: ch.httpHeaderName.toLowerCase() };
-  } else if (ch.httpCookie !== undefined && ch.httpCookie.name !== "") {
+    return { kind: "header", name: ch.httpHeaderName.toLowerCase() };
+  }
+  if (ch.httpCookie !== undefined && ch.httpCookie !== null && ch.httpCookie.name !== "") {
     const ttlMs = parseDurationMs(ch.httpCookie.ttl);
     const attributes = cookieAttributesOf(ch.httpCookie.attributes);
-    key = {
+    return {
       kind: "cookie",
       name: ch.httpCookie.name,
       ...(ch.httpCookie.path === undefined || ch.httpCookie.path === "" ? {} : { path: ch.httpCookie.path }),
       ...(ttlMs === undefined ? {} : { ttlSeconds: Math.floor(ttlMs / 1000) }),
       ...(attributes.length === 0 ? {} : { attributes }),
     };
-  } else if (ch.useSourceIp === true) {
-    key = { kind: "source-ip" };
-  } else if (ch.httpQueryParameterName !== undefined && ch.httpQueryParameterName !== "") {
-    key = { kind: "query", name: ch.httpQueryParameterName };
   }
-  if (key === undefined) return undefined;
-  const size =
-    positive(ch.ringHash?.minimumRingSize) ??
-    positive(ch.maglev?.tableSize) ??
-    positive(ch.minimumRingSize) ??
-    DEFAULT_MINIMUM_RING_SIZE;
-  return { key, minimumRingSize: Math.min(size, MAXIMUM_RING_SIZE) };
+  if (ch.useSourceIp === true) return { kind: "source-ip" };
+  if (ch.httpQueryParameterName !== undefined && ch.httpQueryParameterName !== "") {
+    return { kind: "query", name: ch.httpQueryParameterName };
+  }
+  return undefined;
 }

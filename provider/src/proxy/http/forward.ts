@@ -23,10 +23,11 @@ import {
   attemptOutcomeOf,
   toProxyError,
 } from "../errors";
+import type { HashPolicy } from "../../istio/translate/proxy-config";
 import type { HeaderMap } from "../router/header-operations";
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { expectedTimeoutMs, retryBackoffMs } from "../router/retry-policy";
-import { admitRetry, retriesAvoidTried } from "./retry-admission";
+import { admitRetry } from "./retry-admission";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { ClusterRuntime, UpstreamEndpoint } from "../upstream/cluster-manager";
 import type { UpstreamConnectionInfo } from "../upstream/http1-connection";
@@ -39,7 +40,7 @@ import { grpcStatusOf } from "./grpc-status";
 import type { Http1Response } from "../http1/downstream-response";
 import { downstreamResponseHeaders, downstreamResponseHeadersFromRaw, setAttemptHeaders } from "./headers";
 import type { ReplayableBody } from "./replayable-body";
-import { appendSetCookie, requestHash } from "./request-hash";
+import { appendSetCookie, routeHash } from "./request-hash";
 import { LATE_CONNECTION_TERMINATION } from "./response-code-details";
 
 /** What a forwarded request needs from the connection manager. */
@@ -66,6 +67,8 @@ export interface ForwardTarget {
   readonly timeoutMs: number | undefined;
   /** The route's retry policy. */
   readonly retry: RetryPolicy | undefined;
+  /** The route's hash policies, which a `RING_HASH` cluster hashes the request on. */
+  readonly hashPolicy: readonly HashPolicy[];
   /**
    * The request is gRPC: each attempt's `grpc-timeout` says what is left of the timeout, and a
    * retry policy's gRPC conditions read the `grpc-status` of the response headers.
@@ -93,8 +96,8 @@ export class Forward {
   private slot: BreakerSlot | undefined;
   /** The request's consistent hash, for `RING_HASH` clusters. */
   private hash: number | undefined;
-  /** The cookie a `RING_HASH` cluster sets on the response (`httpCookie` with `ttl`, absent from the request). */
-  private setCookie: string | undefined;
+  /** The cookies the route's hash policies made up for a `RING_HASH` cluster (`httpCookie` with `ttl`, absent from the request). */
+  private setCookies: readonly string[] = [];
   /** The headers of the attempt in flight: the target's, then a copy per retry. */
   private headers: HeaderMap;
 
@@ -115,11 +118,12 @@ export class Forward {
     const timeoutMs = this.target.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs > 0) this.afterRequest(() => this.armRouteTimer());
     this.x.closeListener = this;
-    const hashKey = this.target.cluster.config.consistentHash?.key;
-    if (hashKey !== undefined) {
-      const h = requestHash(hashKey, this.x);
+    // Only a hashing cluster asks the route for the request's hash (Envoy's ring calls the
+    // router's computeHashKey), so only then is a missing cookie made up.
+    if (this.target.cluster.config.ringHash !== undefined) {
+      const h = routeHash(this.target.hashPolicy, this.x);
       this.hash = h.hash;
-      this.setCookie = h.setCookie;
+      this.setCookies = h.setCookies;
     }
     this.send();
   }
@@ -216,7 +220,7 @@ export class Forward {
   /** Sends the next attempt after the policy's backoff. */
   scheduleRetry(): void {
     const retry = this.retry!;
-    if (this.endpoint !== undefined && retriesAvoidTried(retry, this.target.cluster)) {
+    if (this.endpoint !== undefined && retry.previousHosts) {
       (this.tried ??= []).push(this.endpoint);
     }
     const wait = retryBackoffMs(retry, this.attempt - 1);
@@ -268,7 +272,7 @@ export class Forward {
     this.body?.release();
     this.x.upstreamServiceTime = Math.round(performance.now() - this.attemptStart);
     headers["x-envoy-upstream-service-time"] = String(this.x.upstreamServiceTime);
-    if (this.setCookie !== undefined) appendSetCookie(headers, this.setCookie);
+    for (const cookie of this.setCookies) appendSetCookie(headers, cookie);
     this.host.writeHead(this.x, status, headers, endStream);
   }
 

@@ -46,7 +46,7 @@ import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
 import { pickWeightedCluster } from "../router/weighted-cluster";
 import { requestId } from "./request-id";
-import { admitRetry, retriesAvoidTried } from "./retry-admission";
+import { admitRetry } from "./retry-admission";
 import type { ConnectionState } from "./connection-state";
 import { connectionStateOf } from "./connection-state";
 import type { DownstreamRequest, DownstreamResponse } from "./exchange";
@@ -55,7 +55,7 @@ import { endpointForAuthority, Forward } from "./forward";
 import type { ForwardHost } from "./forward";
 import type { ForwardedRequest } from "./headers";
 import { appendForwardedFor, setAttemptHeaders, upstreamRequestHeaders } from "./headers";
-import { appendSetCookie, requestHash } from "./request-hash";
+import { appendSetCookie, routeHash } from "./request-hash";
 import { serializeResponseHead } from "./response-head";
 import { UpgradeTunnel } from "./upgrade-tunnel";
 import { BreakerSlot } from "../upstream/circuit-breaker";
@@ -402,19 +402,18 @@ export class HttpConnectionManager implements ForwardHost {
     x.cluster = cluster;
     x.responseOps = wc.responseLevels;
     // The upgrade is a request to the cluster like any other: its circuit breaker admits it (and
-    // holds the slot until the tunnel closes), its consistent hash picks the endpoint, and the
-    // answer or the failure feeds outlier detection.
+    // holds the slot until the tunnel closes), a ring-hash cluster picks the endpoint by the
+    // route's hash policies, and the answer or the failure feeds outlier detection.
     const breaker = cluster.breaker;
     const outlier = cluster.outlier;
-    const hashKey = cluster.config.consistentHash?.key;
-    const hashed = hashKey === undefined ? undefined : requestHash(hashKey, x);
+    const action = route.route.action as ForwardAction;
+    const hashed = cluster.config.ringHash === undefined ? undefined : routeHash(action.hashPolicy ?? [], x);
     const slot = breaker === undefined ? undefined : new BreakerSlot(breaker, () => open());
     const releaseSlot = (): void => slot?.release();
     // An upgrade is retried as any request is (Envoy's router treats it as one), on a failure before
     // the upstream answered or on an answer the policy retries (a 503 under Istio's default):
     // to another endpoint, after the policy's backoff, with the bytes that came with its head. Not
     // once the client has sent more to the upstream it leaves.
-    const action = route.route.action as ForwardAction;
     const retry = action.retries === undefined ? undefined : retryPolicyOf(action.retries);
     let attempt = 0;
     let tried: UpstreamEndpoint[] | undefined;
@@ -454,7 +453,7 @@ export class HttpConnectionManager implements ForwardHost {
       /** Leaves this attempt's upstream and opens another after the policy's backoff. */
       const retryLater = (): void => {
         tunnel.release();
-        if (retriesAvoidTried(retry!, cluster)) (tried ??= []).push(ep);
+        if (retry!.previousHosts) (tried ??= []).push(ep);
         // A client that leaves during the backoff ends the exchange there.
         const left = (): void => {
           clearTimeout(backoff);
@@ -491,7 +490,7 @@ export class HttpConnectionManager implements ForwardHost {
             x.status = response.status;
             x.upstreamServiceTime = Math.round(performance.now() - x.start);
             const out = this.responseHeaders(x, response.status, response.headers);
-            if (hashed?.setCookie !== undefined) appendSetCookie(out, hashed.setCookie);
+            for (const cookie of hashed?.setCookies ?? []) appendSetCookie(out, cookie);
             return serializeResponseHead(response.status, response.reason, out);
           },
           failed: (err) => {
@@ -725,6 +724,7 @@ export class HttpConnectionManager implements ForwardHost {
       h2: cluster.config.upstreamProtocol === "HTTP/2" || (x.h2 && cluster.config.useClientProtocol === true),
       timeoutMs,
       retry,
+      hashPolicy: action.hashPolicy ?? [],
       grpc,
     }).start();
   }
@@ -746,14 +746,13 @@ export class HttpConnectionManager implements ForwardHost {
     if (cluster === undefined) return;
     // A shadow is a request to its cluster like any other, as Envoy sends it through the cluster's
     // pool: the breaker must admit it (over a limit it is dropped, never queued: a mirror must not
-    // hold a body copy while it waits), the ring hash picks its endpoint, and its answer feeds
-    // outlier detection.
+    // hold a body copy while it waits), and its answer feeds outlier detection. Envoy's shadow
+    // carries no hash policy, so a ring-hash cluster draws its endpoint at random.
     const slot = cluster.breaker === undefined ? undefined : new BreakerSlot(cluster.breaker, ignore);
     if (slot !== undefined && slot.admit(cluster.config.upstreamProtocol === "HTTP/1.1") !== "go") {
       return slot.release();
     }
-    const hashKey = cluster.config.consistentHash?.key;
-    const ep = cluster.pick(hashKey === undefined ? undefined : requestHash(hashKey, x).hash);
+    const ep = cluster.pick();
     const copy = ep === undefined ? undefined : body?.tap();
     if (ep === undefined || (body !== undefined && copy === undefined)) return slot?.release();
     const outlier = cluster.outlier;

@@ -1,52 +1,76 @@
 /**
- * The consistent hash of a request (Envoy's route hash policy, as Istio's `consistentHash` sets
- * it): a header's value, a cookie's value, the client's IP address or a query parameter's value.
- * A cookie key with a `ttl` that the request lacks is made up, as Envoy makes it: a hash of the
- * connection's addresses, so requests racing on one connection get the same cookie, sent back in
- * a `Set-Cookie` header whose value the next requests hash on.
+ * The consistent hash of a request (Envoy's route hash policies, as Istio writes a destination's
+ * `consistentHash` into them): a header's value, a cookie's value, the client's IP address or a
+ * query parameter's value, each policy's hash combined with those before it. A cookie key with a
+ * `ttl` that the request lacks is made up, as Envoy makes it: a hash of the connection's
+ * addresses, so requests racing on one connection get the same cookie, sent back in a
+ * `Set-Cookie` header whose value the next requests hash on.
  */
-import type { CookieAttribute, HashKey } from "../../istio/translate/proxy-config";
+import type { CookieAttribute, HashPolicy } from "../../istio/translate/proxy-config";
 import type { HeaderMap } from "../router/header-operations";
 import { hashString } from "../upstream/hash-ring";
 import type { Exchange } from "./exchange";
 
-/** A request's hash, and the cookie to set when the hash was made up. */
+/** A request's hash, and the cookies to set where the hash made one up. */
 export interface RequestHash {
-  /** Undefined when the request does not carry the key: the cluster then picks at random. */
+  /** Undefined when no policy found its key in the request: a ring-hash cluster then picks at random. */
   readonly hash: number | undefined;
-  /** The `Set-Cookie` value to add to the response. */
-  readonly setCookie?: string;
+  /** The `Set-Cookie` values to add to the response, one per cookie policy that made its cookie up. */
+  readonly setCookies: readonly string[];
 }
 
-const NO_HASH: RequestHash = { hash: undefined };
+const NO_HASH: RequestHash = { hash: undefined, setCookies: [] };
 
-/** The hash of `x`'s request under `key`. */
-export function requestHash(key: HashKey, x: Exchange): RequestHash {
-  switch (key.kind) {
+/**
+ * The hash of `x`'s request under its route's `policies`, as Envoy's `HashPolicyImpl::generateHash`
+ * computes it: every policy that yields a hash is mixed in, the hash so far rotated left by one bit
+ * first, so two equal policies do not cancel out (here in 32 bits, the ring's width).
+ */
+export function routeHash(policies: readonly HashPolicy[], x: Exchange): RequestHash {
+  if (policies.length === 0) return NO_HASH;
+  let hash: number | undefined;
+  let setCookies: string[] | undefined;
+  for (const policy of policies) {
+    const h = policyHash(policy, x);
+    if (h === undefined) continue;
+    if (typeof h !== "number") (setCookies ??= []).push(h.setCookie);
+    const value = typeof h === "number" ? h : h.hash;
+    hash = hash === undefined ? value : (((hash << 1) | (hash >>> 31)) ^ value) >>> 0;
+  }
+  return hash === undefined ? NO_HASH : { hash, setCookies: setCookies ?? [] };
+}
+
+/** The hash of `x`'s request under one policy; with the cookie to set when the policy made it up. */
+function policyHash(
+  policy: HashPolicy,
+  x: Exchange,
+): number | { readonly hash: number; readonly setCookie: string } | undefined {
+  switch (policy.kind) {
     case "header": {
-      const v = x.routeReq.headers[key.name];
+      const v = x.routeReq.headers[policy.name];
       const value = Array.isArray(v) ? v[0] : v;
-      return value === undefined ? NO_HASH : { hash: hashString(value) };
+      return value === undefined ? undefined : hashString(value);
     }
     case "query": {
-      const value = queryParameter(x.routeReq.query, key.name);
-      return value === undefined ? NO_HASH : { hash: hashString(value) };
+      const value = queryParameter(x.routeReq.query, policy.name);
+      return value === undefined ? undefined : hashString(value);
     }
     case "source-ip": {
       // The client trusted proxies told of, when they did: Envoy hashes its downstream remote address.
       const ip = x.forwardedClient ?? x.state?.remoteAddress ?? x.req.socket?.remoteAddress;
-      return ip === undefined ? NO_HASH : { hash: hashString(ip) };
+      return ip === undefined ? undefined : hashString(ip);
     }
     case "cookie": {
-      const value = cookieValue(x.routeReq.headers["cookie"], key.name);
-      if (value !== undefined) return { hash: hashString(value) };
-      if (key.ttlSeconds === undefined) return NO_HASH;
+      // An empty cookie is no cookie to Envoy: made up again when the policy has a ttl.
+      const value = cookieValue(x.routeReq.headers["cookie"], policy.name);
+      if (value !== undefined && value !== "") return hashString(value);
+      if (policy.ttlSeconds === undefined) return undefined;
       const socket = x.req.socket;
       const seed = `${socket?.remoteAddress ?? ""}:${socket?.remotePort ?? ""}|${socket?.localAddress ?? ""}:${socket?.localPort ?? ""}`;
       const made = hex8(hashString(seed)) + hex8(hashString(seed + "#"));
       return {
         hash: hashString(made),
-        setCookie: setCookieValue(key.name, made, key.ttlSeconds, key.path, key.attributes),
+        setCookie: setCookieValue(policy.name, made, policy.ttlSeconds, policy.path, policy.attributes),
       };
     }
   }

@@ -7,7 +7,6 @@
 import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
 import { isRetriable } from "../router/retry-policy";
 import type { CircuitBreaker } from "../upstream/circuit-breaker";
-import type { ClusterRuntime } from "../upstream/cluster-manager";
 
 /**
  * True when attempt number `attempt` (counting from 1), which ended with `outcome`, is retried
@@ -31,13 +30,4 @@ export function admitRetry(
     return false;
   }
   return true;
-}
-
-/**
- * Whether retries to `cluster` avoid the endpoints already tried: Istio gives every retry policy
- * Envoy's `previous_hosts` predicate, unless the destination hashes requests to endpoints (then a
- * retry keeps to the request's endpoint); `retryIgnorePreviousHosts` decides either way.
- */
-export function retriesAvoidTried(policy: RetryPolicy, cluster: ClusterRuntime): boolean {
-  return policy.ignorePreviousHosts ?? cluster.config.consistentHash === undefined;
 }

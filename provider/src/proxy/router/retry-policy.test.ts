@@ -78,7 +78,13 @@ for (const [retryOn, want] of table) {
 }
 
 test("toRetryPolicy and retryBackoffMs", () => {
-  const p = toRetryPolicy({ attempts: 3, retryOn: "5xx", backoffMs: 25, perTryTimeoutMs: 2000 });
+  const p = toRetryPolicy({
+    attempts: 3,
+    retryOn: "5xx",
+    backoffMs: 25,
+    perTryTimeoutMs: 2000,
+    previousHosts: true,
+  });
   assert.deepEqual(
     {
       attempts: p.attempts,
@@ -92,10 +98,10 @@ test("toRetryPolicy and retryBackoffMs", () => {
     [0, 1, 2, 5].map((n) => retryBackoffMs(p, n, () => 0.999999)),
     [24, 74, 174, 249],
   );
-  // Whether retries avoid endpoints tried is the cluster's to decide unless the rule says.
-  assert.equal(p.ignorePreviousHosts, undefined);
-  const keep = { attempts: 1, retryOn: "5xx", backoffMs: 25, retryIgnorePreviousHosts: false };
-  assert.equal(toRetryPolicy(keep).ignorePreviousHosts, false);
+  // Whether retries avoid endpoints tried was decided by translation, from the rule and its destinations.
+  assert.equal(p.previousHosts, true);
+  const keep = { attempts: 1, retryOn: "5xx", backoffMs: 25, previousHosts: false };
+  assert.equal(toRetryPolicy(keep).previousHosts, false);
 });
 
 test("expectedTimeoutMs: Envoy's x-envoy-expected-rq-timeout-ms", () => {

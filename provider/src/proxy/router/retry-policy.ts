@@ -117,8 +117,8 @@ export interface RetryPolicy {
   readonly backoffMaxMs: number;
   /** When to retry. */
   readonly conditions: RetryConditions;
-  /** Whether retries avoid endpoints already tried; undefined = unless the cluster hashes requests. */
-  readonly ignorePreviousHosts?: boolean;
+  /** Whether retries avoid endpoints already tried (Envoy's `previous_hosts` predicate). */
+  readonly previousHosts: boolean;
 }
 
 /** Builds the policy of a route's retry configuration. */
@@ -128,13 +128,11 @@ export function toRetryPolicy(config: RetryPolicyConfig): RetryPolicy {
     backoffBaseMs: config.backoffMs,
     backoffMaxMs: config.backoffMs * 10,
     conditions: parseRetryOn(config.retryOn),
+    previousHosts: config.previousHosts,
   };
   return {
     ...policy,
     ...(config.perTryTimeoutMs === undefined ? {} : { perTryTimeoutMs: config.perTryTimeoutMs }),
-    ...(config.retryIgnorePreviousHosts === undefined
-      ? {}
-      : { ignorePreviousHosts: config.retryIgnorePreviousHosts }),
   };
 }
 

@@ -275,11 +275,7 @@ export async function buildClusters(
         http2Stats: metrics.http(destination, "http"),
         tcpStats: metrics.tcp(destination),
       };
-      if (
-        c.circuitBreakers === undefined &&
-        c.outlierDetection === undefined &&
-        c.consistentHash === undefined
-      ) {
+      if (c.circuitBreakers === undefined && c.outlierDetection === undefined && c.ringHash === undefined) {
         // Every runtime has the same fields, so the request path's reads of them stay monomorphic.
         const pick = simplePick(endpoints, c.lbPolicy);
         out.set(c.name, { ...base, breaker: undefined, outlier: undefined, pick });
@@ -406,7 +402,7 @@ function policyPick(
   let usable: readonly UpstreamEndpoint[] = endpoints;
   let version = 0;
   let rotate = simplePick(usable, c.lbPolicy);
-  const hashing = c.consistentHash;
+  const hashing = c.ringHash;
   let ring: HashRing<UpstreamEndpoint> | undefined;
   return (hash, tried) => {
     if (outlier !== undefined) {

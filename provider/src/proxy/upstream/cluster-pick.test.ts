@@ -90,9 +90,7 @@ describe("a retry's pick avoids the endpoints tried (Envoy's previous_hosts pred
   });
 
   it("a ring walks on from the request's entry, and stays there without endpoints tried", async () => {
-    const cluster = await build({
-      consistentHash: { key: { kind: "header", name: "x-user" }, minimumRingSize: 1024 },
-    });
+    const cluster = await build({ lbPolicy: "RING_HASH", ringHash: { minimumRingSize: 1024 } });
     const ring = new HashRing(cluster.endpoints, 1024);
     let moved = 0;
     for (let u = 0; u < 50; u++) {

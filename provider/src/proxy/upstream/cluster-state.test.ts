@@ -56,24 +56,7 @@ describe("samePolicy", () => {
     ["a breaker threshold", { circuitBreakers: { ...BASE.circuitBreakers!, maxPendingRequests: 2 } }, false],
     ["no breakers", { circuitBreakers: undefined }, false],
     ["an outlier setting", { outlierDetection: { ...BASE.outlierDetection!, intervalMs: 5000 } }, false],
-    [
-      "a hash policy",
-      { lbPolicy: "RING_HASH", consistentHash: { key: { kind: "source-ip" }, minimumRingSize: 1024 } },
-      false,
-    ],
-    ["TCP keep-alive", { tcpKeepalive: { timeSeconds: 60, intervalSeconds: 0, probes: 0 } }, false],
-    ["HTTP/2 PINGs", { http2ConnectionKeepalive: { intervalMs: 1000, timeoutMs: 500 } }, false],
-    [
-      "a hash cookie's attributes",
-      {
-        lbPolicy: "RING_HASH",
-        consistentHash: {
-          key: { kind: "cookie", name: "u", ttlSeconds: 60, attributes: [{ name: "Secure", value: "" }] },
-          minimumRingSize: 1024,
-        },
-      },
-      false,
-    ],
+    ["a ring", { lbPolicy: "RING_HASH", ringHash: { minimumRingSize: 1024 } }, false],
     [
       "upstream TLS",
       {

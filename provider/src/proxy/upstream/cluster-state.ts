@@ -18,7 +18,7 @@ const ENDPOINT_FIELDS: ReadonlySet<string> = new Set(["endpoints", "subsetLabels
 
 /**
  * True when `a` and `b` treat their endpoints alike: same name and every field but the endpoint
- * selection equal (thresholds, outlier settings, load balancing and hashing, TLS, timeouts,
+ * selection equal (thresholds, outlier settings, load balancing and ring size, TLS, timeouts,
  * protocol options). A field added to {@link Cluster} later counts as policy, so state is never
  * carried over a change nobody thought of.
  */
