@@ -17,6 +17,7 @@ import type {
   H2UpgradePolicy,
   LoadBalancerSettings,
   OutlierDetection,
+  RouteDestination,
   ServiceEntry,
   Subset,
   TrafficPolicy,
@@ -248,6 +249,28 @@ export class ClusterRegistry {
     if (hash === undefined || hash === null) return undefined;
     const policy = hashPolicyOf(hash);
     return policy === undefined ? {} : { policy };
+  }
+
+  /**
+   * Whether TCP connections routed by `route` written in `vs` hash on the client's IP address
+   * (Istio's `maybeSetHashPolicy`): the DestinationRule of the first destination's host says
+   * `useSourceIp` at its top level, unless the rule has that lone destination and it names a
+   * subset with a `loadBalancer`, whose `consistentHash` then decides alone.
+   */
+  tcpHashesSourceIp(route: readonly (RouteDestination | null | undefined)[], vs: VirtualService): boolean {
+    const first = route[0]?.destination;
+    if (!hasHost(first)) return false;
+    const host = resolveShortHost(first.host, namespaceOf(vs));
+    const entry = this.best(this.serviceEntries, host);
+    const spec = this.destinationRuleFor(host, entry?.namespace)?.resource.spec;
+    if (spec === undefined) return false;
+    let useSourceIp = spec.trafficPolicy?.loadBalancer?.consistentHash?.useSourceIp === true;
+    // Istio reads the subset only for a lone destination; among several it looks for subset "".
+    const subsetName = route.length === 1 ? first.subset : undefined;
+    const subset = subsetName ? spec.subsets?.find((s) => s?.name === subsetName) : undefined;
+    const lb = subset?.trafficPolicy?.loadBalancer;
+    if (lb != null) useSourceIp = lb.consistentHash?.useSourceIp === true;
+    return useSourceIp;
   }
 
   /**

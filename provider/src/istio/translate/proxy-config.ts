@@ -519,8 +519,22 @@ export interface CorsPolicyConfig {
 export interface TcpProxy {
   /** Destinations, weighted by connection; at least one. */
   readonly clusters: readonly TcpWeightedCluster[];
+  /**
+   * How a connection is hashed to an endpoint of a ring-hash cluster (Envoy's tcp_proxy
+   * `hash_policy`), as Istio's `maybeSetHashPolicy` sets it: the client's IP address when the
+   * DestinationRule of the rule's first destination hashes on `useSourceIp`, at its top level or,
+   * for a lone destination naming a subset with a `loadBalancer` of its own, in that subset (never
+   * in `portLevelSettings`). Absent = none: a ring-hash cluster picks at random.
+   */
+  readonly hashPolicy?: readonly TcpHashPolicy[];
   /** The rule this came from. */
   readonly metadata: TcpRouteMetadata;
+}
+
+/** What a TCP connection is hashed on (Envoy's `type.v3.HashPolicy`): its client's IP address. */
+export interface TcpHashPolicy {
+  /** Discriminant. */
+  readonly kind: "source-ip";
 }
 
 /** One destination of a TCP proxy. */
@@ -776,7 +790,7 @@ export interface Cluster {
   readonly lbPolicy: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" | "RING_HASH";
   /**
    * The ring; set exactly when `lbPolicy` is `RING_HASH`. A request is hashed by its route's
-   * `hashPolicy` (or a TCP proxy's); without a hash it goes to a random endpoint.
+   * `hashPolicy` (a connection by its TCP proxy's); without a hash it goes to a random endpoint.
    */
   readonly ringHash?: RingHashConfig;
   /** Circuit-breaker thresholds; absent when the DestinationRule has no `connectionPool` (no limits). */

@@ -3,6 +3,8 @@
  * `buildGatewayNetworkFiltersFromTCPRoutes` and `...FromTLSRoutes`): a TCP server forwards with
  * the first `tcp` rule (VirtualServices in creation order) whose matches apply to the server; a
  * passthrough server gets one filter chain per applicable `tls` match, keyed by its SNI hosts.
+ * Either hashes connections on the client's address when the first destination's DestinationRule
+ * says `useSourceIp`.
  */
 import { below } from "./field-path";
 import type { Binding, GatewayBindings } from "../binding";
@@ -13,7 +15,7 @@ import type { ClusterRegistry } from "./clusters";
 import { hasHost } from "./clusters";
 import type { TranslateContext } from "./context";
 import type { PlacedServer } from "./http-route-config";
-import type { TcpProxy, TcpWeightedCluster } from "./proxy-config";
+import type { TcpHashPolicy, TcpProxy, TcpWeightedCluster } from "./proxy-config";
 
 function weightedClusters(
   clusters: ClusterRegistry,
@@ -33,6 +35,15 @@ function weightedClusters(
     });
   });
   return out;
+}
+
+/** The `hashPolicy` of a TCP proxy for `route` written in `vs`, spread into it; empty without one. */
+function tcpHashPolicy(
+  clusters: ClusterRegistry,
+  vs: VirtualService,
+  route: readonly RouteDestination[],
+): { hashPolicy?: readonly TcpHashPolicy[] } {
+  return clusters.tcpHashesSourceIp(route, vs) ? { hashPolicy: [{ kind: "source-ip" }] } : {};
 }
 
 function bound(bindings: GatewayBindings, placed: PlacedServer, block: "tcp" | "tls"): Binding[] {
@@ -68,6 +79,7 @@ export function buildTcpProxy(
       if (weighted.length === 0) continue;
       return {
         clusters: weighted,
+        ...tcpHashPolicy(clusters, vs, rule.route ?? []),
         metadata: {
           virtualService: `${namespaceOf(vs)}/${vs.metadata?.name ?? ""}`,
           block: "tcp",
@@ -134,6 +146,7 @@ export function buildPassthroughRoutes(
           serverNames: names.includes("*") ? [] : names,
           tcpProxy: {
             clusters: weighted,
+            ...tcpHashPolicy(clusters, vs, rule.route ?? []),
             metadata: {
               virtualService: `${namespaceOf(vs)}/${vs.metadata?.name ?? ""}`,
               block: "tls",

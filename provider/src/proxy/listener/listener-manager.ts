@@ -23,6 +23,7 @@ import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-s
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
 import { clientCertificateRefusal, hasPinning } from "../tls/client-certificate";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
+import { hashString } from "../upstream/hash-ring";
 import { socketAddress } from "../socket-address";
 
 /** Limits applied to every downstream connection. */
@@ -329,6 +330,7 @@ export class RunningListener {
           raw,
           head,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
+          tcpHash(chain.config.tcpProxy, raw),
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
         );
@@ -337,6 +339,7 @@ export class RunningListener {
           raw,
           head,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
+          tcpHash(chain.config.tcpProxy, raw),
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
         );
@@ -471,6 +474,7 @@ export class RunningListener {
           socket,
           undefined,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
+          tcpHash(chain.config.tcpProxy, raw),
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
         );
@@ -634,4 +638,14 @@ export class ListenerManager {
   boundPort(key: string): number | undefined {
     return this.running.get(key)?.boundPort();
   }
+}
+
+/**
+ * The hash of a connection for a ring-hash cluster under `tcpProxy`'s hash policy: the client's IP
+ * address, as Envoy's tcp_proxy hashes it; undefined without a policy (the ring picks at random).
+ */
+function tcpHash(tcpProxy: TcpProxy | undefined, raw: net.Socket): number | undefined {
+  const policy = tcpProxy?.hashPolicy;
+  if (policy === undefined || policy.length === 0 || raw.remoteAddress === undefined) return undefined;
+  return hashString(raw.remoteAddress);
 }

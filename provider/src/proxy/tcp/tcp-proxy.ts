@@ -32,12 +32,14 @@ export interface TcpConnectionInfo {
 
 /**
  * Forwards `downstream` to `cluster`; `head` holds bytes already read from the client. `cluster`
- * is undefined when no route matched, null when the route's cluster does not exist.
+ * is undefined when no route matched, null when the route's cluster does not exist. `hash` is the
+ * connection's hash under its TCP proxy's hash policy, which a ring-hash cluster picks by.
  */
 export function proxyTcp(
   downstream: Duplex,
   head: Buffer | undefined,
   cluster: ClusterRuntime | null | undefined,
+  hash: number | undefined,
   info: TcpConnectionInfo,
   accessLog: AccessLog,
   onClose?: () => void,
@@ -87,7 +89,7 @@ export function proxyTcp(
   // after its request (`nc -N`, a request/response protocol) still gets the answer, because the
   // end of its stream is passed upstream instead of closing the connection both ways.
   downstream.allowHalfOpen = true;
-  const endpoint = cluster?.pick();
+  const endpoint = cluster?.pick(hash);
   if (cluster === undefined || cluster === null || endpoint === undefined) {
     flags = cluster === undefined ? "NR" : cluster === null ? "NC" : "UH";
     downstream.destroy();
