@@ -5,6 +5,7 @@
  * increments, and labels are only written out when `/metrics` is scraped.
  */
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { PACKAGE_VERSION } from "../../istio/version";
 import type { CounterSeries, HistogramSeries } from "./metric-family";
 import { CounterFamily, HistogramFamily } from "./metric-family";
 
@@ -61,8 +62,7 @@ const NO_CERTIFICATE_DAYS = 4294967295;
 const DAY_MS = 86_400_000;
 
 /** The version `istio_build` reports, as Istio's stats filter reports its proxy's: the package's. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const BUILD_TAG = (require("../../../package.json") as { version: string }).version;
+const BUILD_TAG = PACKAGE_VERSION;
 
 /** Who the proxy is, for the `source_*` labels. */
 export interface MetricsIdentity {
