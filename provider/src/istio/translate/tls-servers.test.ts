@@ -58,6 +58,15 @@ metadata: {name: nokey, namespace: istio-system}
 stringData: {tls.crt: C}
 ---`;
 
+/** The head of the Gateway `gw` every test here declares, up to its `servers:` key. */
+const GATEWAY_HEAD = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+`;
+
 const vs = `
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -71,13 +80,7 @@ spec:
 
 test("terminated HTTPS: SNI filter chains, credentials from the proxy's namespace, refused servers reported", () => {
   const { config, issues } = build(`${secrets}${vs}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https-a, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https-a, protocol: HTTPS}
     hosts: [a.com]
     tls: {mode: SIMPLE, credentialName: cred}
   - port: {number: 443, name: https-m, protocol: HTTPS}
@@ -188,13 +191,7 @@ spec:
 
 test("passthrough and terminated TLS: one chain per SNI match, duplicates skipped, TCP routes after termination", () => {
   const { config, issues } = build(`${secrets}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: tls, protocol: TLS}
+${GATEWAY_HEAD}  - port: {number: 443, name: tls, protocol: TLS}
     hosts: ["*.pass.com"]
     tls: {mode: PASSTHROUGH}
   - port: {number: 443, name: tls-term, protocol: TLS}
@@ -243,13 +240,7 @@ spec:
 
 test("two terminating servers of one Gateway sharing a port name: the later is skipped", () => {
   const { config, issues } = build(`${secrets}${vs}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https, protocol: HTTPS}
     hosts: [a.com]
     tls: {mode: SIMPLE, credentialName: cred}
   - port: {number: 443, name: https, protocol: HTTPS}
@@ -266,13 +257,7 @@ spec:
 
 test("cipherSuites go to the proxy as Istio hands them to Envoy: unknown names and repeats dropped", () => {
   const { config } = build(`${secrets}${vs}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https, protocol: HTTPS}
     hosts: [a.com]
     tls:
       mode: SIMPLE
@@ -308,13 +293,7 @@ kind: Secret
 metadata: {name: both, namespace: istio-system}
 stringData: {cert: GENERIC-CERT, key: GENERIC-KEY, tls.crt: TLS-CERT, tls.key: TLS-KEY, cacert: GENERIC-CA, ca.crt: TLS-CA, ca.crl: TLS-CRL}
 ---
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https, protocol: HTTPS}
     hosts: [a.com]
     tls: {mode: MUTUAL, credentialName: both}
 `);
@@ -337,13 +316,7 @@ spec:
 
 test("credentialName forms Istio resolves: kubernetes://name, kubernetes://namespace/name, -cacert companions", () => {
   const { config, issues } = build(`${secrets}${vs}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https-a, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https-a, protocol: HTTPS}
     hosts: [a.com]
     tls: {mode: SIMPLE, credentialName: "kubernetes://cred"}
   - port: {number: 443, name: https-m, protocol: HTTPS}
@@ -401,13 +374,7 @@ spec:
 
 test("MUTUAL's CA as Istio asks for it: the first of credentialNames only, caCertCredentialName alone", () => {
   const { config, issues } = build(`${secrets}${vs}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https-first, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https-first, protocol: HTTPS}
     hosts: [first.example.com]
     tls: {mode: MUTUAL, credentialNames: [mtls, cred]}
   - port: {number: 443, name: https-second, protocol: HTTPS}
@@ -437,13 +404,7 @@ spec:
 
 test("plain-text servers after TLS servers on one port: a chain of their own, as Istio merges them", () => {
   const { config, issues } = build(`${secrets}${vs}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https-a, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https-a, protocol: HTTPS}
     hosts: [a.com]
     tls: {mode: SIMPLE, credentialName: cred}
   - port: {number: 443, name: http-one, protocol: HTTP}
