@@ -8,39 +8,17 @@ import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
 import { startTcpEcho } from "./support/backends";
+import { tcpServiceYaml } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** A Gateway TCP port routed to `<name>.test`, two echo endpoints, with `loadBalancer`. */
 function tcpService(name: string, port: number, echoes: readonly Backend[], loadBalancer: string): string {
-  return `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  hosts: [${name}.test]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 9000, name: tcp, protocol: TCP}]
-  endpoints:
-${echoes.map((e) => `  - {address: 127.0.0.1, ports: {tcp: ${e.port}}}`).join("\n")}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [tcp-gw]
-  tcp:
-  - match: [{port: ${port}}]
-    route: [{destination: {host: ${name}.test, port: {number: 9000}}}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  host: ${name}.test
-  trafficPolicy: {loadBalancer: ${loadBalancer}}
-`;
+  return tcpServiceYaml(
+    name,
+    port,
+    echoes.map((e) => e.port),
+    `loadBalancer: ${loadBalancer}`,
+  );
 }
 
 describe("TCP proxying hashes on the client's address when the DestinationRule says useSourceIp", () => {

@@ -9,42 +9,17 @@ import type { Backend } from "./support/backends";
 import { jsonLinesSink } from "./support/access-log-sinks";
 import { refusingPort, startTcpEcho } from "./support/backends";
 import { curl } from "./support/curl";
+import { tcpServiceYaml } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** A Gateway TCP port routed to `<name>.test`: the echo and the refusing endpoint, with `outlierDetection`. */
 function tcpService(name: string, port: number, echo: number, refusing: number, outlier: string): string {
-  return `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  hosts: [${name}.test]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 9000, name: tcp, protocol: TCP}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {tcp: ${echo}}}
-  - {address: 127.0.0.1, ports: {tcp: ${refusing}}}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [tcp-gw]
-  tcp:
-  - match: [{port: ${port}}]
-    route: [{destination: {host: ${name}.test, port: {number: 9000}}}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  host: ${name}.test
-  trafficPolicy:
-    loadBalancer: {simple: ROUND_ROBIN}
-    outlierDetection: {${outlier}, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}
-`;
+  return tcpServiceYaml(
+    name,
+    port,
+    [echo, refusing],
+    `loadBalancer: {simple: ROUND_ROBIN}, outlierDetection: {${outlier}, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}`,
+  );
 }
 
 describe("TCP proxying feeds outlier detection", () => {

@@ -10,6 +10,7 @@ import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
 import { jsonLinesSink } from "./support/access-log-sinks";
 import { startTcpEcho } from "./support/backends";
+import { tcpServiceYaml } from "./support/istio-yaml";
 import type { CountingBackend } from "./support/counting-backend";
 import { startCountingBackend } from "./support/counting-backend";
 import type { CurlResponse } from "./support/curl";
@@ -543,36 +544,7 @@ describe("DestinationRule connectionPool.tcp for TCP proxying", () => {
 
   /** A Gateway TCP server on `port`, routed to `<name>.test` (an echo backend) with `tcp` settings. */
   function tcpService(name: string, port: number, backendPort: number, tcp: string): string {
-    return `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  hosts: [${name}.test]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 9000, name: tcp, protocol: TCP}]
-  endpoints: [{address: 127.0.0.1, ports: {tcp: ${backendPort}}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  hosts: ["*"]
-  gateways: [tcp-gw]
-  tcp:
-  - match: [{port: ${port}}]
-    route: [{destination: {host: ${name}.test, port: {number: 9000}}}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ${name}, namespace: istio-system}
-spec:
-  host: ${name}.test
-  trafficPolicy:
-    connectionPool:
-      tcp: {${tcp}}
-`;
+    return tcpServiceYaml(name, port, [backendPort], `connectionPool: {tcp: {${tcp}}}`);
   }
 
   before(async () => {

@@ -67,6 +67,49 @@ ${lines.join("\n")}
 `;
 }
 
+/**
+ * A TCP service of the Gateway `tcp-gw`: a ServiceEntry for host `<name>.test`, port 9000, with an
+ * endpoint on 127.0.0.1 at each of `endpointPorts`; a VirtualService routing the Gateway's `port`
+ * to it; and a DestinationRule whose `trafficPolicy` holds `policy` (a flow mapping's fields,
+ * `loadBalancer: {simple: RANDOM}`).
+ */
+export function tcpServiceYaml(
+  name: string,
+  port: number,
+  endpointPorts: readonly number[],
+  policy: string,
+): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  hosts: [${name}.test]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 9000, name: tcp, protocol: TCP}]
+  endpoints:
+${endpointPorts.map((p) => `  - {address: 127.0.0.1, ports: {tcp: ${p}}}`).join("\n")}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [tcp-gw]
+  tcp:
+  - match: [{port: ${port}}]
+    route: [{destination: {host: ${name}.test, port: {number: 9000}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  host: ${name}.test
+  trafficPolicy: {${policy}}
+`;
+}
+
 /** Istio YAML documents as one file. */
 export function documents(...docs: readonly string[]): string {
   return docs.join("---\n");
