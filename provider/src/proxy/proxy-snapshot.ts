@@ -43,6 +43,11 @@ export interface ListenerRuntime {
   readonly byName: ReadonlyMap<string, ChainRuntime>;
   /** Picks the chain for an SNI (lower case; undefined when the client sent none). */
   selectChain(serverName: string | undefined): ChainRuntime | undefined;
+  /**
+   * On a TLS listener, the chain of its plain-text servers (HTTP or TCP), which takes connections
+   * that do not start with a TLS handshake; undefined when it has none.
+   */
+  readonly plainChain: ChainRuntime | undefined;
 }
 
 /** A whole configuration ready to serve. */
@@ -120,7 +125,8 @@ async function buildListener(
 ): Promise<ListenerRuntime> {
   const chains: ChainRuntime[] = [];
   const byName = new Map<string, ChainRuntime>();
-  const listener: ListenerRuntime = {
+  // The chains refer back to it, so it is made first and its plain-text chain set once they are.
+  const listener: { -readonly [K in keyof ListenerRuntime]: ListenerRuntime[K] } = {
     config,
     key: listenerKey(config),
     chains,
@@ -129,6 +135,7 @@ async function buildListener(
       const fc = selectFilterChain(config, serverName);
       return fc === undefined ? undefined : byName.get(fc.name);
     },
+    plainChain: undefined,
   };
   for (const configured of config.filterChains) {
     const where = `listener ${JSON.stringify(config.name)} filter chain ${JSON.stringify(configured.name)}`;
@@ -152,6 +159,9 @@ async function buildListener(
     };
     chains.push(chain);
     byName.set(fc.name, chain);
+  }
+  if (config.tlsInspector) {
+    listener.plainChain = chains.find((c) => c.config.transport === "http" || c.config.transport === "tcp");
   }
   return listener;
 }

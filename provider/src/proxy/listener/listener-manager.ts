@@ -229,9 +229,7 @@ export class RunningListener {
       // Bytes that are not TLS go to the plain-text servers' chain, when the port has one (Envoy's
       // tls_inspector leaves them without SNI, which only that chain matches).
       if (!tls) {
-        const plain = listener.chains.find(
-          (c) => c.config.transport === "http" || c.config.transport === "tcp",
-        );
+        const plain = listener.plainChain;
         if (plain === undefined) return void raw.destroy();
         return this.dispatch(raw, listener, plain, snapshot, undefined, head);
       }

@@ -61,9 +61,6 @@ const SIZE_BUCKETS = DURATION_BUCKETS;
 const NO_CERTIFICATE_DAYS = 4294967295;
 const DAY_MS = 86_400_000;
 
-/** The version `istio_build` reports, as Istio's stats filter reports its proxy's: the package's. */
-const BUILD_TAG = PACKAGE_VERSION;
-
 /** Who the proxy is, for the `source_*` labels. */
 export interface MetricsIdentity {
   /** The proxy's namespace. */
@@ -77,8 +74,18 @@ export interface MetricsIdentity {
   labels?: Readonly<Record<string, string>>;
 }
 
+/** The `source_*` labels that say who the proxy is. */
+export interface SourceLabels {
+  readonly source_workload: string;
+  readonly source_workload_namespace: string;
+  readonly source_app: string;
+  readonly source_version: string;
+  readonly source_canonical_service: string;
+  readonly source_canonical_revision: string;
+}
+
 /** The `source_*` label values of `identity`, derived from its labels as Istio derives them. */
-export function sourceLabels(identity: MetricsIdentity): Record<string, string> {
+export function sourceLabels(identity: MetricsIdentity): SourceLabels {
   const labels = identity.labels ?? {};
   // A stock gateway's pods carry `app: <deployment>`; without one, the workload name stands in.
   const app = labels["app"] ?? identity.workload;
@@ -200,7 +207,7 @@ export class ProxyMetrics {
   private readonly ejectionsEnforced: CounterFamily;
   private readonly connectionOverflow: CounterFamily;
   private readonly clientCertificateFailures = new Map<ClientCertificateFailure, CounterFamily>();
-  private readonly source: Record<string, string>;
+  private readonly source: SourceLabels;
 
   constructor(identity: MetricsIdentity) {
     this.source = sourceLabels(identity);
@@ -267,7 +274,8 @@ export class ProxyMetrics {
         ),
       );
     }
-    // Istio's stats filter reports the proxy's build, which Istio's dashboards list by version.
+    // Istio's stats filter reports the proxy's build (here the package's version), which Istio's
+    // dashboards list by version.
     // Workers' registries are summed into one: each reports the same build, so the first is taken.
     new Gauge({
       name: "istio_build",
@@ -275,7 +283,7 @@ export class ProxyMetrics {
       labelNames: ["component", "tag"],
       registers: [registry],
       aggregator: "first",
-    }).set({ component: "proxy", tag: BUILD_TAG }, 1);
+    }).set({ component: "proxy", tag: PACKAGE_VERSION }, 1);
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -341,14 +349,14 @@ export class ProxyMetrics {
     const source = this.source;
     return {
       reporter: "source",
-      source_workload: source["source_workload"]!,
-      source_workload_namespace: source["source_workload_namespace"]!,
+      source_workload: source.source_workload,
+      source_workload_namespace: source.source_workload_namespace,
       source_principal: "unknown",
-      source_app: source["source_app"]!,
-      source_version: source["source_version"]!,
+      source_app: source.source_app,
+      source_version: source.source_version,
       source_cluster: "Kubernetes",
-      source_canonical_service: source["source_canonical_service"]!,
-      source_canonical_revision: source["source_canonical_revision"]!,
+      source_canonical_service: source.source_canonical_service,
+      source_canonical_revision: source.source_canonical_revision,
       destination_workload: "unknown",
       destination_workload_namespace: "unknown",
       destination_principal: "unknown",
