@@ -140,6 +140,13 @@ export class ProxyError extends Error {
   }
 }
 
+/** No authority, or a path that is not absolute or holds a NUL (which Envoy's path normalization refuses). */
+export class BadTargetError extends ProxyError {
+  constructor(message = "request has no authority or an invalid path") {
+    super("IGW_ERR_BAD_REQUEST", message);
+  }
+}
+
 /** No route matched. */
 export class NoRouteError extends ProxyError {
   constructor(message = "no route matched") {

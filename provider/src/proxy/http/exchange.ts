@@ -12,6 +12,7 @@ import type { RouteRequest } from "../router/request";
 import type { CompiledRoute, CompiledVirtualHost, CompiledWeightedCluster } from "../router/route-config";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import type { UpstreamConnectionInfo } from "../upstream/http1-connection";
+import type { ProxyError } from "../errors";
 import type { ConnectionState } from "./connection-state";
 import type { GrpcMessageCounter } from "./grpc-messages";
 
@@ -21,6 +22,9 @@ export type DownstreamRequest = Http1Request | http2.Http2ServerRequest;
 export type DownstreamResponse = Http1Response | http2.Http2ServerResponse;
 
 const EMPTY_OPS: readonly CompiledHeaderOperations[] = [];
+
+/** Flags set on the way to an exchange's outcome: an injected delay, a retry that could not be had. */
+const FLAGS_BEFORE_OUTCOME = /^(?:DI|URX|UO)(?:,(?:DI|URX|UO))*$/;
 
 /** Per-request bookkeeping, shared by the routing and forwarding steps and the access log. */
 export class Exchange {
@@ -121,5 +125,18 @@ export class Exchange {
   /** Sets response flag `flag` after those set before it. */
   addFlag(flag: string): void {
     this.flags = this.flags === "-" ? flag : `${this.flags},${flag}`;
+  }
+
+  /**
+   * Flags the failure `err` the exchange ends in, after the flags set on the way to it (a delay, a
+   * retry the policy could not have), unless the exchange already ended another way.
+   */
+  flagFailure(err: ProxyError): void {
+    if (this.outcomeUnflagged) this.addFlag(err.responseFlag);
+  }
+
+  /** Whether no flag says how the exchange ended yet: none is set, or only those set on the way. */
+  get outcomeUnflagged(): boolean {
+    return this.flags === "-" || FLAGS_BEFORE_OUTCOME.test(this.flags);
   }
 }

@@ -6,7 +6,6 @@
  * Each request records the listener, filter chain, route config, virtual host, route, cluster and
  * upstream host it used, in the access log and the metrics.
  */
-import http from "node:http";
 import type http2 from "node:http2";
 import type { Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
@@ -17,14 +16,13 @@ import { formatRouteFields } from "../observability/access-log-line";
 import type { HttpStats } from "../observability/metrics";
 import type { ChainRuntime, ProxySnapshot } from "../proxy-snapshot";
 import {
-  attemptOutcomeOf,
+  BadTargetError,
   NoClusterError,
   NoHealthyUpstreamError,
   NoRouteError,
   ProxyError,
   type ProxyErrorCode,
   toProxyError,
-  UpstreamOverflowError,
 } from "../errors";
 import { evaluateCors } from "../router/cors";
 import { decideFault } from "../router/fault";
@@ -34,30 +32,24 @@ import { applyHeaderOperations, isEmptyHeaderOperations } from "../router/header
 import { decideMirrors, shadowAuthority } from "../router/mirror";
 import { normalizePath } from "../router/path";
 import { redirectLocation } from "../router/redirect";
-import type { ForwardAction } from "../../istio/translate/proxy-config";
 import type { RouteRequest } from "../router/request";
 import { splitPathAndQuery } from "../router/request";
-import type { AttemptOutcome, RetryPolicy } from "../router/retry-policy";
-import { expectedTimeoutMs, retryBackoffMs, toRetryPolicy } from "../router/retry-policy";
-import type { UpstreamEndpoint } from "../upstream/cluster-manager";
+import { expectedTimeoutMs, retryPolicyFor } from "../router/retry-policy";
 import { grpcRequestTimeoutMs } from "../router/grpc-timeout";
 import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
-import type { CompiledRoute } from "../router/route-config";
 import { routeRequest } from "../router/route-match";
 import { pickWeightedCluster } from "../router/weighted-cluster";
 import { requestId } from "./request-id";
-import { admitRetry } from "./retry-admission";
 import type { ConnectionState } from "./connection-state";
 import { connectionStateOf } from "./connection-state";
 import type { DownstreamRequest, DownstreamResponse } from "./exchange";
+import { clientIp, forwardedRequestOf } from "./forwarded-request";
 import { Exchange } from "./exchange";
 import { endpointForAuthority, Forward } from "./forward";
 import type { ForwardHost } from "./forward";
-import type { ForwardedRequest } from "./headers";
 import { appendForwardedFor, setAttemptHeaders, upstreamRequestHeaders } from "./headers";
-import { appendSetCookie, routeHash } from "./request-hash";
-import { serializeResponseHead } from "./response-head";
-import { UpgradeTunnel } from "./upgrade-tunnel";
+import { SERVER_NAME } from "./response-head";
+import { serveUpgrade } from "./websocket-upgrade";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
@@ -75,7 +67,6 @@ import { GrpcMessageCounter } from "./grpc-messages";
 import { grpcResponseStatus } from "./grpc-status";
 import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
 import type { ForwardClientCertDetails } from "../../istio/model/gateway-topology";
-import { clientCertHeader, forwardedClientCert } from "./client-cert-header";
 import { socketAddress } from "../socket-address";
 import { Http1Request } from "../http1/downstream-request";
 import { Http1Response } from "../http1/downstream-response";
@@ -112,20 +103,6 @@ export interface HcmContext {
   readonly streamIdleTimeoutMs: number;
 }
 
-/** Retry policies parsed once per route action (configurations are frozen, so identity is a safe key). */
-const retryPolicies = new WeakMap<object, RetryPolicy>();
-
-type RetryConfig = NonNullable<Extract<CompiledRoute["route"]["action"], { kind: "route" }>["retries"]>;
-
-function retryPolicyOf(config: RetryConfig): RetryPolicy {
-  let p = retryPolicies.get(config);
-  if (p === undefined) {
-    p = toRetryPolicy(config);
-    retryPolicies.set(config, p);
-  }
-  return p;
-}
-
 /** Whether every level of operations is empty (then headers are copied, not rewritten). */
 function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
   for (const l of levels) if (!isEmptyHeaderOperations(l)) return false;
@@ -133,18 +110,7 @@ function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
 }
 const NO_ROUTE = new NoRouteError();
 const NO_CLUSTER = new NoClusterError();
-const UPGRADE_FAILED = new ProxyError("IGW_ERR_UPGRADE_FAILED", "upgrade failed: only websocket is allowed");
 const STREAM_IDLE_TIMEOUT = new ProxyError("IGW_ERR_STREAM_IDLE_TIMEOUT", "stream timeout");
-/** Flags set on the way to an exchange's outcome: an injected delay, a retry that could not be had. */
-const FLAGS_BEFORE_OUTCOME = /^(?:DI|URX|UO)(?:,(?:DI|URX|UO))*$/;
-
-/**
- * Flags `x` with the failure `err` ends it in, after the flags set on the way to it (a delay, a
- * retry the policy could not have), unless the exchange already ended another way.
- */
-function flagFailure(x: Exchange, err: ProxyError): void {
-  if (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) x.addFlag(err.responseFlag);
-}
 /** The name Istio gives `x`'s route, if it gives one (see `Route.unnamed`). */
 function istioRouteName(x: Exchange): string | undefined {
   const route = x.route?.route;
@@ -172,8 +138,7 @@ function forwardedFor(x: Exchange): string | undefined {
   return appendForwardedFor(x.routeReq.headers["x-forwarded-for"], clientIp(x.state, x.req));
 }
 
-/** No authority, or a path that is not absolute or holds a NUL (which Envoy's normalization refuses). */
-const BAD_TARGET = new ProxyError("IGW_ERR_BAD_REQUEST", "request has no authority or an invalid path");
+const BAD_TARGET = new BadTargetError();
 
 /** How a client broke a request it had started (the codec tells which): the reply's text. */
 const CLIENT_FAILURE: Partial<Record<ProxyErrorCode, string>> = {
@@ -185,48 +150,6 @@ const CLIENT_FAILURE: Partial<Record<ProxyErrorCode, string>> = {
 const NO_OWNER = { responseDone: () => {} };
 /** The body flow of a request that has none (a refused request's stand-in). */
 const NO_FLOW = { pauseBody: () => {}, resumeBody: () => {} };
-
-/** The `server` header of every response, as Istio's gateways send it. */
-export const SERVER_NAME = "istio-envoy";
-
-/**
- * The client's IP: the connection's, noted when it was accepted (node's `socket.remoteAddress` asks
- * the socket again on each read).
- */
-function clientIp(state: ConnectionState | undefined, req: DownstreamRequest): string {
-  return state?.remoteAddress ?? req.socket.remoteAddress ?? "";
-}
-
-/**
- * How the request crosses to the upstream: its scheme, and its client as the upstream is told of
- * it: the connection's peer (appended to `x-forwarded-for`), the client trusted proxies in front
- * told of, else that peer (`x-envoy-external-address`), and, as `mode` says, the certificate it
- * presented to a server that terminated its TLS (`x-forwarded-client-cert`, client-cert-header.ts).
- *
- * Built as one literal on purpose. V8 (Node 20) gives an object made by spread syntax a map
- * outside its transition tree, so a property added to it (`{ ...a, b }`) makes a new map each
- * time: about 2 µs and a few hundred bytes of old-generation garbage a request, which showed as
- * longer young collections under load.
- */
-function forwardedRequestOf(
-  x: Exchange,
-  mode: ForwardClientCertDetails,
-  scheme: string,
-  keepTeTrailers: boolean,
-): ForwardedRequest {
-  const peer = clientIp(x.state, x.req);
-  const socket = x.state?.socket as (Socket & { encrypted?: boolean }) | undefined;
-  const ours = socket?.encrypted === true ? clientCertHeader(socket) : undefined;
-  return {
-    clientIp: peer,
-    requestId: (x.requestId ??= requestId()),
-    externalAddress: x.forwardedClient ?? peer,
-    scheme,
-    clientCert: forwardedClientCert(mode, x.routeReq.headers["x-forwarded-client-cert"], ours),
-    keepTeTrailers,
-    decoratorOperation: x.route?.route.decoratorOperation,
-  };
-}
 
 /** The error listener of requests and responses: their failures are handled by their close. */
 function ignore(): void {}
@@ -329,223 +252,15 @@ export class HttpConnectionManager implements ForwardHost {
     this.record(x, performance.now() - x.start);
   };
 
-  /**
-   * Handles a request asking for a protocol upgrade (WebSocket): routed like any request, then
-   * the connection is tunnelled to the endpoint as raw bytes ({@link UpgradeTunnel}). The
-   * upstream's answer gets the route's response header operations, and the exchange is logged
-   * and counted once when the connection closes, with the bytes tunnelled each way. Until then
-   * the connection is work in flight, as Envoy counts an upgraded stream: a drain lets it run
-   * until it closes or the drain deadline passes.
-   */
-  readonly handleUpgrade = (req: Http1Request, socket: Duplex, head: Buffer): void => {
-    socket.on("error", ignore);
-    const state = connectionStateOf(req.socket);
-    const resolved = this.resolveChain(state);
-    if (resolved === undefined || resolved.chain.routes === undefined) {
-      socket.end(
-        serializeResponseHead(503, "Service Unavailable", {
-          "x-igw-error-code": "IGW_ERR_NO_HEALTHY_UPSTREAM",
-          "content-length": "0",
-          connection: "close",
-          server: SERVER_NAME,
-        }),
-      );
-      return;
-    }
-    if (socket.destroyed) return;
-    this.ctx.requestStarted();
-    socket.once("close", () => this.ctx.requestEnded());
-    const { chain, snapshot } = resolved;
-    const trusted = this.ctx.numTrustedProxies;
-    const scheme = trustedScheme(req.headers, trusted, chain.config.httpConnectionManager?.scheme ?? "http");
-    const { path: rawPath, query } = splitPathAndQuery(req.url ?? "/");
-    const path = normalizePath(rawPath);
-    const routeReq: RouteRequest = {
-      method: req.method ?? "GET",
-      path: path ?? rawPath,
-      query,
-      headers: req.headers as RouteRequest["headers"],
-      scheme,
-      authority: req.headers.host ?? "",
-      port: chain.listener.config.port,
-    };
-    // The exchange's response object is never written: the head goes to the socket directly.
-    const x = new Exchange(
-      req,
-      new Http1Response(req.socket, NO_OWNER, false, false),
-      state,
-      chain,
-      snapshot,
-      routeReq,
-      false,
-    );
-    x.forwardedClient = clientFromForwardedFor(req.headers, trusted);
-    x.requestId = requestId();
-    if (path === undefined) return this.upgradeFailed(x, socket, BAD_TARGET);
-    const decision = routeRequest(chain.routes!, routeReq);
-    if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
-      x.virtualHost = decision.virtualHost;
-    }
-    // Istio's gateways let only WebSocket upgrade (its connection manager's one upgrade type); an
-    // `h2c` upgrade never gets here, the codec serves it as HTTP/1.1.
-    if (!isWebSocketUpgrade(req.headers.upgrade)) return this.upgradeFailed(x, socket, UPGRADE_FAILED);
-    if (decision.kind !== "matched" || decision.route.route.action.kind !== "route") {
-      return this.upgradeFailed(x, socket, NO_ROUTE);
-    }
-    const route = decision.route;
-    x.route = route;
-    x.responseOps = [route.responseHeaders];
-    const wc = pickWeightedCluster(route);
-    if (wc === undefined) return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
-    const cluster = snapshot.clusters.get(wc.cluster.cluster);
-    if (cluster === undefined) return this.upgradeFailed(x, socket, NO_CLUSTER);
-    x.cluster = cluster;
-    x.responseOps = wc.responseLevels;
-    // The upgrade is a request to the cluster like any other: its circuit breaker admits it (and
-    // holds the slot until the tunnel closes), a ring-hash cluster picks the endpoint by the
-    // route's hash policies, and the answer or the failure feeds outlier detection.
-    const breaker = cluster.breaker;
-    const outlier = cluster.outlier;
-    const action = route.route.action as ForwardAction;
-    const hashed = cluster.config.ringHash === undefined ? undefined : routeHash(action.hashPolicy ?? [], x);
-    const slot = breaker === undefined ? undefined : new BreakerSlot(breaker, () => open());
-    const releaseSlot = (): void => slot?.release();
-    // An upgrade is retried as any request is (Envoy's router treats it as one), on a failure before
-    // the upstream answered or on an answer the policy retries (a 503 under Istio's default):
-    // to another endpoint, after the policy's backoff, with the bytes that came with its head. Not
-    // once the client has sent more to the upstream it leaves.
-    const retry = action.retries === undefined ? undefined : retryPolicyOf(action.retries);
-    let attempt = 0;
-    let tried: UpstreamEndpoint[] | undefined;
-    const open = (): void => {
-      if (socket.destroyed) return releaseSlot();
-      const ep = cluster.pick(hashed?.hash, tried);
-      if (ep === undefined) {
-        releaseSlot();
-        return this.upgradeFailed(x, socket, new NoHealthyUpstreamError());
-      }
-      attempt++;
-      x.upstreamHost = ep.hostPort;
-      x.upstreamConnection = undefined;
-      x.forwardedHeaders = upstreamRequestHeaders(
-        req.headers as RouteRequest["headers"],
-        forwardedRequestOf(x, this.ctx.forwardClientCertDetails, scheme, false),
-      );
-      const headers = applyHeaderOperations(x.forwardedHeaders, wc.requestLevels, this.formatterContext(x));
-      x.forwardedHeaders = headers;
-      const upgrade = req.headers.upgrade;
-      const connection = req.headers.connection;
-      headers["host"] = rewriteAuthority(route, wc) ?? routeReq.authority;
-      if (rewritesPath(route)) {
-        headers["x-envoy-original-path"] = query === "" ? routeReq.path : `${routeReq.path}?${query}`;
-      }
-      setAttemptHeaders(headers, attempt, expectedTimeoutMs(action.timeoutMs, undefined, 0), false);
-      const conn = endpointForAuthority(ep, headers["host"]);
-      let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
-      for (const k in headers) {
-        const v = headers[k]!;
-        for (const value of typeof v === "string" ? [v] : v) text += `${k}: ${value}\r\n`;
-      }
-      if (upgrade !== undefined) text += `upgrade: ${upgrade}\r\n`;
-      if (connection !== undefined) text += `connection: ${connection}\r\n`;
-      /** Whether the client's upgrade can still go to another endpoint. */
-      const mayRetry = (): boolean => !tunnel.clientSent && !socket.destroyed;
-      /** Leaves this attempt's upstream and opens another after the policy's backoff. */
-      const retryLater = (): void => {
-        tunnel.release();
-        if (retry!.previousHosts) (tried ??= []).push(ep);
-        // A client that leaves during the backoff ends the exchange there.
-        const left = (): void => {
-          clearTimeout(backoff);
-          breaker?.retryDone();
-          releaseSlot();
-          x.addFlag("DC");
-          this.record(x, performance.now() - x.start);
-        };
-        const backoff = setTimeout(
-          () => {
-            socket.removeListener("close", left);
-            breaker?.retryDone();
-            x.retried = true;
-            open();
-          },
-          retryBackoffMs(retry!, attempt - 1),
-        );
-        socket.once("close", left);
-      };
-      const tunnel: UpgradeTunnel = new UpgradeTunnel(
-        socket,
-        conn,
-        cluster.config.connectTimeoutMs,
-        Buffer.from(text + "\r\n", "latin1"),
-        head,
-        {
-          responseHead: (response) => {
-            const outcome: AttemptOutcome = { kind: "response", status: response.status };
-            outlier?.observe(ep, outcome);
-            if (response.status !== 101 && mayRetry() && admitRetry(retry, outcome, attempt, x, breaker)) {
-              retryLater();
-              return undefined;
-            }
-            x.status = response.status;
-            x.upstreamServiceTime = Math.round(performance.now() - x.start);
-            const out = this.responseHeaders(x, response.status, response.headers);
-            for (const cookie of hashed?.setCookies ?? []) appendSetCookie(out, cookie);
-            return serializeResponseHead(response.status, response.reason, out);
-          },
-          failed: (err) => {
-            const outcome = attemptOutcomeOf(err);
-            outlier?.observe(ep, outcome);
-            if (mayRetry() && admitRetry(retry, outcome, attempt, x, breaker)) return retryLater();
-            releaseSlot();
-            this.upgradeFailed(x, socket, err, false);
-          },
-          closed: () => {
-            releaseSlot();
-            x.bytesReceived = head.length + tunnel.bytesReceived;
-            x.bytesSent += tunnel.bytesSent;
-            if (tunnel.upstreamReset && x.flags === "-") x.flags = "UC";
-            this.record(x, performance.now() - x.start);
-          },
-        },
-      );
-      x.upstreamConnection = tunnel;
-    };
-    if (slot === undefined) return open();
-    const admission = slot.admit(true);
-    if (admission === "overflow") return this.upgradeFailed(x, socket, new UpstreamOverflowError());
-    // Waiting for a connection: a client that leaves gives its place up (releasing twice is harmless).
-    socket.once("close", releaseSlot);
-    if (admission === "go") open();
-  };
+  /** Handles a request asking for a protocol upgrade (WebSocket): see websocket-upgrade.ts. */
+  readonly handleUpgrade = (req: Http1Request, socket: Duplex, head: Buffer): void =>
+    serveUpgrade(this, this.ctx, req, socket, head);
 
   /**
-   * Answers an upgrade request the proxy could not tunnel (with the route's response header
-   * operations, as other local replies), then logs it when the connection closes.
+   * The filter chain that serves a connection's next request: its listener's chain of the same
+   * name in the current configuration, else the one the connection was accepted on.
    */
-  private upgradeFailed(x: Exchange, socket: Duplex, err: ProxyError, logOnClose = true): void {
-    x.errorCode = err.code;
-    flagFailure(x, err);
-    x.status = err.status;
-    const reply = errorReply(err, x.retried);
-    x.details = reply.details;
-    x.transportFailureReason = reply.transportFailureReason;
-    reply.headers["connection"] = "close";
-    const headers = this.responseHeaders(x, err.status, reply.headers);
-    x.bytesSent = Buffer.byteLength(reply.body);
-    if (logOnClose) {
-      if (socket.destroyed) this.record(x, performance.now() - x.start);
-      else socket.once("close", () => this.record(x, performance.now() - x.start));
-    }
-    socket.end(
-      Buffer.concat([
-        serializeResponseHead(err.status, http.STATUS_CODES[err.status] ?? "Unknown", headers),
-        Buffer.from(reply.body),
-      ]),
-    );
-  }
-
-  private resolveChain(
+  resolveChain(
     state: ConnectionState | undefined,
   ): { chain: ChainRuntime; snapshot: ProxySnapshot } | undefined {
     if (state === undefined) return undefined;
@@ -686,7 +401,7 @@ export class HttpConnectionManager implements ForwardHost {
     const path = rewritePath(route, x.routeReq.path);
     const fullPath = x.routeReq.query === "" ? path : `${path}?${x.routeReq.query}`;
     const mirrors = action.mirrors.length > 0 ? decideMirrors(route) : undefined;
-    const retry = action.retries === undefined ? undefined : retryPolicyOf(action.retries);
+    const retry = action.retries === undefined ? undefined : retryPolicyFor(action.retries);
     // What Envoy's router adds for the upstream (Istio leaves its Envoy headers on); mirrors get
     // them too. A retry sends its own count and what is left of the timeout (see Forward).
     if (rewritesPath(route)) {
@@ -821,7 +536,7 @@ export class HttpConnectionManager implements ForwardHost {
   }
 
   /** The response headers sent downstream: `headers` after header operations, CORS and drain. */
-  private responseHeaders(x: Exchange, status: number, headers: HeaderMap): HeaderMap {
+  responseHeaders(x: Exchange, status: number, headers: HeaderMap): HeaderMap {
     let out = headers;
     if (!allEmpty(x.responseOps)) {
       out = applyHeaderOperations(headers, x.responseOps, this.formatterContext(x, { status, headers }));
@@ -869,7 +584,7 @@ export class HttpConnectionManager implements ForwardHost {
     if (err.code === "IGW_ERR_INTERNAL")
       console.error(`istio-gateway proxy: internal error: ${err.stack ?? err.message}`);
     x.errorCode = err.code;
-    flagFailure(x, err);
+    x.flagFailure(err);
     if (x.res.headersSent) {
       x.details = lateFailureDetails(err, x.h2);
       x.res.destroy();
@@ -895,7 +610,7 @@ export class HttpConnectionManager implements ForwardHost {
     // Flags set on the way (an injected delay the client did not wait out: `DI,DC`) stay first, as
     // Envoy keeps flags in the order they were set.
     if (
-      (x.flags === "-" || FLAGS_BEFORE_OUTCOME.test(x.flags)) &&
+      x.outcomeUnflagged &&
       (x.h2 ? !(res as http2.Http2ServerResponse).writableEnded : !res.writableFinished)
     ) {
       if (x.h2 && x.state?.socket.destroyed === false) {
@@ -907,7 +622,7 @@ export class HttpConnectionManager implements ForwardHost {
   }
 
   /** Counts an exchange in the cluster's metrics and writes its access-log line. */
-  private record(x: Exchange, duration: number): void {
+  record(x: Exchange, duration: number): void {
     const cluster = x.cluster;
     // Istio's stats filter counts a request as gRPC by its content type alone, on either protocol.
     const grpc = isGrpcContentType(x.routeReq.headers["content-type"]);
@@ -998,11 +713,6 @@ export class HttpConnectionManager implements ForwardHost {
     }
     return fragments;
   }
-}
-
-/** Whether an `Upgrade` header asks for WebSocket (the upgrade type compared case-insensitively, as Envoy does). */
-function isWebSocketUpgrade(upgrade: string | undefined): boolean {
-  return upgrade !== undefined && upgrade.trim().toLowerCase() === "websocket";
 }
 
 /**

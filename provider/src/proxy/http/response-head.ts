@@ -6,6 +6,9 @@
 import type { HeaderMap } from "../router/header-operations";
 import { httpDate } from "./http-date";
 
+/** The `server` header of every response, as Istio's gateways send it. */
+export const SERVER_NAME = "istio-envoy";
+
 /** The most bytes a response head may take (Envoy's default `max_request_headers_kb` is 60). */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 

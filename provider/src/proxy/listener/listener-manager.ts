@@ -13,7 +13,7 @@ import type { ConnectionState, StatefulSocket } from "../http/connection-state";
 import { CONNECTION_STATE } from "../http/connection-state";
 import { ConnectionIdleTimer } from "../http/connection-idle-timer";
 import type { HttpConnectionManager } from "../http/http-connection-manager";
-import { SERVER_NAME } from "../http/http-connection-manager";
+import { SERVER_NAME } from "../http/response-head";
 import { Http1Server } from "../http1/http1-server";
 import type { AccessLog } from "../observability/access-log";
 import type { ClientCertificateFailure } from "../observability/metrics";

@@ -205,3 +205,16 @@ export function expectedTimeoutMs(
   if (global > 0) expected = elapsedMs >= global ? 1 : Math.min(expected, global - elapsedMs);
   return Math.max(1, Math.floor(expected));
 }
+
+/** Retry policies parsed once per route's retry settings (configurations are frozen: identity is a safe key). */
+const parsedPolicies = new WeakMap<RetryPolicyConfig, RetryPolicy>();
+
+/** The retry policy of a route's retry settings, parsed on first use and kept as long as they are. */
+export function retryPolicyFor(config: RetryPolicyConfig): RetryPolicy {
+  let policy = parsedPolicies.get(config);
+  if (policy === undefined) {
+    policy = toRetryPolicy(config);
+    parsedPolicies.set(config, policy);
+  }
+  return policy;
+}
