@@ -12,7 +12,7 @@ import type { HeaderMap } from "../router/header-operations";
  *
  * The pseudo-headers open the literal and the rest is copied in: an object made by spread syntax
  * and then given new properties costs V8 a new map each time (see `forwardedRequestOf` in
- * http-connection-manager.ts), about four times this copy for a usual request's headers.
+ * http/forwarded-request.ts), about four times this copy for a usual request's headers.
  */
 export function http2RequestHead(
   method: string,
