@@ -36,6 +36,20 @@ const cases: [string, Partial<RouteMatch>, RedirectAction, RouteRequest, string]
     "http://example.com/new",
   ],
   [
+    "a uri without a leading slash gets one (Envoy's newUri)",
+    {},
+    redirect({ uri: "rel/path" }),
+    request("/ur/a?k=1"),
+    "http://example.com/rel/path?k=1",
+  ],
+  [
+    "a prefixRewrite without a leading slash gets one",
+    { uri: { kind: "prefix", value: "/pr" } },
+    redirect({ prefixRewrite: "np" }),
+    request("/pr/sub?k=1", { authority: "example.com:80" }),
+    "http://example.com:80/np/sub?k=1",
+  ],
+  [
     "authority replaces host and port",
     {},
     redirect({ authority: "other.com" }),

@@ -64,6 +64,8 @@ export function redirectLocation(route: CompiledRoute, request: RouteRequest): s
   } else {
     pathAndQuery = withQuery(request.path, request.query);
   }
+  // Istio passes `uri` and `prefixRewrite` on as written; Envoy gives the path its leading slash.
+  if (!pathAndQuery.startsWith("/")) pathAndQuery = `/${pathAndQuery}`;
   return `${scheme}://${host}${port}${pathAndQuery}`;
 }
 

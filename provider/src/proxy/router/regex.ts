@@ -43,17 +43,31 @@ export function replaceAllMatches(re: CompiledRegex, input: string, substitution
   let out = "";
   let last = 0;
   let from = 0;
+  let lastEnd = -1;
   while (from <= input.length && m.find(from)) {
     const start = m.start();
     const end = m.end();
+    if (start === end && start === lastEnd) {
+      // RE2's GlobalReplace, which Envoy's regex_rewrite runs, passes over an empty match where the
+      // previous match ended: `/*$` on `/a/` replaces the last slash, not it and the end after it.
+      from = end + charLength(input, end);
+      continue;
+    }
     out +=
       input.slice(last, start) +
       expandSubstitution(substitution, (g) => (g <= m.groupCount() ? m.group(g) : null));
     last = end;
+    lastEnd = end;
     // An empty match must still advance, or the loop would never end.
-    from = end === start ? end + 1 : end;
+    from = end === start ? end + charLength(input, end) : end;
   }
   return out + input.slice(last);
+}
+
+/** UTF-16 units of the character at `i`: RE2 steps over a whole character, never half of a pair. */
+function charLength(input: string, i: number): number {
+  const c = input.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && i + 1 < input.length ? 2 : 1;
 }
 
 function expandSubstitution(substitution: string, group: (n: number) => string | null): string {

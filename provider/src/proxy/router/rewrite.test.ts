@@ -39,6 +39,35 @@ const cases: [string, Partial<RouteMatch>, RewritePolicy, string, string][] = [
     "/bbb",
   ],
   ["uriRegexRewrite, empty matches", {}, { uriRegex: { pattern: "x*", substitution: "-" } }, "/a", "-/-a-"],
+  // RE2's GlobalReplace: no empty match where the previous match ended.
+  [
+    "uriRegexRewrite, no empty match right after a match",
+    {},
+    { uriRegex: { pattern: "x*", substitution: "-" } },
+    "/xxa",
+    "-/-a-",
+  ],
+  [
+    "uriRegexRewrite, a trailing slash normalised",
+    {},
+    { uriRegex: { pattern: "/*$", substitution: "/" } },
+    "/slash/b/",
+    "/slash/b/",
+  ],
+  [
+    "uriRegexRewrite, trailing slashes folded",
+    {},
+    { uriRegex: { pattern: "/*$", substitution: "/" } },
+    "/slash/a//",
+    "/slash/a/",
+  ],
+  [
+    "uriRegexRewrite, an empty match steps over a surrogate pair whole",
+    {},
+    { uriRegex: { pattern: "x*", substitution: "-" } },
+    "/\u{1F600}",
+    "-/-\u{1F600}-",
+  ],
   ["authority only: path unchanged", {}, { authority: "b.com" }, "/p", "/p"],
 ];
 
