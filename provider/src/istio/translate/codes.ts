@@ -125,4 +125,9 @@ export const translateCodes = defineCodes({
     summary:
       "a credential Secret served before is missing or unusable now: the certificates last read from it are still served, as Envoy keeps the last secret SDS sent",
   },
+  IGW6024: {
+    severity: Severity.Error,
+    summary:
+      "a redirect code or direct response status Envoy cannot send: Istio's gateway would refuse the route configuration, the proxy drops the rule",
+  },
 });

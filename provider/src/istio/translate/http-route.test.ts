@@ -77,6 +77,34 @@ test("redirect: FROM_REQUEST_PORT becomes the server port; the scheme's default 
   );
 });
 
+test("redirect codes and direct response statuses Envoy cannot send drop their rule, as Envoy would refuse Istio's route", () => {
+  const { routes: r, issues } = routes(`
+  - match: [{uri: {prefix: /a}}]
+    redirect: {uri: /b, redirectCode: 300}
+  - match: [{uri: {prefix: /c}}]
+    redirect: {scheme: https, redirectCode: 399}
+  - match: [{uri: {prefix: /d}}]
+    redirect: {uri: /e, redirectCode: 303}
+  - match: [{uri: {prefix: /f}}]
+    directResponse: {status: 600}
+  - directResponse: {status: 599}
+`);
+  assert.deepEqual(
+    r.map((x) => x.action),
+    [
+      { kind: "redirect", uri: "/e", responseCode: 303 },
+      { kind: "directResponse", status: 599 },
+    ],
+  );
+  const refused = (at: string, allowed: string, got: number): string =>
+    `error IGW6024 spec.http[${at}: must be ${allowed} for Envoy, which refuses the route configuration Istio builds for it: the rule is dropped (got ${got})`;
+  assert.deepEqual(issues, [
+    refused("0].redirect.redirectCode", "301, 302, 303, 307 or 308", 300),
+    refused("1].redirect.redirectCode", "301, 302, 303, 307 or 308", 399),
+    refused("3].directResponse.status", "200 to 599", 600),
+  ]);
+});
+
 test("forward: weights, rewrites, authority from headers, header operations, timeout, retries, fault, mirrors, CORS", () => {
   const { routes: r, issues } = routes(`
   - name: main

@@ -275,6 +275,14 @@ function translateRetries(rule: HTTPRoute, consistentHash: boolean): RetryPolicy
   };
 }
 
+/** The redirect codes Envoy's redirect action can send. */
+const REDIRECT_CODES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** The IGW6024 message for a status Envoy refuses, `allowed` saying which it takes. */
+function unsendable(status: number, allowed: string): string {
+  return `must be ${allowed} for Envoy, which refuses the route configuration Istio builds for it: the rule is dropped (got ${status})`;
+}
+
 /**
  * The route for `rule` (at `spec.http[ruleIndex]`) and its match `matchIndex` (-1: no match), or
  * undefined when it cannot apply (reported).
@@ -306,6 +314,17 @@ export function translateRoute(
   let action: RouteAction;
   if (rule.redirect !== undefined) {
     const r = rule.redirect;
+    // Istio's webhook takes any 3xx, but pilot builds a route without an action for a code Envoy's
+    // redirect cannot send, and Envoy refuses a route without one (with the whole configuration).
+    if (r.redirectCode && !REDIRECT_CODES.has(r.redirectCode)) {
+      ctx.report(
+        vs,
+        "IGW6024",
+        below(rulePath, "redirect", "redirectCode"),
+        unsendable(r.redirectCode, "301, 302, 303, 307 or 308"),
+      );
+      return undefined;
+    }
     let port = r.port;
     if (port === undefined && r.derivePort === "FROM_REQUEST_PORT") port = site.port;
     const scheme = r.scheme || (site.tls ? "https" : "http");
@@ -322,6 +341,16 @@ export function translateRoute(
     };
   } else if (rule.directResponse !== undefined) {
     const d = rule.directResponse;
+    // Istio's webhook takes 600; Envoy's DirectResponseAction takes 200 to 599.
+    if (d.status >= 600) {
+      ctx.report(
+        vs,
+        "IGW6024",
+        below(rulePath, "directResponse", "status"),
+        unsendable(d.status, "200 to 599"),
+      );
+      return undefined;
+    }
     const body = d.body;
     action = {
       kind: "directResponse",
