@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { REQUEST_ID } from "./support/access-log-sinks";
 import { once } from "node:events";
 import http from "node:http";
+import http2 from "node:http2";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -273,5 +274,79 @@ describe("forwarded request headers on real sockets", () => {
     assert.deepEqual(await envoyHeaders([`${base}/api/v1/users?id=7`]), [
       { "x-envoy-original-path": "/api/v1/users?id=7", "x-envoy-attempt-count": "1" },
     ]);
+  });
+
+  it("drops a client's x-envoy-original-path, which only a rewrite sets (CVE-2023-27487)", async () => {
+    const forged = ["-H", "x-envoy-original-path: /admin"];
+    assert.deepEqual(await envoyHeaders([...forged, `${base}/plain`]), [{ "x-envoy-attempt-count": "1" }]);
+    assert.deepEqual(await envoyHeaders([...forged, `${base}/api/v1/x`]), [
+      { "x-envoy-original-path": "/api/v1/x", "x-envoy-attempt-count": "1" },
+    ]);
+  });
+
+  /** The headers the echo backend saw for a request with `headers`, sent as node's client sends them. */
+  async function echoedOverHttp1(
+    headers: Record<string, string | string[]>,
+  ): Promise<http.IncomingHttpHeaders> {
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http
+        .get(`${base}/headers`, { headers: { host: "plain.example.com", ...headers }, agent: false }, resolve)
+        .on("error", reject),
+    );
+    let body = "";
+    for await (const chunk of res) body += String(chunk);
+    assert.equal(res.statusCode, 200);
+    return (JSON.parse(body) as Echo).headers;
+  }
+
+  it("keeps every value of a repeated header, joined with commas as Envoy joins them", async () => {
+    const seen = await echoedOverHttp1({
+      "user-agent": ["ua-1", "ua-2"],
+      authorization: ["Bearer a", "Bearer b"],
+      "x-multi": ["1", "2", "3"],
+      cookie: ["a=1", "b=2"],
+    });
+    assert.equal(seen["user-agent"], "ua-1,ua-2");
+    assert.equal(seen["authorization"], "Bearer a,Bearer b");
+    assert.equal(seen["x-multi"], "1,2,3");
+    assert.equal(seen["cookie"], "a=1; b=2");
+  });
+
+  it("keeps every value of a repeated header over HTTP/2, as over HTTP/1.1", async () => {
+    const session = http2.connect(base);
+    session.on("error", () => {});
+    try {
+      const stream = session.request({
+        ":path": "/headers",
+        ":authority": "plain.example.com",
+        "x-multi": ["1", "2"],
+        cookie: ["a=1", "b=2"],
+      });
+      let body = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => (body += chunk));
+      const [head] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
+      await once(stream, "end");
+      assert.equal(head[":status"], 200);
+      const seen = (JSON.parse(body) as Echo).headers;
+      assert.equal(seen["x-multi"], "1,2");
+      assert.equal(seen["cookie"], "a=1; b=2");
+    } finally {
+      session.close();
+    }
+  });
+
+  it("removes a Referer that is repeated or no URL, as Envoy sanitizes it, and keeps a good one", async () => {
+    assert.equal(
+      (await echoedOverHttp1({ referer: "https://shop.example.com/cart?id=1" }))["referer"],
+      "https://shop.example.com/cart?id=1",
+    );
+    assert.equal(
+      (await echoedOverHttp1({ referer: "../relative/page.html" }))["referer"],
+      "../relative/page.html",
+    );
+    assert.equal((await echoedOverHttp1({ referer: "not a url" }))["referer"], undefined);
+    assert.equal((await echoedOverHttp1({ referer: "http://user:pw@example.com/" }))["referer"], undefined);
+    assert.equal((await echoedOverHttp1({ referer: ["/a", "/b"] }))["referer"], undefined);
   });
 });

@@ -42,8 +42,9 @@ function isHopByHop(name: string): boolean {
 /**
  * Whether `name` (lower case) is one of the headers Envoy removes from an edge request at an Istio
  * gateway: `x-envoy-internal`, which only Envoy may set, those of `cleanInternalHeaders`, which
- * would steer Envoys further on (retries, timeouts, tracing), and `x-forwarded-client-cert`, which
- * only the gateway may set (client-cert-header.ts).
+ * would steer Envoys further on (retries, timeouts, tracing) or pass for Envoy's own
+ * (`x-envoy-original-path`, which a rewrite sets), and `x-forwarded-client-cert`, which only the
+ * gateway may set (client-cert-header.ts).
  */
 function isEnvoyEdgeRemoved(name: string): boolean {
   // Most names are not x-envoy-* at all: look no further than their first letters.
@@ -68,6 +69,7 @@ function isEnvoyEdgeRemoved(name: string): boolean {
     case "x-envoy-force-trace":
     case "x-envoy-ip-tags":
     case "x-envoy-original-url":
+    case "x-envoy-original-path":
     case "x-envoy-hedge-on-per-try-timeout":
       return true;
     default:

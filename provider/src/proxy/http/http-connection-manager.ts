@@ -44,6 +44,8 @@ import type { ConnectionState } from "./connection-state";
 import { connectionStateOf } from "./connection-state";
 import type { DownstreamRequest, DownstreamResponse } from "./exchange";
 import { clientIp, forwardedRequestOf } from "./forwarded-request";
+import { isValidReferer } from "./referer";
+import { requestHeaders } from "../http1/request-headers";
 import { Exchange } from "./exchange";
 import { endpointForAuthority, Forward } from "./forward";
 import type { ForwardHost } from "./forward";
@@ -171,7 +173,11 @@ export class HttpConnectionManager implements ForwardHost {
     }
     const { chain, snapshot } = resolved;
     const h2 = req.httpVersionMajor === 2;
-    const headers = req.headers;
+    // node:http2 keeps one value of a header it deems single (user-agent, authorization, ...):
+    // read them all from the raw lines, as the HTTP/1.1 codec does, so that none is lost.
+    const headers = (h2 ? requestHeaders(req.rawHeaders) : undefined) ?? req.headers;
+    const referer = headers.referer;
+    if (referer !== undefined && !isValidReferer(referer)) delete headers.referer;
     const trusted = this.ctx.numTrustedProxies;
     const scheme = trustedScheme(headers, trusted, chain.config.httpConnectionManager?.scheme ?? "http");
     const h2Authority = h2 ? (headers[":authority"] as string | undefined) : undefined;
@@ -674,8 +680,8 @@ export class HttpConnectionManager implements ForwardHost {
             ? (state?.remoteSocketAddress ?? "")
             : socketAddress(x.forwardedClient, 0),
         downstream_local_address: state?.localSocketAddress,
-        user_agent: req.headers["user-agent"],
-        request_id: x.requestId ?? (req.headers["x-request-id"] as string | undefined),
+        user_agent: x.routeReq.headers["user-agent"] as string | undefined,
+        request_id: x.requestId ?? (x.routeReq.headers["x-request-id"] as string | undefined),
         requested_server_name: state?.serverName,
         upstream_host: x.upstreamHost,
         upstream_local_address: x.upstreamConnection?.localSocketAddress,

@@ -1,37 +1,17 @@
 /**
  * A request's header lines as the proxy reads them: one object keyed by lower-case name, the form
  * node:http's `IncomingMessage.headers` has, which the router, the header operations and the
- * access log were written against. Repeated headers combine as node:http combines them, so routing
- * does not change with the server underneath: `set-cookie` lists every value, `cookie` joins them
- * with `; `, the headers that may appear once keep the first, and the rest join with `, ` (as
- * Envoy matches a repeated header against its values joined by commas). A second `host` line is
- * no header at all: RFC 9112 §3.2 answers such a request with 400, since two hosts would let the
- * router and the upstream each believe a different one.
+ * access log were written against. Repeated headers combine as Envoy's header map combines them,
+ * and no value is lost: `set-cookie` lists every value, `cookie` joins them with `; `, and the
+ * rest join with `,`, the form Envoy gives a repeated header its matchers read and the one it
+ * sends for the headers it keeps as one (`user-agent`, `authorization`, `content-type`, ...).
+ * Three names are exceptions. A second `host` line is no header at all: RFC 9112 §3.2 answers such
+ * a request with 400, since two hosts would let the router and the upstream each believe a
+ * different one. A repeated `content-length` keeps its first value (the parser refuses differing
+ * ones before this). A repeated `referer` is dropped whole, as Envoy sanitizes it (referer.ts).
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { headerOf, setHeader } from "../router/header-map";
-
-/** Headers a request carries at most once: node:http keeps the first and drops the others. */
-const SINGLE = new Set([
-  "age",
-  "authorization",
-  "content-length",
-  "content-type",
-  "etag",
-  "expires",
-  "from",
-  "host",
-  "if-modified-since",
-  "if-unmodified-since",
-  "last-modified",
-  "location",
-  "max-forwards",
-  "proxy-authorization",
-  "referer",
-  "retry-after",
-  "server",
-  "user-agent",
-]);
 
 /**
  * The headers object of `raw` (names and values alternating, as sent), or undefined when the
@@ -39,6 +19,7 @@ const SINGLE = new Set([
  */
 export function requestHeaders(raw: readonly string[]): IncomingHttpHeaders | undefined {
   const out: Record<string, string | string[]> = {};
+  let refererRepeated = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = lowerCase(raw[i]!);
     const value = raw[i + 1]!;
@@ -49,10 +30,13 @@ export function requestHeaders(raw: readonly string[]): IncomingHttpHeaders | un
       seen.push(value);
     } else if (name === "host") {
       return undefined;
-    } else if (!SINGLE.has(name)) {
-      out[name] = `${seen}${name === "cookie" ? "; " : ", "}${value}`;
+    } else if (name === "referer") {
+      refererRepeated = true;
+    } else if (name !== "content-length") {
+      out[name] = `${seen}${name === "cookie" ? "; " : ","}${value}`;
     }
   }
+  if (refererRepeated) delete out["referer"];
   return out;
 }
 
