@@ -314,6 +314,53 @@ describe("downstream HTTP/1.1", () => {
     }
   });
 
+  it("refuses an https:// target on plain text with 403, as Envoy's codec does, and takes it over TLS", async () => {
+    const c = await connect();
+    await c.write("GET https://abs.test/secure HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    const r = await c.readResponse();
+    assert.equal(r.status, 403);
+    assert.equal(field(r.headers, "x-igw-error-code"), "IGW_ERR_HTTPS_IN_PLAINTEXT");
+    assert.equal(field(r.headers, "connection"), "close");
+    const line = await loggedLine(access, "/secure");
+    assert.deepEqual(
+      [
+        line["response_code"],
+        line["response_flags"],
+        line["response_code_details"],
+        line["upstream_cluster"],
+      ],
+      [403, "DPE", "http1.https_url_on_plaintext_connection", null],
+    );
+    const t = await RawClient.connectTls({
+      host: "127.0.0.1",
+      port: tlsPort,
+      servername: "h1.test",
+      ca: pki.ca.cert,
+    });
+    open.push(t);
+    await t.write("GET https://h1.test/over-tls HTTP/1.1\r\nHost: other.test\r\n\r\n");
+    const served = seen(await t.readResponse());
+    assert.equal(served.url, "/over-tls");
+    assert.deepEqual(rawValues(served.rawHeaders, "host"), ["h1.test"]);
+  });
+
+  it("answers OPTIONS * with 404 and no body, as Envoy routes paths only, and keeps the connection", async () => {
+    const c = await connect();
+    await c.write(
+      "OPTIONS * HTTP/1.1\r\nHost: a.test\r\n\r\nGET /after-options HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    );
+    const r = await c.readResponse();
+    assert.equal(r.status, 404);
+    assert.equal(field(r.headers, "x-igw-error-code"), "IGW_ERR_NOT_A_PATH");
+    assert.equal(r.body.length, 0);
+    assert.equal(seen(await c.readResponse()).url, "/after-options");
+    const line = await loggedLine(access, "*");
+    assert.deepEqual(
+      [line["method"], line["response_code"], line["response_flags"], line["response_code_details"]],
+      ["OPTIONS", 404, "-", "absolute_path"],
+    );
+  });
+
   it("answers a pipelined Content-Length POST and a GET in order, the body whole", async () => {
     const c = await connect();
     const body = "0123456789abcdefghij";
@@ -451,7 +498,7 @@ describe("downstream HTTP/1.1", () => {
     const s = seen(await c.readResponse());
     assert.deepEqual(
       ["__proto__", "constructor", "tostring"].map((h) => rawValues(s.rawHeaders, h)),
-      [["p"], ["c1, c2"], ["t"]],
+      [["p"], ["c1,c2"], ["t"]],
     );
   });
 
@@ -731,7 +778,7 @@ describe("downstream HTTP/1.1", () => {
     const s = seen(await c.readResponse());
     assert.deepEqual(
       [rawValues(s.rawHeaders, "x-a"), rawValues(s.rawHeaders, "cookie")],
-      [["a, b"], ["c1=1; c2=2"]],
+      [["a,b"], ["c1=1; c2=2"]],
     );
   });
 

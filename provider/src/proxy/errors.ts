@@ -83,6 +83,24 @@ export const ERROR_STATUS = {
     flag: "-",
     summary: "the request asks for an upgrade other than WebSocket, which Istio's gateways refuse",
   },
+  /**
+   * An `https://` request target on a plain-text connection. Envoy's HTTP/1.1 codec refuses it, so
+   * that no plain-text request passes for a secure one (Envoy's `https_url_on_plaintext_connection`).
+   */
+  IGW_ERR_HTTPS_IN_PLAINTEXT: {
+    status: 403,
+    flag: "DPE",
+    summary: "an https:// request target came on a plain-text connection",
+  },
+  /**
+   * The request's path is not one (the `*` of `OPTIONS *`): Envoy routes paths only, and answers
+   * 404 without a flag (its `absolute_path` details).
+   */
+  IGW_ERR_NOT_A_PATH: {
+    status: 404,
+    flag: "-",
+    summary: "the request's target is not a path (OPTIONS *), which Envoy does not route",
+  },
   /** The client took too long to send the request headers or body. */
   IGW_ERR_REQUEST_TIMEOUT: {
     status: 408,

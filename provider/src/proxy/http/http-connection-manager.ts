@@ -141,6 +141,7 @@ function forwardedFor(x: Exchange): string | undefined {
 }
 
 const BAD_TARGET = new BadTargetError();
+const NOT_A_PATH = new ProxyError("IGW_ERR_NOT_A_PATH", "the request's target is not a path");
 
 /** How a client broke a request it had started (the codec tells which): the reply's text. */
 const CLIENT_FAILURE: Partial<Record<ProxyErrorCode, string>> = {
@@ -215,6 +216,11 @@ export class HttpConnectionManager implements ForwardHost {
       // The HTTP/1.1 codec's request and response never emit `error`: their failures end in `close`.
       (res as Http1Response).onRequestFailure = (code) =>
         this.replyError(x, new ProxyError(code, CLIENT_FAILURE[code] ?? "the request broke the protocol"));
+    }
+    if (authority !== "" && rawPath === "*" && routeReq.method === "OPTIONS") {
+      // OPTIONS * passes Envoy's codecs, and its connection manager answers that it routes paths only.
+      this.replyError(x, NOT_A_PATH);
+      return;
     }
     if (authority === "" || path === undefined || !rawPath.startsWith("/")) {
       this.replyError(x, BAD_TARGET);

@@ -13,6 +13,7 @@ const BODY: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_NO_ROUTE: "",
   IGW_ERR_NO_CLUSTER: "",
   IGW_ERR_UPGRADE_FAILED: "",
+  IGW_ERR_NOT_A_PATH: "",
   IGW_ERR_NO_HEALTHY_UPSTREAM: "no healthy upstream",
   IGW_ERR_UPSTREAM_TIMEOUT: "upstream request timeout",
   IGW_ERR_FAULT_ABORT: "fault filter abort",

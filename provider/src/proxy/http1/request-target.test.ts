@@ -11,14 +11,17 @@ test("a path, and the asterisk of OPTIONS, are in origin form; nothing else is",
 });
 
 test("an absolute http or https URL gives its authority and its path with the query", () => {
-  const cases: [string, { authority: string; path: string } | undefined][] = [
-    ["http://shop.example.com/cart?id=1", { authority: "shop.example.com", path: "/cart?id=1" }],
-    ["HTTPS://Shop.Example.com:8443/a", { authority: "Shop.Example.com:8443", path: "/a" }],
-    ["http://shop.example.com", { authority: "shop.example.com", path: "/" }],
+  const cases: [string, { authority: string; path: string; https: boolean } | undefined][] = [
+    [
+      "http://shop.example.com/cart?id=1",
+      { authority: "shop.example.com", path: "/cart?id=1", https: false },
+    ],
+    ["HTTPS://Shop.Example.com:8443/a", { authority: "Shop.Example.com:8443", path: "/a", https: true }],
+    ["http://shop.example.com", { authority: "shop.example.com", path: "/", https: false }],
     // A query without a path stays as it is: not a path, the request is refused later, as Envoy does.
-    ["http://shop.example.com?x=1", { authority: "shop.example.com", path: "?x=1" }],
-    ["http://user:secret@shop.example.com/a", { authority: "shop.example.com", path: "/a" }],
-    ["http://[::1]:8080/a", { authority: "[::1]:8080", path: "/a" }],
+    ["http://shop.example.com?x=1", { authority: "shop.example.com", path: "?x=1", https: false }],
+    ["http://user:secret@shop.example.com/a", { authority: "shop.example.com", path: "/a", https: false }],
+    ["http://[::1]:8080/a", { authority: "[::1]:8080", path: "/a", https: false }],
     ["ftp://shop.example.com/a", undefined],
     ["http:///a", undefined],
     ["http://user@/a", undefined],

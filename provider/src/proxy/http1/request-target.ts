@@ -3,8 +3,9 @@
  * sends when told to use the gateway as its proxy (`curl -x`, the `http_proxy` variable). Envoy
  * takes them by default (`allow_absolute_url`), as a proxy must (RFC 9112 §3.2.2): the URL's
  * authority replaces the `Host` header, and its path and query are the request's path. Its scheme
- * must be `http` or `https`. Any other target is left as it is, and the connection manager refuses
- * what is not a path (400).
+ * must be `http` or `https`, and `https` only on a TLS connection: Envoy refuses to take a
+ * plain-text request for a secure one (403). Any other target is left as it is, and the connection
+ * manager refuses what is not a path (400).
  */
 
 /** A target in absolute form, taken apart. */
@@ -13,6 +14,8 @@ export interface AbsoluteTarget {
   readonly authority: string;
   /** The path and query, `/` when the URL has neither. */
   readonly path: string;
+  /** The scheme is `https`. */
+  readonly https: boolean;
 }
 
 /** Whether `target` is in origin form (`/path?query`) or is the `*` of `OPTIONS *`: nothing to take apart. */
@@ -36,5 +39,5 @@ export function absoluteTarget(target: string): AbsoluteTarget | undefined {
   const scheme = m[1]!.toLowerCase();
   if (scheme !== "http" && scheme !== "https") return undefined;
   const rest = m[3]!;
-  return { authority: m[2]!, path: rest === "" ? "/" : rest };
+  return { authority: m[2]!, path: rest === "" ? "/" : rest, https: scheme === "https" };
 }

@@ -141,10 +141,14 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   /** A parser callback ran since the last read ended (so a stop now is part of that read). */
   private inRead = false;
 
+  /** The connection is TLS: an `https://` request target may come on it. */
+  private readonly encrypted: boolean;
+
   constructor(
     readonly socket: Socket,
     private readonly registry: ConnectionRegistry,
   ) {
+    this.encrypted = (socket as Socket & { encrypted?: boolean }).encrypted === true;
     const settings = registry.settings;
     this.settings = settings;
     this.writes = new HeldWrites(socket);
@@ -348,16 +352,19 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     // A target in absolute form is taken as Envoy takes it: its authority for the Host header, its
     // path for the request's (request-target.ts). CONNECT's target is an authority, routed as it is.
     let requestTarget = url;
+    let httpsInPlaintext = false;
     if (headers !== undefined && name !== "CONNECT" && !isOriginForm(name, url)) {
       const absolute = absoluteTarget(url);
       if (absolute !== undefined) {
         headers.host = absolute.authority;
         requestTarget = absolute.path;
+        httpsInPlaintext = absolute.https && !this.encrypted;
       }
     }
     const req = new Http1Request(this.socket, name, requestTarget, headers ?? {}, minor, this);
     req.headBytes = headLength(name, url, raw);
     if (major !== 1 || minor !== 1) return (this.refuse("IGW_ERR_HTTP_VERSION", req), 0);
+    if (httpsInPlaintext) return (this.refuse("IGW_ERR_HTTPS_IN_PLAINTEXT", req), 0);
     if (raw.length > this.settings.maxHeadersCount * 2)
       return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);
     if (headers === undefined) return (this.refuse("IGW_ERR_BAD_REQUEST", req), 0);
