@@ -344,6 +344,27 @@ describe("downstream HTTP/1.1", () => {
     assert.deepEqual(rawValues(served.rawHeaders, "host"), ["h1.test"]);
   });
 
+  it("refuses a Connection header Envoy's codec refuses with 400: ten tokens, or x-forwarded-for nominated", async () => {
+    for (const connection of ["a1, a2, a3, a4, a5, a6, a7, a8, a9, close", "close, X-Forwarded-For"]) {
+      const c = await connect();
+      await c.write(
+        `GET /nominated HTTP/1.1\r\nHost: a.test\r\nConnection: ${connection}\r\nX-Forwarded-For: 192.0.2.1\r\n\r\n`,
+      );
+      const r = await c.readResponse();
+      assert.deepEqual(
+        [r.status, field(r.headers, "x-igw-error-code")],
+        [400, "IGW_ERR_BAD_REQUEST"],
+        connection,
+      );
+    }
+    const c = await connect();
+    await c.write(
+      "GET /nominated-ok HTTP/1.1\r\nHost: a.test\r\nConnection: keep-alive, x-drop\r\nX-Drop: 1\r\n\r\n",
+    );
+    const served = seen(await c.readResponse());
+    assert.deepEqual([served.url, rawValues(served.rawHeaders, "x-drop")], ["/nominated-ok", []]);
+  });
+
   it("answers OPTIONS * with 404 and no body, as Envoy routes paths only, and keeps the connection", async () => {
     const c = await connect();
     await c.write(

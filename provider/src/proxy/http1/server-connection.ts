@@ -27,6 +27,7 @@ import type { ResponseOwner } from "./downstream-response";
 import type { ConsumableSocket, ParseError } from "./llhttp";
 import { methodName, RequestParser } from "./llhttp";
 import { requestHeaders } from "./request-headers";
+import { acceptableConnectionHeader } from "./connection-header";
 import { absoluteTarget, isOriginForm } from "./request-target";
 import { HeldWrites } from "../http/held-writes";
 
@@ -365,6 +366,8 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     req.headBytes = headLength(name, url, raw);
     if (major !== 1 || minor !== 1) return (this.refuse("IGW_ERR_HTTP_VERSION", req), 0);
     if (httpsInPlaintext) return (this.refuse("IGW_ERR_HTTPS_IN_PLAINTEXT", req), 0);
+    if (headers !== undefined && !acceptableConnectionHeader(headers))
+      return (this.refuse("IGW_ERR_BAD_REQUEST", req), 0);
     if (raw.length > this.settings.maxHeadersCount * 2)
       return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);
     if (headers === undefined) return (this.refuse("IGW_ERR_BAD_REQUEST", req), 0);
