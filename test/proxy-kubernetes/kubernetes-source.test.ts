@@ -204,7 +204,7 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     );
     assert.deepEqual(summary(source.lastLoad), {
       listeners: [
-        { name: "0.0.0.0_8080", chains: [{ name: "http.80", virtualHosts: ["reviews.example.com"] }] },
+        { name: "0.0.0.0_8080", chains: [{ name: "http.8080", virtualHosts: ["reviews.example.com"] }] },
       ],
       clusters: ["outbound|9080|v1|reviews.bookinfo.svc.cluster.local 10.1.0.1:9081"],
       skipped: [],
@@ -286,7 +286,7 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     await eventually("the skipped Gateway", () => summary(source.lastLoad).skipped.length === 1);
     assert.deepEqual(summary(source.lastLoad), {
       listeners: [
-        { name: "0.0.0.0_8080", chains: [{ name: "http.80", virtualHosts: ["reviews.example.com"] }] },
+        { name: "0.0.0.0_8080", chains: [{ name: "http.8080", virtualHosts: ["reviews.example.com"] }] },
       ],
       clusters: ["outbound|9080|v1|reviews.bookinfo.svc.cluster.local 10.1.0.1:9081"],
       skipped: ["Gateway istio-system/bad"],

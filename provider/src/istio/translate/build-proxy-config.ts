@@ -246,7 +246,9 @@ export function buildProxyConfig(
     // chains that takes connections not speaking TLS.
     const plainChain = (family: "http" | "tcp", servers: PlacedServer[]): void => {
       if (family === "http") {
-        const name = `http.${group.port}${group.address === defaultBind ? "" : `.${group.address}`}`;
+        // Istio names it after the port it resolves the server to (the container port), as it names
+        // the listener: `http.8080` for a Gateway port 80 served on 8080.
+        const name = `http.${group.listenPort}${group.address === defaultBind ? "" : `.${group.address}`}`;
         chains.push({
           name,
           serverNames: [],

@@ -165,7 +165,7 @@ describe("buildKubernetesLoad", () => {
     assert.deepEqual(summary(load), {
       served: true,
       listeners: [
-        { name: "0.0.0.0_8080", chains: [{ name: "http.80", routes: ["*:80 -> bookinfo.vs.0.-1"] }] },
+        { name: "0.0.0.0_8080", chains: [{ name: "http.8080", routes: ["*:80 -> bookinfo.vs.0.-1"] }] },
       ],
       clusters: [
         { name: "outbound|9080|v1|reviews.bookinfo.svc.cluster.local", endpoints: ["10.0.0.1:9081"] },
@@ -320,7 +320,7 @@ describe("buildKubernetesLoad", () => {
     assert.deepEqual(summary(load), {
       served: true,
       listeners: [
-        { name: "0.0.0.0_8080", chains: [{ name: "http.80", routes: ["*:80 -> bookinfo.vs.0.-1"] }] },
+        { name: "0.0.0.0_8080", chains: [{ name: "http.8080", routes: ["*:80 -> bookinfo.vs.0.-1"] }] },
       ],
       clusters: [
         {
