@@ -129,7 +129,7 @@ ${GATEWAY_HEAD}  - port: {number: 443, name: https-a, protocol: HTTPS}
     "https.443.https-missing.gw.istio-system tls-unavailable sni=x.example.com",
     "https.443.https-nokey.gw.istio-system tls-unavailable sni=y.example.com",
     // A plain-text server after the TLS ones: its chain takes what does not speak TLS.
-    "http.443 http sni=",
+    "http.8443 http sni=",
   ]);
   assert.deepEqual(https[0].tls, {
     mode: "SIMPLE",
@@ -450,7 +450,7 @@ spec:
       [
         "0.0.0.0_8443",
         true,
-        ["https.443.https-a.gw.istio-system https sni=a.com SIMPLE", "http.443 http sni="],
+        ["https.443.https-a.gw.istio-system https sni=a.com SIMPLE", "http.8443 http sni="],
       ],
       [
         "0.0.0.0_9443",
