@@ -5,6 +5,11 @@
  * Requests go upstream over HTTP/2 when the cluster speaks it, and for gRPC between HTTP/2
  * peers; over HTTP/1.1 otherwise.
  *
+ * A request with `Expect: 100-continue` goes with its expectation (Istio sets Envoy's
+ * `proxy_100_continue`): the upstream decides whether the client sends its body, and its
+ * `100 Continue` is passed to the client once. As Envoy's router does, no retry follows a 100 passed
+ * on: another upstream might not say it again, and the client may already be sending its body.
+ *
  * The HTTP/1.1 path is the proxy's hottest code: its pool handler is an object with methods
  * ({@link H1Attempt}), not a set of closures made for every request.
  */
@@ -100,6 +105,8 @@ export class Forward {
   private setCookies: readonly string[] = [];
   /** The headers of the attempt in flight: the target's, then a copy per retry. */
   private headers: HeaderMap;
+  /** An upstream's `100 Continue` was passed to the client: no more retries. */
+  private continued = false;
 
   constructor(
     private readonly host: ForwardHost,
@@ -213,6 +220,7 @@ export class Forward {
     if (cluster.outlier !== undefined && this.endpoint !== undefined) {
       cluster.outlier.observe(this.endpoint, outcome);
     }
+    if (this.continued) return false;
     if (this.body !== undefined && !this.body.replayable) return false;
     return admitRetry(this.retry, outcome, this.attempt, this.x, cluster.breaker);
   }
@@ -276,6 +284,17 @@ export class Forward {
     this.host.writeHead(this.x, status, headers, endStream);
   }
 
+  /**
+   * The attempt's upstream answered `100 Continue`: passed to a client that asked for it, the first
+   * time only, and never once the response has begun. Retries end here.
+   */
+  upstreamContinued(): void {
+    if (this.finished || this.committed || this.continued) return;
+    if (!asksContinue(this.x.routeReq.headers["expect"])) return;
+    this.continued = true;
+    this.x.res.writeContinue();
+  }
+
   /** The response is complete (or given up on): no timers, no more attempts. */
   done(): void {
     this.finished = true;
@@ -325,6 +344,13 @@ export class Forward {
     let gotResponse = false;
     // Set once this attempt was given up on for a retry: its late events change nothing.
     let retired = false;
+    // node's client stream tells a 100 as `continue`; a request without the expectation does not
+    // listen for it (no listener to make per request).
+    if (asksContinue(x.routeReq.headers["expect"])) {
+      stream.once("continue", () => {
+        if (!retired) this.upstreamContinued();
+      });
+    }
     this.current = { abort: () => stream.close(http2Constants.NGHTTP2_CANCEL) };
     const cancelTryTimer = this.perTryTimer(() => {
       retired = true;
@@ -454,6 +480,10 @@ class H1Attempt implements Http1Handler {
     this.cancelTryTimer = this.forward.perTryTimer(() => abort(new UpstreamTimeoutError(true)));
   }
 
+  onContinue(): void {
+    if (!this.aborted) this.forward.upstreamContinued();
+  }
+
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void): boolean {
     const forward = this.forward;
     if (forward.finished) {
@@ -530,6 +560,11 @@ export function endpointForAuthority(
 ): UpstreamEndpoint {
   if (ep.tls === undefined) return ep;
   return ep.forAuthority(hostOfAuthority(typeof authority === "string" ? authority : ""));
+}
+
+/** Whether a request's `expect` asks for `100-continue` (the only expectation HTTP defines). */
+function asksContinue(expect: string | readonly string[] | undefined): boolean {
+  return typeof expect === "string" && expect.length === 12 && expect.toLowerCase() === "100-continue";
 }
 
 /** The first value of `name` (lower case) among raw header pairs, as the HTTP/1.1 parser gives them. */

@@ -14,7 +14,7 @@ const how = {
   keepTeTrailers: true,
 };
 
-test("a request upstream loses hop-by-hop, Connection-named and pseudo-headers, and gains forwarding headers", () => {
+test("a request upstream loses hop-by-hop, Connection-named and pseudo-headers, keeps Expect, and gains forwarding headers", () => {
   const out = upstreamRequestHeaders(
     {
       host: "bookinfo.com",
@@ -38,8 +38,10 @@ test("a request upstream loses hop-by-hop, Connection-named and pseudo-headers, 
   const { "x-request-id": id, ...rest } = out;
   // The client's is replaced by the one the proxy made for the request.
   assert.equal(id, how.requestId);
+  // `expect` goes on, as Envoy forwards it with Istio's `proxy_100_continue`.
   assert.deepEqual(rest, {
     host: "bookinfo.com",
+    expect: "100-continue",
     accept: ["text/html", "application/json"],
     "x-forwarded-for": "192.0.2.1,10.0.0.7",
     te: "trailers",

@@ -22,7 +22,11 @@ import { toGrpcTimeout } from "../router/grpc-timeout";
 import { headerOf, setHeader } from "../router/header-map";
 import type { RequestHeaders } from "../router/request";
 
-/** Whether `name` (lower case) is a connection-specific header, removed in both directions. */
+/**
+ * Whether `name` (lower case) is a connection-specific header, removed in both directions. `expect`
+ * is not one: Istio sets Envoy's `proxy_100_continue`, so the expectation goes to the upstream,
+ * which decides whether the client should send its body (forward.ts passes its `100 Continue` on).
+ */
 function isHopByHop(name: string): boolean {
   switch (name) {
     case "connection":
@@ -31,7 +35,6 @@ function isHopByHop(name: string): boolean {
     case "transfer-encoding":
     case "upgrade":
     case "te":
-    case "expect":
     case "http2-settings":
       return true;
     default:

@@ -485,6 +485,8 @@ export class HttpConnectionManager implements ForwardHost {
     const outlier = cluster.outlier;
     const shadowHost = shadowAuthority(authority);
     // A copy whose existing `host` is replaced keeps the copy's map (a new property would not).
+    // An `expect` stays, as Envoy's shadow copies the request's headers: the shadow's 100, like the
+    // rest of its answer, is dropped, and its body streams as the client sends it, whatever it says.
     const shadowHeaders = { ...headers };
     shadowHeaders["host"] = shadowHost;
     // Envoy sends a shadow through its async client, which marks it internal and appends the

@@ -63,6 +63,17 @@ export class Http1Request {
     return stream;
   }
 
+  /**
+   * Whether some of the request is still to come: a body its head announced (`content-length`
+   * other than 0, or `transfer-encoding`) not read to its end. A request without a body is whole
+   * once its head is read, before the parser reports its end.
+   */
+  get unread(): boolean {
+    if (this.complete) return false;
+    const cl = this.headers["content-length"];
+    return cl === undefined ? this.headers["transfer-encoding"] !== undefined : cl !== "0";
+  }
+
   /** A piece of the body arrived. */
   receive(chunk: Buffer): void {
     if (!this.body.push(chunk)) this.flow.pauseBody();

@@ -8,8 +8,10 @@
  * server-sent events) leaves without waiting for it, as Envoy sends a head. Framing follows the
  * head: its `content-length`, none for HEAD, 1xx, 204 and 304, and chunked otherwise, trailers
  * included. A response that says `connection: close`, or answers a request that did, ends the
- * connection when it is done, as does one that finishes before its request was read to the end
- * (the rest of that request could not be told from the next one).
+ * connection when it is done, as does one that begins before its request was read to the end (the
+ * rest of that request could not be told from the next one): that one says `connection: close`,
+ * as Envoy's connection manager has it. Before its head, a response may pass on an upstream's
+ * `100 Continue` ({@link Http1Response.writeContinue}).
  */
 import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
@@ -32,6 +34,9 @@ export interface ResponseOwner {
   responseDone(res: Http1Response, finished: boolean): void;
 }
 
+/** The interim response that lets a client waiting on `Expect: 100-continue` send its body. */
+const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+
 /** Status lines by code, each made once. */
 const statusLines: string[] = [];
 
@@ -49,7 +54,7 @@ function statusLine(status: number): string {
 export class Http1Response extends EventEmitter implements TurnEndWriter {
   /** True once `writeHead` was called (the head leaves at the end of that turn of the event loop). */
   headersSent = false;
-  /** The bytes of the head written (status line, header lines, blank line); 0 before it. */
+  /** The bytes of the heads written (status line, header lines, blank line; a 100 too); 0 before. */
   headBytes = 0;
   /** True when the body is sent chunked (then trailers can follow it). */
   chunkedEncoding = false;
@@ -83,6 +88,8 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
      * connection's responses share one after another (one is done before the next writes).
      */
     private readonly writes: HeldWrites = new HeldWrites(socket),
+    /** The request answered, read on while the response is written; none for a refusal's. */
+    private readonly request?: { readonly unread: boolean },
   ) {
     super();
     this.closeAfter = !keepAlive;
@@ -111,6 +118,9 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
       text += headerLines(name, value);
     }
     if (!hasDate) text += `date: ${httpDate()}\r\n`;
+    // What is left of the request could not be told from the next one: the connection ends with
+    // this response, and says so, as Envoy's connection manager does.
+    if (this.request?.unread === true) this.closeAfter = true;
     this.hasBody = !(this.isHead || status < 200 || status === 204 || status === 304);
     if (this.hasBody && !hasLength) {
       this.chunkedEncoding = true;
@@ -120,9 +130,20 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     this.headersSent = true;
     this.hold();
     text += "\r\n";
-    this.headBytes = text.length;
+    this.headBytes += text.length;
     this.writes.write(text);
     return this;
+  }
+
+  /**
+   * Passes on an upstream's `100 Continue`: the client, waiting on `Expect: 100-continue`, may
+   * send its body. Nothing once the head is written. It leaves at the end of this turn.
+   */
+  writeContinue(): void {
+    if (this.headersSent || this.done) return;
+    this.hold();
+    this.headBytes += CONTINUE.length;
+    this.writes.write(CONTINUE);
   }
 
   /** Sends a piece of the body; false when the socket's buffer is full (wait for `drain`). */

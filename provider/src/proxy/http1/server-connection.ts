@@ -13,6 +13,11 @@
  * leave Envoy's `accept_http_10` off), a head not received within the headers timeout 408. A body
  * not received within the request timeout is answered 408 through the connection manager, which
  * owns that request's response. A connection with nothing to do closes after the idle timeout.
+ *
+ * `Expect: 100-continue` is not answered here: Istio sets Envoy's `proxy_100_continue`, so the
+ * expectation goes upstream with the request and the upstream's `100 Continue`, if it sends one,
+ * comes back through the response ({@link Http1Response.writeContinue}). A response begun before
+ * its request was read to the end (an upstream's early 417, a local reply) closes the connection.
  */
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -67,8 +72,6 @@ interface Exchange {
   readonly kind: "exchange";
   readonly req: Http1Request;
   readonly res: Http1Response;
-  /** `Expect: 100-continue` with a body: the client waits for the interim response. */
-  readonly expectContinue: boolean;
 }
 
 /** A request that asked for a protocol upgrade, with the bytes that followed its head. */
@@ -383,8 +386,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       : {
           kind: "exchange",
           req,
-          res: new Http1Response(this.socket, this, name === "HEAD", keepAlive && !connect, this.writes),
-          expectContinue: hasBody(headers) && isContinue(headers.expect),
+          res: new Http1Response(this.socket, this, name === "HEAD", keepAlive && !connect, this.writes, req),
         };
     if (tunnel || connect) this.stop();
     // llhttp hands back the bytes after an upgrade request's head (h2c included) unparsed.
@@ -431,7 +433,6 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     const req = turn.req;
     if (req.complete) this.arm(Wait.None, 0);
     else this.arm(Wait.Body, from);
-    if (turn.expectContinue) this.socket.write(CONTINUE, "latin1");
     if (this.settings.draining()) turn.res.closeAfter = true;
     try {
       this.settings.onRequest(req, turn.res);
@@ -660,24 +661,12 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
 const EMPTY = Buffer.alloc(0);
 /** How long an ending connection waits for the client to close (Envoy's `delayed_close_timeout`). */
 const DELAYED_CLOSE_MS = 1000;
-const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 
 function ignore(): void {}
-
-/** Whether a request's head announces a body. */
-function hasBody(headers: { "content-length"?: string; "transfer-encoding"?: string }): boolean {
-  const cl = headers["content-length"];
-  return cl === undefined ? headers["transfer-encoding"] !== undefined : cl !== "0";
-}
 
 /** Whether an `Upgrade` header asks for HTTP/2 over cleartext (RFC 7540 §3.2). */
 function isH2c(upgrade: string | undefined): boolean {
   return upgrade !== undefined && upgrade.trim().toLowerCase() === "h2c";
-}
-
-/** Whether an `Expect` header asks for `100-continue`. */
-function isContinue(expect: string | undefined): boolean {
-  return expect !== undefined && expect.toLowerCase() === "100-continue";
 }
 
 /**

@@ -91,6 +91,22 @@ const BACKLOG = 2048;
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
+/**
+ * Serves `server`'s requests with `handle`, those with an `expect` header included. node:http2
+ * would answer `Expect: 100-continue` with a 100 itself, and any other expectation with 417; Istio
+ * sets Envoy's `proxy_100_continue`, which leaves the expectation to the upstream: the connection
+ * manager forwards it, and passes the upstream's 100 on (`writeContinue`).
+ */
+function serveRequests(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  handle: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+): void {
+  server.on("request", handle);
+  server.on("checkContinue", handle);
+  // Not in node's typings, but emitted as node:http emits it.
+  (server as NodeJS.EventEmitter).on("checkExpectation", handle);
+}
+
 /** One listening socket and the HTTP servers its connections are handed to. */
 export class RunningListener {
   /** The TCP server. */
@@ -130,11 +146,11 @@ export class RunningListener {
       settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 1000 },
     };
     this.h2c = http2.createServer(h2settings);
-    this.h2c.on("request", ctx.hcm.handleRequest);
+    serveRequests(this.h2c, ctx.hcm.handleRequest);
     this.h2c.on("session", (s: http2.ServerHttp2Session) => this.track(s));
     // Only connections that chose `h2` by ALPN reach it: HTTP/1.1 over TLS goes to the HTTP/1.1 server.
     this.tlsHttp = http2.createSecureServer(h2settings);
-    this.tlsHttp.on("request", ctx.hcm.handleRequest);
+    serveRequests(this.tlsHttp, ctx.hcm.handleRequest);
     this.tlsHttp.on("session", (s: http2.ServerHttp2Session) => this.track(s));
     this.server = this.tcpServer();
   }

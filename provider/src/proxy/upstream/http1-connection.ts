@@ -47,6 +47,11 @@ export interface Http1Handler {
    */
   onConnect(abort: (err: Error) => void, connection?: UpstreamConnectionInfo): void;
   /**
+   * The upstream answered `100 Continue` (each time it does): the request's sender may go on with
+   * its body. Other 1xx responses are skipped; without this method, so are these.
+   */
+  onContinue?(): void;
+  /**
    * The final response head (1xx responses are skipped): names and values alternating, as sent.
    * Returning false pauses reading until `resume` is called.
    */
@@ -353,6 +358,7 @@ export class Http1Connection implements TurnEndWriter, UpstreamConnectionInfo {
       // something else, which no request on this pool asked for.
       if (status === 101) this.fail(new UpstreamProtocolError("upstream protocol error: unexpected 101"));
       this.status = status;
+      if (status === 100) handler.onContinue?.();
       return NO_BODY;
     }
     const problem = responseHeadProblem(status, lines);
