@@ -16,6 +16,7 @@ import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import { listenOnLoopback } from "./support/backends";
 import { documents, httpGateway, staticServiceEntry, virtualServiceHead } from "./support/istio-yaml";
+import type { RawResponse } from "./support/raw-http1-client";
 import { RawClient, field } from "./support/raw-http1-client";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
@@ -225,21 +226,35 @@ describe("Expect: 100-continue, left to the upstream (Istio's proxy_100_continue
     dir.dispose();
   });
 
-  it("forwards the expectation; the upstream's 100 reaches the client before it sends the body", async () => {
+  /**
+   * Sends a POST waiting for a 100 to `path`, served by upstream `by` (which records into `seen`):
+   * the 100 comes before any body byte is sent, the upstream then reads the body whole. The client
+   * connection and the final response are returned.
+   */
+  async function continuedThrough(
+    path: string,
+    by: string,
+    seen: Map<string, Arrival[]>,
+  ): Promise<{ c: RawClient; r: RawResponse }> {
     const c = await connect();
-    await c.write(expectHead("/up/continue"));
+    await c.write(expectHead(path));
     assert.equal((await c.readBytes(CONTINUE.length)).toString("latin1"), CONTINUE);
     // The upstream has the head, with the expectation, and no body byte yet: the client has sent none.
-    assert.deepEqual(upSeen.get("/up/continue"), [{ expect: "100-continue", body: "", ended: false }]);
+    assert.deepEqual(seen.get(path), [{ expect: "100-continue", body: "", ended: false }]);
     await c.write(BODY);
     const r = await c.readResponse();
     assert.equal(r.status, 200);
     assert.deepEqual(JSON.parse(r.body.toString()), {
-      by: "up",
-      path: "/up/continue",
+      by,
+      path,
       expect: "100-continue",
       body: BODY,
     } satisfies Seen);
+    return { c, r };
+  }
+
+  it("forwards the expectation; the upstream's 100 reaches the client before it sends the body", async () => {
+    const { c, r } = await continuedThrough("/up/continue", "up", upSeen);
     // One 100, then the final response, and the connection goes on.
     assert.equal(c.pending.length, 0);
     assert.equal(field(r.headers, "connection"), undefined);
@@ -404,19 +419,7 @@ describe("Expect: 100-continue, left to the upstream (Istio's proxy_100_continue
   });
 
   it("passes an HTTP/2 upstream's 100 on to an HTTP/1.1 client", async () => {
-    const c = await connect();
-    await c.write(expectHead("/h2/continue"));
-    assert.equal((await c.readBytes(CONTINUE.length)).toString("latin1"), CONTINUE);
-    assert.deepEqual(h2Seen.get("/h2/continue"), [{ expect: "100-continue", body: "", ended: false }]);
-    await c.write(BODY);
-    const r = await c.readResponse();
-    assert.equal(r.status, 200);
-    assert.deepEqual(JSON.parse(r.body.toString()), {
-      by: "h2",
-      path: "/h2/continue",
-      expect: "100-continue",
-      body: BODY,
-    } satisfies Seen);
+    await continuedThrough("/h2/continue", "h2", h2Seen);
   });
 
   it("passes an HTTP/2 upstream's 417 on with no 100", async () => {

@@ -278,9 +278,20 @@ function translateRetries(rule: HTTPRoute, consistentHash: boolean): RetryPolicy
 /** The redirect codes Envoy's redirect action can send. */
 const REDIRECT_CODES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
-/** The IGW6024 message for a status Envoy refuses, `allowed` saying which it takes. */
-function unsendable(status: number, allowed: string): string {
-  return `must be ${allowed} for Envoy, which refuses the route configuration Istio builds for it: the rule is dropped (got ${status})`;
+/** Reports (IGW6024) a status at `at` that Envoy refuses to send, `allowed` saying which it takes. */
+function reportUnsendable(
+  ctx: TranslateContext,
+  vs: VirtualService,
+  at: string,
+  status: number,
+  allowed: string,
+): void {
+  ctx.report(
+    vs,
+    "IGW6024",
+    at,
+    `must be ${allowed} for Envoy, which refuses the route configuration Istio builds for it: the rule is dropped (got ${status})`,
+  );
 }
 
 /**
@@ -317,11 +328,12 @@ export function translateRoute(
     // Istio's webhook takes any 3xx, but pilot builds a route without an action for a code Envoy's
     // redirect cannot send, and Envoy refuses a route without one (with the whole configuration).
     if (r.redirectCode && !REDIRECT_CODES.has(r.redirectCode)) {
-      ctx.report(
+      reportUnsendable(
+        ctx,
         vs,
-        "IGW6024",
         below(rulePath, "redirect", "redirectCode"),
-        unsendable(r.redirectCode, "301, 302, 303, 307 or 308"),
+        r.redirectCode,
+        "301, 302, 303, 307 or 308",
       );
       return undefined;
     }
@@ -343,12 +355,7 @@ export function translateRoute(
     const d = rule.directResponse;
     // Istio's webhook takes 600; Envoy's DirectResponseAction takes 200 to 599.
     if (d.status >= 600) {
-      ctx.report(
-        vs,
-        "IGW6024",
-        below(rulePath, "directResponse", "status"),
-        unsendable(d.status, "200 to 599"),
-      );
+      reportUnsendable(ctx, vs, below(rulePath, "directResponse", "status"), d.status, "200 to 599");
       return undefined;
     }
     const body = d.body;
