@@ -359,4 +359,44 @@ describe("TLS on real sockets", () => {
     assert.match(out, /depth=0 CN ?= ?passthrough\.test\nverify return:1/);
     assert.match(out, /passthrough ping/);
   });
+
+  it("goes on without ALPN with a client offering neither h2 nor http/1.1, as Envoy does", async () => {
+    // curl --http1.0 offers http/1.0 only: its handshake succeeds, and Istio's gateway answers 426.
+    const r = await https("simple.test", ["--http1.0"]);
+    assert.equal(r.status, 426);
+    const out = await sClient(
+      [
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "simple.test",
+        "-CAfile",
+        pki.ca.certPath,
+        "-alpn",
+        "postgresql",
+      ],
+      "",
+      /No ALPN negotiated/,
+    );
+    assert.match(out, /No ALPN negotiated/);
+  });
+
+  it("logs a connection no filter chain takes as Envoy does: NR, filter_chain_not_found, no bytes", async () => {
+    await sClient(["-connect", `127.0.0.1:${port}`, "-servername", "nochain.test"], "");
+    const until = Date.now() + 3000;
+    let line: Record<string, unknown> | undefined;
+    while ((line = access.find((l) => l["requested_server_name"] === "nochain.test")) === undefined) {
+      assert.ok(Date.now() < until, "no access-log line for the connection");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(
+      [
+        line["response_flags"],
+        line["response_code_details"],
+        line["bytes_received"],
+        line["upstream_cluster"],
+      ],
+      ["NR", "filter_chain_not_found", 0, null],
+    );
+  });
 });

@@ -47,7 +47,10 @@ export interface ConnectionLimits {
    * minutes by default); 0 = none.
    */
   readonly streamIdleTimeoutMs: number;
-  /** Time to complete a TLS handshake or send a ClientHello, ms. */
+  /**
+   * Time to send a ClientHello, and then to complete the TLS handshake, ms: 15 s each, as Envoy's
+   * listener filter timeout and Istio's gateway transport socket connect timeout.
+   */
   readonly handshakeTimeoutMs: number;
 }
 
@@ -59,7 +62,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   requestTimeoutMs: 300_000,
   idleTimeoutMs: 3_600_000,
   streamIdleTimeoutMs: 300_000,
-  handshakeTimeoutMs: 10_000,
+  handshakeTimeoutMs: 15_000,
 };
 
 /** What the listeners need from the proxy around them. */
@@ -88,6 +91,14 @@ export interface ListenerContext {
 
 /** Pending connections the kernel keeps for each listening socket. */
 const BACKLOG = 2048;
+
+/** No ALPN protocols: a plain-text connection's, or a ClientHello's without the extension. */
+const NO_PROTOCOLS: readonly string[] = [];
+
+/** Whether a client offering `offered` by ALPN (some) offers none of `ours`. */
+function offersNone(offered: readonly string[], ours: readonly string[]): boolean {
+  return offered.length > 0 && !offered.some((p) => ours.includes(p));
+}
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
@@ -241,7 +252,7 @@ export class RunningListener {
       if (chain === undefined) return void raw.destroy();
       return this.dispatch(raw, listener, chain, snapshot, undefined, undefined);
     }
-    this.inspect(raw, (tls, serverName, head) => {
+    this.inspect(raw, (tls, serverName, head, alpn) => {
       // Bytes that are not TLS go to the plain-text servers' chain, when the port has one (Envoy's
       // tls_inspector leaves them without SNI, which only that chain matches).
       if (!tls) {
@@ -251,11 +262,14 @@ export class RunningListener {
       }
       const chain = listener.selectChain(serverName);
       if (chain === undefined) {
+        // As Envoy logs a connection no filter chain matches: NR, `filter_chain_not_found`, and no
+        // bytes received (its inspector only peeked at the ClientHello).
         this.ctx.accessLog.log({
           start_time: new Date().toISOString(),
           response_code: 0,
           response_flags: "NR",
-          bytes_received: head.length,
+          response_code_details: "filter_chain_not_found",
+          bytes_received: 0,
           bytes_sent: 0,
           duration: 0,
           downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
@@ -265,7 +279,7 @@ export class RunningListener {
         });
         return void raw.destroy();
       }
-      this.dispatch(raw, listener, chain, snapshot, serverName, head);
+      this.dispatch(raw, listener, chain, snapshot, serverName, head, alpn);
     });
   }
 
@@ -284,12 +298,13 @@ export class RunningListener {
   }
 
   /**
-   * Reads the ClientHello (bounded in size and time) and calls back with its SNI and the bytes
-   * read; or, when the first bytes are not TLS, with `tls` false and those bytes.
+   * Reads the ClientHello (bounded in size and time) and calls back with its SNI, the bytes read and
+   * the protocols it offers by ALPN; or, when the first bytes are not TLS, with `tls` false and
+   * those bytes.
    */
   private inspect(
     raw: net.Socket,
-    then: (tls: boolean, serverName: string | undefined, head: Buffer) => void,
+    then: (tls: boolean, serverName: string | undefined, head: Buffer, alpn: readonly string[]) => void,
   ): void {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -303,9 +318,9 @@ export class RunningListener {
       clearTimeout(timer);
       raw.removeListener("data", onData);
       raw.pause();
-      if (result.kind === "not-tls") return then(false, undefined, head);
+      if (result.kind === "not-tls") return then(false, undefined, head, NO_PROTOCOLS);
       if (result.kind !== "client-hello") return void raw.destroy();
-      then(true, result.serverName, head);
+      then(true, result.serverName, head, result.alpn);
     };
     raw.on("data", onData);
     raw.once("close", () => clearTimeout(timer));
@@ -318,6 +333,7 @@ export class RunningListener {
     snapshot: ProxySnapshot,
     serverName: string | undefined,
     head: Buffer | undefined,
+    clientAlpn: readonly string[] = NO_PROTOCOLS,
   ): void {
     switch (chain.config.transport) {
       case "http": {
@@ -335,7 +351,7 @@ export class RunningListener {
       case "https":
       case "tls-terminated-tcp":
         if (head !== undefined) raw.unshift(head);
-        return this.terminate(raw, listener, chain, snapshot, serverName);
+        return this.terminate(raw, listener, chain, snapshot, serverName, clientAlpn);
       case "tls-unavailable":
         // No certificate to answer with: the handshake fails, as Envoy's does without its secret.
         return void raw.destroy();
@@ -449,13 +465,17 @@ export class RunningListener {
     return state;
   }
 
-  /** Terminates TLS with the chain's context, checks the client certificate, then serves the chain. */
+  /**
+   * Terminates TLS with the chain's context, checks the client certificate, then serves the chain.
+   * `clientAlpn` is what the ClientHello offered by ALPN.
+   */
   private terminate(
     raw: net.Socket,
     listener: ListenerRuntime,
     chain: ChainRuntime,
     snapshot: ProxySnapshot,
     serverName: string | undefined,
+    clientAlpn: readonly string[],
   ): void {
     const t = chain.tls;
     if (t === undefined) return void raw.destroy();
@@ -464,7 +484,10 @@ export class RunningListener {
       secureContext: t.secureContext,
       requestCert: t.requestCert,
       rejectUnauthorized: t.requireClientCertificate && t.verifyClientChain,
-      ALPNProtocols: [...t.alpn],
+      // Envoy goes on without ALPN when the client offers none of the chain's protocols (a database
+      // client's `postgresql`, `curl --http1.0`); Node.js would end the handshake with a
+      // no_application_protocol alert, so it is offered none then.
+      ...(offersNone(clientAlpn, t.alpn) ? {} : { ALPNProtocols: [...t.alpn] }),
     });
     socket.on("error", (err: NodeJS.ErrnoException) => {
       // OpenSSL refused the handshake itself: MUTUAL and no certificate sent.
