@@ -542,13 +542,23 @@ describe("DestinationRule connectionPool.tcp for TCP proxying", () => {
   let proxy: GatewayProxy;
   const ports: Record<string, number> = {};
 
+  /** The weighted rule of port 31403: half to first.test, half to second.test. */
+  const WEIGHTED_ROUTE =
+    "route: [{destination: {host: first.test, port: {number: 9000}}, weight: 50}, " +
+    "{destination: {host: second.test, port: {number: 9000}}, weight: 50}]";
+
   /** A Gateway TCP server on `port`, routed to `<name>.test` (an echo backend) with `tcp` settings. */
   function tcpService(name: string, port: number, backendPort: number, tcp: string): string {
     return tcpServiceYaml(name, port, [backendPort], `connectionPool: {tcp: {${tcp}}}`);
   }
 
   before(async () => {
-    for (const name of ["limited", "idle", "lifetime"]) echoes.push(await startTcpEcho(`${name}:`));
+    for (const name of ["limited", "idle", "lifetime", "first", "second"])
+      echoes.push(await startTcpEcho(`${name}:`));
+    // A port nothing listens on: the refused destination's.
+    const closed = await startTcpEcho("closed:");
+    const refusedPort = closed.port;
+    await closed.close();
     const yaml = [
       `
 apiVersion: networking.istio.io/v1
@@ -560,14 +570,25 @@ spec:
   - {port: {number: 31400, name: tcp-limited, protocol: TCP}, hosts: ["*"]}
   - {port: {number: 31401, name: tcp-idle, protocol: TCP}, hosts: ["*"]}
   - {port: {number: 31402, name: tcp-lifetime, protocol: TCP}, hosts: ["*"]}
+  - {port: {number: 31403, name: tcp-weighted, protocol: TCP}, hosts: ["*"]}
+  - {port: {number: 31404, name: tcp-refused, protocol: TCP}, hosts: ["*"]}
 `,
       tcpService("limited", 31400, echoes[0]!.port, "maxConnections: 1"),
       tcpService("idle", 31401, echoes[1]!.port, "idleTimeout: 200ms"),
       tcpService("lifetime", 31402, echoes[2]!.port, "maxConnectionDuration: 300ms"),
+      // Two destinations, the first with an idle timeout and the second with none: Istio's one
+      // tcp_proxy takes the first's for both.
+      tcpService("first", 31403, echoes[3]!.port, "idleTimeout: 200ms").replace(
+        "route: [{destination: {host: first.test, port: {number: 9000}}}]",
+        WEIGHTED_ROUTE,
+      ),
+      tcpServiceYaml("second", 31499, [echoes[4]!.port], "loadBalancer: {simple: ROUND_ROBIN}"),
+      tcpServiceYaml("refused", 31404, [refusedPort], "loadBalancer: {simple: ROUND_ROBIN}"),
     ].join("\n---\n");
     const file = dir.write("tcp.yaml", yaml);
-    proxy = await startFileProxy([file], [31400, 31401, 31402], [], [], jsonLinesSink(access));
-    for (const p of [31400, 31401, 31402]) ports[p] = proxy.boundPorts().get(p)!;
+    const served = [31400, 31401, 31402, 31403, 31404];
+    proxy = await startFileProxy([file], served, [], [], jsonLinesSink(access));
+    for (const p of served) ports[p] = proxy.boundPorts().get(p)!;
   });
   after(async () => {
     await proxy.close();
@@ -612,6 +633,27 @@ spec:
     const r = await talk(ports[31401]!, "x", 5000);
     assert.equal(r.data, "idle:x");
     assert.ok(r.ms >= 150 && r.ms < 2000, `closed after ${r.ms} ms`);
+  });
+
+  it("a weighted rule's connections all take its first destination's tcp settings, as Istio's one tcp_proxy", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40 && seen.size < 2; i++) {
+      const r = await talk(ports[31403]!, "w", 5000);
+      assert.ok(r.ms >= 150 && r.ms < 2000, `${r.data} closed after ${r.ms} ms`);
+      seen.add(r.data);
+    }
+    assert.deepEqual([...seen].sort(), ["first:w", "second:w"]);
+  });
+
+  it("a refused TCP upstream is logged with its transport failure reason, as Envoy's tcp_proxy logs it", async () => {
+    const r = await talk(ports[31404]!, "r", 2000);
+    assert.equal(r.data, "");
+    await flagsOf("tcp.31404", 1);
+    const line = access.find((l) => l["filter_chain"] === "tcp.31404")!;
+    assert.deepEqual(
+      [line["response_flags"], line["upstream_transport_failure_reason"]],
+      ["UF,URX", "delayed connect error: Connection refused"],
+    );
   });
 
   it("tcp.maxConnectionDuration closes a connection still in use, flag DT", async () => {

@@ -26,7 +26,7 @@ import type {
 import { pathOf } from "../validate/path";
 import type { TranslateContext } from "./context";
 import { parseDurationMs } from "./duration";
-import type { Cluster, Endpoint, HashPolicy, UpstreamTlsContext } from "./proxy-config";
+import type { Cluster, Endpoint, HashPolicy, TcpProxySettings, UpstreamTlsContext } from "./proxy-config";
 import { destinationPortProtocol, upstreamProtocolOf } from "./upstream-protocol";
 import type { SecretStore } from "./secrets";
 import { CA_SECRET_SUFFIX, secretCaBundle, secretKeyPair } from "./secrets";
@@ -249,6 +249,24 @@ export class ClusterRegistry {
     if (hash === undefined || hash === null) return undefined;
     const policy = hashPolicyOf(hash);
     return policy === undefined ? {} : { policy };
+  }
+
+  /**
+   * The connection limits of a TCP proxy for `route` written in `vs`: those of the DestinationRule
+   * of its first destination, at its top level only, as Istio's `tcp_proxy` reads them for every
+   * destination of the rule (none of a subset's or a port's).
+   */
+  tcpProxySettingsFor(
+    route: readonly (RouteDestination | null | undefined)[],
+    vs: VirtualService,
+  ): TcpProxySettings | undefined {
+    const first = route[0]?.destination;
+    if (!hasHost(first)) return undefined;
+    const host = resolveShortHost(first.host, namespaceOf(vs));
+    const entry = this.best(this.serviceEntries, host);
+    return tcpProxySettingsOf(
+      this.destinationRuleFor(host, entry?.namespace)?.resource.spec.trafficPolicy?.connectionPool,
+    );
   }
 
   /**

@@ -527,6 +527,12 @@ export interface TcpProxy {
    * in `portLevelSettings`). Absent = none: a ring-hash cluster picks at random.
    */
   readonly hashPolicy?: readonly TcpHashPolicy[];
+  /**
+   * The idle timeout and duration limit of every connection, from the DestinationRule of the
+   * rule's first destination (its top-level `connectionPool.tcp`), as Istio writes one `tcp_proxy`
+   * per rule. Absent = Envoy's defaults: idle for an hour, no duration limit.
+   */
+  readonly limits?: TcpProxySettings;
   /** The rule this came from. */
   readonly metadata: TcpRouteMetadata;
 }
@@ -799,7 +805,10 @@ export interface Cluster {
   readonly httpProtocolOptions?: HttpProtocolOptions;
   /** Passive health checking; absent = off. */
   readonly outlierDetection?: OutlierDetectionConfig;
-  /** Limits of TCP-proxied connections; absent = none (Envoy's 1h idle timeout is not applied). */
+  /**
+   * Limits of TCP-proxied connections to the cluster, from its DestinationRule's top level, for
+   * `/config_dump`; the TCP proxy applies its rule's first destination's ({@link TcpProxy.limits}).
+   */
   readonly tcpProxy?: TcpProxySettings;
   /** SO_KEEPALIVE on every upstream socket; absent = off (`connectionPool.tcp.tcpKeepalive`). */
   readonly tcpKeepalive?: TcpKeepalive;

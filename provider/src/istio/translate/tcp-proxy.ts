@@ -15,7 +15,7 @@ import type { ClusterRegistry } from "./clusters";
 import { hasHost } from "./clusters";
 import type { TranslateContext } from "./context";
 import type { PlacedServer } from "./http-route-config";
-import type { TcpHashPolicy, TcpProxy, TcpWeightedCluster } from "./proxy-config";
+import type { TcpHashPolicy, TcpProxy, TcpProxySettings, TcpWeightedCluster } from "./proxy-config";
 
 function weightedClusters(
   clusters: ClusterRegistry,
@@ -37,13 +37,21 @@ function weightedClusters(
   return out;
 }
 
-/** The `hashPolicy` of a TCP proxy for `route` written in `vs`, spread into it; empty without one. */
-function tcpHashPolicy(
+/**
+ * What a TCP proxy for `route` written in `vs` takes from the DestinationRule of the rule's first
+ * destination, for every destination of the rule, as Istio builds one `tcp_proxy` per rule: its
+ * `hashPolicy` and its connection limits, spread into it; empty without either.
+ */
+function firstDestinationPolicy(
   clusters: ClusterRegistry,
   vs: VirtualService,
   route: readonly RouteDestination[],
-): { hashPolicy?: readonly TcpHashPolicy[] } {
-  return clusters.tcpHashesSourceIp(route, vs) ? { hashPolicy: [{ kind: "source-ip" }] } : {};
+): { hashPolicy?: readonly TcpHashPolicy[]; limits?: TcpProxySettings } {
+  const limits = clusters.tcpProxySettingsFor(route, vs);
+  return {
+    ...(clusters.tcpHashesSourceIp(route, vs) ? { hashPolicy: [{ kind: "source-ip" as const }] } : {}),
+    ...(limits === undefined ? {} : { limits }),
+  };
 }
 
 function bound(bindings: GatewayBindings, placed: PlacedServer, block: "tcp" | "tls"): Binding[] {
@@ -79,7 +87,7 @@ export function buildTcpProxy(
       if (weighted.length === 0) continue;
       return {
         clusters: weighted,
-        ...tcpHashPolicy(clusters, vs, rule.route ?? []),
+        ...firstDestinationPolicy(clusters, vs, rule.route ?? []),
         metadata: {
           virtualService: `${namespaceOf(vs)}/${vs.metadata?.name ?? ""}`,
           block: "tcp",
@@ -146,7 +154,7 @@ export function buildPassthroughRoutes(
           serverNames: names.includes("*") ? [] : names,
           tcpProxy: {
             clusters: weighted,
-            ...tcpHashPolicy(clusters, vs, rule.route ?? []),
+            ...firstDestinationPolicy(clusters, vs, rule.route ?? []),
             metadata: {
               virtualService: `${namespaceOf(vs)}/${vs.metadata?.name ?? ""}`,
               block: "tls",

@@ -134,9 +134,9 @@ describe("tcpProxySettingsOf", () => {
       { idleTimeoutMs: 0, maxConnectionDurationMs: 0 },
     ],
     [
-      "connection duration",
-      { tcp: { maxConnectionDuration: "1h" } },
-      { idleTimeoutMs: 0, maxConnectionDurationMs: 3600000 },
+      "connection duration, with Envoy's hour of idle time",
+      { tcp: { maxConnectionDuration: "2h" } },
+      { idleTimeoutMs: 3600000, maxConnectionDurationMs: 7200000 },
     ],
   ];
   for (const [name, pool, want] of cases) it(name, () => assert.deepEqual(tcpProxySettingsOf(pool), want));

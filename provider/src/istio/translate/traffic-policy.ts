@@ -82,15 +82,19 @@ export function httpProtocolOptionsOf(
   };
 }
 
+/** Envoy's `tcp_proxy` idle timeout when none is set, which Istio's gateways keep. */
+export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 3_600_000;
+
 /**
  * The TCP proxy limits of the rule's top-level `connectionPool` (Istio reads only that one for
- * `tcp_proxy`); undefined when it sets neither. `idleTimeout: 0s` turns the idle timeout off.
+ * `tcp_proxy`); undefined when it sets neither. `idleTimeout: 0s` turns the idle timeout off; none
+ * leaves Envoy's hour.
  */
 export function tcpProxySettingsOf(pool: ConnectionPoolSettings | undefined): TcpProxySettings | undefined {
   const idle = parseDurationMs(pool?.tcp?.idleTimeout);
   const duration = positive(parseDurationMs(pool?.tcp?.maxConnectionDuration));
   if (idle === undefined && duration === undefined) return undefined;
-  return { idleTimeoutMs: idle ?? 0, maxConnectionDurationMs: duration ?? 0 };
+  return { idleTimeoutMs: idle ?? DEFAULT_TCP_IDLE_TIMEOUT_MS, maxConnectionDurationMs: duration ?? 0 };
 }
 
 /**

@@ -3,7 +3,8 @@
  * `x-igw-error-code`, Envoy's body text), redirects and direct responses.
  */
 import type { ProxyError } from "../errors";
-import { TLS_VERIFY_CODES, UpstreamConnectTimeoutError, UpstreamRemoteResetError } from "../errors";
+import { UpstreamConnectTimeoutError, UpstreamRemoteResetError } from "../errors";
+import { transportFailureReason } from "../upstream/transport-failure";
 import type { HeaderMap } from "../router/header-operations";
 import { httpToGrpcStatus } from "./grpc-status";
 import { failureDetails, upstreamResetDetails, upstreamResetReason } from "./response-code-details";
@@ -21,20 +22,6 @@ const BODY: Partial<Record<ProxyError["code"], string>> = {
 };
 
 /**
- * Why a connection failed, as Envoy's connection reports it after the reset reason ("transport
- * failure reason"): the system's words for a refused or unreachable connect, BoringSSL's error for
- * a certificate that failed verification.
- */
-const TRANSPORT_FAILURE: Readonly<Record<string, string>> = {
-  ECONNREFUSED: "delayed connect error: Connection refused",
-  EHOSTUNREACH: "delayed connect error: No route to host",
-  ENETUNREACH: "delayed connect error: Network is unreachable",
-};
-/** BoringSSL's error for a certificate that failed verification, as Envoy's TLS socket reports it. */
-const CERTIFICATE_VERIFY_FAILED =
-  "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end";
-
-/**
  * Why an attempt failed before the upstream answered, as Envoy's router words it: the reset reason
  * and, when the connection has one, the transport's reason. A connect that timed out is Envoy's
  * `connection timeout`, with no transport reason.
@@ -45,11 +32,8 @@ function upstreamFailure(err: ProxyError, reason: string): { reset: string; tran
   const code = causeCode(err);
   if (code === "ETIMEDOUT" || err instanceof UpstreamConnectTimeoutError)
     return { reset: "connection timeout" };
-  if (code !== undefined && TRANSPORT_FAILURE[code] !== undefined)
-    return { reset: reason, transport: TRANSPORT_FAILURE[code] };
-  if (code !== undefined && TLS_VERIFY_CODES.has(code))
-    return { reset: reason, transport: CERTIFICATE_VERIFY_FAILED };
-  return { reset: reason };
+  const transport = transportFailureReason(code);
+  return transport === undefined ? { reset: reason } : { reset: reason, transport };
 }
 
 /** The `code` of the first error in `err`'s chain of causes that has one. */

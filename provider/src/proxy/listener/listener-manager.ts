@@ -361,6 +361,7 @@ export class RunningListener {
           head,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
           tcpHash(chain.config.tcpProxy, raw),
+          chain.config.tcpProxy?.limits,
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
         );
@@ -370,6 +371,7 @@ export class RunningListener {
           head,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
           tcpHash(chain.config.tcpProxy, raw),
+          chain.config.tcpProxy?.limits,
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
         );
@@ -512,6 +514,7 @@ export class RunningListener {
           undefined,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
           tcpHash(chain.config.tcpProxy, raw),
+          chain.config.tcpProxy?.limits,
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
         );

@@ -5,9 +5,12 @@
  * cluster's outlier detection, as `tcp_proxy` does in Envoy (bytes above TCP are not judged).
  */
 import type { Duplex } from "node:stream";
+import type { TcpProxySettings } from "../../istio/translate/proxy-config";
+import { DEFAULT_TCP_IDLE_TIMEOUT_MS } from "../../istio/translate/traffic-policy";
 import type { AccessLog } from "../observability/access-log";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import { connectEndpoint } from "../upstream/endpoint-socket";
+import { transportFailureReason } from "../upstream/transport-failure";
 import { socketAddress } from "../socket-address";
 
 /**
@@ -30,16 +33,24 @@ export interface TcpConnectionInfo {
   readonly localAddress: string;
 }
 
+/** Envoy's `tcp_proxy` limits when the rule's first destination sets none: idle for an hour. */
+const DEFAULT_LIMITS: TcpProxySettings = {
+  idleTimeoutMs: DEFAULT_TCP_IDLE_TIMEOUT_MS,
+  maxConnectionDurationMs: 0,
+};
+
 /**
  * Forwards `downstream` to `cluster`; `head` holds bytes already read from the client. `cluster`
  * is undefined when no route matched, null when the route's cluster does not exist. `hash` is the
- * connection's hash under its TCP proxy's hash policy, which a ring-hash cluster picks by.
+ * connection's hash under its TCP proxy's hash policy, which a ring-hash cluster picks by, and
+ * `limits` its idle timeout and duration limit (Envoy's defaults when undefined).
  */
 export function proxyTcp(
   downstream: Duplex,
   head: Buffer | undefined,
   cluster: ClusterRuntime | null | undefined,
   hash: number | undefined,
+  limits: TcpProxySettings | undefined,
   info: TcpConnectionInfo,
   accessLog: AccessLog,
   onClose?: () => void,
@@ -50,6 +61,8 @@ export function proxyTcp(
   let upstreamHost: string | undefined = undefined;
   /** The proxy's own address on the upstream connection, once connected. */
   let upstreamLocal: string | undefined = undefined;
+  /** Why the connect failed, as Envoy's tcp_proxy logs it from its pool's failure. */
+  let transportFailure: string | undefined = undefined;
   let sent = 0;
   let received = head?.length ?? 0;
   let finished = false;
@@ -80,6 +93,7 @@ export function proxyTcp(
       upstream_cluster: cluster?.config.name,
       upstream_host: upstreamHost,
       upstream_local_address: upstreamLocal,
+      upstream_transport_failure_reason: transportFailure,
     });
     onClose?.();
   };
@@ -104,17 +118,15 @@ export function proxyTcp(
   upstreamHost = endpoint.hostPort;
   const upstream = connectEndpoint(endpoint);
   upstream.allowHalfOpen = true;
-  const limits = cluster.config.tcpProxy;
-  if (limits !== undefined) {
-    // Every byte either way crosses the upstream socket, so its inactivity is the connection's.
-    if (limits.idleTimeoutMs > 0) upstream.setTimeout(limits.idleTimeoutMs, () => upstream.destroy());
-    if (limits.maxConnectionDurationMs > 0) {
-      limitTimer = setTimeout(() => {
-        flags = "DT";
-        upstream.destroy();
-        downstream.destroy();
-      }, limits.maxConnectionDurationMs);
-    }
+  const { idleTimeoutMs, maxConnectionDurationMs } = limits ?? DEFAULT_LIMITS;
+  // Every byte either way crosses the upstream socket, so its inactivity is the connection's.
+  if (idleTimeoutMs > 0) upstream.setTimeout(idleTimeoutMs, () => upstream.destroy());
+  if (maxConnectionDurationMs > 0) {
+    limitTimer = setTimeout(() => {
+      flags = "DT";
+      upstream.destroy();
+      downstream.destroy();
+    }, maxConnectionDurationMs);
   }
   let connected = false;
   const outlier = cluster.outlier;
@@ -139,9 +151,10 @@ export function proxyTcp(
   upstream.on("data", (d: Buffer) => {
     sent += d.length;
   });
-  upstream.on("error", () => {
+  upstream.on("error", (err: NodeJS.ErrnoException) => {
     if (!connected) {
       flags = CONNECT_FAILED;
+      transportFailure = transportFailureReason(err.code);
       outlier?.observeConnect(endpoint, "failure");
     } else if (flags === "-") flags = "UC";
   });
