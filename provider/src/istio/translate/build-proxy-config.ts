@@ -349,6 +349,7 @@ export function buildProxyConfig(
         }
       }
       if (group.plain !== undefined) plainChain(group.plain.family, group.plain.servers);
+      reportOverlappingChains(ctx, chains, [...group.servers, ...(group.plain?.servers ?? [])], group.port);
     }
     if (chains.length === 0) continue;
     listeners.push({
@@ -366,6 +367,40 @@ export function buildProxyConfig(
   const body = { listeners, clusters: clusters.clusters() };
   const config: ProxyConfig = { version: contentHash(JSON.stringify(body)), ...body };
   return deepFreeze({ config, issues: ctx.issues() });
+}
+
+/**
+ * Warns of each filter chain of a TLS port that would take connections an earlier chain takes:
+ * two chains matching every connection (a server or `sniHosts` of `*`, and the plain-text chain),
+ * or two naming the same server name (`./a.example.com` beside `a.example.com`, a terminated host
+ * beside a passthrough `sniHosts`). Istio writes both, and Envoy refuses such a listener, so
+ * Istio's gateway would not serve the port; the proxy serves it, the earlier chain winning where
+ * both match (a plain-text connection never matches a TLS chain here).
+ */
+function reportOverlappingChains(
+  ctx: TranslateContext,
+  chains: readonly FilterChain[],
+  servers: readonly PlacedServer[],
+  port: number,
+): void {
+  const claimed = new Map<string, string>();
+  const ALL = "*";
+  for (const chain of chains) {
+    const names = chain.serverNames.length === 0 ? [ALL] : chain.serverNames;
+    const earlier = names.map((n) => claimed.get(n)).find((c) => c !== undefined);
+    const ref = chain.servers[0];
+    const placed = servers.find((p) => p.gateway === ref?.gateway && p.serverIndex === ref.serverIndex);
+    if (earlier !== undefined && placed !== undefined) {
+      ctx.report(
+        placed.gatewayResource,
+        "IGW6025",
+        pathOf("spec", "servers", placed.serverIndex, "hosts"),
+        `must not match connections filter chain ${JSON.stringify(earlier)} on port ${port} matches: Envoy refuses a listener with both, so Istio's gateway would not serve the port; the proxy serves it, the earlier chain winning where both match (got chain ${JSON.stringify(chain.name)} for ${names.map((n) => JSON.stringify(n)).join(", ")})`,
+      );
+      continue;
+    }
+    for (const n of names) if (!claimed.has(n)) claimed.set(n, chain.name);
+  }
 }
 
 /** SNI names of a terminating server: its hosts without namespace, lower case; `*` means any. */

@@ -130,4 +130,10 @@ export const translateCodes = defineCodes({
     summary:
       "a redirect code or direct response status Envoy cannot send: Istio's gateway would refuse the route configuration, the proxy drops the rule",
   },
+  IGW6025: {
+    severity: Severity.Warning,
+    strict: true,
+    summary:
+      "a filter chain takes connections an earlier one on its port takes: Envoy refuses the listener, so Istio's gateway would not serve the port; the proxy serves it, the earlier chain winning where both match",
+  },
 });

@@ -469,3 +469,47 @@ spec:
     [1, 2],
   );
 });
+
+test("filter chains Envoy would refuse together on one port are reported (IGW6025) and the earlier one serves", () => {
+  const { config, issues } = build(`${secrets}
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-any, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 443, name: http, protocol: HTTP}
+    hosts: ["*"]
+  - port: {number: 9443, name: https-a, protocol: HTTPS}
+    hosts: ["./a.example.com"]
+    tls: {mode: SIMPLE, credentialName: cred}
+  - port: {number: 9443, name: https-ab, protocol: HTTPS}
+    hosts: ["a.example.com", "b.example.com"]
+    tls: {mode: SIMPLE, credentialName: cred}
+`);
+  const refused = (server: number, port: number, earlier: string, chain: string, names: string) =>
+    `warning IGW6025 Gateway istio-system/gw spec.servers[${server}].hosts: must not match connections filter chain "${earlier}" on port ${port} matches: Envoy refuses a listener with both, so Istio's gateway would not serve the port; the proxy serves it, the earlier chain winning where both match (got chain "${chain}" for ${names})`;
+  assert.deepEqual(issueLines(issues), [
+    refused(1, 443, "https.443.https-any.gw.istio-system", "http.8443", '"*"'),
+    refused(
+      3,
+      9443,
+      "https.9443.https-a.gw.istio-system",
+      "https.9443.https-ab.gw.istio-system",
+      '"a.example.com", "b.example.com"',
+    ),
+  ]);
+  assert.deepEqual(
+    config.listeners.map((l) => chains(l.filterChains)),
+    [
+      ["https.443.https-any.gw.istio-system https sni= SIMPLE", "http.8443 http sni="],
+      [
+        "https.9443.https-a.gw.istio-system https sni=a.example.com SIMPLE",
+        "https.9443.https-ab.gw.istio-system https sni=a.example.com,b.example.com SIMPLE",
+      ],
+    ],
+  );
+});
