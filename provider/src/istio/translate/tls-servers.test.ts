@@ -472,13 +472,7 @@ spec:
 
 test("filter chains Envoy would refuse together on one port are reported (IGW6025) and the earlier one serves", () => {
   const { config, issues } = build(`${secrets}
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https-any, protocol: HTTPS}
+${GATEWAY_HEAD}  - port: {number: 443, name: https-any, protocol: HTTPS}
     hosts: ["*"]
     tls: {mode: SIMPLE, credentialName: cred}
   - port: {number: 443, name: http, protocol: HTTP}
