@@ -253,6 +253,18 @@ describe("Expect: 100-continue, left to the upstream (Istio's proxy_100_continue
     return { c, r };
   }
 
+  /** curl POSTing BODY to `path` with `Expect: 100-continue`, as curl sends a large upload. */
+  const curlExpecting = (path: string) =>
+    curlRaw([
+      "-H",
+      "Expect: 100-continue",
+      "-H",
+      "Host: shop.example",
+      "--data-binary",
+      BODY,
+      `http://127.0.0.1:${port}${path}`,
+    ]);
+
   it("forwards the expectation; the upstream's 100 reaches the client before it sends the body", async () => {
     const { c, r } = await continuedThrough("/up/continue", "up", upSeen);
     // One 100, then the final response, and the connection goes on.
@@ -264,15 +276,7 @@ describe("Expect: 100-continue, left to the upstream (Istio's proxy_100_continue
   });
 
   it("lets curl send its body at the upstream's 100, without waiting out its second", async () => {
-    const { raw, seconds } = await curlRaw([
-      "-H",
-      "Expect: 100-continue",
-      "-H",
-      "Host: shop.example",
-      "--data-binary",
-      BODY,
-      `http://127.0.0.1:${port}/up/continue`,
-    ]);
+    const { raw, seconds } = await curlExpecting("/up/continue");
     assert.deepEqual(statusLines(raw), ["HTTP/1.1 100 Continue", "HTTP/1.1 200 OK"]);
     assert.deepEqual(JSON.parse(lastBody(raw)), {
       by: "up",
@@ -309,15 +313,7 @@ describe("Expect: 100-continue, left to the upstream (Istio's proxy_100_continue
   });
 
   it("gives curl an upstream's 401 at once, with no 100, and curl sends no body", async () => {
-    const { raw, seconds } = await curlRaw([
-      "-H",
-      "Expect: 100-continue",
-      "-H",
-      "Host: shop.example",
-      "--data-binary",
-      BODY,
-      `http://127.0.0.1:${port}/up/refuse-401`,
-    ]);
+    const { raw, seconds } = await curlExpecting("/up/refuse-401");
     assert.deepEqual(statusLines(raw), ["HTTP/1.1 401 Unauthorized"]);
     assert.equal(lastBody(raw), "refused by up\n");
     assert.ok(seconds < 0.9, `curl took ${seconds} s`);
@@ -353,15 +349,7 @@ describe("Expect: 100-continue, left to the upstream (Istio's proxy_100_continue
   });
 
   it("lets curl send its body after its second of waiting when the upstream never says 100", async () => {
-    const { raw, seconds } = await curlRaw([
-      "-H",
-      "Expect: 100-continue",
-      "-H",
-      "Host: shop.example",
-      "--data-binary",
-      BODY,
-      `http://127.0.0.1:${port}/up/silent`,
-    ]);
+    const { raw, seconds } = await curlExpecting("/up/silent");
     assert.deepEqual(statusLines(raw), ["HTTP/1.1 200 OK"]);
     assert.equal((JSON.parse(lastBody(raw)) as Seen).body, BODY);
     assert.ok(seconds >= 0.9, `curl took ${seconds} s: it should have waited for a 100`);

@@ -260,13 +260,19 @@ export class ClusterRegistry {
     route: readonly (RouteDestination | null | undefined)[],
     vs: VirtualService,
   ): TcpProxySettings | undefined {
+    return tcpProxySettingsOf(this.firstDestinationRule(route, vs)?.trafficPolicy?.connectionPool);
+  }
+
+  /** The DestinationRule of the first destination of `route` written in `vs`, which Istio's `tcp_proxy` reads. */
+  private firstDestinationRule(
+    route: readonly (RouteDestination | null | undefined)[],
+    vs: VirtualService,
+  ): DestinationRule["spec"] | undefined {
     const first = route[0]?.destination;
     if (!hasHost(first)) return undefined;
     const host = resolveShortHost(first.host, namespaceOf(vs));
     const entry = this.best(this.serviceEntries, host);
-    return tcpProxySettingsOf(
-      this.destinationRuleFor(host, entry?.namespace)?.resource.spec.trafficPolicy?.connectionPool,
-    );
+    return this.destinationRuleFor(host, entry?.namespace)?.resource.spec;
   }
 
   /**
@@ -276,12 +282,9 @@ export class ClusterRegistry {
    * subset with a `loadBalancer`, whose `consistentHash` then decides alone.
    */
   tcpHashesSourceIp(route: readonly (RouteDestination | null | undefined)[], vs: VirtualService): boolean {
-    const first = route[0]?.destination;
-    if (!hasHost(first)) return false;
-    const host = resolveShortHost(first.host, namespaceOf(vs));
-    const entry = this.best(this.serviceEntries, host);
-    const spec = this.destinationRuleFor(host, entry?.namespace)?.resource.spec;
+    const spec = this.firstDestinationRule(route, vs);
     if (spec === undefined) return false;
+    const first = route[0]!.destination!;
     let useSourceIp = spec.trafficPolicy?.loadBalancer?.consistentHash?.useSourceIp === true;
     // Istio reads the subset only for a lone destination; among several it looks for subset "".
     const subsetName = route.length === 1 ? first.subset : undefined;

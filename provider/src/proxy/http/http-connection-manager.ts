@@ -174,9 +174,7 @@ export class HttpConnectionManager implements ForwardHost {
     }
     const { chain, snapshot } = resolved;
     const h2 = req.httpVersionMajor === 2;
-    // node:http2 keeps one value of a header it deems single (user-agent, authorization, ...):
-    // read them all from the raw lines, as the HTTP/1.1 codec does, so that none is lost.
-    const headers = (h2 ? requestHeaders(req.rawHeaders) : undefined) ?? req.headers;
+    const headers = (h2 ? h2RequestHeaders(req as http2.Http2ServerRequest) : undefined) ?? req.headers;
     const referer = headers.referer;
     if (referer !== undefined && !isValidReferer(referer)) delete headers.referer;
     const trusted = this.ctx.numTrustedProxies;
@@ -745,6 +743,18 @@ function endWithHead(x: Exchange, status: number, headers: HeaderMap): void {
   }
   (res as Http1Response).writeHead(status, headers);
   (res as Http1Response).end();
+}
+
+/**
+ * The headers of an HTTP/2 request when it repeats a name, combined as the HTTP/1.1 codec combines
+ * them (request-headers.ts); undefined otherwise, node's own object serving. node:http2 keeps one
+ * value of a header it deems single (user-agent, authorization, ...) and joins the others with
+ * `, `: a repeated name shows as fewer keys than raw lines, which every other request skips.
+ */
+function h2RequestHeaders(req: http2.Http2ServerRequest): DownstreamRequest["headers"] | undefined {
+  const raw = req.rawHeaders;
+  if (raw.length === 2 * Object.keys(req.headers).length) return undefined;
+  return requestHeaders(raw);
 }
 
 /** The request's body as a stream: node:http2's request is one; the HTTP/1.1 codec's has one. */
