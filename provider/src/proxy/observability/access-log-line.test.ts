@@ -3,8 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { AccessLogEntry } from "./access-log";
 import type { RouteLogFields, RouteLogFragments } from "./access-log-line";
-import { ACCESS_LOG_KEYS, formatRouteFields, writeRequestLine } from "./access-log-line";
-import { LogBatch } from "./log-batch";
+import { ACCESS_LOG_KEYS, formatRouteFields, jsonNumber, jsonString, requestLine } from "./access-log-line";
 
 /** The keys of Istio's default JSON format, `EnvoyJSONLogFormatIstio`, as telemetry_logging.go lists them. */
 const ISTIO_KEYS = [
@@ -54,14 +53,10 @@ function expected(entry: AccessLogEntry): string {
   return JSON.stringify(shaped) + "\n";
 }
 
-/** The entry's line as the log writes it, after `before` in a batch of `capacity` bytes. */
-function line(entry: AccessLogEntry, before = "", capacity = 1 << 16): string {
-  const batch = new LogBatch(capacity);
-  batch.text(before);
+/** The entry's line as the log writes it. */
+function line(entry: AccessLogEntry): string {
   const [own, route] = split(entry);
-  writeRequestLine(batch, own, route);
-  assert.equal(batch.overflowed, false);
-  return batch.written.subarray(Buffer.byteLength(before)).toString("utf8");
+  return requestLine(own, route);
 }
 
 function split(entry: AccessLogEntry): [Omit<AccessLogEntry, keyof RouteLogFields>, RouteLogFragments] {
@@ -160,7 +155,7 @@ test("a typical request's line, whole", () => {
       '"listener":"0.0.0.0_80","filter_chain":"0.0.0.0_80","route_config":"http.80",' +
       '"virtual_host":"bench.example.com:80"}\n',
   );
-  assert.equal(line(typical, "{}\n"), expected(typical), "after the lines already in the batch");
+  assert.equal(line(typical), expected(typical));
 });
 
 test("every key is written when nothing has a value, null for each but the numbers and flags", () => {
@@ -246,23 +241,42 @@ test("any entry gives JSON.stringify's text of its shaped record (property)", ()
   );
 });
 
-test("a line that does not fit is flagged, and rolled back it leaves the batch as it was", () => {
-  const entry = entryOf(
-    (i) => (i === 2 ? "/é".repeat(40) : undefined),
-    () => 1234,
+test("strings are written as JSON.stringify writes them (property)", () => {
+  assert.equal(jsonString(undefined), "null");
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), fc.string()),
+      (s) => {
+        assert.equal(jsonString(s), JSON.stringify(s));
+      },
+    ),
+    { numRuns: 2000 },
   );
-  const whole = Buffer.byteLength(expected(entry));
-  const [own, route] = split(entry);
-  // Every size short of the line: the write stops inside each kind of field, never past the end.
-  for (let room = 0; room < whole; room++) {
-    const batch = new LogBatch(3 + room);
-    batch.ascii("{}\n");
-    writeRequestLine(batch, own, route);
-    assert.equal(batch.overflowed, true, `${room} bytes of room`);
-    assert.ok(batch.length <= batch.bytes.length);
-    batch.rollBack(3);
-    assert.equal(batch.written.toString(), "{}\n");
-    assert.equal(batch.overflowed, false);
-  }
-  assert.equal(line(entry, "{}\n", 3 + whole), expected(entry), "exactly enough room");
+});
+
+test("numbers are written as JSON.stringify writes them, null when not finite (property)", () => {
+  const special = [
+    0,
+    -0,
+    1,
+    9,
+    10,
+    2 ** 53 - 1,
+    2 ** 53,
+    2 ** 53 + 2,
+    -1,
+    0.5,
+    1e21,
+    1e-7,
+    NaN,
+    Infinity,
+    -Infinity,
+  ];
+  for (const n of special) assert.equal(jsonNumber(n), JSON.stringify(n), String(n));
+  fc.assert(
+    fc.property(fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.maxSafeNat()), (n) => {
+      assert.equal(jsonNumber(n), JSON.stringify(n));
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -1,5 +1,5 @@
 /**
- * An access-log line, written into the log's batch field by field (see log-batch.ts), in the shape
+ * An access-log line, one string formatted field by field (see log-batch.ts), in the shape
  * of Istio's default JSON access log (`EnvoyJSONLogFormatIstio` in istio/istio's
  * pilot/pkg/model/telemetry_logging.go) as Envoy's JSON formatter writes it: every key on every
  * line, `null` for a value the request does not have, and the keys sorted, as Envoy always sorts
@@ -7,11 +7,9 @@
  * log pipeline with a typed schema for an Istio gateway's log takes these lines as they are.
  *
  * The fields a route fixes (its name, its cluster, the listener to the virtual host) are formatted
- * once per route and cluster and copied in whole.
+ * once per route and cluster and joined in whole.
  */
 import type { AccessLogEntry } from "./access-log";
-import type { LogBatch } from "./log-batch";
-import { formatBytes } from "./log-batch";
 
 /** Istio's 24 keys, in the order Envoy writes them (sorted), and the proxy's own after them. */
 export const ACCESS_LOG_KEYS = [
@@ -63,96 +61,118 @@ export interface RouteLogFields {
 }
 
 /**
- * A route's fields, formatted: the keys sit in three places of the line, so three pieces of UTF-8,
+ * A route's fields, formatted: the keys sit in three places of the line, so three pieces of JSON,
  * each with its keys (`,"route_name":…`, `,"upstream_cluster":…`, `,"listener":…,"virtual_host":…`).
  */
 export interface RouteLogFragments {
-  readonly routeName: Buffer;
-  readonly upstreamCluster: Buffer;
-  readonly stages: Buffer;
+  readonly routeName: string;
+  readonly upstreamCluster: string;
+  readonly stages: string;
 }
 
 /** A request's own fields: the entry without those of its route. */
 export type RequestLogFields = Omit<AccessLogEntry, keyof RouteLogFields>;
 
-/** `,"name":"value"` (`key` is `,"name":`, or `{"name":` for the first field), or `,"name":null`. */
-function stringField(batch: LogBatch, key: string, value: string | undefined): void {
-  batch.ascii(key);
-  if (value === undefined) batch.ascii("null");
-  else batch.string(value);
+/**
+ * Anything but printable ASCII short of the quote (\x22) and the backslash (\x5c): what JSON may
+ * escape, or what UTF-8 takes more than a byte for.
+ */
+const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/**
+ * `value` as a JSON string literal, exactly as `JSON.stringify` writes it, or `null`. Most values
+ * are printable ASCII with nothing to escape, which a quote on either side makes JSON.
+ */
+export function jsonString(value: string | undefined): string {
+  if (value === undefined) return "null";
+  return NOT_PLAIN.test(value) ? JSON.stringify(value) : '"' + value + '"';
 }
 
-/** `,"name":123` (`key` is `,"name":`). */
-function numberField(batch: LogBatch, key: string, value: number): void {
-  batch.ascii(key);
-  batch.number(value);
+/** `value` as JSON writes a number: `null` when it is not finite. */
+export function jsonNumber(value: number): string {
+  // JSON writes -0 as 0, as String does; String writes every other finite number as JSON does.
+  return Number.isFinite(value) ? String(value) : "null";
 }
 
 /**
- * `,"name":"123"`, or `,"name":null` when undefined: a number Envoy takes from a header, which it
- * logs as the header's text.
+ * A number Envoy takes from a header, which it logs as the header's text (`"12"`), or `null`.
  */
-function headerNumberField(batch: LogBatch, key: string, value: number | undefined): void {
-  batch.ascii(key);
-  if (value === undefined) return batch.ascii("null");
-  batch.ascii('"');
-  batch.number(value);
-  batch.ascii('"');
+function headerNumber(value: number | undefined): string {
+  return value === undefined ? "null" : '"' + jsonNumber(value) + '"';
 }
 
-/** The pieces of a line for one route and cluster, in UTF-8. */
+/** The pieces of a line for one route and cluster. */
 export function formatRouteFields(f: RouteLogFields): RouteLogFragments {
   return {
-    routeName: formatBytes((batch) => stringField(batch, ',"route_name":', f.route_name), 256),
-    upstreamCluster: formatBytes(
-      (batch) => stringField(batch, ',"upstream_cluster":', f.upstream_cluster),
-      256,
-    ),
-    stages: formatBytes((batch) => {
-      stringField(batch, ',"listener":', f.listener);
-      stringField(batch, ',"filter_chain":', f.filter_chain);
-      stringField(batch, ',"route_config":', f.route_config);
-      stringField(batch, ',"virtual_host":', f.virtual_host);
-    }),
+    routeName: ',"route_name":' + jsonString(f.route_name),
+    upstreamCluster: ',"upstream_cluster":' + jsonString(f.upstream_cluster),
+    stages:
+      ',"listener":' +
+      jsonString(f.listener) +
+      ',"filter_chain":' +
+      jsonString(f.filter_chain) +
+      ',"route_config":' +
+      jsonString(f.route_config) +
+      ',"virtual_host":' +
+      jsonString(f.virtual_host),
   };
 }
 
 /**
- * Writes one line (with its newline) for a request's `fields` and its route's
- * {@link formatRouteFields}, keys in {@link ACCESS_LOG_KEYS}'s order. A line that does not fit
- * leaves `batch.overflowed` set.
+ * One line (with its newline) for a request's `fields` and its route's
+ * {@link formatRouteFields}, keys in {@link ACCESS_LOG_KEYS}'s order.
  */
-export function writeRequestLine(batch: LogBatch, f: RequestLogFields, route: RouteLogFragments): void {
-  stringField(batch, '{"authority":', f.authority);
-  numberField(batch, ',"bytes_received":', f.bytes_received);
-  numberField(batch, ',"bytes_sent":', f.bytes_sent);
-  // Envoy's termination details come from filters the proxy does not have (RBAC's, say).
-  stringField(
-    batch,
-    ',"connection_termination_details":null,"downstream_local_address":',
-    f.downstream_local_address,
+export function requestLine(f: RequestLogFields, route: RouteLogFragments): string {
+  return (
+    '{"authority":' +
+    jsonString(f.authority) +
+    ',"bytes_received":' +
+    jsonNumber(f.bytes_received) +
+    ',"bytes_sent":' +
+    jsonNumber(f.bytes_sent) +
+    // Envoy's termination details come from filters the proxy does not have (RBAC's, say).
+    ',"connection_termination_details":null,"downstream_local_address":' +
+    jsonString(f.downstream_local_address) +
+    ',"downstream_remote_address":' +
+    jsonString(f.downstream_remote_address) +
+    // Whole milliseconds, truncated as Envoy's %DURATION% is.
+    ',"duration":' +
+    jsonNumber(Math.trunc(f.duration)) +
+    ',"method":' +
+    jsonString(f.method) +
+    ',"path":' +
+    jsonString(f.path) +
+    ',"protocol":' +
+    jsonString(f.protocol) +
+    ',"request_id":' +
+    jsonString(f.request_id) +
+    ',"requested_server_name":' +
+    jsonString(f.requested_server_name) +
+    ',"response_code":' +
+    jsonNumber(f.response_code) +
+    ',"response_code_details":' +
+    jsonString(f.response_code_details) +
+    ',"response_flags":' +
+    jsonString(f.response_flags) +
+    route.routeName +
+    ',"start_time":' +
+    jsonString(f.start_time) +
+    route.upstreamCluster +
+    ',"upstream_host":' +
+    jsonString(f.upstream_host) +
+    ',"upstream_local_address":' +
+    jsonString(f.upstream_local_address) +
+    ',"upstream_service_time":' +
+    headerNumber(f.upstream_service_time) +
+    ',"upstream_transport_failure_reason":' +
+    jsonString(f.upstream_transport_failure_reason) +
+    ',"user_agent":' +
+    jsonString(f.user_agent) +
+    ',"x_forwarded_for":' +
+    jsonString(f.x_forwarded_for) +
+    ',"error_code":' +
+    jsonString(f.error_code) +
+    route.stages +
+    "}\n"
   );
-  stringField(batch, ',"downstream_remote_address":', f.downstream_remote_address);
-  // Whole milliseconds, truncated as Envoy's %DURATION% is.
-  numberField(batch, ',"duration":', Math.trunc(f.duration));
-  stringField(batch, ',"method":', f.method);
-  stringField(batch, ',"path":', f.path);
-  stringField(batch, ',"protocol":', f.protocol);
-  stringField(batch, ',"request_id":', f.request_id);
-  stringField(batch, ',"requested_server_name":', f.requested_server_name);
-  numberField(batch, ',"response_code":', f.response_code);
-  stringField(batch, ',"response_code_details":', f.response_code_details);
-  stringField(batch, ',"response_flags":', f.response_flags);
-  batch.raw(route.routeName);
-  stringField(batch, ',"start_time":', f.start_time);
-  batch.raw(route.upstreamCluster);
-  stringField(batch, ',"upstream_host":', f.upstream_host);
-  stringField(batch, ',"upstream_local_address":', f.upstream_local_address);
-  headerNumberField(batch, ',"upstream_service_time":', f.upstream_service_time);
-  stringField(batch, ',"upstream_transport_failure_reason":', f.upstream_transport_failure_reason);
-  stringField(batch, ',"user_agent":', f.user_agent);
-  stringField(batch, ',"x_forwarded_for":', f.x_forwarded_for);
-  stringField(batch, ',"error_code":', f.error_code);
-  batch.raw(route.stages);
-  batch.ascii("}\n");
 }

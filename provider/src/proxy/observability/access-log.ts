@@ -3,7 +3,8 @@
  * route config, virtual host, route, cluster, upstream host), as Istio's simulation tests and
  * Envoy's access log do. Lines are batched: written when a batch of 64 KiB has no room for the
  * next, or 100 ms after the first queued line (Envoy flushes its access logs on an interval too,
- * by default every second). A request's line goes straight into the batch's bytes (log-batch.ts).
+ * by default every second). A request's line is copied into the batch's bytes at once
+ * (log-batch.ts).
  * Each write is a system call whose cost does not depend much on its size, so at tens of
  * thousands of lines a second writing once per event-loop turn cost about a tenth of the proxy's
  * CPU. A request never waits for its line to be written. What waits is bounded: past 4 MiB, queued
@@ -13,8 +14,8 @@
  */
 
 import type { RequestLogFields, RouteLogFragments } from "./access-log-line";
-import { formatRouteFields, writeRequestLine } from "./access-log-line";
-import { formatBytes, LogBatch } from "./log-batch";
+import { formatRouteFields, requestLine } from "./access-log-line";
+import { LogBatch } from "./log-batch";
 
 /**
  * One access-log record. Field names are those of Istio's default JSON access log (Envoy's
@@ -182,9 +183,13 @@ export class AccessLog {
    */
   logRequest(fields: RequestLogFields, route: RouteLogFragments): void {
     if (!this.admit()) return;
-    const start = this.batch.length;
-    writeRequestLine(this.batch, fields, route);
-    if (this.batch.overflowed) this.retry(start, (batch) => writeRequestLine(batch, fields, route));
+    const line = requestLine(fields, route);
+    if (!this.batch.append(line)) {
+      // The batch is written without it, and the line goes into the next one, or is written on
+      // its own when it is longer than a batch.
+      this.flush();
+      if (!this.batch.append(line)) this.sink?.write(Buffer.from(line, "utf8"));
+    }
     this.queued();
   }
 
@@ -202,22 +207,6 @@ export class AccessLog {
       this.droppedInARow = 0;
     }
     return true;
-  }
-
-  /**
-   * A line that did not fit after `start`: the batch is written without it, and the line goes
-   * into the next one, or into one of its own when it is longer than a batch.
-   */
-  private retry(start: number, write: (batch: LogBatch) => void): void {
-    this.batch.rollBack(start);
-    // A line that began an empty batch did not fit a whole one: no need to try it in another.
-    if (start > 0) {
-      this.flush();
-      write(this.batch);
-      if (!this.batch.overflowed) return;
-      this.batch.rollBack(0);
-    }
-    this.sink?.write(formatBytes(write, this.flushBytes * 2));
   }
 
   /** After a line: the batch is written when full, else within the interval. */
