@@ -23,8 +23,9 @@ interface Seen {
 
 /**
  * An HTTP/2-only backend (h2c, or h2 over TLS when given a certificate): the response head goes
- * out at once with what it saw, the body is echoed as it arrives, and a trailer carries the
- * body's SHA-256. Paths under `/fail-once/` answer 503 to their first request.
+ * out at once with what it saw, the body is echoed as it arrives, and trailers carry the body's
+ * SHA-256 and the request's trailers as JSON (`null` without any). Paths under `/fail-once/`
+ * answer 503 to their first request.
  */
 async function startH2Backend(
   name: string,
@@ -54,6 +55,8 @@ async function startH2Backend(
       return;
     }
     const hash = crypto.createHash("sha256");
+    let requestTrailers: http2.IncomingHttpHeaders | null = null;
+    stream.on("trailers", (t: http2.IncomingHttpHeaders) => (requestTrailers = t));
     stream.respond({ ":status": 200, "x-seen": JSON.stringify(seen) }, { waitForTrailers: true });
     stream.on("data", (c: Buffer) => {
       hash.update(c);
@@ -62,7 +65,7 @@ async function startH2Backend(
     stream.on("wantTrailers", () => {
       const digest = hash.digest("hex");
       received.set(path, [...(received.get(path) ?? []), [seen, digest]]);
-      stream.sendTrailers({ "x-sha256": digest });
+      stream.sendTrailers({ "x-sha256": digest, "x-request-trailers": JSON.stringify(requestTrailers) });
     });
     stream.on("end", () => stream.end());
   });
@@ -331,6 +334,45 @@ spec:
       ],
       [200, "h2c", sha256(body), sha256(body)],
     );
+  });
+
+  // Envoy's router passes a downstream's request trailers to the upstream request (and keeps them
+  // for a retry); only HTTP/1.1 codecs drop them, as Istio leaves `enable_trailers` off.
+  for (const path of ["/declared/trailers", "/declared/fail-once/trailers"]) {
+    it(`passes an HTTP/2 client's request trailers to an HTTP/2 cluster: ${path}`, async () => {
+      const session = http2.connect(`http://127.0.0.1:${h2Port}`);
+      const stream = session.request(
+        { ":method": "POST", ":path": path, ":authority": "shop.example" },
+        { waitForTrailers: true },
+      );
+      stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "c0ffee" }));
+      stream.end(Buffer.from("payload"));
+      const trailers = once(stream, "trailers") as Promise<[http2.IncomingHttpHeaders]>;
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      const [t] = await trailers;
+      session.close();
+      assert.deepEqual(
+        [Buffer.concat(chunks).toString(), t["x-request-trailers"]],
+        ["payload", JSON.stringify({ "x-checksum": "c0ffee" })],
+      );
+    });
+  }
+
+  it("ends an HTTP/2 client's body without trailers at the upstream as it came", async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2Port}`);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/declared/no-trailers",
+      ":authority": "shop.example",
+    });
+    stream.end(Buffer.from("payload"));
+    const trailers = once(stream, "trailers") as Promise<[http2.IncomingHttpHeaders]>;
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    const [t] = await trailers;
+    session.close();
+    assert.deepEqual([Buffer.concat(chunks).toString(), t["x-request-trailers"]], ["payload", "null"]);
   });
 
   // A connection that fails is Envoy's connection failure on HTTP/2 as on HTTP/1.1 (503 UF, and

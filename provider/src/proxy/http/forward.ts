@@ -335,9 +335,16 @@ export class Forward {
       this.headers,
       ep.tls === undefined ? "http" : "https",
     );
+    // An HTTP/2 client's body may end in trailers (gRPC client streams), which Envoy's router
+    // passes to an HTTP/2 upstream: the stream then waits for them after its last DATA frame.
+    // An HTTP/1.1 client's never come this far (Envoy's codec drops them without `enable_trailers`).
+    const withTrailers = x.h2 && this.body !== undefined;
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = ep.h2.request(h2headers, { endStream: this.body === undefined });
+      stream = ep.h2.request(h2headers, {
+        endStream: this.body === undefined,
+        waitForTrailers: withTrailers,
+      });
     } catch (err) {
       return this.attemptFailed(new UpstreamConnectError(String(err)), { kind: "connect-failure" });
     }
@@ -364,6 +371,11 @@ export class Forward {
         return this.fail(BODY_NOT_KEPT, false);
       }
       body.pipe(stream);
+    }
+    // The body has ended by then, so the client's trailers, if it sent any, have arrived; without
+    // any, node ends the stream with an empty DATA frame.
+    if (withTrailers) {
+      stream.once("wantTrailers", () => stream.sendTrailers((x.req as http2.Http2ServerRequest).trailers));
     }
     stream.on("response", (headers, flags) => {
       gotResponse = true;
