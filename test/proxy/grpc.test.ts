@@ -15,6 +15,7 @@ import { jsonLinesSink } from "./support/access-log-sinks";
 import { refusingPort } from "./support/backends";
 import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
+import { tlsSecret } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** One gRPC message (uncompressed), as gRPC frames it on the wire. */
@@ -140,19 +141,6 @@ async function startGreeter(): Promise<{ port: number; hits: Map<string, number>
         server.close(() => r());
       }),
   };
-}
-
-/** A Kubernetes Secret of type kubernetes.io/tls in istio-system. */
-function tlsSecret(name: string, cert: string, key: string): string {
-  const b64 = (text: string) => Buffer.from(text).toString("base64");
-  return `apiVersion: v1
-kind: Secret
-metadata: {name: ${name}, namespace: istio-system}
-type: kubernetes.io/tls
-data:
-  tls.crt: ${b64(cert)}
-  tls.key: ${b64(key)}
-`;
 }
 
 describe("gRPC through the gateway, as Istio's Envoy serves it", () => {

@@ -1,6 +1,7 @@
 /**
  * Istio YAML the proxy's tests share: a Gateway serving every host on one HTTP port, the head of a
- * VirtualService bound to it (its `http:` rules follow), and a ServiceEntry of static endpoints.
+ * VirtualService bound to it (its `http:` rules follow), a ServiceEntry of static endpoints, and
+ * a TLS Secret for `credentialName`.
  */
 
 /** A Gateway `gw` in istio-system serving every host over HTTP on `port`. */
@@ -113,4 +114,17 @@ spec:
 /** Istio YAML documents as one file. */
 export function documents(...docs: readonly string[]): string {
   return docs.join("---\n");
+}
+
+/** A Kubernetes Secret of type kubernetes.io/tls in istio-system. */
+export function tlsSecret(name: string, cert: string, key: string): string {
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  return `apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: istio-system}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64(cert)}
+  tls.key: ${b64(key)}
+`;
 }
