@@ -19,6 +19,7 @@ import type { AccessLog } from "../observability/access-log";
 import type { ClientCertificateFailure } from "../observability/metrics";
 import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { proxyTcp } from "../tcp/tcp-proxy";
+import { http2ServerSettings, openConnectionWindow } from "./http2-protocol-options";
 import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-socket-copies";
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
 import { clientCertificateRefusal, hasPinning } from "../tls/client-certificate";
@@ -154,7 +155,7 @@ export class RunningListener {
     const h2settings: http2.ServerOptions = {
       maxHeaderListPairs: limits.maxHeadersCount,
       maxSessionMemory: 64,
-      settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 1000 },
+      settings: http2ServerSettings(limits.maxHeaderBytes),
     };
     this.h2c = http2.createServer(h2settings);
     serveRequests(this.h2c, ctx.hcm.handleRequest);
@@ -227,6 +228,7 @@ export class RunningListener {
   private track(session: http2.ServerHttp2Session): void {
     this.sessions.add(session);
     session.on("error", () => {});
+    openConnectionWindow(session);
     const idle = new ConnectionIdleTimer(this.ctx.limits.idleTimeoutMs, () => session.close());
     session.on("stream", (stream: http2.ServerHttp2Stream) => {
       idle.requestStarted();

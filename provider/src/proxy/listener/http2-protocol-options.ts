@@ -1,0 +1,34 @@
+/**
+ * The HTTP/2 protocol options of the gateway's connection manager. Istio gives a gateway's
+ * connection manager none (only the opt-in `EDGE` profile of its connection settings sets
+ * `http2_protocol_options`), so Envoy's defaults are what clients see in its SETTINGS: no limit
+ * on concurrent streams worth the name, and 256 MiB windows for each stream and for the
+ * connection, raised by a WINDOW_UPDATE right after the SETTINGS frame.
+ */
+import type http2 from "node:http2";
+
+/** Envoy's default `max_concurrent_streams`: 2^31 - 1, the most HTTP/2 allows a peer. */
+export const MAX_CONCURRENT_STREAMS = 2 ** 31 - 1;
+
+/** Envoy's default `initial_stream_window_size`: 256 MiB, where HTTP/2 starts at 64 KiB - 1. */
+export const INITIAL_STREAM_WINDOW_SIZE = 256 * 1024 * 1024;
+
+/** Envoy's default `initial_connection_window_size`: the stream window's 256 MiB. */
+export const INITIAL_CONNECTION_WINDOW_SIZE = 256 * 1024 * 1024;
+
+/**
+ * The settings a downstream HTTP/2 connection starts with. `maxHeaderListSize` is the proxy's
+ * header limit, enforced by node:http2 through the setting it announces.
+ */
+export function http2ServerSettings(maxHeaderListSize: number): http2.Settings {
+  return {
+    maxHeaderListSize,
+    maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+    initialWindowSize: INITIAL_STREAM_WINDOW_SIZE,
+  };
+}
+
+/** Opens a new session's connection window to Envoy's size (node:http2 leaves HTTP/2's 64 KiB - 1). */
+export function openConnectionWindow(session: http2.ServerHttp2Session): void {
+  if (!session.destroyed) session.setLocalWindowSize(INITIAL_CONNECTION_WINDOW_SIZE);
+}
