@@ -30,9 +30,16 @@ interface Seen {
 async function startH2Backend(
   name: string,
   tlsOptions?: { cert: string; key: string },
-): Promise<{ port: number; received: Map<string, [Seen, string][]>; close(): Promise<void> }> {
+): Promise<{
+  port: number;
+  received: Map<string, [Seen, string][]>;
+  opening: Map<string, unknown[]>;
+  close(): Promise<void>;
+}> {
   const attempts = new Map<string, number>();
   const received = new Map<string, [Seen, string][]>();
+  const opening = new Map<string, unknown[]>();
+  const opened = new WeakSet<http2.Http2Session>();
   const server =
     tlsOptions === undefined
       ? http2.createServer()
@@ -41,6 +48,17 @@ async function startH2Backend(
     const path = String(headers[":path"]);
     const attempt = (attempts.get(path) ?? 0) + 1;
     attempts.set(path, attempt);
+    const session = stream.session!;
+    const peer = session.remoteSettings;
+    // The connection window counts down as the session carries answers: only a first stream sees it whole.
+    if (!opened.has(session))
+      opening.set(path, [
+        peer.enablePush,
+        peer.maxConcurrentStreams,
+        peer.initialWindowSize,
+        session.state.remoteWindowSize,
+      ]);
+    opened.add(session);
     const seen: Seen = {
       backend: name,
       method: String(headers[":method"]),
@@ -80,6 +98,7 @@ async function startH2Backend(
   return {
     port: (server.address() as net.AddressInfo).port,
     received,
+    opening,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sessions) s.destroy();
@@ -148,6 +167,8 @@ describe("upstream HTTP/2 for destinations that speak it", () => {
   const pki = new TestPki();
   let h2c: Awaited<ReturnType<typeof startH2Backend>>;
   let h2tls: Awaited<ReturnType<typeof startH2Backend>>;
+  /** A backend of its own for the one test that needs the first stream of a connection. */
+  let fresh: Awaited<ReturnType<typeof startH2Backend>>;
   let proxy: GatewayProxy;
   let port: number;
   let h2Port: number;
@@ -156,6 +177,7 @@ describe("upstream HTTP/2 for destinations that speak it", () => {
     h2c = await startH2Backend("h2c");
     const cert = pki.issue("h2.test", ["DNS:h2.test"]);
     h2tls = await startH2Backend("h2tls", cert);
+    fresh = await startH2Backend("fresh");
     const refused = await refusingPort();
     dir.write("ca.crt", pki.ca.cert);
     dir.write(
@@ -181,6 +203,8 @@ spec:
   - match: [{uri: {prefix: /declared/}}]
     route: [{destination: {host: h2.internal, port: {number: 80}}}]
     retries: {attempts: 2, retryOn: 5xx}
+  - match: [{uri: {prefix: /fresh/}}]
+    route: [{destination: {host: fresh.internal, port: {number: 80}}}]
   - match: [{uri: {prefix: /mirrored/}}]
     route: [{destination: {host: upgraded.internal, port: {number: 80}}}]
     mirror: {host: h2.test, port: {number: 443}}
@@ -237,6 +261,15 @@ spec:
 ---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
+metadata: {name: fresh, namespace: istio-system}
+spec:
+  hosts: [fresh.internal]
+  ports: [{number: 80, name: web, protocol: HTTP2, targetPort: ${fresh.port}}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
 metadata: {name: upgraded, namespace: istio-system}
 spec:
   hosts: [upgraded.internal, plain.internal]
@@ -279,6 +312,7 @@ spec:
     await proxy.close();
     await h2c.close();
     await h2tls.close();
+    await fresh.close();
     dir.dispose();
     pki.dispose();
   });
@@ -334,6 +368,20 @@ spec:
       ],
       [200, "h2c", sha256(body), sha256(body)],
     );
+  });
+
+  // Istio gives a cluster that speaks HTTP/2 an empty `http2_protocol_options`: Envoy's client
+  // announces its defaults (no server push, 2^31 - 1 streams, a 256 MiB stream window) and opens
+  // the connection's window to 256 MiB.
+  it("opens upstream HTTP/2 connections with Envoy's default options", async () => {
+    const r = await curl(["-H", "Host: shop.example", `http://127.0.0.1:${port}/fresh/opening`]);
+    assert.equal(r.status, 200);
+    assert.deepEqual(fresh.opening.get("/fresh/opening"), [
+      false,
+      2 ** 31 - 1,
+      256 * 1024 * 1024,
+      256 * 1024 * 1024,
+    ]);
   });
 
   // Envoy's router passes a downstream's request trailers to the upstream request (and keeps them

@@ -19,7 +19,7 @@ import type { AccessLog } from "../observability/access-log";
 import type { ClientCertificateFailure } from "../observability/metrics";
 import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
 import { proxyTcp } from "../tcp/tcp-proxy";
-import { http2ServerSettings, openConnectionWindow } from "./http2-protocol-options";
+import { http2ServerSettings, openConnectionWindow } from "../http/http2-protocol-options";
 import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-socket-copies";
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
 import { clientCertificateRefusal, hasPinning } from "../tls/client-certificate";

@@ -20,6 +20,7 @@ import type { Http2KeepaliveSettings, TcpKeepalive } from "../../istio/translate
 import { ConnectionIdleTimer } from "../http/connection-idle-timer";
 import { keepSessionAlive } from "./http2-keepalive";
 import { applyTcpKeepalive } from "./tcp-keepalive";
+import { http2ClientSettings, openConnectionWindow } from "../http/http2-protocol-options";
 
 /** How an endpoint's sessions are opened and retired. */
 export interface Http2SessionSettings {
@@ -120,10 +121,13 @@ export class Http2Sessions {
 
   private open(): Session {
     const { origin, tls: tlsOptions, tcpKeepalive, http2Keepalive } = this.settings;
+    const settings = http2ClientSettings(this.settings.maxConcurrentStreams);
     const session = http2.connect(
       origin,
-      tlsOptions === undefined ? {} : { ...tlsOptions, ALPNProtocols: ["h2"] },
+      tlsOptions === undefined ? { settings } : { ...tlsOptions, ALPNProtocols: ["h2"], settings },
     );
+    // A client session has no window to open until it is connected.
+    session.once("connect", () => openConnectionWindow(session));
     const age = this.settings.maxConnectionDurationMs;
     const s: Session = {
       session,

@@ -1,9 +1,10 @@
 /**
- * The HTTP/2 protocol options of the gateway's connection manager. Istio gives a gateway's
+ * Envoy's HTTP/2 protocol options as Istio leaves them at a gateway. Istio gives the gateway's
  * connection manager none (only the opt-in `EDGE` profile of its connection settings sets
- * `http2_protocol_options`), so Envoy's defaults are what clients see in its SETTINGS: no limit
- * on concurrent streams worth the name, and 256 MiB windows for each stream and for the
- * connection, raised by a WINDOW_UPDATE right after the SETTINGS frame.
+ * `http2_protocol_options`) and its HTTP/2 clusters an empty set, so Envoy's defaults are what
+ * peers see in its SETTINGS on both sides: no limit on concurrent streams worth the name, and
+ * 256 MiB windows for each stream and for the connection, the latter raised by a WINDOW_UPDATE
+ * right after the SETTINGS frame. As a client Envoy also turns server push off.
  */
 import type http2 from "node:http2";
 
@@ -28,7 +29,20 @@ export function http2ServerSettings(maxHeaderListSize: number): http2.Settings {
   };
 }
 
+/**
+ * The settings an upstream HTTP/2 connection starts with. `maxConcurrentStreams` is a
+ * DestinationRule's `connectionPool.http.maxConcurrentStreams` (0: unset), which Istio writes into
+ * the cluster's `http2_protocol_options`, where Envoy announces it too.
+ */
+export function http2ClientSettings(maxConcurrentStreams: number): http2.Settings {
+  return {
+    enablePush: false,
+    maxConcurrentStreams: maxConcurrentStreams > 0 ? maxConcurrentStreams : MAX_CONCURRENT_STREAMS,
+    initialWindowSize: INITIAL_STREAM_WINDOW_SIZE,
+  };
+}
+
 /** Opens a new session's connection window to Envoy's size (node:http2 leaves HTTP/2's 64 KiB - 1). */
-export function openConnectionWindow(session: http2.ServerHttp2Session): void {
+export function openConnectionWindow(session: http2.Http2Session): void {
   if (!session.destroyed) session.setLocalWindowSize(INITIAL_CONNECTION_WINDOW_SIZE);
 }
