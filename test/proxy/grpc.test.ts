@@ -419,6 +419,29 @@ spec:
     assert.deepEqual(summary(a), [200, "application/grpc", "14", "busy", true, 0]);
   });
 
+  // Envoy's HTTP/1.1 codec frames a response that ends with its head by `content-length: 0`, not
+  // by an empty chunked body.
+  it("passes an upstream's trailers-only answer to an HTTP/1.1 client with content-length 0", async () => {
+    const r = await curl([
+      "--http1.1",
+      "-H",
+      "content-type: application/grpc",
+      "--data-binary",
+      "x",
+      `http://127.0.0.1:${port}/helloworld.Greeter/Unavailable`,
+    ]);
+    assert.deepEqual(
+      [
+        r.status,
+        r.headers["grpc-status"],
+        r.headers["content-length"],
+        r.headers["transfer-encoding"],
+        r.body,
+      ],
+      [200, "14", "0", undefined, ""],
+    );
+  });
+
   it("retries on the grpc-status of the response headers (retryOn unavailable)", async () => {
     const flaky = await grpcCall(session, "/retry.Svc/Flaky");
     assert.deepEqual(
