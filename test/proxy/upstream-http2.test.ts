@@ -34,12 +34,14 @@ async function startH2Backend(
   port: number;
   received: Map<string, [Seen, string][]>;
   opening: Map<string, unknown[]>;
+  requestTrailers: Map<string, http2.IncomingHttpHeaders | null>;
   close(): Promise<void>;
 }> {
   const attempts = new Map<string, number>();
   const received = new Map<string, [Seen, string][]>();
   const opening = new Map<string, unknown[]>();
   const opened = new WeakSet<http2.Http2Session>();
+  const requestTrailers = new Map<string, http2.IncomingHttpHeaders | null>();
   const server =
     tlsOptions === undefined
       ? http2.createServer()
@@ -73,8 +75,8 @@ async function startH2Backend(
       return;
     }
     const hash = crypto.createHash("sha256");
-    let requestTrailers: http2.IncomingHttpHeaders | null = null;
-    stream.on("trailers", (t: http2.IncomingHttpHeaders) => (requestTrailers = t));
+    let trailers: http2.IncomingHttpHeaders | null = null;
+    stream.on("trailers", (t: http2.IncomingHttpHeaders) => (trailers = t));
     stream.respond({ ":status": 200, "x-seen": JSON.stringify(seen) }, { waitForTrailers: true });
     stream.on("data", (c: Buffer) => {
       hash.update(c);
@@ -83,7 +85,10 @@ async function startH2Backend(
     stream.on("wantTrailers", () => {
       const digest = hash.digest("hex");
       received.set(path, [...(received.get(path) ?? []), [seen, digest]]);
-      stream.sendTrailers({ "x-sha256": digest, "x-request-trailers": JSON.stringify(requestTrailers) });
+      // A plain copy of the names and values: node's header objects have no prototype, and a
+      // symbol key listing sensitive headers.
+      requestTrailers.set(path, trailers === null ? null : Object.fromEntries(Object.entries(trailers)));
+      stream.sendTrailers({ "x-sha256": digest, "x-request-trailers": JSON.stringify(trailers) });
     });
     stream.on("end", () => stream.end());
   });
@@ -99,6 +104,7 @@ async function startH2Backend(
     port: (server.address() as net.AddressInfo).port,
     received,
     opening,
+    requestTrailers,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sessions) s.destroy();
@@ -406,6 +412,26 @@ spec:
       );
     });
   }
+
+  it("passes an HTTP/2 client's request trailers to an HTTP/2 mirror too", async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2Port}`);
+    const stream = session.request(
+      { ":method": "POST", ":path": "/mirrored/trailers", ":authority": "shop.example" },
+      { waitForTrailers: true },
+    );
+    stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "c0ffee" }));
+    stream.end(Buffer.from("payload"));
+    stream.resume();
+    await once(stream, "close");
+    session.close();
+    const until = Date.now() + 3000;
+    while (!h2tls.requestTrailers.has("/mirrored/trailers") && Date.now() < until)
+      await new Promise((res) => setTimeout(res, 20));
+    assert.deepEqual(
+      [h2c.requestTrailers.get("/mirrored/trailers"), h2tls.requestTrailers.get("/mirrored/trailers")],
+      [{ "x-checksum": "c0ffee" }, { "x-checksum": "c0ffee" }],
+    );
+  });
 
   it("ends an HTTP/2 client's body without trailers at the upstream as it came", async () => {
     const session = http2.connect(`http://127.0.0.1:${h2Port}`);

@@ -506,6 +506,7 @@ export class HttpConnectionManager implements ForwardHost {
             slot?.release();
             if (outcome !== undefined) outlier?.observe(ep, outcome);
           },
+      x.h2 ? () => (x.req as http2.Http2ServerRequest).trailers : undefined,
     );
   }
 

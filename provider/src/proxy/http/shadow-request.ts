@@ -25,9 +25,17 @@ function ignore(): void {}
 export type ShadowDone = (outcome: AttemptOutcome | undefined) => void;
 
 /**
+ * The trailers that end a request body, read once the body has ended: an HTTP/2 client's, which
+ * Envoy's router copies to each shadow as to the main request.
+ */
+export type RequestTrailers = () => http2.OutgoingHttpHeaders;
+
+/**
  * Sends one shadow request to `ep`; `body` is the request body as it arrives, if any (destroyed
- * when the mirror is abandoned, which aborts the shadow request; destroyed by it when it fails).
- * `done` is called once, when the shadow request is over.
+ * when the mirror is abandoned, which aborts the shadow request; destroyed by it when it fails),
+ * and `trailers` those that end it, if the client could send any (an HTTP/1.1 shadow drops them,
+ * as Envoy's HTTP/1.1 codec does without `enable_trailers`). `done` is called once, when the
+ * shadow request is over.
  */
 export function sendShadowRequest(
   ep: UpstreamEndpoint,
@@ -37,10 +45,11 @@ export function sendShadowRequest(
   headers: HeaderMap,
   body: Readable | undefined,
   done: ShadowDone = ignore,
+  trailers?: RequestTrailers,
 ): void {
   // An abandoned body's error belongs to the shadow request alone.
   body?.on("error", ignore);
-  if (protocol === "HTTP/2") return sendOverHttp2(ep, method, path, headers, body, done);
+  if (protocol === "HTTP/2") return sendOverHttp2(ep, method, path, headers, body, done, trailers);
   const shadow = new ShadowExchange(body, done);
   try {
     ep.pool.dispatch({ path, method, headers, body: body ?? null }, shadow);
@@ -102,11 +111,13 @@ function sendOverHttp2(
   headers: HeaderMap,
   body: Readable | undefined,
   done: ShadowDone,
+  trailers: RequestTrailers | undefined,
 ): void {
   const h2headers = http2RequestHead(method, path, headers, ep.tls === undefined ? "http" : "https");
+  const withTrailers = body !== undefined && trailers !== undefined;
   let stream: http2.ClientHttp2Stream;
   try {
-    stream = ep.h2.request(h2headers, { endStream: body === undefined });
+    stream = ep.h2.request(h2headers, { endStream: body === undefined, waitForTrailers: withTrailers });
   } catch {
     body?.destroy();
     return done({ kind: "connect-failure" });
@@ -134,5 +145,6 @@ function sendOverHttp2(
     stream.close(http2.constants.NGHTTP2_CANCEL);
   });
   stream.once("close", () => body.destroy());
+  if (withTrailers) stream.once("wantTrailers", () => stream.sendTrailers(trailers()));
   body.pipe(stream);
 }
