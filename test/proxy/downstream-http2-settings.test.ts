@@ -1,7 +1,7 @@
-// What a client's HTTP/2 connection starts with, as Envoy's connection manager starts it at an
-// Istio gateway: Istio sets no `http2_protocol_options` there, so Envoy's defaults are announced
-// (2^31 - 1 concurrent streams, a 256 MiB window per stream) and the connection's window is opened
-// to 256 MiB by a WINDOW_UPDATE, over h2c and over TLS alike.
+// What a client's HTTP/2 connection starts with. Istio sets no `http2_protocol_options` at a
+// gateway, so Envoy announces 2^31 - 1 concurrent streams, as the proxy does. Its windows are those
+// of Envoy's edge guidance rather than its 256 MiB defaults, so that backpressure holds: 64 KiB a
+// stream, and the connection's opened to 1 MiB by a WINDOW_UPDATE, over h2c and over TLS alike.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http2 from "node:http2";
@@ -22,7 +22,7 @@ async function openingOf(session: http2.ClientHttp2Session): Promise<unknown[]> 
   return opening;
 }
 
-describe("a client's HTTP/2 connection starts with Envoy's default protocol options", () => {
+describe("a client's HTTP/2 connection starts with Envoy's stream limit and bounded windows", () => {
   const dir = new ConfigDir();
   const pki = new TestPki();
   let proxy: GatewayProxy;
@@ -62,11 +62,11 @@ spec:
     pki.dispose();
   });
 
-  const envoyDefaults = [2 ** 31 - 1, 256 * 1024 * 1024, 256 * 1024 * 1024];
+  const opening = [2 ** 31 - 1, 64 * 1024, 1024 * 1024];
 
   it("announces them over h2c with prior knowledge", async () => {
     const session = http2.connect(`http://127.0.0.1:${proxy.boundPorts().get(8080)!}`);
-    assert.deepEqual(await openingOf(session), envoyDefaults);
+    assert.deepEqual(await openingOf(session), opening);
   });
 
   it("announces them over TLS (ALPN h2)", async () => {
@@ -74,6 +74,6 @@ spec:
       ca: pki.ca.cert,
       servername: "h2.example",
     });
-    assert.deepEqual(await openingOf(session), envoyDefaults);
+    assert.deepEqual(await openingOf(session), opening);
   });
 });
