@@ -20,18 +20,31 @@ export function jsonLinesSink(entries: Record<string, unknown>[]): LogSink {
  * The first line of `entries` whose path is `path`, waiting up to `ms` for its batch to be written
  * (the access log writes in batches); fails naming the paths it has seen when none comes.
  */
-export async function loggedLine(
+export function loggedLine(
   entries: readonly Record<string, unknown>[],
   path: string,
   ms = 3000,
 ): Promise<Record<string, unknown>> {
+  return loggedLineWhere(entries, (l) => l["path"] === path, path, ms);
+}
+
+/**
+ * The first line of `entries` that `matches` (a request without a path, a CONNECT's, is found by
+ * its other fields), waiting up to `ms`; fails naming `what` and the paths it has seen.
+ */
+export async function loggedLineWhere(
+  entries: readonly Record<string, unknown>[],
+  matches: (line: Record<string, unknown>) => boolean,
+  what: string,
+  ms = 3000,
+): Promise<Record<string, unknown>> {
   const until = Date.now() + ms;
   for (;;) {
-    const line = entries.find((l) => l["path"] === path);
+    const line = entries.find(matches);
     if (line !== undefined) return line;
     if (Date.now() > until) {
       const seen = JSON.stringify(entries.map((l) => [l["path"], l["response_code"]]));
-      throw new Error(`no access-log line for ${path}; lines: ${seen}`);
+      throw new Error(`no access-log line for ${what}; lines: ${seen}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -184,6 +184,9 @@ export class HttpConnectionManager implements ForwardHost {
     // neither matched nor forwarded in place of it (`http2_discard_host_header`).
     if (h2Authority !== undefined && headers.host !== undefined) delete headers.host;
     const authority = h2Authority ?? headers.host ?? "";
+    // A CONNECT has no path: its target was its authority (HTTP/1.1), or it came without `:path`
+    // (HTTP/2, where node's request has no url then).
+    const pathless = req.url === undefined || req.url === "";
     const target = req.url ?? "/";
     const { path: rawPath, query } = splitPathAndQuery(target);
     const path = normalizePath(rawPath);
@@ -220,6 +223,12 @@ export class HttpConnectionManager implements ForwardHost {
       this.replyError(x, NOT_A_PATH);
       return;
     }
+    if (authority !== "" && pathless && routeReq.method === "CONNECT") {
+      // Istio's gateways configure no CONNECT upgrade and no `connect_matcher`, and Envoy's router
+      // skips every other route for a request without a path: no route (404, NR).
+      this.replyError(x, NO_ROUTE);
+      return;
+    }
     if (authority === "" || path === undefined || !rawPath.startsWith("/")) {
       this.replyError(x, BAD_TARGET);
       return;
@@ -236,7 +245,12 @@ export class HttpConnectionManager implements ForwardHost {
    * HTTP/1.0, too slow to send its head), as Envoy logs its protocol errors: with the error's
    * status and flag, destination unknown, and the method, path and headers when the head was read.
    */
-  readonly handleRefusal = (socket: Socket, code: ProxyErrorCode, req: Http1Request | undefined): void => {
+  readonly handleRefusal = (
+    socket: Socket,
+    code: ProxyErrorCode,
+    req: Http1Request | undefined,
+    details?: string,
+  ): void => {
     const state = connectionStateOf(socket);
     const resolved = this.resolveChain(state);
     if (resolved === undefined) return;
@@ -258,7 +272,7 @@ export class HttpConnectionManager implements ForwardHost {
     x.status = err.status;
     x.flags = err.responseFlag;
     x.errorCode = code;
-    x.details = failureDetails(err, false);
+    x.details = details ?? failureDetails(err, false);
     this.record(x, performance.now() - x.start);
   };
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { absoluteTarget, isOriginForm } from "./request-target";
+import { absoluteTarget, connectAuthority, isOriginForm } from "./request-target";
 
 test("a path, and the asterisk of OPTIONS, are in origin form; nothing else is", () => {
   assert.equal(isOriginForm("GET", "/a?b=1"), true);
@@ -30,4 +30,21 @@ test("an absolute http or https URL gives its authority and its path with the qu
     ["http:/shop.example.com/a", undefined],
   ];
   for (const [target, expected] of cases) assert.deepEqual(absoluteTarget(target), expected, target);
+});
+
+test("a CONNECT target in authority form gives its authority; anything else is refused", () => {
+  const cases: [string, string | undefined][] = [
+    ["tunnel.test:443", "tunnel.test:443"],
+    ["10.0.0.1:0", "10.0.0.1:0"],
+    ["[::1]:65535", "[::1]:65535"],
+    ["tunnel.test", undefined],
+    ["tunnel.test:", undefined],
+    ["tunnel.test:65536", undefined],
+    ["tunnel.test:443/x", undefined],
+    ["user@tunnel.test:443", undefined],
+    ["http://tunnel.test:443", undefined],
+    ["/tunnel", undefined],
+    ["[::1:443", undefined],
+  ];
+  for (const [target, expected] of cases) assert.equal(connectAuthority(target), expected, target);
 });

@@ -33,7 +33,8 @@ import type { ConsumableSocket, ParseError } from "./llhttp";
 import { methodName, RequestParser } from "./llhttp";
 import { requestHeaders } from "./request-headers";
 import { acceptableConnectionHeader } from "./connection-header";
-import { absoluteTarget, isOriginForm } from "./request-target";
+import type { TargetRefusal } from "./request-target";
+import { absoluteTarget, connectAuthority, isOriginForm } from "./request-target";
 import { HeldWrites } from "../http/held-writes";
 
 /** What the connections of one {@link Http1Server} share. */
@@ -57,7 +58,7 @@ export interface Http1ServerSettings {
   /** The server is draining: connections close when their response ends. */
   draining(): boolean;
   /** The codec refused a request itself (`req`, when its head was read): for the access log and metrics. */
-  onRefusal(socket: Socket, code: ProxyErrorCode, req: Http1Request | undefined): void;
+  onRefusal(socket: Socket, code: ProxyErrorCode, req: Http1Request | undefined, details?: string): void;
 }
 
 /** What a connection tells the server that holds it. */
@@ -89,6 +90,8 @@ interface Refusal {
   readonly req?: Http1Request;
   /** The refused request's method, when known (a HEAD request's answer has no body). */
   readonly method?: string;
+  /** Envoy's response code details, when more precise than the code's own. */
+  readonly details?: string;
 }
 
 type Turn = Exchange | Upgrade | Refusal;
@@ -353,11 +356,20 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     }
     const name = methodName(method);
     const headers = requestHeaders(raw);
-    // A target in absolute form is taken as Envoy takes it: its authority for the Host header, its
-    // path for the request's (request-target.ts). CONNECT's target is an authority, routed as it is.
+    // A target other than a path is taken as Envoy takes it (request-target.ts): an absolute URL's
+    // authority for the Host header and its path for the request's; a CONNECT's authority for the
+    // Host header, with no path.
     let requestTarget = url;
     let httpsInPlaintext = false;
-    if (headers !== undefined && name !== "CONNECT" && !isOriginForm(name, url)) {
+    let badTarget: TargetRefusal | undefined;
+    if (headers !== undefined && name === "CONNECT") {
+      const authority = connectAuthority(url);
+      if (authority === undefined) badTarget = "http1.invalid_url";
+      else {
+        headers.host = authority;
+        requestTarget = "";
+      }
+    } else if (headers !== undefined && !isOriginForm(name, url)) {
       const absolute = absoluteTarget(url);
       if (absolute !== undefined) {
         headers.host = absolute.authority;
@@ -368,6 +380,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     const req = new Http1Request(this.socket, name, requestTarget, headers ?? {}, minor, this);
     req.headBytes = headLength(name, url, raw);
     if (major !== 1 || minor !== 1) return (this.refuse("IGW_ERR_HTTP_VERSION", req), 0);
+    if (badTarget !== undefined) return (this.refuse("IGW_ERR_BAD_REQUEST", req, name, badTarget), 0);
     if (httpsInPlaintext) return (this.refuse("IGW_ERR_HTTPS_IN_PLAINTEXT", req), 0);
     if (headers !== undefined && !acceptableConnectionHeader(headers))
       return (this.refuse("IGW_ERR_BAD_REQUEST", req), 0);
@@ -375,10 +388,10 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       return (this.refuse("IGW_ERR_HEADERS_TOO_LARGE", req), 0);
     if (headers === undefined) return (this.refuse("IGW_ERR_BAD_REQUEST", req), 0);
     this.reading = req;
-    // A CONNECT is no upgrade here: it is routed as a request (and refused for its target), after
-    // which the connection cannot go on, llhttp having stopped at its head. An `h2c` upgrade is
-    // served as the HTTP/1.1 request it also is, as Envoy serves it: its upgrade headers are
-    // hop-by-hop and go no further.
+    // A CONNECT is no upgrade here (Istio's gateways upgrade to WebSocket only): it is routed as a
+    // request, which no route takes without a path (404), after which the connection cannot go
+    // on, llhttp having stopped at its head. An `h2c` upgrade is served as the HTTP/1.1 request it
+    // also is, as Envoy serves it: its upgrade headers are hop-by-hop and go no further.
     const connect = name === "CONNECT";
     const tunnel = upgrade && !connect && !isH2c(headers.upgrade);
     const turn: Turn = tunnel
@@ -424,7 +437,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
   /** Serves `turn` now; `from` is when its request began, for the request timeout. */
   private begin(turn: Turn, from: number): void {
     this.active = turn;
-    if (turn.kind === "refusal") return this.refuseNow(turn.code, turn.req, turn.method);
+    if (turn.kind === "refusal") return this.refuseNow(turn.code, turn.req, turn.method, turn.details);
     if (turn.kind === "upgrade") {
       // Taken over once the parser has handed back the bytes after the head.
       if (this.reading !== turn.req) this.takeOver(turn);
@@ -463,7 +476,12 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
    * Refuses what is being read (`refused`, when its head was read), after the responses owed
    * before it; nothing more is read.
    */
-  private refuse(code: ProxyErrorCode, refused?: Http1Request, method = refused?.method): void {
+  private refuse(
+    code: ProxyErrorCode,
+    refused?: Http1Request,
+    method = refused?.method,
+    details?: string,
+  ): void {
     const reading = this.reading;
     this.stop();
     this.reading = undefined;
@@ -487,10 +505,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       if (i >= 0) this.queue.length = i;
       reading.abort();
     }
-    const turn: Refusal =
-      refused === undefined
-        ? { kind: "refusal", code, method }
-        : { kind: "refusal", code, req: refused, method };
+    const turn: Refusal = { kind: "refusal", code, req: refused, method, details };
     if (this.active === undefined) this.begin(turn, 0);
     else this.queue.push(turn);
   }
@@ -505,11 +520,12 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
 
   /**
    * Writes the refusal for `code` and ends the connection; the refusal is reported with `req`, if
-   * read, and `method` is the refused request's, when known.
+   * read, and Envoy's `details` when they say more than the code; `method` is the refused
+   * request's, when known.
    */
-  private refuseNow(code: ProxyErrorCode, req?: Http1Request, method = req?.method): void {
+  private refuseNow(code: ProxyErrorCode, req?: Http1Request, method = req?.method, details?: string): void {
     this.stop();
-    this.settings.onRefusal(this.socket, code, req);
+    this.settings.onRefusal(this.socket, code, req, details);
     const status = ERROR_STATUS[code].status;
     const reason = STATUS_CODES[status] ?? "Unknown";
     if (this.socket.writable) {

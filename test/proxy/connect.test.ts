@@ -1,0 +1,157 @@
+/**
+ * CONNECT at the gateway, as Istio configures Envoy there: its connection manager upgrades to
+ * `websocket` only (no CONNECT upgrade, no `connect_matcher` on any route) and leaves HTTP/2's
+ * `allow_connect` off. A CONNECT is routed like any request, and Envoy's router skips every route
+ * for a request without a path: 404 with no body, flagged NR (`route_not_found`), the target's
+ * authority as the request's. Over HTTP/1.1 the target must be `host:port` (else 400,
+ * `http1.invalid_url`), and the connection closes after the answer. Raw sockets, and curl as a
+ * client tunnelling through a proxy (`-p -x`).
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import http from "node:http";
+import { after, before, describe, it } from "node:test";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { loggedLine, loggedLineWhere } from "./support/access-log-sinks";
+import { listenOnLoopback } from "./support/backends";
+import { startConfigProxy } from "./support/config-proxy";
+import { cluster, forward, httpListener, proxyConfig, route, vhost } from "./support/proxy-config-builders";
+import { field, RawClient } from "./support/raw-http1-client";
+
+/** The access-log fields a CONNECT's line is compared on. */
+const LOGGED = [
+  "method",
+  "path",
+  "authority",
+  "protocol",
+  "response_code",
+  "response_flags",
+  "response_code_details",
+  "route_name",
+  "upstream_cluster",
+] as const;
+
+function logged(line: Record<string, unknown>): unknown[] {
+  return LOGGED.map((k) => line[k]);
+}
+
+describe("CONNECT at the gateway", () => {
+  let upstream: { port: number; close(): Promise<void> };
+  const upstreamSaw: string[] = [];
+  let proxy: GatewayProxy;
+  let port: number;
+  const access: Record<string, unknown>[] = [];
+  const open: RawClient[] = [];
+
+  before(async () => {
+    upstream = await listenOnLoopback(
+      http.createServer((req, res) => {
+        upstreamSaw.push(`${req.method} ${req.url}`);
+        res.end("upstream");
+      }),
+    );
+    // A catch-all route on a catch-all host: whatever a CONNECT finds, it is not a route.
+    const routes = [vhost("any", ["*"], [route("up", forward("outbound|80||up"))])];
+    proxy = await startConfigProxy(
+      proxyConfig(
+        "connect",
+        [httpListener(8080, routes, "auto")],
+        [cluster("outbound|80||up", [{ address: "127.0.0.1", port: upstream.port }])],
+      ),
+      access,
+    );
+    port = proxy.boundPorts().get(8080)!;
+  });
+
+  after(async () => {
+    for (const c of open) c.destroy();
+    await proxy.close();
+    await upstream.close();
+  });
+
+  async function connect(): Promise<RawClient> {
+    const c = await RawClient.connect(port);
+    open.push(c);
+    return c;
+  }
+
+  function connectLine(authority: string): Promise<Record<string, unknown>> {
+    return loggedLineWhere(
+      access,
+      (l) => l["method"] === "CONNECT" && l["authority"] === authority,
+      `CONNECT ${authority}`,
+    );
+  }
+
+  it("answers an HTTP/1.1 CONNECT 404 with no route, its target as authority, and closes", async () => {
+    const c = await connect();
+    // The Host header is not the authority: the target is, as Envoy's codec makes it.
+    await c.write("CONNECT tunnel.test:443 HTTP/1.1\r\nHost: other.test\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual(
+      [r.status, r.reason, field(r.headers, "x-igw-error-code"), field(r.headers, "content-length")],
+      [404, "Not Found", "IGW_ERR_NO_ROUTE", "0"],
+    );
+    assert.deepEqual([field(r.headers, "connection"), r.body.length], ["close", 0]);
+    await c.waitClosed(3000);
+    assert.deepEqual(logged(await connectLine("tunnel.test:443")), [
+      "CONNECT",
+      null,
+      "tunnel.test:443",
+      "HTTP/1.1",
+      404,
+      "NR",
+      "route_not_found",
+      null,
+      null,
+    ]);
+    assert.deepEqual(upstreamSaw, []);
+  });
+
+  it("answers a CONNECT without a Host header the same way: its target names the host", async () => {
+    const c = await connect();
+    await c.write("CONNECT [::1]:8443 HTTP/1.1\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual([r.status, field(r.headers, "x-igw-error-code")], [404, "IGW_ERR_NO_ROUTE"]);
+    assert.equal((await connectLine("[::1]:8443"))["response_code"], 404);
+  });
+
+  it("tells curl tunnelling through it (-p -x) that the CONNECT failed with 404", async () => {
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        "curl",
+        ["-sS", "--max-time", "10", "-p", "-x", `http://127.0.0.1:${port}`, "https://secure.test/"],
+        (err, _stdout, stderr) => resolve({ code: err === null ? 0 : (err.code as number), stderr }),
+      );
+    });
+    assert.deepEqual([code, stderr.trim()], [56, "curl: (56) CONNECT tunnel failed, response 404"]);
+    assert.deepEqual(logged(await connectLine("secure.test:443")).slice(4), [
+      404,
+      "NR",
+      "route_not_found",
+      null,
+      null,
+    ]);
+  });
+
+  it("refuses a CONNECT whose target is not host:port with 400, as Envoy's codec does", async () => {
+    for (const target of ["/tunnel", "tunnel.test", "tunnel.test:65536", "user@tunnel.test:443"]) {
+      const c = await connect();
+      await c.write(`CONNECT ${target} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+      const r = await c.readResponse();
+      assert.deepEqual(
+        [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection"), r.body.toString()],
+        [400, "IGW_ERR_BAD_REQUEST", "close", "Bad Request"],
+        target,
+      );
+      await c.waitClosed(3000);
+      const line = await loggedLine(access, target);
+      assert.deepEqual(
+        [line["response_code"], line["response_flags"], line["response_code_details"]],
+        [400, "DPE", "http1.invalid_url"],
+        target,
+      );
+    }
+    assert.deepEqual(upstreamSaw, []);
+  });
+});
