@@ -4,12 +4,15 @@
  * `allow_connect` off. A CONNECT is routed like any request, and Envoy's router skips every route
  * for a request without a path: 404 with no body, flagged NR (`route_not_found`), the target's
  * authority as the request's. Over HTTP/1.1 the target must be `host:port` (else 400,
- * `http1.invalid_url`), and the connection closes after the answer. Raw sockets, and curl as a
- * client tunnelling through a proxy (`-p -x`).
+ * `http1.invalid_url`), and the connection closes after the answer. Over HTTP/2 the stream gets the
+ * same 404; an extended CONNECT (`:protocol`, RFC 8441) is refused by the codec, the setting that
+ * allows it not being sent. Raw sockets, curl as a client tunnelling through a proxy (`-p -x`), and
+ * node:http2.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import http from "node:http";
+import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { loggedLine, loggedLineWhere } from "./support/access-log-sinks";
@@ -151,6 +154,63 @@ describe("CONNECT at the gateway", () => {
         [400, "DPE", "http1.invalid_url"],
         target,
       );
+    }
+    assert.deepEqual(upstreamSaw, []);
+  });
+
+  it("answers an HTTP/2 CONNECT 404 with no route, logged and counted, where node:http2 says 405", async () => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const stream = session.request(
+        { ":method": "CONNECT", ":authority": "h2-tunnel.test:443" },
+        { endStream: false },
+      );
+      const [headers] = (await Promise.race([
+        new Promise((resolve) => stream.once("response", (h) => resolve([h]))),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("no response")), 5000)),
+      ])) as [http2.IncomingHttpHeaders];
+      assert.deepEqual(
+        [headers[":status"], headers["x-igw-error-code"], headers["content-length"]],
+        [404, "IGW_ERR_NO_ROUTE", "0"],
+      );
+      stream.close();
+    } finally {
+      session.close();
+    }
+    assert.deepEqual(logged(await connectLine("h2-tunnel.test:443")), [
+      "CONNECT",
+      null,
+      "h2-tunnel.test:443",
+      "HTTP/2",
+      404,
+      "NR",
+      "route_not_found",
+      null,
+      null,
+    ]);
+  });
+
+  it("refuses an HTTP/2 extended CONNECT (:protocol) at the codec: the stream is reset", async () => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+    try {
+      await new Promise((resolve) => session.once("remoteSettings", resolve));
+      assert.equal(session.remoteSettings.enableConnectProtocol, false);
+      const stream = session.request(
+        {
+          ":method": "CONNECT",
+          ":protocol": "websocket",
+          ":path": "/ws",
+          ":scheme": "http",
+          ":authority": "a.test",
+        },
+        { endStream: false },
+      );
+      stream.on("error", () => {});
+      await new Promise((resolve) => stream.once("close", resolve));
+      assert.equal(stream.rstCode, http2.constants.NGHTTP2_PROTOCOL_ERROR);
+    } finally {
+      session.close();
     }
     assert.deepEqual(upstreamSaw, []);
   });

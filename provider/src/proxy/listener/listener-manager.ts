@@ -107,7 +107,8 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
  * Serves `server`'s requests with `handle`, those with an `expect` header included. node:http2
  * would answer `Expect: 100-continue` with a 100 itself, and any other expectation with 417; Istio
  * sets Envoy's `proxy_100_continue`, which leaves the expectation to the upstream: the connection
- * manager forwards it, and passes the upstream's 100 on (`writeContinue`).
+ * manager forwards it, and passes the upstream's 100 on (`writeContinue`). A CONNECT is served
+ * too: node:http2 would answer it 405 itself, where Envoy routes it (and finds no route).
  */
 function serveRequests(
   server: http2.Http2Server | http2.Http2SecureServer,
@@ -115,8 +116,9 @@ function serveRequests(
 ): void {
   server.on("request", handle);
   server.on("checkContinue", handle);
-  // Not in node's typings, but emitted as node:http emits it.
+  // Not in node's typings, but emitted as node:http emits them.
   (server as NodeJS.EventEmitter).on("checkExpectation", handle);
+  (server as NodeJS.EventEmitter).on("connect", handle);
 }
 
 /** One listening socket and the HTTP servers its connections are handed to. */
