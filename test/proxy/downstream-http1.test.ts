@@ -13,7 +13,7 @@ import type tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { listenOnLoopback } from "./support/backends";
-import { loggedLine } from "./support/access-log-sinks";
+import { loggedLine, loggedLineWhere } from "./support/access-log-sinks";
 import { startConfigProxy } from "./support/config-proxy";
 import { TestPki } from "./support/certs";
 import {
@@ -314,6 +314,41 @@ describe("downstream HTTP/1.1", () => {
     }
   });
 
+  it("refuses such targets in the codec as Envoy does: Bad Request, the connection closed, and why", async () => {
+    // A `*` is a target for OPTIONS only; llhttp reads the others, which Envoy's codec refuses
+    // as an invalid URL, or for their scheme.
+    const cases = [
+      ["GET *", "http1.invalid_url"],
+      ["DELETE *", "http1.invalid_url"],
+      ["GET http:///no-host", "http1.invalid_url"],
+      ["GET http://user@/x", "http1.invalid_url"],
+      ["GET ftp://abs.test/x", "http1.invalid_scheme"],
+    ];
+    for (const [line, details] of cases) {
+      const c = await connect();
+      await c.write(`${line} HTTP/1.1\r\nHost: a.test\r\n\r\nGET /never HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+      const r = await c.readResponse();
+      assert.deepEqual(
+        [r.status, field(r.headers, "x-igw-error-code"), field(r.headers, "connection"), r.body.toString()],
+        [400, "IGW_ERR_BAD_REQUEST", "close", "Bad Request"],
+        line,
+      );
+      await c.waitClosed(3000);
+      assert.equal(c.pending.length, 0, line);
+      const [method, target] = line!.split(" ");
+      const logged = await loggedLineWhere(
+        access,
+        (l) => l["method"] === method && l["path"] === target,
+        line!,
+      );
+      assert.deepEqual(
+        [logged["response_code"], logged["response_flags"], logged["response_code_details"]],
+        [400, "DPE", details],
+        line,
+      );
+    }
+  });
+
   it("refuses an https:// target on plain text with 403, as Envoy's codec does, and takes it over TLS", async () => {
     const c = await connect();
     await c.write("GET https://abs.test/secure HTTP/1.1\r\nHost: a.test\r\n\r\n");
@@ -375,11 +410,27 @@ describe("downstream HTTP/1.1", () => {
     assert.equal(field(r.headers, "x-igw-error-code"), "IGW_ERR_NOT_A_PATH");
     assert.equal(r.body.length, 0);
     assert.equal(seen(await c.readResponse()).url, "/after-options");
-    const line = await loggedLine(access, "*");
+    const line = await loggedLineWhere(
+      access,
+      (l) => l["method"] === "OPTIONS" && l["path"] === "*",
+      "OPTIONS *",
+    );
     assert.deepEqual(
       [line["method"], line["response_code"], line["response_flags"], line["response_code_details"]],
       ["OPTIONS", 404, "-", "absolute_path"],
     );
+  });
+
+  it("answers any OPTIONS target that begins with * as OPTIONS *, as Envoy's codec looks at its first character", async () => {
+    const c = await connect();
+    await c.write("OPTIONS *tail HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    const r = await c.readResponse();
+    assert.deepEqual(
+      [r.status, field(r.headers, "x-igw-error-code"), r.body.length],
+      [404, "IGW_ERR_NOT_A_PATH", 0],
+    );
+    const line = await loggedLine(access, "*tail");
+    assert.deepEqual([line["response_code"], line["response_code_details"]], [404, "absolute_path"]);
   });
 
   it("answers a pipelined Content-Length POST and a GET in order, the body whole", async () => {

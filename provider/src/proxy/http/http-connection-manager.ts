@@ -218,7 +218,7 @@ export class HttpConnectionManager implements ForwardHost {
       (res as Http1Response).onRequestFailure = (code) =>
         this.replyError(x, new ProxyError(code, CLIENT_FAILURE[code] ?? "the request broke the protocol"));
     }
-    if (authority !== "" && rawPath === "*" && routeReq.method === "OPTIONS") {
+    if (authority !== "" && rawPath.startsWith("*") && routeReq.method === "OPTIONS") {
       // OPTIONS * passes Envoy's codecs, and its connection manager answers that it routes paths only.
       this.replyError(x, NOT_A_PATH);
       return;

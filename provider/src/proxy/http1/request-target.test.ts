@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { absoluteTarget, connectAuthority, isOriginForm } from "./request-target";
+import { absoluteTarget, connectAuthority, isOriginForm, targetRefusal } from "./request-target";
 
 test("a path, and the asterisk of OPTIONS, are in origin form; nothing else is", () => {
   assert.equal(isOriginForm("GET", "/a?b=1"), true);
   assert.equal(isOriginForm("OPTIONS", "*"), true);
+  // Envoy's codec reads the first character only.
+  assert.equal(isOriginForm("OPTIONS", "*x"), true);
   assert.equal(isOriginForm("GET", "*"), false);
   assert.equal(isOriginForm("GET", "http://a.test/"), false);
   assert.equal(isOriginForm("GET", ""), false);
@@ -47,4 +49,15 @@ test("a CONNECT target in authority form gives its authority; anything else is r
     ["[::1:443", undefined],
   ];
   for (const [target, expected] of cases) assert.equal(connectAuthority(target), expected, target);
+});
+
+test("a target Envoy's codec refuses is an invalid URL, or one of another scheme", () => {
+  const cases: [string, string][] = [
+    ["*", "http1.invalid_url"],
+    ["http:///a", "http1.invalid_url"],
+    ["http://user@/a", "http1.invalid_url"],
+    ["ftp://shop.example.com/a", "http1.invalid_scheme"],
+    ["ws://shop.example.com", "http1.invalid_scheme"],
+  ];
+  for (const [target, expected] of cases) assert.equal(targetRefusal(target), expected, target);
 });

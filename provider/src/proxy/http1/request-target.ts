@@ -6,8 +6,7 @@
  * `Host` header, and its path and query are the request's path. Its scheme must be `http` or
  * `https`, and `https` only on a TLS connection: Envoy refuses to take a plain-text request for a
  * secure one (403). A CONNECT's target is in authority form (`host:port`), which replaces the
- * `Host` header too, and the request has no path. Any other target is left as it is, and the
- * connection manager refuses what is not a path (400).
+ * `Host` header too, and the request has no path. Any other target is refused by the codec (400).
  */
 
 /** A target in absolute form, taken apart. */
@@ -20,9 +19,14 @@ export interface AbsoluteTarget {
   readonly https: boolean;
 }
 
-/** Whether `target` is in origin form (`/path?query`) or is the `*` of `OPTIONS *`: nothing to take apart. */
+/**
+ * Whether `target` is a path (`/path?query`), or begins with the `*` of `OPTIONS *`: nothing to take
+ * apart. Envoy's codec looks at the first character only, and leaves the rest to the connection
+ * manager, which routes paths alone.
+ */
 export function isOriginForm(method: string, target: string): boolean {
-  return target.charCodeAt(0) === 0x2f || (method === "OPTIONS" && target === "*");
+  const first = target.charCodeAt(0);
+  return first === 0x2f || (method === "OPTIONS" && first === 0x2a);
 }
 
 /**
@@ -61,4 +65,13 @@ export function connectAuthority(target: string): string | undefined {
 }
 
 /** Envoy's response code details for a request target its codec refuses. */
-export type TargetRefusal = "http1.invalid_url";
+export type TargetRefusal = "http1.invalid_url" | "http1.invalid_scheme";
+
+/**
+ * Why Envoy's codec refuses `target`, which is neither a path nor an absolute `http` or `https`
+ * URL: an absolute URL of another scheme is `http1.invalid_scheme`, anything else (`*` for a
+ * method other than OPTIONS, a URL without a host) `http1.invalid_url`.
+ */
+export function targetRefusal(target: string): TargetRefusal {
+  return ABSOLUTE.test(target) ? "http1.invalid_scheme" : "http1.invalid_url";
+}

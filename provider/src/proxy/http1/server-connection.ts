@@ -34,7 +34,7 @@ import { methodName, RequestParser } from "./llhttp";
 import { requestHeaders } from "./request-headers";
 import { acceptableConnectionHeader } from "./connection-header";
 import type { TargetRefusal } from "./request-target";
-import { absoluteTarget, connectAuthority, isOriginForm } from "./request-target";
+import { absoluteTarget, connectAuthority, isOriginForm, targetRefusal } from "./request-target";
 import { HeldWrites } from "../http/held-writes";
 
 /** What the connections of one {@link Http1Server} share. */
@@ -358,7 +358,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
     const headers = requestHeaders(raw);
     // A target other than a path is taken as Envoy takes it (request-target.ts): an absolute URL's
     // authority for the Host header and its path for the request's; a CONNECT's authority for the
-    // Host header, with no path.
+    // Host header, with no path. Envoy's codec refuses any other.
     let requestTarget = url;
     let httpsInPlaintext = false;
     let badTarget: TargetRefusal | undefined;
@@ -371,7 +371,8 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       }
     } else if (headers !== undefined && !isOriginForm(name, url)) {
       const absolute = absoluteTarget(url);
-      if (absolute !== undefined) {
+      if (absolute === undefined) badTarget = targetRefusal(url);
+      else {
         headers.host = absolute.authority;
         requestTarget = absolute.path;
         httpsInPlaintext = absolute.https && !this.encrypted;
