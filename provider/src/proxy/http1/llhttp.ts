@@ -288,9 +288,18 @@ export interface RequestParserEvents {
   onMessageComplete(): void;
 }
 
-/** The name of llhttp's method number `index` (`GET`, `POST`, ...). */
-export function methodName(index: number): string {
-  return METHODS[index] ?? "GET";
+/**
+ * Node's method names run in llhttp's order, and match llhttp's numbers up to `SOURCE` only:
+ * llhttp numbers its later methods past a gap (`QUERY` is 46) where node's list has none.
+ */
+const NUMBERED = METHODS.indexOf("SOURCE") + 1;
+
+/**
+ * The name of llhttp's method number `index` (`GET`, `POST`, ...); undefined for a method past
+ * `SOURCE` (`QUERY`), which Envoy's codec refuses anyway (codec-methods.ts).
+ */
+export function methodName(index: number): string | undefined {
+  return index < NUMBERED ? METHODS[index] : undefined;
 }
 
 /** What {@link RequestParser.execute} found wrong: llhttp's `HPE_*` code. */

@@ -35,6 +35,7 @@ import { requestHeaders } from "./request-headers";
 import { acceptableConnectionHeader } from "./connection-header";
 import type { TargetRefusal } from "./request-target";
 import { absoluteTarget, connectAuthority, isOriginForm, targetRefusal } from "./request-target";
+import { isCodecMethod } from "./codec-methods";
 import { HeldWrites } from "../http/held-writes";
 
 /** What the connections of one {@link Http1Server} share. */
@@ -93,6 +94,12 @@ interface Refusal {
   /** Envoy's response code details, when more precise than the code's own. */
   readonly details?: string;
 }
+
+/**
+ * The method of a refused request whose method is not one llhttp can name: known not to be HEAD,
+ * so its answer carries a body, as Envoy's does.
+ */
+const UNNAMED_METHOD = "";
 
 type Turn = Exchange | Upgrade | Refusal;
 
@@ -257,7 +264,7 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       this.refuse(
         result.code === "HPE_HEADER_OVERFLOW" ? "IGW_ERR_HEADERS_TOO_LARGE" : "IGW_ERR_BAD_REQUEST",
         undefined,
-        this.reading?.method,
+        this.reading?.method ?? (result.code === "HPE_INVALID_METHOD" ? UNNAMED_METHOD : undefined),
       );
       return false;
     }
@@ -355,6 +362,10 @@ export class Http1ServerConnection implements BodyFlow, ResponseOwner {
       this.target = "";
     }
     const name = methodName(method);
+    // A method Envoy's codec does not know fails its request line: no request to log, and the
+    // answer has a body, the method not being HEAD.
+    if (name === undefined || !isCodecMethod(name))
+      return (this.refuse("IGW_ERR_BAD_REQUEST", undefined, name ?? UNNAMED_METHOD), 0);
     const headers = requestHeaders(raw);
     // A target other than a path is taken as Envoy takes it (request-target.ts): an absolute URL's
     // authority for the Host header and its path for the request's; a CONNECT's authority for the
