@@ -1,10 +1,9 @@
 /**
  * Access-log lines waiting to be written together, in one buffer. Each line arrives whole, as one
- * string (access-log-line.ts), and is copied in by a single native write. Formatting the line as a
- * string and copying it once costs about a third of writing its fields byte by byte from
- * JavaScript (2.5 µs against 6 µs for the benchmark's line), and a line never stays a string once
- * it is queued: what a batch holds is bytes, not a tree of concatenations every young collection
- * would copy.
+ * string (access-log-line.ts), and is copied in by a single native write, so the lines waiting are
+ * bytes, never a tree of strings every young collection would copy, and a line that does not fit is
+ * refused whole. Joining a line's fields into a string and copying it once costs about what writing
+ * them byte by byte from JavaScript did (README, "Logging"), with no roll-back to get right.
  */
 
 /** One buffer of whole lines, filled from its start. */
