@@ -11,15 +11,13 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import http from "node:http";
 import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
-import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { loggedLine, loggedLineWhere } from "./support/access-log-sinks";
-import { listenOnLoopback } from "./support/backends";
-import { startConfigProxy } from "./support/config-proxy";
-import { cluster, forward, httpListener, proxyConfig, route, vhost } from "./support/proxy-config-builders";
-import { field, RawClient } from "./support/raw-http1-client";
+import type { CatchAllProxy } from "./support/catch-all-proxy";
+import { startCatchAllProxy } from "./support/catch-all-proxy";
+import type { RawClient } from "./support/raw-http1-client";
+import { field } from "./support/raw-http1-client";
 
 /** The access-log fields a CONNECT's line is compared on. */
 const LOGGED = [
@@ -39,44 +37,27 @@ function logged(line: Record<string, unknown>): unknown[] {
 }
 
 describe("CONNECT at the gateway", () => {
-  let upstream: { port: number; close(): Promise<void> };
   const upstreamSaw: string[] = [];
-  let proxy: GatewayProxy;
-  let port: number;
   const access: Record<string, unknown>[] = [];
-  const open: RawClient[] = [];
+  let gateway: CatchAllProxy;
+  let port: number;
 
   before(async () => {
-    upstream = await listenOnLoopback(
-      http.createServer((req, res) => {
+    // A catch-all route on a catch-all host: whatever a CONNECT finds, it is not a route.
+    gateway = await startCatchAllProxy(
+      "connect",
+      (req, res) => {
         upstreamSaw.push(`${req.method} ${req.url}`);
         res.end("upstream");
-      }),
-    );
-    // A catch-all route on a catch-all host: whatever a CONNECT finds, it is not a route.
-    const routes = [vhost("any", ["*"], [route("up", forward("outbound|80||up"))])];
-    proxy = await startConfigProxy(
-      proxyConfig(
-        "connect",
-        [httpListener(8080, routes, "auto")],
-        [cluster("outbound|80||up", [{ address: "127.0.0.1", port: upstream.port }])],
-      ),
+      },
       access,
     );
-    port = proxy.boundPorts().get(8080)!;
+    port = gateway.port;
   });
 
-  after(async () => {
-    for (const c of open) c.destroy();
-    await proxy.close();
-    await upstream.close();
-  });
+  after(() => gateway.close());
 
-  async function connect(): Promise<RawClient> {
-    const c = await RawClient.connect(port);
-    open.push(c);
-    return c;
-  }
+  const connect = (): Promise<RawClient> => gateway.connect();
 
   function connectLine(authority: string): Promise<Record<string, unknown>> {
     return loggedLineWhere(

@@ -8,55 +8,36 @@
  * codec reads is forwarded.
  */
 import assert from "node:assert/strict";
-import http from "node:http";
 import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
-import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { loggedLine } from "./support/access-log-sinks";
-import { listenOnLoopback } from "./support/backends";
-import { startConfigProxy } from "./support/config-proxy";
-import { cluster, forward, httpListener, proxyConfig, route, vhost } from "./support/proxy-config-builders";
-import { field, RawClient } from "./support/raw-http1-client";
+import type { CatchAllProxy } from "./support/catch-all-proxy";
+import { startCatchAllProxy } from "./support/catch-all-proxy";
+import type { RawClient } from "./support/raw-http1-client";
+import { field } from "./support/raw-http1-client";
 
 describe("request methods", () => {
-  let upstream: { port: number; close(): Promise<void> };
-  let proxy: GatewayProxy;
-  let port: number;
   const access: Record<string, unknown>[] = [];
-  const open: RawClient[] = [];
+  let gateway: CatchAllProxy;
+  let port: number;
 
   before(async () => {
     // The upstream answers with the method, target and body it got.
-    upstream = await listenOnLoopback(
-      http.createServer((req, res) => {
+    gateway = await startCatchAllProxy(
+      "methods",
+      (req, res) => {
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => res.end(`${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`));
-      }),
-    );
-    const routes = [vhost("any", ["*"], [route("up", forward("outbound|80||up"))])];
-    proxy = await startConfigProxy(
-      proxyConfig(
-        "methods",
-        [httpListener(8080, routes, "auto")],
-        [cluster("outbound|80||up", [{ address: "127.0.0.1", port: upstream.port }])],
-      ),
+      },
       access,
     );
-    port = proxy.boundPorts().get(8080)!;
+    port = gateway.port;
   });
 
-  after(async () => {
-    for (const c of open) c.destroy();
-    await proxy.close();
-    await upstream.close();
-  });
+  after(() => gateway.close());
 
-  async function connect(): Promise<RawClient> {
-    const c = await RawClient.connect(port);
-    open.push(c);
-    return c;
-  }
+  const connect = (): Promise<RawClient> => gateway.connect();
 
   it("refuses over HTTP/1.1 the methods Envoy's codec does not know, as a request line it cannot read", async () => {
     // QUERY and M-SEARCH llhttp reads; the others it refuses itself. None is HEAD: each answer
