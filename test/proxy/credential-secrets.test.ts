@@ -17,7 +17,7 @@ import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Issued } from "./support/certs";
 import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
-import { documents } from "./support/istio-yaml";
+import { documents, tlsSecret } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 const GATEWAY = `apiVersion: networking.istio.io/v1
@@ -120,20 +120,6 @@ describe("credential Secrets that come late or go", () => {
     );
   });
 });
-
-/** A kubernetes.io/tls Secret in istio-system with this certificate and key text. */
-function tlsSecret(name: string, cert: string, key: string): string {
-  return [
-    "apiVersion: v1",
-    "kind: Secret",
-    `metadata: {name: ${name}, namespace: istio-system}`,
-    "type: kubernetes.io/tls",
-    "data:",
-    `  tls.crt: ${Buffer.from(cert).toString("base64")}`,
-    `  tls.key: ${Buffer.from(key).toString("base64")}`,
-    "",
-  ].join("\n");
-}
 
 describe("credential Secrets whose material TLS refuses", () => {
   const pki = new TestPki();

@@ -11,6 +11,7 @@ import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend, startGrpcBackend } from "./support/backends";
 import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
+import { tlsSecret } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** A GET over h2c with prior knowledge: the status, and the body as text. */
@@ -36,19 +37,6 @@ async function h2cGet(port: number, path: string, host: string): Promise<{ statu
   } finally {
     session.close();
   }
-}
-
-/** A Kubernetes Secret of type kubernetes.io/tls in istio-system, as `kubectl create secret tls` makes it. */
-function tlsSecret(name: string, cert: string, key: string, namespace = "istio-system"): string {
-  const b64 = (text: string) => Buffer.from(text).toString("base64");
-  return `apiVersion: v1
-kind: Secret
-metadata: {name: ${name}, namespace: ${namespace}}
-type: kubernetes.io/tls
-data:
-  tls.crt: ${b64(cert)}
-  tls.key: ${b64(key)}
-`;
 }
 
 /**

@@ -116,12 +116,15 @@ export function documents(...docs: readonly string[]): string {
   return docs.join("---\n");
 }
 
-/** A Kubernetes Secret of type kubernetes.io/tls in istio-system. */
-export function tlsSecret(name: string, cert: string, key: string): string {
+/**
+ * A Kubernetes Secret of type kubernetes.io/tls with this certificate and key text, as `kubectl
+ * create secret tls` makes it, in `namespace` (istio-system, the gateway's, by default).
+ */
+export function tlsSecret(name: string, cert: string, key: string, namespace = "istio-system"): string {
   const b64 = (text: string) => Buffer.from(text).toString("base64");
   return `apiVersion: v1
 kind: Secret
-metadata: {name: ${name}, namespace: istio-system}
+metadata: {name: ${name}, namespace: ${namespace}}
 type: kubernetes.io/tls
 data:
   tls.crt: ${b64(cert)}
