@@ -756,19 +756,9 @@ function endWithHead(x: Exchange, status: number, headers: HeaderMap): void {
     h2res.end();
     return;
   }
-  // Envoy's HTTP/1.1 codec frames a response that ends with its head (an HTTP/2 upstream's
-  // header-only answer, gRPC's trailers-only ones) by `content-length: 0` rather than an empty
-  // chunked body, where the status allows a body and the request is not a HEAD.
-  if (headers["content-length"] === undefined && mayHaveBody(status, x.routeReq.method)) {
-    headers["content-length"] = "0";
-  }
-  (res as Http1Response).writeHead(status, headers);
+  // An HTTP/2 upstream's header-only answer (gRPC's trailers-only ones): `content-length: 0`.
+  (res as Http1Response).writeHead(status, headers, true);
   (res as Http1Response).end();
-}
-
-/** Whether a response with `status` to a `method` request may carry a body (RFC 9110 §6.4.1). */
-function mayHaveBody(status: number, method: string): boolean {
-  return status >= 200 && status !== 204 && status !== 304 && method !== "HEAD";
 }
 
 /**

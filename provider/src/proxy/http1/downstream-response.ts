@@ -97,9 +97,12 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
 
   /**
    * Sets the status and headers. They leave at the end of this turn, with the body bytes it writes.
-   * Throws, writing nothing, on a header that HTTP/1.1 cannot carry.
+   * Throws, writing nothing, on a header that HTTP/1.1 cannot carry. `endsWithHead` says no body
+   * follows (the caller ends the response next): one that could carry a body and gives no length is
+   * framed by `content-length: 0`, as Envoy's HTTP/1.1 codec frames a response that ends with its
+   * head, rather than by an empty chunked body.
    */
-  writeHead(status: number, headers: HeaderMap): this {
+  writeHead(status: number, headers: HeaderMap, endsWithHead = false): this {
     if (this.headersSent) throw new Error("the response head was already written");
     let text = statusLine(status);
     let hasLength = false;
@@ -123,8 +126,11 @@ export class Http1Response extends EventEmitter implements TurnEndWriter {
     if (this.request?.unread === true) this.closeAfter = true;
     this.hasBody = !(this.isHead || status < 200 || status === 204 || status === 304);
     if (this.hasBody && !hasLength) {
-      this.chunkedEncoding = true;
-      text += "transfer-encoding: chunked\r\n";
+      if (endsWithHead) text += "content-length: 0\r\n";
+      else {
+        this.chunkedEncoding = true;
+        text += "transfer-encoding: chunked\r\n";
+      }
     }
     if (this.closeAfter && !hasConnection) text += "connection: close\r\n";
     this.headersSent = true;
