@@ -1,7 +1,7 @@
 /**
  * Istio YAML the proxy's tests share: a Gateway serving every host on one HTTP port, the head of a
  * VirtualService bound to it (its `http:` rules follow), a ServiceEntry of static endpoints, and
- * a TLS Secret for `credentialName`.
+ * TLS and generic Secrets for `credentialName`.
  */
 
 /** A Gateway `gw` in istio-system serving every host over HTTP on `port`. */
@@ -129,5 +129,24 @@ type: kubernetes.io/tls
 data:
   tls.crt: ${b64(cert)}
   tls.key: ${b64(key)}
+`;
+}
+
+/**
+ * A generic (Opaque) Kubernetes Secret holding `entries` (key name to text), as `kubectl create
+ * secret generic --from-file=<key>=<file>` makes it, in `namespace` (istio-system by default).
+ */
+export function genericSecret(
+  name: string,
+  entries: Readonly<Record<string, string>>,
+  namespace = "istio-system",
+): string {
+  const data = Object.entries(entries).map(([k, v]) => `  ${k}: ${Buffer.from(v).toString("base64")}`);
+  return `apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: ${namespace}}
+type: Opaque
+data:
+${data.join("\n")}
 `;
 }
