@@ -3,7 +3,6 @@
  * against what Istio's gateways (Envoy as Istio configures it) do with the same configuration.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -12,6 +11,7 @@ import { startEchoBackend, startGrpcBackend } from "./support/backends";
 import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
 import { tlsSecret } from "./support/istio-yaml";
+import { sClient } from "./support/openssl";
 import { ConfigDir, startFileProxy } from "./support/samples";
 
 /** A GET over h2c with prior knowledge: the status, and the body as text. */
@@ -37,25 +37,6 @@ async function h2cGet(port: number, path: string, host: string): Promise<{ statu
   } finally {
     session.close();
   }
-}
-
-/**
- * Runs `openssl s_client` with `args` and stdin closed at once, and resolves with what it printed
- * (stdout and stderr) once it exits, or after 5 s.
- */
-function sClient(args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn("openssl", ["s_client", ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill(), 5000);
-    child.on("close", () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    child.stdin.end();
-  });
 }
 
 describe("Istio gateway configurations through the proxy", () => {

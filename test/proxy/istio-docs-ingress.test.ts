@@ -414,14 +414,17 @@ describe("Istio docs: secure-ingress", () => {
      */
     async function refusesWithoutCertificate(): Promise<void> {
       await assert.rejects(secureCurl("httpbin.example.com", certs1.ca, "/status/418"), /curl: \((55|56)\) /);
-      const out = await sClient([
-        "-connect",
-        `127.0.0.1:${port}`,
-        "-servername",
-        "httpbin.example.com",
-        "-CAfile",
-        certs1.ca.certPath,
-      ]);
+      const out = await sClient(
+        [
+          "-connect",
+          `127.0.0.1:${port}`,
+          "-servername",
+          "httpbin.example.com",
+          "-CAfile",
+          certs1.ca.certPath,
+        ],
+        { keepOpen: true },
+      );
       assert.match(out, /tlsv13 alert certificate required/);
       assert.match(out, /Verify return code: 0 \(ok\)/);
     }
@@ -643,7 +646,7 @@ describe("Istio docs: ingress-sni-passthrough", () => {
   it("openssl s_client -servername nginx.example.com verifies nginx's certificate and reads its page", async () => {
     const out = await sClient(
       ["-connect", `127.0.0.1:${port}`, "-servername", "nginx.example.com", "-CAfile", certs.ca.certPath],
-      "GET / HTTP/1.1\r\nHost: nginx.example.com\r\nConnection: close\r\n\r\n",
+      { input: "GET / HTTP/1.1\r\nHost: nginx.example.com\r\nConnection: close\r\n\r\n", keepOpen: true },
     );
     assert.match(out, /subject=CN = nginx\.example\.com, O = some organization\n/);
     assert.match(out, /issuer=CN = example\.com\n/);
@@ -658,7 +661,9 @@ describe("Istio docs: ingress-sni-passthrough", () => {
   ] as const) {
     it(`closes a connection with ${name}, which no sniHosts match, before nginx sees it`, async () => {
       const before = nginx.hits.count;
-      const out = await sClient(["-connect", `127.0.0.1:${port}`, ...args, "-CAfile", certs.ca.certPath]);
+      const out = await sClient(["-connect", `127.0.0.1:${port}`, ...args, "-CAfile", certs.ca.certPath], {
+        keepOpen: true,
+      });
       assert.match(out, /no peer certificate available/);
       assert.equal(nginx.hits.count, before);
     });

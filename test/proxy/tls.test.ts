@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { X509Certificate, createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { ProxyConfig } from "../../provider/src/istio/translate/proxy-config";
@@ -10,6 +9,7 @@ import { startEchoBackend, startTlsEcho } from "./support/backends";
 import { TestPki } from "./support/certs";
 import { jsonLinesSink } from "./support/access-log-sinks";
 import { curl } from "./support/curl";
+import { sClient } from "./support/openssl";
 import {
   cluster,
   downstreamTls,
@@ -20,36 +20,6 @@ import {
   tlsListener,
   vhost,
 } from "./support/proxy-config-builders";
-
-/**
- * Runs `openssl s_client`, writes `input`, and resolves with its stdout once `until` shows up in
- * it (or after 5 s, or when it exits).
- */
-function sClient(args: string[], input: string, until?: RegExp): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn("openssl", ["s_client", ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    child.stderr.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    let out = "";
-    const done = () => {
-      clearTimeout(timer);
-      child.kill();
-      resolve(out);
-    };
-    const timer = setTimeout(done, 5000);
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (until !== undefined && until.test(out)) done();
-    });
-    child.on("close", done);
-    // Input goes after the handshake has had time to finish, as a person typing would send it.
-    setTimeout(() => {
-      child.stdin.write(input);
-      if (until === undefined) child.stdin.end();
-    }, 300);
-  });
-}
 
 describe("TLS on real sockets", () => {
   const pki = new TestPki();
@@ -293,14 +263,13 @@ describe("TLS on real sockets", () => {
   it("honours maxProtocolVersion and cipherSuites", async () => {
     const out = await sClient(
       ["-connect", `127.0.0.1:${port}`, "-servername", "tls12.test", "-CAfile", pki.ca.certPath],
-      "",
+      { inputDelayMs: 300 },
     );
     assert.match(out, /Protocol\s*: TLSv1\.2/);
     assert.match(out, /Cipher\s*: ECDHE-ECDSA-AES128-GCM-SHA256/);
-    const tls13 = await sClient(
-      ["-connect", `127.0.0.1:${port}`, "-servername", "tls12.test", "-tls1_3"],
-      "",
-    );
+    const tls13 = await sClient(["-connect", `127.0.0.1:${port}`, "-servername", "tls12.test", "-tls1_3"], {
+      inputDelayMs: 300,
+    });
     assert.doesNotMatch(tls13, /Cipher is TLS_/);
   });
 
@@ -308,7 +277,7 @@ describe("TLS on real sockets", () => {
   const simpleHandshake = (args: string[]) =>
     sClient(
       ["-connect", `127.0.0.1:${port}`, "-servername", "simple.test", ...args, "-CAfile", pki.ca.certPath],
-      "",
+      { inputDelayMs: 300 },
     );
 
   it("chooses a TLS 1.2 cipher by its own order, as Envoy's servers do", async () => {
@@ -354,7 +323,7 @@ describe("TLS on real sockets", () => {
         "-CAfile",
         pki.ca.certPath,
       ],
-      "ping\n",
+      { input: "ping\n", inputDelayMs: 300, until: /passthrough ping/ },
     );
     assert.match(out, /depth=0 CN ?= ?passthrough\.test\nverify return:1/);
     assert.match(out, /passthrough ping/);
@@ -375,14 +344,13 @@ describe("TLS on real sockets", () => {
         "-alpn",
         "postgresql",
       ],
-      "",
-      /No ALPN negotiated/,
+      { inputDelayMs: 300, until: /No ALPN negotiated/ },
     );
     assert.match(out, /No ALPN negotiated/);
   });
 
   it("logs a connection no filter chain takes as Envoy does: NR, filter_chain_not_found, no bytes", async () => {
-    await sClient(["-connect", `127.0.0.1:${port}`, "-servername", "nochain.test"], "");
+    await sClient(["-connect", `127.0.0.1:${port}`, "-servername", "nochain.test"], { inputDelayMs: 300 });
     const until = Date.now() + 3000;
     let line: Record<string, unknown> | undefined;
     while ((line = access.find((l) => l["requested_server_name"] === "nochain.test")) === undefined) {
