@@ -55,8 +55,12 @@ export async function listenOnLoopback(
   };
 }
 
-/** An HTTP/1.1 echo server named `name`. `/status/<n>` answers n; `/delay/<ms>` waits first. */
-export async function startEchoBackend(name: string): Promise<Backend> {
+/**
+ * An HTTP/1.1 echo server named `name`. `/status/<n>` answers n; `/delay/<ms>` waits first. Each
+ * request, described as the echo describes it, is also pushed to `seen` when given: what a client
+ * never reads, a mirrored request's, shows there.
+ */
+export async function startEchoBackend(name: string, seen?: Echo[]): Promise<Backend> {
   const hits = { count: 0 };
   const server = http.createServer((req, res) => {
     hits.count++;
@@ -64,6 +68,8 @@ export async function startEchoBackend(name: string): Promise<Backend> {
     req.on("data", (c: Buffer) => (bodyLength += c.length));
     req.on("end", () => {
       const url = req.url ?? "/";
+      const echo: Echo = { name, method: req.method ?? "", url, headers: req.headers, bodyLength };
+      seen?.push(echo);
       const status = /\/status\/(\d{3})/.exec(url);
       const delay = /\/delay\/(\d+)/.exec(url);
       const answer = () => {
@@ -72,7 +78,6 @@ export async function startEchoBackend(name: string): Promise<Backend> {
           res.end(`${name} ${status[1]}\n`);
           return;
         }
-        const echo: Echo = { name, method: req.method ?? "", url, headers: req.headers, bodyLength };
         const body = JSON.stringify(echo);
         res.writeHead(200, {
           "x-backend": name,
