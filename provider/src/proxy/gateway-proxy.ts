@@ -35,6 +35,12 @@ export const DEFAULT_WORKLOAD_NAME = "istio-ingressgateway";
  */
 export const IDLE_DRAIN_MS = 5000;
 /**
+ * How long connections on a filter chain that a configuration change modifies or removes may stay
+ * open: Istio's `drainDuration` (ProxyConfig), 45 s by default, which pilot-agent gives Envoy as
+ * `--drain-time-s`.
+ */
+export const DEFAULT_DRAIN_DURATION_MS = 45_000;
+/**
  * Reads of a reload found unsettled (their files changed meanwhile) before the next read is taken
  * as it is: files rewritten without pause for this long are taken as they are read.
  */
@@ -73,6 +79,12 @@ export interface GatewayProxyOptions {
    * `max_connections_to_accept_per_socket_event`). Default 1: one, as libuv accepts.
    */
   readonly acceptsPerEvent?: number;
+  /**
+   * How long connections on a filter chain that a reload modifies or removes may stay open, ms:
+   * they are told to go away on their next response, and closed when it ends (Istio's
+   * `drainDuration`). Default {@link DEFAULT_DRAIN_DURATION_MS}.
+   */
+  readonly drainDurationMs?: number;
   /** Debounce of file changes, ms. Default 200. */
   readonly debounceMs?: number;
   /**
@@ -138,6 +150,7 @@ export class GatewayProxy {
       accessLog: this.accessLog,
       limits,
       draining: () => this.isDraining,
+      drainDurationMs: options.drainDurationMs ?? DEFAULT_DRAIN_DURATION_MS,
       warn: (m) => options.log(m),
       clientCertificateRefused: (listener, kind) => this.metrics.clientCertificateRefused(listener, kind),
       ...(options.acceptsPerEvent === undefined ? {} : { acceptsPerEvent: options.acceptsPerEvent }),
@@ -266,6 +279,7 @@ export class GatewayProxy {
     this.snapshot = next;
     activateClusters(next.clusters);
     this.pools.retain(next.clusters.values());
+    this.listeners.drainChangedChains(next);
     const gone = this.listeners.retire(next);
     const names = [...next.listeners.values()].map(
       (l) =>

@@ -13,6 +13,8 @@ import type { ProxyMetrics } from "./observability/metrics";
 import type { CompiledRouteConfig } from "./router/route-config";
 import { compileRouteConfig } from "./router/route-config";
 import { selectFilterChain } from "./router/filter-chain";
+import { filterChainIdentity } from "../istio/translate/filter-chain-identity";
+import { FilterChainDrain } from "./listener/filter-chain-drain";
 import type { DownstreamTls } from "./tls/secure-context";
 import { buildDownstreamTls } from "./tls/secure-context";
 import type { ClusterRuntime, UpstreamPools } from "./upstream/cluster-manager";
@@ -29,6 +31,13 @@ export interface ChainRuntime {
   readonly tls?: DownstreamTls;
   /** Compiled routes, for `http` and `https` chains. */
   readonly routes?: CompiledRouteConfig;
+  /**
+   * What a later configuration's chain of the same name must equal for the connections accepted
+   * on this one to stay ({@link filterChainIdentity}).
+   */
+  readonly identity: string;
+  /** The connections accepted on this chain, and their drain once a change modifies or removes it. */
+  readonly drain: FilterChainDrain;
 }
 
 /** A listener ready to serve. */
@@ -154,6 +163,9 @@ async function buildListener(
     const chain: ChainRuntime = {
       config: fc,
       listener,
+      // Of the chain as configured: one whose Secret TLS refused is still the same chain.
+      identity: filterChainIdentity(config, configured),
+      drain: new FilterChainDrain(),
       ...(tls === undefined ? {} : { tls }),
       ...(routes === undefined ? {} : { routes }),
     };

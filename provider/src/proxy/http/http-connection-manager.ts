@@ -105,6 +105,20 @@ export interface HcmContext {
   readonly streamIdleTimeoutMs: number;
 }
 
+/**
+ * Tells the client of a connection whose filter chain drains to go away, as Envoy's connection
+ * manager does once its chain's `drainClose()` is true: HTTP/1.1 by `Connection: close` on the
+ * response (not a 101, whose connection is no longer HTTP's), HTTP/2 by GOAWAY, the streams open
+ * finishing first.
+ */
+function drainClose(x: Exchange, status: number, out: HeaderMap): void {
+  if (!x.h2) {
+    if (status !== 101) out["connection"] = "close";
+    return;
+  }
+  (x.req as http2.Http2ServerRequest).stream.session?.close();
+}
+
 /** Whether every level of operations is empty (then headers are copied, not rewritten). */
 function allEmpty(levels: readonly CompiledHeaderOperations[]): boolean {
   for (const l of levels) if (!isEmptyHeaderOperations(l)) return false;
@@ -574,6 +588,7 @@ export class HttpConnectionManager implements ForwardHost {
     // route's header operations wrote (removing it takes an EnvoyFilter in Istio too).
     out["server"] = SERVER_NAME;
     if (this.ctx.draining() && !x.h2) out["connection"] = "close";
+    else if (x.state?.chain.drain.draining === true) drainClose(x, status, out);
     return out;
   }
 

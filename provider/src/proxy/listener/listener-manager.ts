@@ -78,6 +78,11 @@ export interface ListenerContext {
   readonly limits: ConnectionLimits;
   /** True once draining has started: HTTP/1.1 connections close after their response. */
   draining(): boolean;
+  /**
+   * How long the connections of a filter chain that a configuration change modifies or removes may
+   * stay open, ms (Envoy's `--drain-time-s`, Istio's `drainDuration`).
+   */
+  readonly drainDurationMs: number;
   /** Reports a problem that does not stop the proxy. */
   warn(message: string): void;
   /** Counts a client certificate refused on the listener named `listener`. */
@@ -132,6 +137,8 @@ export class RunningListener {
   private readonly tlsHttp: http2.Http2SecureServer;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** The chains connections were given, across configurations, while any of them is open. */
+  private readonly liveChains = new Set<ChainRuntime>();
   private closing = false;
   private whenIdle: (() => void)[] | undefined;
 
@@ -339,6 +346,7 @@ export class RunningListener {
     head: Buffer | undefined,
     clientAlpn: readonly string[] = NO_PROTOCOLS,
   ): void {
+    if (chain.config.transport !== "tls-unavailable") this.enter(raw, chain);
     switch (chain.config.transport) {
       case "http": {
         // Bytes a TLS listener read to tell plain text from TLS are the request's first.
@@ -379,6 +387,30 @@ export class RunningListener {
           this.tcpInfo(raw, listener, chain, serverName),
           this.ctx.accessLog,
         );
+    }
+  }
+
+  /** Counts `raw` on `chain`, for the chain's drain. */
+  private enter(raw: net.Socket, chain: ChainRuntime): void {
+    // A connection whose ClientHello was read across a change reaches the chain of the
+    // configuration it was accepted under, which the change may have modified.
+    const now = this.ctx.current()?.listeners.get(this.key);
+    if (!chain.drain.draining && chain.listener !== now && chainChanged(chain, now)) {
+      chain.drain.start(this.ctx.drainDurationMs);
+    }
+    chain.drain.add(raw);
+    this.liveChains.add(chain);
+  }
+
+  /**
+   * Drains the chains with connections open that `now` (this listener in the new configuration;
+   * undefined when it has none) modifies or removes, as Envoy's in-place filter chain update does;
+   * connections on the others stay as they are.
+   */
+  drainChangedChains(now: ListenerRuntime | undefined): void {
+    for (const chain of this.liveChains) {
+      if (!chain.drain.inUse) this.liveChains.delete(chain);
+      else if (!chain.drain.draining && chainChanged(chain, now)) chain.drain.start(this.ctx.drainDurationMs);
     }
   }
 
@@ -660,7 +692,18 @@ export class ListenerManager {
     }
   }
 
-  /** Stops the listeners `next` no longer has; their connections finish on their own. */
+  /**
+   * Drains, on every listener, the filter chains `next` modifies or removes: connections on them
+   * are told to go away and are closed when the drain time ends.
+   */
+  drainChangedChains(next: ProxySnapshot): void {
+    for (const [key, r] of this.running) r.drainChangedChains(next.listeners.get(key));
+  }
+
+  /**
+   * Stops the listeners `next` no longer has; their connections finish on their own, or are closed
+   * when the drain time ends, as Envoy removes a draining listener.
+   */
   retire(next: ProxySnapshot): string[] {
     const gone: string[] = [];
     for (const [key, r] of this.running) {
@@ -668,7 +711,7 @@ export class ListenerManager {
       r.stopAccepting();
       this.running.delete(key);
       gone.push(key);
-      setTimeout(() => r.destroyAll(), 30_000).unref();
+      setTimeout(() => r.destroyAll(), this.ctx.drainDurationMs).unref();
     }
     return gone;
   }
@@ -682,6 +725,14 @@ export class ListenerManager {
   boundPort(key: string): number | undefined {
     return this.running.get(key)?.boundPort();
   }
+}
+
+/**
+ * Whether `now` (the chain's listener in the serving configuration; undefined when it has none)
+ * modifies or removes `chain`: its chain of the same name is missing or configured otherwise.
+ */
+function chainChanged(chain: ChainRuntime, now: ListenerRuntime | undefined): boolean {
+  return now?.byName.get(chain.config.name)?.identity !== chain.identity;
 }
 
 /**
