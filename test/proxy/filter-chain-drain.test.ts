@@ -3,9 +3,12 @@
 // told to go away on their next response (`Connection: close`, GOAWAY); every connection still open
 // on the chain is closed when the drain time ends, TCP ones staying on their upstream until then.
 // Connections on chains the reload leaves as they were are not touched. The drain time is short
-// here (`drainDurationMs`).
+// here (`drainDurationMs`, the `--drain-duration` flag).
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import http2 from "node:http2";
+import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend } from "./support/backends";
@@ -395,5 +398,80 @@ spec:
     assert.deepEqual(goaways, ["secure"]);
     assert.equal(await status(plain), 200);
     plain.close();
+  });
+});
+
+describe("the --drain-duration flag of the proxy command", () => {
+  const dir = new ConfigDir();
+  const backends: Backend[] = [];
+  after(async () => {
+    dir.dispose();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  it("closes a TCP connection on a changed chain when its drain duration ends", async () => {
+    const one = await startTcpEcho("one ");
+    const two = await startTcpEcho("two ");
+    backends.push(one, two);
+    const pods = serviceOfPods(
+      "tcp-echo",
+      9000,
+      [
+        { port: one.port, version: "v1" },
+        { port: two.port, version: "v2" },
+      ],
+      "TCP",
+    );
+    dir.write("applied.yaml", documents(sample("tcp-echo-all-v1.yaml"), pods));
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        resolve(__dirname, "support/proxy-main.ts"),
+        "proxy",
+        "--config",
+        dir.dir,
+        "--port",
+        "31400=0",
+        "--status-port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--no-access-log",
+        "--drain-duration",
+        "1",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    /** Waits (at most `ms`) for stderr to match `pattern`. */
+    const said = async (pattern: RegExp, ms: number) => {
+      for (let waited = 0; !pattern.test(stderr); waited += 50) {
+        assert.ok(waited < ms, `no ${String(pattern)} in:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return pattern.exec(stderr)!;
+    };
+    try {
+      const port = Number((await said(/listeners \S+@127\.0\.0\.1:(\d+)/, 60_000))[1]);
+      const open = await RawClient.connect(port);
+      assert.equal(await echo(open, "a\n", "one "), "one a\n");
+      const changed = Date.now();
+      dir.write("applied.yaml", documents(sample("tcp-echo-all-v1.yaml"), pods, TCP_ECHO_20_V2));
+      await said(/reloaded configuration/, 10_000);
+      assert.equal(await echo(open, "b\n", "one "), "one b\n");
+      // Istio's default, 45 s, would keep it open long past this wait.
+      await open.waitClosed(10_000);
+      const elapsed = Date.now() - changed;
+      assert.ok(elapsed >= 1000 - CLOCK_SLACK_MS, `closed ${elapsed} ms after the change`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        await exited;
+      }
+    }
   });
 });

@@ -46,6 +46,11 @@ export interface ProxyFlags {
   acceptsPerEvent?: number;
   /** Drain deadline, seconds. */
   drainTimeout: number;
+  /**
+   * How long connections on a filter chain a reload modifies or removes stay open, seconds
+   * (Istio's `drainDuration`; default 45).
+   */
+  drainDuration?: number;
   /** Time to receive a whole HTTP/1.1 request, seconds; 0 = none, as Istio leaves it (default 300). */
   requestTimeout?: number;
   /** Time an HTTP/2 stream may carry no bytes either way, seconds; 0 = none, as Istio (default 300). */
@@ -181,6 +186,14 @@ export function registerProxyCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        "--drain-duration <seconds>",
+        "how long connections on a filter chain a reload changes or removes stay open (Istio's drainDuration)",
+      )
+        .default(45)
+        .argParser(parseCount(0, 3600)),
+    )
+    .addOption(
+      new Option(
         "--request-timeout <seconds>",
         "how long an HTTP/1.1 request may take to arrive whole (408 after); 0 = no limit, as Istio",
       )
@@ -273,6 +286,7 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     acceptsPerEvent: cluster.isWorker ? 1 : (flags.acceptsPerEvent ?? DEFAULT_ACCEPTS_PER_EVENT),
     numTrustedProxies: flags.numTrustedProxies ?? 0,
     forwardClientCertDetails: flags.forwardClientCertDetails ?? "SANITIZE_SET",
+    drainDurationMs: (flags.drainDuration ?? 45) * 1000,
     limits: {
       requestTimeoutMs: (flags.requestTimeout ?? 300) * 1000,
       streamIdleTimeoutMs: (flags.streamIdleTimeout ?? 300) * 1000,
