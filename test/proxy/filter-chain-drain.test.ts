@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import http2 from "node:http2";
+import net from "node:net";
+import tls from "node:tls";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -239,6 +241,157 @@ spec:
     // A rotated certificate comes by SDS in Istio: the chain is the same, its connection stays.
     assert.equal(await echo(terminated, "d\n", "term "), "term d\n");
     terminated.destroy();
+  });
+});
+
+describe("TLS: a ClientHello still being read when a reload changes the chain it will match", () => {
+  const gw = new DrainGateway();
+  const pki = new TestPki();
+  const backends: Backend[] = [];
+  const pass = pki.issue("pass.example.com", ["DNS:pass.example.com"]);
+  let routesTo: (port: number) => string;
+  let ports: [number, number];
+  /** Port 8443 as a plain TCP server: its listener no longer reads ClientHellos. */
+  let plainTcp: string;
+
+  before(async () => {
+    const before = await startTlsEcho("before ", pass.cert, pass.key);
+    const after = await startTlsEcho("after ", pass.cert, pass.key);
+    backends.push(before, after);
+    ports = [before.port, after.port];
+    routesTo = (port) => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8443, name: tls-pass, protocol: TLS}
+    hosts: [pass.example.com]
+    tls: {mode: PASSTHROUGH}
+---
+${staticServiceEntry("pass", [{ port }], "TLS")}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: routes, namespace: istio-system}
+spec:
+  hosts: [pass.example.com]
+  gateways: [gw]
+  tls:
+  - match: [{sniHosts: [pass.example.com]}]
+    route: [{destination: {host: pass.internal, port: {number: 80}}}]
+`;
+    const plain = await startTcpEcho("plain ");
+    backends.push(plain);
+    plainTcp = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8443, name: tcp, protocol: TCP}
+    hosts: ["*"]
+---
+${staticServiceEntry("plain", [{ port: plain.port }], "TCP")}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: routes, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  tcp:
+  - route: [{destination: {host: plain.internal, port: {number: 80}}}]
+`;
+    await gw.start([8443], [routesTo(ports[0])]);
+  });
+  after(async () => {
+    await gw.close();
+    await Promise.all(backends.map((b) => b.close()));
+    pki.dispose();
+  });
+
+  /**
+   * A TLS client of pass.example.com whose bytes (its ClientHello) a relay holds, once the proxy has
+   * accepted the relay's connection, until `release`.
+   */
+  async function heldClientHello() {
+    const held: Buffer[] = [];
+    let holding = true;
+    let upstream: net.Socket | undefined;
+    const relay = net.createServer((client) => {
+      const up = net.connect(gw.port(8443), "127.0.0.1");
+      upstream = up;
+      client.on("data", (d: Buffer) => (holding ? held.push(d) : up.write(d)));
+      up.on("data", (d: Buffer) => client.write(d));
+      client.on("close", () => up.destroy());
+      up.on("close", () => client.destroy());
+      up.on("error", () => {});
+      client.on("error", () => {});
+    });
+    relay.listen(0, "127.0.0.1");
+    await once(relay, "listening");
+    const client = tls.connect({
+      host: "127.0.0.1",
+      port: (relay.address() as net.AddressInfo).port,
+      servername: "pass.example.com",
+      ca: pki.ca.cert,
+    });
+    client.on("error", () => {});
+    for (let waited = 0; held.length === 0 || gw.proxy.connectionCount() === 0; waited += 20) {
+      assert.ok(waited < 5000, "the ClientHello never reached the relay, or the proxy never accepted");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return {
+      client,
+      release(): void {
+        holding = false;
+        for (const d of held.splice(0)) upstream!.write(d);
+      },
+      close(): void {
+        client.destroy();
+        relay.close();
+      },
+    };
+  }
+
+  /** Writes `line` on `client` once its handshake is done; resolves with the first answer. */
+  async function answer(client: tls.TLSSocket, line: string): Promise<string> {
+    await once(client, "secureConnect");
+    client.write(line);
+    const [data] = (await once(client, "data")) as [Buffer];
+    return data.toString();
+  }
+
+  it("takes the new configuration's chain, as Envoy's listener hands it the updated chains", async () => {
+    await gw.apply([routesTo(ports[0])]);
+    const held = await heldClientHello();
+    try {
+      await gw.apply([routesTo(ports[1])]);
+      held.release();
+      assert.equal(await answer(held.client, "a\n"), "after a\n");
+    } finally {
+      held.close();
+    }
+  });
+
+  it("keeps its listener's chain when the change replaces the listener (no more ClientHellos read), and drains it", async () => {
+    await gw.apply([routesTo(ports[0])]);
+    const held = await heldClientHello();
+    try {
+      const changed = await gw.apply([plainTcp]);
+      held.release();
+      assert.equal(await answer(held.client, "a\n"), "before a\n");
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("still open")), DRAIN_MS + 5000);
+        held.client.once("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      const elapsed = Date.now() - changed;
+      assert.ok(elapsed >= DRAIN_MS - CLOCK_SLACK_MS, `closed ${elapsed} ms after the change`);
+    } finally {
+      held.close();
+    }
   });
 });
 

@@ -255,15 +255,24 @@ export class RunningListener {
     raw.on("error", () => {});
     raw.once("close", () => this.forget(raw));
     if (this.closing) return void raw.destroy();
-    const snapshot = this.ctx.current();
-    const listener = snapshot?.listeners.get(this.key);
-    if (snapshot === undefined || listener === undefined) return void raw.destroy();
-    if (!listener.config.tlsInspector) {
-      const chain = listener.chains[0];
+    const accepted = this.ctx.current();
+    const acceptedListener = accepted?.listeners.get(this.key);
+    if (accepted === undefined || acceptedListener === undefined) return void raw.destroy();
+    if (!acceptedListener.config.tlsInspector) {
+      const chain = acceptedListener.chains[0];
       if (chain === undefined) return void raw.destroy();
-      return this.dispatch(raw, listener, chain, snapshot, undefined, undefined);
+      return this.dispatch(raw, acceptedListener, chain, accepted, undefined, undefined);
     }
     this.inspect(raw, (tls, serverName, head, alpn) => {
+      // A change made while the ClientHello was read gives the connection its chains, when it left
+      // the listener reading ClientHellos: Envoy's in-place update hands a listener's sockets still
+      // in their listener filters the new filter chains. Otherwise the connection keeps the
+      // listener it was accepted on, whose chains the change drains.
+      const now = this.ctx.current();
+      const nowListener = now?.listeners.get(this.key);
+      const inPlace = now !== undefined && nowListener?.config.tlsInspector === true;
+      const snapshot = inPlace ? now : accepted;
+      const listener = inPlace ? nowListener : acceptedListener;
       // Bytes that are not TLS go to the plain-text servers' chain, when the port has one (Envoy's
       // tls_inspector leaves them without SNI, which only that chain matches).
       if (!tls) {
@@ -392,8 +401,8 @@ export class RunningListener {
 
   /** Counts `raw` on `chain`, for the chain's drain. */
   private enter(raw: net.Socket, chain: ChainRuntime): void {
-    // A connection whose ClientHello was read across a change reaches the chain of the
-    // configuration it was accepted under, which the change may have modified.
+    // A connection whose ClientHello was read across a change that replaced the listener (it no
+    // longer reads ClientHellos) reaches a chain of the listener it was accepted on: drained.
     const now = this.ctx.current()?.listeners.get(this.key);
     if (!chain.drain.draining && chain.listener !== now && chainChanged(chain, now)) {
       chain.drain.start(this.ctx.drainDurationMs);
