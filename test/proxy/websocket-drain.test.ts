@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { WebSocket } from "undici";
 import { ConfigDir } from "./support/samples";
 import type { WebSocketBackend } from "./support/websocket-backend";
-import { startWebSocketBackend } from "./support/websocket-backend";
+import { frame, parseFrame, startWebSocketBackend } from "./support/websocket-backend";
 
 const CONFIG = `apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -264,6 +264,36 @@ describe("WebSocket tunnels across a drain (SIGTERM)", { timeout: 60_000 }, () =
         bytes_sent: 2 + 10,
       });
     } finally {
+      proxy.child.kill("SIGKILL");
+    }
+  });
+
+  it("answers an upgrade sent during the drain's first seconds 101 with Connection: Upgrade, not close", async () => {
+    // Envoy's connection manager marks a draining HTTP/1.1 connection's responses `Connection:
+    // close`, but never a 101: the connection then belongs to the tunnel.
+    const proxy = await startProxy(dir.dir, backend.port, 30);
+    const socket = net.connect(proxy.port, "127.0.0.1");
+    try {
+      await once(socket, "connect");
+      let received = Buffer.alloc(0);
+      socket.on("data", (d: Buffer) => (received = Buffer.concat([received, d])));
+      proxy.child.kill("SIGTERM");
+      await waitFor("the drain", () => proxy.stderr().includes("SIGTERM: draining"));
+      socket.write(
+        "GET /late HTTP/1.1\r\nHost: chat\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
+      await waitFor("the 101", () => received.includes("\r\n\r\n"), 5000);
+      const headEnd = received.indexOf("\r\n\r\n") + 4;
+      const head = received.subarray(0, headEnd).toString("latin1");
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      assert.deepEqual(head.match(/^connection: .*$/gim), ["connection: Upgrade"]);
+      received = received.subarray(headEnd);
+      socket.write(frame(1, Buffer.from("late"), Buffer.from([9, 8, 7, 6])));
+      await waitFor("the echo", () => parseFrame(received) !== undefined, 5000);
+      assert.equal(parseFrame(received)?.payload.toString(), "late");
+    } finally {
+      socket.destroy();
       proxy.child.kill("SIGKILL");
     }
   });

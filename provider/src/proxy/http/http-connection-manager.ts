@@ -587,8 +587,10 @@ export class HttpConnectionManager implements ForwardHost {
     // header transformation at OVERWRITE: every response says so, whatever the upstream or a
     // route's header operations wrote (removing it takes an EnvoyFilter in Istio too).
     out["server"] = SERVER_NAME;
-    if (this.ctx.draining() && !x.h2) out["connection"] = "close";
-    else if (x.state?.chain.drain.draining === true) drainClose(x, status, out);
+    if (this.ctx.draining() && !x.h2) {
+      // As Envoy's connection manager, never on a 101: the connection is the tunnel's now.
+      if (status !== 101) out["connection"] = "close";
+    } else if (x.state?.chain.drain.draining === true) drainClose(x, status, out);
     return out;
   }
 
