@@ -106,12 +106,13 @@ export interface HcmContext {
 }
 
 /**
- * Tells the client of a connection whose filter chain drains to go away, as Envoy's connection
- * manager does once its chain's `drainClose()` is true: HTTP/1.1 by `Connection: close` on the
- * response (not a 101, whose connection is no longer HTTP's), HTTP/2 by GOAWAY, the streams open
- * finishing first.
+ * Tells the client of a draining connection to go away, as Envoy's connection manager does once
+ * `drainClose()` is true (the proxy drains on SIGTERM, or the connection's filter chain drains
+ * after a change): HTTP/1.1 by `Connection: close` on the response, never on a 101 (the connection
+ * is the tunnel's then); HTTP/2 by GOAWAY, the streams open finishing first (a session the drain
+ * already closed stays as it is).
  */
-function drainClose(x: Exchange, status: number, out: HeaderMap): void {
+function goAway(x: Exchange, status: number, out: HeaderMap): void {
   if (!x.h2) {
     if (status !== 101) out["connection"] = "close";
     return;
@@ -587,10 +588,7 @@ export class HttpConnectionManager implements ForwardHost {
     // header transformation at OVERWRITE: every response says so, whatever the upstream or a
     // route's header operations wrote (removing it takes an EnvoyFilter in Istio too).
     out["server"] = SERVER_NAME;
-    if (this.ctx.draining() && !x.h2) {
-      // As Envoy's connection manager, never on a 101: the connection is the tunnel's now.
-      if (status !== 101) out["connection"] = "close";
-    } else if (x.state?.chain.drain.draining === true) drainClose(x, status, out);
+    if (this.ctx.draining() || x.state?.chain.drain.draining === true) goAway(x, status, out);
     return out;
   }
 
