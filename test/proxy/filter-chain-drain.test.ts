@@ -10,16 +10,16 @@ import { once } from "node:events";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
-import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { proxyCommand } from "./support/proxy-command";
 import type { Backend } from "./support/backends";
 import { startEchoBackend, startTcpEcho, startTlsEcho } from "./support/backends";
 import { TestPki } from "./support/certs";
 import { documents, staticServiceEntry, tlsSecret } from "./support/istio-yaml";
 import { RawClient, field } from "./support/raw-http1-client";
 import { ConfigDir, sample, startFileProxy } from "./support/samples";
-import { TCP_ECHO_20_V2, serviceOfPods } from "./support/traffic-task-yaml";
+import { TCP_ECHO_20_V2, tcpEchoPods } from "./support/traffic-task-yaml";
 import type { WebSocketBackend } from "./support/websocket-backend";
 import { frame, parseFrame, startWebSocketBackend } from "./support/websocket-backend";
 
@@ -102,19 +102,7 @@ spec:
     const one = await startTcpEcho("one ");
     const two = await startTcpEcho("two ");
     backends.push(one, two);
-    base = [
-      sample("tcp-echo-all-v1.yaml"),
-      serviceOfPods(
-        "tcp-echo",
-        9000,
-        [
-          { port: one.port, version: "v1" },
-          { port: two.port, version: "v2" },
-        ],
-        "TCP",
-      ),
-      OTHER,
-    ];
+    base = [sample("tcp-echo-all-v1.yaml"), tcpEchoPods(one.port, two.port), OTHER];
     await gw.start([31400, 31401], base);
   });
   after(async () => {
@@ -566,23 +554,11 @@ describe("the --drain-duration flag of the proxy command", () => {
     const one = await startTcpEcho("one ");
     const two = await startTcpEcho("two ");
     backends.push(one, two);
-    const pods = serviceOfPods(
-      "tcp-echo",
-      9000,
-      [
-        { port: one.port, version: "v1" },
-        { port: two.port, version: "v2" },
-      ],
-      "TCP",
-    );
+    const pods = tcpEchoPods(one.port, two.port);
     dir.write("applied.yaml", documents(sample("tcp-echo-all-v1.yaml"), pods));
     const child = spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        resolve(__dirname, "support/proxy-main.ts"),
-        "proxy",
+      proxyCommand(
         "--config",
         dir.dir,
         "--port",
@@ -594,7 +570,7 @@ describe("the --drain-duration flag of the proxy command", () => {
         "--no-access-log",
         "--drain-duration",
         "1",
-      ],
+      ),
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";

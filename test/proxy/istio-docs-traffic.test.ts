@@ -35,6 +35,7 @@ import {
   bindToGateway,
   mirroringToV2,
   serviceOfPods,
+  tcpEchoPods,
 } from "./support/traffic-task-yaml";
 
 /** The name a task's short host (`reviews`) stands for, and the Host a client of the gateway sends. */
@@ -374,15 +375,7 @@ describe("tcp-traffic-shifting task: port 31400 all to tcp-echo v1, then 20% to 
     base = [
       // The task's rules as they are: they name the gateway themselves.
       sample("tcp-echo-all-v1.yaml"),
-      serviceOfPods(
-        "tcp-echo",
-        9000,
-        [
-          { port: one.port, version: "v1" },
-          { port: two.port, version: "v2" },
-        ],
-        "TCP",
-      ),
+      tcpEchoPods(one.port, two.port),
     ];
     await gw.start(31400, base);
   });

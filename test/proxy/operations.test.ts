@@ -3,9 +3,10 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { once } from "node:events";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import { proxyCommand } from "./support/proxy-command";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
 import { textSink } from "./support/access-log-sinks";
@@ -218,11 +219,7 @@ describe("the proxy command", () => {
   const spawnProxy = (...flags: string[]) =>
     spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        resolve(__dirname, "support/proxy-main.ts"),
-        "proxy",
+      proxyCommand(
         "--config",
         dir.dir,
         "--port",
@@ -234,7 +231,7 @@ describe("the proxy command", () => {
         "--resolve",
         `web=127.0.0.1:${web.port}`,
         ...flags,
-      ],
+      ),
       { stdio: ["ignore", "pipe", "pipe"] },
     );
 

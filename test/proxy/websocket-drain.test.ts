@@ -2,12 +2,12 @@
 // in flight, so the proxy stops accepting but lets it exchange frames until the client closes it,
 // and cuts it at the drain deadline. The client is undici's WebSocket, a complete implementation.
 import assert from "node:assert/strict";
+import { proxyCommand } from "./support/proxy-command";
 import { REQUEST_ID } from "./support/access-log-sinks";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
-import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "undici";
 import { ConfigDir } from "./support/samples";
@@ -59,11 +59,7 @@ async function startProxy(
 ): Promise<ProxyProcess> {
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      resolve(__dirname, "support/proxy-main.ts"),
-      "proxy",
+    proxyCommand(
       "--config",
       dir,
       "--port",
@@ -74,7 +70,7 @@ async function startProxy(
       `chat=127.0.0.1:${backendPort}`,
       "--drain-timeout",
       String(drainTimeoutSeconds),
-    ],
+    ),
     { stdio: ["pipe", "pipe", "pipe"] },
   );
   const exited = new Promise<{ code: number | null; at: number }>((r) =>

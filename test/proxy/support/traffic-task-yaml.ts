@@ -389,3 +389,12 @@ spec:
 ${lines.join("\n")}
 `;
 }
+
+/** The tcp-echo task's Service (port 9000, TCP) with its v1 and v2 pods on `v1Port` and `v2Port`. */
+export function tcpEchoPods(v1Port: number, v2Port: number): string {
+  const pods = [
+    { port: v1Port, version: "v1" },
+    { port: v2Port, version: "v2" },
+  ];
+  return serviceOfPods("tcp-echo", 9000, pods, "TCP");
+}
