@@ -476,7 +476,10 @@ export class ClusterRegistry {
     };
     if (tls.credentialName) {
       const { ref, secret } = this.secrets.credential(tls.credentialName);
-      if (secret === undefined) {
+      // Istio's SDS reads the CA from `<name>-cacert`, else from `<name>` (GetCaCert), and the
+      // client key pair from `<name>`: SIMPLE needs no more than the -cacert Secret.
+      const caSecret = this.secrets.credential(tls.credentialName + CA_SECRET_SUFFIX).secret ?? secret;
+      if (secret === undefined && (tls.mode === "MUTUAL" || caSecret === undefined)) {
         this.ctx.report(
           rule,
           "IGW6016",
@@ -484,10 +487,9 @@ export class ClusterRegistry {
           this.secrets.whyMissing(tls.credentialName, ref),
         );
       } else {
-        const pair = secretKeyPair(secret);
+        const pair = secret === undefined ? undefined : secretKeyPair(secret);
         if (pair !== undefined && tls.mode === "MUTUAL") out.certificate = pair;
-        const caSecret = this.secrets.credential(tls.credentialName + CA_SECRET_SUFFIX).secret ?? secret;
-        const ca = secretCaBundle(caSecret)?.ca;
+        const ca = caSecret === undefined ? undefined : secretCaBundle(caSecret)?.ca;
         if (ca !== undefined) out.caCertificates = ca;
       }
     } else {

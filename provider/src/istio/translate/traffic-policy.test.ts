@@ -328,6 +328,11 @@ describe("hashPolicyOf", () => {
 const originOf = (d: DataSource | undefined) => (d !== undefined && "origin" in d ? d.origin : undefined);
 
 function clustersFor(http: string, destinationRule: string): readonly Cluster[] {
+  return translateWith(http, destinationRule).config.clusters;
+}
+
+/** {@link clustersFor}'s whole translation: the configuration and the issues found. */
+function translateWith(http: string, destinationRule: string): ReturnType<typeof buildProxyConfig> {
   const docs = parseAllDocuments(`apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: istio-system}
@@ -346,8 +351,7 @@ spec:
   http:
 ${http}---
 ${destinationRule}`).map((d) => d.toJSON() as Resource);
-  return buildProxyConfig(docs, { namespace: "istio-system", labels: { istio: "ingressgateway" } }).config
-    .clusters;
+  return buildProxyConfig(docs, { namespace: "istio-system", labels: { istio: "ingressgateway" } });
 }
 
 describe("traffic policy layers in clusters", () => {
@@ -622,5 +626,42 @@ spec:
         ],
       ],
     );
+  });
+
+  it("upstream SIMPLE tls.credentialName needs only the -cacert Secret; MUTUAL needs the key pair's Secret too", () => {
+    // Istio's SDS reads a DestinationRule's CA from <name>-cacert, else <name> (GetCaCert), and
+    // its client key pair from <name>: egress-gateway-tls-origination-sds creates only the first.
+    const rule = (mode: string) => `
+apiVersion: v1
+kind: Secret
+metadata: {name: client-cacert, namespace: istio-system}
+stringData: {ca.crt: CA}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: istio-system}
+spec:
+  host: web
+  trafficPolicy:
+    tls: {mode: ${mode}, credentialName: client}
+`;
+    const http = "  - route: [{destination: {host: web, port: {number: 80}}}]\n";
+    const simple = translateWith(http, rule("SIMPLE"));
+    assert.deepEqual(
+      [simple.issues, simple.config.clusters.map((c) => [c.tls?.mode, originOf(c.tls?.caCertificates)])],
+      [[], [["SIMPLE", 'Secret istio-system/client-cacert["ca.crt"]']]],
+    );
+    const mutual = translateWith(http, rule("MUTUAL"));
+    assert.deepEqual(
+      mutual.issues.map((i) => [i.code, i.path, i.message]),
+      [
+        [
+          "IGW6016",
+          "spec.trafficPolicy.tls.credentialName",
+          'must name a Secret in the proxy\'s namespace "istio-system" (got "client")',
+        ],
+      ],
+    );
+    assert.equal(mutual.config.clusters[0]?.tls?.certificate, undefined);
   });
 });
