@@ -580,6 +580,8 @@ interface TlsSite extends Backend {
   readonly seen: { servername: string | null; client: string | null; host: string | undefined }[];
   /** Connections whose handshake completed. */
   readonly connections: { count: number };
+  /** Serves `cert` from now on, closing the connections made with the one before. */
+  replaceCertificate(cert: Issued): void;
 }
 
 /**
@@ -621,7 +623,15 @@ async function startTlsSite(
     },
   );
   site.on("secureConnection", () => connections.count++);
-  return { ...(await listenOnLoopback(site)), hits, seen, connections };
+  const replaceCertificate = (next: Issued) => {
+    site.setSecureContext({
+      cert: next.cert,
+      key: next.key,
+      ...(clientCa === undefined ? {} : { ca: clientCa }),
+    });
+    site.closeAllConnections();
+  };
+  return { ...(await listenOnLoopback(site)), hits, seen, connections, replaceCertificate };
 }
 
 /** The welcome page of the tasks' nginx. */
@@ -671,9 +681,9 @@ class EgressGateway {
   }
 }
 
-/** `istio-gateway analyze --format json` of `yaml`, in-process: its findings as `code path`. */
+/** `istio-gateway analyze --strict` of `yaml`, in-process: its findings as `code path`. */
 function analyze(yaml: string): string[] {
-  const report = checkInputs([{ name: "-", text: yaml }], { analyze: true, strict: false });
+  const report = checkInputs([{ name: "-", text: yaml }], { analyze: true, strict: true });
   assert.deepEqual(report.syntaxErrors, []);
   return report.findings.map((f) => `${f.issue.code} ${f.issue.path}`);
 }
@@ -935,6 +945,18 @@ describe("Istio docs: egress-gateway-tls-origination, TLS origination for editio
     }
   });
 
+  it("analyze accepts every origination task's objects as written, ISTIO_MUTUAL servers included, as Istio does", () => {
+    const tasks = [
+      [CNN_SERVICE_ENTRY_ORIGINATION, CNN_EGRESS_GATEWAY_ORIGINATION, ORIGINATE_TLS_FOR_CNN],
+      [MY_NGINX_MESH_EXTERNAL, NGINX_EGRESS_GATEWAY, DIRECT_NGINX, ORIGINATE_MTLS_FOR_NGINX],
+      [MY_NGINX_MESH_EXTERNAL, NGINX_EGRESS_GATEWAY, DIRECT_NGINX, ORIGINATE_TLS_FOR_NGINX],
+    ];
+    assert.deepEqual(
+      tasks.map((docs) => analyze(documents(...docs))),
+      [[], [], []],
+    );
+  });
+
   it("with a plain-text server, originates TLS to edition.cnn.com:443 for the sidecar's HTTP request", async () => {
     dir.write("cnn.yaml", CNN_SERVICE_ENTRY_ORIGINATION);
     dir.write("istio-egressgateway.yaml", plainFromSidecar(CNN_EGRESS_GATEWAY_ORIGINATION));
@@ -966,6 +988,33 @@ describe("Istio docs: egress-gateway-tls-origination, TLS origination for editio
     // The mesh rule's DestinationRule (ISTIO_MUTUAL to the gateway itself) is the sidecar's: no
     // cluster of the gateway uses it, so the proxy has nothing to say about it.
     assert.doesNotMatch(proxy.stderr(), /\[IGW/);
+  });
+
+  it("fails the request 503 URX,UF when edition.cnn.com's certificate does not name it (auto SAN validation)", async () => {
+    assert.ok(proxy !== undefined, "the proxy of the test before");
+    // A certificate of the trusted CA, for another name: the chain verifies, the name does not.
+    cnn.replaceCertificate(pki.issue("www.cnn.com", ["DNS:www.cnn.com"]));
+    const before = cnn.hits.count;
+    const r = await curl([
+      "-H",
+      "Host: edition.cnn.com",
+      `http://127.0.0.1:${proxy.port}/politics?other-name`,
+    ]);
+    assert.deepEqual(
+      [r.status, r.body],
+      [
+        503,
+        "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: " +
+          "remote connection failure, transport failure reason: " +
+          "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end",
+      ],
+    );
+    const line = await loggedLine(access, "/politics?other-name");
+    assert.deepEqual(
+      [line["response_code"], line["response_flags"], line["upstream_cluster"]],
+      [503, "URX,UF", "outbound|443||edition.cnn.com"],
+    );
+    assert.equal(cnn.hits.count, before);
   });
 });
 
