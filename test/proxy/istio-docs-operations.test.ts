@@ -1,0 +1,636 @@
+/**
+ * The gateway behaviours Istio's operations pages document (istio/istio.io, content/en/docs/ops/):
+ * common-problems/network-issues ("Traffic Management Problems"), and, under
+ * configuration/traffic-management/, tls-configuration, protocol-selection and network-topologies.
+ * Each item takes the page's own YAML and commands and asserts the outcome the page describes. The
+ * only adaptations: Kubernetes service names go to loopback backends (`--resolve`, or ServiceEntries
+ * with labelled loopback endpoints standing in for a Service's pods), certificates are made with
+ * TestPki (their files stand in for the gateway's mounted `/etc/istio/ingressgateway-certs`), and
+ * where a page shows a fragment (`...`, or a list of resources in prose) it is completed as the
+ * comment above it says. Items that concern sidecars only (mTLS conflicts, headless services,
+ * EnvoyFilter ordering) are left out.
+ */
+import assert from "node:assert/strict";
+import http2 from "node:http2";
+import { after, before, describe, it } from "node:test";
+import { checkInputs } from "../../provider/src/cli/check";
+import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
+import type { Backend, Echo } from "./support/backends";
+import { startEchoBackend } from "./support/backends";
+import { TestPki, type Issued } from "./support/certs";
+import { curl, request, type CurlResponse } from "./support/curl";
+import { documents } from "./support/istio-yaml";
+import { ConfigDir, startFileProxy } from "./support/samples";
+import { serviceOfPods } from "./support/traffic-task-yaml";
+
+/** What `istio-gateway analyze` finds in `docs`: each finding as `code path: message`. */
+function analyze(...docs: readonly string[]): string[] {
+  const report = checkInputs([{ name: "-", text: documents(...docs) }], { analyze: true, strict: false });
+  return report.findings.map(
+    (f) =>
+      `${f.issue.istioCode ?? f.issue.code} ${f.issue.resource?.kind ?? ""}/${f.issue.resource?.name ?? ""} ${f.issue.path}: ${f.issue.message}`,
+  );
+}
+
+/** How many of `answers` each backend gave (by `x-backend`, else by status). */
+function tally(answers: readonly CurlResponse[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of answers) {
+    const key = r.headers["x-backend"] ?? String(r.status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "Route rules have no effect on ingress gateway requests".
+
+// The page's myapp VirtualService; its second rule (`- match: ...`) is elided on the page and here.
+const MYAPP = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: myapp
+spec:
+  hosts:
+  - "myapp.com" # or maybe "*" if you are testing without DNS using the ingress-gateway IP (e.g., http://1.2.3.4/hello)
+  gateways:
+  - myapp-gateway
+  http:
+  - match:
+    - uri:
+        prefix: /hello
+    route:
+    - destination:
+        host: helloworld.default.svc.cluster.local
+`;
+
+// The page's helloworld VirtualService, for the mesh: it names no gateway.
+const HELLOWORLD_V1_MESH = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: helloworld
+spec:
+  hosts:
+  - helloworld.default.svc.cluster.local
+  http:
+  - route:
+    - destination:
+        host: helloworld.default.svc.cluster.local
+        subset: v1
+`;
+
+// The page's first fix: the subset in the myapp VirtualService (its `- match: ...` elided).
+const MYAPP_V1 = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: myapp
+spec:
+  hosts:
+  - "myapp.com" # or maybe "*" if you are testing without DNS using the ingress-gateway IP (e.g., http://1.2.3.4/hello)
+  gateways:
+  - myapp-gateway
+  http:
+  - match:
+    - uri:
+        prefix: /hello
+    route:
+    - destination:
+        host: helloworld.default.svc.cluster.local
+        subset: v1
+`;
+
+// The page's second fix: one VirtualService for the mesh and the gateway, verbatim.
+const MYAPP_COMBINED = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: myapp
+spec:
+  hosts:
+  - myapp.com # cannot use "*" here since this is being combined with the mesh services
+  - helloworld.default.svc.cluster.local
+  gateways:
+  - mesh # applies internally as well as externally
+  - myapp-gateway
+  http:
+  - match:
+    - uri:
+        prefix: /hello
+      gateways:
+      - myapp-gateway #restricts this rule to apply only to ingress gateway
+    route:
+    - destination:
+        host: helloworld.default.svc.cluster.local
+        subset: v1
+  - match:
+    - gateways:
+      - mesh # applies to all services inside the mesh
+    route:
+    - destination:
+        host: helloworld.default.svc.cluster.local
+        subset: v1
+`;
+
+// Not on the page, which names them only: the myapp-gateway its rules bind to, and the subsets of
+// helloworld (the helloworld sample's v1 and v2 pods carry `version: v1` and `version: v2`).
+const MYAPP_GATEWAY = `apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: myapp-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - "myapp.com"
+`;
+
+const HELLOWORLD_SUBSETS = `apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata:
+  name: helloworld
+spec:
+  host: helloworld.default.svc.cluster.local
+  subsets:
+  - name: v1
+    labels:
+      version: v1
+  - name: v2
+    labels:
+      version: v2
+`;
+
+describe("network-issues: route rules have no effect on ingress gateway requests", () => {
+  const dir = new ConfigDir();
+  const backends: Backend[] = [];
+  let base: string[];
+  let proxy: GatewayProxy;
+  let port: number;
+
+  /** Applies `docs` beside the Gateway, Service and subsets, and reloads. */
+  async function apply(...docs: string[]): Promise<void> {
+    dir.write("applied.yaml", documents(...base, ...docs));
+    assert.equal(await proxy.reload(), true);
+  }
+
+  /** `count` GETs of /hello for myapp.com, one after another. */
+  async function hello(count: number): Promise<CurlResponse[]> {
+    const answers: CurlResponse[] = [];
+    for (let i = 0; i < count; i++)
+      answers.push(await request(`http://127.0.0.1:${port}/hello`, { host: "myapp.com" }));
+    return answers;
+  }
+
+  before(async () => {
+    const v1 = await startEchoBackend("helloworld-v1");
+    const v2 = await startEchoBackend("helloworld-v2");
+    backends.push(v1, v2);
+    base = [
+      MYAPP_GATEWAY,
+      HELLOWORLD_SUBSETS,
+      serviceOfPods("helloworld", 5000, [
+        { port: v1.port, version: "v1" },
+        { port: v2.port, version: "v2" },
+      ]),
+    ];
+    const file = dir.write("applied.yaml", documents(...base, MYAPP, HELLOWORLD_V1_MESH));
+    proxy = await startFileProxy([file], [80], [], [], undefined, { watchPaths: [] });
+    port = proxy.boundPorts().get(80)!;
+  });
+  after(async () => {
+    await proxy.close();
+    for (const b of backends) await b.close();
+    dir.dispose();
+  });
+
+  it("sends myapp.com/hello to every helloworld pod: the mesh's subset v1 rule is not applied", async () => {
+    const counts = tally(await hello(40));
+    // Both versions answer (all 40 from one would happen once in 2^39 runs): no subset applies.
+    assert.deepEqual(Object.keys(counts).sort(), ["helloworld-v1", "helloworld-v2"]);
+    assert.equal(counts["helloworld-v1"]! + counts["helloworld-v2"]!, 40);
+  });
+
+  it("does not serve the mesh rule's own host at the gateway", async () => {
+    const r = await request(`http://127.0.0.1:${port}/hello`, {
+      host: "helloworld.default.svc.cluster.local",
+    });
+    assert.deepEqual([r.status, r.headers["x-igw-error-code"]], [404, "IGW_ERR_NO_ROUTE"]);
+  });
+
+  it("sends every request to v1 once the myapp VirtualService names the subset", async () => {
+    await apply(MYAPP_V1, HELLOWORLD_V1_MESH);
+    assert.deepEqual(tally(await hello(20)), { "helloworld-v1": 20 });
+  });
+
+  it("sends every request to v1 with the combined VirtualService, whose mesh-only rule stays off the gateway", async () => {
+    await apply(MYAPP_COMBINED);
+    assert.deepEqual(tally(await hello(20)), { "helloworld-v1": 20 });
+    // The second rule matches `gateways: [mesh]` only: at the gateway, no rule takes other paths.
+    const other = await request(`http://127.0.0.1:${port}/other`, { host: "myapp.com" });
+    assert.deepEqual([other.status, other.headers["x-igw-error-code"]], [404, "IGW_ERR_NO_ROUTE"]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "404 errors occur when multiple gateways configured with same TLS certificate".
+// The page lists the resources in prose; written here as it lists them, with the wildcard
+// certificate `*.test.com` "installed in istio-ingressgateway" as the files serverCertificate and
+// privateKey name.
+
+/** The page's Gateway `name` serving `host` over HTTPS with the mounted wildcard certificate. */
+function wildcardCertGateway(name: string, host: string, cert: Issued): string {
+  return `apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: ${name}
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    tls:
+      mode: SIMPLE
+      serverCertificate: ${cert.certPath}
+      privateKey: ${cert.keyPath}
+    hosts:
+    - "${host}"
+`;
+}
+
+/** The page's VirtualService `name` for `host`, bound to `gateway`, to the `backend` service. */
+function testComVirtualService(name: string, host: string, gateway: string, backend: string): string {
+  return `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: ${name}
+spec:
+  hosts:
+  - "${host}"
+  gateways:
+  - ${gateway}
+  http:
+  - route:
+    - destination:
+        host: ${backend}
+        port:
+          number: 8000
+`;
+}
+
+/**
+ * What a browser does: one HTTP/2 connection opened with SNI `sni`, then a request per authority
+ * on it, in turn, as it reuses a connection whose certificate covers the next host. Resolves with
+ * each answer's status and `x-backend`.
+ */
+async function onOneHttp2Connection(
+  port: number,
+  sni: string,
+  ca: Issued,
+  authorities: readonly string[],
+): Promise<[number, string | undefined][]> {
+  const session = http2.connect(`https://127.0.0.1:${port}`, { servername: sni, ca: ca.cert });
+  session.on("error", () => {});
+  try {
+    const answers: [number, string | undefined][] = [];
+    for (const authority of authorities) {
+      const stream = session.request({ ":path": "/", ":authority": authority });
+      const [headers] = (await Promise.race([
+        new Promise((resolve, reject) => {
+          stream.on("response", (h) => resolve([h]));
+          stream.on("error", reject);
+        }),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("no answer in 5 s")), 5000)),
+      ])) as [http2.IncomingHttpHeaders];
+      stream.resume();
+      await new Promise((r) => stream.on("close", r));
+      const backend = headers["x-backend"];
+      answers.push([Number(headers[":status"]), typeof backend === "string" ? backend : undefined]);
+    }
+    return answers;
+  } finally {
+    session.destroy();
+  }
+}
+
+describe("network-issues: 404 errors occur when multiple gateways configured with same TLS certificate", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("test.com");
+  const wildcard = pki.issue("*.test.com", ["DNS:*.test.com"]);
+  const backends: Backend[] = [];
+  let proxy: GatewayProxy;
+  let port: number;
+  let twoGateways: string[];
+  let oneGateway: string[];
+
+  before(async () => {
+    const service1 = await startEchoBackend("service1");
+    const service2 = await startEchoBackend("service2");
+    backends.push(service1, service2);
+    twoGateways = [
+      wildcardCertGateway("gw1", "service1.test.com", wildcard),
+      wildcardCertGateway("gw2", "service2.test.com", wildcard),
+      testComVirtualService("vs1", "service1.test.com", "gw1", "service1"),
+      testComVirtualService("vs2", "service2.test.com", "gw2", "service2"),
+    ];
+    // The page's way out: one Gateway for *.test.com, both VirtualServices bound to it.
+    oneGateway = [
+      wildcardCertGateway("gw", "*.test.com", wildcard),
+      testComVirtualService("vs1", "service1.test.com", "gw", "service1"),
+      testComVirtualService("vs2", "service2.test.com", "gw", "service2"),
+    ];
+    const file = dir.write("applied.yaml", documents(...twoGateways));
+    proxy = await startFileProxy(
+      [file],
+      [443],
+      [
+        { host: "service1", ip: "127.0.0.1", port: service1.port },
+        { host: "service2", ip: "127.0.0.1", port: service2.port },
+      ],
+      [],
+      undefined,
+      { watchPaths: [] },
+    );
+    port = proxy.boundPorts().get(443)!;
+  });
+  after(async () => {
+    await proxy.close();
+    for (const b of backends) await b.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  it("answers 404 to service2.test.com on a connection opened for service1.test.com, and each host on its own", async () => {
+    assert.deepEqual(
+      await onOneHttp2Connection(port, "service1.test.com", pki.ca, [
+        "service1.test.com",
+        "service2.test.com",
+      ]),
+      [
+        [200, "service1"],
+        [404, undefined],
+      ],
+    );
+    assert.deepEqual(await onOneHttp2Connection(port, "service2.test.com", pki.ca, ["service2.test.com"]), [
+      [200, "service2"],
+    ]);
+  });
+
+  it("is reported by istio-gateway analyze as istioctl analyze reports it (IST0138)", () => {
+    const reuse = "on the same workloads, so clients reusing an HTTP/2 connection may get 404s";
+    assert.deepEqual(analyze(...twoGateways), [
+      `IST0138 Gateway/gw1 spec.servers[0].tls.serverCertificate: is also used by Gateway default/gw2 ${reuse} (got ${JSON.stringify(wildcard.certPath)})`,
+      `IST0138 Gateway/gw2 spec.servers[0].tls.serverCertificate: is also used by Gateway default/gw1 ${reuse} (got ${JSON.stringify(wildcard.certPath)})`,
+    ]);
+  });
+
+  it("serves both hosts on the reused connection with one wildcard Gateway", async () => {
+    dir.write("applied.yaml", documents(...oneGateway));
+    assert.equal(await proxy.reload(), true);
+    assert.deepEqual(
+      await onOneHttp2Connection(port, "service1.test.com", pki.ca, [
+        "service1.test.com",
+        "service2.test.com",
+      ]),
+      [
+        [200, "service1"],
+        [200, "service2"],
+      ],
+    );
+    assert.deepEqual(analyze(...oneGateway), []);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "Configuring SNI routing when not sending SNI". The page shows the server only;
+// here it is a Gateway's, with the `tls` a terminating server needs (the certificate of
+// app.example.com), and a VirtualService routing the host to httpbin.
+
+/** A Gateway whose HTTPS server is the page's, with `hosts` as given. */
+function sniGateway(hosts: string, cert: Issued): string {
+  return `apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    hosts:
+    - "${hosts}"
+    tls:
+      mode: SIMPLE
+      serverCertificate: ${cert.certPath}
+      privateKey: ${cert.keyPath}
+`;
+}
+
+const APP_EXAMPLE_COM = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: app
+spec:
+  hosts:
+  - app.example.com
+  gateways:
+  - gateway
+  http:
+  - route:
+    - destination:
+        host: httpbin
+        port:
+          number: 8000
+`;
+
+describe("network-issues: configuring SNI routing when not sending SNI", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("example.com");
+  const cert = pki.issue("app.example.com", ["DNS:app.example.com"]);
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    const file = dir.write("applied.yaml", documents(sniGateway("*.example.com", cert), APP_EXAMPLE_COM));
+    proxy = await startFileProxy(
+      [file],
+      [443],
+      [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+      [],
+      undefined,
+      { watchPaths: [] },
+    );
+    port = proxy.boundPorts().get(443)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  /** `curl 1.2.3.4 -H "Host: app.example.com"` over HTTPS: an address in the URL, so no SNI. */
+  const withoutSni = () => curl(["-k", "-H", "Host: app.example.com", `https://127.0.0.1:${port}/get`]);
+
+  it('hosts "*.example.com": a client that sends no SNI fails, one using --resolve is served', async () => {
+    await assert.rejects(withoutSni(), /curl: \(35\) .*(SSL_ERROR_SYSCALL|Connection reset)/);
+    const r = await curl([
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `app.example.com:${port}:127.0.0.1`,
+      `https://app.example.com:${port}/get`,
+    ]);
+    assert.deepEqual([r.status, r.headers["x-backend"]], [200, "httpbin"]);
+    assert.equal(httpbin.hits.count, 1);
+  });
+
+  it('hosts "*" disables SNI matching: the same client without SNI is served', async () => {
+    dir.write("applied.yaml", documents(sniGateway("*", cert), APP_EXAMPLE_COM));
+    assert.equal(await proxy.reload(), true);
+    const r = await withoutSni();
+    assert.deepEqual(
+      [r.status, r.headers["x-backend"], (JSON.parse(r.body) as Echo).url],
+      [200, "httpbin", "/get"],
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "Port conflict when configuring multiple TLS hosts in a gateway" (in older
+// versions of the page; the current one dropped it). The page's two Gateways, their certificate files
+// made at test time; the page shows no VirtualService, so one routes both hosts to httpbin.
+
+/** The page's Gateway `name` for `host`, its HTTPS port named `portName`. */
+function myhostGateway(name: string, portName: string, host: string, cert: Issued): string {
+  return `apiVersion: networking.istio.io/v1alpha3
+kind: Gateway
+metadata:
+  name: ${name}
+spec:
+  selector:
+    istio: ingressgateway # use istio default ingress gateway
+  servers:
+  - port:
+      number: 443
+      name: ${portName}
+      protocol: HTTPS
+    tls:
+      mode: SIMPLE
+      serverCertificate: ${cert.certPath}
+      privateKey: ${cert.keyPath}
+    hosts:
+    - "${host}"
+`;
+}
+
+const MYHOSTS = `apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata:
+  name: myhosts
+spec:
+  hosts:
+  - myhost.com
+  - myhost2.com
+  gateways:
+  - mygateway
+  - mygateway2
+  http:
+  - route:
+    - destination:
+        host: httpbin
+        port:
+          number: 8000
+`;
+
+describe("network-issues: port conflict when configuring multiple TLS hosts in a gateway", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("myhost-ca");
+  // The one certificate both Gateways mount, for both hosts.
+  const cert = pki.issue("myhost.com", ["DNS:myhost.com", "DNS:myhost2.com"]);
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+  let sameNames: string[];
+  let uniqueNames: string[];
+
+  const get = (host: string) =>
+    curl([
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `${host}:${port}:127.0.0.1`,
+      `https://${host}:${port}/status/200`,
+    ]);
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    sameNames = [
+      myhostGateway("mygateway", "https", "myhost.com", cert),
+      myhostGateway("mygateway2", "https", "myhost2.com", cert),
+      MYHOSTS,
+    ];
+    // The page's fix: the second port named https2.
+    uniqueNames = [
+      myhostGateway("mygateway", "https", "myhost.com", cert),
+      myhostGateway("mygateway2", "https2", "myhost2.com", cert),
+      MYHOSTS,
+    ];
+    const file = dir.write("applied.yaml", documents(...sameNames));
+    proxy = await startFileProxy(
+      [file],
+      [443],
+      [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+      [],
+      undefined,
+      { watchPaths: [] },
+    );
+    port = proxy.boundPorts().get(443)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  // The page's curl (35) for myhost2.com came from pilot skipping the second server ("non unique
+  // port name for HTTPS port"). Istio has since named an HTTPS server's routes after its Gateway
+  // too (https.443.https.mygateway2.default), so two Gateways may both name their port https, and
+  // pilot serves both: the proxy follows today's Istio.
+  it("serves both hosts although both Gateways name their port https, as Istio does today", async () => {
+    for (const host of ["myhost.com", "myhost2.com"]) {
+      const r = await get(host);
+      assert.deepEqual([r.status, r.headers["x-backend"]], [200, "httpbin"], host);
+    }
+  });
+
+  it("serves both hosts with the page's fix, the second port named https2", async () => {
+    dir.write("applied.yaml", documents(...uniqueNames));
+    assert.equal(await proxy.reload(), true);
+    for (const host of ["myhost.com", "myhost2.com"]) {
+      const r = await get(host);
+      assert.deepEqual([r.status, r.headers["x-backend"]], [200, "httpbin"], host);
+    }
+  });
+
+  it("istio-gateway analyze reports the shared certificate (IST0138) either way, and no port conflict", () => {
+    const reuse = "on the same workloads, so clients reusing an HTTP/2 connection may get 404s";
+    const expected = [
+      `IST0138 Gateway/mygateway spec.servers[0].tls.serverCertificate: is also used by Gateway default/mygateway2 ${reuse} (got ${JSON.stringify(cert.certPath)})`,
+      `IST0138 Gateway/mygateway2 spec.servers[0].tls.serverCertificate: is also used by Gateway default/mygateway ${reuse} (got ${JSON.stringify(cert.certPath)})`,
+    ];
+    assert.deepEqual(analyze(...sameNames), expected);
+    assert.deepEqual(analyze(...uniqueNames), expected);
+  });
+});
