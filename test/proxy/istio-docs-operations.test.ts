@@ -11,15 +11,20 @@
  * EnvoyFilter ordering) are left out.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
 import http2 from "node:http2";
+import https from "node:https";
+import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { checkInputs } from "../../provider/src/cli/check";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
-import { startEchoBackend } from "./support/backends";
+import { listenOnLoopback, startEchoBackend } from "./support/backends";
 import { TestPki, type Issued } from "./support/certs";
 import { curl, request, type CurlResponse } from "./support/curl";
-import { documents } from "./support/istio-yaml";
+import { documents, tlsSecret } from "./support/istio-yaml";
+import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
 import { ConfigDir, startFileProxy } from "./support/samples";
 import { serviceOfPods } from "./support/traffic-task-yaml";
 
@@ -632,5 +637,287 @@ describe("network-issues: port conflict when configuring multiple TLS hosts in a
     ];
     assert.deepEqual(analyze(...sameNames), expected);
     assert.deepEqual(analyze(...uniqueNames), expected);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "Gateway to virtual service TLS mismatch": each Gateway and VirtualService as
+// the page shows them; httpbin.org goes to a loopback backend, and sds-credential holds a
+// certificate for *.example.com.
+
+const TERMINATING_GATEWAY = `apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: gateway
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    hosts:
+      - "*"
+    tls:
+      mode: SIMPLE
+      credentialName: sds-credential
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - "*.example.com"
+  gateways:
+  - istio-system/gateway
+  tls:
+  - match:
+    - sniHosts:
+      - "*.example.com"
+    route:
+    - destination:
+        host: httpbin.org
+`;
+
+// The page's fix, `http` routing in place of `tls`, as it shows it; its fragment (`...`) completed
+// with the route the `tls` rule had.
+const TERMINATING_FIX = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - "*.example.com"
+  gateways:
+  - istio-system/gateway
+  http:
+  - match:
+    - headers:
+        ":authority":
+          regex: "*.example.com"
+    route:
+    - destination:
+        host: httpbin.org
+`;
+
+const PASSTHROUGH_GATEWAY = `apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - hosts:
+    - "*"
+    port:
+      name: https
+      number: 443
+      protocol: HTTPS
+    tls:
+      mode: PASSTHROUGH
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: virtual-service
+spec:
+  gateways:
+  - gateway
+  hosts:
+  - httpbin.example.com
+  http:
+  - route:
+    - destination:
+        host: httpbin.org
+`;
+
+/**
+ * httpbin.org as the page's rules reach it: HTTPS and plain HTTP on one port, answering as the echo
+ * does, `x-backend: httpbin-tls` over TLS and `httpbin` without. The first byte tells a TLS
+ * handshake from a request, and the connection is piped to the server that speaks it.
+ */
+async function startHttpbinOrg(cert: Issued): Promise<Backend> {
+  const hits = { count: 0 };
+  const answer = (name: string) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+    hits.count++;
+    const body = JSON.stringify({
+      name,
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      bodyLength: 0,
+    });
+    res.writeHead(200, { "x-backend": name, "content-type": "application/json" });
+    res.end(body);
+  };
+  const plain = await listenOnLoopback(http.createServer(answer("httpbin")));
+  const secure = await listenOnLoopback(
+    https.createServer({ cert: cert.cert, key: cert.key }, answer("httpbin-tls")),
+  );
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => s.destroy());
+  };
+  const server = net.createServer((socket) => {
+    track(socket);
+    socket.once("data", (first: Buffer) => {
+      const inner = net.connect(first[0] === 0x16 ? secure.port : plain.port, "127.0.0.1");
+      track(inner);
+      inner.write(first);
+      socket.pipe(inner).pipe(socket);
+      socket.on("close", () => inner.destroy());
+      inner.on("close", () => socket.destroy());
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hits,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      await plain.close();
+      await secure.close();
+    },
+  };
+}
+
+describe("network-issues: gateway to virtual service TLS mismatch", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("example.com");
+  const cert = pki.issue("*.example.com", ["DNS:*.example.com"]);
+  const access: Record<string, unknown>[] = [];
+  const logs: string[] = [];
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+  let secret: string;
+
+  const get = (path: string) =>
+    curl([
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `httpbin.example.com:${port}:127.0.0.1`,
+      `https://httpbin.example.com:${port}${path}`,
+    ]);
+
+  async function apply(...docs: string[]): Promise<void> {
+    dir.write("applied.yaml", documents(secret, ...docs));
+    assert.equal(await proxy.reload(), true, logs.join("\n"));
+    // A port that lost its listener gets a new free one when it is listened on again.
+    port = proxy.boundPorts().get(443) ?? 0;
+  }
+
+  before(async () => {
+    httpbin = await startHttpbinOrg(cert);
+    secret = tlsSecret("sds-credential", cert.cert, cert.key);
+    const file = dir.write("applied.yaml", documents(secret, TERMINATING_GATEWAY));
+    proxy = await startFileProxy(
+      [file],
+      [443],
+      [{ host: "httpbin.org", ip: "127.0.0.1", port: httpbin.port }],
+      logs,
+      jsonLinesSink(access),
+      { watchPaths: [] },
+    );
+    port = proxy.boundPorts().get(443)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  it("TLS terminated, tls routes: every request gets 404, as no http route exists", async () => {
+    const r = await get("/terminated");
+    assert.deepEqual(
+      [r.httpVersion, r.status, r.headers["x-igw-error-code"]],
+      ["2", 404, "IGW_ERR_NO_ROUTE"],
+    );
+    const line = await loggedLine(access, "/terminated");
+    assert.deepEqual([line["response_flags"], line["route_name"]], ["NR", null]);
+    assert.equal(httpbin.hits.count, 0);
+  });
+
+  it("TLS terminated, tls routes: istio-gateway analyze says the tls rule does not apply there", () => {
+    assert.deepEqual(analyze(secret, TERMINATING_GATEWAY), [
+      'IGW4011 VirtualService/httpbin spec.tls: do not apply on server spec.servers[0] of Gateway istio-system/gateway, which routes only http rules (got protocol "HTTPS", tls.mode "SIMPLE")',
+    ]);
+  });
+
+  it("TLS terminated: the page's http fix is refused as written, its :authority regex not being RE2", async () => {
+    // Istio's webhook compiles the regex with Go's regexp too, and refuses "*.example.com" alike.
+    const gateway = TERMINATING_GATEWAY.split("---\n")[0]!;
+    assert.deepEqual(analyze(secret, gateway, TERMINATING_FIX), [
+      'IST0106 VirtualService/httpbin spec.http[0].match[0].headers[":authority"].regex: must be a valid RE2 regular expression: missing argument to repetition operator in "*" (got "*.example.com")',
+    ]);
+    dir.write("applied.yaml", documents(secret, gateway, TERMINATING_FIX));
+    assert.equal(await proxy.reload(), false);
+    // Written as the RE2 it means, the fix routes every *.example.com request to httpbin.org.
+    await apply(gateway, TERMINATING_FIX.replace('regex: "*.example.com"', "regex: '.*\\.example\\.com'"));
+    // As a client of port 443 sends it, the authority without a port, which the regex does not take.
+    const r = await curl([
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `httpbin.example.com:${port}:127.0.0.1`,
+      "-H",
+      "Host: httpbin.example.com",
+      `https://httpbin.example.com:${port}/fixed`,
+    ]);
+    assert.deepEqual(
+      [r.status, r.headers["x-backend"], (JSON.parse(r.body) as Echo).url],
+      [200, "httpbin", "/fixed"],
+    );
+  });
+
+  it("TLS passthrough, http routes: no effect; the port gets no listener, as Istio omits one without chains", async () => {
+    await apply(PASSTHROUGH_GATEWAY);
+    await assert.rejects(get("/passthrough"), /curl: \(7\) Failed to connect/);
+    assert.deepEqual(analyze(PASSTHROUGH_GATEWAY), [
+      'IGW4010 VirtualService/virtual-service spec.http: do not apply on server spec.servers[0] of Gateway default/gateway, which passes TLS through and routes only tls rules (got protocol "HTTPS", tls.mode "PASSTHROUGH")',
+    ]);
+  });
+
+  it("TLS passthrough: the page's fixes, tls routing to httpbin.org's own TLS, or terminating at the gateway", async () => {
+    // The page's tls rule in place of the http one.
+    const tlsRule = PASSTHROUGH_GATEWAY.replace(
+      / {2}http:\n[\s\S]*$/,
+      `  tls:
+  - match:
+    - sniHosts: ["httpbin.example.com"]
+    route:
+    - destination:
+        host: httpbin.org
+`,
+    );
+    await apply(tlsRule);
+    const passed = await get("/through");
+    // httpbin.org's own server answered: its certificate verified, and the gateway added nothing.
+    assert.deepEqual(
+      [passed.status, passed.headers["x-backend"], passed.headers["x-envoy-upstream-service-time"]],
+      [200, "httpbin-tls", undefined],
+    );
+    // Or the Gateway terminates TLS (the page's tls block), and the http rule applies.
+    const terminating = PASSTHROUGH_GATEWAY.replace(
+      "    tls:\n      mode: PASSTHROUGH\n",
+      "    tls:\n      credentialName: sds-credential\n      mode: SIMPLE\n",
+    );
+    await apply(terminating);
+    const r = await get("/terminated-here");
+    assert.deepEqual(
+      [r.status, r.headers["x-backend"], r.headers["server"]],
+      [200, "httpbin", "istio-envoy"],
+    );
+    assert.deepEqual(analyze(secret, terminating), []);
   });
 });
