@@ -24,8 +24,8 @@ import { listenOnLoopback, startEchoBackend } from "./support/backends";
 import { TestPki, type Issued } from "./support/certs";
 import { curl, request, type CurlResponse } from "./support/curl";
 import { documents, tlsSecret } from "./support/istio-yaml";
-import { jsonLinesSink, loggedLine } from "./support/access-log-sinks";
-import { ConfigDir, startFileProxy } from "./support/samples";
+import { jsonLinesSink, loggedLine, loggedLineWhere } from "./support/access-log-sinks";
+import { ConfigDir, sample, startFileProxy } from "./support/samples";
 import { serviceOfPods } from "./support/traffic-task-yaml";
 
 /** What `istio-gateway analyze` finds in `docs`: each finding as `code path: message`. */
@@ -919,5 +919,140 @@ describe("network-issues: gateway to virtual service TLS mismatch", () => {
       [200, "httpbin", "istio-envoy"],
     );
     assert.deepEqual(analyze(secret, terminating), []);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "Virtual service with fault injection and retry/timeout policies not working as
+// expected": the page's VirtualService, bound to the helloworld sample's helloworld-gateway.
+
+// samples/helloworld/helloworld-gateway.yaml, its Gateway.
+const HELLOWORLD_GATEWAY = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: helloworld-gateway
+spec:
+  selector:
+    istio: ingressgateway # use istio default controller
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - "*"
+`;
+
+const HELLOWORLD_FAULT_AND_RETRIES = `apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata:
+  name: helloworld
+spec:
+  hosts:
+    - "*"
+  gateways:
+  - helloworld-gateway
+  http:
+  - match:
+    - uri:
+        exact: /hello
+    fault:
+      abort:
+        httpStatus: 500
+        percentage:
+          value: 50
+    retries:
+      attempts: 5
+      retryOn: 5xx
+    route:
+    - destination:
+        host: helloworld
+        port:
+          number: 5000
+`;
+
+describe("network-issues: fault injection and retries in one VirtualService", () => {
+  const dir = new ConfigDir();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let helloworld: Backend;
+  let proxy: GatewayProxy;
+
+  before(async () => {
+    helloworld = await startEchoBackend("helloworld");
+    const file = dir.write("helloworld.yaml", documents(HELLOWORLD_GATEWAY, HELLOWORLD_FAULT_AND_RETRIES));
+    proxy = await startFileProxy(
+      [file],
+      [80],
+      [{ host: "helloworld", ip: "127.0.0.1", port: helloworld.port }],
+    );
+  });
+  after(async () => {
+    agent.destroy();
+    await proxy.close();
+    await helloworld.close();
+    dir.dispose();
+  });
+
+  it("fails about half the requests: the aborts are not retried", async () => {
+    const n = 400;
+    const answers: CurlResponse[] = [];
+    for (let i = 0; i < n; i++)
+      answers.push(await request(`http://127.0.0.1:${proxy.boundPorts().get(80)!}/hello`, {}, agent));
+    const counts = tally(answers);
+    // Each request that was not aborted reached helloworld once; no abort was tried again.
+    assert.deepEqual(Object.keys(counts).sort(), ["500", "helloworld"]);
+    assert.equal(counts["helloworld"], helloworld.hits.count);
+    assert.deepEqual(
+      [...new Set(answers.filter((r) => r.status === 500).map((r) => r.body))],
+      ["fault filter abort"],
+    );
+    // Five standard deviations of the binomial: a correct 50% fails this once in a million runs,
+    // and retried aborts (1 in 64 failing after five retries) fail it every time.
+    assert.ok(Math.abs(counts["500"]! - n / 2) <= Math.ceil(5 * Math.sqrt(n / 4)), JSON.stringify(counts));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "Sending HTTPS to an HTTP port" and "Envoy won't connect to my HTTP/1.0
+// service", at a gateway: its HTTP server (samples/httpbin/httpbin-gateway.yaml) is what the
+// client reaches, and it answers as the page says Envoy answers.
+
+describe("network-issues: HTTPS, and HTTP/1.0, sent to a gateway's HTTP port", () => {
+  const dir = new ConfigDir();
+  const access: Record<string, unknown>[] = [];
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    const file = dir.write("httpbin-gateway.yaml", sample("httpbin-gateway.yaml"));
+    proxy = await startFileProxy(
+      [file],
+      [80],
+      [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+      [],
+      jsonLinesSink(access),
+    );
+    port = proxy.boundPorts().get(80)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+  });
+
+  it("curl https:// fails with (35) wrong version number, logged 400 DPE", async () => {
+    await assert.rejects(curl([`https://127.0.0.1:${port}/`]), /curl: \(35\) .*wrong version number/);
+    const line = await loggedLineWhere(access, (l) => l["response_code"] === 400, "the TLS handshake");
+    assert.deepEqual([line["response_flags"], line["method"], line["path"]], ["DPE", null, null]);
+    assert.equal(httpbin.hits.count, 0);
+  });
+
+  it("answers an HTTP/1.0 client (nginx's default proxy_http_version) 426, and HTTP/1.1 200", async () => {
+    const old = await curl(["--http1.0", `http://127.0.0.1:${port}/get`]);
+    assert.deepEqual([old.status, old.headers["server"]], [426, "istio-envoy"]);
+    const r = await curl(["--http1.1", `http://127.0.0.1:${port}/get`]);
+    assert.deepEqual([r.status, r.headers["x-backend"]], [200, "httpbin"]);
   });
 });
