@@ -16,6 +16,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { checkInputs } from "../../provider/src/cli/check";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
@@ -1054,5 +1055,123 @@ describe("network-issues: HTTPS, and HTTP/1.0, sent to a gateway's HTTP port", (
     assert.deepEqual([old.status, old.headers["server"]], [426, "istio-envoy"]);
     const r = await curl(["--http1.1", `http://127.0.0.1:${port}/get`]);
     assert.deepEqual([r.status, r.headers["x-backend"]], [200, "httpbin"]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// tls-configuration, "Gateways", Outbound: "if the Gateway is configured with TLS PASSTHROUGH while
+// the DestinationRule configures TLS origination, you will end up with double encryption. This
+// works, but is often not the desired behavior." The passthrough Gateway and its tls rule are the
+// network-issues page's (its "Gateway with TLS passthrough" and the tls fix); the ServiceEntry and
+// DestinationRule are its "Double TLS" ones, with the test CA as caCertificates so that
+// httpbin.org's certificate verifies.
+
+/**
+ * httpbin.org behind double encryption: it terminates the gateway's TLS (its own certificate
+ * `outer`), then, inside it, the client's TLS (`inner`, the certificate of the host the client
+ * asked for), and answers the HTTP request within, as `x-backend: httpbin-double-tls`.
+ */
+async function startDoubleTlsHttpbin(outer: Issued, inner: Issued): Promise<Backend> {
+  const hits = { count: 0 };
+  const app = http.createServer((req, res) => {
+    hits.count++;
+    res.writeHead(200, { "x-backend": "httpbin-double-tls", "content-type": "text/plain" });
+    res.end(`${req.url}\n`);
+  });
+  const sockets = new Set<net.Socket>();
+  const server = tls.createServer({ cert: outer.cert, key: outer.key }, (outerSocket) => {
+    sockets.add(outerSocket);
+    outerSocket.on("close", () => sockets.delete(outerSocket));
+    outerSocket.on("error", () => outerSocket.destroy());
+    const innerSocket = new tls.TLSSocket(outerSocket, { isServer: true, cert: inner.cert, key: inner.key });
+    innerSocket.on("error", () => outerSocket.destroy());
+    innerSocket.on("secure", () => app.emit("connection", innerSocket));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hits,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe("tls-configuration: PASSTHROUGH at the gateway and TLS origination: double encryption", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("example.com");
+  const outer = pki.issue("httpbin.org", ["DNS:httpbin.org"]);
+  const inner = pki.issue("httpbin.example.com", ["DNS:httpbin.example.com"]);
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+
+  const ORIGINATE_TLS = `apiVersion: networking.istio.io/v1beta1
+kind: ServiceEntry
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - httpbin.org
+  ports:
+  - number: 443
+    name: https
+    protocol: HTTPS
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata:
+  name: originate-tls
+spec:
+  host: httpbin.org
+  trafficPolicy:
+    tls:
+      mode: SIMPLE
+      caCertificates: ${pki.ca.certPath}
+`;
+
+  before(async () => {
+    httpbin = await startDoubleTlsHttpbin(outer, inner);
+    const passthrough = PASSTHROUGH_GATEWAY.replace(
+      / {2}http:\n[\s\S]*$/,
+      `  tls:
+  - match:
+    - sniHosts: ["httpbin.example.com"]
+    route:
+    - destination:
+        host: httpbin.org
+`,
+    );
+    const file = dir.write("applied.yaml", documents(passthrough, ORIGINATE_TLS));
+    proxy = await startFileProxy(
+      [file],
+      [443],
+      [{ host: "httpbin.org", ip: "127.0.0.1", port: httpbin.port }],
+    );
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  it("works: the client's TLS reaches httpbin.org inside the gateway's, and is answered", async () => {
+    const port = proxy.boundPorts().get(443)!;
+    const r = await curl([
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `httpbin.example.com:${port}:127.0.0.1`,
+      `https://httpbin.example.com:${port}/double`,
+    ]);
+    assert.deepEqual(
+      [r.status, r.headers["x-backend"], r.body, r.headers["server"]],
+      [200, "httpbin-double-tls", "/double\n", undefined],
+    );
+    assert.equal(httpbin.hits.count, 1);
   });
 });
