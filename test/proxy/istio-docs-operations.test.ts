@@ -737,9 +737,43 @@ spec:
 `;
 
 /**
+ * A loopback port that pipes each connection to the port `choose` picks from the connection's first
+ * bytes: two servers behind one address, as one destination port of the pages' YAML reaches them.
+ */
+async function startFirstBytesSwitch(
+  choose: (first: Buffer) => number,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => s.destroy());
+  };
+  const server = net.createServer((socket) => {
+    track(socket);
+    socket.once("data", (first: Buffer) => {
+      const inner = net.connect(choose(first), "127.0.0.1");
+      track(inner);
+      inner.write(first);
+      socket.pipe(inner).pipe(socket);
+      socket.on("close", () => inner.destroy());
+      inner.on("close", () => socket.destroy());
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/**
  * httpbin.org as the page's rules reach it: HTTPS and plain HTTP on one port, answering as the echo
- * does, `x-backend: httpbin-tls` over TLS and `httpbin` without. The first byte tells a TLS
- * handshake from a request, and the connection is piped to the server that speaks it.
+ * does, `x-backend: httpbin-tls` over TLS and `httpbin` without (a TLS handshake opens with 0x16).
  */
 async function startHttpbinOrg(cert: Issued): Promise<Backend> {
   const hits = { count: 0 };
@@ -759,31 +793,12 @@ async function startHttpbinOrg(cert: Issued): Promise<Backend> {
   const secure = await listenOnLoopback(
     https.createServer({ cert: cert.cert, key: cert.key }, answer("httpbin-tls")),
   );
-  const sockets = new Set<net.Socket>();
-  const track = (s: net.Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => s.destroy());
-  };
-  const server = net.createServer((socket) => {
-    track(socket);
-    socket.once("data", (first: Buffer) => {
-      const inner = net.connect(first[0] === 0x16 ? secure.port : plain.port, "127.0.0.1");
-      track(inner);
-      inner.write(first);
-      socket.pipe(inner).pipe(socket);
-      socket.on("close", () => inner.destroy());
-      inner.on("close", () => socket.destroy());
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
+  const front = await startFirstBytesSwitch((first) => (first[0] === 0x16 ? secure.port : plain.port));
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: front.port,
     hits,
     close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await front.close();
       await plain.close();
       await secure.close();
     },
@@ -1173,5 +1188,201 @@ spec:
       [200, "httpbin-double-tls", "/double\n", undefined],
     );
     assert.equal(httpbin.hits.count, 1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// protocol-selection: a destination Service port's protocol, by name (`<protocol>[-<suffix>]`) or
+// appProtocol, is what the gateway speaks upstream ("HTTP gateway protocol selection"): HTTP/1.1
+// unless the port says http2 or grpc, or a DestinationRule sets useClientProtocol. The page's
+// example Service (with the apiVersion kubectl needs), a port added for each other way the page
+// names HTTP/2; the proxy reads a Service in its files as it reads one from the cluster.
+
+const MYSERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: myservice
+spec:
+  ports:
+  - port: 3306
+    name: database
+    appProtocol: https
+  - port: 80
+    name: http-web
+  - port: 81
+    name: http2-web
+  - port: 82
+    name: grpc
+  - port: 83
+    name: grpc-web
+  - port: 84
+    name: web
+    appProtocol: http2
+  - port: 85
+    name: h2c
+    appProtocol: kubernetes.io/h2c
+`;
+
+const MYSERVICE_PORTS = [3306, 80, 81, 82, 83, 84, 85] as const;
+
+/** A Gateway for every host on port 80, and a rule per Service port: /port-<n> goes to port n. */
+const MYSERVICE_ROUTES = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: myservice-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - "*"
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: myservice
+spec:
+  hosts:
+  - "*"
+  gateways:
+  - myservice-gateway
+  http:
+${MYSERVICE_PORTS.map(
+  (p) => `  - match:
+    - uri:
+        prefix: /port-${p}
+    route:
+    - destination:
+        host: myservice
+        port:
+          number: ${p}
+`,
+).join("")}`;
+
+// The page's useClientProtocol (ConnectionPoolSettings.HTTPSettings), for the http-web port.
+const MYSERVICE_USE_CLIENT_PROTOCOL = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: myservice
+spec:
+  host: myservice
+  trafficPolicy:
+    portLevelSettings:
+    - port:
+        number: 80
+      connectionPool:
+        http:
+          useClientProtocol: true
+`;
+
+/**
+ * A backend speaking HTTP/1.1 and h2c (prior knowledge) on one port, telling in `x-http-version`
+ * which one a request came over: an HTTP/2 connection opens with its preface, `PRI * HTTP/2.0`.
+ */
+async function startVersionEcho(): Promise<Backend> {
+  const hits = { count: 0 };
+  const answer = (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    hits.count++;
+    res.writeHead(200, { "x-backend": "myservice", "x-http-version": req.httpVersion });
+    res.end();
+  };
+  const h1 = await listenOnLoopback(http.createServer(answer));
+  const h2server = http2.createServer(answer);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2server.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+    s.on("error", () => {});
+  });
+  h2server.listen(0, "127.0.0.1");
+  await once(h2server, "listening");
+  const h2port = (h2server.address() as net.AddressInfo).port;
+  const front = await startFirstBytesSwitch((first) =>
+    first.subarray(0, 3).toString() === "PRI" ? h2port : h1.port,
+  );
+  return {
+    port: front.port,
+    hits,
+    close: async () => {
+      await front.close();
+      await h1.close();
+      for (const s of sessions) s.destroy();
+      await new Promise<void>((r) => h2server.close(() => r()));
+    },
+  };
+}
+
+describe("protocol-selection: the destination port's protocol is what the gateway speaks upstream", () => {
+  const dir = new ConfigDir();
+  const logs: string[] = [];
+  let backend: Backend;
+  let proxy: GatewayProxy;
+
+  /** The HTTP version the backend saw for a request to `/port-<port>`, sent over `client`. */
+  async function upstreamVersion(
+    port: number,
+    client: "--http1.1" | "--http2-prior-knowledge",
+  ): Promise<string> {
+    const r = await curl([client, `http://127.0.0.1:${proxy.boundPorts().get(80)!}/port-${port}`]);
+    assert.deepEqual([r.status, r.headers["x-backend"]], [200, "myservice"], `port ${port}`);
+    return r.headers["x-http-version"]!;
+  }
+
+  before(async () => {
+    backend = await startVersionEcho();
+    const file = dir.write("myservice.yaml", documents(MYSERVICE, MYSERVICE_ROUTES));
+    proxy = await startFileProxy(
+      [file],
+      [80],
+      [{ host: "myservice", ip: "127.0.0.1", port: backend.port }],
+      logs,
+      undefined,
+      { watchPaths: [] },
+    );
+  });
+  after(async () => {
+    await proxy.close();
+    await backend.close();
+    dir.dispose();
+  });
+
+  // Port: what the backend sees from an HTTP/1.1 client and from an HTTP/2 client.
+  const expected: [number, string, string][] = [
+    [3306, "1.1", "1.1"], // appProtocol https: TLS for sidecars, HTTP/1.1 from a gateway's route
+    [80, "1.1", "1.1"], // http-web
+    [81, "2.0", "2.0"], // http2-web
+    [82, "2.0", "2.0"], // grpc
+    [83, "2.0", "2.0"], // grpc-web
+    [84, "2.0", "2.0"], // appProtocol http2
+    [85, "2.0", "2.0"], // appProtocol kubernetes.io/h2c
+  ];
+  for (const [port, fromHttp1, fromHttp2] of expected) {
+    it(`port ${port}: HTTP/${fromHttp1} upstream for HTTP/1.1 clients, HTTP/${fromHttp2} for HTTP/2 clients`, async () => {
+      assert.deepEqual(
+        [await upstreamVersion(port, "--http1.1"), await upstreamVersion(port, "--http2-prior-knowledge")],
+        [fromHttp1, fromHttp2],
+      );
+    });
+  }
+
+  it("useClientProtocol on the http-web port: each client's own protocol goes upstream", async () => {
+    dir.write("myservice.yaml", documents(MYSERVICE, MYSERVICE_ROUTES, MYSERVICE_USE_CLIENT_PROTOCOL));
+    assert.equal(await proxy.reload(), true, logs.join("\n"));
+    assert.deepEqual(
+      [await upstreamVersion(80, "--http1.1"), await upstreamVersion(80, "--http2-prior-knowledge")],
+      ["1.1", "2.0"],
+    );
+    // The other ports keep theirs.
+    assert.deepEqual(
+      [await upstreamVersion(81, "--http1.1"), await upstreamVersion(3306, "--http2-prior-knowledge")],
+      ["2.0", "1.1"],
+    );
   });
 });
