@@ -24,7 +24,7 @@ import type { Backend, Echo } from "./support/backends";
 import { listenOnLoopback, startEchoBackend } from "./support/backends";
 import { TestPki, type Issued } from "./support/certs";
 import { curl, request, type CurlResponse } from "./support/curl";
-import { documents, tlsSecret } from "./support/istio-yaml";
+import { documents, genericSecret, tlsSecret } from "./support/istio-yaml";
 import { jsonLinesSink, loggedLine, loggedLineWhere } from "./support/access-log-sinks";
 import { ConfigDir, sample, startFileProxy } from "./support/samples";
 import { serviceOfPods } from "./support/traffic-task-yaml";
@@ -1385,4 +1385,175 @@ describe("protocol-selection: the destination port's protocol is what the gatewa
       ["2.0", "1.1"],
     );
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-topologies, "Example using X-Forwarded-For capability with httpbin": numTrustedProxies 2
+// (the IstioOperator's gatewayTopology, here the proxy's option), the httpbin sample's Gateway
+// applied in namespace httpbin, and the page's curl.
+
+describe("network-topologies: X-Forwarded-For with httpbin, numTrustedProxies: 2", () => {
+  const dir = new ConfigDir();
+  const access: Record<string, unknown>[] = [];
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    // kubectl apply -n httpbin -f samples/httpbin/httpbin-gateway.yaml
+    const file = dir.write(
+      "httpbin-gateway.yaml",
+      sample("httpbin-gateway.yaml").replace(/^metadata:\n/gm, "metadata:\n  namespace: httpbin\n"),
+    );
+    proxy = await startFileProxy(
+      [file],
+      [80],
+      [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+      [],
+      jsonLinesSink(access),
+      { numTrustedProxies: 2 },
+    );
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+  });
+
+  it("sets X-Envoy-External-Address to the second address from the right, and appends the peer to X-Forwarded-For", async () => {
+    const gatewayUrl = `127.0.0.1:${proxy.boundPorts().get(80)!}`;
+    const r = await curl([
+      "-s",
+      "-H",
+      "X-Forwarded-For: 56.5.6.7, 72.9.5.6, 98.1.2.3",
+      `${gatewayUrl}/get?show_env=true`,
+    ]);
+    const echo = JSON.parse(r.body) as Echo;
+    assert.deepEqual(
+      [r.status, echo.url, echo.headers["x-envoy-external-address"], echo.headers["x-forwarded-for"]],
+      [200, "/get?show_env=true", "72.9.5.6", "56.5.6.7, 72.9.5.6, 98.1.2.3,127.0.0.1"],
+    );
+    // The access log reads the request's headers as the gateway forwarded them, as Envoy's does.
+    const line = await loggedLine(access, "/get?show_env=true");
+    assert.deepEqual(
+      [line["x_forwarded_for"], line["downstream_remote_address"], line["upstream_cluster"]],
+      [
+        "56.5.6.7, 72.9.5.6, 98.1.2.3,127.0.0.1",
+        "72.9.5.6:0",
+        "outbound|8000||httpbin.httpbin.svc.cluster.local",
+      ],
+    );
+  });
+});
+
+// network-topologies, "Configuring X-Forwarded-Client-Cert Headers": the page's table, for the
+// values tls.test.ts does not already follow on sockets (SANITIZE_SET and APPEND_FORWARD are there).
+// An OPTIONAL_MUTUAL server takes a client with a certificate (an mTLS connection) and one without.
+
+const XFCC_GATEWAY = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: mygateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    tls:
+      mode: OPTIONAL_MUTUAL
+      credentialName: httpbin-credential
+    hosts:
+    - httpbin.example.com
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - httpbin.example.com
+  gateways:
+  - mygateway
+  http:
+  - route:
+    - destination:
+        host: httpbin
+        port:
+          number: 8000
+`;
+
+describe("network-topologies: forwardClientCertDetails", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("example.com");
+  const server = pki.issue("httpbin.example.com", ["DNS:httpbin.example.com"]);
+  const client = pki.issue("client.example.com", ["DNS:client.example.com"], "client");
+  const forwarded = "By=spiffe://cluster.local/ns/edge/sa/lb;Hash=00";
+  const proxies = new Map<string, GatewayProxy>();
+  let httpbin: Backend;
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    const file = dir.write(
+      "xfcc.yaml",
+      documents(
+        XFCC_GATEWAY,
+        genericSecret("httpbin-credential", {
+          "tls.crt": server.cert,
+          "tls.key": server.key,
+          "ca.crt": pki.ca.cert,
+        }),
+      ),
+    );
+    for (const mode of ["SANITIZE", "FORWARD_ONLY", "ALWAYS_FORWARD_ONLY"] as const)
+      proxies.set(
+        mode,
+        await startFileProxy(
+          [file],
+          [443],
+          [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+          [],
+          undefined,
+          { forwardClientCertDetails: mode },
+        ),
+      );
+  });
+  after(async () => {
+    for (const p of proxies.values()) await p.close();
+    await httpbin.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  /** What httpbin sees in x-forwarded-client-cert, the client's header having been `forwarded`. */
+  async function seen(mode: string, mtls: boolean): Promise<string | undefined> {
+    const port = proxies.get(mode)!.boundPorts().get(443)!;
+    const r = await curl([
+      ...(mtls ? ["--cert", client.certPath, "--key", client.keyPath] : []),
+      "-H",
+      `X-Forwarded-Client-Cert: ${forwarded}`,
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `httpbin.example.com:${port}:127.0.0.1`,
+      `https://httpbin.example.com:${port}/headers`,
+    ]);
+    assert.equal(r.status, 200);
+    const value = (JSON.parse(r.body) as Echo).headers["x-forwarded-client-cert"];
+    return typeof value === "string" ? value : undefined;
+  }
+
+  // ENUM_VALUE: what reaches httpbin over an mTLS connection, and over one without a certificate.
+  const table: [string, string | undefined, string | undefined][] = [
+    ["SANITIZE", undefined, undefined], // "Do not send the XFCC header to the next hop."
+    ["FORWARD_ONLY", forwarded, undefined], // "When the client connection is mTLS, forward the XFCC header"
+    ["ALWAYS_FORWARD_ONLY", forwarded, forwarded], // "Always forward the XFCC header ... regardless"
+  ];
+  for (const [mode, overMtls, withoutCertificate] of table) {
+    it(`${mode}: ${JSON.stringify(overMtls)} over mTLS, ${JSON.stringify(withoutCertificate)} without`, async () => {
+      assert.deepEqual([await seen(mode, true), await seen(mode, false)], [overMtls, withoutCertificate]);
+    });
+  }
 });
