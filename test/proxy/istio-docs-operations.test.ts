@@ -21,7 +21,7 @@ import { after, before, describe, it } from "node:test";
 import { checkInputs } from "../../provider/src/cli/check";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import type { Backend, Echo } from "./support/backends";
-import { listenOnLoopback, startEchoBackend } from "./support/backends";
+import { listenOnLoopback, startEchoBackend, startTcpEcho } from "./support/backends";
 import { TestPki, type Issued } from "./support/certs";
 import { curl, request, type CurlResponse } from "./support/curl";
 import { documents, genericSecret, tlsSecret } from "./support/istio-yaml";
@@ -1556,4 +1556,85 @@ describe("network-topologies: forwardClientCertDetails", () => {
       assert.deepEqual([await seen(mode, true), await seen(mode, false)], [overMtls, withoutCertificate]);
     });
   }
+});
+
+// protocol-selection's table, "Gateway Purpose": `mongo`, `mysql` and `redis` are "treated as
+// opaque TCP data stream" unless pilot's experimental filters are enabled (they are not by
+// default). Gateway servers of each, with the TCP rule the tcp-echo task writes.
+
+describe("protocol-selection: MONGO, MYSQL and REDIS servers are opaque TCP at the gateway", () => {
+  const dir = new ConfigDir();
+  const protocols = ["MONGO", "MYSQL", "REDIS"] as const;
+  const ports = { MONGO: 27017, MYSQL: 3306, REDIS: 6379 } as const;
+  let echo: Backend;
+  let proxy: GatewayProxy;
+  let yaml: string;
+
+  before(async () => {
+    echo = await startTcpEcho("hello ");
+    yaml = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: tcp-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+${protocols
+  .map(
+    (p) => `  - port:
+      number: ${ports[p]}
+      name: ${p.toLowerCase()}
+      protocol: ${p}
+    hosts:
+    - "*"
+`,
+  )
+  .join("")}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: tcp-echo
+spec:
+  hosts:
+  - "*"
+  gateways:
+  - tcp-gateway
+  tcp:
+  - route:
+    - destination:
+        host: tcp-echo
+        port:
+          number: 9000
+`;
+    const file = dir.write("tcp.yaml", yaml);
+    proxy = await startFileProxy(
+      [file],
+      protocols.map((p) => ports[p]),
+      [{ host: "tcp-echo", ip: "127.0.0.1", port: echo.port }],
+    );
+  });
+  after(async () => {
+    await proxy.close();
+    await echo.close();
+    dir.dispose();
+  });
+
+  for (const p of protocols) {
+    it(`${p}: the bytes go through untouched`, async () => {
+      const socket = net.connect(proxy.boundPorts().get(ports[p])!, "127.0.0.1");
+      try {
+        socket.end(`${p.toLowerCase()}\n`);
+        let got = "";
+        for await (const chunk of socket) got += String(chunk);
+        assert.equal(got, `hello ${p.toLowerCase()}\n`);
+      } finally {
+        socket.destroy();
+      }
+    });
+  }
+
+  it("istio-gateway analyze finds nothing to report", () => {
+    assert.deepEqual(analyze(yaml), []);
+  });
 });
