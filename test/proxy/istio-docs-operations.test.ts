@@ -1638,3 +1638,128 @@ spec:
     assert.deepEqual(analyze(yaml), []);
   });
 });
+
+// protocol-selection, "HTTP gateway protocol selection": useClientProtocol "can be risky because
+// HTTPS gateways always advertise support for HTTP/1.1 and HTTP/2", so a client picks HTTP/2 by
+// ALPN and the gateway then speaks HTTP/2 to a backend that only knows HTTP/1.1. The secure-ingress
+// task's Gateway and VirtualService, with the DestinationRule setting useClientProtocol.
+
+describe("protocol-selection: useClientProtocol behind an HTTPS gateway, to an HTTP/1.1-only backend", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("example.com");
+  const cert = pki.issue("httpbin.example.com", ["DNS:httpbin.example.com"]);
+  const access: Record<string, unknown>[] = [];
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    const file = dir.write(
+      "secure.yaml",
+      documents(
+        tlsSecret("httpbin-credential", cert.cert, cert.key),
+        `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: mygateway
+spec:
+  selector:
+    istio: ingressgateway # use istio default ingress gateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    tls:
+      mode: SIMPLE
+      credentialName: httpbin-credential # must be the same as secret
+    hosts:
+    - httpbin.example.com
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - "httpbin.example.com"
+  gateways:
+  - mygateway
+  http:
+  - match:
+    - uri:
+        prefix: /status
+    - uri:
+        prefix: /delay
+    route:
+    - destination:
+        port:
+          number: 8000
+        host: httpbin
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: httpbin
+spec:
+  host: httpbin
+  trafficPolicy:
+    connectionPool:
+      http:
+        useClientProtocol: true
+`,
+      ),
+    );
+    proxy = await startFileProxy(
+      [file],
+      [443],
+      [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+      [],
+      jsonLinesSink(access),
+    );
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+    pki.dispose();
+  });
+
+  const get = (path: string, args: string[] = []) => {
+    const port = proxy.boundPorts().get(443)!;
+    return curl([
+      ...args,
+      "--cacert",
+      pki.ca.certPath,
+      "--resolve",
+      `httpbin.example.com:${port}:127.0.0.1`,
+      `https://httpbin.example.com:${port}${path}`,
+    ]);
+  };
+
+  it("a client choosing HTTP/2 by ALPN fails: the backend cannot read HTTP/2", async () => {
+    const r = await get("/status/200");
+    // Envoy's codec finds no HTTP/2 in the answer: the stream is reset with a protocol error,
+    // which its router answers 502 (UPE), not retried by Istio's default policy.
+    assert.deepEqual(
+      [r.httpVersion, r.status, r.headers["x-igw-error-code"], r.body],
+      [
+        "2",
+        502,
+        "IGW_ERR_UPSTREAM_PROTOCOL",
+        "upstream connect error or disconnect/reset before headers. reset reason: protocol error",
+      ],
+    );
+    const line = await loggedLine(access, "/status/200");
+    assert.deepEqual(
+      [line["response_flags"], line["upstream_cluster"]],
+      ["UPE", "outbound|8000||httpbin.default.svc.cluster.local"],
+    );
+    assert.equal(httpbin.hits.count, 0);
+  });
+
+  it("a client choosing HTTP/1.1 is served", async () => {
+    const r = await get("/status/418", ["--http1.1"]);
+    assert.deepEqual([r.httpVersion, r.status, r.headers["x-backend"]], ["1.1", 418, "httpbin"]);
+  });
+});

@@ -39,6 +39,15 @@ test("Node's upstream failures map to Envoy's statuses and flags", () => {
       "UC",
     ],
     [failure("ERR_HTTP2_STREAM_CANCEL"), "IGW_ERR_UPSTREAM_RESET", 503, "UC"],
+    // nghttp2 failing to read the upstream's bytes (an HTTP/1.1 server's answer to h2c) is
+    // Envoy's codec protocol error, on the stream that saw it and on those it cancelled.
+    [failure("ERR_HTTP2_ERROR"), "IGW_ERR_UPSTREAM_PROTOCOL", 502, "UPE"],
+    [
+      Object.assign(failure("ERR_HTTP2_STREAM_CANCEL"), { cause: failure("ERR_HTTP2_ERROR") }),
+      "IGW_ERR_UPSTREAM_PROTOCOL",
+      502,
+      "UPE",
+    ],
     // The proxy's own errors pass through as they are.
     [new UpstreamTimeoutError(), "IGW_ERR_UPSTREAM_TIMEOUT", 504, "UT"],
     [new Error("something else"), "IGW_ERR_INTERNAL", 500, "-"],

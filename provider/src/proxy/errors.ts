@@ -326,9 +326,15 @@ export function toProxyError(err: unknown): ProxyError {
       // connect or a failed TLS handshake is Envoy's connection failure (503 UF), not a reset.
       const cause = (err as { cause?: unknown }).cause;
       const inner = cause === undefined || cause === null ? undefined : toProxyError(cause);
-      if (inner instanceof UpstreamConnectError) return inner;
+      // A session whose peer broke HTTP/2 resets every stream on it with Envoy's protocol error.
+      if (inner instanceof UpstreamConnectError || inner instanceof UpstreamProtocolError) return inner;
       return new UpstreamResetError(`upstream reset: ${String(code)}`, err);
     }
+    case "ERR_HTTP2_ERROR":
+      // nghttp2 could not read what the upstream sent as HTTP/2 (an HTTP/1.1-only server answering
+      // h2c, say): Envoy's codec error, which resets the connection's streams with a protocol
+      // error (502 UPE), as its HTTP/1.1 codec's errors do.
+      return new UpstreamProtocolError(`upstream protocol error: ${(err as Error).message}`, err);
     case "ERR_HTTP2_STREAM_ERROR":
       // node:http2's error for a stream closed with a RST_STREAM code other than CANCEL.
       return new UpstreamRemoteResetError(/REFUSED_STREAM/.test((err as Error).message));
