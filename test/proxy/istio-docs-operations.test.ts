@@ -26,6 +26,7 @@ import { TestPki, type Issued } from "./support/certs";
 import { curl, request, type CurlResponse } from "./support/curl";
 import { documents, genericSecret, tlsSecret } from "./support/istio-yaml";
 import { jsonLinesSink, loggedLine, loggedLineWhere } from "./support/access-log-sinks";
+import { sClient } from "./support/openssl";
 import { ConfigDir, sample, startFileProxy } from "./support/samples";
 import { serviceOfPods } from "./support/traffic-task-yaml";
 
@@ -1761,5 +1762,108 @@ spec:
   it("a client choosing HTTP/1.1 is served", async () => {
     const r = await get("/status/418", ["--http1.1"]);
     assert.deepEqual([r.httpVersion, r.status, r.headers["x-backend"]], ["1.1", 418, "httpbin"]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// tls-configuration, "Gateways", Inbound, "Should mutual TLS be used?": MUTUAL with the CA given
+// as caCertificates (a file, where the secure-ingress task uses a credentialName Secret). The
+// page's server, completed with the server's certificate files and its host.
+
+describe("tls-configuration: MUTUAL with caCertificates at the gateway", () => {
+  const dir = new ConfigDir();
+  const pki = new TestPki("example.com");
+  const other = new TestPki("another-ca");
+  const server = pki.issue("httpbin.example.com", ["DNS:httpbin.example.com"]);
+  const client = pki.issue("client.example.com", ["DNS:client.example.com"], "client");
+  const stranger = other.issue("client.example.com", ["DNS:client.example.com"], "client");
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    const file = dir.write(
+      "mutual.yaml",
+      `apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: mygateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    tls:
+      mode: MUTUAL
+      caCertificates: ${pki.ca.certPath}
+      serverCertificate: ${server.certPath}
+      privateKey: ${server.keyPath}
+    hosts:
+    - httpbin.example.com
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - httpbin.example.com
+  gateways:
+  - mygateway
+  http:
+  - route:
+    - destination:
+        host: httpbin
+        port:
+          number: 8000
+`,
+    );
+    proxy = await startFileProxy([file], [443], [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }]);
+    port = proxy.boundPorts().get(443)!;
+  });
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+    pki.dispose();
+    other.dispose();
+  });
+
+  /** s_client's transcript for a handshake presenting `cert` (or none), asking for /status/418. */
+  const handshake = (cert: Issued | undefined) =>
+    sClient(
+      [
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "httpbin.example.com",
+        "-CAfile",
+        pki.ca.certPath,
+        ...(cert === undefined ? [] : ["-cert", cert.certPath, "-key", cert.keyPath]),
+      ],
+      {
+        input: "GET /status/418 HTTP/1.1\r\nHost: httpbin.example.com\r\nConnection: close\r\n\r\n",
+        keepOpen: true,
+      },
+    );
+
+  it("requests a client certificate and verifies it against caCertificates: one from the CA is served", async () => {
+    const out = await handshake(client);
+    assert.match(out, /Verify return code: 0 \(ok\)/);
+    assert.match(out, /HTTP\/1\.1 418 I'm a Teapot\r\n/);
+  });
+
+  it("refuses a client without a certificate, and one whose certificate another CA issued", async () => {
+    assert.match(await handshake(undefined), /alert certificate required/);
+    // Envoy ends this one with an unknown_ca alert; node:tls verifies a client's chain only after
+    // its handshake and can send no alert then, so the proxy closes the connection without one.
+    const refused = await handshake(stranger);
+    assert.match(refused, /Verify return code: 0 \(ok\)/);
+    assert.doesNotMatch(refused, /HTTP\/1\.1/);
+    assert.equal(httpbin.hits.count, 1);
   });
 });
