@@ -24,11 +24,11 @@ import type { Backend, Echo } from "./support/backends";
 import { listenOnLoopback, startEchoBackend, startTcpEcho } from "./support/backends";
 import { TestPki, type Issued } from "./support/certs";
 import { curl, request, type CurlResponse } from "./support/curl";
-import { documents, genericSecret, tlsSecret } from "./support/istio-yaml";
+import { documents, genericSecret, httpGateway, tlsSecret } from "./support/istio-yaml";
 import { jsonLinesSink, loggedLine, loggedLineWhere } from "./support/access-log-sinks";
 import { sClient } from "./support/openssl";
 import { ConfigDir, sample, startFileProxy } from "./support/samples";
-import { serviceOfPods } from "./support/traffic-task-yaml";
+import { bindToGateway, serviceOfPods } from "./support/traffic-task-yaml";
 
 /** What `istio-gateway analyze` finds in `docs`: each finding as `code path: message`. */
 function analyze(...docs: readonly string[]): string[] {
@@ -1865,5 +1865,118 @@ spec:
     assert.match(refused, /Verify return code: 0 \(ok\)/);
     assert.doesNotMatch(refused, /HTTP\/1\.1/);
     assert.equal(httpbin.hits.count, 1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// network-issues, "Destination rule policy not activated": a subset's traffic policy applies only
+// to requests routed to that subset. The page's DestinationRules and its VirtualService (bound to
+// the gateway, which a mesh rule never reaches); "no route rules" is the same rule without the
+// subset, since a gateway routes nothing without one. reviews v1 is a loopback echo.
+
+const REVIEWS_SUBSET_POLICY = `apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata:
+  name: reviews
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels:
+      version: v1
+    trafficPolicy:
+      connectionPool:
+        tcp:
+          maxConnections: 100
+`;
+
+const REVIEWS_TOP_LEVEL_POLICY = `apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata:
+  name: reviews
+spec:
+  host: reviews
+  trafficPolicy:
+    connectionPool:
+      tcp:
+        maxConnections: 100
+  subsets:
+  - name: v1
+    labels:
+      version: v1
+`;
+
+const REVIEWS_V1 = `apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  hosts:
+  - reviews
+  http:
+  - route:
+    - destination:
+        host: reviews
+        subset: v1
+`;
+
+describe("network-issues: destination rule policy not activated", () => {
+  const dir = new ConfigDir();
+  const access: Record<string, unknown>[] = [];
+  let reviews: Backend;
+  let proxy: GatewayProxy;
+  let base: string[];
+  const whole = "outbound|9080||reviews.default.svc.cluster.local";
+  const v1 = "outbound|9080|v1|reviews.default.svc.cluster.local";
+  const routed = bindToGateway(REVIEWS_V1, "istio-system/gw");
+  const unrouted = routed.replace("        subset: v1\n", "");
+
+  /**
+   * The cluster a request to reviews went to (its access-log line), and that cluster's
+   * `maxConnections` in /config_dump (undefined: no circuit breaker, as Envoy's defaults).
+   */
+  async function observe(path: string): Promise<[unknown, unknown]> {
+    const r = await request(`http://127.0.0.1:${proxy.boundPorts().get(80)!}${path}`, {
+      host: "reviews.default.svc.cluster.local",
+    });
+    assert.deepEqual([r.status, r.headers["x-backend"]], [200, "reviews-v1"]);
+    const line = await loggedLine(access, path);
+    const dump = JSON.parse((await curl([`http://127.0.0.1:${proxy.statusPort!}/config_dump`])).body) as {
+      clusters: { name: string; circuitBreakers?: { maxConnections?: number } }[];
+    };
+    const cluster = dump.clusters.find((c) => c.name === line["upstream_cluster"]);
+    assert.notEqual(cluster, undefined);
+    return [line["upstream_cluster"], cluster?.circuitBreakers?.maxConnections];
+  }
+
+  async function apply(...docs: string[]): Promise<void> {
+    dir.write("applied.yaml", documents(...base, ...docs));
+    assert.equal(await proxy.reload(), true);
+  }
+
+  before(async () => {
+    reviews = await startEchoBackend("reviews-v1");
+    base = [httpGateway(80), serviceOfPods("reviews", 9080, [{ port: reviews.port, version: "v1" }])];
+    const file = dir.write("applied.yaml", documents(...base, REVIEWS_SUBSET_POLICY, unrouted));
+    proxy = await startFileProxy([file], [80], [], [], jsonLinesSink(access), { watchPaths: [] });
+  });
+  after(async () => {
+    await proxy.close();
+    await reviews.close();
+    dir.dispose();
+  });
+
+  it("the subset's policy is never invoked when no rule routes to the subset", async () => {
+    assert.deepEqual(await observe("/not-routed"), [whole, undefined]);
+  });
+
+  it("fix 1: the policy moved up a level applies to every request", async () => {
+    await apply(REVIEWS_TOP_LEVEL_POLICY, unrouted);
+    assert.deepEqual(await observe("/top-level"), [whole, 100]);
+  });
+
+  it("fix 2: a route rule to subset v1 sends requests through the subset's policy", async () => {
+    await apply(REVIEWS_SUBSET_POLICY, routed);
+    assert.deepEqual(await observe("/routed"), [v1, 100]);
   });
 });
