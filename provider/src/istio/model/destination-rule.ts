@@ -52,6 +52,29 @@ export interface TrafficPolicy {
   tls?: ClientTLSSettings;
   /** Overrides per destination port. */
   portLevelSettings?: PortTrafficPolicy[];
+  /**
+   * Start every new upstream connection with a PROXY protocol header carrying the downstream
+   * connection's source and destination addresses (before any TLS this policy originates), for
+   * backends that read the client's address from it. A connection then carries one client's
+   * requests only. A subset's replaces the rule's; `portLevelSettings` cannot set it (Istio's
+   * API has no such field there). Exclusive with `tunnel`.
+   */
+  proxyProtocol?: ProxyProtocol;
+}
+
+/** The PROXY protocol versions an upstream header can be written in. */
+export const ProxyProtocolVersion = {
+  /** Text: `PROXY TCP4 <src> <dst> <sport> <dport>`. */
+  V1: "V1",
+  /** Binary. */
+  V2: "V2",
+} as const;
+export type ProxyProtocolVersion = (typeof ProxyProtocolVersion)[keyof typeof ProxyProtocolVersion];
+
+/** `trafficPolicy.proxyProtocol`: the PROXY protocol header sent upstream. */
+export interface ProxyProtocol {
+  /** The header's version. Default `V1`. */
+  version?: ProxyProtocolVersion;
 }
 
 /** Policies for one destination port. */

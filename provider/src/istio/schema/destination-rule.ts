@@ -3,7 +3,7 @@
  * and every other field of Istio's API (`workloadSelector`, `tunnel`, ...) passes through.
  */
 import { z } from "zod";
-import { ClientTLSmode, H2UpgradePolicy, SimpleLB } from "../model";
+import { ClientTLSmode, H2UpgradePolicy, ProxyProtocolVersion, SimpleLB } from "../model";
 import { looseObject } from "./loose";
 import { objectMetaSchema } from "./meta";
 import { duration, int32, stringMap, uint32 } from "./scalars";
@@ -108,6 +108,11 @@ export const portTrafficPolicySchema = looseObject({
   tls: clientTLSSettingsSchema.optional(),
 });
 
+/** {@link ProxyProtocol}. */
+export const proxyProtocolSchema = looseObject({
+  version: z.enum(ProxyProtocolVersion).optional(),
+});
+
 /** {@link TrafficPolicy}. */
 export const trafficPolicySchema = looseObject({
   loadBalancer: loadBalancerSettingsSchema.optional(),
@@ -115,6 +120,7 @@ export const trafficPolicySchema = looseObject({
   outlierDetection: outlierDetectionSchema.optional(),
   tls: clientTLSSettingsSchema.optional(),
   portLevelSettings: z.array(portTrafficPolicySchema).max(4096).optional(),
+  proxyProtocol: proxyProtocolSchema.optional(),
 });
 
 /** {@link Subset}. */

@@ -179,6 +179,11 @@ export class ClusterRegistry {
     const useClientProtocol = policy.connectionPool?.http?.useClientProtocol === true;
     const tcpProxy = tcpProxySettingsOf(rule?.resource.spec.trafficPolicy?.connectionPool);
     const tcpKeepalive = tcpKeepaliveOf(policy.connectionPool);
+    // As Istio's MergeTrafficPolicy: a subset's replaces the rule's; port-level settings have none.
+    const proxyProtocolPolicy =
+      subset?.trafficPolicy?.proxyProtocol ?? rule?.resource.spec.trafficPolicy?.proxyProtocol;
+    // Istio's enum: V1 is its zero value, so an empty `proxyProtocol: {}` asks for V1.
+    const proxyProtocol = proxyProtocolPolicy == null ? undefined : (proxyProtocolPolicy.version ?? "V1");
     // The client's version replaces whatever the port or an upgrade policy would choose.
     const upstreamProtocol = useClientProtocol
       ? "HTTP/1.1"
@@ -210,6 +215,7 @@ export class ClusterRegistry {
       ...(http2ConnectionKeepalive === undefined ? {} : { http2ConnectionKeepalive }),
       upstreamProtocol,
       ...(useClientProtocol ? { useClientProtocol } : {}),
+      ...(proxyProtocol === undefined ? {} : { proxyProtocol }),
       sources,
     };
     this.built.set(name, cluster);

@@ -604,6 +604,9 @@ export interface UpstreamTlsContext {
   readonly alpn: readonly string[];
 }
 
+/** The version of the PROXY protocol header a cluster's upstream connections start with. */
+export type ProxyProtocolVersion = "V1" | "V2";
+
 /** The HTTP version a cluster speaks to its endpoints. */
 export type UpstreamProtocol = "HTTP/1.1" | "HTTP/2";
 
@@ -833,6 +836,13 @@ export interface Cluster {
    * a gRPC service behind a port named `http` needs `useClientProtocol`).
    */
   readonly upstreamProtocol: UpstreamProtocol;
+  /**
+   * The PROXY protocol header every new upstream connection starts with, before any TLS (the
+   * DestinationRule's `trafficPolicy.proxyProtocol`, a subset's replacing the rule's, as Istio's
+   * `applyUpstreamProxyProtocol` wraps the cluster's transport socket); absent = none. The header
+   * carries the downstream connection's addresses, so a connection serves one of them only.
+   */
+  readonly proxyProtocol?: ProxyProtocolVersion;
   /** What the cluster was built from: `ServiceEntry ns/name`, `DestinationRule ns/name`. */
   readonly sources: readonly string[];
 }

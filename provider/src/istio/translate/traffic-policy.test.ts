@@ -510,6 +510,53 @@ spec:
     );
   });
 
+  it("proxyProtocol: a subset's replaces the rule's, port-level settings leave it, and {} is V1 (Istio's MergeTrafficPolicy)", () => {
+    const clusters = clustersFor(
+      `
+  - match: [{uri: {prefix: /a}}]
+    route: [{destination: {host: web, subset: a}}]
+  - match: [{uri: {prefix: /b}}]
+    route: [{destination: {host: web, subset: b}}]
+  - match: [{uri: {prefix: /c}}]
+    route: [{destination: {host: web, port: {number: 9090}}}]
+  - match: [{uri: {prefix: /d}}]
+    route: [{destination: {host: other}}]
+  - route: [{destination: {host: web, port: {number: 80}}}]
+`,
+      `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: istio-system}
+spec:
+  host: web
+  trafficPolicy:
+    proxyProtocol: {version: V2}
+    portLevelSettings:
+    - port: {number: 9090}
+      connectionPool: {http: {maxRequestsPerConnection: 1}}
+  subsets:
+  - name: a
+    labels: {version: a}
+    trafficPolicy:
+      proxyProtocol: {}
+  - name: b
+    labels: {version: b}
+    trafficPolicy:
+      connectionPool: {http: {http1MaxPendingRequests: 3}}
+`,
+    );
+    assert.deepEqual(
+      clusters.map((c) => [c.name, c.proxyProtocol]),
+      [
+        ["outbound|80|a|web.istio-system.svc.cluster.local", "V1"],
+        ["outbound|80|b|web.istio-system.svc.cluster.local", "V2"],
+        ["outbound|80||other.istio-system.svc.cluster.local", undefined],
+        ["outbound|80||web.istio-system.svc.cluster.local", "V2"],
+        ["outbound|9090||web.istio-system.svc.cluster.local", "V2"],
+      ],
+    );
+  });
+
   it("connectTimeout, h2UpgradePolicy, simple and tls follow the same merge: from one level each, never field by field", () => {
     const clusters = clustersFor(
       `
