@@ -59,6 +59,8 @@ export interface ProxyFlags {
   numTrustedProxies?: number;
   /** What becomes of `x-forwarded-client-cert` (default `SANITIZE_SET`). */
   forwardClientCertDetails?: ForwardClientCertDetails;
+  /** Connections start with a PROXY protocol header (Istio's `gatewayTopology.proxyProtocol`). */
+  proxyProtocol?: boolean;
   /** Access log on stdout. */
   accessLog: boolean;
   /** Take the configuration from the Kubernetes API instead of files. */
@@ -224,6 +226,10 @@ export function registerProxyCommand(program: Command): void {
         .choices(FORWARD_CLIENT_CERT_DETAILS)
         .default("SANITIZE_SET"),
     )
+    .option(
+      "--proxy-protocol",
+      "every connection starts with a PROXY protocol header (v1 or v2) naming the client; others are closed (Istio's gatewayTopology.proxyProtocol)",
+    )
     .option("--no-access-log", "do not write the JSON access log to stdout")
     .action(async (flags: ProxyFlags, command: Command) => {
       if ((flags.config.length === 0) === !flags.kubernetes) {
@@ -286,6 +292,7 @@ export async function runProxy(flags: ProxyFlags): Promise<number> {
     acceptsPerEvent: cluster.isWorker ? 1 : (flags.acceptsPerEvent ?? DEFAULT_ACCEPTS_PER_EVENT),
     numTrustedProxies: flags.numTrustedProxies ?? 0,
     forwardClientCertDetails: flags.forwardClientCertDetails ?? "SANITIZE_SET",
+    proxyProtocol: flags.proxyProtocol === true,
     drainDurationMs: (flags.drainDuration ?? 45) * 1000,
     limits: {
       requestTimeoutMs: (flags.requestTimeout ?? 300) * 1000,

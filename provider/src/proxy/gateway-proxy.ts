@@ -97,6 +97,12 @@ export interface GatewayProxyOptions {
    * (see http/client-cert-header.ts). Default `SANITIZE_SET`, as Istio's gateways.
    */
   readonly forwardClientCertDetails?: ForwardClientCertDetails;
+  /**
+   * Whether every connection starts with a PROXY protocol header whose addresses become the
+   * connection's: Istio's `gatewayTopology.proxyProtocol` (see listener/proxy-protocol-reader.ts).
+   * Default false.
+   */
+  readonly proxyProtocol?: boolean;
 }
 
 /** The running proxy. */
@@ -154,6 +160,7 @@ export class GatewayProxy {
       warn: (m) => options.log(m),
       clientCertificateRefused: (listener, kind) => this.metrics.clientCertificateRefused(listener, kind),
       ...(options.acceptsPerEvent === undefined ? {} : { acceptsPerEvent: options.acceptsPerEvent }),
+      proxyProtocol: options.proxyProtocol === true,
     });
   }
 

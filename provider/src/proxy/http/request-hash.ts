@@ -65,8 +65,9 @@ function policyHash(
       const value = cookieValue(x.routeReq.headers["cookie"], policy.name);
       if (value !== undefined && value !== "") return hashString(value);
       if (policy.ttlSeconds === undefined) return undefined;
-      const socket = x.req.socket;
-      const seed = `${socket?.remoteAddress ?? ""}:${socket?.remotePort ?? ""}|${socket?.localAddress ?? ""}:${socket?.localPort ?? ""}`;
+      // The connection's addresses, as Envoy's: a PROXY protocol header's when one restored them.
+      const c = x.state ?? x.req.socket;
+      const seed = `${c?.remoteAddress ?? ""}:${c?.remotePort ?? ""}|${c?.localAddress ?? ""}:${c?.localPort ?? ""}`;
       const made = hex8(hashString(seed)) + hex8(hashString(seed + "#"));
       return {
         hash: hashString(made),

@@ -26,6 +26,8 @@ import { clientCertificateRefusal, hasPinning } from "../tls/client-certificate"
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import { hashString } from "../upstream/hash-ring";
 import { socketAddress } from "../socket-address";
+import { downstreamAddressesOf, restoreAddresses } from "./downstream-addresses";
+import { readProxyProtocol } from "./proxy-protocol-reader";
 
 /** Limits applied to every downstream connection. */
 export interface ConnectionLimits {
@@ -93,6 +95,12 @@ export interface ListenerContext {
    * file descriptors in all ({@link copyListenHandles}). Default 1, as libuv accepts.
    */
   readonly acceptsPerEvent?: number;
+  /**
+   * Whether every connection starts with a PROXY protocol header (v1 or v2), read before anything
+   * else, whose addresses become the connection's: Istio's `gatewayTopology.proxyProtocol`, which
+   * puts Envoy's `proxy_protocol` listener filter first on every listener. Default false.
+   */
+  readonly proxyProtocol?: boolean;
 }
 
 /** Pending connections the kernel keeps for each listening socket. */
@@ -258,12 +266,42 @@ export class RunningListener {
     const accepted = this.ctx.current();
     const acceptedListener = accepted?.listeners.get(this.key);
     if (accepted === undefined || acceptedListener === undefined) return void raw.destroy();
+    const timeoutMs = this.ctx.limits.handshakeTimeoutMs;
+    if (this.ctx.proxyProtocol !== true)
+      return this.filterChainFor(raw, accepted, acceptedListener, undefined, timeoutMs);
+    // Envoy's listener filters share one timeout: what the header took is not the ClientHello's.
+    const deadline = Date.now() + timeoutMs;
+    readProxyProtocol(raw, timeoutMs, (addresses, rest) => {
+      if (addresses !== undefined) restoreAddresses(raw, addresses);
+      // A change made while the header was read gives the connection its listener, as Envoy hands
+      // sockets still in their listener filters the updated filter chains.
+      const now = this.ctx.current();
+      const nowListener = now?.listeners.get(this.key);
+      const [snapshot, listener] =
+        now !== undefined && nowListener !== undefined ? [now, nowListener] : [accepted, acceptedListener];
+      this.filterChainFor(raw, snapshot, listener, rest, Math.max(1, deadline - Date.now()));
+    });
+  }
+
+  /**
+   * Gives `raw` its filter chain: the listener's only one, or by the ClientHello's SNI on a
+   * listener that reads ClientHellos (within `timeoutMs`). `head` holds bytes already read past
+   * a PROXY protocol header.
+   */
+  private filterChainFor(
+    raw: net.Socket,
+    accepted: ProxySnapshot,
+    acceptedListener: ListenerRuntime,
+    head: Buffer | undefined,
+    timeoutMs: number,
+  ): void {
     if (!acceptedListener.config.tlsInspector) {
       const chain = acceptedListener.chains[0];
       if (chain === undefined) return void raw.destroy();
-      return this.dispatch(raw, acceptedListener, chain, accepted, undefined, undefined);
+      return this.dispatch(raw, acceptedListener, chain, accepted, undefined, head);
     }
-    this.inspect(raw, (tls, serverName, head, alpn) => {
+    if (head !== undefined) raw.unshift(head);
+    this.inspect(raw, timeoutMs, (tls, serverName, head, alpn) => {
       // A change made while the ClientHello was read gives the connection its chains, when it left
       // the listener reading ClientHellos: Envoy's in-place update hands a listener's sockets still
       // in their listener filters the new filter chains. Otherwise the connection keeps the
@@ -284,6 +322,7 @@ export class RunningListener {
       if (chain === undefined) {
         // As Envoy logs a connection no filter chain matches: NR, `filter_chain_not_found`, and no
         // bytes received (its inspector only peeked at the ClientHello).
+        const addresses = downstreamAddressesOf(raw);
         this.ctx.accessLog.log({
           start_time: new Date().toISOString(),
           response_code: 0,
@@ -292,8 +331,8 @@ export class RunningListener {
           bytes_received: 0,
           bytes_sent: 0,
           duration: 0,
-          downstream_remote_address: socketAddress(raw.remoteAddress, raw.remotePort),
-          downstream_local_address: socketAddress(raw.localAddress, raw.localPort),
+          downstream_remote_address: socketAddress(addresses.remoteAddress, addresses.remotePort),
+          downstream_local_address: socketAddress(addresses.localAddress, addresses.localPort),
           requested_server_name: serverName,
           listener: listener.config.name,
         });
@@ -324,11 +363,12 @@ export class RunningListener {
    */
   private inspect(
     raw: net.Socket,
+    timeoutMs: number,
     then: (tls: boolean, serverName: string | undefined, head: Buffer, alpn: readonly string[]) => void,
   ): void {
     const chunks: Buffer[] = [];
     let length = 0;
-    const timer = setTimeout(() => raw.destroy(), this.ctx.limits.handshakeTimeoutMs);
+    const timer = setTimeout(() => raw.destroy(), timeoutMs);
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       length += chunk.length;
@@ -344,6 +384,8 @@ export class RunningListener {
     };
     raw.on("data", onData);
     raw.once("close", () => clearTimeout(timer));
+    // A socket a PROXY protocol header was read from was paused there.
+    raw.resume();
   }
 
   private dispatch(
@@ -429,11 +471,13 @@ export class RunningListener {
     chain: ChainRuntime,
     serverName: string | undefined,
   ) {
+    const addresses = downstreamAddressesOf(raw);
     return {
       listener: listener.config.name,
       filterChain: chain.config.name,
-      remoteAddress: socketAddress(raw.remoteAddress, raw.remotePort),
-      localAddress: socketAddress(raw.localAddress, raw.localPort),
+      downstream: addresses,
+      remoteAddress: socketAddress(addresses.remoteAddress, addresses.remotePort),
+      localAddress: socketAddress(addresses.localAddress, addresses.localPort),
       ...(serverName === undefined ? {} : { serverName }),
     };
   }
@@ -495,16 +539,17 @@ export class RunningListener {
     snapshot: ProxySnapshot,
     serverName: string | undefined,
   ): ConnectionState {
+    const a = downstreamAddressesOf(raw);
     const state: ConnectionState = {
       listenerKey: this.key,
       chain,
       snapshot,
-      remoteAddress: raw.remoteAddress ?? "",
-      remotePort: raw.remotePort ?? 0,
-      remoteSocketAddress: socketAddress(raw.remoteAddress, raw.remotePort),
-      localAddress: raw.localAddress ?? "",
-      localSocketAddress: socketAddress(raw.localAddress, raw.localPort),
-      localPort: raw.localPort ?? 0,
+      remoteAddress: a.remoteAddress,
+      remotePort: a.remotePort,
+      remoteSocketAddress: socketAddress(a.remoteAddress, a.remotePort),
+      localAddress: a.localAddress,
+      localSocketAddress: socketAddress(a.localAddress, a.localPort),
+      localPort: a.localPort,
       socket,
       ...(serverName === undefined ? {} : { serverName }),
     };
@@ -750,6 +795,7 @@ function chainChanged(chain: ChainRuntime, now: ListenerRuntime | undefined): bo
  */
 function tcpHash(tcpProxy: TcpProxy | undefined, raw: net.Socket): number | undefined {
   const policy = tcpProxy?.hashPolicy;
-  if (policy === undefined || policy.length === 0 || raw.remoteAddress === undefined) return undefined;
-  return hashString(raw.remoteAddress);
+  if (policy === undefined || policy.length === 0) return undefined;
+  const { remoteAddress } = downstreamAddressesOf(raw);
+  return remoteAddress === "" ? undefined : hashString(remoteAddress);
 }
