@@ -40,6 +40,7 @@ import type { Http1Handler } from "../upstream/http1-pool";
 import { socketAddress } from "../socket-address";
 import { http2RequestHead } from "../upstream/http2-request-head";
 import { hostOfAuthority } from "../router/virtual-host";
+import type { DownstreamAddresses } from "../listener/downstream-addresses";
 import type { Exchange } from "./exchange";
 import { grpcStatusOf } from "./grpc-status";
 import type { Http1Response } from "../http1/downstream-response";
@@ -186,7 +187,7 @@ export class Forward {
     this.attempt++;
     this.current = undefined;
     if (this.attempt > 1) this.headers = this.retryHeaders();
-    const conn = endpointForAuthority(ep, this.headers["host"]);
+    const conn = endpointForAuthority(ep, this.headers["host"], this.x.state);
     if (this.target.h2) this.sendH2(conn);
     else this.sendH1(conn);
   }
@@ -564,14 +565,20 @@ const http2Constants = http2.constants;
 /**
  * The endpoint as a request with upstream `authority` reaches it: over TLS without a
  * DestinationRule `sni`, the connections of the authority's host (Envoy's auto_sni, see
- * {@link UpstreamEndpoint.forAuthority}); otherwise the endpoint itself.
+ * {@link UpstreamEndpoint.forAuthority}); otherwise the endpoint itself. With `downstream`, the
+ * addresses of the connection the request came on, a cluster that sends a PROXY protocol header
+ * gives the connections of that connection's addresses ({@link UpstreamEndpoint.forDownstream}).
  */
 export function endpointForAuthority(
   ep: UpstreamEndpoint,
   authority: string | readonly string[] | undefined,
+  downstream?: DownstreamAddresses,
 ): UpstreamEndpoint {
-  if (ep.tls === undefined) return ep;
-  return ep.forAuthority(hostOfAuthority(typeof authority === "string" ? authority : ""));
+  const conn =
+    ep.tls === undefined
+      ? ep
+      : ep.forAuthority(hostOfAuthority(typeof authority === "string" ? authority : ""));
+  return downstream === undefined ? conn : conn.forDownstream(downstream);
 }
 
 /** Whether a request's `expect` asks for `100-continue` (the only expectation HTTP defines). */

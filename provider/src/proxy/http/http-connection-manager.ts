@@ -523,7 +523,8 @@ export class HttpConnectionManager implements ForwardHost {
       shadowHeaders["x-forwarded-for"] = appendForwardedFor(headers["x-forwarded-for"], x.state.localAddress);
     }
     sendShadowRequest(
-      endpointForAuthority(ep, shadowHost),
+      // A shadow's connections carry its request's client in their PROXY protocol header too.
+      endpointForAuthority(ep, shadowHost, x.state),
       cluster.config.upstreamProtocol,
       x.routeReq.method,
       path,

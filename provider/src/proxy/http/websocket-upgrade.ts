@@ -190,7 +190,7 @@ export function serveUpgrade(
       headers["x-envoy-original-path"] = query === "" ? routeReq.path : `${routeReq.path}?${query}`;
     }
     setAttemptHeaders(headers, attempt, expectedTimeoutMs(action.timeoutMs, undefined, 0), false);
-    const conn = endpointForAuthority(ep, headers["host"]);
+    const conn = endpointForAuthority(ep, headers["host"], x.state);
     let text = `${routeReq.method} ${rewritePath(route, routeReq.path)}${query === "" ? "" : "?" + query} HTTP/1.1\r\n`;
     for (const k in headers) {
       const v = headers[k]!;

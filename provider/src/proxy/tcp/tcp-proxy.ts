@@ -10,6 +10,8 @@ import { DEFAULT_TCP_IDLE_TIMEOUT_MS } from "../../istio/translate/traffic-polic
 import type { AccessLog } from "../observability/access-log";
 import type { ClusterRuntime } from "../upstream/cluster-manager";
 import { connectEndpoint } from "../upstream/endpoint-socket";
+import { proxyProtocolHeader } from "../upstream/proxy-protocol-encoder";
+import type { DownstreamAddresses } from "../listener/downstream-addresses";
 import { transportFailureReason } from "../upstream/transport-failure";
 import { socketAddress } from "../socket-address";
 
@@ -27,6 +29,11 @@ export interface TcpConnectionInfo {
   readonly filterChain: string;
   /** SNI, when there was a ClientHello. */
   readonly serverName?: string;
+  /**
+   * The connection's addresses (those a downstream PROXY protocol header restored, if any): what
+   * an upstream PROXY protocol header carries.
+   */
+  readonly downstream: DownstreamAddresses;
   /** Client address. */
   readonly remoteAddress: string;
   /** The address the client connected to. */
@@ -116,7 +123,19 @@ export function proxyTcp(
     return;
   }
   upstreamHost = endpoint.hostPort;
-  const upstream = connectEndpoint(endpoint);
+  // As Envoy's tcp_proxy hands its upstream transport socket the downstream connection's addresses.
+  const proxyProtocol = cluster.config.proxyProtocol;
+  const upstream = connectEndpoint(
+    proxyProtocol === undefined
+      ? endpoint
+      : {
+          ip: endpoint.ip,
+          port: endpoint.port,
+          tls: endpoint.tls,
+          tcpKeepalive: endpoint.tcpKeepalive,
+          proxyProtocolHeader: proxyProtocolHeader(proxyProtocol, info.downstream),
+        },
+  );
   upstream.allowHalfOpen = true;
   const { idleTimeoutMs, maxConnectionDurationMs } = limits ?? DEFAULT_LIMITS;
   // Every byte either way crosses the upstream socket, so its inactivity is the connection's.

@@ -10,9 +10,11 @@ import type tls from "node:tls";
 import type {
   Cluster,
   Http2KeepaliveSettings,
+  ProxyProtocolVersion,
   TcpKeepalive,
   UpstreamTlsContext,
 } from "../../istio/translate/proxy-config";
+import type { DownstreamAddresses } from "../listener/downstream-addresses";
 import type { HttpStats, MetricsDestination, ProxyMetrics, TcpStats } from "../observability/metrics";
 import { autoSniKey, autoSniOptions, buildUpstreamTls } from "../tls/secure-context";
 import { CircuitBreaker } from "./circuit-breaker";
@@ -23,6 +25,7 @@ import { Http1Pool } from "./http1-pool";
 import { http2KeepaliveKey } from "./http2-keepalive";
 import { Http2Sessions } from "./http2-sessions";
 import { OutlierDetector } from "./outlier-detector";
+import { downstreamKey, proxyProtocolHeader } from "./proxy-protocol-encoder";
 import { tcpKeepaliveKey } from "./tcp-keepalive";
 import { socketAddress } from "../socket-address";
 
@@ -38,6 +41,11 @@ export interface UpstreamEndpoint {
   readonly tls?: tls.ConnectionOptions;
   /** SO_KEEPALIVE for every socket opened to the endpoint (pools, TCP proxying, tunnels). */
   readonly tcpKeepalive: TcpKeepalive | undefined;
+  /**
+   * The PROXY protocol header every socket opened to the endpoint starts with: set on the copies
+   * {@link forDownstream} makes for a cluster with `proxyProtocol`, undefined otherwise.
+   */
+  readonly proxyProtocolHeader: Buffer | undefined;
   /** The HTTP/1.1 keep-alive pool. */
   readonly pool: Http1Pool;
   /** The HTTP/2 sessions (h2c, or h2 over TLS), opened as streams need them. */
@@ -50,6 +58,14 @@ export interface UpstreamEndpoint {
    * access log still see the endpoint itself.
    */
   forAuthority(authorityHost: string): UpstreamEndpoint;
+  /**
+   * The endpoint as one downstream connection reaches it: itself, or, when the cluster sends a
+   * PROXY protocol header (DestinationRule `proxyProtocol`), a copy whose connections carry
+   * `addresses` in it and serve no other downstream address pair, as Envoy keys its connection
+   * pools by the header's addresses. Outlier detection and the access log still see the endpoint
+   * itself.
+   */
+  forDownstream(addresses: DownstreamAddresses): UpstreamEndpoint;
   /** The endpoint left the configuration: its connections close once idle ({@link UpstreamPools.retain}). */
   retire(): void;
   /**
@@ -61,6 +77,11 @@ export interface UpstreamEndpoint {
 
 /** Connections kept apart by authority per endpoint, at most; the oldest are retired past it. */
 const MAX_AUTHORITY_VARIANTS = 64;
+/**
+ * Connections kept apart by downstream address pair (PROXY protocol) per endpoint, at most; the
+ * least recently used are retired past it (their requests in flight finish first).
+ */
+const MAX_DOWNSTREAM_VARIANTS = 1024;
 
 /** A cluster ready to serve. */
 export interface ClusterRuntime {
@@ -108,6 +129,8 @@ export interface PoolOptions {
   readonly tcpKeepalive?: TcpKeepalive;
   /** PINGs on HTTP/2 sessions; undefined = none. */
   readonly http2Keepalive?: Http2KeepaliveSettings;
+  /** The PROXY protocol header version connections start with; undefined = none. */
+  readonly proxyProtocol?: ProxyProtocolVersion;
 }
 
 /** The idle time of upstream connections when the DestinationRule says nothing. */
@@ -128,16 +151,21 @@ export class UpstreamPools {
   ): UpstreamEndpoint {
     const hostPort = socketAddress(ip, port);
     const { connectTimeoutMs, idleTimeoutMs, maxRequestsPerConnection, maxConnectionDurationMs } = options;
-    const { tcpKeepalive, http2Keepalive, maxConcurrentStreams } = options;
-    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConcurrentStreams}|${maxConnectionDurationMs}|${tlsKey}|${tcpKeepaliveKey(tcpKeepalive)}|${http2KeepaliveKey(http2Keepalive)}`;
+    const { tcpKeepalive, http2Keepalive, maxConcurrentStreams, proxyProtocol } = options;
+    const key = `${hostPort}|${connectTimeoutMs}|${idleTimeoutMs}|${maxRequestsPerConnection}|${maxConcurrentStreams}|${maxConnectionDurationMs}|${tlsKey}|${tcpKeepaliveKey(tcpKeepalive)}|${http2KeepaliveKey(http2Keepalive)}|${proxyProtocol ?? ""}`;
     const existing = this.pools.get(key);
     if (existing !== undefined) return existing;
     const scheme = tlsOptions === undefined ? "http" : "https";
     const origin = `${scheme}://${hostPort}`;
-    /** The endpoint's connections with `connectionTls`; `variants` as {@link UpstreamEndpoint.forAuthority}. */
+    /**
+     * The endpoint's connections with `connectionTls`, starting with `header` when given; `variants`
+     * as {@link UpstreamEndpoint.forAuthority}. A cluster with `proxyProtocol` gets its headers on
+     * the copies {@link UpstreamEndpoint.forDownstream} makes of an endpoint made without one.
+     */
     const make = (
       connectionTls: tls.ConnectionOptions | undefined,
       variants: Map<string, UpstreamEndpoint> | undefined,
+      header?: Buffer,
     ): UpstreamEndpoint => {
       const pool = new Http1Pool(ip, port, {
         connectTimeoutMs,
@@ -146,6 +174,7 @@ export class UpstreamPools {
         maxConnectionDurationMs,
         tls: connectionTls,
         ...(tcpKeepalive === undefined ? {} : { tcpKeepalive }),
+        ...(header === undefined ? {} : { proxyProtocolHeader: header }),
       });
       const h2 = new Http2Sessions({
         origin,
@@ -156,15 +185,40 @@ export class UpstreamPools {
         maxConnectionDurationMs,
         tcpKeepalive,
         http2Keepalive,
+        ip,
+        port,
+        proxyProtocolHeader: header,
       });
+      const downstream =
+        proxyProtocol !== undefined && header === undefined ? new Map<string, UpstreamEndpoint>() : undefined;
       const ep: UpstreamEndpoint = {
         hostPort,
         ip,
         port,
         tls: connectionTls,
         tcpKeepalive,
+        proxyProtocolHeader: header,
         pool,
         h2,
+        forDownstream(addresses) {
+          if (downstream === undefined || proxyProtocol === undefined) return ep;
+          const key = downstreamKey(addresses);
+          let variant = downstream.get(key);
+          if (variant !== undefined) {
+            // Most recently used last, so that the oldest entry is the least recently used.
+            downstream.delete(key);
+            downstream.set(key, variant);
+            return variant;
+          }
+          if (downstream.size >= MAX_DOWNSTREAM_VARIANTS) {
+            const [oldestKey, oldest] = downstream.entries().next().value!;
+            downstream.delete(oldestKey);
+            oldest.retire();
+          }
+          variant = make(connectionTls, undefined, proxyProtocolHeader(proxyProtocol, addresses));
+          downstream.set(key, variant);
+          return variant;
+        },
         forAuthority(authorityHost) {
           if (variants === undefined || tlsOptions === undefined || tlsContext === undefined) return ep;
           const key = autoSniKey(tlsContext, authorityHost);
@@ -184,6 +238,7 @@ export class UpstreamPools {
         activeRequests() {
           let n = pool.busy + h2.activeStreams;
           if (variants !== undefined) for (const v of variants.values()) n += v.activeRequests();
+          if (downstream !== undefined) for (const v of downstream.values()) n += v.activeRequests();
           return n;
         },
         retire() {
@@ -191,6 +246,8 @@ export class UpstreamPools {
           h2.retire();
           for (const v of variants?.values() ?? []) v.retire();
           variants?.clear();
+          for (const v of downstream?.values() ?? []) v.retire();
+          downstream?.clear();
         },
       };
       return ep;
@@ -257,6 +314,7 @@ export async function buildClusters(
         maxConnectionDurationMs: c.httpProtocolOptions?.maxConnectionDurationMs ?? 0,
         ...(c.tcpKeepalive === undefined ? {} : { tcpKeepalive: c.tcpKeepalive }),
         ...(c.http2ConnectionKeepalive === undefined ? {} : { http2Keepalive: c.http2ConnectionKeepalive }),
+        ...(c.proxyProtocol === undefined ? {} : { proxyProtocol: c.proxyProtocol }),
       };
       for (const e of c.endpoints) {
         for (const addr of await resolver.resolve(e.address, e.port)) {

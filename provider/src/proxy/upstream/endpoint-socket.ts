@@ -18,6 +18,11 @@ export interface SocketTarget {
   readonly tls?: tls.ConnectionOptions | undefined;
   /** SO_KEEPALIVE settings, when the cluster has them. */
   readonly tcpKeepalive: TcpKeepalive | undefined;
+  /**
+   * A PROXY protocol header to write before anything else, TLS included, as Envoy's
+   * `upstream_proxy_protocol` transport socket wraps the cluster's own; undefined = none.
+   */
+  readonly proxyProtocolHeader?: Buffer | undefined;
 }
 
 /**
@@ -48,8 +53,22 @@ export function connectEndpoint(
   tlsExtra: tls.ConnectionOptions = {},
   onRead?: OnRead,
 ): net.Socket {
-  const onread = onRead === undefined ? undefined : readInto(onRead, target.tls === undefined);
   let socket: net.Socket;
+  const header = target.proxyProtocolHeader;
+  if (header !== undefined && target.tls !== undefined) {
+    // The header goes on the TCP socket first; the TLS handshake follows it on the same socket.
+    const tcp = net.connect({ host: target.ip, port: target.port });
+    tcp.write(header);
+    applyTcpKeepalive(tcp, target.tcpKeepalive);
+    tcp.setNoDelay(true);
+    socket = tls.connect({ ...target.tls, ...tlsExtra, socket: tcp });
+    // A TLS socket made over a socket of ours reads in `data` events: handed on as reads.
+    if (onRead !== undefined) socket.on("data", (chunk: Buffer) => onRead(chunk.length, chunk));
+    // Errors of the TCP socket (a refused connect) surface on the TLS socket.
+    tcp.on("error", (err) => socket.destroy(err));
+    return socket;
+  }
+  const onread = onRead === undefined ? undefined : readInto(onRead, target.tls === undefined);
   if (target.tls === undefined) {
     socket = net.connect({ host: target.ip, port: target.port, onread });
   } else {
@@ -66,6 +85,7 @@ export function connectEndpoint(
   }
   socket.setNoDelay(true);
   applyTcpKeepalive(socket, target.tcpKeepalive);
+  if (header !== undefined) socket.write(header);
   return socket;
 }
 

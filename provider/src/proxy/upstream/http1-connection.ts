@@ -84,6 +84,8 @@ export interface ConnectionTarget {
   readonly maxHeaderSize: number;
   /** SO_KEEPALIVE, set once when the socket is made; undefined = off. */
   readonly tcpKeepalive: TcpKeepalive | undefined;
+  /** The PROXY protocol header the connection starts with; undefined = none. */
+  readonly proxyProtocolHeader?: Buffer | undefined;
 }
 
 /** What a connection tells its pool. */

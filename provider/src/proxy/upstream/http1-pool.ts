@@ -53,6 +53,8 @@ export interface Http1PoolOptions {
   readonly maxHeaderSize?: number;
   /** SO_KEEPALIVE on each connection; undefined = off. */
   readonly tcpKeepalive?: TcpKeepalive;
+  /** The PROXY protocol header each connection starts with; undefined = none. */
+  readonly proxyProtocolHeader?: Buffer;
 }
 
 /**
@@ -85,6 +87,7 @@ export class Http1Pool implements ConnectionOwner {
       connectTimeoutMs: options.connectTimeoutMs,
       maxHeaderSize: options.maxHeaderSize ?? MAX_RESPONSE_HEAD_BYTES,
       tcpKeepalive: options.tcpKeepalive,
+      proxyProtocolHeader: options.proxyProtocolHeader,
     };
   }
 

@@ -18,6 +18,7 @@ import type net from "node:net";
 import type tls from "node:tls";
 import type { Http2KeepaliveSettings, TcpKeepalive } from "../../istio/translate/proxy-config";
 import { ConnectionIdleTimer } from "../http/connection-idle-timer";
+import { connectEndpoint } from "./endpoint-socket";
 import { keepSessionAlive } from "./http2-keepalive";
 import { applyTcpKeepalive } from "./tcp-keepalive";
 import { http2ClientSettings, openConnectionWindow } from "../http/http2-protocol-options";
@@ -40,6 +41,12 @@ export interface Http2SessionSettings {
   readonly tcpKeepalive: TcpKeepalive | undefined;
   /** PINGs on each session; undefined = none. */
   readonly http2Keepalive: Http2KeepaliveSettings | undefined;
+  /** The endpoint's IP address, for sessions opened over a socket of the proxy's own. */
+  readonly ip?: string;
+  /** The endpoint's port, likewise. */
+  readonly port?: number;
+  /** The PROXY protocol header each session's connection starts with (with `ip` and `port`). */
+  readonly proxyProtocolHeader?: Buffer | undefined;
 }
 
 /** One session and what it carries. */
@@ -120,12 +127,28 @@ export class Http2Sessions {
   }
 
   private open(): Session {
-    const { origin, tls: tlsOptions, tcpKeepalive, http2Keepalive } = this.settings;
+    const { origin, tls: tlsOptions, tcpKeepalive, http2Keepalive, proxyProtocolHeader } = this.settings;
     const settings = http2ClientSettings(this.settings.maxConcurrentStreams);
-    const session = http2.connect(
-      origin,
-      tlsOptions === undefined ? { settings } : { ...tlsOptions, ALPNProtocols: ["h2"], settings },
-    );
+    const options: http2.ClientSessionOptions & tls.ConnectionOptions =
+      tlsOptions === undefined ? { settings } : { ...tlsOptions, ALPNProtocols: ["h2"], settings };
+    // With a PROXY protocol header, the session's socket is the proxy's own, which writes it first.
+    const session =
+      proxyProtocolHeader === undefined
+        ? http2.connect(origin, options)
+        : http2.connect(origin, {
+            ...options,
+            createConnection: () =>
+              connectEndpoint(
+                {
+                  ip: this.settings.ip ?? "",
+                  port: this.settings.port ?? 0,
+                  tls: tlsOptions,
+                  tcpKeepalive,
+                  proxyProtocolHeader,
+                },
+                { ALPNProtocols: ["h2"] },
+              ),
+          });
     // A client session has no window to open until it is connected.
     session.once("connect", () => openConnectionWindow(session));
     const age = this.settings.maxConnectionDurationMs;
