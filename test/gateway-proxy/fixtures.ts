@@ -31,6 +31,7 @@ export function bookinfoSettings(overrides: Partial<ProxySettings> = {}): ProxyS
     replicas: 2,
     numTrustedProxies: 0,
     forwardClientCertDetails: "SANITIZE_SET",
+    proxyProtocol: false,
     bundle: { sha256: "ab".repeat(32), base64: Buffer.from("not a real bundle").toString("base64") },
     requests: { cpu: "100m", memory: "128Mi" },
     limits: { memory: "512Mi" },

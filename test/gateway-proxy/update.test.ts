@@ -331,6 +331,7 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
       replicas: 3,
       numTrustedProxies: 1,
       forwardClientCertDetails: "APPEND_FORWARD",
+      proxyProtocol: true,
       image: pulumi.output("registry.example.com/istio-gateway:0.1.0"),
       requests: { cpu: "250m", memory: "256Mi" },
       limits: { memory: "1Gi" },
@@ -349,6 +350,7 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
         replicas: 3,
         numTrustedProxies: 1,
         forwardClientCertDetails: "APPEND_FORWARD",
+        proxyProtocol: true,
         image: "registry.example.com/istio-gateway:0.1.0",
         bundle: undefined,
         requests: { cpu: "250m", memory: "256Mi" },
@@ -361,12 +363,14 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
     const container = deployment.spec.template.spec.containers[0];
     assert.equal(container.image, "registry.example.com/istio-gateway:0.1.0");
     assert.equal(container.command, undefined);
-    // The load balancer in front is trusted to tell the client and the scheme.
-    assert.deepEqual(container.args.slice(-6, -2), [
+    // The load balancer in front is trusted to tell the client and the scheme, and names the
+    // client in a PROXY protocol header.
+    assert.deepEqual(container.args.slice(-7, -2), [
       "--num-trusted-proxies",
       "1",
       "--forward-client-cert-details",
       "APPEND_FORWARD",
+      "--proxy-protocol",
     ]);
     assert.deepEqual(deployment.spec.template.spec.volumes, [
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
@@ -383,7 +387,7 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
 
   const invalid: [string, string, Record<string, unknown>, string][] = [
     [
-      "ports, serviceType, replicas, numTrustedProxies and forwardClientCertDetails",
+      "ports, serviceType, replicas, numTrustedProxies, forwardClientCertDetails and proxyProtocol",
       "bad",
       {
         ports: [{ number: 70000, name: "x", protocol: "HTTP" }],
@@ -391,14 +395,16 @@ describe("GatewayProxy (update)", { timeout: 600_000 }, () => {
         replicas: -1,
         numTrustedProxies: 1.5,
         forwardClientCertDetails: "SANITISE",
+        proxyProtocol: "yes",
       },
       [
-        'GatewayProxy "bad" has 5 invalid properties:',
+        'GatewayProxy "bad" has 6 invalid properties:',
         "  ports[0].number: must be an integer from 1 to 65535 (got 70000)",
         '  serviceType: must be one of "LoadBalancer", "NodePort", "ClusterIP" (got "Ingress")',
         "  replicas: must be a non-negative integer (got -1)",
         "  numTrustedProxies: must be an integer from 0 to 64 (got 1.5)",
         '  forwardClientCertDetails: must be one of "SANITIZE", "FORWARD_ONLY", "APPEND_FORWARD", "SANITIZE_SET", "ALWAYS_FORWARD_ONLY" (got "SANITISE")',
+        '  proxyProtocol: must be true or false (got "yes")',
       ].join("\n"),
     ],
     [

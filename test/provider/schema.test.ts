@@ -69,6 +69,7 @@ describe("sdk/schema.json", () => {
           "namespace",
           "numTrustedProxies",
           "ports",
+          "proxyProtocol",
           "replicas",
           "requests",
           "serviceAnnotations",

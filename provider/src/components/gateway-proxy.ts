@@ -80,6 +80,16 @@ export interface GatewayProxyArgs {
    */
   forwardClientCertDetails?: pulumi.Input<string>;
   /**
+   * Whether the load balancer in front sends a PROXY protocol header (v1 or v2) at the start of
+   * each connection, as Istio's `gatewayTopology.proxyProtocol`: the gateway then reads it before
+   * anything else, takes the client's address from it (access log, `X-Forwarded-For`,
+   * `X-Envoy-External-Address`, `useSourceIp` hashing), and closes connections without a valid
+   * one. Turn it on together with the load balancer's own setting (the AWS load balancer's
+   * `service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"` annotation, say): clients
+   * that reach the Service without the load balancer are refused then. Default: false.
+   */
+  proxyProtocol?: pulumi.Input<boolean>;
+  /**
    * A custom image whose entry point is the `istio-gateway` command (provider/Dockerfile builds
    * one). When given, no ConfigMap is made. Default: the official Node.js image running the
    * proxy bundled from this package.
@@ -138,6 +148,7 @@ export class GatewayProxy extends pulumi.ComponentResource {
         replicas: given.replicas ?? 2,
         numTrustedProxies: given.numTrustedProxies ?? 0,
         forwardClientCertDetails: given.forwardClientCertDetails ?? "SANITIZE_SET",
+        proxyProtocol: given.proxyProtocol ?? false,
         image: given.image,
         requests: given.requests ?? DEFAULT_REQUESTS,
         limits: given.limits ?? DEFAULT_LIMITS,

@@ -43,6 +43,8 @@ export interface ProxySettings {
   numTrustedProxies: number;
   /** What becomes of `x-forwarded-client-cert` (`--forward-client-cert-details`); `SANITIZE_SET` leaves it out. */
   forwardClientCertDetails: string;
+  /** Connections start with a PROXY protocol header (`--proxy-protocol`); false leaves it out. */
+  proxyProtocol: boolean;
   /** A custom image whose entry point is `istio-gateway`; when absent, the Node.js image runs the bundle. */
   image?: string;
   /** Hex SHA-256 and Brotli-compressed base64 of the bundle; required when `image` is absent. */
@@ -133,6 +135,7 @@ export function proxyArgs(s: ProxySettings): string[] {
   if (s.forwardClientCertDetails !== "SANITIZE_SET") {
     args.push("--forward-client-cert-details", s.forwardClientCertDetails);
   }
+  if (s.proxyProtocol) args.push("--proxy-protocol");
   for (const p of s.ports) args.push("--port", `${p.port}=${p.targetPort}`);
   return args;
 }

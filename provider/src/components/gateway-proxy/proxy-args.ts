@@ -30,6 +30,7 @@ export interface ResolvedProxyArgs {
   replicas: number;
   numTrustedProxies: number;
   forwardClientCertDetails: string;
+  proxyProtocol: boolean;
   image?: string;
   requests: Record<string, string>;
   limits: Record<string, string>;
@@ -116,6 +117,9 @@ export function proxyArgProblems(args: Partial<ResolvedProxyArgs>): ArgProblem[]
       "forwardClientCertDetails",
       `must be one of ${FORWARD_CLIENT_CERT_DETAILS.map(q).join(", ")} (got ${q(xfcc)})`,
     );
+  }
+  if (args.proxyProtocol !== undefined && typeof args.proxyProtocol !== "boolean") {
+    add("proxyProtocol", `must be true or false (got ${q(args.proxyProtocol)})`);
   }
   if (args.image !== undefined && (typeof args.image !== "string" || args.image.trim() === "")) {
     add("image", `must be an image reference (got ${q(args.image)})`);
