@@ -15,47 +15,10 @@ import type { Backend, Echo } from "./support/backends";
 import { listenOnLoopback, startEchoBackend } from "./support/backends";
 import { TestPki, type Issued } from "./support/certs";
 import { curl, type CurlResponse } from "./support/curl";
+import { HTTPBIN_GATEWAY, HTTPBIN_VIRTUAL_SERVICE, MYGATEWAY_SIMPLE } from "./support/ingress-task-yaml";
 import { genericSecret, tlsSecret } from "./support/istio-yaml";
 import { sClient } from "./support/openssl";
 import { ConfigDir, startFileProxy } from "./support/samples";
-
-// ingress-control, snip_configuring_ingress_using_a_gateway_1 and _2.
-const HTTPBIN_GATEWAY = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: httpbin-gateway
-spec:
-  selector:
-    istio: ingressgateway # use Istio default gateway implementation
-  servers:
-  - port:
-      number: 80
-      name: http
-      protocol: HTTP
-    hosts:
-    - "httpbin.example.com"
----
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts:
-  - "httpbin.example.com"
-  gateways:
-  - httpbin-gateway
-  http:
-  - match:
-    - uri:
-        prefix: /status
-    - uri:
-        prefix: /delay
-    route:
-    - destination:
-        port:
-          number: 8000
-        host: httpbin
-`;
 
 // ingress-control, snip_accessing_ingress_services_using_a_browser_1.
 const HTTPBIN_ANY_HOST = `apiVersion: networking.istio.io/v1alpha3
@@ -161,48 +124,6 @@ describe("Istio docs: ingress-control", () => {
     assert.equal(gone.status, 404);
   });
 });
-
-// secure-ingress, snip_configure_a_tls_ingress_gateway_for_a_single_host_2 and _3.
-const MYGATEWAY_SIMPLE = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: mygateway
-spec:
-  selector:
-    istio: ingressgateway # use istio default ingress gateway
-  servers:
-  - port:
-      number: 443
-      name: https
-      protocol: HTTPS
-    tls:
-      mode: SIMPLE
-      credentialName: httpbin-credential # must be the same as secret
-    hosts:
-    - httpbin.example.com
-`;
-
-const HTTPBIN_VIRTUAL_SERVICE = `apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts:
-  - "httpbin.example.com"
-  gateways:
-  - mygateway
-  http:
-  - match:
-    - uri:
-        prefix: /status
-    - uri:
-        prefix: /delay
-    route:
-    - destination:
-        port:
-          number: 8000
-        host: httpbin
-`;
 
 // secure-ingress, snip_configure_a_tls_ingress_gateway_for_multiple_hosts_4 and _5.
 const MYGATEWAY_TWO_HOSTS = `apiVersion: networking.istio.io/v1alpha3

@@ -29,88 +29,10 @@ import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend, startTcpEcho } from "./support/backends";
 import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
-import { tlsSecret } from "./support/istio-yaml";
+import { documents, tlsSecret } from "./support/istio-yaml";
+import { HTTPBIN_GATEWAY, HTTPBIN_VIRTUAL_SERVICE, MYGATEWAY_SIMPLE } from "./support/ingress-task-yaml";
 import { ConfigDir, sample, startFileProxy } from "./support/samples";
 import { tcpEchoPods } from "./support/traffic-task-yaml";
-
-// ingress-control, snip_configuring_ingress_using_a_gateway_1 and _2.
-const HTTPBIN_GATEWAY = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: httpbin-gateway
-spec:
-  selector:
-    istio: ingressgateway # use Istio default gateway implementation
-  servers:
-  - port:
-      number: 80
-      name: http
-      protocol: HTTP
-    hosts:
-    - "httpbin.example.com"
----
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts:
-  - "httpbin.example.com"
-  gateways:
-  - httpbin-gateway
-  http:
-  - match:
-    - uri:
-        prefix: /status
-    - uri:
-        prefix: /delay
-    route:
-    - destination:
-        port:
-          number: 8000
-        host: httpbin
-`;
-
-// secure-ingress, snip_configure_a_tls_ingress_gateway_for_a_single_host_2 and _3.
-const MYGATEWAY_SIMPLE = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: mygateway
-spec:
-  selector:
-    istio: ingressgateway # use istio default ingress gateway
-  servers:
-  - port:
-      number: 443
-      name: https
-      protocol: HTTPS
-    tls:
-      mode: SIMPLE
-      credentialName: httpbin-credential # must be the same as secret
-    hosts:
-    - httpbin.example.com
----
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts:
-  - "httpbin.example.com"
-  gateways:
-  - mygateway
-  http:
-  - match:
-    - uri:
-        prefix: /status
-    - uri:
-        prefix: /delay
-    route:
-    - destination:
-        port:
-          number: 8000
-        host: httpbin
-`;
 
 const V2_SIGNATURE = Buffer.from("0d0a0d0a000d0a515549540a", "hex");
 
@@ -433,7 +355,7 @@ describe("PROXY protocol in front of the gateway: TLS after the header (secure-i
   before(async () => {
     httpbin = await startEchoBackend("httpbin", seen);
     dir.write("httpbin-credential.yaml", tlsSecret("httpbin-credential", cert.cert, cert.key));
-    dir.write("mygateway.yaml", MYGATEWAY_SIMPLE);
+    dir.write("mygateway.yaml", documents(MYGATEWAY_SIMPLE, HTTPBIN_VIRTUAL_SERVICE));
     proxy = await startFileProxy(
       [dir.dir],
       [443],

@@ -26,46 +26,9 @@ import {
   startProxyProtocolTcpBackend,
 } from "./support/proxy-protocol-backend";
 import { RawClient } from "./support/raw-http1-client";
+import { HTTPBIN_GATEWAY } from "./support/ingress-task-yaml";
 import { ConfigDir, sample, startFileProxy } from "./support/samples";
 import { tcpEchoPods } from "./support/traffic-task-yaml";
-
-// ingress-control, snip_configuring_ingress_using_a_gateway_1 and _2.
-const HTTPBIN_GATEWAY = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: httpbin-gateway
-spec:
-  selector:
-    istio: ingressgateway # use Istio default gateway implementation
-  servers:
-  - port:
-      number: 80
-      name: http
-      protocol: HTTP
-    hosts:
-    - "httpbin.example.com"
----
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts:
-  - "httpbin.example.com"
-  gateways:
-  - httpbin-gateway
-  http:
-  - match:
-    - uri:
-        prefix: /status
-    - uri:
-        prefix: /delay
-    route:
-    - destination:
-        port:
-          number: 8000
-        host: httpbin
-`;
 
 /** A DestinationRule for httpbin sending `version` headers, with `tls` settings when given. */
 function httpbinRule(version: "V1" | "V2", tls = ""): string {
