@@ -17,6 +17,7 @@ import type {
   H2UpgradePolicy,
   LoadBalancerSettings,
   OutlierDetection,
+  ProxyProtocol,
   RouteDestination,
   ServiceEntry,
   Subset,
@@ -179,11 +180,9 @@ export class ClusterRegistry {
     const useClientProtocol = policy.connectionPool?.http?.useClientProtocol === true;
     const tcpProxy = tcpProxySettingsOf(rule?.resource.spec.trafficPolicy?.connectionPool);
     const tcpKeepalive = tcpKeepaliveOf(policy.connectionPool);
-    // As Istio's MergeTrafficPolicy: a subset's replaces the rule's; port-level settings have none.
-    const proxyProtocolPolicy =
-      subset?.trafficPolicy?.proxyProtocol ?? rule?.resource.spec.trafficPolicy?.proxyProtocol;
     // Istio's enum: V1 is its zero value, so an empty `proxyProtocol: {}` asks for V1.
-    const proxyProtocol = proxyProtocolPolicy == null ? undefined : (proxyProtocolPolicy.version ?? "V1");
+    const proxyProtocol =
+      policy.proxyProtocol === undefined ? undefined : (policy.proxyProtocol.version ?? "V1");
     // The client's version replaces whatever the port or an upgrade policy would choose.
     const upstreamProtocol = useClientProtocol
       ? "HTTP/1.1"
@@ -352,6 +351,7 @@ export class ClusterRegistry {
     connectionPool?: ConnectionPoolSettings;
     outlierDetection?: OutlierDetection;
     loadBalancer?: LoadBalancerSettings;
+    proxyProtocol?: ProxyProtocol;
   } {
     const atPort = (p: TrafficPolicy | undefined, path: string): [TrafficPolicy | undefined, string] => {
       const i = p?.portLevelSettings?.findIndex((s) => s?.port?.number === port) ?? -1;
@@ -383,6 +383,8 @@ export class ClusterRegistry {
     const [outlierDetection] = whole("outlierDetection");
     const [loadBalancer] = whole("loadBalancer");
     const [tls, tlsAt] = whole("tls");
+    // A subset's replaces the rule's; port-level settings have no such field in Istio's API.
+    const proxyProtocol = subset?.proxyProtocol ?? base?.proxyProtocol ?? undefined;
     const connectTimeout = connectionPool?.tcp?.connectTimeout ?? undefined;
     const h2UpgradePolicy = connectionPool?.http?.h2UpgradePolicy ?? undefined;
     const simple = loadBalancer?.simple;
@@ -401,6 +403,7 @@ export class ClusterRegistry {
       ...(connectTimeout === undefined ? {} : { connectTimeout }),
       lbPolicy,
       ...(h2UpgradePolicy === undefined ? {} : { h2UpgradePolicy }),
+      ...(proxyProtocol == null ? {} : { proxyProtocol }),
     };
   }
 
