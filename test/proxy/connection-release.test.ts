@@ -106,8 +106,11 @@ describe("a closed upstream HTTP/2 session", () => {
     await once(server, "listening");
     // One stream per session, so that each closes (GOAWAY) once its stream ends, long before a
     // minute of idleness or an hour of age.
+    const port = (server.address() as net.AddressInfo).port;
     const pool = new Http2Sessions({
-      origin: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      origin: `http://127.0.0.1:${port}`,
+      ip: "127.0.0.1",
+      port,
       tls: undefined,
       idleTimeoutMs: 60_000,
       maxRequestsPerConnection: 1,

@@ -220,6 +220,8 @@ describe("upstream HTTP/2 connections: idleTimeout", () => {
     const backend = await startHoldingBackend();
     const pool = new Http2Sessions({
       origin: `http://127.0.0.1:${backend.port}`,
+      ip: "127.0.0.1",
+      port: backend.port,
       tls: undefined,
       idleTimeoutMs: 300,
       maxRequestsPerConnection: 0,

@@ -42,9 +42,9 @@ export interface Http2SessionSettings {
   /** PINGs on each session; undefined = none. */
   readonly http2Keepalive: Http2KeepaliveSettings | undefined;
   /** The endpoint's IP address, for sessions opened over a socket of the proxy's own. */
-  readonly ip?: string;
+  readonly ip: string;
   /** The endpoint's port, likewise. */
-  readonly port?: number;
+  readonly port: number;
   /** The PROXY protocol header each session's connection starts with (with `ip` and `port`). */
   readonly proxyProtocolHeader?: Buffer | undefined;
 }
@@ -140,8 +140,8 @@ export class Http2Sessions {
             createConnection: () =>
               connectEndpoint(
                 {
-                  ip: this.settings.ip ?? "",
-                  port: this.settings.port ?? 0,
+                  ip: this.settings.ip,
+                  port: this.settings.port,
                   tls: tlsOptions,
                   tcpKeepalive,
                   proxyProtocolHeader,
