@@ -291,6 +291,59 @@ export const fullServiceEntry: model.ServiceEntry = {
 };
 
 /** A Secret with every modelled field. */
+export const fullAuthorizationPolicy: model.AuthorizationPolicy = {
+  apiVersion: "security.istio.io/v1",
+  kind: "AuthorizationPolicy",
+  metadata: { name: "ingress-policy", namespace: "istio-system" },
+  spec: {
+    selector: { matchLabels: { app: "istio-ingressgateway" } },
+    action: "ALLOW",
+    rules: [
+      {
+        from: [
+          {
+            source: {
+              principals: ["cluster.local/ns/default/sa/sleep"],
+              notPrincipals: ["cluster.local/ns/default/sa/other"],
+              requestPrincipals: ["issuer/subject"],
+              notRequestPrincipals: ["other/*"],
+              namespaces: ["default"],
+              notNamespaces: ["kube-system"],
+              ipBlocks: ["10.0.0.0/8"],
+              notIpBlocks: ["10.1.0.0/16"],
+              remoteIpBlocks: ["1.2.3.4", "5.6.7.0/24"],
+              notRemoteIpBlocks: ["5.6.7.8"],
+            },
+          },
+          {
+            source: {
+              serviceAccounts: ["default/sleep"],
+              notServiceAccounts: ["bad"],
+              trustDomains: ["cluster.local"],
+              notTrustDomains: ["other.local"],
+            },
+          },
+        ],
+        to: [
+          {
+            operation: {
+              hosts: ["*.example.com"],
+              notHosts: ["admin.example.com"],
+              ports: ["8080"],
+              notPorts: ["9090"],
+              methods: ["GET"],
+              notMethods: ["DELETE"],
+              paths: ["/api/*"],
+              notPaths: ["/api/admin/{**}"],
+            },
+          },
+        ],
+        when: [{ key: "request.headers[x-token]", values: ["a"], notValues: ["b"] }],
+      },
+    ],
+  },
+};
+
 export const fullSecret: model.Secret = {
   apiVersion: "v1",
   kind: "Secret",
@@ -333,6 +386,7 @@ export const samples: Record<string, model.Resource> = {
   VirtualService: fullVirtualService,
   DestinationRule: fullDestinationRule,
   ServiceEntry: fullServiceEntry,
+  AuthorizationPolicy: fullAuthorizationPolicy,
   Secret: fullSecret,
   Service: fullService,
   Pod: fullPod,
