@@ -123,6 +123,15 @@ export const ERROR_STATUS = {
     flag: "DC",
     summary: "the client went away before the response ended",
   },
+  /**
+   * An AuthorizationPolicy denied the request (Envoy's RBAC filter: 403 `RBAC: access denied`,
+   * flag `RBAC`; details name the DENY rule that matched, or `[none]` when no ALLOW rule did).
+   */
+  IGW_ERR_RBAC_ACCESS_DENIED: {
+    status: 403,
+    flag: "RBAC",
+    summary: "an AuthorizationPolicy denied the request",
+  },
   /** The proxy is draining and accepts no new requests. */
   IGW_ERR_DRAINING: { status: 503, flag: "SI", summary: "the proxy is shutting down" },
   /** A bug, anything not foreseen (logged with its stack); or a request HTTP/1.1 cannot carry. */
@@ -303,6 +312,16 @@ export function attemptOutcomeOf(err: ProxyError): AttemptOutcome {
         : { kind: "reset", beforeRequest: false };
     default:
       return { kind: "reset", beforeRequest: false };
+  }
+}
+
+/** An AuthorizationPolicy denied the request; `details` are Envoy's words for which rule did. */
+export class RbacAccessDeniedError extends ProxyError {
+  constructor(
+    /** `rbac_access_denied_matched_policy[<rule>]`, or `[none]` when no ALLOW rule matched. */
+    readonly details: string,
+  ) {
+    super("IGW_ERR_RBAC_ACCESS_DENIED", "RBAC: access denied");
   }
 }
 

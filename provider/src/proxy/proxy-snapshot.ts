@@ -10,6 +10,7 @@ import type {
   ProxyConfig,
 } from "../istio/translate/proxy-config";
 import type { ProxyMetrics } from "./observability/metrics";
+import { RbacEngine } from "./rbac/rbac-engine";
 import type { CompiledRouteConfig } from "./router/route-config";
 import { compileRouteConfig } from "./router/route-config";
 import { selectFilterChain } from "./router/filter-chain";
@@ -69,6 +70,13 @@ export interface ProxySnapshot {
   readonly clusters: ReadonlyMap<string, ClusterRuntime>;
   /** What was served otherwise than configured, and why: one line each, for the log. */
   readonly warnings: readonly string[];
+  /**
+   * The HTTP RBAC filter of `http` and `https` chains; unset when no AuthorizationPolicy decides
+   * anything, so that requests then pay one check of an unset field.
+   */
+  readonly httpRbac?: RbacEngine;
+  /** The network RBAC filter of TCP and TLS chains; unset likewise. */
+  readonly tcpRbac?: RbacEngine;
 }
 
 /** The key of a listener's socket. */
@@ -124,7 +132,16 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
     deps.namespace,
     deps.previous?.clusters,
   );
-  return { config, listeners, clusters, warnings };
+  const httpRbac = config.rbac === undefined ? undefined : new RbacEngine(config.rbac.http);
+  const tcpRbac = config.rbac === undefined ? undefined : new RbacEngine(config.rbac.tcp);
+  return {
+    config,
+    listeners,
+    clusters,
+    warnings,
+    ...(httpRbac === undefined || httpRbac.empty ? {} : { httpRbac }),
+    ...(tcpRbac === undefined || tcpRbac.empty ? {} : { tcpRbac }),
+  };
 }
 
 async function buildListener(

@@ -11,9 +11,11 @@
  *    namespace, host intersection, `match.port` and `match.gateways`), in creation order.
  * 4. Servers needing Istio's mesh (ISTIO_MUTUAL, AUTO_PASSTHROUGH) or a missing credential are
  *    refused with an error finding; everything else keeps working.
+ * 5. AuthorizationPolicies that apply to the proxy become its RBAC filters (authorization.ts).
  *
  * The result is deterministic, deeply frozen, and versioned by a hash of its content.
  */
+import { buildRbacConfig } from "./authorization";
 import { below } from "./field-path";
 import { buildGatewayBindings, keyOf, namespaceOf, selectorMatches, selectorString } from "../binding";
 import { sanitizeServerHosts } from "../host";
@@ -364,7 +366,8 @@ export function buildProxyConfig(
   listeners.sort((a, b) =>
     a.address === b.address ? a.listenPort - b.listenPort : a.address < b.address ? -1 : 1,
   );
-  const body = { listeners, clusters: clusters.clusters() };
+  const rbac = buildRbacConfig(ctx, resources);
+  const body = { listeners, clusters: clusters.clusters(), ...(rbac === undefined ? {} : { rbac }) };
   const config: ProxyConfig = { version: contentHash(JSON.stringify(body)), ...body };
   return deepFreeze({ config, issues: ctx.issues() });
 }

@@ -136,4 +136,24 @@ export const translateCodes = defineCodes({
     summary:
       "a filter chain takes connections an earlier one on its port takes: Envoy refuses the listener, so Istio's gateway would not serve the port; the proxy serves it, the earlier chain winning where both match",
   },
+  IGW6030: {
+    severity: Severity.Info,
+    summary:
+      "the AuthorizationPolicy's selector does not match the proxy's labels: it does not apply to the proxy",
+  },
+  IGW6031: {
+    severity: Severity.Info,
+    summary:
+      "the AuthorizationPolicy attaches by targetRef or targetRefs, which never selects the deployment of an Istio Gateway: it does not apply to the proxy",
+  },
+  IGW6032: {
+    severity: Severity.Error,
+    summary:
+      "a CUSTOM AuthorizationPolicy applies to the proxy, which has no external authorizer to ask: the configuration is refused",
+  },
+  IGW6033: {
+    severity: Severity.Info,
+    summary:
+      'the AuthorizationPolicy is annotated istio.io/dry-run: "true": it is not enforced (Envoy\'s shadow rules only count it)',
+  },
 });

@@ -38,7 +38,95 @@ export interface ProxyConfig {
   readonly listeners: readonly Listener[];
   /** Every upstream cluster any listener refers to, sorted by name. */
   readonly clusters: readonly Cluster[];
+  /**
+   * Envoy's RBAC filters, from the AuthorizationPolicies that apply to the proxy; unset when none
+   * does (then no request pays for authorization).
+   */
+  readonly rbac?: RbacConfig;
 }
+
+/** The AuthorizationPolicies in force, as the RBAC filters of HTTP and of TCP filter chains. */
+export interface RbacConfig {
+  /** The policies that apply, as `namespace/name` with their action, sorted. */
+  readonly policies: readonly RbacPolicyRef[];
+  /** The filter of `http` and `https` chains (Envoy's HTTP RBAC filter). */
+  readonly http: RbacFilter;
+  /** The filter of `tcp`, `tls-passthrough` and `tls-terminated-tcp` chains (the network RBAC filter). */
+  readonly tcp: RbacFilter;
+}
+
+/** An AuthorizationPolicy in force. */
+export interface RbacPolicyRef {
+  /** `namespace/name`. */
+  readonly policy: string;
+  /** `ALLOW`, `DENY` or `AUDIT`. */
+  readonly action: "ALLOW" | "DENY" | "AUDIT";
+}
+
+/**
+ * One RBAC filter: DENY rules first (any match denies), then ALLOW rules (when `allow` is set, a
+ * request must match one). AUDIT rules never change a decision and are not carried.
+ */
+export interface RbacFilter {
+  /** The rules of DENY policies, sorted by name (the first match names the denial). */
+  readonly deny: readonly RbacPolicy[];
+  /**
+   * The rules of ALLOW policies, sorted by name; undefined when no ALLOW policy applies. An empty
+   * list (allow-nothing, or every rule dropped on TCP) denies everything.
+   */
+  readonly allow?: readonly RbacPolicy[];
+}
+
+/**
+ * One rule of a policy, as Envoy's RBAC policy: it matches when any permission and any principal
+ * match (an empty list of conditions matches everything).
+ */
+export interface RbacPolicy {
+  /** Istio's name of the rule: `ns[<namespace>]-policy[<name>]-rule[<index>]`. */
+  readonly name: string;
+  /** What the request does (`to`, with the operation keys of `when`): any of these. */
+  readonly permissions: readonly (readonly RbacCondition[])[];
+  /** Who sends it (`from`, with the source keys of `when`): any of these. */
+  readonly principals: readonly (readonly RbacCondition[])[];
+  /** True when the rule matches nothing at all (a policy without rules). */
+  readonly never?: boolean;
+}
+
+/**
+ * What an attribute of a request or connection must be. Values use Istio's forms (`*`, `x*`,
+ * `*x`; CIDR blocks; path templates), compiled by the proxy.
+ */
+export interface RbacCondition {
+  /** The attribute. */
+  readonly attribute: RbacAttribute;
+  /** The header name, for `request.headers`. */
+  readonly header?: string;
+  /** It must match one of these (no requirement when empty). */
+  readonly values: readonly string[];
+  /** It must match none of these. */
+  readonly notValues: readonly string[];
+}
+
+/**
+ * The attributes the proxy evaluates. `unavailable` stands for what it never has (a validated
+ * JWT's principal, audiences, presenter and claims; Envoy filter metadata): its values never
+ * match, so its `notValues` always hold, as Envoy's matchers on absent metadata behave.
+ */
+export type RbacAttribute =
+  | "host"
+  | "method"
+  | "path"
+  | "request.headers"
+  | "destination.port"
+  | "destination.ip"
+  | "connection.sni"
+  | "source.ip"
+  | "remote.ip"
+  | "source.principal"
+  | "source.namespace"
+  | "source.serviceAccount"
+  | "source.trustDomain"
+  | "unavailable";
 
 /**
  * One socket the proxy listens on: every Gateway server sharing an address and port is merged

@@ -130,11 +130,21 @@ export async function loadProxyConfig(
     messages.push(formatIssueLine(issue));
     if (issue.severity === "error") translationErrors++;
   }
-  if (built.config === undefined || (translationErrors > 0 && servesNothing(built.config))) {
+  if (built.config === undefined || (translationErrors > 0 && refusesChange(built.config, built.issues))) {
     return { messages };
   }
   if (served !== undefined) messages.push(...served.take(built.config, input).map((i) => formatIssueLine(i)));
   return { config: built.config, messages };
+}
+
+/**
+ * Whether translation errors refuse the change: when nothing would be served, or when an
+ * AuthorizationPolicy that applies cannot be enforced (a CUSTOM one). A policy is never served
+ * around: the last good configuration, which enforced what applied then, keeps serving.
+ */
+export function refusesChange(config: ProxyConfig, issues: readonly Issue[]): boolean {
+  if (servesNothing(config)) return true;
+  return issues.some((i) => i.severity === "error" && i.resource.kind === "AuthorizationPolicy");
 }
 
 /**

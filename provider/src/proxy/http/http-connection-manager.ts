@@ -56,6 +56,7 @@ import { BreakerSlot } from "../upstream/circuit-breaker";
 import { REQUEST_BODY_BUFFER_LIMIT, ReplayableBody } from "./replayable-body";
 import { sendShadowRequest } from "./shadow-request";
 import { errorReply, grpcLocalReplyHeaders, isGrpcContentType } from "./local-reply";
+import { authorizeHttp } from "../rbac/http-authorization";
 import {
   CORS_RESPONSE,
   DIRECT_RESPONSE,
@@ -313,6 +314,13 @@ export class HttpConnectionManager implements ForwardHost {
 
   private route(x: Exchange): void {
     x.requestId = requestId();
+    // Istio puts its RBAC filter before CORS, faults and the router: a denied request is answered
+    // before any route is looked at.
+    const rbac = x.snapshot.httpRbac;
+    if (rbac !== undefined) {
+      const denied = authorizeHttp(rbac, x);
+      if (denied !== undefined) return this.replyError(x, denied);
+    }
     const decision = routeRequest(x.chain.routes!, x.routeReq);
     switch (decision.kind) {
       case "no-virtual-host":

@@ -19,6 +19,7 @@ const BODY: Partial<Record<ProxyError["code"], string>> = {
   IGW_ERR_UPSTREAM_TIMEOUT: "upstream request timeout",
   IGW_ERR_FAULT_ABORT: "fault filter abort",
   IGW_ERR_DRAINING: "the proxy is shutting down",
+  IGW_ERR_RBAC_ACCESS_DENIED: "RBAC: access denied",
 };
 
 /**

@@ -6,7 +6,7 @@
  * Envoy's, so that queries and alerts written against Istio's logs find them here.
  */
 import type { ProxyError, ProxyErrorCode } from "../errors";
-import { UpstreamTimeoutError } from "../errors";
+import { RbacAccessDeniedError, UpstreamTimeoutError } from "../errors";
 
 /** The upstream made the response. */
 export const VIA_UPSTREAM = "via_upstream";
@@ -80,6 +80,7 @@ const DETAILS: Readonly<Record<ProxyErrorCode, string>> = {
   IGW_ERR_REQUEST_TIMEOUT: "request_overall_timeout",
   IGW_ERR_STREAM_IDLE_TIMEOUT: "stream_idle_timeout",
   IGW_ERR_DOWNSTREAM_RESET: DOWNSTREAM_REMOTE_DISCONNECT,
+  IGW_ERR_RBAC_ACCESS_DENIED: "rbac_access_denied_matched_policy[none]",
   IGW_ERR_DRAINING: "downstream_local_disconnect",
   IGW_ERR_INTERNAL: "internal_error",
 };
@@ -91,6 +92,7 @@ const DETAILS: Readonly<Record<ProxyErrorCode, string>> = {
  */
 export function failureDetails(err: ProxyError, h2: boolean): string {
   if (err instanceof UpstreamTimeoutError && err.perTry) return "upstream_per_try_timeout";
+  if (err instanceof RbacAccessDeniedError) return err.details;
   if (h2 && err.code === "IGW_ERR_BAD_REQUEST") return "http2.violation.of.messaging.rule";
   if (h2 && err.code === "IGW_ERR_HEADERS_TOO_LARGE") return "http2.too_many_headers";
   return DETAILS[err.code];

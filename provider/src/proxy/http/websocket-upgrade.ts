@@ -30,6 +30,7 @@ import type { AttemptOutcome } from "../router/retry-policy";
 import { expectedTimeoutMs, retryBackoffMs, retryPolicyFor } from "../router/retry-policy";
 import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
 import { routeRequest } from "../router/route-match";
+import { authorizeHttp } from "../rbac/http-authorization";
 import { pickWeightedCluster } from "../router/weighted-cluster";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
@@ -132,6 +133,9 @@ export function serveUpgrade(
   x.forwardedClient = clientFromForwardedFor(req.headers, trusted);
   x.requestId = requestId();
   if (path === undefined) return upgradeFailed(host, x, socket, BAD_TARGET);
+  const rbac = snapshot.httpRbac;
+  const denied = rbac === undefined ? undefined : authorizeHttp(rbac, x);
+  if (denied !== undefined) return upgradeFailed(host, x, socket, denied);
   const decision = routeRequest(chain.routes!, routeReq);
   if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
     x.virtualHost = decision.virtualHost;

@@ -18,7 +18,7 @@ import { buildProxyConfig } from "../../istio/translate/build-proxy-config";
 import type { Issue, ResourceRef } from "../../istio/validate";
 import { formatIssueLine, validateObject } from "../../istio/validate";
 import type { ProxyIdentity } from "../config/config-loader";
-import { defaultPortMap, servesNothing } from "../config/config-loader";
+import { defaultPortMap, refusesChange } from "../config/config-loader";
 import type { ServedSecrets } from "../config/served-secrets";
 import type { ConfigLoadResult } from "../config/config-load-result";
 import { credentialSecretNames } from "./credential-secrets";
@@ -143,7 +143,7 @@ export function buildKubernetesLoad(
   const base = { messages, resources, skipped, destinationServices: wanted };
   // As the file source: errors that leave nothing to serve refuse the change (the last good
   // configuration keeps serving); errors beside working listeners are reported and the rest served.
-  if (translationErrors > 0 && servesNothing(built.config)) return base;
+  if (translationErrors > 0 && refusesChange(built.config, built.issues)) return base;
   if (served !== undefined) messages.push(...served.take(built.config, input).map((i) => formatIssueLine(i)));
   return { ...base, config: built.config };
 }

@@ -18,7 +18,8 @@ import { Http1Server } from "../http1/http1-server";
 import type { AccessLog } from "../observability/access-log";
 import type { ClientCertificateFailure } from "../observability/metrics";
 import type { ChainRuntime, ListenerRuntime, ProxySnapshot } from "../proxy-snapshot";
-import { proxyTcp } from "../tcp/tcp-proxy";
+import { closeDenied, proxyTcp } from "../tcp/tcp-proxy";
+import { authorizeTcp } from "../rbac/tcp-authorization";
 import { http2ServerSettings, openConnectionWindow } from "../http/http2-protocol-options";
 import { copyListenHandles, listenHandleOf, type ListenHandle } from "./listen-socket-copies";
 import { MAX_CLIENT_HELLO, parseClientHello } from "../tls/client-hello";
@@ -419,25 +420,21 @@ export class RunningListener {
         // No certificate to answer with: the handshake fails, as Envoy's does without its secret.
         return void raw.destroy();
       case "tls-passthrough":
+      case "tcp": {
+        const info = this.tcpInfo(raw, listener, chain, serverName);
+        const rbac = snapshot.tcpRbac;
+        const denied = rbac === undefined ? undefined : authorizeTcp(rbac, info.downstream, serverName);
+        if (denied !== undefined) return closeDenied(raw, denied, info, this.ctx.accessLog);
         return proxyTcp(
           raw,
           head,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
           tcpHash(chain.config.tcpProxy, raw),
           chain.config.tcpProxy?.limits,
-          this.tcpInfo(raw, listener, chain, serverName),
+          info,
           this.ctx.accessLog,
         );
-      case "tcp":
-        return proxyTcp(
-          raw,
-          head,
-          this.tcpCluster(chain.config.tcpProxy, snapshot),
-          tcpHash(chain.config.tcpProxy, raw),
-          chain.config.tcpProxy?.limits,
-          this.tcpInfo(raw, listener, chain, serverName),
-          this.ctx.accessLog,
-        );
+      }
     }
   }
 
@@ -599,13 +596,18 @@ export class RunningListener {
         return void socket.destroy();
       }
       if (chain.config.transport === "tls-terminated-tcp") {
+        const info = this.tcpInfo(raw, listener, chain, serverName);
+        const rbac = snapshot.tcpRbac;
+        const denied =
+          rbac === undefined ? undefined : authorizeTcp(rbac, info.downstream, serverName, socket);
+        if (denied !== undefined) return closeDenied(socket, denied, info, this.ctx.accessLog);
         return proxyTcp(
           socket,
           undefined,
           this.tcpCluster(chain.config.tcpProxy, snapshot),
           tcpHash(chain.config.tcpProxy, raw),
           chain.config.tcpProxy?.limits,
-          this.tcpInfo(raw, listener, chain, serverName),
+          info,
           this.ctx.accessLog,
         );
       }

@@ -135,8 +135,9 @@ export function requestLine(f: RequestLogFields, route: RouteLogFragments): stri
     jsonNumber(f.bytes_received) +
     ',"bytes_sent":' +
     jsonNumber(f.bytes_sent) +
-    // Envoy's termination details come from filters the proxy does not have (RBAC's, say).
-    ',"connection_termination_details":null,"downstream_local_address":' +
+    ',"connection_termination_details":' +
+    jsonString(f.connection_termination_details) +
+    ',"downstream_local_address":' +
     jsonString(f.downstream_local_address) +
     ',"downstream_remote_address":' +
     jsonString(f.downstream_remote_address) +

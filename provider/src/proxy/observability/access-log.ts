@@ -29,6 +29,11 @@ export interface AccessLogEntry {
   bytes_received: number;
   /** Response body bytes sent (for TCP, bytes to the client). */
   bytes_sent: number;
+  /**
+   * Why the proxy closed a connection, when a filter says (the network RBAC filter's
+   * `rbac_access_denied_matched_policy[...]`); TCP and TLS connections only.
+   */
+  connection_termination_details?: string | undefined;
   /** The address and port the client connected to (`ip:port`). */
   downstream_local_address?: string | undefined;
   /** The client address. */

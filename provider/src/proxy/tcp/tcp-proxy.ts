@@ -185,3 +185,32 @@ export function proxyTcp(
   downstream.once("close", () => upstream.destroy());
   if (!connected) downstream.pause();
 }
+
+/**
+ * Closes a connection the network RBAC filter denied, before any upstream is connected, and logs
+ * it as Envoy does: no response flag, the denial in `connection_termination_details`.
+ */
+export function closeDenied(
+  downstream: Duplex,
+  details: string,
+  info: TcpConnectionInfo,
+  accessLog: AccessLog,
+): void {
+  const start = Date.now();
+  downstream.on("error", () => {});
+  downstream.destroy();
+  accessLog.log({
+    start_time: new Date(start).toISOString(),
+    response_code: 0,
+    response_flags: "-",
+    connection_termination_details: details,
+    bytes_received: 0,
+    bytes_sent: 0,
+    duration: 0,
+    downstream_remote_address: info.remoteAddress,
+    downstream_local_address: info.localAddress,
+    requested_server_name: info.serverName,
+    listener: info.listener,
+    filter_chain: info.filterChain,
+  });
+}
