@@ -55,6 +55,32 @@ describe("istio-gateway inputs and exit codes", () => {
     });
   });
 
+  it("checks AuthorizationPolicies (security.istio.io) instead of skipping them", async () => {
+    // authz-ingress, snip_ipbased_allow_list_and_deny_list_2, with a CIDR block Istio refuses.
+    const stdin = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: ingress-policy
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels:
+      app: istio-ingressgateway
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        remoteIpBlocks: ["1.2.3.4", "5.6.7.0/33"]
+`;
+    const r = await runCli(["analyze", "-"], { stdin });
+    assert.deepEqual(r, {
+      code: 1,
+      stdout:
+        'Error [IGW5211] (AuthorizationPolicy istio-system/ingress-policy -:14) spec.rules[0].from[0].source.remoteIpBlocks[1]: must be a CIDR block such as "10.0.0.0/8" (got "5.6.7.0/33")\n1 error and 0 warnings in 1 resource.\n',
+      stderr: "",
+    });
+  });
+
   it("reads standard input for -, with multiple documents and kind: List", async () => {
     const list = [
       "apiVersion: v1",
