@@ -285,6 +285,73 @@ spec:
   });
 });
 
+// authz-ingress, snip_ipbased_allow_list_and_deny_list_1: ipBlocks, behind a TCP load balancer that
+// speaks the PROXY protocol (snip_tcpudp_proxy_load_balancer_1's gatewayTopology.proxyProtocol).
+const IP_BLOCKS_ALLOW = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: ingress-policy
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels:
+      app: istio-ingressgateway
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        ipBlocks: ["1.2.3.4", "5.6.7.0/24"]
+`;
+
+describe("Istio docs: authz-ingress, ipBlocks behind a PROXY protocol load balancer", () => {
+  const dir = new ConfigDir();
+  let httpbin: Backend;
+  let proxy: GatewayProxy;
+  let port: number;
+
+  /** A request as the load balancer passes it on: a PROXY v1 header naming `client` first. */
+  const viaBalancer = async (client: string): Promise<string> => {
+    const r = await rawExchange(
+      port,
+      `PROXY TCP4 ${client} 10.0.0.1 40000 80\r\nGET /headers HTTP/1.1\r\nHost: httpbin.example.com\r\nConnection: close\r\n\r\n`,
+    );
+    return r.split("\r\n")[0]!;
+  };
+
+  before(async () => {
+    httpbin = await startEchoBackend("httpbin");
+    dir.write("httpbin-gateway.yaml", sample("httpbin-gateway.yaml"));
+    dir.write("policy.yaml", IP_BLOCKS_ALLOW);
+    proxy = await startFileProxy(
+      [dir.dir],
+      [80],
+      [{ host: "httpbin", ip: "127.0.0.1", port: httpbin.port }],
+      [],
+      undefined,
+      {
+        load: () => loadProxyConfig([dir.dir], { namespace: "istio-system", labels: INGRESS_LABELS }),
+        labels: INGRESS_LABELS,
+        watchPaths: [],
+        proxyProtocol: true,
+      },
+    );
+    port = proxy.boundPorts().get(80)!;
+  });
+
+  after(async () => {
+    await proxy.close();
+    await httpbin.close();
+    dir.dispose();
+  });
+
+  it("matches ipBlocks against the client the PROXY header names, not the balancer's address", async () => {
+    assert.deepEqual(
+      [await viaBalancer("5.6.7.8"), await viaBalancer("192.168.10.15")],
+      ["HTTP/1.1 200 OK", "HTTP/1.1 403 Forbidden"],
+    );
+  });
+});
+
 // authz-deny, snip_explicitly_deny_a_request_4: DENY GET unless x-token is admin.
 const DENY_METHOD_GET = `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -511,8 +578,22 @@ metadata:
 spec: {}
 `,
     );
+    const denied = async () =>
+      (await proxy.metrics.registry.metrics())
+        .split("\n")
+        .filter(
+          (l) =>
+            l.startsWith("istio_requests_total{") &&
+            l.includes('destination_service="unknown"') &&
+            l.includes('response_code="403"') &&
+            l.includes('response_flags="RBAC"'),
+        )
+        .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+    const before = await denied();
     const r = await curl([`http://${ingress}/headers?nothing`]);
     assert.deepEqual([r.status, r.body], [403, "RBAC: access denied"]);
+    // Counted as Istio counts a local reply made before any route: destination unknown.
+    assert.equal(await denied(), before + 1);
   });
 
   it("a DENY with notRequestPrincipals [*] denies every request: the proxy validates no JWT", async () => {
@@ -662,6 +743,24 @@ spec:
     assert.deepEqual([r.status, r.body], [403, "RBAC: access denied"]);
   });
 });
+
+/** Writes `data` on a new connection and resolves with all it reads until the proxy closes it. */
+function rawExchange(port: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(data));
+    let received = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close within 5 s; read ${JSON.stringify(received)}`));
+    }, 5000);
+    socket.on("data", (d) => (received += d.toString("latin1")));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+  });
+}
 
 /** Writes `data` on a new connection and collects what comes back until it closes (or 2 s pass). */
 function tcpExchange(port: number, data: string): Promise<{ received: string; closed: boolean }> {
