@@ -219,6 +219,29 @@ describe("Istio docs: authz-ingress, IP-based allow list and deny list", () => {
     assert.equal(served.received, "one hello\n");
   });
 
+  it("matches ports against the port the proxy listens on: a DENY of the TCP server's spares HTTP", async () => {
+    await apply(
+      proxy,
+      dir,
+      `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: deny-tcp-port
+  namespace: istio-system
+spec:
+  action: DENY
+  rules:
+  - to:
+    - operation:
+        ports: ["${tcpPort}"]
+`,
+    );
+    const before = tcpEcho.hits.count;
+    assert.deepEqual(await tcpExchange(tcpPort, "hello\n"), { received: "", closed: true });
+    assert.equal(tcpEcho.hits.count, before);
+    assert.equal(await headers(), 200);
+  });
+
   it("shows the policies in force in /config_dump, and none once the file is emptied", async () => {
     await apply(proxy, dir, REMOTE_IP_ALLOW());
     const dump = JSON.parse((await curl([`http://127.0.0.1:${proxy.statusPort!}/config_dump`])).body) as {
