@@ -29,7 +29,7 @@ function proxyFor(
   resolve: { host: string; ip: string; port: number }[],
   logs: string[],
   access: Record<string, unknown>[],
-  options: { numTrustedProxies?: number } = {},
+  options: { numTrustedProxies?: number; drainDurationMs?: number } = {},
 ): Promise<GatewayProxy> {
   return startFileProxy([dir.dir], ports, resolve, logs, jsonLinesSink(access), {
     load: () => loadProxyConfig([dir.dir], { namespace, labels }),
@@ -119,7 +119,7 @@ describe("Istio docs: authz-ingress, IP-based allow list and deny list", () => {
       ],
       logs,
       access,
-      { numTrustedProxies: 1 },
+      { numTrustedProxies: 1, drainDurationMs: 200 },
     );
     ingress = `127.0.0.1:${proxy.boundPorts().get(80)}`;
     tcpPort = proxy.boundPorts().get(31400)!;
@@ -217,6 +217,22 @@ describe("Istio docs: authz-ingress, IP-based allow list and deny list", () => {
     await apply(proxy, dir, REMOTE_IP_ALLOW("127.0.0.1"));
     const served = await tcpExchange(tcpPort, "hello\n");
     assert.equal(served.received, "one hello\n");
+  });
+
+  it("drains TCP connections opened before a DENY that now covers them, as Envoy drains a changed chain", async () => {
+    await apply(proxy, dir, "");
+    const socket = net.connect(tcpPort, "127.0.0.1");
+    socket.on("error", () => {});
+    const closed = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+    const echoed = new Promise<string>((resolve) => socket.once("data", (d) => resolve(d.toString("utf8"))));
+    socket.write("before\n");
+    assert.equal(await echoed, "one before\n");
+    const applied = Date.now();
+    await apply(proxy, dir, DENY_CLIENT("ipBlocks", "127.0.0.1"));
+    const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(-1), 3000).unref());
+    const at = await Promise.race([closed, timeout]);
+    socket.destroy();
+    assert.ok(at >= applied, "the connection stayed open past the drain");
   });
 
   it("matches ports against the port the proxy listens on: a DENY of the TCP server's spares HTTP", async () => {

@@ -8,6 +8,7 @@ import type {
   FilterChain,
   Listener,
   ProxyConfig,
+  RbacConfig,
 } from "../istio/translate/proxy-config";
 import type { ProxyMetrics } from "./observability/metrics";
 import { RbacEngine } from "./rbac/rbac-engine";
@@ -116,7 +117,7 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
     const address = deps.bind ?? l.address;
     const effective: Listener =
       listenPort === l.listenPort && address === l.address ? l : { ...l, listenPort, address };
-    const runtime = await buildListener(effective, deps.previous, warnings);
+    const runtime = await buildListener(effective, config.rbac, deps.previous, warnings);
     if (listeners.has(runtime.key)) {
       throw new Error(
         `listeners ${JSON.stringify(listeners.get(runtime.key)!.config.name)} and ${JSON.stringify(l.name)} both listen on ${runtime.key}`,
@@ -146,6 +147,7 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
 
 async function buildListener(
   config: Listener,
+  rbac: RbacConfig | undefined,
   previous: ProxySnapshot | undefined,
   warnings: string[],
 ): Promise<ListenerRuntime> {
@@ -181,7 +183,7 @@ async function buildListener(
       config: fc,
       listener,
       // Of the chain as configured: one whose Secret TLS refused is still the same chain.
-      identity: filterChainIdentity(config, configured),
+      identity: filterChainIdentity(config, configured, rbac),
       drain: new FilterChainDrain(),
       ...(tls === undefined ? {} : { tls }),
       ...(routes === undefined ? {} : { routes }),

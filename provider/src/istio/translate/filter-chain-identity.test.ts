@@ -11,8 +11,9 @@ const proxy = { namespace: "istio-system", labels: { istio: "ingressgateway" } }
 function identities(yaml: string): Map<string, string> {
   const resources = parseAllDocuments(yaml).map((d) => d.toJSON() as Resource);
   const out = new Map<string, string>();
-  for (const l of buildProxyConfig(resources, proxy).config.listeners) {
-    for (const c of l.filterChains) out.set(`${l.name}/${c.name}`, filterChainIdentity(l, c));
+  const config = buildProxyConfig(resources, proxy).config;
+  for (const l of config.listeners) {
+    for (const c of l.filterChains) out.set(`${l.name}/${c.name}`, filterChainIdentity(l, c, config.rbac));
   }
   return out;
 }
@@ -59,11 +60,20 @@ const base = {
   cert: "CERT",
   path: "/",
   weights: [100, 0] as [number, number],
+  policy: "",
 };
 type Variant = typeof base;
 
 const config = (v: Variant) =>
-  [gateway(v.tls, v.hosts), secret(v.cert), rules(v.path, v.weights)].join("---\n");
+  [gateway(v.tls, v.hosts), secret(v.cert), rules(v.path, v.weights), v.policy].join("---\n");
+
+const denyClient = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-client, namespace: istio-system}
+spec:
+  action: DENY
+  rules: [{from: [{source: {ipBlocks: ["10.0.0.1"]}}]}]
+`;
 
 /** The chains a change leaves different, by `<listener>/<chain>`. */
 function changedBy(change: Partial<Variant>): string[] {
@@ -73,6 +83,7 @@ function changedBy(change: Partial<Variant>): string[] {
   return [...before].filter(([name, identity]) => after.get(name) !== identity).map(([name]) => name);
 }
 
+const HTTP = "0.0.0.0_8080/http.8080";
 const HTTPS = "0.0.0.0_8443/https.8443.https.gw.istio-system";
 const TCP = "0.0.0.0_31400/tcp.31400";
 
@@ -83,6 +94,7 @@ test("what changes a filter chain, as Envoy compares chains on an in-place updat
     ["a tcp rule's weights (inline in tcp_proxy)", { weights: [80, 20] }, [TCP]],
     ["the TLS settings of an HTTPS server", { tls: ", minProtocolVersion: TLSV1_3" }, [HTTPS]],
     ["the hosts of an HTTPS server (its SNI match)", { hosts: "b.example.com" }, [HTTPS]],
+    ["an AuthorizationPolicy (the RBAC filters are inline)", { policy: denyClient }, [HTTP, HTTPS, TCP]],
   ];
   for (const [what, change, changed] of table) assert.deepEqual(changedBy(change), changed, what);
 });

@@ -9,9 +9,11 @@
  * VirtualService's `http` rules are left out (the route config's name stays); certificates come by
  * SDS, so a Secret's PEM is left out (where it comes from stays); the Gateway servers a chain was
  * built from are debug data. A `tcp` or `tls` rule is Istio's tcp_proxy, inline in the chain: its
- * destinations and weights count.
+ * destinations and weights count. So do the RBAC filters of AuthorizationPolicies, which Istio
+ * writes inline too (the network filter before tcp_proxy, the HTTP filter in the connection
+ * manager): a policy that changes drains the connections of the chains it covers.
  */
-import type { FilterChain, Listener } from "./proxy-config";
+import type { FilterChain, Listener, RbacConfig, RbacFilter } from "./proxy-config";
 
 /**
  * A text equal for two chains exactly when a connection accepted on one may stay on the other:
@@ -21,9 +23,11 @@ import type { FilterChain, Listener } from "./proxy-config";
 export function filterChainIdentity(
   listener: Pick<Listener, "port" | "tlsInspector">,
   chain: FilterChain,
+  rbac?: RbacConfig,
 ): string {
   const hcm = chain.httpConnectionManager;
   const compared = {
+    rbac: rbacFilterOf(chain, rbac),
     listener: { port: listener.port, tlsInspector: listener.tlsInspector },
     chain: {
       ...chain,
@@ -33,6 +37,22 @@ export function filterChainIdentity(
     },
   };
   return JSON.stringify(compared, canonical);
+}
+
+/** The RBAC filter Istio writes into `chain`: the HTTP one, the network one, or none. */
+function rbacFilterOf(chain: FilterChain, rbac: RbacConfig | undefined): RbacFilter | undefined {
+  if (rbac === undefined) return undefined;
+  switch (chain.transport) {
+    case "http":
+    case "https":
+      return rbac.http;
+    case "tcp":
+    case "tls-passthrough":
+    case "tls-terminated-tcp":
+      return rbac.tcp;
+    case "tls-unavailable":
+      return undefined;
+  }
 }
 
 /** JSON.stringify's replacer: PEM from Secrets reduced to its origin, object keys sorted. */
