@@ -56,8 +56,8 @@ const cases: Array<[name: string, policy: AuthorizationPolicy, expected: Finding
     ],
   ],
   [
-    "DENY without rules",
-    ap({ action: "DENY" }),
+    "DENY with an empty list of rules (no rules to Istio)",
+    ap({ action: "DENY", rules: [] }),
     [
       [
         "IGW5204",

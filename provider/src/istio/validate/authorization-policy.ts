@@ -159,8 +159,10 @@ export function validateAuthorizationPolicy(policy: AuthorizationPolicy): Issue[
   checkSelection(report, policy);
   const action = spec.action ?? "ALLOW";
   const rules = spec.rules;
+  // An empty list is no list to Istio: protobuf leaves an empty repeated field nil.
+  const noRules = rules === undefined || rules.length === 0;
   if (action === "CUSTOM") {
-    if (rules === undefined) {
+    if (noRules) {
       report(
         "IGW5204",
         "spec.rules",
@@ -178,7 +180,7 @@ export function validateAuthorizationPolicy(policy: AuthorizationPolicy): Issue[
       `must not be set when action is not "CUSTOM" (got action ${JSON.stringify(action)})`,
     );
   }
-  if (action === "DENY" && rules === undefined) {
+  if (action === "DENY" && noRules) {
     report(
       "IGW5204",
       "spec.rules",
