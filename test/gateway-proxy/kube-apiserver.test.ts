@@ -148,6 +148,7 @@ describe(
       ["watch", "networking.istio.io", "virtualservices", "", true],
       ["list", "networking.istio.io", "destinationrules", "default", true],
       ["watch", "networking.istio.io", "serviceentries", "", true],
+      ["list", "security.istio.io", "authorizationpolicies", "", true],
       ["list", "discovery.k8s.io", "endpointslices", "", true],
       ["watch", "", "services", "", true],
       ["list", "", "pods", "", true],

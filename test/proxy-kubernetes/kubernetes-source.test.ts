@@ -23,6 +23,32 @@ const pem = (what: string) =>
 
 const json = (o: unknown) => JSON.stringify(o);
 
+/**
+ * The AuthorizationPolicy CRD as Istio's base chart serves it (security.istio.io, v1 stored beside
+ * v1beta1), its schema left open: the source reads it, the suite does not test its schema.
+ */
+const AUTHORIZATION_POLICY_CRD = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "authorizationpolicies.security.istio.io" },
+  spec: {
+    group: "security.istio.io",
+    names: {
+      kind: "AuthorizationPolicy",
+      listKind: "AuthorizationPolicyList",
+      plural: "authorizationpolicies",
+      singular: "authorizationpolicy",
+    },
+    scope: "Namespaced",
+    versions: ["v1", "v1beta1"].map((name) => ({
+      name,
+      served: true,
+      storage: name === "v1",
+      schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+    })),
+  },
+};
+
 function gateway(name: string, selector: Record<string, string>, servers: unknown[]) {
   return {
     apiVersion: "networking.istio.io/v1",
@@ -184,7 +210,7 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     cluster = await startCluster(tools);
     kc = new KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
-    await apply(...buildCustomResourceDefinitions());
+    await apply(...buildCustomResourceDefinitions(), AUTHORIZATION_POLICY_CRD);
     await waitForEstablished((args) => cluster.kubectl(args), ["crd", "--all"]);
     await apply(...objects);
     source = startSource(kc, log);
@@ -219,6 +245,7 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
         ["virtualservices.networking.istio.io", true, true],
         ["destinationrules.networking.istio.io", true, true],
         ["serviceentries.networking.istio.io", true, true],
+        ["authorizationpolicies.security.istio.io", true, true],
         ["secrets in istio-system", true, true],
         ["services in bookinfo", true, true],
         ["endpointslices.discovery.k8s.io in bookinfo", true, true],
@@ -259,6 +286,26 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     await apply(secret(pem("SECOND")));
     await eventually("the rotated certificate", () => certificate() === pem("SECOND"));
     assert.equal(changes > before, true);
+  });
+
+  it("enforces an AuthorizationPolicy applied with kubectl, and drops it when deleted", async () => {
+    // authz-ingress, snip_ipbased_allow_list_and_deny_list_1, selecting this proxy by its labels.
+    await apply({
+      apiVersion: "security.istio.io/v1",
+      kind: "AuthorizationPolicy",
+      metadata: { name: "ingress-policy", namespace: PROXY_NS },
+      spec: {
+        selector: { matchLabels: { app: "gw" } },
+        action: "ALLOW",
+        rules: [{ from: [{ source: { ipBlocks: ["1.2.3.4", "5.6.7.0/24"] } }] }],
+      },
+    });
+    await eventually("the policy in force", () => source.lastLoad?.config?.rbac !== undefined);
+    assert.deepEqual(source.lastLoad?.config?.rbac?.policies, [
+      { policy: "istio-system/ingress-policy", action: "ALLOW" },
+    ]);
+    await cluster.kubectl(["-n", PROXY_NS, "delete", "authorizationpolicy", "ingress-policy"]);
+    await eventually("the policy gone", () => source.lastLoad?.config?.rbac === undefined);
   });
 
   it("drops a deleted Gateway's listener", async () => {

@@ -337,6 +337,27 @@ describe("buildKubernetesLoad", () => {
     assert.deepEqual(load.skipped[0]?.issues, verdict);
   });
 
+  it("enforces the AuthorizationPolicies it watches, and refuses a change with one that fails validation", () => {
+    const policy = (ipBlocks: string[]) => ({
+      apiVersion: "security.istio.io/v1",
+      kind: "AuthorizationPolicy",
+      metadata: { name: "ingress-policy", namespace: "istio-system", resourceVersion: "9" },
+      spec: { action: "DENY", rules: [{ from: [{ source: { ipBlocks } }] }] },
+    });
+    const gw = gateway("gw", { istio: "ingressgateway" }, [http80]);
+    const load = buildKubernetesLoad({ ...empty, istio: [gw, policy(["10.0.0.0/8"])] }, identity);
+    assert.deepEqual(load.config?.rbac?.policies, [
+      { policy: "istio-system/ingress-policy", action: "DENY" },
+    ]);
+    const bad = policy(["10.0.0.0/33"]);
+    const refused = buildKubernetesLoad({ ...empty, istio: [gw, bad] }, identity);
+    assert.equal(refused.config, undefined);
+    assert.deepEqual(refused.messages, [
+      ...validateObject(bad).issues.map((i) => formatIssueLine(i)),
+      "AuthorizationPolicy istio-system/ingress-policy (resourceVersion 9) fails validation: the change is refused rather than served without it",
+    ]);
+  });
+
   it("serves a server whose Secret is missing beside a working one, its handshakes failing", () => {
     const load = buildKubernetesLoad(
       { ...empty, istio: [gateway("gw", { istio: "ingressgateway" }, [http80, https443("missing")])] },

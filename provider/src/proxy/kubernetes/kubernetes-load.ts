@@ -30,7 +30,7 @@ import { toPlainObject } from "./kubernetes-objects";
 
 /** What the watches hold. */
 export interface WatchedObjects {
-  /** Gateways, VirtualServices, DestinationRules and ServiceEntries as the API returned them. */
+  /** Gateways, VirtualServices, DestinationRules, ServiceEntries and AuthorizationPolicies as the API returned them. */
   readonly istio: readonly unknown[];
   /** Secrets of the proxy's namespace. */
   readonly secrets: readonly Secret[];
@@ -123,11 +123,18 @@ export function buildKubernetesLoad(
   const resources: Resource[] = [...accepted, ...secrets, ...entries];
   const messages: string[] = [];
   for (const issue of warnings) messages.push(formatIssueLine(issue));
+  let refusedPolicy = false;
   for (const s of skipped) {
     for (const issue of s.issues) messages.push(formatIssueLine(issue));
-    messages.push(
-      `skipped ${s.resource.kind} ${s.resource.namespace}/${s.resource.name}${s.resourceVersion === "" ? "" : ` (resourceVersion ${s.resourceVersion})`}: it fails validation; the rest of the configuration is served`,
-    );
+    const version = s.resourceVersion === "" ? "" : ` (resourceVersion ${s.resourceVersion})`;
+    const what = `${s.resource.kind} ${s.resource.namespace}/${s.resource.name}${version}`;
+    // Serving without a policy could let through what it denies: the change is refused instead.
+    if (s.resource.kind === "AuthorizationPolicy") {
+      refusedPolicy = true;
+      messages.push(`${what} fails validation: the change is refused rather than served without it`);
+    } else {
+      messages.push(`skipped ${what}: it fails validation; the rest of the configuration is served`);
+    }
   }
   const input = served?.standIn(resources) ?? { resources, standIns: new Set<string>() };
   const built = buildProxyConfig(input.resources, {
@@ -143,7 +150,7 @@ export function buildKubernetesLoad(
   const base = { messages, resources, skipped, destinationServices: wanted };
   // As the file source: errors that leave nothing to serve refuse the change (the last good
   // configuration keeps serving); errors beside working listeners are reported and the rest served.
-  if (translationErrors > 0 && refusesChange(built.config, built.issues)) return base;
+  if (refusedPolicy || (translationErrors > 0 && refusesChange(built.config, built.issues))) return base;
   if (served !== undefined) messages.push(...served.take(built.config, input).map((i) => formatIssueLine(i)));
   return { ...base, config: built.config };
 }

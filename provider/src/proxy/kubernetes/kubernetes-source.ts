@@ -1,6 +1,6 @@
 /**
  * The proxy's Kubernetes configuration source: watches Gateways, VirtualServices,
- * DestinationRules and ServiceEntries in every namespace, the Secrets of its own namespace, and
+ * DestinationRules, ServiceEntries and AuthorizationPolicies in every namespace, the Secrets of its own namespace, and
  * Services, EndpointSlices and Pods in the namespaces its destinations name (watches start and
  * stop as destinations come and go); after each burst of events (debounced) it rebuilds the
  * configuration with the same validation and translation as the file source, and tells the
@@ -64,7 +64,14 @@ export interface KubernetesSourceStatus {
 /** The longest a burst of events may delay a rebuild, ms. */
 const MAX_DEBOUNCE_MS = 1000;
 
-const ISTIO_RESOURCES = ["gateways", "virtualservices", "destinationrules", "serviceentries"] as const;
+/** The Istio collections watched in every namespace: API group and resource. */
+const ISTIO_RESOURCES = [
+  ["networking.istio.io", "gateways"],
+  ["networking.istio.io", "virtualservices"],
+  ["networking.istio.io", "destinationrules"],
+  ["networking.istio.io", "serviceentries"],
+  ["security.istio.io", "authorizationpolicies"],
+] as const;
 
 /** Watches the cluster and serves the configuration it implies. */
 export class KubernetesConfigSource {
@@ -95,9 +102,7 @@ export class KubernetesConfigSource {
         backoff: options.backoff ?? DEFAULT_BACKOFF,
       });
     this.make = make;
-    this.istio = ISTIO_RESOURCES.map((r) =>
-      make(`/apis/networking.istio.io/v1/${r}`, `${r}.networking.istio.io`),
-    );
+    this.istio = ISTIO_RESOURCES.map(([group, r]) => make(`/apis/${group}/v1/${r}`, `${r}.${group}`));
     const ns = encodeURIComponent(options.identity.namespace);
     this.secrets = make(`/api/v1/namespaces/${ns}/secrets`, `secrets in ${options.identity.namespace}`);
   }

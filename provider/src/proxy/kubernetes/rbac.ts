@@ -37,6 +37,12 @@ export const KUBERNETES_SOURCE_PERMISSIONS: readonly SourcePermission[] = [
     scope: "cluster",
   },
   { apiGroup: "networking.istio.io", resource: "serviceentries", verbs: ["list", "watch"], scope: "cluster" },
+  {
+    apiGroup: "security.istio.io",
+    resource: "authorizationpolicies",
+    verbs: ["list", "watch"],
+    scope: "cluster",
+  },
   { apiGroup: "", resource: "secrets", verbs: ["list", "watch"], scope: "proxy-namespace" },
   { apiGroup: "", resource: "services", verbs: ["list", "watch"], scope: "cluster" },
   { apiGroup: "discovery.k8s.io", resource: "endpointslices", verbs: ["list", "watch"], scope: "cluster" },
