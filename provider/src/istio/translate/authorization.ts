@@ -59,6 +59,7 @@ const WHEN_KEYS: Readonly<Record<string, RbacAttribute>> = {
 
 /** A condition with what decides where it goes and whether TCP keeps it. */
 interface Built {
+  /** The condition. */
   readonly condition: RbacCondition;
   /** HTTP only (including the request's JWT attributes, which Istio treats so). */
   readonly httpOnly: boolean;
@@ -88,7 +89,8 @@ function hasAny(values: readonly string[] | undefined, notValues: readonly strin
 function whenCondition(c: Condition, policyNamespace: string): Built | undefined {
   const values = c.values;
   const notValues = c.notValues;
-  const known = WHEN_KEYS[c.key];
+  // Own keys only: a key such as "constructor" is no attribute.
+  const known = Object.hasOwn(WHEN_KEYS, c.key) ? WHEN_KEYS[c.key] : undefined;
   if (known !== undefined) {
     const principal = known.startsWith("source.") || known === "remote.ip";
     const v = known === "source.serviceAccount" ? qualify(values, policyNamespace) : values;

@@ -132,6 +132,7 @@ const cases: Array<[name: string, policy: AuthorizationPolicy, expected: Finding
             { key: "request.headers", values: ["a"] },
             { key: "source.ip" },
             { key: "remote.ip", notValues: ["300.1.1.1"] },
+            { key: "constructor", values: ["x"] },
           ],
         },
       ],
@@ -145,6 +146,11 @@ const cases: Array<[name: string, policy: AuthorizationPolicy, expected: Finding
       ["IGW5215", "spec.rules[0].when[1].key", 'must have the form a[b] (got "request.headers")'],
       ["IGW5215", "spec.rules[0].when[2]", 'must set values or notValues for key "source.ip"'],
       ["IGW5211", "spec.rules[0].when[3].notValues[0]", 'must be an IP address (got "300.1.1.1")'],
+      [
+        "IGW5215",
+        "spec.rules[0].when[4].key",
+        'must be an attribute Istio knows (source.ip, remote.ip, request.headers[name], destination.port, connection.sni, ...) (got "constructor")',
+      ],
     ],
   ],
   [

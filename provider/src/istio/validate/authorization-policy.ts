@@ -384,7 +384,7 @@ function checkCondition(report: Report, condition: Condition | null, at: string)
 /** Why Istio refuses `key` as a `when` key, or undefined. */
 function keyProblem(key: string): string | undefined {
   if (EXACT_KEYS.has(key)) return undefined;
-  const retired = RETIRED_KEYS[key];
+  const retired = Object.hasOwn(RETIRED_KEYS, key) ? RETIRED_KEYS[key] : undefined;
   if (retired !== undefined) return `must not be used: it ${retired}`;
   if (key.startsWith("destination.labels"))
     return "must not be used: it is replaced by the workload selector";
