@@ -4,6 +4,7 @@ export * from "./gateway";
 export * from "./virtual-service";
 export * from "./destination-rule";
 export * from "./service-entry";
+export * from "./request-authentication";
 export * from "./kubernetes";
 export * from "./resource";
 export * from "./protocol";

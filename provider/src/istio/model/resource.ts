@@ -2,6 +2,7 @@
 import type { DestinationRule } from "./destination-rule";
 import type { Gateway } from "./gateway";
 import type { Pod, Secret, Service } from "./kubernetes";
+import type { RequestAuthentication } from "./request-authentication";
 import type { ServiceEntry } from "./service-entry";
 import type { VirtualService } from "./virtual-service";
 
@@ -9,7 +10,7 @@ import type { VirtualService } from "./virtual-service";
 export type IstioResource = Gateway | VirtualService | DestinationRule | ServiceEntry;
 
 /** Every kind the rules and the proxy read. */
-export type Resource = IstioResource | Secret | Service | Pod;
+export type Resource = IstioResource | RequestAuthentication | Secret | Service | Pod;
 
 /** The `kind` strings of {@link Resource}. */
 export type ResourceKind = Resource["kind"];
@@ -19,3 +20,6 @@ export const ISTIO_KINDS = ["Gateway", "VirtualService", "DestinationRule", "Ser
 
 /** Core Kubernetes kinds this project reads. */
 export const CORE_KINDS = ["Secret", "Service", "Pod"] as const;
+
+/** Kinds of `security.istio.io` this project understands. */
+export const SECURITY_KINDS = ["RequestAuthentication"] as const;

@@ -5,12 +5,19 @@
  * Never throws, whatever the input.
  */
 import type { z } from "zod";
-import { CORE_KINDS, ISTIO_KINDS, NETWORKING_API_VERSIONS } from "../model";
+import {
+  CORE_KINDS,
+  ISTIO_KINDS,
+  NETWORKING_API_VERSIONS,
+  SECURITY_API_VERSIONS,
+  SECURITY_KINDS,
+} from "../model";
 import type { Resource } from "../model";
 import {
   destinationRuleSchema,
   gatewaySchema,
   podSchema,
+  requestAuthenticationSchema,
   secretSchema,
   serviceEntrySchema,
   serviceSchema,
@@ -49,15 +56,17 @@ const schemas: Record<string, z.ZodType> = {
   VirtualService: virtualServiceSchema,
   DestinationRule: destinationRuleSchema,
   ServiceEntry: serviceEntrySchema,
+  RequestAuthentication: requestAuthenticationSchema,
   Secret: secretSchema,
   Service: serviceSchema,
   Pod: podSchema,
 };
 
-const KINDS: readonly string[] = [...ISTIO_KINDS, ...CORE_KINDS];
+const KINDS: readonly string[] = [...ISTIO_KINDS, ...SECURITY_KINDS, ...CORE_KINDS];
 
 function apiVersionsOf(kind: string): readonly string[] | undefined {
   if ((ISTIO_KINDS as readonly string[]).includes(kind)) return NETWORKING_API_VERSIONS;
+  if ((SECURITY_KINDS as readonly string[]).includes(kind)) return SECURITY_API_VERSIONS;
   if ((CORE_KINDS as readonly string[]).includes(kind)) return CORE_API_VERSIONS;
   return undefined;
 }

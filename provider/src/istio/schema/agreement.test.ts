@@ -20,6 +20,7 @@ assertType<Equals<z.infer<typeof schema.gatewaySchema>, model.Gateway>>();
 assertType<Equals<z.infer<typeof schema.virtualServiceSchema>, model.VirtualService>>();
 assertType<Equals<z.infer<typeof schema.destinationRuleSchema>, model.DestinationRule>>();
 assertType<Equals<z.infer<typeof schema.serviceEntrySchema>, model.ServiceEntry>>();
+assertType<Equals<z.infer<typeof schema.requestAuthenticationSchema>, model.RequestAuthentication>>();
 assertType<Equals<z.infer<typeof schema.secretSchema>, model.Secret>>();
 assertType<Equals<z.infer<typeof schema.serviceSchema>, model.Service>>();
 assertType<Equals<z.infer<typeof schema.podSchema>, model.Pod>>();
@@ -30,6 +31,7 @@ assertType<Equals<z.infer<typeof schema.gatewaySpecSchema>, model.GatewaySpec>>(
 assertType<Equals<z.infer<typeof schema.virtualServiceSpecSchema>, model.VirtualServiceSpec>>();
 assertType<Equals<z.infer<typeof schema.destinationRuleSpecSchema>, model.DestinationRuleSpec>>();
 assertType<Equals<z.infer<typeof schema.serviceEntrySpecSchema>, model.ServiceEntrySpec>>();
+assertType<Equals<z.infer<typeof schema.requestAuthenticationSpecSchema>, model.RequestAuthenticationSpec>>();
 assertType<Equals<z.infer<typeof schema.serviceSpecSchema>, model.ServiceSpec>>();
 
 // Parts other modules use on their own.
@@ -45,6 +47,7 @@ assertType<Equals<z.infer<typeof schema.subsetSchema>, model.Subset>>();
 assertType<Equals<z.infer<typeof schema.trafficPolicySchema>, model.TrafficPolicy>>();
 assertType<Equals<z.infer<typeof schema.servicePortSchema>, model.ServicePort>>();
 assertType<Equals<z.infer<typeof schema.workloadEntrySchema>, model.WorkloadEntry>>();
+assertType<Equals<z.infer<typeof schema.jwtRuleSchema>, model.JWTRule>>();
 
 // The assertion itself can fail: these pairs differ, so Equals must say so.
 assertType<Equals<Equals<{ a?: string }, { a: string }>, false>>();
@@ -56,6 +59,7 @@ const kinds: Array<[string, z.ZodType]> = [
   ["VirtualService", schema.virtualServiceSchema],
   ["DestinationRule", schema.destinationRuleSchema],
   ["ServiceEntry", schema.serviceEntrySchema],
+  ["RequestAuthentication", schema.requestAuthenticationSchema],
   ["Secret", schema.secretSchema],
   ["Service", schema.serviceSchema],
   ["Pod", schema.podSchema],

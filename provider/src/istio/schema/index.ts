@@ -7,6 +7,7 @@ export * from "./gateway";
 export * from "./virtual-service";
 export * from "./destination-rule";
 export * from "./service-entry";
+export * from "./request-authentication";
 export * from "./kubernetes";
 export * from "./at-most-one";
 export * from "./loose";

@@ -11,6 +11,7 @@ import { analyzeCodes } from "../analyze/codes";
 import { shapeCodes } from "../resource/codes";
 import { destinationRuleCodes } from "./destination-rule";
 import { serviceEntryCodes } from "./service-entry";
+import { requestAuthenticationCodes } from "./request-authentication";
 import { translateCodes } from "../translate/codes";
 
 /** All code tables, in README order. Rule modules add their table here. */
@@ -23,6 +24,7 @@ export const codeTables: readonly CodeTable[] = [
   analyzeCodes,
   destinationRuleCodes,
   serviceEntryCodes,
+  requestAuthenticationCodes,
   translateCodes,
 ];
 

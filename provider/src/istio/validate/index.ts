@@ -10,6 +10,7 @@ import type { Issue, ResourceRef, ValidationOptions } from "./issue";
 import { inputCodes } from "./input-codes";
 import { Reporter } from "./issue";
 import { validateMetadata } from "./metadata";
+import { validateRequestAuthentication } from "./request-authentication";
 import { validateServiceEntry } from "./service-entry";
 import { validateVirtualService } from "./virtual-service";
 
@@ -35,18 +36,21 @@ export interface ValidatedObject {
 }
 
 const ISTIO_KINDS = new Set(["Gateway", "VirtualService", "DestinationRule", "ServiceEntry"]);
+const SECURITY_KINDS = new Set(["RequestAuthentication"]);
 const CORE_KINDS = new Set(["Secret", "Service", "Pod"]);
 
 /** Whether `kind` names a kind this project checks, in whatever API group it comes. */
 export function isCheckedKindName(kind: string): boolean {
-  return ISTIO_KINDS.has(kind) || CORE_KINDS.has(kind);
+  return ISTIO_KINDS.has(kind) || SECURITY_KINDS.has(kind) || CORE_KINDS.has(kind);
 }
 
 /**
  * Whether the object is one this project checks: an Istio networking kind it models (any version
- * of `networking.istio.io`, so a wrong version is reported rather than skipped), a core kind the
+ * of `networking.istio.io`, so a wrong version is reported rather than skipped), a
+ * `security.istio.io` RequestAuthentication (any version, likewise), a core kind the
  * analysis reads (`v1` Secret, Service, Pod), or something without apiVersion or kind (an error).
- * Everything else — other Istio kinds, Deployments, ConfigMaps — is skipped.
+ * Everything else — other Istio kinds (AuthorizationPolicy, PeerAuthentication), Deployments,
+ * ConfigMaps — is skipped.
  */
 export function isCheckedKind(object: unknown): boolean {
   if (typeof object !== "object" || object === null || Array.isArray(object)) return true;
@@ -54,6 +58,7 @@ export function isCheckedKind(object: unknown): boolean {
   if (typeof apiVersion !== "string" || typeof kind !== "string" || apiVersion === "" || kind === "")
     return true;
   if (apiVersion.startsWith("networking.istio.io/")) return ISTIO_KINDS.has(kind);
+  if (apiVersion.startsWith("security.istio.io/")) return SECURITY_KINDS.has(kind);
   return apiVersion === "v1" && CORE_KINDS.has(kind);
 }
 
@@ -94,6 +99,8 @@ export function validateResourceRules(resource: Resource, options: ValidationOpt
       return [...validateMetadata(resource, options), ...validateDestinationRule(resource, options)];
     case "ServiceEntry":
       return [...validateMetadata(resource, options), ...validateServiceEntry(resource, options)];
+    case "RequestAuthentication":
+      return [...validateMetadata(resource, options), ...validateRequestAuthentication(resource, options)];
     default:
       return [];
   }
