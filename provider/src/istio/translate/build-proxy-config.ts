@@ -36,6 +36,7 @@ import { expandDelegates } from "./delegate";
 import { deepFreeze } from "./freeze";
 import type { PlacedServer } from "./http-route-config";
 import { buildHttpRouteConfig } from "./http-route-config";
+import { buildJwtAuthn } from "./jwt-authn";
 import type { FilterChain, Listener, ProxyConfig, ServerRef } from "./proxy-config";
 import { SecretStore } from "./secrets";
 import { buildPassthroughRoutes, buildTcpProxy } from "./tcp-proxy";
@@ -364,7 +365,8 @@ export function buildProxyConfig(
   listeners.sort((a, b) =>
     a.address === b.address ? a.listenPort - b.listenPort : a.address < b.address ? -1 : 1,
   );
-  const body = { listeners, clusters: clusters.clusters() };
+  const jwtAuthn = buildJwtAuthn(resources, proxy);
+  const body = { listeners, clusters: clusters.clusters(), ...(jwtAuthn === undefined ? {} : { jwtAuthn }) };
   const config: ProxyConfig = { version: contentHash(JSON.stringify(body)), ...body };
   return deepFreeze({ config, issues: ctx.issues() });
 }

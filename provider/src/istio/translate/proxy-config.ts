@@ -13,6 +13,7 @@
  *             action       route (weighted clusters) | redirect | directResponse
  *       tcpProxy?          weighted clusters for TCP and TLS passthrough
  *   clusters[]             `outbound|<port>|<subset>|<host>`: endpoints and upstream TLS
+ *   jwtAuthn?              JWT providers of the RequestAuthentications in force
  * ```
  *
  * Contract with the runtime:
@@ -27,6 +28,8 @@
  *   use `redactProxyConfig` (in this directory) for debug output.
  */
 
+import type { JwtAuthnConfig } from "./jwt-authn";
+
 /** The whole configuration of one gateway proxy. */
 export interface ProxyConfig {
   /**
@@ -38,6 +41,11 @@ export interface ProxyConfig {
   readonly listeners: readonly Listener[];
   /** Every upstream cluster any listener refers to, sorted by name. */
   readonly clusters: readonly Cluster[];
+  /**
+   * The `jwt_authn` filter of every HTTP filter chain: the JWT rules of the RequestAuthentications
+   * that select the proxy. Absent when none does (then requests are not looked at for tokens).
+   */
+  readonly jwtAuthn?: JwtAuthnConfig;
 }
 
 /**
