@@ -20,6 +20,8 @@ import { buildDownstreamTls } from "./tls/secure-context";
 import type { ClusterRuntime, UpstreamPools } from "./upstream/cluster-manager";
 import { buildClusters } from "./upstream/cluster-manager";
 import type { EndpointResolver } from "./upstream/endpoint-resolver";
+import { JwtAuthnFilter } from "./jwt/jwt-authn-filter";
+import { JwksStore } from "./jwt/jwks-store";
 
 /** A filter chain ready to serve. */
 export interface ChainRuntime {
@@ -69,6 +71,8 @@ export interface ProxySnapshot {
   readonly clusters: ReadonlyMap<string, ClusterRuntime>;
   /** What was served otherwise than configured, and why: one line each, for the log. */
   readonly warnings: readonly string[];
+  /** JWT authentication (RequestAuthentication); undefined when no policy applies. */
+  readonly jwtAuthn?: JwtAuthnFilter;
 }
 
 /** The key of a listener's socket. */
@@ -93,6 +97,8 @@ export interface SnapshotDeps {
   readonly bind?: string;
   /** The serving snapshot, whose clusters hand their breaker counts and outlier state on. */
   readonly previous?: ProxySnapshot;
+  /** Key sets fetched from `jwksUri`, kept across configurations. Default: a store of this snapshot's own. */
+  readonly jwks?: JwksStore;
 }
 
 /**
@@ -124,7 +130,10 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
     deps.namespace,
     deps.previous?.clusters,
   );
-  return { config, listeners, clusters, warnings };
+  if (config.jwtAuthn === undefined) return { config, listeners, clusters, warnings };
+  const jwtAuthn = new JwtAuthnFilter(config.jwtAuthn, deps.jwks ?? new JwksStore());
+  jwtAuthn.prefetch();
+  return { config, listeners, clusters, warnings, jwtAuthn };
 }
 
 async function buildListener(

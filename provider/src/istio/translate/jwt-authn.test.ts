@@ -74,6 +74,7 @@ describe("buildJwtAuthn", () => {
               outputPayloadToHeader: "X-Payload",
               outputClaimToHeaders: [{ header: "X-Sub", claim: "sub" }],
               forwardOriginalToken: true,
+              spaceDelimitedClaims: ["scope", "roles"],
               timeout: "2s",
             },
           ],
@@ -99,6 +100,7 @@ describe("buildJwtAuthn", () => {
           fromCookies: [],
           forward: false,
           claimToHeaders: [],
+          spaceDelimitedClaims: ["permission", "scope"],
         },
         {
           name: "origins-1",
@@ -117,6 +119,7 @@ describe("buildJwtAuthn", () => {
           forward: true,
           forwardPayloadHeader: "x-payload",
           claimToHeaders: [{ header: "x-sub", claim: "sub" }],
+          spaceDelimitedClaims: ["permission", "roles", "scope"],
         },
       ],
     });

@@ -59,6 +59,11 @@ export interface JwtProvider {
   readonly forwardPayloadHeader?: string;
   /** Claims copied to headers (`outputClaimToHeaders`), header names lower case. */
   readonly claimToHeaders: readonly { readonly header: string; readonly claim: string }[];
+  /**
+   * Claims whose space-delimited string value is also read as a list: `permission` and `scope`
+   * always, with the rule's `spaceDelimitedClaims`, sorted (istiod's `buildSpaceDelimitedClaims`).
+   */
+  readonly spaceDelimitedClaims: readonly string[];
 }
 
 /** The `jwt_authn` filter of every HTTP filter chain, when some RequestAuthentication applies. */
@@ -125,6 +130,13 @@ export function buildJwtAuthn(
         claimToHeaders: list(rule.outputClaimToHeaders)
           .filter((c) => c != null && text(c.header) !== "" && text(c.claim) !== "")
           .map((c) => ({ header: c.header.toLowerCase(), claim: c.claim })),
+        spaceDelimitedClaims: [
+          ...new Set([
+            "permission",
+            "scope",
+            ...list(rule.spaceDelimitedClaims).filter((c) => typeof c === "string"),
+          ]),
+        ].sort(),
       });
     });
   }

@@ -66,6 +66,7 @@ import {
   VIA_UPSTREAM,
 } from "./response-code-details";
 import { GrpcMessageCounter } from "./grpc-messages";
+import { runJwtAuthn } from "./jwt-authn-step";
 import { grpcResponseStatus } from "./grpc-status";
 import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
 import type { ForwardClientCertDetails } from "../../istio/model/gateway-topology";
@@ -313,6 +314,13 @@ export class HttpConnectionManager implements ForwardHost {
 
   private route(x: Exchange): void {
     x.requestId = requestId();
+    // RequestAuthentication first, as Envoy's jwt_authn filter comes before the others.
+    const jwtAuthn = x.snapshot.jwtAuthn;
+    if (jwtAuthn !== undefined) return runJwtAuthn(jwtAuthn, x, this, () => this.routeAuthenticated(x));
+    this.routeAuthenticated(x);
+  }
+
+  private routeAuthenticated(x: Exchange): void {
     const decision = routeRequest(x.chain.routes!, x.routeReq);
     switch (decision.kind) {
       case "no-virtual-host":
