@@ -8,6 +8,8 @@ import { createPublicKey, createSecretKey } from "node:crypto";
 import type { JsonWebKey, KeyObject } from "node:crypto";
 import { JwtStatus } from "./jwt-status";
 
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
 /** One usable key. */
 export interface Jwk {
   /** `kid`; empty when absent. */
@@ -57,17 +59,20 @@ function toJwk(entry: unknown): Jwk | undefined {
   const kid = typeof e.kid === "string" ? e.kid : "";
   const alg = typeof e.alg === "string" ? e.alg : "";
   const crv = typeof e.crv === "string" ? e.crv : "";
+  // node:crypto reads members that are not base64url as empty numbers: Envoy refuses such keys.
+  const members = kty === "RSA" ? ["n", "e"] : kty === "EC" ? ["x", "y"] : kty === "OKP" ? ["x"] : ["k"];
+  if (!members.every((m) => typeof e[m] === "string" && BASE64URL.test(e[m]))) return undefined;
   try {
     if (kty === "oct") {
       if (typeof e.k !== "string") return undefined;
       return { kid, alg, kty, crv, key: createSecretKey(Buffer.from(e.k, "base64url")) };
     }
     // Only the public members: a set that also holds a private key still verifies with its public half.
-    const members =
+    const jwk =
       kty === "RSA"
         ? { kty, n: e.n, e: e.e }
         : { kty, crv: e.crv, x: e.x, ...(kty === "EC" ? { y: e.y } : {}) };
-    const key = createPublicKey({ key: members as JsonWebKey, format: "jwk" });
+    const key = createPublicKey({ key: jwk as JsonWebKey, format: "jwk" });
     return { kid, alg, kty, crv, key };
   } catch {
     return undefined;
