@@ -19,6 +19,16 @@ export const JWKS_RETRY_MS = 60_000;
 /** The longest wait between retries (`JwtPubKeyRefreshIntervalOnFailureResetThreshold`). */
 export const JWKS_RETRY_MAX_MS = 60 * 60_000;
 
+/** How often key sets are fetched again (tests shorten them). */
+export interface JwksSchedule {
+  /** After a fetch that worked. Default {@link JWKS_REFRESH_MS}. */
+  readonly refreshMs: number;
+  /** After the first fetch that failed, doubling up to {@link JWKS_RETRY_MAX_MS}. Default {@link JWKS_RETRY_MS}. */
+  readonly retryMs: number;
+}
+
+const ISTIOD_SCHEDULE: JwksSchedule = { refreshMs: JWKS_REFRESH_MS, retryMs: JWKS_RETRY_MS };
+
 /** What a provider's remote key set is now. */
 export type RemoteKeys =
   { readonly state: "ready"; readonly jwks: Jwks } | { readonly state: "failed"; readonly reason: string };
@@ -28,7 +38,7 @@ export class RemoteJwks {
   private keys: RemoteKeys | undefined;
   private pending: Promise<RemoteKeys> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private retryMs = JWKS_RETRY_MS;
+  private retryMs: number;
   private closed = false;
 
   constructor(
@@ -39,7 +49,10 @@ export class RemoteJwks {
     /** The fetch timeout (ms). */
     readonly timeoutMs: number,
     private readonly onChange: (line: string) => void,
-  ) {}
+    private readonly schedule_: JwksSchedule = ISTIOD_SCHEDULE,
+  ) {
+    this.retryMs = schedule_.retryMs;
+  }
 
   /** The keys, or a promise of them while the first fetch is under way. */
   current(): RemoteKeys | Promise<RemoteKeys> {
@@ -67,8 +80,8 @@ export class RemoteJwks {
     const where = this.uri ?? `the OpenID discovery of ${JSON.stringify(this.issuer)}`;
     if (next.state === "ready") {
       this.keys = next;
-      this.retryMs = JWKS_RETRY_MS;
-      this.schedule(JWKS_REFRESH_MS);
+      this.retryMs = this.schedule_.retryMs;
+      this.schedule(this.schedule_.refreshMs);
     } else {
       this.onChange(`warning: cannot fetch the JWKS of ${where}: ${next.reason}`);
       // A refresh that fails keeps the keys fetched before.
@@ -102,14 +115,17 @@ export class RemoteJwks {
 export class JwksStore {
   private readonly sets = new Map<string, RemoteJwks>();
 
-  constructor(private readonly log: (line: string) => void = () => {}) {}
+  constructor(
+    private readonly log: (line: string) => void = () => {},
+    private readonly timing: JwksSchedule = ISTIOD_SCHEDULE,
+  ) {}
 
   /** The key set of `issuer` at `uri` (undefined: by discovery), made on first use. */
   get(issuer: string, uri: string | undefined, timeoutMs: number): RemoteJwks {
     const key = JSON.stringify([issuer, uri ?? ""]);
     let set = this.sets.get(key);
     if (set === undefined) {
-      set = new RemoteJwks(issuer, uri, timeoutMs, this.log);
+      set = new RemoteJwks(issuer, uri, timeoutMs, this.log, this.timing);
       this.sets.set(key, set);
     }
     return set;
