@@ -242,6 +242,23 @@ describe("RequestAuthentication at the ingress gateway (authn-policy end-user au
     assert.equal(lastEcho().headers["authorization"], undefined);
   });
 
+  it("does the same over HTTP/2 (curl --http2-prior-knowledge)", async () => {
+    const good = await headers(["--http2-prior-knowledge", ...bearer(token(rsa, claims()))]);
+    const forwarded = lastEcho().headers["authorization"];
+    const bad = await headers(["--http2-prior-knowledge", ...bearer("deadbeef")]);
+    assert.deepEqual(
+      [good.httpVersion, good.status, forwarded, bad.status, bad.body, bad.headers["www-authenticate"]],
+      [
+        "2",
+        200,
+        undefined,
+        401,
+        "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections",
+        `Bearer realm="http://${ingress}/headers", error="invalid_token"`,
+      ],
+    );
+  });
+
   it("lets a valid ES256 token through, verified with the EC key of the same set", async () => {
     const r = await headers(bearer(token(ec, claims())));
     assert.equal(r.status, 200);
