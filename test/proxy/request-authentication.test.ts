@@ -13,12 +13,14 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, sign } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { GatewayProxy } from "../../provider/src/proxy/gateway-proxy";
 import { jsonLinesSink, loggedLineWhere } from "./support/access-log-sinks";
 import type { Backend, Echo } from "./support/backends";
 import { startEchoBackend } from "./support/backends";
+import { TestPki } from "./support/certs";
 import { curl } from "./support/curl";
 import { documents } from "./support/istio-yaml";
 import { ConfigDir, startFileProxy } from "./support/samples";
@@ -344,6 +346,30 @@ describe("RequestAuthentication at the ingress gateway (authn-policy end-user au
       ),
       logs.join("\n"),
     );
+  });
+
+  it("verifies an https jwksUri's certificate: one from a CA the system does not trust fails the fetch", async () => {
+    const pki = new TestPki();
+    const issued = pki.issue("keys.example.com", ["IP:127.0.0.1"]);
+    const server = https.createServer({ cert: issued.cert, key: issued.key }, (_req, res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [rsa.jwk] })),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const uri = `https://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    try {
+      logs.length = 0;
+      assert.equal(await apply([HTTPBIN_GATEWAY_FOO, HTTPBIN_VIRTUAL_SERVICE_FOO, jwtExample(uri)]), true);
+      const r = await headers(bearer(token(rsa, claims())));
+      assert.deepEqual([r.status, r.body], [401, "Jwt verification fails"]);
+      assert.ok(
+        logs.includes(`warning: cannot fetch the JWKS of ${uri}: unable to verify the first certificate`),
+        logs.join("\n"),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      pki.dispose();
+    }
   });
 
   // Written for the gateway (the claim-to-header task's policy selects a sidecar): audiences, a
