@@ -261,6 +261,28 @@ describe("RequestAuthentication at the ingress gateway (authn-policy end-user au
     );
   });
 
+  it("authenticates a WebSocket upgrade too, before it is tunnelled", async () => {
+    const upgrade = ["--http1.1", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket"];
+    const hits = httpbin.hits.count;
+    const bad = await headers([...upgrade, ...bearer("deadbeef")]);
+    assert.deepEqual(
+      [bad.status, bad.body, bad.headers["www-authenticate"], bad.headers["connection"], httpbin.hits.count],
+      [
+        401,
+        "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections",
+        `Bearer realm="http://${ingress}/headers", error="invalid_token"`,
+        "close",
+        hits,
+      ],
+    );
+    // The echo backend does not speak WebSocket: it answers the upgrade as a plain request.
+    const good = await headers([...upgrade, ...bearer(token(rsa, claims()))]);
+    assert.deepEqual(
+      [good.status, httpbin.hits.count, lastEcho().headers["authorization"]],
+      [200, hits + 1, undefined],
+    );
+  });
+
   it("lets a valid ES256 token through, verified with the EC key of the same set", async () => {
     const r = await headers(bearer(token(ec, claims())));
     assert.equal(r.status, 200);
