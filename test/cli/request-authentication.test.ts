@@ -31,7 +31,7 @@ describe("istio-gateway validate|analyze: RequestAuthentication", () => {
         [r.code, r.stdout],
         [
           1,
-          'Error [IGW5207] (RequestAuthentication istio-system/jwt -:9) spec.jwtRules[0].jwksUri: URI scheme "ftp" is not supported (got "ftp://keys.example.com/jwks.json")\n' +
+          'Error [IGW5307] (RequestAuthentication istio-system/jwt -:9) spec.jwtRules[0].jwksUri: URI scheme "ftp" is not supported (got "ftp://keys.example.com/jwks.json")\n' +
             "1 error and 0 warnings in 1 resource; 1 object of other kinds skipped (1 AuthorizationPolicy).\n",
         ],
       );

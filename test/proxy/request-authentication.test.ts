@@ -481,11 +481,11 @@ spec:
     logs.length = 0;
     assert.equal(await apply([HTTPBIN_GATEWAY_FOO, HTTPBIN_VIRTUAL_SERVICE_FOO, invalid]), false);
     const refusal = logs.find((l) =>
-      l.startsWith("Error [IGW5207] (RequestAuthentication istio-system/jwt-example "),
+      l.startsWith("Error [IGW5307] (RequestAuthentication istio-system/jwt-example "),
     );
     assert.equal(
       refusal?.replace(/ \S+applied\.yaml:\d+\) /, " FILE) "),
-      'Error [IGW5207] (RequestAuthentication istio-system/jwt-example FILE) spec.jwtRules[0].jwksUri: URI scheme "ftp" is not supported (got "ftp://127.0.0.1/jwks.json")',
+      'Error [IGW5307] (RequestAuthentication istio-system/jwt-example FILE) spec.jwtRules[0].jwksUri: URI scheme "ftp" is not supported (got "ftp://127.0.0.1/jwks.json")',
       logs.join("\n"),
     );
     assert.equal(logs.at(-1), "configuration refused; the previous configuration keeps serving");

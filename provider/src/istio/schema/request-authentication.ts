@@ -1,7 +1,7 @@
 /**
  * The shape of a RequestAuthentication. The modelled fields are typed; every other field of
  * Istio's API passes through. Emptiness, URIs, key sets, header names and durations are rules
- * (IGW5200-5299), not shape, so they are reported with Istio's words.
+ * (IGW5300-5299), not shape, so they are reported with Istio's words.
  */
 import { z } from "zod";
 import { looseObject } from "./loose";

@@ -42,14 +42,14 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
     "selector with an empty key and a wildcard",
     ra({ selector: { matchLabels: { "": "x", app: "web*" } } }),
     [
-      ["IGW5202", 'spec.selector.matchLabels[""]', 'must not be empty (got "")'],
-      ["IGW5202", "spec.selector.matchLabels.app", 'must not contain a wildcard (got "app=web*")'],
+      ["IGW5302", 'spec.selector.matchLabels[""]', 'must not be empty (got "")'],
+      ["IGW5302", "spec.selector.matchLabels.app", 'must not contain a wildcard (got "app=web*")'],
     ],
   ],
   [
     "selector without labels",
     ra({ selector: {} }),
-    [["IGW5203", "spec.selector.matchLabels", "selects every workload in the namespace when empty (got {})"]],
+    [["IGW5303", "spec.selector.matchLabels", "selects every workload in the namespace when empty (got {})"]],
   ],
   [
     "selector and targetRefs",
@@ -57,20 +57,20 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
       selector: { matchLabels: { app: "a" } },
       targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }],
     }),
-    [["IGW5201", "spec", "only one of targetRefs or selector can be set"]],
+    [["IGW5301", "spec", "only one of targetRefs or selector can be set"]],
   ],
   [
     "targetRef to a Deployment in another namespace without a name",
     ra({ targetRef: { group: "apps", kind: "Deployment", name: "", namespace: "other" } }),
     [
-      ["IGW5204", "spec.targetRef.name", 'must be set (got "")'],
+      ["IGW5304", "spec.targetRef.name", 'must be set (got "")'],
       [
-        "IGW5204",
+        "IGW5304",
         "spec.targetRef.namespace",
         'must not be set: cross namespace referencing is not supported (got "other")',
       ],
       [
-        "IGW5204",
+        "IGW5304",
         "spec.targetRef.kind",
         'must be a Service, ServiceEntry, Gateway or GatewayClass (got "apps/Deployment")',
       ],
@@ -81,8 +81,8 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
     "empty audience, no issuer nor jwksUri",
     ra({ jwtRules: [{ audiences: ["a", ""] }] }),
     [
-      ["IGW5205", "spec.jwtRules[0].audiences[1]", 'must be a non-empty string (got "")'],
-      ["IGW5206", "spec.jwtRules[0].issuer", "issuer or jwksUri must be a non-empty string"],
+      ["IGW5305", "spec.jwtRules[0].audiences[1]", 'must be a non-empty string (got "")'],
+      ["IGW5306", "spec.jwtRules[0].issuer", "issuer or jwksUri must be a non-empty string"],
     ],
   ],
   ["jwksUri without issuer", ra({ jwtRules: [{ jwksUri: "http://keys.example.com:8080/jwks" }] }), []],
@@ -96,11 +96,11 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
     }),
     [
       [
-        "IGW5207",
+        "IGW5307",
         "spec.jwtRules[0].jwksUri",
         'URI scheme "ftp" is not supported (got "ftp://keys.example.com/jwks")',
       ],
-      ["IGW5207", "spec.jwtRules[1].jwksUri", 'must be an http:// or https:// URL (got "keys.example.com")'],
+      ["IGW5307", "spec.jwtRules[1].jwksUri", 'must be an http:// or https:// URL (got "keys.example.com")'],
     ],
   ],
   [
@@ -113,10 +113,10 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
       ],
     }),
     [
-      ["IGW5208", "spec.jwtRules[0].jwks", "jwks parse error: not valid JSON"],
-      ["IGW5208", "spec.jwtRules[1].jwks", 'jwks parse error: "keys" must be an array'],
+      ["IGW5308", "spec.jwtRules[0].jwks", "jwks parse error: not valid JSON"],
+      ["IGW5308", "spec.jwtRules[1].jwks", 'jwks parse error: "keys" must be an array'],
       [
-        "IGW5208",
+        "IGW5308",
         "spec.jwtRules[2].jwks",
         'jwks parse error: key at index 0 has an invalid "kty" (got nothing)',
       ],
@@ -135,20 +135,20 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
     }),
     [
       [
-        "IGW5209",
+        "IGW5309",
         "spec.jwtRules[0].jwks",
         "key at index 1 contains private key material; only public keys are used for verification",
       ],
-      ["IGW5213", "spec.jwtRules[0].jwks", "only one of jwks or jwksUri can be set"],
+      ["IGW5313", "spec.jwtRules[0].jwks", "only one of jwks or jwksUri can be set"],
     ],
   ],
   [
     "empty locations",
     ra({ jwtRules: [{ issuer: "a", fromHeaders: [{ name: "" }], fromParams: [""], fromCookies: [""] }] }),
     [
-      ["IGW5210", "spec.jwtRules[0].fromHeaders[0].name", 'must be a non-empty string (got "")'],
-      ["IGW5210", "spec.jwtRules[0].fromParams[0]", 'must be a non-empty string (got "")'],
-      ["IGW5210", "spec.jwtRules[0].fromCookies[0]", 'must be a non-empty string (got "")'],
+      ["IGW5310", "spec.jwtRules[0].fromHeaders[0].name", 'must be a non-empty string (got "")'],
+      ["IGW5310", "spec.jwtRules[0].fromParams[0]", 'must be a non-empty string (got "")'],
+      ["IGW5310", "spec.jwtRules[0].fromCookies[0]", 'must be a non-empty string (got "")'],
     ],
   ],
   [
@@ -165,9 +165,9 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
       ],
     }),
     [
-      ["IGW5211", "spec.jwtRules[0].outputClaimToHeaders[0].claim", 'must be a non-empty string (got "")'],
+      ["IGW5311", "spec.jwtRules[0].outputClaimToHeaders[0].claim", 'must be a non-empty string (got "")'],
       [
-        "IGW5211",
+        "IGW5311",
         "spec.jwtRules[0].outputClaimToHeaders[1].header",
         'must be a header name of letters, digits, "-" and "_" (got "x b")',
       ],
@@ -182,8 +182,8 @@ const cases: Array<[name: string, resource: RequestAuthentication, expected: Fin
       ],
     }),
     [
-      ["IGW5212", "spec.jwtRules[0].timeout", 'must be at least 1ms (got "500us")'],
-      ["IGW5212", "spec.jwtRules[1].timeout", 'must be a whole number of milliseconds (got "1.5ms")'],
+      ["IGW5312", "spec.jwtRules[0].timeout", 'must be at least 1ms (got "500us")'],
+      ["IGW5312", "spec.jwtRules[1].timeout", 'must be a whole number of milliseconds (got "1.5ms")'],
     ],
   ],
 ];

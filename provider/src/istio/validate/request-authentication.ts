@@ -1,7 +1,7 @@
 /**
  * The single-resource rules of a RequestAuthentication, as Istio's validating webhook applies them
  * (`ValidateRequestAuthentication`, `validateJwtRule`) and as its CRD's CEL rules do (`jwks` and
- * `jwksUri` exclusive, non-empty strings). Codes IGW5200-5299.
+ * `jwksUri` exclusive, non-empty strings). Codes IGW5300-5299.
  */
 import type { JWTRule, PolicyTargetReference, RequestAuthentication } from "../model";
 import type { Issue, ValidationOptions } from "./issue";
@@ -11,32 +11,32 @@ import { validateDuration } from "./virtual-service/duration";
 
 /** The RequestAuthentication code table, joined into the catalogue by `validate/codes.ts`. */
 export const requestAuthenticationCodes = defineWebhookCodes({
-  IGW5201: { severity: Severity.Error, summary: "more than one of selector, targetRef and targetRefs" },
-  IGW5202: { severity: Severity.Error, summary: "selector label key empty or with a wildcard" },
-  IGW5203: { severity: Severity.Warning, summary: "selector without matchLabels selects every workload" },
-  IGW5204: {
+  IGW5301: { severity: Severity.Error, summary: "more than one of selector, targetRef and targetRefs" },
+  IGW5302: { severity: Severity.Error, summary: "selector label key empty or with a wildcard" },
+  IGW5303: { severity: Severity.Warning, summary: "selector without matchLabels selects every workload" },
+  IGW5304: {
     severity: Severity.Error,
     summary:
       "targetRef without a name, with a namespace, or to a kind other than Gateway, GatewayClass, Service or ServiceEntry",
   },
-  IGW5205: { severity: Severity.Error, summary: "JWT rule audience is an empty string" },
-  IGW5206: { severity: Severity.Error, summary: "JWT rule has neither issuer nor jwksUri" },
-  IGW5207: { severity: Severity.Error, summary: "jwksUri is not an http:// or https:// URL" },
-  IGW5208: { severity: Severity.Error, summary: "jwks is not a JSON Web Key Set" },
-  IGW5209: {
+  IGW5305: { severity: Severity.Error, summary: "JWT rule audience is an empty string" },
+  IGW5306: { severity: Severity.Error, summary: "JWT rule has neither issuer nor jwksUri" },
+  IGW5307: { severity: Severity.Error, summary: "jwksUri is not an http:// or https:// URL" },
+  IGW5308: { severity: Severity.Error, summary: "jwks is not a JSON Web Key Set" },
+  IGW5309: {
     severity: Severity.Warning,
     summary: "jwks holds private key material (only public keys are used)",
   },
-  IGW5210: {
+  IGW5310: {
     severity: Severity.Error,
     summary: "fromHeaders name, fromParams or fromCookies entry is empty",
   },
-  IGW5211: {
+  IGW5311: {
     severity: Severity.Error,
     summary: "outputClaimToHeaders entry without header or claim, or a header name outside [-_A-Za-z0-9]",
   },
-  IGW5212: { severity: Severity.Error, summary: "JWT rule timeout is not a duration of at least 1ms" },
-  IGW5213: { severity: Severity.Error, summary: "JWT rule sets both jwks and jwksUri" },
+  IGW5312: { severity: Severity.Error, summary: "JWT rule timeout is not a duration of at least 1ms" },
+  IGW5313: { severity: Severity.Error, summary: "JWT rule sets both jwks and jwksUri" },
 });
 
 type Report = (code: keyof typeof requestAuthenticationCodes, path: string, message: string) => void;
@@ -76,19 +76,19 @@ export function validateRequestAuthentication(
     spec.targetRef !== undefined,
     (spec.targetRefs?.length ?? 0) > 0,
   ].filter(Boolean).length;
-  if (set > 1) report("IGW5201", "spec", "only one of targetRefs or selector can be set");
+  if (set > 1) report("IGW5301", "spec", "only one of targetRefs or selector can be set");
   if (spec.selector !== undefined) {
     const labels = spec.selector.matchLabels ?? {};
     for (const [key, value] of Object.entries(labels)) {
       const path = childPath("spec.selector.matchLabels", key);
-      if (key === "") report("IGW5202", path, 'must not be empty (got "")');
+      if (key === "") report("IGW5302", path, 'must not be empty (got "")');
       if (key.includes("*") || value.includes("*")) {
-        report("IGW5202", path, `must not contain a wildcard (got ${JSON.stringify(`${key}=${value}`)})`);
+        report("IGW5302", path, `must not contain a wildcard (got ${JSON.stringify(`${key}=${value}`)})`);
       }
     }
     if (Object.keys(labels).length === 0) {
       report(
-        "IGW5203",
+        "IGW5303",
         "spec.selector.matchLabels",
         "selects every workload in the namespace when empty (got {})",
       );
@@ -101,10 +101,10 @@ export function validateRequestAuthentication(
 }
 
 function checkTargetRef(report: Report, ref: PolicyTargetReference, path: string): void {
-  if (ref.name === "") report("IGW5204", `${path}.name`, 'must be set (got "")');
+  if (ref.name === "") report("IGW5304", `${path}.name`, 'must be set (got "")');
   if (ref.namespace !== undefined && ref.namespace !== "") {
     report(
-      "IGW5204",
+      "IGW5304",
       `${path}.namespace`,
       `must not be set: cross namespace referencing is not supported (got ${JSON.stringify(ref.namespace)})`,
     );
@@ -112,7 +112,7 @@ function checkTargetRef(report: Report, ref: PolicyTargetReference, path: string
   const group = ref.group === undefined || ref.group === "" ? "core" : ref.group;
   if (!ALLOWED_TARGET_KINDS.some(([g, k]) => g === group && k === ref.kind)) {
     report(
-      "IGW5204",
+      "IGW5304",
       `${path}.kind`,
       `must be a Service, ServiceEntry, Gateway or GatewayClass (got ${JSON.stringify(`${ref.group ?? ""}/${ref.kind}`)})`,
     );
@@ -121,22 +121,22 @@ function checkTargetRef(report: Report, ref: PolicyTargetReference, path: string
 
 function checkJwtRule(report: Report, rule: JWTRule, path: string): void {
   rule.audiences?.forEach((audience, i) => {
-    if (audience === "") report("IGW5205", `${path}.audiences[${i}]`, 'must be a non-empty string (got "")');
+    if (audience === "") report("IGW5305", `${path}.audiences[${i}]`, 'must be a non-empty string (got "")');
   });
   if ((rule.issuer ?? "") === "" && (rule.jwksUri ?? "") === "") {
-    report("IGW5206", `${path}.issuer`, "issuer or jwksUri must be a non-empty string");
+    report("IGW5306", `${path}.issuer`, "issuer or jwksUri must be a non-empty string");
   }
   if (rule.jwksUri !== undefined) {
     const problem = jwksUriProblem(rule.jwksUri);
-    if (problem !== undefined) report("IGW5207", `${path}.jwksUri`, problem);
+    if (problem !== undefined) report("IGW5307", `${path}.jwksUri`, problem);
   }
   if (rule.jwks !== undefined && rule.jwks !== "") {
     const checked = checkJwks(rule.jwks);
-    if (typeof checked === "string") report("IGW5208", `${path}.jwks`, checked);
+    if (typeof checked === "string") report("IGW5308", `${path}.jwks`, checked);
     else {
       for (const i of checked.privateKeys) {
         report(
-          "IGW5209",
+          "IGW5309",
           `${path}.jwks`,
           `key at index ${i} contains private key material; only public keys are used for verification`,
         );
@@ -144,25 +144,25 @@ function checkJwtRule(report: Report, rule: JWTRule, path: string): void {
     }
   }
   if (rule.jwks !== undefined && rule.jwksUri !== undefined) {
-    report("IGW5213", `${path}.jwks`, "only one of jwks or jwksUri can be set");
+    report("IGW5313", `${path}.jwks`, "only one of jwks or jwksUri can be set");
   }
   rule.fromHeaders?.forEach((h, i) => {
     if (h.name === "")
-      report("IGW5210", `${path}.fromHeaders[${i}].name`, 'must be a non-empty string (got "")');
+      report("IGW5310", `${path}.fromHeaders[${i}].name`, 'must be a non-empty string (got "")');
   });
   rule.fromParams?.forEach((p, i) => {
-    if (p === "") report("IGW5210", `${path}.fromParams[${i}]`, 'must be a non-empty string (got "")');
+    if (p === "") report("IGW5310", `${path}.fromParams[${i}]`, 'must be a non-empty string (got "")');
   });
   rule.fromCookies?.forEach((c, i) => {
-    if (c === "") report("IGW5210", `${path}.fromCookies[${i}]`, 'must be a non-empty string (got "")');
+    if (c === "") report("IGW5310", `${path}.fromCookies[${i}]`, 'must be a non-empty string (got "")');
   });
   rule.outputClaimToHeaders?.forEach((ch, i) => {
     const at = `${path}.outputClaimToHeaders[${i}]`;
-    if (ch.claim === "") report("IGW5211", `${at}.claim`, 'must be a non-empty string (got "")');
-    if (ch.header === "") report("IGW5211", `${at}.header`, 'must be a non-empty string (got "")');
+    if (ch.claim === "") report("IGW5311", `${at}.claim`, 'must be a non-empty string (got "")');
+    if (ch.header === "") report("IGW5311", `${at}.header`, 'must be a non-empty string (got "")');
     else if (!STRICT_HEADER_NAME.test(ch.header)) {
       report(
-        "IGW5211",
+        "IGW5311",
         `${at}.header`,
         `must be a header name of letters, digits, "-" and "_" (got ${JSON.stringify(ch.header)})`,
       );
@@ -170,7 +170,7 @@ function checkJwtRule(report: Report, rule: JWTRule, path: string): void {
   });
   if (rule.timeout !== undefined) {
     const problem = validateDuration(rule.timeout);
-    if (problem !== undefined) report("IGW5212", `${path}.timeout`, problem);
+    if (problem !== undefined) report("IGW5312", `${path}.timeout`, problem);
   }
 }
 
