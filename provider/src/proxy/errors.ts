@@ -101,6 +101,16 @@ export const ERROR_STATUS = {
     flag: "-",
     summary: "the request's target is not a path (OPTIONS *), which Envoy does not route",
   },
+  /**
+   * RequestAuthentication refused the request's token (Envoy's `jwt_authn` filter): 401 with the
+   * verification status as body and a `www-authenticate` challenge, or 403 when only the token's
+   * audience is wrong. Logged only: the client gets Envoy's reply, without `x-igw-error-code`.
+   */
+  IGW_ERR_JWT_AUTHN: {
+    status: 401,
+    flag: "-",
+    summary: "RequestAuthentication refused the request's token",
+  },
   /** The client took too long to send the request headers or body. */
   IGW_ERR_REQUEST_TIMEOUT: {
     status: 408,

@@ -24,6 +24,7 @@ import { UpstreamPools } from "./upstream/cluster-manager";
 import { activateClusters } from "./upstream/cluster-state";
 import type { ResolveOverride } from "./upstream/endpoint-resolver";
 import { EndpointResolver } from "./upstream/endpoint-resolver";
+import { JwksStore } from "./jwt/jwks-store";
 
 const DEFAULT_DEBOUNCE_MS = 200;
 /** The workload a stock Istio ingress gateway is, for `source_workload`. */
@@ -109,6 +110,8 @@ export interface GatewayProxyOptions {
 export class GatewayProxy {
   private snapshot: ProxySnapshot | undefined;
   private readonly pools = new UpstreamPools();
+  /** Key sets of `jwksUri`, fetched once for every configuration that uses them. */
+  private readonly jwks = new JwksStore((line) => this.options.log(line));
   private readonly resolver: EndpointResolver;
   readonly metrics: ProxyMetrics;
   private readonly accessLog: AccessLog;
@@ -273,6 +276,7 @@ export class GatewayProxy {
         ...(this.options.listenPorts === undefined ? {} : { listenPorts: this.options.listenPorts }),
         ...(this.options.bind === undefined ? {} : { bind: this.options.bind }),
         ...(this.snapshot === undefined ? {} : { previous: this.snapshot }),
+        jwks: this.jwks,
       });
       await this.listeners.bind(next);
     } catch (err) {
@@ -286,6 +290,7 @@ export class GatewayProxy {
     this.snapshot = next;
     activateClusters(next.clusters);
     this.pools.retain(next.clusters.values());
+    this.jwks.retain(next.jwtAuthn?.remoteJwks() ?? new Set());
     this.listeners.drainChangedChains(next);
     const gone = this.listeners.retire(next);
     const names = [...next.listeners.values()].map(
@@ -351,6 +356,7 @@ export class GatewayProxy {
     await Promise.all(running.map((l) => l.closed()));
     await new Promise((r) => setImmediate(r));
     await this.pools.close();
+    this.jwks.close();
     const s = this.statusServer;
     if (s !== undefined) {
       s.closeAllConnections();

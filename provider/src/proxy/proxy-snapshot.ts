@@ -22,6 +22,8 @@ import { buildDownstreamTls } from "./tls/secure-context";
 import type { ClusterRuntime, UpstreamPools } from "./upstream/cluster-manager";
 import { buildClusters } from "./upstream/cluster-manager";
 import type { EndpointResolver } from "./upstream/endpoint-resolver";
+import { JwtAuthnFilter } from "./jwt/jwt-authn-filter";
+import { JwksStore } from "./jwt/jwks-store";
 
 /** A filter chain ready to serve. */
 export interface ChainRuntime {
@@ -78,6 +80,8 @@ export interface ProxySnapshot {
   readonly httpRbac?: RbacEngine;
   /** The network RBAC filter of TCP and TLS chains; unset likewise. */
   readonly tcpRbac?: RbacEngine;
+  /** JWT authentication (RequestAuthentication); undefined when no policy applies. */
+  readonly jwtAuthn?: JwtAuthnFilter;
 }
 
 /** The key of a listener's socket. */
@@ -102,6 +106,8 @@ export interface SnapshotDeps {
   readonly bind?: string;
   /** The serving snapshot, whose clusters hand their breaker counts and outlier state on. */
   readonly previous?: ProxySnapshot;
+  /** Key sets fetched from `jwksUri`, kept across configurations. Default: a store of this snapshot's own. */
+  readonly jwks?: JwksStore;
 }
 
 /**
@@ -135,6 +141,11 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
   );
   const httpRbac = config.rbac === undefined ? undefined : new RbacEngine(config.rbac.http);
   const tcpRbac = config.rbac === undefined ? undefined : new RbacEngine(config.rbac.tcp);
+  let jwtAuthn: JwtAuthnFilter | undefined;
+  if (config.jwtAuthn !== undefined) {
+    jwtAuthn = new JwtAuthnFilter(config.jwtAuthn, deps.jwks ?? new JwksStore());
+    jwtAuthn.prefetch();
+  }
   return {
     config,
     listeners,
@@ -142,6 +153,7 @@ export async function buildSnapshot(config: ProxyConfig, deps: SnapshotDeps): Pr
     warnings,
     ...(httpRbac === undefined || httpRbac.empty ? {} : { httpRbac }),
     ...(tcpRbac === undefined || tcpRbac.empty ? {} : { tcpRbac }),
+    ...(jwtAuthn === undefined ? {} : { jwtAuthn }),
   };
 }
 

@@ -5,12 +5,7 @@
  * changes the decision.
  */
 import type { ObjectMeta } from "./meta";
-
-/** The API group of AuthorizationPolicy. */
-export const ISTIO_SECURITY_GROUP = "security.istio.io";
-
-/** The apiVersions of `security.istio.io` accepted as one shape (`v1` is the stored version). */
-export const SECURITY_API_VERSIONS = ["security.istio.io/v1", "security.istio.io/v1beta1"] as const;
+import type { PolicyTargetReference, PolicyWorkloadSelector } from "./security-policy";
 
 /** An AuthorizationPolicy resource as stored by Kubernetes. */
 export interface AuthorizationPolicy {
@@ -65,27 +60,6 @@ export interface AuthorizationPolicySpec {
   action?: AuthorizationPolicyAction;
   /** The external authorizer of a CUSTOM policy (an extension provider of the mesh config). */
   provider?: ExtensionProvider;
-}
-
-/** The workloads a policy selects (Istio's `istio.type.v1beta1.WorkloadSelector`). */
-export interface PolicyWorkloadSelector {
-  /**
-   * Labels a workload must carry (all of them). Keys and values are Kubernetes label keys and
-   * values; at most 4096 entries, no `*`.
-   */
-  matchLabels?: { [key: string]: string };
-}
-
-/** A resource a policy attaches to (Gateway API's PolicyTargetReference). */
-export interface PolicyTargetReference {
-  /** The group of the target (`gateway.networking.k8s.io`, or empty for core). */
-  group?: string;
-  /** The kind of the target (`Gateway`, `Service`, `ServiceEntry`, `GatewayClass`). Required. */
-  kind: string;
-  /** The name of the target. Required. */
-  name: string;
-  /** The namespace of the target; must be the policy's own when set. */
-  namespace?: string;
 }
 
 /** The external authorizer of a CUSTOM policy. */

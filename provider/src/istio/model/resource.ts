@@ -3,6 +3,7 @@ import type { AuthorizationPolicy } from "./authorization-policy";
 import type { DestinationRule } from "./destination-rule";
 import type { Gateway } from "./gateway";
 import type { Pod, Secret, Service } from "./kubernetes";
+import type { RequestAuthentication } from "./request-authentication";
 import type { ServiceEntry } from "./service-entry";
 import type { VirtualService } from "./virtual-service";
 
@@ -10,7 +11,7 @@ import type { VirtualService } from "./virtual-service";
 export type IstioResource = Gateway | VirtualService | DestinationRule | ServiceEntry;
 
 /** Every kind the rules and the proxy read. */
-export type Resource = IstioResource | AuthorizationPolicy | Secret | Service | Pod;
+export type Resource = IstioResource | AuthorizationPolicy | RequestAuthentication | Secret | Service | Pod;
 
 /** The `kind` strings of {@link Resource}. */
 export type ResourceKind = Resource["kind"];
@@ -19,7 +20,7 @@ export type ResourceKind = Resource["kind"];
 export const ISTIO_KINDS = ["Gateway", "VirtualService", "DestinationRule", "ServiceEntry"] as const;
 
 /** Kinds of `security.istio.io` this project understands. */
-export const SECURITY_KINDS = ["AuthorizationPolicy"] as const;
+export const SECURITY_KINDS = ["AuthorizationPolicy", "RequestAuthentication"] as const;
 
 /** Core Kubernetes kinds this project reads. */
 export const CORE_KINDS = ["Secret", "Service", "Pod"] as const;

@@ -14,12 +14,12 @@ export const shapeCodes = defineWebhookCodes({
   IGW1001: {
     severity: Severity.Error,
     summary:
-      "apiVersion is not one served for the kind (networking.istio.io/v1, v1beta1, v1alpha3; v1 for core kinds)",
+      "apiVersion is not one served for the kind (networking.istio.io/v1, v1beta1, v1alpha3; security.istio.io/v1, v1beta1; v1 for core kinds)",
   },
   IGW1002: {
     severity: Severity.Error,
     summary:
-      "kind is not one this project reads (Gateway, VirtualService, DestinationRule, ServiceEntry, Secret, Service, Pod)",
+      "kind is not one this project reads (Gateway, VirtualService, DestinationRule, ServiceEntry, RequestAuthentication, Secret, Service, Pod)",
   },
   IGW1003: {
     severity: Severity.Error,

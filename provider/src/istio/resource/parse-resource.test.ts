@@ -52,7 +52,7 @@ const cases: Array<[name: string, input: unknown, expected: Finding[]]> = [
       [
         "IGW1002",
         "kind",
-        'must be one of "Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "AuthorizationPolicy", "Secret", "Service", "Pod" (got "Deployment")',
+        'must be one of "Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "AuthorizationPolicy", "RequestAuthentication", "Secret", "Service", "Pod" (got "Deployment")',
       ],
     ],
   ],

@@ -21,6 +21,7 @@ assertType<Equals<z.infer<typeof schema.virtualServiceSchema>, model.VirtualServ
 assertType<Equals<z.infer<typeof schema.destinationRuleSchema>, model.DestinationRule>>();
 assertType<Equals<z.infer<typeof schema.serviceEntrySchema>, model.ServiceEntry>>();
 assertType<Equals<z.infer<typeof schema.authorizationPolicySchema>, model.AuthorizationPolicy>>();
+assertType<Equals<z.infer<typeof schema.requestAuthenticationSchema>, model.RequestAuthentication>>();
 assertType<Equals<z.infer<typeof schema.secretSchema>, model.Secret>>();
 assertType<Equals<z.infer<typeof schema.serviceSchema>, model.Service>>();
 assertType<Equals<z.infer<typeof schema.podSchema>, model.Pod>>();
@@ -32,6 +33,7 @@ assertType<Equals<z.infer<typeof schema.virtualServiceSpecSchema>, model.Virtual
 assertType<Equals<z.infer<typeof schema.destinationRuleSpecSchema>, model.DestinationRuleSpec>>();
 assertType<Equals<z.infer<typeof schema.serviceEntrySpecSchema>, model.ServiceEntrySpec>>();
 assertType<Equals<z.infer<typeof schema.authorizationPolicySpecSchema>, model.AuthorizationPolicySpec>>();
+assertType<Equals<z.infer<typeof schema.requestAuthenticationSpecSchema>, model.RequestAuthenticationSpec>>();
 assertType<Equals<z.infer<typeof schema.serviceSpecSchema>, model.ServiceSpec>>();
 
 // Parts other modules use on their own.
@@ -47,6 +49,7 @@ assertType<Equals<z.infer<typeof schema.subsetSchema>, model.Subset>>();
 assertType<Equals<z.infer<typeof schema.trafficPolicySchema>, model.TrafficPolicy>>();
 assertType<Equals<z.infer<typeof schema.servicePortSchema>, model.ServicePort>>();
 assertType<Equals<z.infer<typeof schema.workloadEntrySchema>, model.WorkloadEntry>>();
+assertType<Equals<z.infer<typeof schema.jwtRuleSchema>, model.JWTRule>>();
 
 // The assertion itself can fail: these pairs differ, so Equals must say so.
 assertType<Equals<Equals<{ a?: string }, { a: string }>, false>>();
@@ -59,6 +62,7 @@ const kinds: Array<[string, z.ZodType]> = [
   ["DestinationRule", schema.destinationRuleSchema],
   ["ServiceEntry", schema.serviceEntrySchema],
   ["AuthorizationPolicy", schema.authorizationPolicySchema],
+  ["RequestAuthentication", schema.requestAuthenticationSchema],
   ["Secret", schema.secretSchema],
   ["Service", schema.serviceSchema],
   ["Pod", schema.podSchema],

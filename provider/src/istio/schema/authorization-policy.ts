@@ -6,22 +6,9 @@ import { z } from "zod";
 import { AuthorizationPolicyAction } from "../model";
 import { looseObject } from "./loose";
 import { objectMetaSchema } from "./meta";
-import { stringMap } from "./scalars";
+import { policyTargetReferenceSchema, policyWorkloadSelectorSchema } from "./security-policy";
 
 const strings = () => z.array(z.string()).optional();
-
-/** {@link PolicyWorkloadSelector}. */
-export const policyWorkloadSelectorSchema = looseObject({
-  matchLabels: stringMap().optional(),
-});
-
-/** {@link PolicyTargetReference}. */
-export const policyTargetReferenceSchema = looseObject({
-  group: z.string().optional(),
-  kind: z.string(),
-  name: z.string(),
-  namespace: z.string().optional(),
-});
 
 /** {@link ExtensionProvider}. */
 export const extensionProviderSchema = looseObject({

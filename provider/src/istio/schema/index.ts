@@ -8,6 +8,8 @@ export * from "./virtual-service";
 export * from "./destination-rule";
 export * from "./service-entry";
 export * from "./authorization-policy";
+export * from "./request-authentication";
+export * from "./security-policy";
 export * from "./kubernetes";
 export * from "./at-most-one";
 export * from "./loose";

@@ -290,6 +290,31 @@ export const fullServiceEntry: model.ServiceEntry = {
   },
 };
 
+/** A RequestAuthentication with every modelled field. */
+export const fullRequestAuthentication: model.RequestAuthentication = {
+  apiVersion: "security.istio.io/v1",
+  kind: "RequestAuthentication",
+  metadata: { name: "jwt-example", namespace: "istio-system" },
+  spec: {
+    selector: { matchLabels: { istio: "ingressgateway" } },
+    jwtRules: [
+      {
+        issuer: "testing@secure.istio.io",
+        audiences: ["bookinfo.com"],
+        jwksUri: "https://raw.githubusercontent.com/istio/istio/master/security/tools/jwt/samples/jwks.json",
+        fromHeaders: [{ name: "x-jwt-assertion", prefix: "Bearer " }],
+        fromParams: ["my_token"],
+        fromCookies: ["session"],
+        outputPayloadToHeader: "x-jwt-payload",
+        forwardOriginalToken: true,
+        outputClaimToHeaders: [{ header: "x-jwt-claim-foo", claim: "foo" }],
+        spaceDelimitedClaims: ["roles"],
+        timeout: "3s",
+      },
+    ],
+  },
+};
+
 /** A Secret with every modelled field. */
 export const fullAuthorizationPolicy: model.AuthorizationPolicy = {
   apiVersion: "security.istio.io/v1",
@@ -387,6 +412,7 @@ export const samples: Record<string, model.Resource> = {
   DestinationRule: fullDestinationRule,
   ServiceEntry: fullServiceEntry,
   AuthorizationPolicy: fullAuthorizationPolicy,
+  RequestAuthentication: fullRequestAuthentication,
   Secret: fullSecret,
   Service: fullService,
   Pod: fullPod,

@@ -57,6 +57,13 @@ const WHEN_KEYS: Readonly<Record<string, RbacAttribute>> = {
   "connection.sni": "connection.sni",
 };
 
+/** The `when` keys of the validated JWT's attributes (claims, with their path, aside). */
+const JWT_KEYS: Readonly<Record<string, RbacAttribute>> = {
+  "request.auth.principal": "request.auth.principal",
+  "request.auth.audiences": "request.auth.audiences",
+  "request.auth.presenter": "request.auth.presenter",
+};
+
 /** A condition with what decides where it goes and whether TCP keeps it. */
 interface Built {
   /** The condition. */
@@ -105,8 +112,18 @@ function whenCondition(c: Condition, policyNamespace: string): Built | undefined
       principal: true,
     };
   }
-  if (c.key.startsWith("request.auth.")) {
-    return { condition: condition("unavailable", values, notValues), httpOnly: true, principal: true };
+  const auth = Object.hasOwn(JWT_KEYS, c.key) ? JWT_KEYS[c.key] : undefined;
+  if (auth !== undefined) {
+    return { condition: condition(auth, values, notValues), httpOnly: true, principal: true };
+  }
+  const claim = /^request\.auth\.claims((?:\[[^[\]]+\])+)$/.exec(c.key);
+  if (claim !== null) {
+    const path = [...claim[1]!.matchAll(/\[([^[\]]+)\]/g)].map((m) => m[1]!);
+    return {
+      condition: { ...condition("request.auth.claims", values, notValues), claim: path },
+      httpOnly: true,
+      principal: true,
+    };
   }
   if (c.key.startsWith("experimental.envoy.filters.")) {
     return { condition: condition("unavailable", values, notValues), httpOnly: false, principal: false };
@@ -132,7 +149,7 @@ function sourceConditions(s: Source, policyNamespace: string): Built[] {
   // Istio's order (insertFront): principal, request principal, service account, trust domain,
   // namespace, remote IP, IP. Order changes nothing but what a debug dump shows.
   add("source.principal", s.principals, s.notPrincipals);
-  add("unavailable", s.requestPrincipals, s.notRequestPrincipals, true);
+  add("request.auth.principal", s.requestPrincipals, s.notRequestPrincipals, true);
   add(
     "source.serviceAccount",
     qualify(s.serviceAccounts, policyNamespace),

@@ -38,6 +38,7 @@ import { expandDelegates } from "./delegate";
 import { deepFreeze } from "./freeze";
 import type { PlacedServer } from "./http-route-config";
 import { buildHttpRouteConfig } from "./http-route-config";
+import { buildJwtAuthn } from "./jwt-authn";
 import type { FilterChain, Listener, ProxyConfig, ServerRef } from "./proxy-config";
 import { SecretStore } from "./secrets";
 import { buildPassthroughRoutes, buildTcpProxy } from "./tcp-proxy";
@@ -367,7 +368,13 @@ export function buildProxyConfig(
     a.address === b.address ? a.listenPort - b.listenPort : a.address < b.address ? -1 : 1,
   );
   const rbac = buildRbacConfig(ctx, resources);
-  const body = { listeners, clusters: clusters.clusters(), ...(rbac === undefined ? {} : { rbac }) };
+  const jwtAuthn = buildJwtAuthn(resources, proxy);
+  const body = {
+    listeners,
+    clusters: clusters.clusters(),
+    ...(rbac === undefined ? {} : { rbac }),
+    ...(jwtAuthn === undefined ? {} : { jwtAuthn }),
+  };
   const config: ProxyConfig = { version: contentHash(JSON.stringify(body)), ...body };
   return deepFreeze({ config, issues: ctx.issues() });
 }

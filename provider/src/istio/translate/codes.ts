@@ -66,7 +66,8 @@ export const translateCodes = defineCodes({
   IGW6012: {
     severity: Severity.Warning,
     strict: true,
-    summary: "JWT claim matches (@request.auth.claims) need RequestAuthentication: the match never applies",
+    summary:
+      "JWT claim matches (@request.auth.claims): the proxy does not route on claims, so the match never applies",
   },
   IGW6013: {
     severity: Severity.Warning,

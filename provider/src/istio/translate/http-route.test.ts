@@ -239,7 +239,7 @@ test("matches that cannot apply: JWT claims, a missing delegate, invalid RE2, so
 `);
   assert.deepEqual(issues, [
     'warning IGW6011 spec.http[1].delegate: must name a VirtualService without hosts: the rule is skipped (got "default/child")',
-    'warning IGW6012 spec.http[0].match[0].headers["@request.auth.claims.sub"]: matches a JWT claim, which needs a RequestAuthentication the proxy does not run: the match never applies (got "@request.auth.claims.sub")',
+    'warning IGW6012 spec.http[0].match[0].headers["@request.auth.claims.sub"]: matches a JWT claim, which the proxy does not route on (RequestAuthentication validates tokens, but routing by their claims is not supported): the match never applies (got "@request.auth.claims.sub")',
     'error IGW6018 spec.http[0].match[1].uri.regex: must be a valid RE2 regular expression: missing closing ) in "(a" (got "(a")',
   ]);
   assert.deepEqual(

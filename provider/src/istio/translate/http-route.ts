@@ -174,7 +174,7 @@ function translateMatch(
           vs,
           "IGW6012",
           below(path, field, key),
-          `matches a JWT claim, which needs a RequestAuthentication the proxy does not run: the match never applies (got ${JSON.stringify(key)})`,
+          `matches a JWT claim, which the proxy does not route on (RequestAuthentication validates tokens, but routing by their claims is not supported): the match never applies (got ${JSON.stringify(key)})`,
         );
         return undefined;
       }

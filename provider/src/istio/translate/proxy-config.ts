@@ -13,6 +13,7 @@
  *             action       route (weighted clusters) | redirect | directResponse
  *       tcpProxy?          weighted clusters for TCP and TLS passthrough
  *   clusters[]             `outbound|<port>|<subset>|<host>`: endpoints and upstream TLS
+ *   jwtAuthn?              JWT providers of the RequestAuthentications in force
  * ```
  *
  * Contract with the runtime:
@@ -26,6 +27,8 @@
  * - Key material resolved from Secrets is held inline: never log a `ProxyConfig` as a whole;
  *   use `redactProxyConfig` (in this directory) for debug output.
  */
+
+import type { JwtAuthnConfig } from "./jwt-authn";
 
 /** The whole configuration of one gateway proxy. */
 export interface ProxyConfig {
@@ -43,6 +46,11 @@ export interface ProxyConfig {
    * does (then no request pays for authorization).
    */
   readonly rbac?: RbacConfig;
+  /**
+   * The `jwt_authn` filter of every HTTP filter chain: the JWT rules of the RequestAuthentications
+   * that select the proxy. Absent when none does (then requests are not looked at for tokens).
+   */
+  readonly jwtAuthn?: JwtAuthnConfig;
 }
 
 /** The AuthorizationPolicies in force, as the RBAC filters of HTTP and of TCP filter chains. */
@@ -101,6 +109,8 @@ export interface RbacCondition {
   readonly attribute: RbacAttribute;
   /** The header name, for `request.headers`. */
   readonly header?: string;
+  /** The claim's path (`[groups]` is `["groups"]`, `[a][b]` is `["a", "b"]`), for `request.auth.claims`. */
+  readonly claim?: readonly string[];
   /** It must match one of these (no requirement when empty). */
   readonly values: readonly string[];
   /** It must match none of these. */
@@ -108,9 +118,10 @@ export interface RbacCondition {
 }
 
 /**
- * The attributes the proxy evaluates. `unavailable` stands for what it never has (a validated
- * JWT's principal, audiences, presenter and claims; Envoy filter metadata): its values never
- * match, so its `notValues` always hold, as Envoy's matchers on absent metadata behave.
+ * The attributes the proxy evaluates. The `request.auth.*` ones come from the JWT that
+ * RequestAuthentication validated (none without a token). `unavailable` stands for what it never
+ * has (Envoy filter metadata): its values never match, so its `notValues` always hold, as Envoy's
+ * matchers on absent metadata behave.
  */
 export type RbacAttribute =
   | "host"
@@ -126,6 +137,10 @@ export type RbacAttribute =
   | "source.namespace"
   | "source.serviceAccount"
   | "source.trustDomain"
+  | "request.auth.principal"
+  | "request.auth.audiences"
+  | "request.auth.presenter"
+  | "request.auth.claims"
   | "unavailable";
 
 /**

@@ -12,6 +12,7 @@ import { shapeCodes } from "../resource/codes";
 import { destinationRuleCodes } from "./destination-rule";
 import { serviceEntryCodes } from "./service-entry";
 import { authorizationPolicyCodes } from "./authorization-policy";
+import { requestAuthenticationCodes } from "./request-authentication";
 import { translateCodes } from "../translate/codes";
 
 /** All code tables, in README order. Rule modules add their table here. */
@@ -25,6 +26,7 @@ export const codeTables: readonly CodeTable[] = [
   destinationRuleCodes,
   serviceEntryCodes,
   authorizationPolicyCodes,
+  requestAuthenticationCodes,
   translateCodes,
 ];
 

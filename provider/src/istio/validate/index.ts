@@ -11,6 +11,7 @@ import type { Issue, ResourceRef, ValidationOptions } from "./issue";
 import { inputCodes } from "./input-codes";
 import { Reporter } from "./issue";
 import { validateMetadata } from "./metadata";
+import { validateRequestAuthentication } from "./request-authentication";
 import { validateServiceEntry } from "./service-entry";
 import { validateVirtualService } from "./virtual-service";
 
@@ -36,7 +37,7 @@ export interface ValidatedObject {
 }
 
 const ISTIO_KINDS = new Set(["Gateway", "VirtualService", "DestinationRule", "ServiceEntry"]);
-const SECURITY_KINDS = new Set(["AuthorizationPolicy"]);
+const SECURITY_KINDS = new Set(["AuthorizationPolicy", "RequestAuthentication"]);
 const CORE_KINDS = new Set(["Secret", "Service", "Pod"]);
 
 /** Whether `kind` names a kind this project checks, in whatever API group it comes. */
@@ -47,9 +48,10 @@ export function isCheckedKindName(kind: string): boolean {
 /**
  * Whether the object is one this project checks: an Istio networking kind it models (any version
  * of `networking.istio.io`, so a wrong version is reported rather than skipped), an
- * AuthorizationPolicy (any version of `security.istio.io`), a core kind the
+ * AuthorizationPolicy or a RequestAuthentication (any version of `security.istio.io`), a core kind the
  * analysis reads (`v1` Secret, Service, Pod), or something without apiVersion or kind (an error).
- * Everything else — other Istio kinds, Deployments, ConfigMaps — is skipped.
+ * Everything else — other Istio kinds (AuthorizationPolicy, PeerAuthentication), Deployments,
+ * ConfigMaps — is skipped.
  */
 export function isCheckedKind(object: unknown): boolean {
   if (typeof object !== "object" || object === null || Array.isArray(object)) return true;
@@ -100,6 +102,8 @@ export function validateResourceRules(resource: Resource, options: ValidationOpt
       return [...validateMetadata(resource, options), ...validateServiceEntry(resource, options)];
     case "AuthorizationPolicy":
       return [...validateMetadata(resource, options), ...validateAuthorizationPolicy(resource)];
+    case "RequestAuthentication":
+      return [...validateMetadata(resource, options), ...validateRequestAuthentication(resource, options)];
     default:
       return [];
   }

@@ -15,6 +15,7 @@ import type { UpstreamConnectionInfo } from "../upstream/http1-connection";
 import type { ProxyError } from "../errors";
 import type { ConnectionState } from "./connection-state";
 import type { GrpcMessageCounter } from "./grpc-messages";
+import type { RequestAuth } from "../jwt/request-auth";
 
 /** A downstream request: HTTP/1.1 (the proxy's codec) or HTTP/2 (node:http2's compatibility API). */
 export type DownstreamRequest = Http1Request | http2.Http2ServerRequest;
@@ -102,6 +103,11 @@ export class Exchange {
   requestMessages: GrpcMessageCounter | undefined;
   /** Counts the gRPC messages of the response body, likewise. */
   responseMessages: GrpcMessageCounter | undefined;
+  /**
+   * The token RequestAuthentication verified (`request.auth.*`): undefined when the request had
+   * none, or no policy applies. Set before the request is routed.
+   */
+  requestAuth: RequestAuth | undefined;
   /** True once the exchange is over and logged. */
   done = false;
 

@@ -67,6 +67,7 @@ import {
   VIA_UPSTREAM,
 } from "./response-code-details";
 import { GrpcMessageCounter } from "./grpc-messages";
+import { runJwtAuthn } from "./jwt-authn-step";
 import { grpcResponseStatus } from "./grpc-status";
 import { clientFromForwardedFor, trustedScheme } from "./trusted-client";
 import type { ForwardClientCertDetails } from "../../istio/model/gateway-topology";
@@ -314,7 +315,14 @@ export class HttpConnectionManager implements ForwardHost {
 
   private route(x: Exchange): void {
     x.requestId = requestId();
-    // Istio puts its RBAC filter before CORS, faults and the router: a denied request is answered
+    // RequestAuthentication first, as Envoy's jwt_authn filter comes before the others.
+    const jwtAuthn = x.snapshot.jwtAuthn;
+    if (jwtAuthn !== undefined) return runJwtAuthn(jwtAuthn, x, this, () => this.routeAuthenticated(x));
+    this.routeAuthenticated(x);
+  }
+
+  private routeAuthenticated(x: Exchange): void {
+    // Then Istio's RBAC filter, before CORS, faults and the router: a denied request is answered
     // before any route is looked at.
     const rbac = x.snapshot.httpRbac;
     if (rbac !== undefined) {

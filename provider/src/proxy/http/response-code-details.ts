@@ -75,6 +75,8 @@ const DETAILS: Readonly<Record<ProxyErrorCode, string>> = {
   IGW_ERR_HEADERS_TOO_LARGE: "http1.headers_too_large",
   IGW_ERR_HTTP_VERSION: "low_version",
   IGW_ERR_UPGRADE_FAILED: "upgrade_failed",
+  // The status follows in braces where the filter refuses a token (jwt/jwt-status.ts).
+  IGW_ERR_JWT_AUTHN: "jwt_authn_access_denied",
   IGW_ERR_HTTPS_IN_PLAINTEXT: "http1.https_url_on_plaintext_connection",
   IGW_ERR_NOT_A_PATH: "absolute_path",
   IGW_ERR_REQUEST_TIMEOUT: "request_overall_timeout",

@@ -31,6 +31,8 @@ import { expectedTimeoutMs, retryBackoffMs, retryPolicyFor } from "../router/ret
 import { rewriteAuthority, rewritePath, rewritesPath } from "../router/rewrite";
 import { routeRequest } from "../router/route-match";
 import { authorizeHttp } from "../rbac/http-authorization";
+import type { JwtAuthnHost } from "./jwt-authn-step";
+import { runJwtAuthn } from "./jwt-authn-step";
 import { pickWeightedCluster } from "../router/weighted-cluster";
 import { BreakerSlot } from "../upstream/circuit-breaker";
 import type { UpstreamEndpoint } from "../upstream/cluster-manager";
@@ -133,9 +135,6 @@ export function serveUpgrade(
   x.forwardedClient = clientFromForwardedFor(req.headers, trusted);
   x.requestId = requestId();
   if (path === undefined) return upgradeFailed(host, x, socket, BAD_TARGET);
-  const rbac = snapshot.httpRbac;
-  const denied = rbac === undefined ? undefined : authorizeHttp(rbac, x);
-  if (denied !== undefined) return upgradeFailed(host, x, socket, denied);
   const decision = routeRequest(chain.routes!, routeReq);
   if (decision.kind === "matched" || decision.kind === "no-route" || decision.kind === "require-tls") {
     x.virtualHost = decision.virtualHost;
@@ -143,6 +142,34 @@ export function serveUpgrade(
   // Istio's gateways let only WebSocket upgrade (its connection manager's one upgrade type); an
   // `h2c` upgrade never gets here, the codec serves it as HTTP/1.1.
   if (!isWebSocketUpgrade(req.headers.upgrade)) return upgradeFailed(host, x, socket, UPGRADE_FAILED);
+  // RequestAuthentication then AuthorizationPolicy, as on any request: after the upgrade type, which
+  // Envoy's connection manager checks before its filters run.
+  const authorized = (): void => {
+    const rbac = snapshot.httpRbac;
+    const denied = rbac === undefined ? undefined : authorizeHttp(rbac, x);
+    if (denied !== undefined) return upgradeFailed(host, x, socket, denied);
+    tunnelUpgrade(host, ctx, x, socket, head, decision, scheme, query);
+  };
+  const jwtAuthn = snapshot.jwtAuthn;
+  if (jwtAuthn === undefined) return authorized();
+  runJwtAuthn(jwtAuthn, x, upgradeReplies(host, socket), () => {
+    if (!socket.destroyed) authorized();
+  });
+}
+
+/** Routes an upgrade the connection manager accepted, and tunnels it to the route's cluster. */
+function tunnelUpgrade(
+  host: UpgradeHost,
+  ctx: HcmContext,
+  x: Exchange,
+  socket: Duplex,
+  head: Buffer,
+  decision: ReturnType<typeof routeRequest>,
+  scheme: string,
+  query: string,
+): void {
+  const req = x.req as Http1Request;
+  const { routeReq, snapshot } = x;
   if (decision.kind !== "matched" || decision.route.route.action.kind !== "route") {
     return upgradeFailed(host, x, socket, NO_ROUTE);
   }
@@ -271,6 +298,30 @@ export function serveUpgrade(
   // Waiting for a connection: a client that leaves gives its place up (releasing twice is harmless).
   socket.once("close", releaseSlot);
   if (admission === "go") open();
+}
+
+/**
+ * How the JWT step answers on an upgrade's socket: its reply written as the head and body of an
+ * HTTP/1.1 response that closes the connection, logged when the connection closes.
+ */
+function upgradeReplies(host: UpgradeHost, socket: Duplex): JwtAuthnHost {
+  return {
+    replyLocal(x, status, headers, body) {
+      x.status = status;
+      x.bytesSent = Buffer.byteLength(body);
+      headers["connection"] = "close";
+      const out = host.responseHeaders(x, status, headers);
+      if (socket.destroyed) return host.record(x, performance.now() - x.start);
+      socket.once("close", () => host.record(x, performance.now() - x.start));
+      socket.end(
+        Buffer.concat([
+          serializeResponseHead(status, http.STATUS_CODES[status] ?? "Unknown", out),
+          Buffer.from(body),
+        ]),
+      );
+    },
+    replyError: (x, err) => upgradeFailed(host, x, socket, err),
+  };
 }
 
 /**

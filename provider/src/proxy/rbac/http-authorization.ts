@@ -7,6 +7,7 @@ import type { Exchange } from "../http/exchange";
 import { clientIp } from "../http/forwarded-request";
 import type { RbacEngine, RbacRequest } from "./rbac-engine";
 import { peerPrincipal } from "./peer-principal";
+import type { RequestAuth } from "../jwt/request-auth";
 
 /** What an HTTP request shows the RBAC filter, read when a rule asks. */
 class HttpRbacRequest implements RbacRequest {
@@ -52,6 +53,10 @@ class HttpRbacRequest implements RbacRequest {
 
   principal(): string | undefined {
     return peerPrincipal(this.x.state?.socket);
+  }
+
+  requestAuth(): RequestAuth | undefined {
+    return this.x.requestAuth;
   }
 }
 

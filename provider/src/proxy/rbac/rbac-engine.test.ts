@@ -8,6 +8,7 @@ import { RbacEngine } from "./rbac-engine";
 import type { RbacRequest } from "./rbac-engine";
 import { headerPattern, stringPattern } from "./istio-pattern";
 import { ipBlockTest } from "./ip-block";
+import type { RequestAuth } from "../jwt/request-auth";
 
 /** An HTTP request as the filter sees it; `tcp` leaves out what only HTTP has. */
 function request(over: Partial<Record<string, unknown>> = {}, tcp = false): RbacRequest {
@@ -22,6 +23,7 @@ function request(over: Partial<Record<string, unknown>> = {}, tcp = false): Rbac
     source: "192.168.10.15",
     remote: "192.168.10.15",
     principal: undefined as string | undefined,
+    auth: undefined as RequestAuth | undefined,
     ...over,
   };
   const base: RbacRequest = {
@@ -39,6 +41,20 @@ function request(over: Partial<Record<string, unknown>> = {}, tcp = false): Rbac
     method: () => v.method,
     path: () => v.path,
     header: (name) => v.headers[name],
+    requestAuth: () => v.auth,
+  };
+}
+
+/** What RequestAuthentication leaves on a request with a valid token. */
+function token(issuer: string, subject: string, claims: Record<string, unknown> = {}): RequestAuth {
+  return {
+    principal: `${issuer}/${subject}`,
+    issuer,
+    subject,
+    audiences: (claims["aud"] as string[] | undefined) ?? [],
+    presenter: claims["azp"] as string | undefined,
+    claims: { iss: issuer, sub: subject, ...claims },
+    provider: "origins-0",
   };
 }
 
@@ -236,6 +252,80 @@ describe("RbacEngine", () => {
       policy("jwt-only", { rules: [{ from: [{ source: { requestPrincipals: ["*"] } }] }] }),
     );
     assert.equal(allow.http.evaluate(request()), "rbac_access_denied_matched_policy[none]");
+  });
+
+  it("reads request principals of a validated JWT as istiod splits them: issuer and subject at the last /", () => {
+    const { http } = engines(
+      policy("jwt", {
+        rules: [
+          { from: [{ source: { requestPrincipals: ["https://issuer.example.com/a/alice"] } }] },
+          { from: [{ source: { requestPrincipals: ["*/bob"] } }] },
+          { from: [{ source: { requestPrincipals: ["testing@secure.istio.io/*"] } }] },
+          { from: [{ source: { requestPrincipals: ["*-ops"] } }] },
+        ],
+      }),
+    );
+    const decide = (auth: RequestAuth | undefined) => http.evaluate(request({ auth }));
+    const none = "rbac_access_denied_matched_policy[none]";
+    assert.deepEqual(
+      [
+        decide(token("https://issuer.example.com/a", "alice")),
+        decide(token("https://issuer.example.com", "a/alice")),
+        decide(token("any.issuer", "bob")),
+        decide(token("testing@secure.istio.io", "carol")),
+        decide(token("testing@secure.istio.io", "")),
+        decide(token("other", "dev-ops")),
+        decide(token("other", "dev")),
+        decide(undefined),
+      ],
+      [undefined, none, undefined, undefined, none, undefined, none, none],
+    );
+  });
+
+  it("reads request.auth audiences, presenter and claims, nested and in lists, from the validated JWT", () => {
+    const { http } = engines(
+      policy("claims", {
+        rules: [
+          { when: [{ key: "request.auth.claims[groups]", values: ["group1"] }] },
+          { when: [{ key: "request.auth.claims[nested][role]", values: ["admin*"] }] },
+          { when: [{ key: "request.auth.audiences", values: ["app.example.com"] }] },
+          { when: [{ key: "request.auth.presenter", values: ["*-client"] }] },
+          { when: [{ key: "request.auth.principal", values: ["iss/svc"] }] },
+        ],
+      }),
+      policy("deny-guests", {
+        action: "DENY",
+        rules: [{ when: [{ key: "request.auth.claims[groups]", values: ["guests"] }] }],
+      }),
+    );
+    const decide = (auth: RequestAuth | undefined) => http.evaluate(request({ auth }));
+    const none = "rbac_access_denied_matched_policy[none]";
+    assert.deepEqual(
+      [
+        decide(token("iss", "u", { groups: ["group0", "group1"] })),
+        decide(token("iss", "u", { groups: "group1" })),
+        decide(token("iss", "u", { groups: ["group1", "guests"] })),
+        decide(token("iss", "u", { nested: { role: "administrator" } })),
+        decide(token("iss", "u", { nested: { role: ["admin"] }, groups: 1 })),
+        decide(token("iss", "u", { aud: ["other", "app.example.com"] })),
+        decide(token("iss", "u", { azp: "web-client" })),
+        decide(token("iss", "svc")),
+        decide(token("iss", "u", { groups: ["group2"] })),
+        decide(undefined),
+      ],
+      [
+        undefined,
+        undefined,
+        "rbac_access_denied_matched_policy[ns[istio-system]-policy[deny-guests]-rule[0]]",
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        none,
+        none,
+      ],
+    );
   });
 
   it("matches principals, namespaces and service accounts of a SPIFFE client certificate, never without one", () => {

@@ -7,6 +7,7 @@
  * reads the client certificate.
  */
 import type { RbacCondition, RbacFilter, RbacPolicy } from "../../istio/translate/proxy-config";
+import type { RequestAuth } from "../jwt/request-auth";
 import { ipBlockTest } from "./ip-block";
 import type { ValueTest } from "./istio-pattern";
 import { headerPattern, stringPattern } from "./istio-pattern";
@@ -37,6 +38,8 @@ export interface RbacRequest {
    * DNS SAN, else its subject; undefined without a verified client certificate.
    */
   principal(): string | undefined;
+  /** The JWT RequestAuthentication validated (HTTP); undefined without one. */
+  requestAuth?(): RequestAuth | undefined;
 }
 
 /** A request's fate: allowed (undefined), or denied with Envoy's response code details. */
@@ -98,12 +101,20 @@ function compileAll(conditions: readonly RbacCondition[]): Predicate {
   return (r) => all.every((c) => c(r));
 }
 
+/**
+ * What a condition reads: one value, several (a token's audiences, a list claim: the condition
+ * holds for the list when it holds for one of them, as Envoy's list matcher), or undefined.
+ */
+type Read = string | readonly string[] | undefined;
+
 /** The condition: one of `values` (when any) and none of `notValues`. */
 function compileCondition(c: RbacCondition): Predicate {
+  if (c.attribute === "request.auth.principal") return requestPrincipalCondition(c);
   const read = reader(c);
-  const test = (values: readonly string[]): ValueTest => {
+  const test = (values: readonly string[]): ((value: Read) => boolean) => {
     const tests = values.map((v) => valueTest(c, v));
-    return (value) => tests.some((t) => t(value));
+    const one: ValueTest = (value) => tests.some((t) => t(value));
+    return (value) => (typeof value === "object" ? value.some(one) : one(value));
   };
   const anyOf = c.values.length === 0 ? undefined : test(c.values);
   const noneOf = c.notValues.length === 0 ? undefined : test(c.notValues);
@@ -114,8 +125,73 @@ function compileCondition(c: RbacCondition): Predicate {
   };
 }
 
+/**
+ * `requestPrincipals` and `request.auth.principal`: as istiod writes them, a value is split at its
+ * last `/` into issuer and subject, each matched against the token's claim (so an issuer that is a
+ * URL keeps its slashes), and `*` needs both present: `*` any token, `*x` any issuer and a subject
+ * ending in `x` (or, with a `/`, an issuer ending so and that subject), `x*` likewise a prefix.
+ */
+function requestPrincipalCondition(c: RbacCondition): Predicate {
+  const test = (values: readonly string[]) => {
+    const tests = values.map(requestPrincipalTest);
+    return (auth: RequestAuth | undefined) => auth !== undefined && tests.some((t) => t(auth));
+  };
+  const anyOf = c.values.length === 0 ? undefined : test(c.values);
+  const noneOf = c.notValues.length === 0 ? undefined : test(c.notValues);
+  return (r) => {
+    const auth = r.requestAuth?.();
+    if (anyOf !== undefined && !anyOf(auth)) return false;
+    return noneOf === undefined || !noneOf(auth);
+  };
+}
+
+function requestPrincipalTest(value: string): (auth: RequestAuth) => boolean {
+  const slash = value.lastIndexOf("/");
+  const found = slash >= 0;
+  const iss = found ? value.slice(0, slash) : value;
+  const sub = found ? value.slice(slash + 1) : "";
+  const any: ValueTest = (v) => v !== undefined && v.length > 0;
+  const exact =
+    (e: string): ValueTest =>
+    (v) =>
+      v === e;
+  let matchIss: ValueTest;
+  let matchSub: ValueTest;
+  if (value === "*") {
+    matchIss = any;
+    matchSub = any;
+  } else if (value.startsWith("*")) {
+    matchIss = !found ? any : iss === "*" ? any : (v) => v !== undefined && v.endsWith(iss.slice(1));
+    matchSub = found ? exact(sub) : (v) => v !== undefined && v.endsWith(value.slice(1));
+  } else if (value.endsWith("*")) {
+    matchIss = found ? exact(iss) : (v) => v !== undefined && v.startsWith(value.slice(0, -1));
+    matchSub = !found ? any : sub === "*" ? any : (v) => v !== undefined && v.startsWith(sub.slice(0, -1));
+  } else {
+    matchIss = exact(iss);
+    matchSub = exact(sub);
+  }
+  // A token without `sub` has no subject claim for a matcher to read.
+  return (auth) => matchIss(auth.issuer) && matchSub(auth.subject === "" ? undefined : auth.subject);
+}
+
+/**
+ * A claim of a token's payload by its path: a string, or the strings of a list (other values,
+ * numbers or objects, match nothing, as Envoy's string matchers on them).
+ */
+function claimAt(auth: RequestAuth | undefined, path: readonly string[]): Read {
+  let value: unknown = auth?.claims;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, key))
+      return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string");
+  return undefined;
+}
+
 /** How a condition reads its attribute (undefined: the request has no such value). */
-function reader(c: RbacCondition): (r: RbacRequest) => string | undefined {
+function reader(c: RbacCondition): (r: RbacRequest) => Read {
   switch (c.attribute) {
     case "host":
       return (r) => r.host?.();
@@ -142,6 +218,17 @@ function reader(c: RbacCondition): (r: RbacRequest) => string | undefined {
     case "source.serviceAccount":
     case "source.trustDomain":
       return (r) => r.principal();
+    case "request.auth.principal":
+      // Compiled on its own (requestPrincipalCondition): issuer and subject apart.
+      return (r) => r.requestAuth?.()?.principal;
+    case "request.auth.audiences":
+      return (r) => r.requestAuth?.()?.audiences;
+    case "request.auth.presenter":
+      return (r) => r.requestAuth?.()?.presenter;
+    case "request.auth.claims": {
+      const path = c.claim ?? [];
+      return (r) => claimAt(r.requestAuth?.(), path);
+    }
     case "unavailable":
       return () => undefined;
   }
@@ -176,6 +263,12 @@ function valueTest(c: RbacCondition, value: string): ValueTest {
     }
     case "source.trustDomain":
       return trustDomainTest(value);
+    case "request.auth.principal":
+    case "request.auth.audiences":
+    case "request.auth.presenter":
+    case "request.auth.claims":
+      // Istio's metadata matchers take the `*`, prefix and suffix forms of its string matcher.
+      return stringPattern(value);
     case "unavailable":
       return () => false;
   }
