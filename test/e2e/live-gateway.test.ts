@@ -360,6 +360,7 @@ e2eSuite("the bookinfo gateway, deployed and serving on a live control plane", (
       { apiGroups: ["networking.istio.io"], resources: ["destinationrules"], verbs: ["list", "watch"] },
       { apiGroups: ["networking.istio.io"], resources: ["serviceentries"], verbs: ["list", "watch"] },
       { apiGroups: ["security.istio.io"], resources: ["authorizationpolicies"], verbs: ["list", "watch"] },
+      { apiGroups: ["security.istio.io"], resources: ["requestauthentications"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["services"], verbs: ["list", "watch"] },
       { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
@@ -468,12 +469,13 @@ e2eSuite("the bookinfo gateway, deployed and serving on a live control plane", (
       throw new Error(`${err.message}\n--- proxy log:\n${proxyLog}`);
     });
     report(t, `proxy ready ${Math.round(performance.now() - started)} ms after its start`);
-    // The example installs only the Gateway and VirtualService CRDs: the other three are absent,
+    // The example installs only the Gateway and VirtualService CRDs: the other four are absent,
     // which the proxy says once and starts anyway. Nothing was refused to its ServiceAccount.
     const lines = proxyLog.trimEnd().split("\n");
     assert.deepEqual(lines.filter((l) => l.startsWith("istio-gateway proxy: kubernetes: ")).sort(), [
       "istio-gateway proxy: kubernetes: authorizationpolicies.security.istio.io is not served (404 Not Found); taken as empty until it is (is its CRD installed?), listing again with backoff up to 30000 ms",
       "istio-gateway proxy: kubernetes: destinationrules.networking.istio.io is not served (404 Not Found); taken as empty until it is (is its CRD installed?), listing again with backoff up to 30000 ms",
+      "istio-gateway proxy: kubernetes: requestauthentications.security.istio.io is not served (404 Not Found); taken as empty until it is (is its CRD installed?), listing again with backoff up to 30000 ms",
       "istio-gateway proxy: kubernetes: serviceentries.networking.istio.io is not served (404 Not Found); taken as empty until it is (is its CRD installed?), listing again with backoff up to 30000 ms",
     ]);
     // The Gateway's port 443 is the pod's 8443, here on the local port given for it.

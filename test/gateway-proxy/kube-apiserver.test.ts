@@ -149,6 +149,7 @@ describe(
       ["list", "networking.istio.io", "destinationrules", "default", true],
       ["watch", "networking.istio.io", "serviceentries", "", true],
       ["list", "security.istio.io", "authorizationpolicies", "", true],
+      ["watch", "security.istio.io", "requestauthentications", "", true],
       ["list", "discovery.k8s.io", "endpointslices", "", true],
       ["watch", "", "services", "", true],
       ["list", "", "pods", "", true],

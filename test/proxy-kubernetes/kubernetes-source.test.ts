@@ -24,30 +24,27 @@ const pem = (what: string) =>
 const json = (o: unknown) => JSON.stringify(o);
 
 /**
- * The AuthorizationPolicy CRD as Istio's base chart serves it (security.istio.io, v1 stored beside
- * v1beta1), its schema left open: the source reads it, the suite does not test its schema.
+ * A security.istio.io CRD as Istio's base chart serves it (v1 stored beside v1beta1), its schema
+ * left open: the source reads it, the suite does not test its schema.
  */
-const AUTHORIZATION_POLICY_CRD = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "authorizationpolicies.security.istio.io" },
-  spec: {
-    group: "security.istio.io",
-    names: {
-      kind: "AuthorizationPolicy",
-      listKind: "AuthorizationPolicyList",
-      plural: "authorizationpolicies",
-      singular: "authorizationpolicy",
+function securityCrd(kind: string, plural: string) {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.security.istio.io` },
+    spec: {
+      group: "security.istio.io",
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+      scope: "Namespaced",
+      versions: ["v1", "v1beta1"].map((name) => ({
+        name,
+        served: true,
+        storage: name === "v1",
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      })),
     },
-    scope: "Namespaced",
-    versions: ["v1", "v1beta1"].map((name) => ({
-      name,
-      served: true,
-      storage: name === "v1",
-      schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-    })),
-  },
-};
+  };
+}
 
 function gateway(name: string, selector: Record<string, string>, servers: unknown[]) {
   return {
@@ -210,7 +207,11 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     cluster = await startCluster(tools);
     kc = new KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
-    await apply(...buildCustomResourceDefinitions(), AUTHORIZATION_POLICY_CRD);
+    await apply(
+      ...buildCustomResourceDefinitions(),
+      securityCrd("AuthorizationPolicy", "authorizationpolicies"),
+      securityCrd("RequestAuthentication", "requestauthentications"),
+    );
     await waitForEstablished((args) => cluster.kubectl(args), ["crd", "--all"]);
     await apply(...objects);
     source = startSource(kc, log);
@@ -246,6 +247,7 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
         ["destinationrules.networking.istio.io", true, true],
         ["serviceentries.networking.istio.io", true, true],
         ["authorizationpolicies.security.istio.io", true, true],
+        ["requestauthentications.security.istio.io", true, true],
         ["secrets in istio-system", true, true],
         ["services in bookinfo", true, true],
         ["endpointslices.discovery.k8s.io in bookinfo", true, true],
@@ -306,6 +308,34 @@ controlPlaneSuite("Kubernetes configuration source", (tools) => {
     ]);
     await cluster.kubectl(["-n", PROXY_NS, "delete", "authorizationpolicy", "ingress-policy"]);
     await eventually("the policy gone", () => source.lastLoad?.config?.rbac === undefined);
+  });
+
+  it("validates tokens as a RequestAuthentication applied with kubectl says, and stops when it is deleted", async () => {
+    // authn-policy, snip_enduser_authentication_4, selecting this proxy by its labels, its key set
+    // inline (the task's jwksUri is not reachable from a test).
+    const jwks = JSON.stringify({
+      keys: [
+        {
+          kty: "EC",
+          crv: "P-256",
+          x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+          y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+        },
+      ],
+    });
+    await apply({
+      apiVersion: "security.istio.io/v1",
+      kind: "RequestAuthentication",
+      metadata: { name: "jwt-example", namespace: PROXY_NS },
+      spec: {
+        selector: { matchLabels: { app: "gw" } },
+        jwtRules: [{ issuer: "testing@secure.istio.io", jwks }],
+      },
+    });
+    await eventually("the policy in force", () => source.lastLoad?.config?.jwtAuthn !== undefined);
+    assert.deepEqual(source.lastLoad?.config?.jwtAuthn?.policies, ["istio-system/jwt-example"]);
+    await cluster.kubectl(["-n", PROXY_NS, "delete", "requestauthentication", "jwt-example"]);
+    await eventually("the policy gone", () => source.lastLoad?.config?.jwtAuthn === undefined);
   });
 
   it("drops a deleted Gateway's listener", async () => {

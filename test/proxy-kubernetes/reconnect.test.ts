@@ -141,6 +141,7 @@ describe("Kubernetes source against a stand-in API server", () => {
       "/apis/networking.istio.io/v1/serviceentries",
       "/apis/networking.istio.io/v1/virtualservices",
       "/apis/security.istio.io/v1/authorizationpolicies",
+      "/apis/security.istio.io/v1/requestauthentications",
     ]);
   });
 

@@ -129,7 +129,7 @@ export function registerProxyCommand(program: Command): void {
   program
     .command("proxy")
     .description(
-      "run the gateway locally on Istio YAML: Gateways, VirtualServices, DestinationRules, ServiceEntries, AuthorizationPolicies, Secrets",
+      "run the gateway locally on Istio YAML: Gateways, VirtualServices, DestinationRules, ServiceEntries, AuthorizationPolicies, RequestAuthentications, Secrets",
     )
     .option(
       "--config <paths...>",

@@ -358,6 +358,28 @@ describe("buildKubernetesLoad", () => {
     ]);
   });
 
+  it("validates tokens by the RequestAuthentications it watches, and refuses a change with one that fails validation", () => {
+    const policy = (jwksUri: string) => ({
+      apiVersion: "security.istio.io/v1",
+      kind: "RequestAuthentication",
+      metadata: { name: "jwt-example", namespace: "istio-system", resourceVersion: "7" },
+      spec: { jwtRules: [{ issuer: "testing@secure.istio.io", jwksUri }] },
+    });
+    const gw = gateway("gw", { istio: "ingressgateway" }, [http80]);
+    const load = buildKubernetesLoad(
+      { ...empty, istio: [gw, policy("https://keys.example.com/jwks.json")] },
+      identity,
+    );
+    assert.deepEqual(load.config?.jwtAuthn?.policies, ["istio-system/jwt-example"]);
+    const bad = policy("ftp://keys.example.com/jwks.json");
+    const refused = buildKubernetesLoad({ ...empty, istio: [gw, bad] }, identity);
+    assert.equal(refused.config, undefined);
+    assert.deepEqual(refused.messages, [
+      ...validateObject(bad).issues.map((i) => formatIssueLine(i)),
+      "RequestAuthentication istio-system/jwt-example (resourceVersion 7) fails validation: the change is refused rather than served without it",
+    ]);
+  });
+
   it("serves a server whose Secret is missing beside a working one, its handshakes failing", () => {
     const load = buildKubernetesLoad(
       { ...empty, istio: [gateway("gw", { istio: "ingressgateway" }, [http80, https443("missing")])] },

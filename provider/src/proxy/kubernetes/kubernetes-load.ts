@@ -30,7 +30,10 @@ import { toPlainObject } from "./kubernetes-objects";
 
 /** What the watches hold. */
 export interface WatchedObjects {
-  /** Gateways, VirtualServices, DestinationRules, ServiceEntries and AuthorizationPolicies as the API returned them. */
+  /**
+   * Gateways, VirtualServices, DestinationRules, ServiceEntries, AuthorizationPolicies and
+   * RequestAuthentications as the API returned them.
+   */
   readonly istio: readonly unknown[];
   /** Secrets of the proxy's namespace. */
   readonly secrets: readonly Secret[];
@@ -128,8 +131,9 @@ export function buildKubernetesLoad(
     for (const issue of s.issues) messages.push(formatIssueLine(issue));
     const version = s.resourceVersion === "" ? "" : ` (resourceVersion ${s.resourceVersion})`;
     const what = `${s.resource.kind} ${s.resource.namespace}/${s.resource.name}${version}`;
-    // Serving without a policy could let through what it denies: the change is refused instead.
-    if (s.resource.kind === "AuthorizationPolicy") {
+    // Serving without a security policy could let through what it denies (or a token it would
+    // refuse): the change is refused instead.
+    if (s.resource.kind === "AuthorizationPolicy" || s.resource.kind === "RequestAuthentication") {
       refusedPolicy = true;
       messages.push(`${what} fails validation: the change is refused rather than served without it`);
     } else {

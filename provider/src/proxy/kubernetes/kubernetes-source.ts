@@ -1,6 +1,6 @@
 /**
  * The proxy's Kubernetes configuration source: watches Gateways, VirtualServices,
- * DestinationRules, ServiceEntries and AuthorizationPolicies in every namespace, the Secrets of its own namespace, and
+ * DestinationRules, ServiceEntries, AuthorizationPolicies and RequestAuthentications in every namespace, the Secrets of its own namespace, and
  * Services, EndpointSlices and Pods in the namespaces its destinations name (watches start and
  * stop as destinations come and go); after each burst of events (debounced) it rebuilds the
  * configuration with the same validation and translation as the file source, and tells the
@@ -71,6 +71,7 @@ const ISTIO_RESOURCES = [
   ["networking.istio.io", "destinationrules"],
   ["networking.istio.io", "serviceentries"],
   ["security.istio.io", "authorizationpolicies"],
+  ["security.istio.io", "requestauthentications"],
 ] as const;
 
 /** Watches the cluster and serves the configuration it implies. */

@@ -14,6 +14,7 @@ describe("KUBERNETES_SOURCE_PERMISSIONS", () => {
         "cluster networking.istio.io/destinationrules: list,watch",
         "cluster networking.istio.io/serviceentries: list,watch",
         "cluster security.istio.io/authorizationpolicies: list,watch",
+        "cluster security.istio.io/requestauthentications: list,watch",
         "proxy-namespace core/secrets: list,watch",
         "cluster core/services: list,watch",
         "cluster discovery.k8s.io/endpointslices: list,watch",

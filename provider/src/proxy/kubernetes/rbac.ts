@@ -43,6 +43,12 @@ export const KUBERNETES_SOURCE_PERMISSIONS: readonly SourcePermission[] = [
     verbs: ["list", "watch"],
     scope: "cluster",
   },
+  {
+    apiGroup: "security.istio.io",
+    resource: "requestauthentications",
+    verbs: ["list", "watch"],
+    scope: "cluster",
+  },
   { apiGroup: "", resource: "secrets", verbs: ["list", "watch"], scope: "proxy-namespace" },
   { apiGroup: "", resource: "services", verbs: ["list", "watch"], scope: "cluster" },
   { apiGroup: "discovery.k8s.io", resource: "endpointslices", verbs: ["list", "watch"], scope: "cluster" },
