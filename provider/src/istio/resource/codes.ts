@@ -19,7 +19,7 @@ export const shapeCodes = defineWebhookCodes({
   IGW1002: {
     severity: Severity.Error,
     summary:
-      "kind is not one this project reads (Gateway, VirtualService, DestinationRule, ServiceEntry, RequestAuthentication, Secret, Service, Pod)",
+      "kind is not one this project reads (Gateway, VirtualService, DestinationRule, ServiceEntry, AuthorizationPolicy, RequestAuthentication, Secret, Service, Pod)",
   },
   IGW1003: {
     severity: Severity.Error,
