@@ -16,11 +16,12 @@
  *   configuration (see config-loader.ts). Dry-run policies are not enforced, AUDIT ones never
  *   change a decision.
  */
-import { namespaceOf, selectorMatches } from "../binding";
+import { namespaceOf } from "../binding";
 import type { AuthorizationPolicy, Condition, Operation, Resource, Rule, Source } from "../model";
 import { DRY_RUN_ANNOTATION } from "../validate/metadata";
 import { pathOf } from "../validate/path";
 import type { TranslateContext } from "./context";
+import { policyScope } from "./policy-scope";
 import type {
   RbacAttribute,
   RbacCondition,
@@ -29,9 +30,6 @@ import type {
   RbacPolicy,
   RbacPolicyRef,
 } from "./proxy-config";
-
-/** Istio's root namespace: its policies without a selector apply to the whole mesh. */
-export const ROOT_NAMESPACE = "istio-system";
 
 /** What Go's `strconv.ParseBool` reads as true, as Istio reads the dry-run annotation. */
 const TRUE_WORDS = new Set(["1", "t", "T", "true", "TRUE", "True"]);
@@ -261,12 +259,6 @@ function buildFilter(
   };
 }
 
-/** Whether `policy` reaches a proxy in `namespace`: its own namespace or the root one. */
-function inScope(policy: AuthorizationPolicy, namespace: string): boolean {
-  const ns = namespaceOf(policy);
-  return ns === ROOT_NAMESPACE || ns === namespace;
-}
-
 /**
  * The RBAC filters for the proxy from every AuthorizationPolicy among `resources`; undefined when
  * none applies. Reports the policies that do not apply by selector or targetRef (info), dry-run
@@ -282,9 +274,10 @@ export function buildRbacConfig(
   for (const r of resources) {
     if (r == null || r.kind !== "AuthorizationPolicy") continue;
     const policy = r;
-    if (!inScope(policy, ctx.proxyNamespace)) continue;
+    const scope = policyScope(policy, ctx.proxyNamespace, ctx.proxyLabels);
+    if (scope === "other-namespace") continue;
     const spec = policy.spec ?? {};
-    if (spec.targetRef !== undefined || spec.targetRefs !== undefined) {
+    if (scope === "target-ref") {
       ctx.report(
         policy,
         "IGW6031",
@@ -294,7 +287,7 @@ export function buildRbacConfig(
       continue;
     }
     const selector = spec.selector?.matchLabels;
-    if (!selectorMatches(selector, ctx.proxyLabels)) {
+    if (scope === "selector") {
       ctx.report(
         policy,
         "IGW6030",

@@ -8,12 +8,10 @@
  *
  * Pure: the proxy fetches `jwksUri` keys and verifies tokens (proxy/jwt).
  */
-import { namespaceOf, selectorMatches } from "../binding";
+import { namespaceOf } from "../binding";
 import type { RequestAuthentication, Resource } from "../model";
 import { parseDurationMs } from "./duration";
-
-/** Istio's default root namespace (meshConfig `rootNamespace`): its policies apply mesh-wide. */
-export const ROOT_NAMESPACE = "istio-system";
+import { policyScope } from "./policy-scope";
 
 /** istiod's JWKS fetch timeout when a rule gives none. */
 export const DEFAULT_JWKS_TIMEOUT_MS = 5000;
@@ -82,13 +80,9 @@ export interface JwtAuthnWorkload {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Whether `policy` applies to the workload, by Istio's rules. */
+/** Whether `policy` applies to the workload, by Istio's rules (policy-scope.ts). */
 export function policyApplies(policy: RequestAuthentication, workload: JwtAuthnWorkload): boolean {
-  const ns = namespaceOf(policy);
-  if (ns !== workload.namespace && ns !== ROOT_NAMESPACE) return false;
-  const spec = policy.spec ?? {};
-  if (spec.targetRef !== undefined || (spec.targetRefs?.length ?? 0) > 0) return false;
-  return selectorMatches(spec.selector?.matchLabels, workload.labels);
+  return policyScope(policy, workload.namespace, workload.labels) === "applies";
 }
 
 /**
