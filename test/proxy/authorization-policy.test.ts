@@ -19,6 +19,7 @@ import { curl } from "./support/curl";
 import { genericSecret } from "./support/istio-yaml";
 import { ConfigDir, sample, startFileProxy } from "./support/samples";
 import { tcpEchoPods } from "./support/traffic-task-yaml";
+import { MYGATEWAY_MUTUAL } from "./support/ingress-task-yaml";
 
 /** A proxy on `dir` standing in for a pod in `namespace` with `labels`. */
 function proxyFor(
@@ -666,24 +667,7 @@ spec:
 });
 
 // secure-ingress, snip_configure_a_mutual_tls_ingress_gateway_2, with httpbin's route.
-const MYGATEWAY_MUTUAL = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: mygateway
-spec:
-  selector:
-    istio: ingressgateway # use istio default ingress gateway
-  servers:
-  - port:
-      number: 443
-      name: https
-      protocol: HTTPS
-    tls:
-      mode: MUTUAL
-      credentialName: httpbin-credential # must be the same as secret
-    hosts:
-    - httpbin.example.com
----
+const MYGATEWAY_MUTUAL_HTTPBIN = `${MYGATEWAY_MUTUAL}---
 apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
 metadata:
@@ -727,7 +711,7 @@ describe("principals from a client certificate's SPIFFE URI SAN on a MUTUAL serv
 
   before(async () => {
     httpbin = await startEchoBackend("httpbin");
-    dir.write("mygateway.yaml", MYGATEWAY_MUTUAL);
+    dir.write("mygateway.yaml", MYGATEWAY_MUTUAL_HTTPBIN);
     dir.write(
       "httpbin-credential.yaml",
       genericSecret("httpbin-credential", {

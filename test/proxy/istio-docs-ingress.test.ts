@@ -15,7 +15,12 @@ import type { Backend, Echo } from "./support/backends";
 import { listenOnLoopback, startEchoBackend } from "./support/backends";
 import { TestPki, type Issued } from "./support/certs";
 import { curl, type CurlResponse } from "./support/curl";
-import { HTTPBIN_GATEWAY, HTTPBIN_VIRTUAL_SERVICE, MYGATEWAY_SIMPLE } from "./support/ingress-task-yaml";
+import {
+  HTTPBIN_GATEWAY,
+  HTTPBIN_VIRTUAL_SERVICE,
+  MYGATEWAY_MUTUAL,
+  MYGATEWAY_SIMPLE,
+} from "./support/ingress-task-yaml";
 import { genericSecret, tlsSecret } from "./support/istio-yaml";
 import { sClient } from "./support/openssl";
 import { ConfigDir, startFileProxy } from "./support/samples";
@@ -172,26 +177,6 @@ spec:
         host: helloworld
         port:
           number: 5000
-`;
-
-// secure-ingress, snip_configure_a_mutual_tls_ingress_gateway_2.
-const MYGATEWAY_MUTUAL = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: mygateway
-spec:
-  selector:
-    istio: ingressgateway # use istio default ingress gateway
-  servers:
-  - port:
-      number: 443
-      name: https
-      protocol: HTTPS
-    tls:
-      mode: MUTUAL
-      credentialName: httpbin-credential # must be the same as secret
-    hosts:
-    - httpbin.example.com
 `;
 
 describe("Istio docs: secure-ingress", () => {

@@ -83,3 +83,23 @@ spec:
           number: 8000
         host: httpbin
 `;
+
+// secure-ingress, snip_configure_a_mutual_tls_ingress_gateway_2.
+export const MYGATEWAY_MUTUAL = `apiVersion: networking.istio.io/v1alpha3
+kind: Gateway
+metadata:
+  name: mygateway
+spec:
+  selector:
+    istio: ingressgateway # use istio default ingress gateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    tls:
+      mode: MUTUAL
+      credentialName: httpbin-credential # must be the same as secret
+    hosts:
+    - httpbin.example.com
+`;
